@@ -1,0 +1,30 @@
+import moose
+m = moose.CubeMesh('/m'); m.volume=1e-18
+e=moose.Pool('/m/e'); s=moose.Pool('/m/s'); p=moose.Pool('/m/p'); s2=moose.Pool('/m/s2')
+def show(tag, z): print('%-28s k1=%r k2=%r k3=%r Km=%r kcat=%r ratio=%r concK1=%r numKm=%r'%(tag,z.k1,z.k2,z.k3,z.Km,z.kcat,z.ratio,z.concK1,getattr(z,'numKm',None)))
+z0=moose.Enz('/m/e/z0'); show('defaults unconnected', z0)
+z=moose.Enz('/m/e/z'); moose.connect(z,'enz',e,'reac'); moose.connect(z,'sub',s,'reac'); moose.connect(z,'prd',p,'reac')
+cplx=moose.Pool('/m/e/z/cplx'); moose.connect(z,'cplx',cplx,'reac')
+show('defaults connected', z)
+z.Km=0.1; show('Km=0.1', z)
+z.kcat=5; show('kcat=5', z)
+z.ratio=2; show('ratio=2', z)
+z.k2=10; show('k2=10', z)
+z.k1=1e-3; show('k1=1e-3', z)
+z.concK1=3; show('concK1=3', z)
+z.k3=7; show('k3=7', z)
+m.volume=2e-18; show('after volume 2e-18', z)
+# Enz with 2 substrates
+m.volume=1e-18
+z2=moose.Enz('/m/e/z2'); moose.connect(z2,'enz',e,'reac'); moose.connect(z2,'sub',s,'reac'); moose.connect(z2,'sub',s2,'reac'); moose.connect(z2,'prd',p,'reac')
+c2=moose.Pool('/m/e/z2/cplx'); moose.connect(z2,'cplx',c2,'reac')
+show('2-sub defaults', z2); z2.Km=0.1; show('2-sub Km=0.1', z2)
+# MMenz
+mm=moose.MMenz('/m/e/mm'); print('MMenz defaults unconnected Km',mm.Km,'numKm',mm.numKm,'kcat',mm.kcat)
+moose.connect(e,'nOut',mm,'enzDest'); moose.connect(mm,'sub',s,'reac'); moose.connect(mm,'prd',p,'reac')
+print('MMenz connected defaults Km',mm.Km,'numKm',repr(mm.numKm),'kcat',mm.kcat)
+mm.Km=0.2; print('Km=0.2 numKm',repr(mm.numKm), '0.2*NA*1e-18=', 0.2*6.02214076e23*1e-18)
+mm.numKm=1000; print('numKm=1000 -> Km', repr(mm.Km))
+moose.connect(mm,'sub',s2,'reac'); print('MMenz add 2nd sub: Km',mm.Km,'numKm',repr(mm.numKm))
+print('Enz fields', moose.element('/classes/Enz').children if False else [f for f in moose.getFieldNames('Enz','valueFinfo')])
+print('MMenz fields', moose.getFieldNames('MMenz','valueFinfo'))

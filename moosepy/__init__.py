@@ -1,0 +1,63 @@
+"""moosepy: a Python re-implementation of MOOSE, the Multiscale
+Object-Oriented Simulation Environment.
+
+``import moosepy as moose`` gives MOOSE's scripting surface: class
+constructors by path (``moose.Pool('/model/A')``), tree functions
+(``element``, ``le``, ``ce``, ``wildcardFind``, ``copy``, ``move``,
+``delete``), ``connect``, ``vec``, and scheduling (``setClock``,
+``useClock``, ``reinit``, ``start``, ``stop``).  Units are SI, with
+concentrations in mM (= mol/m^3).
+"""
+
+import logging as _logging
+
+from .core.errors import (MooseError, PathError, FieldError, MessageError,  # noqa: F401
+                          SolverError, ModelImportError)
+from .core.element import Neutral, Vec as vec  # noqa: F401
+from .core import cinfo as _cinfo  # noqa: F401  (declares Cinfo)
+from .core.cinfo import Cinfo  # noqa: F401
+from .core.clock import (Clock, setClock, useClock, reinit, start, stop)  # noqa: F401
+from .core.shell import (element, exists, delete, move, copy, le, ce, pwe,  # noqa: F401
+                         wildcardFind, getFieldNames, getFieldTypeDict, showfield,
+                         showfields, doc, getCwe, setCwe, getField, setField, isRunning)
+from .core.msg import connect, showmsg, listmsg, neighbors, Msg  # noqa: F401
+from .core.table import Table, Table2, TableBase  # noqa: F401
+from .core.units import NA, FaradayConst, GasConst, PI  # noqa: F401
+from .kinetics.mesh import ChemCompt, CubeMesh  # noqa: F401
+from .kinetics.pool import PoolBase, Pool, BufPool  # noqa: F401
+from .kinetics.reac import ReacBase, Reac  # noqa: F401
+from .kinetics.enz import EnzBase, Enz, MMenz  # noqa: F401
+from .kinetics.function import Function, Variable  # noqa: F401
+from .kinetics.stoich import Stoich  # noqa: F401
+from .kinetics.ksolve import Ksolve  # noqa: F401
+from .core import shell as _shell
+
+__version__ = '5.0.0'
+VERSION = __version__
+
+_logging.getLogger('moosepy').addHandler(_logging.NullHandler())
+_shell._init_root()
+
+_rng = {'seed': None}
+
+
+def seed(value=None):
+    """Seed moosepy's random generators (stochastic solvers, rand)."""
+    import numpy as np
+    _rng['seed'] = value
+    _rng['gen'] = np.random.default_rng(value)
+
+
+def rand(a=0.0, b=1.0):
+    """A uniform random number in [a, b) from moosepy's seeded generator."""
+    if 'gen' not in _rng:
+        seed(None)
+    return float(_rng['gen'].uniform(a, b))
+
+
+def about():
+    return {'name': 'moosepy', 'version': __version__}
+
+
+def version():
+    return __version__

@@ -1,0 +1,107 @@
+"""``moosepy`` command line: ``moosepy run [MODEL] [--runtime T] [--out DIR]``.
+
+A model is a Python file of this project's ``models/`` kind: it defines
+``build(moose, path)`` returning a dict of tables, and ``RUNTIME`` [s].  With
+no MODEL the bundled default (``models/mapk_feedback.py``) runs.  The run
+prints a summary, and writes the recorded tables as CSV and a PNG plot.
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+
+DEFAULT_MODEL = 'mapk_feedback.py'
+
+
+def models_dir():
+    return Path(__file__).resolve().parent.parent / 'models'
+
+
+def _load_model_file(path):
+    from .core.errors import ModelImportError
+    p = Path(path)
+    if not p.exists():
+        cand = models_dir() / path
+        if cand.exists():
+            p = cand
+        else:
+            have = ', '.join(sorted(x.name for x in models_dir().glob('*.py')))
+            raise ModelImportError(f'{path}: no such model file (bundled models: {have})')
+    spec = importlib.util.spec_from_file_location('moosepy_model_' + p.stem, p)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not hasattr(mod, 'build'):
+        raise ModelImportError(f'{p}: a model file must define build(moose, path)')
+    return p, mod
+
+
+def run(model=None, runtime=None, out='moosepy_out', show=False):
+    """Build, run and record a model; returns (times, {name: vector}, wall)."""
+    import numpy as np
+    import moosepy as moose
+    p, mod = _load_model_file(model or models_dir() / DEFAULT_MODEL)
+    tables = mod.build(moose, '/model')
+    T = float(runtime if runtime is not None else getattr(mod, 'RUNTIME', 100.0))
+    t0 = time.perf_counter()
+    moose.reinit()
+    moose.start(T)
+    wall = time.perf_counter() - t0
+    data = {name: np.asarray(t.vector) for name, t in tables.items()}
+    dt = next(iter(tables.values())).dt if tables else 1.0
+    n = max((len(v) for v in data.values()), default=0)
+    times = np.arange(n) * dt
+    os.makedirs(out, exist_ok=True)
+    csv = Path(out) / (p.stem + '.csv')
+    cols = [times] + [np.resize(v, n) for v in data.values()]
+    np.savetxt(csv, np.column_stack(cols), delimiter=',',
+               header='time_s,' + ','.join(f'{k}_mM' for k in data), comments='')
+    png = Path(out) / (p.stem + '.png')
+    import matplotlib
+    if not show:
+        matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for k, v in data.items():
+        ax.plot(times[:len(v)], v, label=k)
+    ax.set_xlabel('time (s)')
+    ax.set_ylabel('concentration (mM)')
+    ax.set_title(f'{p.name}: {T:g} s simulated in {wall:.3f} s')
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(png, dpi=100)
+    plt.close(fig)
+    print(f'model    : {p}')
+    print(f'simulated: {T:g} s in {wall:.3f} s wall (reinit + start)')
+    print(f'tables   : {len(data)} x {n} samples at dt {dt:g} s')
+    for k, v in data.items():
+        print(f'  {k:<10} start {v[0]:.6g} mM   end {v[-1]:.6g} mM   max {v.max():.6g} mM')
+    print(f'wrote    : {csv}')
+    print(f'wrote    : {png}')
+    return times, data, wall
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog='moosepy', description=__doc__.split('\n\n')[0])
+    sub = ap.add_subparsers(dest='cmd')
+    r = sub.add_parser('run', help='run a model (default: the bundled mapk_feedback.py)')
+    r.add_argument('model', nargs='?', default=None, help='model file (.py with build())')
+    r.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
+    r.add_argument('--out', default='moosepy_out', help='folder for the CSV and PNG')
+    args = ap.parse_args(argv)
+    if args.cmd != 'run':
+        ap.print_help()
+        return 2
+    from .core.errors import MooseError
+    try:
+        run(args.model, args.runtime, args.out)
+    except MooseError as exc:
+        print(f'moosepy: error: {exc}', file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

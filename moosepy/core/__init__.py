@@ -1,0 +1,1 @@
+"""Core of moosepy: element tree, fields, messages, clocks, tables, errors."""

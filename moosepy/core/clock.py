@@ -1,0 +1,408 @@
+"""Scheduling: 32 clock ticks, ``setClock``, ``useClock``, ``reinit``,
+``start`` and ``stop``.
+
+Every element carries a tick (its class default, or what ``useClock``
+gave it).  Within one base step, ticks fire in index order; a tick of dt d
+fires on every step that is a multiple of d / baseDt.  ``start(t)`` runs
+exactly ``round(t / baseDt)`` base steps and can be called again to go on.
+
+Objects that a compiled solver can advance on its own (a Ksolve, and the
+tables that read its state) are run *batched*: the solver is asked to
+advance over many steps in one compiled call and to hand back the samples
+the tables would have taken, so that no Python runs per tick per object.
+Everything else is processed tick by tick in Python.  A long run is cut into
+chunks; between chunks progress is reported (when asked) and Ctrl-C or
+``stop()`` ends the run with the state consistent at a chunk boundary.
+"""
+
+import logging
+import math
+import signal
+import sys
+import threading
+import time
+
+import numpy as np
+
+from .errors import MooseError
+from .fields import Field, LookupField
+
+log = logging.getLogger('moosepy.core')
+
+NUM_TICKS = 32
+#: MOOSE 5.0.0's default dt of each tick [s]
+DEFAULT_DTS = (5e-5, 5e-5, 5e-5, 5e-5, 5e-5, 5e-5, 5e-5, 5e-5,
+               1e-4, 0.0, 0.01, 0.1, 0.1, 0.1, 0.1, 0.1,
+               0.1, 0.1, 1.0, 1.0, 10.0, 0.0, 0.0, 0.0,
+               0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.01)
+
+
+class _ClockState:
+    def __init__(self):
+        self.reset()
+
+    def reset(self):
+        self.dts = np.array(DEFAULT_DTS, dtype=float)
+        self.current_time = 0.0
+        self.current_step = 0
+        self.base_dt = 0.0
+        self.nsteps = 0
+        self.runtime = 0.0
+        self.running = False
+        self.stop_requested = False
+        self.reinited = False
+        self.schedule = []      # [(tick, [elements])] in tick order
+        self.strides = {}
+        self.last_wall = 0.0
+
+
+clock = _ClockState()
+
+
+# ----------------------------------------------------------------- user API
+def setClock(tick, dt):
+    """Set the dt [s] of a tick (0..31)."""
+    tick = _check_tick(tick)
+    dt = float(dt)
+    if dt < 0 or not math.isfinite(dt):
+        raise MooseError(f'setClock({tick}, {dt}): dt must be a finite number >= 0')
+    clock.dts[tick] = dt
+    clock.reinited = False
+
+
+def _check_tick(tick):
+    try:
+        t = int(tick)
+    except (TypeError, ValueError):
+        raise MooseError(f'tick must be an integer 0..{NUM_TICKS - 1}, got {tick!r}') from None
+    if not 0 <= t < NUM_TICKS:
+        raise MooseError(f'tick must be 0..{NUM_TICKS - 1}, got {t}')
+    return t
+
+
+def useClock(tick, path, field='process'):
+    """Schedule every element matching the wildcard *path* on *tick*
+    ('process' or 'init' are both accepted, as in MOOSE)."""
+    from .shell import wildcardFind
+    tick = _check_tick(tick)
+    if field not in ('process', 'init', 'proc'):
+        raise MooseError(f"useClock: field must be 'process' or 'init', got {field!r}")
+    found = wildcardFind(path)
+    for h in found:
+        h._el.tick = tick
+    clock.reinited = False
+    return len(found)
+
+
+def _live_scheduled():
+    from .element import root
+    by_tick = {}
+    for el in root().walk():
+        t = el.tick
+        if t >= 0 and clock.dts[t] > 0:
+            by_tick.setdefault(t, []).append(el)
+    return sorted(by_tick.items())
+
+
+def reinit():
+    """Reset time to 0, compile solvers and put every scheduled object in its
+    initial state, in tick order."""
+    from .element import root
+    if root() is None:
+        from .shell import _init_root
+        _init_root()
+    clock.current_time = 0.0
+    clock.current_step = 0
+    clock.stop_requested = False
+    clock.schedule = _live_scheduled()
+    dts = [clock.dts[t] for t, _ in clock.schedule]
+    clock.base_dt = min(dts) if dts else 0.0
+    clock.strides = {t: max(1, int(round(clock.dts[t] / clock.base_dt)))
+                     for t, _ in clock.schedule}
+    for t, els in clock.schedule:
+        for el in els:
+            if el.alive:
+                fn = getattr(el.cls, '_reinit', None)
+                if fn is not None:
+                    fn(el)
+    clock.reinited = True
+
+
+def stop():
+    """Ask a running simulation to stop at the next chunk boundary."""
+    clock.stop_requested = True
+
+
+def _stale_schedule():
+    return any(not el.alive for _, els in clock.schedule for el in els) or \
+        _live_scheduled() != clock.schedule
+
+
+def start(runtime, notify=False):
+    """Advance the simulation by *runtime* [s].
+
+    Runs ``round(runtime / baseDt)`` base steps.  ``notify=True`` reports
+    progress (simulated time, wall time, ETA) on stderr.  Ctrl-C or
+    :func:`stop` ends the run early at a consistent state.
+    """
+    runtime = float(runtime)
+    if runtime < 0 or not math.isfinite(runtime):
+        raise MooseError(f'start({runtime}): runtime must be a finite number >= 0')
+    if not clock.reinited or _stale_schedule():
+        if clock.current_step == 0:
+            reinit()
+        else:
+            # keep time going; pick up new objects and dts without resetting
+            _reschedule()
+    if clock.base_dt <= 0:
+        clock.current_time += runtime
+        return
+    nsteps = int(round(runtime / clock.base_dt))
+    clock.nsteps = nsteps
+    clock.runtime = runtime
+    _run(nsteps, notify)
+
+
+def _reschedule():
+    clock.schedule = _live_scheduled()
+    dts = [clock.dts[t] for t, _ in clock.schedule]
+    base = min(dts) if dts else 0.0
+    if clock.base_dt and base and abs(base - clock.base_dt) > 1e-12 * base:
+        clock.current_step = int(round(clock.current_time / base))
+    clock.base_dt = base
+    clock.strides = {t: max(1, int(round(clock.dts[t] / base))) for t, _ in clock.schedule}
+    clock.reinited = True
+
+
+# ----------------------------------------------------------------- run loop
+class _Interrupt:
+    def __init__(self):
+        self.old = None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            try:
+                self.old = signal.signal(signal.SIGINT, self._handler)
+            except ValueError:
+                self.old = None
+        return self
+
+    def _handler(self, signum, frame):
+        clock.stop_requested = True
+
+    def __exit__(self, *exc):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+        return False
+
+
+def _plan():
+    """Split scheduled elements into batch solvers, their samplers and
+    Python-processed ones."""
+    solvers, samplers, python = [], [], []
+    for t, els in clock.schedule:
+        for el in els:
+            role = getattr(el.cls, '_batch_role', None)
+            r = role(el) if role is not None else 'python'
+            if r == 'solver':
+                solvers.append((t, el))
+            elif r == 'sampler':
+                samplers.append((t, el))
+            elif r == 'idle':
+                continue
+            else:
+                python.append((t, el))
+    return solvers, samplers, python
+
+
+def _run(nsteps, notify):
+    solvers, samplers, python = _plan()
+    clock.running = True
+    clock.stop_requested = False
+    wall0 = time.perf_counter()
+    t_start_sim = clock.current_time
+    done = 0
+    try:
+        with _Interrupt():
+            if python:
+                done = _run_python(nsteps, notify, wall0)
+            else:
+                done = _run_batched(nsteps, solvers, samplers, notify, wall0)
+    finally:
+        clock.running = False
+        clock.last_wall = time.perf_counter() - wall0
+    if done < nsteps:
+        log.warning('run stopped at t = %g s (%d of %d steps)', clock.current_time,
+                    done, nsteps)
+    elif notify:
+        sys.stderr.write(f'moosepy: simulated {clock.current_time - t_start_sim:g} s in '
+                         f'{clock.last_wall:.3g} s wall\n')
+
+
+def _progress(notify, done, nsteps, wall0):
+    if not notify or done == 0:
+        return
+    wall = time.perf_counter() - wall0
+    eta = wall * (nsteps - done) / done
+    sys.stderr.write(f'moosepy: t = {clock.current_time:g} s ({100 * done / nsteps:.0f}%), '
+                     f'wall {wall:.2f} s, ETA {eta:.2f} s\n')
+
+
+def _run_python(nsteps, notify, wall0):
+    """Tick-by-tick loop for models with Python-processed objects."""
+    sched = clock.schedule
+    strides = clock.strides
+    base = clock.base_dt
+    last_report = time.perf_counter()
+    for k in range(nsteps):
+        if clock.stop_requested:
+            return k
+        s = clock.current_step + 1
+        t = s * base
+        for tick, els in sched:
+            if s % strides[tick]:
+                continue
+            dt = clock.dts[tick]
+            for el in els:
+                fn = getattr(el.cls, '_process', None)
+                if fn is not None and el.alive:
+                    fn(el, t, dt)
+        clock.current_step = s
+        clock.current_time = t
+        if notify and time.perf_counter() - last_report > 1.0:
+            last_report = time.perf_counter()
+            _progress(notify, k + 1, nsteps, wall0)
+    return nsteps
+
+
+def _run_batched(nsteps, solvers, samplers, notify, wall0):
+    """Advance compiled solvers over whole chunks of steps."""
+    base = clock.base_dt
+    strides = clock.strides
+    # tables: which solver feeds them, and how
+    feeds = []
+    for tick, el in samplers:
+        src = el.cls._sample_source(el)   # (solver element, spec) or None
+        feeds.append((tick, el, src))
+    chunk = nsteps
+    if solvers:
+        # first chunk: a few thousand solver steps, then sized by wall time
+        smin = min(strides[t] for t, _ in solvers)
+        chunk = min(nsteps, 4000 * smin)
+    done = 0
+    while done < nsteps:
+        if clock.stop_requested:
+            break
+        n = min(chunk, nsteps - done)
+        s0 = clock.current_step
+        tw = time.perf_counter()
+        _advance_chunk(s0, n, solvers, feeds, strides, base)
+        clock.current_step = s0 + n
+        clock.current_time = clock.current_step * base
+        done += n
+        elapsed = time.perf_counter() - tw
+        if elapsed > 0:
+            chunk = max(1, int(n * min(8.0, 0.25 / elapsed)))
+        _progress(notify, done, nsteps, wall0)
+    return done
+
+
+def _fire_steps(s0, n, stride):
+    """Base steps in (s0, s0+n] at which a tick of this stride fires."""
+    first = (s0 // stride + 1) * stride
+    return np.arange(first, s0 + n + 1, stride, dtype=np.int64)
+
+
+def _advance_chunk(s0, n, solvers, feeds, strides, base):
+    """Advance every solver over base steps (s0, s0+n]; give tables the
+    values they would have read at their ticks."""
+    solver_tick = {id(el): t for t, el in solvers}
+    requests = {id(el): [] for _, el in solvers}
+    for tick, tab, src in feeds:
+        steps = _fire_steps(s0, n, strides[tick])
+        if src is None:
+            tab.cls._record_batch(tab, steps * base, None)
+            continue
+        sel, spec = src
+        st = solver_tick[id(sel)]
+        ks = strides[st]
+        # state time the table sees: the solver's last firing at or before
+        # this step (strictly before if the solver's tick comes later)
+        if st <= tick:
+            last = (steps // ks) * ks
+        else:
+            last = ((steps - 1) // ks) * ks
+        requests[id(sel)].append((tab, steps * base, last * base, spec))
+    for tick, sel in solvers:
+        ks = strides[tick]
+        t_end = ((s0 + n) // ks) * ks * base
+        reqs = requests[id(sel)]
+        sel.cls._batch_advance(sel, t_end, reqs)
+
+
+# ----------------------------------------------------------------- /clock
+from .element import Neutral, Element  # noqa: E402
+
+
+class Clock(Neutral):
+    """The scheduler at ``/clock``: 32 ticks, each with its own dt."""
+
+    baseDt = Field(0.0, 's', 'Smallest dt of the ticks in use', stored=False)
+    currentTime = Field(0.0, 's', 'Simulated time', ro=True, stored=False)
+    currentStep = Field(0, '', 'Base steps since reinit', type='int', ro=True, stored=False)
+    dts = Field(None, 's', 'dt of every tick', type='vector', ro=True, stored=False)
+    isRunning = Field(False, '', 'True while start() runs', type='bool', ro=True, stored=False)
+    nsteps = Field(0, '', 'Base steps of the last start()', type='int', ro=True, stored=False)
+    runTime = Field(0.0, 's', 'Runtime of the last start()', ro=True, stored=False)
+    numTicks = Field(NUM_TICKS, '', 'Number of ticks', type='int', ro=True, stored=False)
+    tickDt = LookupField('unsigned int', 'double', 's', 'dt of a tick')
+    tickStep = LookupField('unsigned int', 'unsigned int', '', 'Base steps per firing of a tick')
+    defaultTick = LookupField('string', 'unsigned int', '', 'Default tick of a class')
+
+    def _get_baseDt(self):
+        return clock.base_dt
+
+    def _set_baseDt(self, v):
+        raise MooseError('/clock.baseDt follows from the tick dts; use setClock')
+
+    def _get_currentTime(self):
+        return clock.current_time
+
+    def _get_currentStep(self):
+        return clock.current_step
+
+    def _get_dts(self):
+        return clock.dts.copy()
+
+    def _get_isRunning(self):
+        return clock.running
+
+    def _get_nsteps(self):
+        return clock.nsteps
+
+    def _get_runTime(self):
+        return clock.runtime
+
+    def _get_numTicks(self):
+        return NUM_TICKS
+
+    def _lookup_tickDt(self, tick):
+        return float(clock.dts[_check_tick(tick)])
+
+    def _lookupset_tickDt(self, tick, dt):
+        setClock(tick, dt)
+
+    def _lookup_tickStep(self, tick):
+        t = _check_tick(tick)
+        return clock.strides.get(t, 0)
+
+    def _lookup_defaultTick(self, classname):
+        from .fields import registry
+        cls = registry.get(classname)
+        if cls is None:
+            raise MooseError(f"unknown class '{classname}'")
+        return cls.default_tick
+
+
+def make_clock_element(root_el):
+    Element('clock', root_el, Clock)

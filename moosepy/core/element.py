@@ -1,0 +1,446 @@
+"""The element tree: :class:`Element` (a node with columns of field values),
+light handles (:class:`Neutral` and every class derived from it) and
+:class:`Vec` (the whole array of an element).
+
+An Element holds ``num`` entries (MOOSE's ``numData``); a handle is the pair
+(element, index).  Field values live in the element's columns, so a vec is
+free and a solver can take a field over by replacing the column with a view of
+its own state array.  Messages are kept per element (``msg_in``/``msg_out``)
+and compiled by the solvers at ``reinit``.
+"""
+
+import re
+import weakref
+
+import numpy as np
+
+from .errors import FieldError, PathError, MooseError, suggest
+from .fields import Field, LookupField, FieldElementField, declare, registry, Src, Dest
+
+_NAME_RE = re.compile(r'^([^/\[\]]+)(?:\[(\d+)\])?$')
+
+
+class Element:
+    """A node of the tree: name, parent, ordered children, class, ``num``
+    entries and one column per stored field."""
+
+    __slots__ = ('name', 'parent', 'children', 'cls', 'num', 'cols', 'msg_in',
+                 'msg_out', 'tick', 'alive', 'hooks', 'data', '__weakref__',
+                 'is_field_element')
+
+    def __init__(self, name, parent, cls, num=1):
+        self.name = name
+        self.parent = parent
+        self.children = {}
+        self.cls = cls
+        self.num = int(num)
+        self.cols = {n: f.new_column(self.num) for n, f in cls._columns.items()}
+        self.msg_in = []
+        self.msg_out = []
+        self.tick = cls.default_tick
+        self.alive = True
+        self.hooks = []
+        self.data = {}  # per-element private state of the class (not fields)
+        self.is_field_element = False
+        if parent is not None:
+            parent.children[name] = self
+
+    # ---- identity / paths -------------------------------------------------
+    @property
+    def path(self):
+        """Path without indices, e.g. '/model/A'."""
+        if self.parent is None:
+            return '/'
+        parts = []
+        e = self
+        while e.parent is not None:
+            parts.append(e.name)
+            e = e.parent
+        return '/' + '/'.join(reversed(parts))
+
+    def indexed_path(self, idx):
+        """MOOSE's ObjId path, with an index on every level: '/m[0]/A[0]'."""
+        if self.parent is None:
+            return '/'
+        parts = [f'{self.name}[{idx}]']
+        e = self.parent
+        while e.parent is not None:
+            parts.append(f'{e.name}[0]')
+            e = e.parent
+        return '/' + '/'.join(reversed(parts))
+
+    def handle(self, idx=0, cls=None):
+        obj = object.__new__(cls or self.cls)
+        object.__setattr__(obj, '_el', self)
+        object.__setattr__(obj, '_idx', idx)
+        return obj
+
+    def notify(self, fieldname):
+        for h in self.hooks:
+            h(self, fieldname)
+
+    def resize(self, num):
+        """Change the number of entries, keeping existing values."""
+        num = int(num)
+        if num < 0:
+            raise FieldError(f'{self.path}.numData: expected >= 0, got {num}')
+        for name, col in list(self.cols.items()):
+            f = self.cls._columns[name]
+            if num <= len(col):
+                self.cols[name] = col[:num].copy()
+            else:
+                new = f.new_column(num)
+                new[:len(col)] = col
+                self.cols[name] = new
+        self.num = num
+
+    def walk(self):
+        """This element and all its descendants, depth first, parents first."""
+        stack = [self]
+        while stack:
+            e = stack.pop()
+            yield e
+            stack.extend(reversed(list(e.children.values())))
+
+    def __repr__(self):
+        return f'<Element {self.path} ({self.cls.__name__}) x{self.num}>'
+
+
+class _Root:
+    element = None
+    cwe = None
+
+
+def root():
+    return _Root.element
+
+
+class Neutral:
+    """Plain container object: the base of every moosepy class.
+
+    ``moose.Neutral(path)`` creates the element at *path* (its parent must
+    exist) or wraps an existing one.  ``moose.X(path, n)`` makes an array of
+    *n* entries (see :func:`moosepy.vec`).
+    """
+
+    default_tick = -1
+    ports = ()
+
+    name = Field('', '', 'Name of the element', type='string', stored=False)
+    path = Field('', '', 'Full path of this object', type='string', ro=True, stored=False)
+    parent = Field(None, '', 'Parent object', type='object', ro=True, stored=False)
+    children = Field(None, '', 'Child elements (as vecs)', type='vector', ro=True, stored=False)
+    className = Field('', '', 'Name of the class', type='string', ro=True, stored=False)
+    numData = Field(1, '', 'Number of entries in the element', type='unsigned int', stored=False)
+    numField = Field(1, '', 'Number of field entries (for field elements)', type='unsigned int',
+                     ro=True, stored=False)
+    tick = Field(-1, '', 'Clock tick this element is scheduled on (-1: none)', type='int',
+                 stored=False)
+    dt = Field(0.0, 's', 'Time step of the tick this element is scheduled on', ro=True,
+               stored=False)
+    msgIn = Field(None, '', 'Incoming messages', type='vector', ro=True, stored=False)
+    msgOut = Field(None, '', 'Outgoing messages', type='vector', ro=True, stored=False)
+    dataIndex = Field(0, '', 'Index of this entry in its element', type='unsigned int', ro=True,
+                      stored=False)
+    me = Field(None, '', 'This object', type='object', ro=True, stored=False)
+    neighbors = LookupField('string', 'vector', doc='Objects connected through a port')
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        declare(cls)
+        from .cinfo import register_class
+        register_class(cls)
+
+    # ---- construction ----------------------------------------------------
+    def __new__(cls, path=None, n=1, g=0, dtype=None, **fields):
+        from . import shell
+        if isinstance(path, Neutral):
+            el, idx = path._element(), path._idx
+            if not issubclass(el.cls, cls):
+                raise PathError(f'{el.path} is a {el.cls.__name__}, not a {cls.__name__}')
+            return el.handle(idx, cls)
+        if isinstance(path, Vec):
+            el = path._el
+            if not issubclass(el.cls, cls):
+                raise PathError(f'{el.path} is a {el.cls.__name__}, not a {cls.__name__}')
+            return el.handle(0, cls)
+        if path is None:
+            raise PathError(f'{cls.__name__}(): a path is required')
+        obj = shell.create(cls, path, n)
+        for k, v in fields.items():
+            setattr(obj, k, v)
+        return obj
+
+    def __init__(self, *args, **kw):
+        pass
+
+    def __init_obj__(self):
+        """Called once when a new element of this class is made."""
+
+    # ---- handle plumbing ---------------------------------------------------
+    def _element(self):
+        el = self._el
+        if not el.alive:
+            raise PathError(f'{el.path}: element was deleted')
+        return el
+
+    def __setattr__(self, name, value):
+        cls = type(self)
+        f = cls._fields.get(name)
+        if f is None:
+            f = cls._lookups.get(name) or cls._felems.get(name)
+            if f is None:
+                raise self._field_error(name)
+        f.__set__(self, value)
+
+    def __getattr__(self, name):
+        if name.startswith('__'):
+            raise AttributeError(name)
+        raise self._field_error(name)
+
+    def _field_error(self, name):
+        cls = type(self)
+        valid = sorted(set(cls._fields) | set(cls._lookups) | set(cls._felems))
+        return FieldError(
+            f"{self._el.path} ({cls.__name__}) has no field '{name}'"
+            f"{suggest(name, valid)} fields: {', '.join(valid)}")
+
+    def __eq__(self, other):
+        return (isinstance(other, Neutral) and other._el is self._el
+                and other._idx == self._idx)
+
+    def __hash__(self):
+        return hash((id(self._el), self._idx))
+
+    def __repr__(self):
+        return (f"<moose.{type(self).__name__}: id={id(self._el)}, dataIndex={self._idx}, "
+                f"path={self.path}>")
+
+    __str__ = __repr__
+
+    # ---- Neutral field getters -------------------------------------------
+    def _get_name(self):
+        return self._el.name
+
+    def _set_name(self, v):
+        from .shell import rename
+        rename(self._el, v)
+
+    def _get_path(self):
+        return self._el.indexed_path(self._idx)
+
+    def _get_parent(self):
+        p = self._el.parent
+        if p is None:
+            return None
+        return p.handle(0)
+
+    def _get_children(self):
+        return [Vec(c) for c in self._el.children.values()]
+
+    def _get_className(self):
+        return self._el.cls.__name__
+
+    def _get_numData(self):
+        return self._el.num
+
+    def _set_numData(self, v):
+        self._el.resize(v)
+
+    def _get_numField(self):
+        return self._el.num if self._el.is_field_element else 1
+
+    def _get_tick(self):
+        return self._el.tick
+
+    def _set_tick(self, v):
+        self._el.tick = int(v)
+
+    def _get_dt(self):
+        from .clock import clock
+        t = self._el.tick
+        return clock.dts[t] if t >= 0 else 0.0
+
+    def _get_msgIn(self):
+        return list(self._el.msg_in)
+
+    def _get_msgOut(self):
+        return list(self._el.msg_out)
+
+    def _get_dataIndex(self):
+        return self._idx
+
+    def _get_me(self):
+        return self
+
+    def _lookup_neighbors(self, port):
+        from .msg import neighbors
+        return neighbors(self, port)
+
+    # ---- MOOSE-style methods ----------------------------------------------
+    @property
+    def vec(self):
+        """The whole element as a :class:`Vec`."""
+        return Vec(self._element())
+
+    @property
+    def id(self):
+        return Vec(self._element())
+
+    @property
+    def isA(self):
+        return _IsA(self._el.cls)
+
+    def getField(self, name):
+        if name in type(self)._fields:
+            return getattr(self, name)
+        raise self._field_error(name)
+
+    def setField(self, name, value):
+        setattr(self, name, value)
+
+    def getFieldNames(self, finfoType='valueFinfo'):
+        from .shell import getFieldNames
+        return getFieldNames(type(self).__name__, finfoType)
+
+    def connect(self, srcField, dest, destField, msgType='Single'):
+        from .msg import connect
+        return connect(self, srcField, dest, destField, msgType)
+
+    def showfield(self, field='*', showtype=False):
+        from .shell import showfield
+        return showfield(self, field, showtype)
+
+    showfields = showfield
+
+
+class _IsA:
+    def __init__(self, cls):
+        self.cls = cls
+
+    def __getitem__(self, name):
+        c = registry.get(name)
+        return c is not None and issubclass(self.cls, c)
+
+
+class Vec:
+    """An element seen as an array: ``len``, indexing, and vectorised field
+    access (``vec.concInit = array`` sets every entry)."""
+
+    __slots__ = ('_el',)
+
+    def __init__(self, path, n=1, g=0, dtype='Neutral'):
+        from . import shell
+        if isinstance(path, Vec):
+            el = path._el
+        elif isinstance(path, Neutral):
+            el = path._element()
+        elif isinstance(path, Element):
+            el = path
+        elif isinstance(path, str):
+            if shell.exists(path):
+                el = shell.resolve(path)[0]
+            else:
+                cls = registry.get(dtype) if isinstance(dtype, str) else dtype
+                if cls is None:
+                    raise MooseError(f"vec({path!r}): unknown class {dtype!r}")
+                el = shell.create(cls, path, n)._el
+        else:
+            raise PathError(f'vec(): cannot make a vec from {path!r}')
+        object.__setattr__(self, '_el', el)
+
+    def _element(self):
+        if not self._el.alive:
+            raise PathError(f'{self._el.path}: element was deleted')
+        return self._el
+
+    def __len__(self):
+        return self._element().num
+
+    def __iter__(self):
+        el = self._element()
+        return (el.handle(i) for i in range(el.num))
+
+    def __getitem__(self, i):
+        el = self._element()
+        if isinstance(i, slice):
+            return [el.handle(k) for k in range(*i.indices(el.num))]
+        i = int(i)
+        if i < 0:
+            i += el.num
+        if not 0 <= i < el.num:
+            raise PathError(f'{el.path}: index {i} out of range (numData {el.num})')
+        return el.handle(i)
+
+    @property
+    def path(self):
+        return self._element().path
+
+    @property
+    def name(self):
+        return self._element().name
+
+    @property
+    def className(self):
+        return self._element().cls.__name__
+
+    @property
+    def numData(self):
+        return self._element().num
+
+    @property
+    def num(self):
+        return self._element().num
+
+    @property
+    def value(self):
+        return id(self._el)
+
+    @property
+    def parent(self):
+        p = self._element().parent
+        return None if p is None else p.handle(0)
+
+    @property
+    def children(self):
+        return [Vec(c) for c in self._element().children.values()]
+
+    @property
+    def vec(self):
+        return self
+
+    def __getattr__(self, name):
+        el = self._element()
+        f = el.cls._fields.get(name)
+        if f is None:
+            if name in el.cls._lookups or name in el.cls._felems:
+                return getattr(el.handle(0), name)
+            h = el.handle(0)
+            return getattr(h, name)  # methods, or a FieldError naming the valid fields
+        return f.vget(el)
+
+    def __setattr__(self, name, value):
+        el = self._element()
+        if name == 'num':
+            el.resize(value)
+            return
+        f = el.cls._fields.get(name)
+        if f is None:
+            raise el.handle(0)._field_error(name)
+        f.vset(el, value)
+
+    def __eq__(self, other):
+        return isinstance(other, Vec) and other._el is self._el
+
+    def __hash__(self):
+        return hash(id(self._el))
+
+    def __repr__(self):
+        return f'<moose.vec: class={self._el.cls.__name__}, path={self._el.path}, ' \
+               f'numData={self._el.num}>'
+
+
+__all__ = ['Element', 'Neutral', 'Vec', 'root']
+
+
+declare(Neutral)

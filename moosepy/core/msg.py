@@ -1,0 +1,314 @@
+"""Messages: MOOSE's typed connections between element ports.
+
+A message joins a port of one element (``e1``) to a port of another
+(``e2``) with an index mapping: ``Single`` (one entry to one entry),
+``OneToAll``, ``OneToOne``, ``Diagonal`` (entry i to entry i + stride) and
+``Sparse`` (an explicit list of (i, j) pairs, kept as index arrays).  Messages
+are validated when connected and compiled into arrays by the solvers at
+``reinit``; nothing walks them per time step on a solved model.
+"""
+
+import numpy as np
+
+from .element import Neutral, Vec
+from .errors import MessageError, suggest
+
+MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 'Sparse')
+
+_all_msgs = []
+
+
+class Msg:
+    """One message (read-only view): ``e1``, ``e2``, ``srcFieldsOnE1``,
+    ``destFieldsOnE2``, ``className``."""
+
+    __slots__ = ('e1', 'e2', 'srcField', 'destField', 'msgType', 'i1', 'i2', 'stride',
+                 'rows', 'cols', 'serial')
+
+    def __init__(self, e1, srcField, e2, destField, msgType, i1=0, i2=0):
+        self.e1, self.e2 = e1, e2
+        self.srcField, self.destField = srcField, destField
+        self.msgType = 'OneToOne' if msgType == 'OneToOneDataIndex' else msgType
+        self.i1, self.i2 = i1, i2
+        self.stride = 0
+        self.rows = np.zeros(0, dtype=np.int64)
+        self.cols = np.zeros(0, dtype=np.int64)
+        self.serial = len(_all_msgs)
+        _all_msgs.append(self)
+        e1.msg_out.append(self)
+        e2.msg_in.append(self)
+
+    # MOOSE-style read-only fields
+    @property
+    def className(self):
+        return self.msgType + 'Msg'
+
+    @property
+    def path(self):
+        return f'/Msgs[0]/{self.msgType[0].lower() + self.msgType[1:]}Msg[{self.serial}]'
+
+    @property
+    def srcFieldsOnE1(self):
+        return [self.srcField]
+
+    @property
+    def destFieldsOnE2(self):
+        return [self.destField]
+
+    @property
+    def srcFieldsOnE2(self):
+        return [self.destField] if self._shared() else []
+
+    @property
+    def destFieldsOnE1(self):
+        return [self.srcField] if self._shared() else []
+
+    def _shared(self):
+        return self.e1.cls._ports[self.srcField].kind == 'sharedFinfo'
+
+    @property
+    def src(self):
+        return Vec(self.e1)
+
+    @property
+    def dest(self):
+        return Vec(self.e2)
+
+    def pairs(self):
+        """Index pairs (i on e1, j on e2) as two int arrays."""
+        n1, n2 = self.e1.num, self.e2.num
+        t = self.msgType
+        if t == 'Single':
+            return np.array([self.i1]), np.array([self.i2])
+        if t == 'OneToAll':
+            return np.full(n2, self.i1), np.arange(n2)
+        if t == 'OneToOne':
+            n = min(n1, n2)
+            return np.arange(n), np.arange(n)
+        if t == 'Diagonal':
+            i = np.arange(n1)
+            j = i + self.stride
+            ok = (j >= 0) & (j < n2)
+            return i[ok], j[ok]
+        return self.rows.copy(), self.cols.copy()
+
+    def targets(self, i):
+        """Indices on e2 reached from entry i of e1."""
+        a, b = self.pairs()
+        return b[a == i]
+
+    # Sparse message editing, as MOOSE's SparseMsg
+    def setEntry(self, row, col, value=0):
+        self._sparse_only()
+        self.rows = np.append(self.rows, int(row))
+        self.cols = np.append(self.cols, int(col))
+
+    def setRandomConnectivity(self, probability, seed):
+        self._sparse_only()
+        rng = np.random.default_rng(int(seed))
+        mask = rng.random((self.e1.num, self.e2.num)) < probability
+        self.rows, self.cols = (a.astype(np.int64) for a in np.nonzero(mask))
+
+    def pairFill(self, src, dest):
+        self._sparse_only()
+        self.rows = np.asarray(src, dtype=np.int64)
+        self.cols = np.asarray(dest, dtype=np.int64)
+
+    def _sparse_only(self):
+        if self.msgType != 'Sparse':
+            raise MessageError(f'{self.path}: only Sparse messages have entries')
+
+    def __repr__(self):
+        return (f'<{self.className} {self.e1.path}.{self.srcField} -> '
+                f'{self.e2.path}.{self.destField}>')
+
+
+def _handle_and_el(x, which):
+    from .shell import resolve
+    if isinstance(x, Vec):
+        return x._element(), None
+    if isinstance(x, Neutral):
+        return x._element(), x._idx
+    if isinstance(x, str):
+        el, idx = resolve(x)
+        return el, idx
+    raise MessageError(f'connect: {which} must be an object, vec or path, got {x!r}')
+
+
+def check_ports(el1, srcField, el2, destField):
+    """Validate a connection; return the two ports."""
+    c1, c2 = el1.cls, el2.cls
+    p1 = c1._ports.get(srcField)
+    if p1 is None:
+        srcs = sorted(n for n, p in c1._ports.items() if p.kind in ('srcFinfo', 'sharedFinfo'))
+        raise MessageError(f"connect: {el1.path} ({c1.__name__}) has no source port "
+                           f"'{srcField}'{suggest(srcField, srcs)} valid: {', '.join(srcs)}")
+    p2 = c2._ports.get(destField)
+    if p2 is None:
+        dests = sorted(n for n, p in c2._ports.items()
+                       if p.kind in ('destFinfo', 'sharedFinfo')
+                       and not (p.name[:3] in ('get', 'set') and p.name[3:4].isupper()))
+        raise MessageError(f"connect: {el2.path} ({c2.__name__}) has no destination port "
+                           f"'{destField}'{suggest(destField, list(c2._ports))} valid: "
+                           f"{', '.join(dests)} and get<Field>/set<Field>")
+    if p1.kind == 'destFinfo':
+        raise MessageError(f"connect: '{srcField}' on {el1.path} ({c1.__name__}) is a "
+                           f"destination, not a source (wrong direction?)")
+    if p2.kind == 'srcFinfo':
+        raise MessageError(f"connect: '{destField}' on {el2.path} ({c2.__name__}) is a "
+                           f"source, not a destination (wrong direction?)")
+    if (p1.kind == 'sharedFinfo') != (p2.kind == 'sharedFinfo'):
+        raise MessageError(f"connect: {c1.__name__}.{srcField} ({p1.kind}) cannot be "
+                           f"joined to {c2.__name__}.{destField} ({p2.kind}); a shared port "
+                           f"connects only to a shared port")
+    if p1.kind == 'sharedFinfo':
+        if p1.protocol != p2.protocol or p1.role == p2.role:
+            raise MessageError(
+                f"connect: {c1.__name__}.{srcField} speaks '{p1.protocol}' ({p1.role}) and "
+                f"{c2.__name__}.{destField} speaks '{p2.protocol}' ({p2.role}); they do not "
+                f"pair")
+    elif p1.sig != p2.sig:
+        raise MessageError(f"connect: {c1.__name__}.{srcField} sends '{p1.sig}' but "
+                           f"{c2.__name__}.{destField} takes '{p2.sig}'")
+    return p1, p2
+
+
+def connect(src, srcField, dest, destField, msgType='Single'):
+    """Connect ``src.srcField`` to ``dest.destField``; returns the :class:`Msg`.
+
+    Raises :class:`MessageError` when a port is unknown, the direction is
+    wrong, the types do not pair, or the message type is unknown.
+    """
+    if msgType not in MSG_TYPES:
+        raise MessageError(f"connect: unknown msgType '{msgType}'; valid: "
+                           f"{', '.join(MSG_TYPES)}")
+    el1, i1 = _handle_and_el(src, 'source')
+    el2, i2 = _handle_and_el(dest, 'destination')
+    check_ports(el1, srcField, el2, destField)
+    if msgType == 'Single':
+        m = Msg(el1, srcField, el2, destField, 'Single', i1 or 0, i2 or 0)
+    elif msgType in ('OneToOne', 'OneToOneDataIndex'):
+        if el1.num != el2.num:
+            raise MessageError(f'connect OneToOne: {el1.path} has {el1.num} entries and '
+                               f'{el2.path} has {el2.num}')
+        m = Msg(el1, srcField, el2, destField, msgType)
+    elif msgType == 'OneToAll':
+        m = Msg(el1, srcField, el2, destField, msgType, i1 or 0, 0)
+    else:
+        m = Msg(el1, srcField, el2, destField, msgType)
+    for el in (el1, el2):
+        hook = getattr(el.cls, '_on_connect', None)
+        if hook is not None:
+            hook(el, m)
+    return m
+
+
+def links(el, port):
+    """Messages attached to *port* of *el*, seen from *el*: list of
+    (other element, other port, msg, el_is_e1)."""
+    out = []
+    for m in el.msg_out:
+        if m.srcField == port:
+            out.append((m.e2, m.destField, m, True))
+    for m in el.msg_in:
+        if m.destField == port:
+            out.append((m.e1, m.srcField, m, False))
+    return out
+
+
+def linked_indices(el, idx, port):
+    """(other element, other index, other port) reached from entry *idx*."""
+    res = []
+    for other, oport, m, forward in links(el, port):
+        a, b = m.pairs()
+        if forward:
+            res.extend((other, int(j), oport) for j in b[a == idx])
+        else:
+            res.extend((other, int(i), oport) for i in a[b == idx])
+    return res
+
+
+def neighbors(obj, port='*', msgType=None, direction=None):
+    """Vecs connected to *obj* through *port* ('*' for any)."""
+    el = obj._element() if isinstance(obj, (Neutral, Vec)) else _handle_and_el(obj, 'obj')[0]
+    out = []
+    for m in el.msg_out:
+        if (port in ('*', m.srcField)) and direction in (None, 'output', 'out') and \
+                (msgType is None or m.msgType == msgType):
+            out.append(Vec(m.e2))
+    for m in el.msg_in:
+        if (port in ('*', m.destField)) and direction in (None, 'input', 'in') and \
+                (msgType is None or m.msgType == msgType):
+            out.append(Vec(m.e1))
+    return out
+
+
+def showmsg(obj):
+    """Print (and return) the messages into and out of an object."""
+    el = obj._element() if isinstance(obj, (Neutral, Vec)) else _handle_and_el(obj, 'obj')[0]
+    lines = ['INCOMING:']
+    for m in el.msg_in:
+        lines.append(f'{m.e2.path} <- {m.e1.path} via {m.className} '
+                     f'({m.srcField} -> {m.destField})')
+    lines.append('OUTGOING:')
+    for m in el.msg_out:
+        lines.append(f'{m.e1.path} -> {m.e2.path} via {m.className} '
+                     f'({m.srcField} -> {m.destField})')
+    text = '\n'.join(lines)
+    print(text)
+    return text
+
+
+def listmsg(obj):
+    el = obj._element() if isinstance(obj, (Neutral, Vec)) else _handle_and_el(obj, 'obj')[0]
+    return list(el.msg_in) + list(el.msg_out)
+
+
+def drop_messages(el):
+    """Remove every message touching *el* (used by delete)."""
+    for m in list(el.msg_out) + list(el.msg_in):
+        if m in m.e1.msg_out:
+            m.e1.msg_out.remove(m)
+        if m in m.e2.msg_in:
+            m.e2.msg_in.remove(m)
+        for e in (m.e1, m.e2):
+            hook = getattr(e.cls, '_on_disconnect', None)
+            if hook is not None and e is not el:
+                hook(e, m)
+
+
+def copy_messages(mapping, num, copy_ext):
+    """Re-create messages for a copied subtree (*mapping*: old -> new element)."""
+    done = set()
+    for old in mapping:
+        for m in list(old.msg_out) + list(old.msg_in):
+            if id(m) in done:
+                continue
+            done.add(id(m))
+            in1, in2 = m.e1 in mapping, m.e2 in mapping
+            if not (in1 and in2) and not copy_ext:
+                continue
+            n1 = mapping.get(m.e1, m.e1)
+            n2 = mapping.get(m.e2, m.e2)
+            if num == 1 or m.msgType != 'Single':
+                nm = Msg(n1, m.srcField, n2, m.destField, m.msgType, m.i1, m.i2)
+                nm.stride, nm.rows, nm.cols = m.stride, m.rows.copy(), m.cols.copy()
+            elif in1 and in2:
+                nm = Msg(n1, m.srcField, n2, m.destField, 'Sparse')
+                k = np.arange(num)
+                nm.rows = m.i1 + k * m.e1.num
+                nm.cols = m.i2 + k * m.e2.num
+            else:
+                nm = Msg(n1, m.srcField, n2, m.destField, 'Single', m.i1, m.i2)
+
+
+def msg_graph():
+    """A networkx MultiDiGraph of all live messages between element paths
+    (built on demand, for analysis and drawing)."""
+    import networkx as nx
+    g = nx.MultiDiGraph()
+    for m in _all_msgs:
+        if m.e1.alive and m.e2.alive and m in m.e1.msg_out:
+            g.add_edge(m.e1.path, m.e2.path, src=m.srcField, dest=m.destField,
+                       type=m.msgType)
+    return g

@@ -1,0 +1,538 @@
+"""Tree functions of MOOSE's shell: create, element, exists, delete, move,
+copy, le, ce, pwe, wildcardFind, and field introspection (getFieldNames,
+showfield, doc)."""
+
+import fnmatch
+import logging
+import operator
+import re
+
+import numpy as np
+
+from .element import Element, Neutral, Vec, _Root, _NAME_RE
+from .errors import PathError, FieldError, MooseError, suggest
+from .fields import registry
+
+log = logging.getLogger('moosepy.core')
+
+
+# ---------------------------------------------------------------- the root
+def _init_root():
+    from .cinfo import build_all
+    r = Element('', None, registry['Neutral'])
+    _Root.element = r
+    _Root.cwe = r
+    Element('classes', r, registry['Neutral'])
+    build_all()
+    from .clock import make_clock_element
+    make_clock_element(r)
+    Element('Msgs', r, registry['Neutral'])
+
+
+def reset_tree():
+    """Delete everything the user made (keeps /classes, /clock, /Msgs).
+    Used by tests to give each test a clean tree."""
+    r = _Root.element
+    for name in list(r.children):
+        if name not in ('classes', 'clock', 'Msgs'):
+            _delete_element(r.children[name])
+    _Root.cwe = r
+    from .clock import clock
+    clock.reset()
+
+
+# ---------------------------------------------------------------- paths
+def _split(path):
+    if not isinstance(path, str):
+        raise PathError(f'expected a path string, got {path!r}')
+    return [p for p in path.split('/') if p != '']
+
+
+def resolve(path, must=True):
+    """Return (element, index) for a path (absolute or relative to the cwe)."""
+    if isinstance(path, Neutral):
+        return path._element(), path._idx
+    if isinstance(path, Vec):
+        return path._element(), 0
+    el = _Root.element if (isinstance(path, str) and path.startswith('/')) else _Root.cwe
+    idx = 0
+    for part in _split(path):
+        if part == '.':
+            continue
+        if part == '..':
+            el = el.parent or el
+            idx = 0
+            continue
+        m = _NAME_RE.match(part)
+        if not m:
+            if must:
+                raise PathError(f"bad path component '{part}' in '{path}'")
+            return None, 0
+        name, index = m.group(1), m.group(2)
+        child = el.children.get(name)
+        if child is None:
+            if must:
+                have = ', '.join(el.children) or 'none'
+                raise PathError(f"'{path}': no element '{name}' under '{el.path}' "
+                                f"(children: {have}){suggest(name, el.children)}")
+            return None, 0
+        el = child
+        idx = int(index) if index is not None else 0
+        if idx >= max(el.num, 1) and not (el.num == 0 and idx == 0):
+            if must:
+                raise PathError(f"'{path}': index {idx} out of range for {el.path} "
+                                f"(numData {el.num})")
+            return None, 0
+    return el, idx
+
+
+def exists(path):
+    """True if *path* names an element."""
+    try:
+        return resolve(path, must=False)[0] is not None
+    except PathError:
+        return False
+
+
+def element(path):
+    """The object at *path* (or the object given), wrapped in its own class."""
+    el, idx = resolve(path)
+    return el.handle(idx)
+
+
+def create(cls, path, n=1):
+    """Create an element of class *cls* at *path*, or wrap the existing one."""
+    if _Root.element is None:
+        _init_root()
+    if not isinstance(path, str) or path in ('', '/'):
+        raise PathError(f'{cls.__name__}: cannot create an element at {path!r}')
+    head, _, name = path.rstrip('/').rpartition('/')
+    if path.startswith('/') and head == '':
+        head = '/'
+    parent_el, _ = resolve(head if head else '.')
+    m = _NAME_RE.match(name)
+    if not m:
+        raise PathError(f"{cls.__name__}: bad name '{name}' in '{path}'; names may not "
+                        f"contain '/', '[' or ']'")
+    name, index = m.group(1), m.group(2)
+    existing = parent_el.children.get(name)
+    if existing is not None:
+        if not issubclass(existing.cls, cls):
+            raise PathError(f"'{existing.path}' exists and is a {existing.cls.__name__}, "
+                            f"not a {cls.__name__}")
+        return existing.handle(int(index or 0), cls)
+    if parent_el.is_field_element:
+        raise PathError(f"cannot create children under field element {parent_el.path}")
+    n = int(n)
+    if n < 1:
+        raise PathError(f"{cls.__name__}('{path}'): n must be >= 1, got {n}")
+    el = Element(name, parent_el, cls, n)
+    try:
+        el.handle(0).__init_obj__()
+    except BaseException:
+        _delete_element(el)
+        raise
+    return el.handle(0)
+
+
+def rename(el, newname):
+    m = _NAME_RE.match(newname or '')
+    if not m or m.group(2) is not None:
+        raise FieldError(f"{el.path}.name: invalid name {newname!r}")
+    if el.parent is None:
+        raise FieldError('cannot rename the root')
+    if newname in el.parent.children and el.parent.children[newname] is not el:
+        raise PathError(f"{el.parent.path} already has a child '{newname}'")
+    del el.parent.children[el.name]
+    el.name = newname
+    el.parent.children[newname] = el
+
+
+# ---------------------------------------------------------------- delete/move/copy
+def _delete_element(el):
+    from .msg import drop_messages
+    for e in list(el.walk())[::-1]:
+        drop_messages(e)
+        e.alive = False
+        ondel = getattr(e.cls, '_on_delete', None)
+        if ondel is not None:
+            ondel(e)
+        e.children = {}
+    if el.parent is not None:
+        el.parent.children.pop(el.name, None)
+    if _Root.cwe is not None and not _Root.cwe.alive:
+        _Root.cwe = _Root.element
+
+
+def delete(obj):
+    """Delete an element and everything below it.  Returns True."""
+    el, _ = resolve(obj)
+    if el.parent is None or el.path in ('/classes', '/clock', '/Msgs'):
+        raise PathError(f"cannot delete '{el.path}'")
+    _delete_element(el)
+    return True
+
+
+def _check_not_inside(el, parent):
+    p = parent
+    while p is not None:
+        if p is el:
+            raise PathError(f"cannot move or copy '{el.path}' into its own subtree "
+                            f"'{parent.path}'")
+        p = p.parent
+
+
+def move(orig, parent, name=None):
+    """Move *orig* (and its subtree) under *parent*."""
+    el, _ = resolve(orig)
+    pel, _ = resolve(parent)
+    if el.parent is None:
+        raise PathError('cannot move the root')
+    _check_not_inside(el, pel)
+    newname = name or el.name
+    if newname in pel.children:
+        raise PathError(f"'{pel.path}' already has a child '{newname}'")
+    del el.parent.children[el.name]
+    el.name = newname
+    el.parent = pel
+    pel.children[newname] = el
+    return Vec(el)
+
+
+def copy(orig, parent, name='', num=1, toGlobal=False, copyExtMsgs=False):
+    """Copy *orig* and its subtree under *parent*; returns the new vec.
+
+    With ``num > 1`` every copied element holds ``num`` times as many entries
+    (one copy of the subtree per entry); messages inside the subtree are
+    copied, messages to outside only when *copyExtMsgs*.
+    """
+    from .msg import copy_messages
+    el, _ = resolve(orig)
+    pel, _ = resolve(parent)
+    _check_not_inside(el, pel)
+    num = int(num)
+    if num < 1:
+        raise PathError(f'copy: num must be >= 1, got {num}')
+    newname = name or el.name
+    if newname in pel.children:
+        raise PathError(f"copy: '{pel.path}' already has a child '{newname}'")
+    mapping = {}
+
+    def dup(src, newparent, nm):
+        e = Element(nm, newparent, src.cls, src.num * num)
+        for k, col in src.cols.items():
+            e.cols[k] = np.tile(col, num) if col.dtype != object else \
+                np.array([_deep(v) for v in list(col) * num] or [], dtype=object)
+            if len(e.cols[k]) != e.num:  # object arrays of lists
+                arr = np.empty(e.num, dtype=object)
+                arr[:] = [_deep(v) for v in list(col) * num]
+                e.cols[k] = arr
+        e.tick = src.tick
+        e.is_field_element = src.is_field_element
+        e.data = {k: _deep(v) for k, v in src.data.items()}
+        mapping[src] = e
+        for c in src.children.values():
+            dup(c, e, c.name)
+        return e
+
+    new = dup(el, pel, newname)
+    copy_messages(mapping, num, copyExtMsgs)
+    for src, e in mapping.items():
+        oncopy = getattr(e.cls, '_on_copy', None)
+        if oncopy is not None:
+            oncopy(e, src)
+    return Vec(new)
+
+
+def _deep(v):
+    if isinstance(v, list):
+        return list(v)
+    if isinstance(v, dict):
+        return dict(v)
+    if isinstance(v, np.ndarray):
+        return v.copy()
+    return v
+
+
+# ---------------------------------------------------------------- navigation
+def le(path=None):
+    """List the children of *path* (default: the working element); prints
+    them as MOOSE does and returns their paths."""
+    el = _Root.cwe if path is None else resolve(path)[0]
+    names = [c.path for c in el.children.values()]
+    print(f'Elements under {el.path}')
+    for nm in names:
+        print('    ' + nm)
+    return names
+
+
+def ce(path):
+    """Change the working element."""
+    el, _ = resolve(path)
+    _Root.cwe = el
+    return el.handle(0)
+
+
+def pwe():
+    """Print and return the working element."""
+    el = _Root.cwe
+    print(el.path)
+    return el.handle(0)
+
+
+def getCwe():
+    return _Root.cwe.handle(0)
+
+
+def setCwe(path):
+    return ce(path)
+
+
+# ---------------------------------------------------------------- wildcards
+_COND_RE = re.compile(r'^\s*(TYPE|ISA|CLASS|FIELD\((\w+)\))\s*(==|=|!=|<=|>=|<|>)\s*(.*?)\s*$')
+_OPS = {'=': operator.eq, '==': operator.eq, '!=': operator.ne, '<': operator.lt,
+        '>': operator.gt, '<=': operator.le, '>=': operator.ge}
+
+
+def _parse_component(comp, pattern):
+    cond = None
+    m = re.match(r'^([^\[]*)((?:\[[^\]]*\])*)$', comp)
+    if not m:
+        raise PathError(f"wildcardFind: bad component '{comp}' in '{pattern}'")
+    name, brackets = m.group(1), m.group(2)
+    index = None
+    conds = []
+    for b in re.findall(r'\[([^\]]*)\]', brackets):
+        if b.strip().isdigit():
+            index = int(b)
+        elif b.strip() == '':
+            continue
+        else:
+            cm = _COND_RE.match(b)
+            if not cm:
+                raise PathError(
+                    f"wildcardFind: cannot read condition '[{b}]' in '{pattern}'; valid: "
+                    f"[TYPE=Class], [ISA=Class], [FIELD(name)=value] with = != < > <= >=")
+            conds.append(cm)
+    cond = conds
+    return name, index, cond
+
+
+def _matches_conds(el, conds, pattern):
+    for cm in conds:
+        kind, fname, op, val = cm.group(1), cm.group(2), cm.group(3), cm.group(4)
+        if kind in ('TYPE', 'CLASS'):
+            ok = el.cls.__name__ == val
+            if op == '!=':
+                ok = not ok
+        elif kind == 'ISA':
+            base = registry.get(val)
+            ok = base is not None and issubclass(el.cls, base)
+            if op == '!=':
+                ok = not ok
+        else:
+            if fname not in el.cls._fields:
+                return False
+            try:
+                v = getattr(el.handle(0), fname)
+            except Exception:
+                return False
+            try:
+                target = type(v)(val) if not isinstance(v, bool) else val in ('1', 'true', 'True')
+            except (TypeError, ValueError):
+                return False
+            ok = _OPS[op](v, target)
+        if not ok:
+            return False
+    return True
+
+
+def _name_match(name, pat):
+    if pat in ('#', '##'):
+        return True
+    return fnmatch.fnmatchcase(name, pat.replace('#', '*'))
+
+
+def _find_one(pattern, out, seen):
+    parts = _split(pattern)
+    start = _Root.element if pattern.startswith('/') else _Root.cwe
+    current = [start]
+    for k, comp in enumerate(parts):
+        name, index, conds = _parse_component(comp, pattern)
+        last = k == len(parts) - 1
+        nxt = []
+        if name == '##':
+            for e in current:
+                for d in e.walk():
+                    if d is e:
+                        continue
+                    if _matches_conds(d, conds, pattern):
+                        nxt.append(d)
+        elif name in ('.', '..'):
+            nxt = [e if name == '.' else (e.parent or e) for e in current]
+        else:
+            for e in current:
+                for c in e.children.values():
+                    if _name_match(c.name, name) and _matches_conds(c, conds, pattern):
+                        if index is not None and index >= c.num:
+                            continue
+                        nxt.append(c)
+        current = nxt
+        if not current:
+            return
+        del last
+    for e in current:
+        if id(e) not in seen:
+            seen.add(id(e))
+            out.append(e.handle(0))
+
+
+def wildcardFind(pattern):
+    """Objects matching a MOOSE wildcard path.
+
+    ``#`` matches any name (or part of a name: ``dend#``) on one level,
+    ``##`` any number of levels below, ``[TYPE=Pool]`` the exact class,
+    ``[ISA=PoolBase]`` a class or its subclasses,
+    ``[FIELD(conc)>0.5]`` a field comparison (= != < > <= >=); several
+    patterns can be joined by commas.  Results are in tree order.
+    """
+    if not isinstance(pattern, str):
+        raise PathError(f'wildcardFind: expected a string, got {pattern!r}')
+    out, seen = [], set()
+    for alt in pattern.split(','):
+        alt = alt.strip()
+        if alt:
+            _find_one(alt, out, seen)
+    return out
+
+
+# ---------------------------------------------------------------- introspection
+_KINDS = ('valueFinfo', 'srcFinfo', 'destFinfo', 'lookupFinfo', 'sharedFinfo',
+          'fieldElementFinfo')
+
+
+def _cls_of(c):
+    if isinstance(c, str):
+        cls = registry.get(c)
+        if cls is None:
+            raise MooseError(f"unknown class '{c}'{suggest(c, registry)}")
+        return cls
+    if isinstance(c, (Neutral, Vec)):
+        return c._element().cls
+    if isinstance(c, type) and issubclass(c, Neutral):
+        return c
+    raise MooseError(f'not a class: {c!r}')
+
+
+def getFieldNames(cls, finfoType='valueFinfo'):
+    """Names of the fields or ports of a class, by kind (MOOSE's finfoType)."""
+    c = _cls_of(cls)
+    if finfoType == 'valueFinfo':
+        return tuple(sorted(c._fields))
+    if finfoType == 'lookupFinfo':
+        return tuple(sorted(c._lookups))
+    if finfoType == 'fieldElementFinfo':
+        return tuple(sorted(c._felems))
+    if finfoType in ('srcFinfo', 'destFinfo', 'sharedFinfo'):
+        return tuple(sorted(n for n, p in c._ports.items() if p.kind == finfoType))
+    raise MooseError(f"getFieldNames: unknown finfoType '{finfoType}'; valid: "
+                     f"{', '.join(_KINDS)}")
+
+
+def getFieldTypeDict(cls, finfoType='valueFinfo'):
+    c = _cls_of(cls)
+    if finfoType == 'valueFinfo':
+        return {n: f.type for n, f in c._fields.items()}
+    if finfoType == 'lookupFinfo':
+        return {n: f'{f.keytype},{f.type}' for n, f in c._lookups.items()}
+    return {n: p.sig for n, p in c._ports.items() if p.kind == finfoType}
+
+
+def getField(obj, field):
+    return element(obj).getField(field)
+
+
+def setField(obj, field, value):
+    element(obj).setField(field, value)
+
+
+def showfield(obj, field='*', showtype=False):
+    """Print the value fields of an object (all, or one) and return them."""
+    h = element(obj)
+    cls = type(h)
+    names = sorted(cls._fields) if field == '*' else [field]
+    out = {}
+    lines = [f'[{h.path}]']
+    for n in names:
+        if n not in cls._fields:
+            raise h._field_error(n)
+        try:
+            v = getattr(h, n)
+        except MooseError as exc:
+            v = f'<{exc}>'
+        out[n] = v
+        t = f'{cls._fields[n].type:<12} ' if showtype else ''
+        lines.append(f'{t}{n:<24} = {v}')
+    print('\n'.join(lines))
+    return out
+
+
+showfields = showfield
+
+
+def doc(arg, paged=False):
+    """Documentation of a class, or of one field ('Pool.concInit'); printed
+    and returned."""
+    if isinstance(arg, str) and '.' in arg:
+        cname, fname = arg.split('.', 1)
+        c = _cls_of(cname)
+        f = c._fields.get(fname) or c._lookups.get(fname) or c._felems.get(fname)
+        if f is not None:
+            text = f'{cname}.{fname}: {f.type}\n    {f.describe()}'
+        elif fname in c._ports:
+            p = c._ports[fname]
+            text = f'{cname}.{fname}: {p.kind} ({p.sig})\n    {p.doc}'
+        else:
+            valid = sorted(set(c._fields) | set(c._ports) | set(c._lookups))
+            raise FieldError(f"class {cname} has no field '{fname}'{suggest(fname, valid)}")
+    else:
+        c = _cls_of(arg)
+        text = _class_doc(c)
+    print(text)
+    return text
+
+
+def _class_doc(c):
+    from .cinfo import _base_name
+    lines = [f'class {c.__name__} (base: {_base_name(c)}, default tick: {c.default_tick})',
+             '', (c.__doc__ or '').split('\n    Fields\n')[0].strip(), '', 'Value fields:']
+    for n, f in sorted(c._fields.items()):
+        lines.append(f'  {n:<20} {f.type:<12} {f.describe()}')
+    if c._lookups:
+        lines.append('Lookup fields:')
+        for n, f in sorted(c._lookups.items()):
+            lines.append(f'  {n:<20} {f.describe()}')
+    if c._felems:
+        lines.append('Field elements:')
+        for n, f in sorted(c._felems.items()):
+            lines.append(f'  {n:<20} {f.describe()}')
+    for kind, title in (('srcFinfo', 'Source ports'), ('destFinfo', 'Destination ports'),
+                        ('sharedFinfo', 'Shared ports')):
+        ps = [p for p in c._ports.values() if p.kind == kind and not (
+            kind == 'destFinfo' and p.name[:3] in ('get', 'set') and p.name[3:4].isupper())]
+        if ps:
+            lines.append(f'{title}:')
+            for p in sorted(ps, key=lambda p: p.name):
+                lines.append(f'  {p.name:<20} ({p.sig}) {p.doc}')
+    return '\n'.join(lines)
+
+
+def isRunning():
+    from .clock import clock
+    return clock.running
+
+
+__all__ = ['create', 'element', 'exists', 'delete', 'move', 'copy', 'le', 'ce', 'pwe',
+           'wildcardFind', 'getFieldNames', 'getFieldTypeDict', 'showfield', 'doc',
+           'getCwe', 'setCwe', 'resolve', 'reset_tree', 'getField', 'setField']
+del log

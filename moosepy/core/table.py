@@ -1,0 +1,204 @@
+"""Recording: ``Table`` (tick 8, electrical plots) and ``Table2`` (tick 18,
+chemical plots).
+
+A table pulls the value of any readable field through a ``requestOut ->
+get<Field>`` message at its tick, or receives values pushed to its
+``input``.  ``vector`` is a numpy array.  When the source is owned by a
+compiled solver the table is filled by that solver in batches (see
+:mod:`moosepy.core.clock`): the values are the same as a tick-by-tick read.
+"""
+
+import numpy as np
+
+from .element import Neutral
+from .errors import FieldError, MooseError
+from .fields import Field, Src, Dest
+from .msg import linked_indices
+
+
+class TableBase(Neutral):
+    """Base of tables: a growable vector of doubles."""
+
+    vector = Field(None, '', 'Recorded values (unit of the recorded field)', type='vector',
+                   stored=False)
+    size = Field(0, '', 'Number of recorded values', type='unsigned int', ro=True, stored=False)
+    y = Field(None, '', 'Alias of vector', type='vector', stored=False)
+    outfile = Field('', '', 'File to write the vector to when the run ends', type='string')
+    format = Field('csv', '', "Format of outfile: 'csv' or 'npy'", type='string')
+    plotDump = Field('', '', 'Write the vector as an xplot: "filename plotname"',
+                     type='string', stored=False)
+
+    ports = (Src('requestOut', 'request', 'Asks a get<Field> destination for its value'),
+             Dest('input', 'double', 'Receives a value to append'),
+             Dest('spike', 'double', 'Receives a spike time to append'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def __init_obj__(self):
+        self._el.data['vec'] = [[] for _ in range(self._el.num)]
+
+    # --- storage (list of numpy chunks per entry) ---------------------------
+    @staticmethod
+    def _store(el):
+        st = el.data.setdefault('vec', [])
+        while len(st) < el.num:
+            st.append([])
+        return st
+
+    def _get_vector(self):
+        chunks = self._store(self._el)[self._idx]
+        if not chunks:
+            return np.zeros(0)
+        if len(chunks) > 1:
+            arr = np.concatenate([np.atleast_1d(np.asarray(c, dtype=float)) for c in chunks])
+            chunks[:] = [arr]
+        return np.array(chunks[0], dtype=float)
+
+    def _set_vector(self, v):
+        self._store(self._el)[self._idx] = [np.asarray(v, dtype=float).ravel()]
+
+    _get_y = _get_vector
+    _set_y = _set_vector
+
+    def _get_size(self):
+        return sum(np.size(c) for c in self._store(self._el)[self._idx])
+
+    def _set_plotDump(self, v):
+        parts = v.split()
+        if len(parts) != 2:
+            raise FieldError(f'{self.path}.plotDump: expected "filename plotname", got {v!r}')
+        self.xplot(parts[0], parts[1])
+
+    def _get_plotDump(self):
+        return ''
+
+    def clearVec(self):
+        """Empty the vector."""
+        self._store(self._el)[self._idx] = []
+
+    def plainPlot(self, fname):
+        """Write the vector, one value a line."""
+        np.savetxt(fname, self.vector)
+
+    def xplot(self, fname, plotname):
+        """Append the vector to an xplot file (``/newplot`` block)."""
+        with open(fname, 'a') as fh:
+            fh.write(f'/newplot\n/plotname {plotname}\n')
+            for v in self.vector:
+                fh.write(f'{v!r}\n')
+            fh.write('\n')
+
+    def loadCSV(self, fname, startLine=0, colNum=0, separator=','):
+        data = np.loadtxt(fname, delimiter=separator, skiprows=startLine, ndmin=2)
+        self.vector = data[:, colNum]
+
+    def loadXplot(self, fname, plotname):
+        vals, on = [], False
+        with open(fname) as fh:
+            for line in fh:
+                line = line.strip()
+                if line.startswith('/plotname'):
+                    on = line.split(None, 1)[1] == plotname
+                elif line.startswith('/'):
+                    continue
+                elif on and line:
+                    vals.append(float(line.split()[-1]))
+        if not vals:
+            raise MooseError(f'{fname}: no plot named {plotname!r}')
+        self.vector = vals
+
+    # --- clock interface ------------------------------------------------------
+    @staticmethod
+    def _sources(el, idx):
+        return [(o, j, p) for o, j, p in linked_indices(el, idx, 'requestOut')]
+
+    @classmethod
+    def _reinit(cls, el):
+        # as MOOSE: cleared, then one sample of the source at reinit (objects
+        # on earlier ticks are already reinitialised, later ones not yet)
+        st = cls._store(el)
+        for i in range(el.num):
+            st[i] = [np.array([_read(o, j, p)]) for o, j, p in cls._sources(el, i)][:1]
+
+    @classmethod
+    def _batch_role(cls, el):
+        srcs = [cls._sources(el, i) for i in range(el.num)]
+        if not any(srcs):
+            return 'idle'
+        solver = None
+        for s in srcs:
+            if len(s) != 1:
+                return 'python'
+            o, j, port = s[0]
+            spec = _solver_spec(o, j, port)
+            if spec is None or (solver is not None and spec[0] is not solver):
+                return 'python'
+            solver = spec[0]
+        return 'sampler'
+
+    @classmethod
+    def _sample_source(cls, el):
+        specs = []
+        solver = None
+        for i in range(el.num):
+            o, j, port = cls._sources(el, i)[0]
+            solver, flat, scale = _solver_spec(o, j, port)
+            specs.append((flat, scale))
+        return solver, specs
+
+    @classmethod
+    def _record_batch(cls, el, times, values):
+        """Append sampled *values* (n_samples x entries) to the vectors."""
+        if values is None:
+            return
+        st = cls._store(el)
+        for i in range(el.num):
+            st[i].append(values[:, i].copy())
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        st = cls._store(el)
+        for i in range(el.num):
+            for o, j, port in cls._sources(el, i):
+                st[i].append(np.array([_read(o, j, port)]))
+
+
+def _getter_field(port):
+    if port.startswith('get') and len(port) > 3:
+        return port[3].lower() + port[4:]
+    return None
+
+
+def _read(el, idx, port):
+    name = _getter_field(port)
+    h = el.handle(idx)
+    if name in el.cls._fields:
+        return float(getattr(h, name))
+    # field names with a capital first letter (Vm, Gk, Ik, ...)
+    alt = port[3:]
+    return float(getattr(h, alt))
+
+
+def _solver_spec(el, idx, port):
+    """(solver element, flat state index, scale) when a compiled solver owns
+    the field that *port* reads, else None."""
+    fn = getattr(el.cls, '_solver_spec', None)
+    if fn is None:
+        return None
+    name = _getter_field(port)
+    if name not in el.cls._fields:
+        name = port[3:]
+    return fn(el, idx, name)
+
+
+class Table(TableBase):
+    """Records a field at its tick (default tick 8, dt 0.1 ms)."""
+    default_tick = 8
+
+    threshold = Field(0.0, '', 'Threshold for spike mode', type='double')
+    useSpikeMode = Field(False, '', 'Record only threshold crossings (times)', type='bool')
+
+
+class Table2(TableBase):
+    """Records a field at its tick (default tick 18, dt 1 s): chemical plots."""
+    default_tick = 18

@@ -1,0 +1,1 @@
+"""Placeholder for the electrical layer (see ../shared/DESIGN.md); built by a later issue."""

@@ -1,0 +1,2 @@
+"""Chemical kinetics: pools, reactions, enzymes, functions, meshes, Stoich
+and the deterministic solver Ksolve."""

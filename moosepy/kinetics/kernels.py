@@ -1,0 +1,473 @@
+"""Numba kernels of the deterministic chemical solver (Ksolve).
+
+The model arrives packed in two arrays, ``I`` (int64) and ``F`` (float64),
+built by :func:`pack` (two arguments keep numba's call overhead small when
+scipy's LSODA calls back); :func:`unpack` returns the tuple ``M`` of views:
+
+=====  =============================================================
+index  content
+=====  =============================================================
+0      nvox, npools, nterms, nfuncs packed in an int64 array
+1      k[nvox, nterms]  rate constant of each term, per molecule
+2      km[nvox, nterms] numKm of Michaelis-Menten terms (else 0)
+3      ttype[nterms]    0 mass action, 1 Michaelis-Menten
+4,5    sub_ptr, sub_idx reactant pools of each term (repeats = order)
+6,7,8  chg_ptr, chg_idx, chg_coef  change of each pool per firing
+9      mm_enz[nterms]   enzyme pool of an MM term
+10     held[npools]     1 for buffered and function-assigned pools
+11-14  fcode, fargs, fconsts, fstart (nfuncs+1) expression programs
+15,16  fin_ptr, fin_idx inputs of each function (pool index)
+17     fin_kind         0: input is n, 1: input is conc
+18,19  fout_kind, fout_target  0 set n, 1 set conc, 2 add rate [#/s],
+                              3 set numK of a term, 4 set conc-unit K
+20     term_order[nterms] reactant count of each term
+21     voxvol[nvox]     voxel volumes [m^3]
+=====  =============================================================
+
+Units: state in molecules (#) per voxel, time in s.  The right-hand side is
+dn/dt [#/s].  Integrators: embedded explicit Runge-Kutta pairs with
+adaptive steps and the error control of GSL (``|err_i| <= epsAbs +
+epsRel*|y_i|``), taking the higher order solution.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+from .expr import _eval_impl
+
+eval_program = numba.njit(cache=True, nogil=True)(_eval_impl)
+
+NA = 6.02214076e23
+
+_INT_NAMES = ('dims', 'ttype', 'sub_ptr', 'sub_idx', 'chg_ptr', 'chg_idx', 'mm_enz', 'held',
+              'fcode', 'fargs', 'fstart', 'fin_ptr', 'fin_idx', 'fin_kind', 'fout_kind',
+              'fout_target')
+_FLT_NAMES = ('kk', 'km', 'chg_coef', 'fconsts', 'term_order', 'voxvol')
+_HDR = 40
+
+
+def pack(arrays):
+    """Pack a dict of named arrays into (I, F) for the kernels."""
+    ints = [np.asarray(arrays[k], dtype=np.int64).ravel() for k in _INT_NAMES]
+    flts = [np.asarray(arrays[k], dtype=np.float64).ravel() for k in _FLT_NAMES]
+    hdr = np.zeros(_HDR, dtype=np.int64)
+    pos = _HDR
+    for k, a in enumerate(ints):
+        hdr[k] = pos
+        pos += a.size
+    hdr[len(ints)] = pos
+    fpos = 0
+    for k, a in enumerate(flts):
+        hdr[20 + k] = fpos
+        fpos += a.size
+    hdr[20 + len(flts)] = fpos
+    I = np.concatenate([hdr] + ints)
+    F = np.concatenate(flts) if fpos else np.zeros(0)
+    return I, F
+
+
+@numba.njit(cache=True, nogil=True)
+def unpack(I, F):
+    """Views of the packed model, in the order of the table above."""
+    dims = I[I[0]:I[1]]
+    nvox, nterms = dims[0], dims[2]
+    kk = F[I[20]:I[21]].reshape((nvox, nterms))
+    km = F[I[21]:I[22]].reshape((nvox, nterms))
+    return (dims, kk, km, I[I[1]:I[2]], I[I[2]:I[3]], I[I[3]:I[4]], I[I[4]:I[5]],
+            I[I[5]:I[6]], F[I[22]:I[23]], I[I[6]:I[7]], I[I[7]:I[8]], I[I[8]:I[9]],
+            I[I[9]:I[10]], F[I[23]:I[24]], I[I[10]:I[11]], I[I[11]:I[12]], I[I[12]:I[13]],
+            I[I[13]:I[14]], I[I[14]:I[15]], I[I[15]:I[16]], F[I[24]:I[25]], F[I[25]:I[26]])
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply_funcs(t, w, kloc, extra, v, M, assign_only):
+    """Evaluate the functions of voxel v on state w (molecules)."""
+    dims = M[0]
+    npools = dims[1]
+    nf = dims[3]
+    if nf == 0:
+        return
+    fcode, fargs, fconsts, fstart = M[11], M[12], M[13], M[14]
+    fin_ptr, fin_idx, fin_kind = M[15], M[16], M[17]
+    fout_kind, fout_target = M[18], M[19]
+    order = M[20]
+    vol = M[21][v]
+    navol = NA * vol
+    stack = np.empty(64)
+    xbuf = np.empty(fin_ptr[nf] - fin_ptr[0] + 1)
+    base = v * npools
+    for f in range(nf):
+        kind = fout_kind[f]
+        if assign_only and kind > 1:
+            continue
+        if (not assign_only) and kind <= 1:
+            continue
+        a, b = fin_ptr[f], fin_ptr[f + 1]
+        for q in range(a, b):
+            j = fin_idx[q]
+            if j < 0:
+                xbuf[q - a] = 0.0
+            elif fin_kind[q] == 1:
+                xbuf[q - a] = w[base + j] / navol
+            else:
+                xbuf[q - a] = w[base + j]
+        val = eval_program(fcode, fargs, fconsts, xbuf[: b - a + 1], t, stack,
+                           fstart[f], fstart[f + 1])
+        tgt = fout_target[f]
+        if kind == 0:
+            w[base + tgt] = val if val > 0.0 else 0.0
+        elif kind == 1:
+            w[base + tgt] = (val if val > 0.0 else 0.0) * navol
+        elif kind == 2:
+            extra[tgt] += val
+        elif kind == 3:
+            kloc[tgt] = val
+        else:
+            kloc[tgt] = val * navol ** (1.0 - order[tgt])
+
+
+@numba.njit(cache=True, nogil=True)
+def rhs_m(t, y, dydt, M):
+    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules)."""
+    dims = M[0]
+    nvox, npools, nterms = dims[0], dims[1], dims[2]
+    kk, km, ttype = M[1], M[2], M[3]
+    sub_ptr, sub_idx = M[4], M[5]
+    chg_ptr, chg_idx, chg_coef = M[6], M[7], M[8]
+    mm_enz, held = M[9], M[10]
+    w = y.copy()
+    kloc = np.empty(nterms)
+    extra = np.zeros(npools)
+    for v in range(nvox):
+        base = v * npools
+        for r in range(nterms):
+            kloc[r] = kk[v, r]
+        if dims[3] > 0:
+            _apply_funcs(t, w, kloc, extra, v, M, True)
+            for j in range(npools):
+                extra[j] = 0.0
+            _apply_funcs(t, w, kloc, extra, v, M, False)
+        for j in range(npools):
+            dydt[base + j] = extra[j]
+        for r in range(nterms):
+            rate = kloc[r]
+            if ttype[r] == 0:
+                for q in range(sub_ptr[r], sub_ptr[r + 1]):
+                    rate *= w[base + sub_idx[q]]
+            else:
+                s = 1.0
+                for q in range(sub_ptr[r], sub_ptr[r + 1]):
+                    s *= w[base + sub_idx[q]]
+                rate = rate * w[base + mm_enz[r]] * s / (km[v, r] + s)
+            if rate == 0.0:
+                continue
+            for q in range(chg_ptr[r], chg_ptr[r + 1]):
+                dydt[base + chg_idx[q]] += chg_coef[q] * rate
+        for j in range(npools):
+            if held[j]:
+                dydt[base + j] = 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def assign(t, y, I, F):
+    """Put the values of function-assigned pools into state y."""
+    _assign_m(t, y, unpack(I, F))
+
+
+@numba.njit(cache=True, nogil=True)
+def _assign_m(t, y, M):
+    dims = M[0]
+    if dims[3] == 0:
+        return
+    kloc = np.empty(dims[2])
+    extra = np.zeros(dims[1])
+    for v in range(dims[0]):
+        _apply_funcs(t, y, kloc, extra, v, M, True)
+
+
+@numba.njit(cache=True, nogil=True)
+def jac_m(t, y, J, M):
+    """Jacobian d(dn/dt)/dn.  Mass-action and MM terms analytically; with
+    functions, by forward differences of :func:`rhs`.  J is (n, n) for a
+    single voxel or (npools, n) blocks stacked for banded use."""
+    dims = M[0]
+    nvox, npools, nterms = dims[0], dims[1], dims[2]
+    n = nvox * npools
+    J[:, :] = 0.0
+    if dims[3] > 0:
+        f0 = np.empty(n)
+        f1 = np.empty(n)
+        rhs_m(t, y, f0, M)
+        yp = y.copy()
+        for c in range(n):
+            h = 1e-7 * max(abs(y[c]), 1e-3)
+            yp[c] = y[c] + h
+            rhs_m(t, yp, f1, M)
+            yp[c] = y[c]
+            for r in range(n):
+                J[r, c] = (f1[r] - f0[r]) / h
+        return
+    kk, km, ttype = M[1], M[2], M[3]
+    sub_ptr, sub_idx = M[4], M[5]
+    chg_ptr, chg_idx, chg_coef = M[6], M[7], M[8]
+    mm_enz, held = M[9], M[10]
+    for v in range(nvox):
+        base = v * npools
+        for r in range(nterms):
+            a, b = sub_ptr[r], sub_ptr[r + 1]
+            if ttype[r] == 0:
+                for p in range(a, b):
+                    d = kk[v, r]
+                    for q in range(a, b):
+                        if q != p:
+                            d *= y[base + sub_idx[q]]
+                    if d == 0.0:
+                        continue
+                    col = base + sub_idx[p]
+                    for q in range(chg_ptr[r], chg_ptr[r + 1]):
+                        J[base + chg_idx[q], col] += chg_coef[q] * d
+            else:
+                s = 1.0
+                for q in range(a, b):
+                    s *= y[base + sub_idx[q]]
+                e = y[base + mm_enz[r]]
+                K = km[v, r]
+                k = kk[v, r]
+                de = k * s / (K + s)
+                ds = k * e * K / ((K + s) * (K + s))
+                for q in range(chg_ptr[r], chg_ptr[r + 1]):
+                    J[base + chg_idx[q], base + mm_enz[r]] += chg_coef[q] * de
+                for p in range(a, b):
+                    dsp = 1.0
+                    for q in range(a, b):
+                        if q != p:
+                            dsp *= y[base + sub_idx[q]]
+                    col = base + sub_idx[p]
+                    for q in range(chg_ptr[r], chg_ptr[r + 1]):
+                        J[base + chg_idx[q], col] += chg_coef[q] * ds * dsp
+        for j in range(npools):
+            if held[j]:
+                for c in range(n):
+                    J[base + j, c] = 0.0
+
+
+@numba.njit(cache=True, nogil=True)
+def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err):
+    """One embedded RK step: ynew (higher order) and err (difference)."""
+    n = y.shape[0]
+    for s in range(nst):
+        for i in range(n):
+            acc = y[i]
+            for r in range(s):
+                a = A[s, r]
+                if a != 0.0:
+                    acc += h * a * ks[r, i]
+            ytmp[i] = acc
+        rhs_m(t + C[s] * h, ytmp, ks[s], M)
+    for i in range(n):
+        acc = y[i]
+        e = 0.0
+        for s in range(nst):
+            acc += h * B[s] * ks[s, i]
+            e += h * E[s] * ks[s, i]
+        ynew[i] = acc
+        err[i] = e
+
+
+@numba.njit(cache=True, nogil=True)
+def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+                 max_steps):
+    """Integrate y (in place) from t0 to t1 with an embedded RK pair.
+
+    Records ``y[rec_idx]`` at every time of the sorted ``sample_t`` into the
+    rows of ``out`` (times at or before t0 are recorded at once).  Returns
+    the last proposed step size, or -1.0 if max_steps was exceeded, or -2.0
+    if the state became non-finite.  Negative values produced by round-off
+    are clipped to zero after each accepted step.
+    """
+    M = unpack(I, F)
+    n = y.shape[0]
+    nst = B.shape[0]
+    ks = np.empty((nst, n))
+    ytmp = np.empty(n)
+    ynew = np.empty(n)
+    err = np.empty(n)
+    ns = sample_t.shape[0]
+    si = 0
+    t = t0
+    while si < ns and sample_t[si] <= t + 1e-12 * max(1.0, abs(t)):
+        for q in range(rec_idx.shape[0]):
+            out[si, q] = y[rec_idx[q]]
+        si += 1
+    if h <= 0.0:
+        h = (t1 - t0) * 1e-3 if t1 > t0 else 1e-6
+        h = min(h, 1e-2)
+    steps = 0
+    expo = 1.0 / order
+    while t < t1 - 1e-12 * max(1.0, abs(t1)):
+        target = t1
+        if si < ns and sample_t[si] < target:
+            target = sample_t[si]
+        hstep = h
+        hit = False
+        if t + hstep >= target - 1e-12 * max(1.0, abs(target)):
+            hstep = target - t
+            hit = True
+        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err)
+        steps += 1
+        if steps > max_steps:
+            return -1.0
+        emax = 0.0
+        finite = True
+        for i in range(n):
+            if not math.isfinite(ynew[i]):
+                finite = False
+                break
+            sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+            r = abs(err[i]) / sc
+            if r > emax:
+                emax = r
+        if not finite:
+            if hstep < 1e-300:
+                return -2.0
+            h = hstep * 0.1
+            continue
+        if emax <= 1.0:
+            t = target if hit else t + hstep
+            for i in range(n):
+                v = ynew[i]
+                y[i] = v if v > 0.0 else 0.0
+            if M[0][3] > 0:
+                _assign_m(t, y, M)
+            fac = 5.0 if emax == 0.0 else min(5.0, max(0.2, 0.9 * emax ** (-expo)))
+            hn = hstep * fac
+            # a step cut short to land on a sample does not shrink the next one
+            h = max(hn, h) if hit else hn
+            if hit and si < ns and target == sample_t[si]:
+                while si < ns and sample_t[si] <= t + 1e-12 * max(1.0, abs(t)):
+                    for q in range(rec_idx.shape[0]):
+                        out[si, q] = y[rec_idx[q]]
+                    si += 1
+        else:
+            h = hstep * max(0.1, 0.9 * emax ** (-expo))
+    while si < ns:
+        for q in range(rec_idx.shape[0]):
+            out[si, q] = y[rec_idx[q]]
+        si += 1
+    return h
+
+
+@numba.njit(cache=True, nogil=True)
+def rhs(t, y, dydt, I, F):
+    """dn/dt of the packed model into dydt."""
+    rhs_m(t, y, dydt, unpack(I, F))
+
+
+@numba.njit(cache=True, nogil=True)
+def rhs_odeint(y, t, I, F):
+    """scipy odeint's callback form: returns dn/dt."""
+    out = np.empty_like(y)
+    rhs_m(t, y, out, unpack(I, F))
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def jac_odeint(y, t, I, F):
+    """scipy odeint's Jacobian callback (dense)."""
+    n = y.shape[0]
+    J = np.empty((n, n))
+    jac_m(t, y, J, unpack(I, F))
+    return J
+
+
+@numba.njit(cache=True, nogil=True)
+def jac_banded_odeint(y, t, I, F):
+    """Banded Jacobian for odeint (ml = mu = npools - 1), block-diagonal model."""
+    M = unpack(I, F)
+    npools = M[0][1]
+    n = y.shape[0]
+    J = np.empty((n, n))
+    jac_m(t, y, J, M)
+    band = np.zeros((2 * npools - 1, n))
+    mu = npools - 1
+    for c in range(n):
+        lo = max(0, c - mu)
+        hi = min(n, c + npools)
+        for r in range(lo, hi):
+            band[mu + r - c, c] = J[r, c]
+    return band
+
+
+# --------------------------------------------------------------- tableaus
+def _tab(A, B, Bhat, C):
+    A = np.array(A, dtype=float)
+    B = np.array(B, dtype=float)
+    return A, B, B - np.array(Bhat, dtype=float), np.array(C, dtype=float)
+
+
+def _fehlberg():
+    A = np.zeros((6, 6))
+    A[1, 0] = 1 / 4
+    A[2, :2] = [3 / 32, 9 / 32]
+    A[3, :3] = [1932 / 2197, -7200 / 2197, 7296 / 2197]
+    A[4, :4] = [439 / 216, -8, 3680 / 513, -845 / 4104]
+    A[5, :5] = [-8 / 27, 2, -3544 / 2565, 1859 / 4104, -11 / 40]
+    B = [16 / 135, 0, 6656 / 12825, 28561 / 56430, -9 / 50, 2 / 55]
+    Bh = [25 / 216, 0, 1408 / 2565, 2197 / 4104, -1 / 5, 0]
+    return _tab(A, B, Bh, [0, 1 / 4, 3 / 8, 12 / 13, 1, 1 / 2]) + (5,)
+
+
+def _cash_karp():
+    A = np.zeros((6, 6))
+    A[1, 0] = 1 / 5
+    A[2, :2] = [3 / 40, 9 / 40]
+    A[3, :3] = [3 / 10, -9 / 10, 6 / 5]
+    A[4, :4] = [-11 / 54, 5 / 2, -70 / 27, 35 / 27]
+    A[5, :5] = [1631 / 55296, 175 / 512, 575 / 13824, 44275 / 110592, 253 / 4096]
+    B = [37 / 378, 0, 250 / 621, 125 / 594, 0, 512 / 1771]
+    Bh = [2825 / 27648, 0, 18575 / 48384, 13525 / 55296, 277 / 14336, 1 / 4]
+    return _tab(A, B, Bh, [0, 1 / 5, 3 / 10, 3 / 5, 1, 7 / 8]) + (5,)
+
+
+def _heun_euler():
+    A = np.zeros((2, 2))
+    A[1, 0] = 1.0
+    return _tab(A, [0.5, 0.5], [1.0, 0.0], [0, 1]) + (2,)
+
+
+def _classical_rk4():
+    # Classical RK4 propagates.  The error estimate is h/10 (k4 - k5), with
+    # k5 = f(t + h, y_new): a conservative O(h^3) estimate (it overstates the
+    # local error of the 4th-order step), so steps are controlled as order 3.
+    A = np.zeros((5, 5))
+    A[1, 0] = 0.5
+    A[2, 1] = 0.5
+    A[3, 2] = 1.0
+    A[4, :4] = [1 / 6, 1 / 3, 1 / 3, 1 / 6]
+    B = [1 / 6, 1 / 3, 1 / 3, 1 / 6, 0]
+    # Zonneveld's embedded 3rd-order companion of classical RK4
+    Bh = [1 / 6, 1 / 3, 1 / 3, 1 / 6 - 0.1, 0.1]
+    return _tab(A, B, Bh, [0, 0.5, 0.5, 1, 1]) + (3,)
+
+
+def _dop853():
+    from scipy.integrate._ivp import dop853_coefficients as dc
+    n = dc.N_STAGES
+    A = np.array(dc.A[:n, :n], dtype=float)
+    B = np.array(dc.B, dtype=float)
+    C = np.array(dc.C[:n], dtype=float)
+    E = np.array(dc.E5, dtype=float)   # 8th minus 5th order: conservative estimate
+    return A, B, E, C, 6
+
+
+_TABLEAUS = {}
+
+
+def tableau(method):
+    """(A, B, E, C, order) of an integration method name."""
+    if method not in _TABLEAUS:
+        _TABLEAUS[method] = {'rk5': _fehlberg, 'rkck': _cash_karp, 'rk2': _heun_euler,
+                             'rk4': _classical_rk4, 'rk8': _dop853}[method]()
+    return _TABLEAUS[method]

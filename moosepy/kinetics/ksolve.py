@@ -1,0 +1,302 @@
+"""``Ksolve``: deterministic integration of a compiled chemical system.
+
+At ``reinit`` the Ksolve compiles its Stoich (:func:`compile_stoich`), makes
+the state array ``(voxels, pools)`` in molecules, and points every pool's
+``n`` column at its column of that array, so ``pool.conc``/``pool.n`` read
+and write the solver.  It advances whole intervals in compiled code: the
+embedded Runge-Kutta methods run entirely in a numba kernel; ``lsoda`` is
+ODEPACK's LSODA (through scipy's ``odeint``) with the right-hand side and an
+analytic Jacobian compiled by numba.
+
+Methods (``Ksolve.method``, case-insensitive):
+
+========  =============================================================
+rk5, gsl  Runge-Kutta-Fehlberg 4(5), adaptive (MOOSE's default)
+rkck      Cash-Karp 4(5), adaptive
+rk2       Heun-Euler 2(1), adaptive
+rk4       classical Runge-Kutta 4, adaptive (conservative error estimate)
+rk8       Dormand-Prince 8(5,3), adaptive
+lsoda     LSODA: switches between Adams (non-stiff) and BDF (stiff)
+========  =============================================================
+
+The tick dt (16, 0.1 s by default) is only the interval at which the state
+is synchronised with the rest of the model; steps are chosen by the
+integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
+"""
+
+import logging
+import warnings
+
+import numpy as np
+
+from ..core.element import Neutral
+from ..core.errors import SolverError, FieldError
+from ..core.fields import Field, LookupField, Dest
+from ..core.units import NA
+from .stoich import compile_stoich, Compiled
+
+log = logging.getLogger('moosepy.kinetics')
+
+METHODS = ('rk5', 'gsl', 'rkck', 'rk2', 'rk4', 'rk8', 'lsoda')
+_ALIASES = {'gsl': 'rk5', 'rkf45': 'rk5', 'rk45': 'rk5'}
+
+
+class Ksolve(Neutral):
+    """Deterministic solver of the chemical system of a Stoich (all voxels)."""
+
+    default_tick = 16
+
+    method = Field('rk5', '', 'Integration method: ' + ', '.join(METHODS), type='string',
+                   stored=False)
+    epsAbs = Field(1e-7, '#', 'Absolute error tolerance, in molecules... scaled as MOOSE: '
+                   'relative to molecule counts')
+    epsRel = Field(1e-7, '', 'Relative error tolerance')
+    numPools = Field(0, '', 'Pools in the solver', type='unsigned int', ro=True, stored=False)
+    numAllVoxels = Field(0, '', 'Voxels in the solver', type='unsigned int', ro=True,
+                         stored=False)
+    numLocalVoxels = Field(0, '', 'Voxels handled here', type='unsigned int', ro=True,
+                           stored=False)
+    numThreads = Field(1, '', 'Threads (voxels are integrated together here)',
+                       type='unsigned int')
+    estimatedDt = Field(0.0, 's', 'Last step size chosen by the integrator', ro=True,
+                        stored=False)
+    stoich = Field(None, '', 'The Stoich that drives this solver', type='object', ro=True,
+                   stored=False)
+    compartment = Field(None, '', 'Compartment of the Stoich', type='object', ro=True,
+                        stored=False)
+    _method = Field('rk5', type='string', hidden=True)
+    nVec = LookupField('unsigned int', 'vector', '#', 'Molecule counts of all pools in a voxel')
+
+    ports = (Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'),
+             Dest('voxelVol', 'vector', 'Receives new voxel volumes'))
+
+    def _get_method(self):
+        return self._el.cols['_method'][self._idx]
+
+    def _set_method(self, v):
+        m = str(v).lower()
+        m = _ALIASES.get(m, m)
+        if m not in METHODS:
+            raise FieldError(f"{self.path} (Ksolve).method: unknown method {v!r}; valid: "
+                             f"{', '.join(METHODS)}")
+        self._el.cols['_method'][self._idx] = m
+        c = self._el.data.get('compiled')
+        if c is not None:
+            c.h = 0.0
+
+    def _comp(self):
+        return self._el.data.get('compiled')
+
+    def _get_numPools(self):
+        c = self._comp()
+        return 0 if c is None else c.npools
+
+    def _get_numAllVoxels(self):
+        c = self._comp()
+        return 0 if c is None else c.nvox
+
+    _get_numLocalVoxels = _get_numAllVoxels
+
+    def _get_estimatedDt(self):
+        c = self._comp()
+        return 0.0 if c is None else float(c.h)
+
+    def _get_stoich(self):
+        s = self._el.data.get('stoich')
+        return None if s is None or not s.alive else s.handle(0)
+
+    def _get_compartment(self):
+        s = self._get_stoich()
+        return None if s is None else s.compartment
+
+    def _lookup_nVec(self, voxel):
+        c = self._comp()
+        if c is None:
+            raise SolverError(f'{self.path}: not compiled yet (call moose.reinit())')
+        return c.state[int(voxel)].copy()
+
+    def _lookupset_nVec(self, voxel, values):
+        c = self._comp()
+        if c is None:
+            raise SolverError(f'{self.path}: not compiled yet (call moose.reinit())')
+        c.state[int(voxel)] = np.asarray(values, dtype=float)
+
+    # ------------------------------------------------------------ clock
+    @classmethod
+    def _reinit(cls, el):
+        stoich = el.data.get('stoich')
+        if stoich is None or not stoich.alive:
+            el.data['compiled'] = None
+            log.warning('%s: no Stoich uses this Ksolve; it does nothing', el.path)
+            return
+        old = el.data.get('compiled')
+        comp = compile_stoich(stoich)      # raises before anything is changed
+        if old is not None:
+            _release(old)
+        _own(el, comp)
+        el.data['compiled'] = comp
+
+    @classmethod
+    def _on_delete(cls, el):
+        c = el.data.get('compiled')
+        if c is not None:
+            _release(c)
+            el.data['compiled'] = None
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'solver' if el.data.get('compiled') is not None else 'idle'
+
+    @classmethod
+    def _batch_advance(cls, el, t_end, requests):
+        """Advance to t_end; fill the tables in *requests* with the states at
+        their times: [(table, tick times, state times, [(flat, scale)])]."""
+        comp = el.data['compiled']
+        if not requests:
+            advance(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
+            return
+        times = np.unique(np.concatenate([r[2] for r in requests]))
+        flats = np.unique(np.array([f for r in requests for f, _ in r[3]], dtype=np.int64))
+        rec = advance(el, comp, t_end, times, flats)
+        for tab, _ticks, st, specs in requests:
+            rows = np.searchsorted(times, st)
+            vals = np.empty((len(st), len(specs)))
+            for k, (flat, scale) in enumerate(specs):
+                vals[:, k] = rec[rows, np.searchsorted(flats, flat)] * scale
+            tab.cls._record_batch(tab, st, vals)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        comp = el.data.get('compiled')
+        if comp is not None:
+            advance(el, comp, comp.t + dt, np.zeros(0), np.zeros(0, dtype=np.int64))
+
+
+def _own(el, comp):
+    """Make the solver state and point the pools' n columns at it."""
+    state = np.zeros((comp.nvox, comp.npools))
+    for j, p in enumerate(comp.pool_els):
+        state[:, j] = p.cols['nInit'][:comp.nvox]
+        p.cols['n'] = state[:, j]
+        p.data['solver'] = el
+        p.data['solver_index'] = j
+    comp.state = state
+    comp.t = 0.0
+    comp.h = 0.0
+    for f in comp.func_els:
+        f.data['absorbed'] = True
+    stoich = el.data['stoich']
+    comp.owner = el
+
+    def mark(_el, _name):
+        comp.dirty = True
+    comp.hook = mark
+    for e in comp.reac_els + comp.enz_els + comp.func_els:
+        e.hooks.append(mark)
+    del stoich
+    _pack(comp)
+
+
+def _release(comp):
+    """Give the pools their own columns back (values kept)."""
+    for p in comp.pool_els:
+        if p.data.get('solver') is comp.owner:
+            p.cols['n'] = np.array(p.cols['n'], dtype=float)
+            p.data.pop('solver', None)
+            p.data.pop('solver_index', None)
+    for e in comp.reac_els + comp.enz_els + comp.func_els:
+        if comp.hook in e.hooks:
+            e.hooks.remove(comp.hook)
+    for f in comp.func_els:
+        f.data.pop('absorbed', None)
+
+
+def _pack(comp):
+    from . import kernels
+    comp.I, comp.F = kernels.pack(comp.arrays)
+
+
+def _refresh(el, comp):
+    """Re-read rate constants and functions after fields changed mid-run."""
+    stoich = el.data['stoich']
+    fresh = compile_stoich(stoich)
+    if fresh.npools != comp.npools or fresh.nterms != comp.nterms:
+        raise SolverError(f'{el.path}: the reaction system changed shape since reinit; '
+                          f'call moose.reinit()')
+    comp.arrays = fresh.arrays
+    _pack(comp)
+    comp.dirty = False
+
+
+def advance(el, comp, t_end, times, flats):
+    """Integrate the state to t_end; return the states at *times* (rows) for
+    the flat indices *flats* (columns)."""
+    from . import kernels
+    if comp.dirty:
+        _refresh(el, comp)
+    h = el.handle(0)
+    method = h.method
+    rtol, atol = float(h.epsRel), float(h.epsAbs)
+    y = comp.state.reshape(-1)
+    out = np.zeros((len(times), len(flats)))
+    t0 = comp.t
+    if t_end < t0:
+        t_end = t0
+    if method == 'lsoda':
+        _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol)
+    else:
+        A, B, E, C, order = kernels.tableau(method)
+        hnew = kernels.rk_integrate(y, t0, t_end, comp.h, A, B, E, C, float(order), rtol, atol,
+                                    np.ascontiguousarray(times, dtype=np.float64), flats, out,
+                                    comp.I, comp.F, 50_000_000)
+        if hnew == -1.0:
+            raise SolverError(f'{el.path}: {method} took more than 5e7 steps between '
+                              f't = {t0:g} and {t_end:g} s; the system is probably stiff: use '
+                              f"method = 'lsoda'")
+        if hnew == -2.0:
+            raise SolverError(f'{el.path}: the state became non-finite near t = {t0:g} s; '
+                              f'check rate constants and Functions')
+        comp.h = hnew
+    comp.t = t_end
+    return out
+
+
+def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
+    from scipy.integrate import odeint
+    from . import kernels
+    tl = times[times > t0]
+    grid = np.concatenate([[t0], tl, [t_end]]) if t_end > t0 else np.array([t0])
+    if len(grid) > 1 and grid[-2] >= t_end:
+        grid = grid[:-1]
+    pre = times <= t0
+    if pre.any():
+        out[pre] = y[flats]
+    if len(grid) < 2:
+        return
+    npools, nvox = comp.npools, comp.nvox
+    kw = {}
+    if nvox > 1:
+        kw = dict(Dfun=kernels.jac_banded_odeint, ml=npools - 1, mu=npools - 1)
+    else:
+        kw = dict(Dfun=kernels.jac_odeint)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        sol, info = odeint(kernels.rhs_odeint, y.copy(), grid, args=(comp.I, comp.F),
+                           rtol=rtol, atol=atol, full_output=True, mxstep=10_000_000, **kw)
+    if info['message'] != 'Integration successful.':
+        raise SolverError(f'{comp.owner.path}: lsoda failed between t = {t0:g} and '
+                          f'{t_end:g} s: {info["message"]}')
+    if not comp.allow_negative:
+        np.maximum(sol, 0.0, out=sol)
+    if comp.arrays['dims'][3]:
+        for k in range(1, len(grid)):
+            kernels.assign(grid[k], sol[k], comp.I, comp.F)
+    if len(tl):
+        rows = sol[1:1 + len(tl)]
+        out[~pre] = rows[:, flats]
+    y[:] = sol[-1]
+    comp.h = float(info['hu'][-1]) if len(info['hu']) else comp.h
+
+
+del NA, Compiled

@@ -1,0 +1,133 @@
+"""Pools of molecules: ``PoolBase``, ``Pool`` and ``BufPool``.
+
+A pool keeps its molecule counts (``n``, ``nInit``) in columns; ``conc`` and
+``concInit`` [mM] are derived through the voxel volume of its compartment
+(:func:`moosepy.core.units.n_to_conc`, the one conversion).  When a Ksolve
+owns the pool, the ``n`` column is a view of the solver's state, so reading
+or writing ``conc``/``n`` reads or writes the solver.
+"""
+
+import numpy as np
+
+from ..core.element import Neutral
+from ..core.errors import FieldError
+from ..core.fields import Field, Src, Dest, Shared
+from ..core.units import NA
+from .mesh import voxel_volumes
+
+
+class PoolBase(Neutral):
+    """Base class of molecule pools."""
+
+    n = Field(0.0, '#', 'Number of molecules')
+    nInit = Field(0.0, '#', 'Initial number of molecules')
+    conc = Field(0.0, 'mM', 'Concentration', stored=False)
+    concInit = Field(0.0, 'mM', 'Initial concentration', stored=False)
+    diffConst = Field(0.0, 'm^2/s', 'Diffusion constant')
+    motorConst = Field(0.0, 'm/s', 'Motor transport rate')
+    volume = Field(1e-15, 'm^3', 'Volume of the voxel holding this entry (set it on the '
+                   'compartment)', ro=True, stored=False)
+    isBuffered = Field(False, '', 'True for pools held at their initial value', type='bool',
+                       ro=True, stored=False)
+    speciesId = Field(0, '', 'Species identifier', type='unsigned int')
+    compartment = Field(None, '', 'Chemical compartment holding the pool', type='object',
+                        ro=True, stored=False)
+
+    ports = (Shared('reac', 'reac', 'pool', 'Joins a reaction or enzyme (sub/prd/enz/cplx)'),
+             Src('nOut', 'double', 'Sends n [#] every tick of the solver'),
+             Dest('increment', 'double', 'Adds to n at rate [#/s] (from a Function rateOut)'),
+             Dest('decrement', 'double', 'Subtracts from n [#]'),
+             Dest('nIn', 'double', 'Sets n [#]'),
+             Shared('species', 'species', 'pool', 'Link to a Species object'))
+
+    def __init_obj__(self):
+        from .mesh import compartment_of
+        c = compartment_of(self._el)
+        if c is not None:
+            nv = c.handle(0).numVoxels
+            if nv != self._el.num:
+                self._el.resize(nv)
+
+    def _vol(self):
+        v = voxel_volumes(self._el)
+        return float(v[self._idx] if self._idx < len(v) else v[0])
+
+    def _get_volume(self):
+        return self._vol()
+
+    def _get_conc(self):
+        return float(self._el.cols['n'][self._idx]) / (NA * self._vol())
+
+    def _set_conc(self, v):
+        self._check_nonneg('conc', v)
+        self.n = v * NA * self._vol()
+
+    def _get_concInit(self):
+        return float(self._el.cols['nInit'][self._idx]) / (NA * self._vol())
+
+    def _set_concInit(self, v):
+        self._check_nonneg('concInit', v)
+        self.nInit = v * NA * self._vol()
+
+    def _set_n(self, v):
+        self._check_nonneg('n', v)
+        self._el.cols['n'][self._idx] = v
+
+    def _set_nInit(self, v):
+        self._check_nonneg('nInit', v)
+        self._el.cols['nInit'][self._idx] = v
+        if self._el.data.get('solver') is None:
+            # as MOOSE: an unsolved pool takes its initial value at once
+            self._el.cols['n'][self._idx] = v
+
+    def _check_nonneg(self, name, v):
+        if not (v >= 0.0) or v == float('inf'):
+            raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
+                             f'value >= 0, got {v}')
+
+    def _get_isBuffered(self):
+        return False
+
+    def _get_compartment(self):
+        from .mesh import compartment_of
+        c = compartment_of(self._el)
+        return None if c is None else c.handle(0)
+
+    @classmethod
+    def _solver_spec(cls, el, idx, field):
+        """(solver element, flat state index, scale) for solver-owned fields."""
+        solver = el.data.get('solver')
+        if solver is None or not solver.alive or field not in ('n', 'conc'):
+            return None
+        sol = solver.data.get('compiled')
+        if sol is None:
+            return None
+        j = el.data['solver_index']
+        flat = idx * sol.npools + j
+        scale = 1.0 if field == 'n' else 1.0 / (NA * sol.voxvol[idx])
+        return solver, flat, scale
+
+
+class Pool(PoolBase):
+    """A pool of molecules of one species (one entry per voxel)."""
+
+
+class BufPool(PoolBase):
+    """A buffered pool: held at its initial value (setting concInit or nInit
+    also sets conc and n, and the other way round)."""
+
+    def _get_isBuffered(self):
+        return True
+
+    def _set_nInit(self, v):
+        self._check_nonneg('nInit', v)
+        self._el.cols['nInit'][self._idx] = v
+        self._el.cols['n'][self._idx] = v
+
+    def _set_n(self, v):
+        self._check_nonneg('n', v)
+        self._el.cols['nInit'][self._idx] = v
+        self._el.cols['n'][self._idx] = v
+
+
+del np

@@ -1,0 +1,103 @@
+"""Reactions: ``Reac`` (mass action, any order, repeated substrates).
+
+As in MOOSE, the concentration-unit constants (``Kf``, ``Kb`` in
+(1/mM)^(order-1)/s) are what is stored; ``numKf``/``numKb`` (per molecule)
+are converted from them with the reaction's order (its number of substrate
+or product messages, counting repeats) and the voxel volume of its first
+reactant, when read or set.  A change of compartment volume keeps Kf.
+"""
+
+from ..core.element import Neutral
+from ..core.errors import FieldError
+from ..core.fields import Field, Shared, Dest
+from ..core.msg import links
+from ..core.units import rate_conc_to_num, rate_num_to_conc
+from .mesh import voxel_volumes
+
+
+def reactants(el, port):
+    """Pool elements attached to *port* ('sub'/'prd'/...), with repeats."""
+    from .pool import PoolBase
+    return [o for o, _p, _m, _f in links(el, port) if issubclass(o.cls, PoolBase)]
+
+
+def reaction_volume(el, idx, port='sub'):
+    """Voxel volume [m^3] used to convert rates: the first reactant's, else
+    the reaction's own compartment's."""
+    pools = reactants(el, port)
+    src = pools[0] if pools else el
+    v = voxel_volumes(src)
+    return float(v[idx] if idx < len(v) else v[0])
+
+
+def _rate_fields(direction, port):
+    """Getters/setters of (Kx, numKx).  As in MOOSE the concentration-unit
+    constant is stored; numKx is converted with the order and volume at the
+    moment it is read or set."""
+    hid = '_k' + direction
+
+    def get_conc(self):
+        return float(self._el.cols[hid][self._idx])
+
+    def conv(self):
+        el, i = self._el, self._idx
+        order = len(reactants(el, port))
+        return order, reaction_volume(el, i, port)
+
+    def get_num(self):
+        order, vol = conv(self)
+        return rate_conc_to_num(get_conc(self), order, vol)
+
+    def check(self, name, v):
+        if not v >= 0.0 or v == float('inf'):
+            raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
+                             f'rate >= 0, got {v}')
+
+    def set_conc(self, v):
+        check(self, 'K' + direction, v)
+        self._el.cols[hid][self._idx] = v
+
+    def set_num(self, v):
+        check(self, 'numK' + direction, v)
+        order, vol = conv(self)
+        self._el.cols[hid][self._idx] = rate_num_to_conc(v, order, vol)
+    return get_conc, get_num, set_conc, set_num
+
+
+class ReacBase(Neutral):
+    """Base of mass-action reactions."""
+
+    Kf = Field(0.1, '(1/mM)^(order-1)/s', 'Forward rate constant, concentration units',
+               stored=False)
+    Kb = Field(0.2, '(1/mM)^(order-1)/s', 'Backward rate constant, concentration units',
+               stored=False)
+    numKf = Field(0.1, '1/(#^(order-1) s)', 'Forward rate constant per molecule', stored=False)
+    numKb = Field(0.2, '1/(#^(order-1) s)', 'Backward rate constant per molecule',
+                  stored=False)
+    numSubstrates = Field(0, '', 'Number of substrate messages (with repeats)',
+                          type='unsigned int', ro=True, stored=False)
+    numProducts = Field(0, '', 'Number of product messages (with repeats)',
+                        type='unsigned int', ro=True, stored=False)
+    _kf = Field(0.1, hidden=True)
+    _kb = Field(0.2, hidden=True)
+
+    ports = (Shared('sub', 'reac', 'reaction', 'Substrate (connect once per molecule)'),
+             Shared('prd', 'reac', 'reaction', 'Product (connect once per molecule)'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _get_numSubstrates(self):
+        return len(reactants(self._el, 'sub'))
+
+    def _get_numProducts(self):
+        return len(reactants(self._el, 'prd'))
+
+
+for _d, _p in (('f', 'sub'), ('b', 'prd')):
+    _g, _gn, _s, _sn = _rate_fields(_d, _p)
+    ReacBase._fields['K' + _d].getter, ReacBase._fields['K' + _d].setter = _g, _s
+    ReacBase._fields['numK' + _d].getter, ReacBase._fields['numK' + _d].setter = _gn, _sn
+
+
+class Reac(ReacBase):
+    """Mass-action reaction sub... <-> prd... with rates Kf and Kb."""

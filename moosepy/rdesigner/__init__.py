@@ -1,0 +1,1 @@
+"""Placeholder for the rdesigner layer (see ../shared/DESIGN.md); built by a later issue."""

@@ -1,0 +1,1 @@
+"""Placeholder for the stochastic layer (see ../shared/DESIGN.md); built by a later issue."""
