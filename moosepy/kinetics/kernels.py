@@ -22,6 +22,8 @@ index  content
                               3 set numK of a term, 4 set conc-unit K
 20     term_order[nterms] reactant count of each term
 21     voxvol[nvox]     voxel volumes [m^3]
+22,23  sub0, sub1       first two reactants of a term (-1: none), the fast path
+                        of terms of order <= 2
 =====  =============================================================
 
 Units: state in molecules (#) per voxel, time in s.  The right-hand side is
@@ -43,7 +45,7 @@ NA = 6.02214076e23
 
 _INT_NAMES = ('dims', 'ttype', 'sub_ptr', 'sub_idx', 'chg_ptr', 'chg_idx', 'mm_enz', 'held',
               'fcode', 'fargs', 'fstart', 'fin_ptr', 'fin_idx', 'fin_kind', 'fout_kind',
-              'fout_target')
+              'fout_target', 'sub0', 'sub1')
 _FLT_NAMES = ('kk', 'km', 'chg_coef', 'fconsts', 'term_order', 'voxvol')
 _HDR = 40
 
@@ -78,7 +80,8 @@ def unpack(I, F):
     return (dims, kk, km, I[I[1]:I[2]], I[I[2]:I[3]], I[I[3]:I[4]], I[I[4]:I[5]],
             I[I[5]:I[6]], F[I[22]:I[23]], I[I[6]:I[7]], I[I[7]:I[8]], I[I[8]:I[9]],
             I[I[9]:I[10]], F[I[23]:I[24]], I[I[10]:I[11]], I[I[11]:I[12]], I[I[12]:I[13]],
-            I[I[13]:I[14]], I[I[14]:I[15]], I[I[15]:I[16]], F[I[24]:I[25]], F[I[25]:I[26]])
+            I[I[13]:I[14]], I[I[14]:I[15]], I[I[15]:I[16]], F[I[24]:I[25]], F[I[25]:I[26]],
+            I[I[16]:I[17]], I[I[17]:I[18]])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -129,42 +132,68 @@ def _apply_funcs(t, w, kloc, extra, v, M, assign_only):
 
 
 @numba.njit(cache=True, nogil=True)
+def _rates_into(y, base, krow, kmrow, dydt, M):
+    """Add the mass-action and MM fluxes of one voxel to dydt."""
+    ttype = M[3]
+    sub_ptr, sub_idx = M[4], M[5]
+    chg_ptr, chg_idx, chg_coef = M[6], M[7], M[8]
+    mm_enz = M[9]
+    sub0, sub1 = M[22], M[23]
+    order = M[20]
+    nterms = krow.shape[0]
+    for r in range(nterms):
+        rate = krow[r]
+        if rate == 0.0:
+            continue
+        a, b = sub_ptr[r], sub_ptr[r + 1]
+        if ttype[r] == 0:
+            if order[r] <= 2.0:
+                if sub0[r] >= 0:
+                    rate *= y[base + sub0[r]]
+                    if sub1[r] >= 0:
+                        rate *= y[base + sub1[r]]
+            else:
+                for q in range(a, b):
+                    rate *= y[base + sub_idx[q]]
+        else:
+            s = 1.0
+            for q in range(a, b):
+                s *= y[base + sub_idx[q]]
+            rate = rate * y[base + mm_enz[r]] * s / (kmrow[r] + s)
+        if rate == 0.0:
+            continue
+        for q in range(chg_ptr[r], chg_ptr[r + 1]):
+            dydt[base + chg_idx[q]] += chg_coef[q] * rate
+
+
+@numba.njit(cache=True, nogil=True)
 def rhs_m(t, y, dydt, M):
     """dn/dt [#/s] for all voxels of state y (voxel-major, molecules)."""
     dims = M[0]
     nvox, npools, nterms = dims[0], dims[1], dims[2]
-    kk, km, ttype = M[1], M[2], M[3]
-    sub_ptr, sub_idx = M[4], M[5]
-    chg_ptr, chg_idx, chg_coef = M[6], M[7], M[8]
-    mm_enz, held = M[9], M[10]
-    w = y.copy()
-    kloc = np.empty(nterms)
-    extra = np.zeros(npools)
-    for v in range(nvox):
-        base = v * npools
-        for r in range(nterms):
-            kloc[r] = kk[v, r]
-        if dims[3] > 0:
+    kk, km, held = M[1], M[2], M[10]
+    if dims[3] == 0:
+        for i in range(nvox * npools):
+            dydt[i] = 0.0
+        for v in range(nvox):
+            _rates_into(y, v * npools, kk[v], km[v], dydt, M)
+    else:
+        w = y.copy()
+        kloc = np.empty(nterms)
+        extra = np.zeros(npools)
+        for v in range(nvox):
+            base = v * npools
+            for r in range(nterms):
+                kloc[r] = kk[v, r]
             _apply_funcs(t, w, kloc, extra, v, M, True)
             for j in range(npools):
                 extra[j] = 0.0
             _apply_funcs(t, w, kloc, extra, v, M, False)
-        for j in range(npools):
-            dydt[base + j] = extra[j]
-        for r in range(nterms):
-            rate = kloc[r]
-            if ttype[r] == 0:
-                for q in range(sub_ptr[r], sub_ptr[r + 1]):
-                    rate *= w[base + sub_idx[q]]
-            else:
-                s = 1.0
-                for q in range(sub_ptr[r], sub_ptr[r + 1]):
-                    s *= w[base + sub_idx[q]]
-                rate = rate * w[base + mm_enz[r]] * s / (km[v, r] + s)
-            if rate == 0.0:
-                continue
-            for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                dydt[base + chg_idx[q]] += chg_coef[q] * rate
+            for j in range(npools):
+                dydt[base + j] = extra[j]
+            _rates_into(w, base, kloc, km[v], dydt, M)
+    for v in range(nvox):
+        base = v * npools
         for j in range(npools):
             if held[j]:
                 dydt[base + j] = 0.0
@@ -259,21 +288,27 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err):
     n = y.shape[0]
     for s in range(nst):
         for i in range(n):
-            acc = y[i]
-            for r in range(s):
-                a = A[s, r]
-                if a != 0.0:
-                    acc += h * a * ks[r, i]
-            ytmp[i] = acc
+            ytmp[i] = y[i]
+        for r in range(s):
+            a = h * A[s, r]
+            if a != 0.0:
+                kr = ks[r]
+                for i in range(n):
+                    ytmp[i] += a * kr[i]
         rhs_m(t + C[s] * h, ytmp, ks[s], M)
     for i in range(n):
-        acc = y[i]
-        e = 0.0
-        for s in range(nst):
-            acc += h * B[s] * ks[s, i]
-            e += h * E[s] * ks[s, i]
-        ynew[i] = acc
-        err[i] = e
+        ynew[i] = y[i]
+        err[i] = 0.0
+    for s in range(nst):
+        b = h * B[s]
+        e = h * E[s]
+        kr = ks[s]
+        if b != 0.0:
+            for i in range(n):
+                ynew[i] += b * kr[i]
+        if e != 0.0:
+            for i in range(n):
+                err[i] += e * kr[i]
 
 
 @numba.njit(cache=True, nogil=True)

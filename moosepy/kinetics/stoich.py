@@ -195,17 +195,22 @@ def compile_stoich(stoich_el):
     index = {id(p): j for j, p in enumerate(pools)}
     npools = len(pools)
 
-    sub_lists, chg_lists, ttype, mm_enz, kk_cols, km_cols, order = [], [], [], [], [], [], []
+    sub_lists, chg_lists, ttype, mm_enz, order = [], [], [], [], []
+    kval, kexp, kmval, kmexp = [], [], [], []
     term_of = {}   # (element id, 'f'/'b') -> term index, for Function rate outputs
     navol = NA * voxvol
 
-    def add_term(subs, changes, kcol, kind=0, enzj=-1, kmcol=None):
+    def add_term(subs, changes, k, kx, kind=0, enzj=-1, km=0.0, kmx=0.0):
+        """A rate term; its per-voxel constant is k * (NA*vol)**kx (molecule
+        units), and for MM terms numKm = km * (NA*vol)**kmx."""
         sub_lists.append(subs)
         chg_lists.append(changes)
         ttype.append(kind)
         mm_enz.append(enzj)
-        kk_cols.append(kcol)
-        km_cols.append(np.zeros(nvox) if kmcol is None else kmcol)
+        kval.append(float(k))
+        kexp.append(float(kx))
+        kmval.append(float(km))
+        kmexp.append(float(kmx))
         order.append(len(subs))
         return len(sub_lists) - 1
 
@@ -217,20 +222,20 @@ def compile_stoich(stoich_el):
             d[j] = d.get(j, 0) + 1
         return [(j, c) for j, c in d.items() if c != 0]
 
+    def conv(n):
+        return 0.0 if n <= 1 else 1.0 - n
+
     for r in reacs:
-        rh = r.handle(0)
         subs = [_pool_index(index, p, r, 'sub') for p in reactants(r, 'sub')]
         prds = [_pool_index(index, p, r, 'prd') for p in reactants(r, 'prd')]
         if not subs and not r.data.get('allow_zero_order'):
             raise SolverError(f"{r.path} ({r.cls.__name__}): a reaction with no substrates; "
                               f"connect at least one pool to 'sub'")
-        kf = np.array([rh._el.cols['_kf'][0]] * nvox) * navol ** (1 - len(subs)) \
-            if len(subs) > 1 else np.full(nvox, rh._el.cols['_kf'][0])
-        term_of[(id(r), 'f')] = add_term(subs, changes_of(subs, prds), kf)
+        term_of[(id(r), 'f')] = add_term(subs, changes_of(subs, prds), r.cols['_kf'][0],
+                                         conv(len(subs)))
         if prds:
-            kb = np.full(nvox, rh._el.cols['_kb'][0]) * (navol ** (1 - len(prds))
-                                                          if len(prds) > 1 else 1.0)
-            term_of[(id(r), 'b')] = add_term(prds, changes_of(prds, subs), kb)
+            term_of[(id(r), 'b')] = add_term(prds, changes_of(prds, subs), r.cols['_kb'][0],
+                                             conv(len(prds)))
     for e in enzs:
         subs = [_pool_index(index, p, e, 'sub') for p in reactants(e, 'sub')]
         prds = [_pool_index(index, p, e, 'prd') for p in reactants(e, 'prd')]
@@ -251,19 +256,16 @@ def compile_stoich(stoich_el):
             ej = _pool_index(index, enz[0], e, 'enz')
             cj = _pool_index(index, cplx[0], e, 'cplx')
             k2 = e.cols['_k2'][0]
-            concK1 = (k2 + k3) / km
-            k1 = concK1 * navol ** (-len(subs))
-            add_term([ej] + subs, changes_of([ej] + subs, [cj]), k1)
-            add_term([cj], changes_of([cj], [ej] + subs), np.full(nvox, k2))
-            add_term([cj], changes_of([cj], [ej] + prds), np.full(nvox, k3))
+            add_term([ej] + subs, changes_of([ej] + subs, [cj]), (k2 + k3) / km, -len(subs))
+            add_term([cj], changes_of([cj], [ej] + subs), k2, 0.0)
+            add_term([cj], changes_of([cj], [ej] + prds), k3, 0.0)
         else:
             srcs = [o for o, _p, _m, _f in links(e, 'enzDest') if issubclass(o.cls, PoolBase)]
             if len(srcs) != 1:
                 raise SolverError(f"{e.path} (MMenz): needs exactly one enzyme pool sending "
                                   f"'nOut' to 'enzDest', has {len(srcs)}")
             ej = _pool_index(index, srcs[0], e, 'enzDest')
-            add_term(subs, changes_of(subs, prds), np.full(nvox, k3), 1, ej,
-                     km * navol ** len(subs))
+            add_term(subs, changes_of(subs, prds), k3, 0.0, 1, ej, km, len(subs))
 
     held = np.array([1 if p.cls.__name__ == 'BufPool' or p.handle(0).isBuffered else 0
                      for p in pools], dtype=np.int64)
@@ -336,13 +338,26 @@ def compile_stoich(stoich_el):
                 func_pools.add(tgt)
                 held[tgt] = 1
     nterms = len(sub_lists)
+    # terms sorted by shape (reactant and change counts): the kernel's short
+    # inner loops then have predictable trip counts
+    perm = sorted(range(nterms), key=lambda r: (ttype[r], len(sub_lists[r]),
+                                                len(chg_lists[r])))
+    inv = {old: new for new, old in enumerate(perm)}
+    sub_lists = [sub_lists[r] for r in perm]
+    chg_lists = [chg_lists[r] for r in perm]
+    ttype, mm_enz, order = ([x[r] for r in perm] for x in (ttype, mm_enz, order))
+    kval, kexp, kmval, kmexp = (np.array([x[r] for r in perm], dtype=float)
+                                for x in (kval, kexp, kmval, kmexp))
+    fout_target = [inv[t] if k >= 3 else t for k, t in zip(fout_kind, fout_target)]
     A = {}
     A['dims'] = [nvox, npools, nterms, len(fout_kind)]
-    A['kk'] = np.array(kk_cols).T.copy() if nterms else np.zeros((nvox, 0))
-    A['km'] = np.array(km_cols).T.copy() if nterms else np.zeros((nvox, 0))
+    A['kk'] = kval[None, :] * navol[:, None] ** kexp[None, :]
+    A['km'] = kmval[None, :] * navol[:, None] ** kmexp[None, :]
     A['ttype'] = ttype
     A['sub_ptr'] = np.concatenate([[0], np.cumsum([len(s) for s in sub_lists])]).astype(int)
     A['sub_idx'] = [j for s in sub_lists for j in s]
+    A['sub0'] = [s[0] if len(s) > 0 else -1 for s in sub_lists]
+    A['sub1'] = [s[1] if len(s) > 1 else -1 for s in sub_lists]
     A['chg_ptr'] = np.concatenate([[0], np.cumsum([len(c) for c in chg_lists])]).astype(int)
     A['chg_idx'] = [j for c in chg_lists for j, _ in c]
     A['chg_coef'] = [float(v) for c in chg_lists for _, v in c]
