@@ -141,7 +141,8 @@ def _stale_schedule():
 def start(runtime, notify=False):
     """Advance the simulation by *runtime* [s].
 
-    Runs ``round(runtime / baseDt)`` base steps.  ``notify=True`` reports
+    Runs ``floor(runtime / baseDt + 0.5)`` base steps (baseDt: the smallest dt
+    of the ticks in use).  ``notify=True`` reports
     progress (simulated time, wall time, ETA) on stderr.  Ctrl-C or
     :func:`stop` ends the run early at a consistent state.
     """
@@ -157,7 +158,8 @@ def start(runtime, notify=False):
     if clock.base_dt <= 0:
         clock.current_time += runtime
         return
-    nsteps = int(round(runtime / clock.base_dt))
+    # as MOOSE: whole steps of the smallest dt in use, halves rounded up
+    nsteps = int(math.floor(runtime / clock.base_dt + 0.5))
     clock.nsteps = nsteps
     clock.runtime = runtime
     _run(nsteps, notify)

@@ -374,7 +374,8 @@ class Vec:
 
     @property
     def path(self):
-        return self._element().path
+        """Path of the element's first entry, '/p[0]/name[0]' (as MOOSE)."""
+        return self._element().indexed_path(0)
 
     @property
     def name(self):

@@ -22,15 +22,15 @@ class Msg:
     """One message (read-only view): ``e1``, ``e2``, ``srcFieldsOnE1``,
     ``destFieldsOnE2``, ``className``."""
 
-    __slots__ = ('e1', 'e2', 'srcField', 'destField', 'msgType', 'i1', 'i2', 'stride',
+    __slots__ = ('el1', 'el2', 'srcField', 'destField', 'msgType', 'i1', 'i2', 'stride',
                  'rows', 'cols', 'serial')
 
     def __init__(self, e1, srcField, e2, destField, msgType, i1=0, i2=0):
-        self.e1, self.e2 = e1, e2
+        self.el1, self.el2 = e1, e2
         self.srcField, self.destField = srcField, destField
         self.msgType = 'OneToOne' if msgType == 'OneToOneDataIndex' else msgType
         self.i1, self.i2 = i1, i2
-        self.stride = 0
+        self.stride = 1
         self.rows = np.zeros(0, dtype=np.int64)
         self.cols = np.zeros(0, dtype=np.int64)
         self.serial = len(_all_msgs)
@@ -39,6 +39,16 @@ class Msg:
         e2.msg_in.append(self)
 
     # MOOSE-style read-only fields
+    @property
+    def e1(self):
+        """Source element (as a vec)."""
+        return Vec(self.el1)
+
+    @property
+    def e2(self):
+        """Destination element (as a vec)."""
+        return Vec(self.el2)
+
     @property
     def className(self):
         return self.msgType + 'Msg'
@@ -64,19 +74,19 @@ class Msg:
         return [self.srcField] if self._shared() else []
 
     def _shared(self):
-        return self.e1.cls._ports[self.srcField].kind == 'sharedFinfo'
+        return self.el1.cls._ports[self.srcField].kind == 'sharedFinfo'
 
     @property
     def src(self):
-        return Vec(self.e1)
+        return Vec(self.el1)
 
     @property
     def dest(self):
-        return Vec(self.e2)
+        return Vec(self.el2)
 
     def pairs(self):
         """Index pairs (i on e1, j on e2) as two int arrays."""
-        n1, n2 = self.e1.num, self.e2.num
+        n1, n2 = self.el1.num, self.el2.num
         t = self.msgType
         if t == 'Single':
             return np.array([self.i1]), np.array([self.i2])
@@ -106,7 +116,7 @@ class Msg:
     def setRandomConnectivity(self, probability, seed):
         self._sparse_only()
         rng = np.random.default_rng(int(seed))
-        mask = rng.random((self.e1.num, self.e2.num)) < probability
+        mask = rng.random((self.el1.num, self.el2.num)) < probability
         self.rows, self.cols = (a.astype(np.int64) for a in np.nonzero(mask))
 
     def pairFill(self, src, dest):
@@ -119,8 +129,8 @@ class Msg:
             raise MessageError(f'{self.path}: only Sparse messages have entries')
 
     def __repr__(self):
-        return (f'<{self.className} {self.e1.path}.{self.srcField} -> '
-                f'{self.e2.path}.{self.destField}>')
+        return (f'<{self.className} {self.el1.path}.{self.srcField} -> '
+                f'{self.el2.path}.{self.destField}>')
 
 
 def _handle_and_el(x, which):
@@ -151,26 +161,55 @@ def check_ports(el1, srcField, el2, destField):
         raise MessageError(f"connect: {el2.path} ({c2.__name__}) has no destination port "
                            f"'{destField}'{suggest(destField, list(c2._ports))} valid: "
                            f"{', '.join(dests)} and get<Field>/set<Field>")
+    where = (f"connect({el1.path} ({c1.__name__}) '{srcField}' -> {el2.path} "
+             f"({c2.__name__}) '{destField}')")
     if p1.kind == 'destFinfo':
-        raise MessageError(f"connect: '{srcField}' on {el1.path} ({c1.__name__}) is a "
-                           f"destination, not a source (wrong direction?)")
+        raise MessageError(f"{where}: '{srcField}' is a destination of {c1.__name__}, not a "
+                           f"source (wrong direction?); valid sources: {_valid_src(c1)}")
     if p2.kind == 'srcFinfo':
-        raise MessageError(f"connect: '{destField}' on {el2.path} ({c2.__name__}) is a "
-                           f"source, not a destination (wrong direction?)")
+        raise MessageError(f"{where}: '{destField}' is a source of {c2.__name__}, not a "
+                           f"destination (wrong direction?); valid destinations: "
+                           f"{_valid_dest(c2)}")
     if (p1.kind == 'sharedFinfo') != (p2.kind == 'sharedFinfo'):
-        raise MessageError(f"connect: {c1.__name__}.{srcField} ({p1.kind}) cannot be "
-                           f"joined to {c2.__name__}.{destField} ({p2.kind}); a shared port "
-                           f"connects only to a shared port")
+        raise MessageError(f"{where}: a shared port connects only to a shared port of the "
+                           f"same kind; valid partners of '{srcField}': "
+                           f"{_partners(p1, c2) if p1.kind == 'sharedFinfo' else _sig_ok(p1, c2)}")
     if p1.kind == 'sharedFinfo':
         if p1.protocol != p2.protocol or p1.role == p2.role:
             raise MessageError(
-                f"connect: {c1.__name__}.{srcField} speaks '{p1.protocol}' ({p1.role}) and "
-                f"{c2.__name__}.{destField} speaks '{p2.protocol}' ({p2.role}); they do not "
-                f"pair")
+                f"{where}: '{srcField}' speaks '{p1.protocol}' as {p1.role} and "
+                f"'{destField}' speaks '{p2.protocol}' as {p2.role}; they do not pair; valid "
+                f"partners on {c2.__name__}: {_partners(p1, c2)}")
     elif p1.sig != p2.sig:
-        raise MessageError(f"connect: {c1.__name__}.{srcField} sends '{p1.sig}' but "
-                           f"{c2.__name__}.{destField} takes '{p2.sig}'")
+        raise MessageError(f"{where}: '{srcField}' sends '{p1.sig}' but '{destField}' takes "
+                           f"'{p2.sig}'; valid destinations on {c2.__name__}: "
+                           f"{_sig_ok(p1, c2)}")
     return p1, p2
+
+
+def _valid_src(c):
+    return ', '.join(sorted(n for n, p in c._ports.items()
+                            if p.kind in ('srcFinfo', 'sharedFinfo'))) or 'none'
+
+
+def _valid_dest(c):
+    return ', '.join(sorted(n for n, p in c._ports.items()
+                            if p.kind in ('destFinfo', 'sharedFinfo')
+                            and not (n[:3] in ('get', 'set') and n[3:4].isupper()))) \
+        + ' and get<Field>/set<Field>'
+
+
+def _partners(p1, c2):
+    ok = [n for n, p in c2._ports.items() if p.kind == 'sharedFinfo'
+          and getattr(p, 'protocol', None) == p1.protocol and p.role != p1.role]
+    return ', '.join(sorted(ok)) or 'none'
+
+
+def _sig_ok(p1, c2):
+    ok = [n for n, p in c2._ports.items() if p.kind == 'destFinfo' and p.sig == p1.sig]
+    if len(ok) > 12:
+        ok = ok[:12] + ['...']
+    return ', '.join(sorted(ok)) or 'none'
 
 
 def connect(src, srcField, dest, destField, msgType='Single'):
@@ -209,10 +248,10 @@ def links(el, port):
     out = []
     for m in el.msg_out:
         if m.srcField == port:
-            out.append((m.e2, m.destField, m, True))
+            out.append((m.el2, m.destField, m, True))
     for m in el.msg_in:
         if m.destField == port:
-            out.append((m.e1, m.srcField, m, False))
+            out.append((m.el1, m.srcField, m, False))
     return out
 
 
@@ -235,11 +274,11 @@ def neighbors(obj, port='*', msgType=None, direction=None):
     for m in el.msg_out:
         if (port in ('*', m.srcField)) and direction in (None, 'output', 'out') and \
                 (msgType is None or m.msgType == msgType):
-            out.append(Vec(m.e2))
+            out.append(Vec(m.el2))
     for m in el.msg_in:
         if (port in ('*', m.destField)) and direction in (None, 'input', 'in') and \
                 (msgType is None or m.msgType == msgType):
-            out.append(Vec(m.e1))
+            out.append(Vec(m.el1))
     return out
 
 
@@ -248,11 +287,11 @@ def showmsg(obj):
     el = obj._element() if isinstance(obj, (Neutral, Vec)) else _handle_and_el(obj, 'obj')[0]
     lines = ['INCOMING:']
     for m in el.msg_in:
-        lines.append(f'{m.e2.path} <- {m.e1.path} via {m.className} '
+        lines.append(f'{m.el2.path} <- {m.el1.path} via {m.className} '
                      f'({m.srcField} -> {m.destField})')
     lines.append('OUTGOING:')
     for m in el.msg_out:
-        lines.append(f'{m.e1.path} -> {m.e2.path} via {m.className} '
+        lines.append(f'{m.el1.path} -> {m.el2.path} via {m.className} '
                      f'({m.srcField} -> {m.destField})')
     text = '\n'.join(lines)
     print(text)
@@ -267,11 +306,11 @@ def listmsg(obj):
 def drop_messages(el):
     """Remove every message touching *el* (used by delete)."""
     for m in list(el.msg_out) + list(el.msg_in):
-        if m in m.e1.msg_out:
-            m.e1.msg_out.remove(m)
-        if m in m.e2.msg_in:
-            m.e2.msg_in.remove(m)
-        for e in (m.e1, m.e2):
+        if m in m.el1.msg_out:
+            m.el1.msg_out.remove(m)
+        if m in m.el2.msg_in:
+            m.el2.msg_in.remove(m)
+        for e in (m.el1, m.el2):
             hook = getattr(e.cls, '_on_disconnect', None)
             if hook is not None and e is not el:
                 hook(e, m)
@@ -285,19 +324,19 @@ def copy_messages(mapping, num, copy_ext):
             if id(m) in done:
                 continue
             done.add(id(m))
-            in1, in2 = m.e1 in mapping, m.e2 in mapping
+            in1, in2 = m.el1 in mapping, m.el2 in mapping
             if not (in1 and in2) and not copy_ext:
                 continue
-            n1 = mapping.get(m.e1, m.e1)
-            n2 = mapping.get(m.e2, m.e2)
+            n1 = mapping.get(m.el1, m.el1)
+            n2 = mapping.get(m.el2, m.el2)
             if num == 1 or m.msgType != 'Single':
                 nm = Msg(n1, m.srcField, n2, m.destField, m.msgType, m.i1, m.i2)
                 nm.stride, nm.rows, nm.cols = m.stride, m.rows.copy(), m.cols.copy()
             elif in1 and in2:
                 nm = Msg(n1, m.srcField, n2, m.destField, 'Sparse')
                 k = np.arange(num)
-                nm.rows = m.i1 + k * m.e1.num
-                nm.cols = m.i2 + k * m.e2.num
+                nm.rows = m.i1 + k * m.el1.num
+                nm.cols = m.i2 + k * m.el2.num
             else:
                 nm = Msg(n1, m.srcField, n2, m.destField, 'Single', m.i1, m.i2)
 
@@ -308,7 +347,7 @@ def msg_graph():
     import networkx as nx
     g = nx.MultiDiGraph()
     for m in _all_msgs:
-        if m.e1.alive and m.e2.alive and m in m.e1.msg_out:
-            g.add_edge(m.e1.path, m.e2.path, src=m.srcField, dest=m.destField,
+        if m.el1.alive and m.el2.alive and m in m.el1.msg_out:
+            g.add_edge(m.el1.path, m.el2.path, src=m.srcField, dest=m.destField,
                        type=m.msgType)
     return g

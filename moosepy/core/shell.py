@@ -259,8 +259,9 @@ def le(path=None):
     """List the children of *path* (default: the working element); prints
     them as MOOSE does and returns their paths."""
     el = _Root.cwe if path is None else resolve(path)[0]
-    names = [c.path for c in el.children.values()]
-    print(f'Elements under {el.path}')
+    base = el.indexed_path(0).rstrip('/')
+    names = [f'{base}/{c.name}' for c in el.children.values()]
+    print(f'Elements under {el.indexed_path(0)}')
     for nm in names:
         print('    ' + nm)
     return names
@@ -274,10 +275,8 @@ def ce(path):
 
 
 def pwe():
-    """Print and return the working element."""
-    el = _Root.cwe
-    print(el.path)
-    return el.handle(0)
+    """The working element (MOOSE 5 returns it without printing)."""
+    return _Root.cwe.handle(0)
 
 
 def getCwe():
@@ -535,4 +534,3 @@ def isRunning():
 __all__ = ['create', 'element', 'exists', 'delete', 'move', 'copy', 'le', 'ce', 'pwe',
            'wildcardFind', 'getFieldNames', 'getFieldTypeDict', 'showfield', 'doc',
            'getCwe', 'setCwe', 'resolve', 'reset_tree', 'getField', 'setField']
-del log

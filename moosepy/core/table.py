@@ -85,7 +85,7 @@ class TableBase(Neutral):
         with open(fname, 'a') as fh:
             fh.write(f'/newplot\n/plotname {plotname}\n')
             for v in self.vector:
-                fh.write(f'{v!r}\n')
+                fh.write(f'{float(v)!r}\n')
             fh.write('\n')
 
     def loadCSV(self, fname, startLine=0, colNum=0, separator=','):
