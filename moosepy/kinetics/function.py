@@ -40,7 +40,7 @@ class Function(Neutral):
     numVars = Field(0, '', 'Number of x inputs', type='unsigned int', stored=False)
     useTrigger = Field(False, '', 'Evaluate only when triggered', type='bool')
     doEvalAtReinit = Field(False, '', 'Evaluate and send the value at reinit', type='bool')
-    allowUnknownVariable = Field(True, '', 'Accept unknown names as constants (value 0, '
+    allowUnknownVariable = Field(False, '', 'Accept unknown names as constants (value 0, '
                                  'settable with c[name])', type='bool')
     independent = Field('t', '', 'Name of the independent variable', type='string')
     _expr = Field('0', type='string', hidden=True)
