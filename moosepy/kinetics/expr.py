@@ -10,7 +10,9 @@ Syntax: numbers (``1``, ``2.5e-3``), variables ``x0..xN``, ``y0..yN``,
 operators ``+ - * / % ^`` (also ``**``), comparisons ``< <= > >= == != =``,
 logic ``&& || !`` (also ``and or not``), ``cond ? a : b`` and ``if(c, a, b)``;
 functions sin cos tan asin acos atan sinh cosh tanh exp log (natural) ln
-log10 log2 sqrt abs floor ceil round sgn, and pow min max atan2 fmod.
+log10 log2 sqrt abs floor ceil round sgn, pow atan2 fmod, variadic min max
+sum avg, and rand() / rand2(a, b) (uniform random numbers; inside a Ksolve
+they make the right-hand side noisy, as in MOOSE).
 """
 
 import math
@@ -26,6 +28,7 @@ CONST, VAR, TIME = 0, 1, 2
 ADD, SUB, MUL, DIV, POW, MOD, NEG = 3, 4, 5, 6, 7, 8, 9
 LT, LE, GT, GE, EQ, NE, AND, OR, NOT = 10, 11, 12, 13, 14, 15, 16, 17, 18
 IF = 19
+RAND, RAND2 = 40, 55
 UNARY = {'sin': 20, 'cos': 21, 'tan': 22, 'exp': 23, 'log': 24, 'ln': 24, 'log10': 25,
          'sqrt': 26, 'abs': 27, 'fabs': 27, 'asin': 28, 'acos': 29, 'atan': 30, 'sinh': 31,
          'cosh': 32, 'tanh': 33, 'floor': 34, 'ceil': 35, 'sgn': 36, 'round': 37, 'log2': 38}
@@ -220,6 +223,9 @@ class _Parser:
             if nargs != 1:
                 self.error(f'{fname}() takes 1 argument, got {nargs}')
             self.emit(UNARY[fname], 0, 0)
+        elif fname in ('min', 'max') and nargs >= 2:
+            for _ in range(nargs - 1):
+                self.emit(BINARY[fname], 0, -1)
         elif fname in BINARY:
             if nargs != 2:
                 self.error(f'{fname}() takes 2 arguments, got {nargs}')
@@ -228,8 +234,26 @@ class _Parser:
             if nargs != 3:
                 self.error(f'if() takes 3 arguments, got {nargs}')
             self.emit(IF, 0, -2)
+        elif fname in ('sum', 'avg'):
+            if nargs < 1:
+                self.error(f'{fname}() needs at least one argument')
+            for _ in range(nargs - 1):
+                self.emit(ADD, 0, -1)
+            if fname == 'avg':
+                self.consts.append(float(nargs))
+                self.emit(CONST, len(self.consts) - 1)
+                self.emit(DIV, 0, -1)
+        elif fname == 'rand':
+            if nargs != 0:
+                self.error(f'rand() takes no arguments, got {nargs}')
+            self.emit(RAND, 0, 1)
+        elif fname == 'rand2':
+            if nargs != 2:
+                self.error(f'rand2() takes 2 arguments, got {nargs}')
+            self.emit(RAND2, 0, -1)
         else:
-            valid = sorted(list(UNARY) + list(BINARY) + ['if'])
+            valid = sorted(list(UNARY) + list(BINARY) + ['if', 'sum', 'avg', 'rand',
+                                                          'rand2'])
             self.error(f"unknown function '{fname}'; valid: {', '.join(valid)}")
 
     def name(self, val):
@@ -295,6 +319,9 @@ def _eval_impl(code, args, consts, xvals, t, stack, start, end):
             sp += 1
         elif op == 2:
             stack[sp] = t
+            sp += 1
+        elif op == 40:
+            stack[sp] = np.random.random()
             sp += 1
         elif op == 9:
             stack[sp - 1] = -stack[sp - 1]
@@ -386,6 +413,8 @@ def _eval_impl(code, args, consts, xvals, t, stack, start, end):
                 r = a if a < b else b
             elif op == 52:
                 r = a if a > b else b
+            elif op == 55:
+                r = a + (b - a) * np.random.random()
             else:
                 r = math.atan2(a, b)
             stack[sp - 1] = r

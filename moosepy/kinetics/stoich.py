@@ -70,7 +70,8 @@ class Stoich(Neutral):
     numProxyPools = Field(0, '', 'Proxy pools (cross-compartment)', type='unsigned int',
                           ro=True, stored=False)
     numAllPools = Field(0, '', 'All pools', type='unsigned int', ro=True, stored=False)
-    numRates = Field(0, '', 'Rate terms (a reversible reaction has two)', type='unsigned int',
+    numRates = Field(0, '', 'Rates as MOOSE counts them: 1 per Reac, 2 per Enz, 1 per MMenz',
+                     type='unsigned int',
                      ro=True, stored=False)
     status = Field(0, '', '0: compiled, 1: not yet compiled', type='int', ro=True,
                    stored=False)
@@ -95,7 +96,14 @@ class Stoich(Neutral):
 
     def _count(self, what):
         c = self._compiled()
-        return 0 if c is None else getattr(c, what)
+        if c is None:
+            # not reinitialised yet: compile a throw-away copy to count, as
+            # MOOSE reports counts as soon as reacSystemPath is set
+            try:
+                c = compile_stoich(self._el)
+            except Exception:
+                return 0
+        return getattr(c, what)
 
     def _get_numVarPools(self):
         return self._count('n_var')
@@ -113,7 +121,7 @@ class Stoich(Neutral):
         return self._count('npools')
 
     def _get_numRates(self):
-        return self._count('nterms')
+        return self._count('n_rates')
 
     def _get_status(self):
         return 0 if self._compiled() is not None else 1
@@ -378,4 +386,5 @@ def compile_stoich(stoich_el):
     c.n_buf = int(sum(1 for j, p in enumerate(pools) if held[j] and j not in func_pools))
     c.n_var = npools - c.n_buf - c.n_func
     c.allow_negative = bool(h.allowNegative)
+    c.n_rates = len(reacs) + sum(2 if issubclass(e.cls, Enz) else 1 for e in enzs)
     return c
