@@ -22,8 +22,10 @@ index  content
                               3 set numK of a term, 4 set conc-unit K
 20     term_order[nterms] reactant count of each term
 21     voxvol[nvox]     voxel volumes [m^3]
-22,23  sub0, sub1       first two reactants of a term (-1: none), the fast path
-                        of terms of order <= 2
+22,23  sub0, sub1       first two reactants of a term, npools where absent (a
+                        slot holding 1.0): the branch-free path of order <= 2
+24-26  row_ptr, row_term, row_coef  stoichiometry by pool rows (CSR), so
+                        dn/dt is gathered per pool instead of scattered
 =====  =============================================================
 
 Units: state in molecules (#) per voxel, time in s.  The right-hand side is
@@ -45,8 +47,9 @@ NA = 6.02214076e23
 
 _INT_NAMES = ('dims', 'ttype', 'sub_ptr', 'sub_idx', 'chg_ptr', 'chg_idx', 'mm_enz', 'held',
               'fcode', 'fargs', 'fstart', 'fin_ptr', 'fin_idx', 'fin_kind', 'fout_kind',
-              'fout_target', 'sub0', 'sub1')
-_FLT_NAMES = ('kk', 'km', 'chg_coef', 'fconsts', 'term_order', 'voxvol')
+              'fout_target', 'sub0', 'sub1', 'row_ptr', 'row_term')
+_FLT_NAMES = ('kk', 'km', 'chg_coef', 'fconsts', 'term_order', 'voxvol', 'row_coef')
+_FHDR = 24
 _HDR = 40
 
 
@@ -62,9 +65,9 @@ def pack(arrays):
     hdr[len(ints)] = pos
     fpos = 0
     for k, a in enumerate(flts):
-        hdr[20 + k] = fpos
+        hdr[_FHDR + k] = fpos
         fpos += a.size
-    hdr[20 + len(flts)] = fpos
+    hdr[_FHDR + len(flts)] = fpos
     I = np.concatenate([hdr] + ints)
     F = np.concatenate(flts) if fpos else np.zeros(0)
     return I, F
@@ -75,13 +78,14 @@ def unpack(I, F):
     """Views of the packed model, in the order of the table above."""
     dims = I[I[0]:I[1]]
     nvox, nterms = dims[0], dims[2]
-    kk = F[I[20]:I[21]].reshape((nvox, nterms))
-    km = F[I[21]:I[22]].reshape((nvox, nterms))
+    kk = F[I[24]:I[25]].reshape((nvox, nterms))
+    km = F[I[25]:I[26]].reshape((nvox, nterms))
     return (dims, kk, km, I[I[1]:I[2]], I[I[2]:I[3]], I[I[3]:I[4]], I[I[4]:I[5]],
-            I[I[5]:I[6]], F[I[22]:I[23]], I[I[6]:I[7]], I[I[7]:I[8]], I[I[8]:I[9]],
-            I[I[9]:I[10]], F[I[23]:I[24]], I[I[10]:I[11]], I[I[11]:I[12]], I[I[12]:I[13]],
-            I[I[13]:I[14]], I[I[14]:I[15]], I[I[15]:I[16]], F[I[24]:I[25]], F[I[25]:I[26]],
-            I[I[16]:I[17]], I[I[17]:I[18]])
+            I[I[5]:I[6]], F[I[26]:I[27]], I[I[6]:I[7]], I[I[7]:I[8]], I[I[8]:I[9]],
+            I[I[9]:I[10]], F[I[27]:I[28]], I[I[10]:I[11]], I[I[11]:I[12]], I[I[12]:I[13]],
+            I[I[13]:I[14]], I[I[14]:I[15]], I[I[15]:I[16]], F[I[28]:I[29]], F[I[29]:I[30]],
+            I[I[16]:I[17]], I[I[17]:I[18]], I[I[18]:I[19]], I[I[19]:I[20]],
+            F[I[30]:I[31]])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -132,42 +136,54 @@ def _apply_funcs(t, w, kloc, extra, v, M, assign_only):
 
 
 @numba.njit(cache=True, nogil=True)
-def _rates_into(y, base, krow, kmrow, dydt, M):
-    """Add the mass-action and MM fluxes of one voxel to dydt."""
-    ttype = M[3]
-    sub_ptr, sub_idx = M[4], M[5]
-    chg_ptr, chg_idx, chg_coef = M[6], M[7], M[8]
-    mm_enz = M[9]
-    sub0, sub1 = M[22], M[23]
-    order = M[20]
-    nterms = krow.shape[0]
-    for r in range(nterms):
-        rate = krow[r]
-        if rate == 0.0:
-            continue
-        a, b = sub_ptr[r], sub_ptr[r + 1]
-        if ttype[r] == 0:
-            if order[r] <= 2.0:
-                if sub0[r] >= 0:
-                    rate *= y[base + sub0[r]]
-                    if sub1[r] >= 0:
-                        rate *= y[base + sub1[r]]
-            else:
-                for q in range(a, b):
-                    rate *= y[base + sub_idx[q]]
-        else:
-            s = 1.0
-            for q in range(a, b):
-                s *= y[base + sub_idx[q]]
-            rate = rate * y[base + mm_enz[r]] * s / (kmrow[r] + s)
-        if rate == 0.0:
-            continue
-        for q in range(chg_ptr[r], chg_ptr[r + 1]):
-            dydt[base + chg_idx[q]] += chg_coef[q] * rate
+def work_buffer(M):
+    """Scratch space of rhs_m: one voxel's state + 1, and the rates."""
+    return np.empty(M[0][1] + 1 + M[0][2])
 
 
 @numba.njit(cache=True, nogil=True)
-def rhs_m(t, y, dydt, M):
+def _rates_into(y, base, krow, kmrow, dydt, M, work):
+    """Add the mass-action and MM fluxes of one voxel to dydt.
+
+    Rates of order <= 2 are k * ye[s0] * ye[s1] with ye the voxel's state
+    plus a trailing 1.0 (no branches); higher orders and MM terms follow;
+    then each pool gathers its row of the stoichiometry."""
+    npools = M[0][1]
+    ttype, order = M[3], M[20]
+    sub_ptr, sub_idx, mm_enz = M[4], M[5], M[9]
+    s0, s1 = M[22], M[23]
+    row_ptr, row_term, row_coef = M[24], M[25], M[26]
+    nterms = krow.shape[0]
+    ye = work[:npools + 1]
+    rate = work[npools + 1:npools + 1 + nterms]
+    for j in range(npools):
+        ye[j] = y[base + j]
+    ye[npools] = 1.0
+    for r in range(nterms):
+        rate[r] = krow[r] * ye[s0[r]] * ye[s1[r]]
+    for r in range(nterms):
+        if ttype[r] == 0 and order[r] <= 2.0:
+            continue
+        a, b = sub_ptr[r], sub_ptr[r + 1]
+        if ttype[r] == 0:
+            v = krow[r]
+            for q in range(a, b):
+                v *= ye[sub_idx[q]]
+            rate[r] = v
+        else:
+            s = 1.0
+            for q in range(a, b):
+                s *= ye[sub_idx[q]]
+            rate[r] = krow[r] * ye[mm_enz[r]] * s / (kmrow[r] + s)
+    for j in range(npools):
+        acc = 0.0
+        for q in range(row_ptr[j], row_ptr[j + 1]):
+            acc += row_coef[q] * rate[row_term[q]]
+        dydt[base + j] += acc
+
+
+@numba.njit(cache=True, nogil=True)
+def rhs_m(t, y, dydt, M, work):
     """dn/dt [#/s] for all voxels of state y (voxel-major, molecules)."""
     dims = M[0]
     nvox, npools, nterms = dims[0], dims[1], dims[2]
@@ -176,7 +192,7 @@ def rhs_m(t, y, dydt, M):
         for i in range(nvox * npools):
             dydt[i] = 0.0
         for v in range(nvox):
-            _rates_into(y, v * npools, kk[v], km[v], dydt, M)
+            _rates_into(y, v * npools, kk[v], km[v], dydt, M, work)
     else:
         w = y.copy()
         kloc = np.empty(nterms)
@@ -191,7 +207,7 @@ def rhs_m(t, y, dydt, M):
             _apply_funcs(t, w, kloc, extra, v, M, False)
             for j in range(npools):
                 dydt[base + j] = extra[j]
-            _rates_into(w, base, kloc, km[v], dydt, M)
+            _rates_into(w, base, kloc, km[v], dydt, M, work)
     for v in range(nvox):
         base = v * npools
         for j in range(npools):
@@ -228,12 +244,13 @@ def jac_m(t, y, J, M):
     if dims[3] > 0:
         f0 = np.empty(n)
         f1 = np.empty(n)
-        rhs_m(t, y, f0, M)
+        work = work_buffer(M)
+        rhs_m(t, y, f0, M, work)
         yp = y.copy()
         for c in range(n):
             h = 1e-7 * max(abs(y[c]), 1e-3)
             yp[c] = y[c] + h
-            rhs_m(t, yp, f1, M)
+            rhs_m(t, yp, f1, M, work)
             yp[c] = y[c]
             for r in range(n):
                 J[r, c] = (f1[r] - f0[r]) / h
@@ -283,7 +300,7 @@ def jac_m(t, y, J, M):
 
 
 @numba.njit(cache=True, nogil=True)
-def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err):
+def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
     """One embedded RK step: ynew (higher order) and err (difference)."""
     n = y.shape[0]
     for s in range(nst):
@@ -295,7 +312,7 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err):
                 kr = ks[r]
                 for i in range(n):
                     ytmp[i] += a * kr[i]
-        rhs_m(t + C[s] * h, ytmp, ks[s], M)
+        rhs_m(t + C[s] * h, ytmp, ks[s], M, work)
     for i in range(n):
         ynew[i] = y[i]
         err[i] = 0.0
@@ -329,6 +346,7 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
     ytmp = np.empty(n)
     ynew = np.empty(n)
     err = np.empty(n)
+    work = work_buffer(M)
     ns = sample_t.shape[0]
     si = 0
     t = t0
@@ -350,7 +368,7 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
         if t + hstep >= target - 1e-12 * max(1.0, abs(target)):
             hstep = target - t
             hit = True
-        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err)
+        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, work)
         steps += 1
         if steps > max_steps:
             return -1.0
@@ -397,14 +415,16 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
 @numba.njit(cache=True, nogil=True)
 def rhs(t, y, dydt, I, F):
     """dn/dt of the packed model into dydt."""
-    rhs_m(t, y, dydt, unpack(I, F))
+    M = unpack(I, F)
+    rhs_m(t, y, dydt, M, work_buffer(M))
 
 
 @numba.njit(cache=True, nogil=True)
 def rhs_odeint(y, t, I, F):
     """scipy odeint's callback form: returns dn/dt."""
+    M = unpack(I, F)
     out = np.empty_like(y)
-    rhs_m(t, y, out, unpack(I, F))
+    rhs_m(t, y, out, M, work_buffer(M))
     return out
 
 

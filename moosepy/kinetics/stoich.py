@@ -364,8 +364,12 @@ def compile_stoich(stoich_el):
     A['ttype'] = ttype
     A['sub_ptr'] = np.concatenate([[0], np.cumsum([len(s) for s in sub_lists])]).astype(int)
     A['sub_idx'] = [j for s in sub_lists for j in s]
-    A['sub0'] = [s[0] if len(s) > 0 else -1 for s in sub_lists]
-    A['sub1'] = [s[1] if len(s) > 1 else -1 for s in sub_lists]
+    A['sub0'] = [s[0] if len(s) > 0 else npools for s in sub_lists]
+    A['sub1'] = [s[1] if len(s) > 1 else npools for s in sub_lists]
+    rows = sorted((j, r, c) for r, chg in enumerate(chg_lists) for j, c in chg)
+    A['row_ptr'] = np.searchsorted([j for j, _, _ in rows], np.arange(npools + 1))
+    A['row_term'] = [r for _, r, _ in rows]
+    A['row_coef'] = [float(c) for _, _, c in rows]
     A['chg_ptr'] = np.concatenate([[0], np.cumsum([len(c) for c in chg_lists])]).astype(int)
     A['chg_idx'] = [j for c in chg_lists for j, _ in c]
     A['chg_coef'] = [float(v) for c in chg_lists for _, v in c]
