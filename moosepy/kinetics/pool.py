@@ -12,7 +12,7 @@ import numpy as np
 from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Src, Dest, Shared
-from ..core.units import NA
+from ..core.units import conc_to_n, n_to_conc
 from .mesh import voxel_volumes
 
 
@@ -56,18 +56,18 @@ class PoolBase(Neutral):
         return self._vol()
 
     def _get_conc(self):
-        return float(self._el.cols['n'][self._idx]) / (NA * self._vol())
+        return n_to_conc(float(self._el.cols['n'][self._idx]), self._vol())
 
     def _set_conc(self, v):
         self._check_nonneg('conc', v)
-        self.n = v * NA * self._vol()
+        self.n = conc_to_n(v, self._vol())
 
     def _get_concInit(self):
-        return float(self._el.cols['nInit'][self._idx]) / (NA * self._vol())
+        return n_to_conc(float(self._el.cols['nInit'][self._idx]), self._vol())
 
     def _set_concInit(self, v):
         self._check_nonneg('concInit', v)
-        self.nInit = v * NA * self._vol()
+        self.nInit = conc_to_n(v, self._vol())
 
     def _set_n(self, v):
         self._check_nonneg('n', v)
@@ -104,7 +104,7 @@ class PoolBase(Neutral):
             return None
         j = el.data['solver_index']
         flat = idx * sol.npools + j
-        scale = 1.0 if field == 'n' else 1.0 / (NA * sol.voxvol[idx])
+        scale = 1.0 if field == 'n' else n_to_conc(1.0, sol.voxvol[idx])
         return solver, flat, scale
 
 
@@ -129,5 +129,3 @@ class BufPool(PoolBase):
         self._el.cols['nInit'][self._idx] = v
         self._el.cols['n'][self._idx] = v
 
-
-del np
