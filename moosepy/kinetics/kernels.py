@@ -232,11 +232,21 @@ def _assign_m(t, y, M):
         _apply_funcs(t, y, kloc, extra, v, M, True)
 
 
+@numba.njit(cache=True, nogil=True, inline='always')
+def _jadd(J, r, c, v, mu):
+    if mu < 0:
+        J[r, c] += v
+    else:
+        J[mu + r - c, c] += v
+
+
 @numba.njit(cache=True, nogil=True)
-def jac_m(t, y, J, M):
+def jac_m(t, y, J, M, mu):
     """Jacobian d(dn/dt)/dn.  Mass-action and MM terms analytically; with
-    functions, by forward differences of :func:`rhs`.  J is (n, n) for a
-    single voxel or (npools, n) blocks stacked for banded use."""
+    functions, by forward differences of :func:`rhs`.  With mu < 0, J is the
+    dense (n, n) matrix; else J is LAPACK/ODEPACK band storage with mu upper
+    diagonals (entry (r, c) at J[mu + r - c, c]): voxels do not interact here,
+    so the Jacobian is block diagonal and fits a band of npools - 1."""
     dims = M[0]
     nvox, npools, nterms = dims[0], dims[1], dims[2]
     n = nvox * npools
@@ -252,8 +262,9 @@ def jac_m(t, y, J, M):
             yp[c] = y[c] + h
             rhs_m(t, yp, f1, M, work)
             yp[c] = y[c]
-            for r in range(n):
-                J[r, c] = (f1[r] - f0[r]) / h
+            vb = (c // npools) * npools
+            for r in range(vb, vb + npools):
+                _jadd(J, r, c, (f1[r] - f0[r]) / h, mu)
         return
     kk, km, ttype = M[1], M[2], M[3]
     sub_ptr, sub_idx = M[4], M[5]
@@ -273,7 +284,7 @@ def jac_m(t, y, J, M):
                         continue
                     col = base + sub_idx[p]
                     for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                        J[base + chg_idx[q], col] += chg_coef[q] * d
+                        _jadd(J, base + chg_idx[q], col, chg_coef[q] * d, mu)
             else:
                 s = 1.0
                 for q in range(a, b):
@@ -284,7 +295,7 @@ def jac_m(t, y, J, M):
                 de = k * s / (K + s)
                 ds = k * e * K / ((K + s) * (K + s))
                 for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                    J[base + chg_idx[q], base + mm_enz[r]] += chg_coef[q] * de
+                    _jadd(J, base + chg_idx[q], base + mm_enz[r], chg_coef[q] * de, mu)
                 for p in range(a, b):
                     dsp = 1.0
                     for q in range(a, b):
@@ -292,11 +303,14 @@ def jac_m(t, y, J, M):
                             dsp *= y[base + sub_idx[q]]
                     col = base + sub_idx[p]
                     for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                        J[base + chg_idx[q], col] += chg_coef[q] * ds * dsp
+                        _jadd(J, base + chg_idx[q], col, chg_coef[q] * ds * dsp, mu)
         for j in range(npools):
             if held[j]:
-                for c in range(n):
-                    J[base + j, c] = 0.0
+                for c in range(base, base + npools):
+                    if mu < 0:
+                        J[base + j, c] = 0.0
+                    else:
+                        J[mu + base + j - c, c] = 0.0
 
 
 @numba.njit(cache=True, nogil=True)
@@ -433,7 +447,7 @@ def jac_odeint(y, t, I, F):
     """scipy odeint's Jacobian callback (dense)."""
     n = y.shape[0]
     J = np.empty((n, n))
-    jac_m(t, y, J, unpack(I, F))
+    jac_m(t, y, J, unpack(I, F), -1)
     return J
 
 
@@ -442,16 +456,8 @@ def jac_banded_odeint(y, t, I, F):
     """Banded Jacobian for odeint (ml = mu = npools - 1), block-diagonal model."""
     M = unpack(I, F)
     npools = M[0][1]
-    n = y.shape[0]
-    J = np.empty((n, n))
-    jac_m(t, y, J, M)
-    band = np.zeros((2 * npools - 1, n))
-    mu = npools - 1
-    for c in range(n):
-        lo = max(0, c - mu)
-        hi = min(n, c + npools)
-        for r in range(lo, hi):
-            band[mu + r - c, c] = J[r, c]
+    band = np.empty((2 * npools - 1, y.shape[0]))
+    jac_m(t, y, band, M, npools - 1)
     return band
 
 
