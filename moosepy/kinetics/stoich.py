@@ -233,9 +233,25 @@ def compile_stoich(stoich_el):
     def conv(n):
         return 0.0 if n <= 1 else 1.0 - n
 
+    def ports_of(el):
+        """Pool indices on each shared port of a reaction, in one pass over
+        its messages (repeats kept: they are the stoichiometry)."""
+        out = {}
+        for m in el.msg_out:
+            o = m.el2
+            if issubclass(o.cls, PoolBase):
+                out.setdefault(m.srcField, []).append(
+                    _pool_index(index, o, el, m.srcField))
+        for m in el.msg_in:
+            o = m.el1
+            if issubclass(o.cls, PoolBase) and m.destField in ('sub', 'prd', 'enz', 'cplx'):
+                out.setdefault(m.destField, []).append(
+                    _pool_index(index, o, el, m.destField))
+        return out
+
     for r in reacs:
-        subs = [_pool_index(index, p, r, 'sub') for p in reactants(r, 'sub')]
-        prds = [_pool_index(index, p, r, 'prd') for p in reactants(r, 'prd')]
+        ps = ports_of(r)
+        subs, prds = ps.get('sub', []), ps.get('prd', [])
         if not subs and not r.data.get('allow_zero_order'):
             raise SolverError(f"{r.path} ({r.cls.__name__}): a reaction with no substrates; "
                               f"connect at least one pool to 'sub'")
@@ -245,8 +261,8 @@ def compile_stoich(stoich_el):
             term_of[(id(r), 'b')] = add_term(prds, changes_of(prds, subs), r.cols['_kb'][0],
                                              conv(len(prds)))
     for e in enzs:
-        subs = [_pool_index(index, p, e, 'sub') for p in reactants(e, 'sub')]
-        prds = [_pool_index(index, p, e, 'prd') for p in reactants(e, 'prd')]
+        ps = ports_of(e)
+        subs, prds = ps.get('sub', []), ps.get('prd', [])
         if not subs:
             raise SolverError(f"{e.path} ({e.cls.__name__}): an enzyme with no substrates; "
                               f"connect at least one pool to 'sub'")
