@@ -141,7 +141,7 @@ def work_buffer(M):
     return np.empty(M[0][1] + 1 + M[0][2])
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline='always')
 def _rates_into(y, base, krow, kmrow, dydt, M, work):
     """Add the mass-action and MM fluxes of one voxel to dydt.
 
@@ -182,7 +182,7 @@ def _rates_into(y, base, krow, kmrow, dydt, M, work):
         dydt[base + j] += acc
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline='always')
 def rhs_m(t, y, dydt, M, work):
     """dn/dt [#/s] for all voxels of state y (voxel-major, molecules)."""
     dims = M[0]
@@ -313,7 +313,7 @@ def jac_m(t, y, J, M, mu):
                         J[mu + base + j - c, c] = 0.0
 
 
-@numba.njit(cache=True, nogil=True)
+@numba.njit(cache=True, nogil=True, inline='always')
 def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
     """One embedded RK step: ynew (higher order) and err (difference)."""
     n = y.shape[0]
@@ -323,9 +323,8 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
         for r in range(s):
             a = h * A[s, r]
             if a != 0.0:
-                kr = ks[r]
                 for i in range(n):
-                    ytmp[i] += a * kr[i]
+                    ytmp[i] += a * ks[r, i]
         rhs_m(t + C[s] * h, ytmp, ks[s], M, work)
     for i in range(n):
         ynew[i] = y[i]
@@ -333,13 +332,12 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
     for s in range(nst):
         b = h * B[s]
         e = h * E[s]
-        kr = ks[s]
         if b != 0.0:
             for i in range(n):
-                ynew[i] += b * kr[i]
+                ynew[i] += b * ks[s, i]
         if e != 0.0:
             for i in range(n):
-                err[i] += e * kr[i]
+                err[i] += e * ks[s, i]
 
 
 @numba.njit(cache=True, nogil=True)
