@@ -8,6 +8,8 @@ _pending = []
 
 def register_class(cls):
     from .element import root
+    if cls.__dict__.get('_internal', False):
+        return
     if root() is None:
         _pending.append(cls)
     else:

@@ -10,12 +10,9 @@ and compiled by the solvers at ``reinit``.
 """
 
 import re
-import weakref
-
-import numpy as np
 
 from .errors import FieldError, PathError, MooseError, suggest
-from .fields import Field, LookupField, FieldElementField, declare, registry, Src, Dest
+from .fields import Field, LookupField, declare, registry
 
 _NAME_RE = re.compile(r'^([^/\[\]]+)(?:\[(\d+)\])?$')
 

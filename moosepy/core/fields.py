@@ -339,7 +339,8 @@ def declare(cls):
     cls._lookups = lookups
     cls._felems = felems
     cls._ports = ports
-    registry[cls.__name__] = cls
+    if not cls.__dict__.get('_internal', False):
+        registry[cls.__name__] = cls
     doc = (cls.__doc__ or '').rstrip()
     lines = [f'    {n} : {f.type}\n        {f.describe()}' for n, f in sorted(fields.items())]
     if '\n    Fields\n' not in doc:

@@ -9,37 +9,22 @@ ratio (= k2/k3) changes k1 and keeps Km; setting k1 or concK1 changes Km.
 ``nOut`` to ``enzDest``.
 """
 
-from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Shared, Dest, Src
 from ..core.units import NA
-from .reac import reactants, reaction_volume
+from .reac import Reactants, reactants, reaction_volume
 
 
-class EnzBase(Neutral):
+class EnzBase(Reactants):
     """Base class of enzymes."""
 
     Km = Field(0.005, 'mM', 'Michaelis constant', stored=False)
     numKm = Field(0.0, '#', 'Michaelis constant in molecules (per voxel volume)', stored=False)
     kcat = Field(1.0, '1/s', 'Catalytic rate (k3)', stored=False)
-    numSubstrates = Field(0, '', 'Number of substrate messages (with repeats)',
-                          type='unsigned int', ro=True, stored=False)
-    numProducts = Field(0, '', 'Number of product messages (with repeats)',
-                        type='unsigned int', ro=True, stored=False)
     _Km = Field(0.005, hidden=True)
     _k3 = Field(1.0, hidden=True)
 
-    ports = (Shared('sub', 'reac', 'reaction', 'Substrate (connect once per molecule)'),
-             Shared('prd', 'reac', 'reaction', 'Product (connect once per molecule)'),
-             Dest('enzDest', 'double', 'Enzyme amount [#] from the enzyme pool nOut'),
-             Dest('process', 'proc', 'Handles a clock tick'),
-             Dest('reinit', 'proc', 'Handles reinit'))
-
-    def _get_numSubstrates(self):
-        return len(reactants(self._el, 'sub'))
-
-    def _get_numProducts(self):
-        return len(reactants(self._el, 'prd'))
+    ports = (Dest('enzDest', 'double', 'Enzyme amount [#] from the enzyme pool nOut'),)
 
     def _get_Km(self):
         return float(self._el.cols['_Km'][self._idx])

@@ -7,8 +7,6 @@ owns the pool, the ``n`` column is a view of the solver's state, so reading
 or writing ``conc``/``n`` reads or writes the solver.
 """
 
-import numpy as np
-
 from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Src, Dest, Shared

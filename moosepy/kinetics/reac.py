@@ -64,22 +64,16 @@ def _rate_fields(direction, port):
     return get_conc, get_num, set_conc, set_num
 
 
-class ReacBase(Neutral):
-    """Base of mass-action reactions."""
+class Reactants(Neutral):
+    """What reactions and enzymes share: substrate and product ports and
+    their counts.  Internal: not a MOOSE class, not listed in /classes."""
 
-    Kf = Field(0.1, '(1/mM)^(order-1)/s', 'Forward rate constant, concentration units',
-               stored=False)
-    Kb = Field(0.2, '(1/mM)^(order-1)/s', 'Backward rate constant, concentration units',
-               stored=False)
-    numKf = Field(0.1, '1/(#^(order-1) s)', 'Forward rate constant per molecule', stored=False)
-    numKb = Field(0.2, '1/(#^(order-1) s)', 'Backward rate constant per molecule',
-                  stored=False)
+    _internal = True
+
     numSubstrates = Field(0, '', 'Number of substrate messages (with repeats)',
                           type='unsigned int', ro=True, stored=False)
     numProducts = Field(0, '', 'Number of product messages (with repeats)',
                         type='unsigned int', ro=True, stored=False)
-    _kf = Field(0.1, hidden=True)
-    _kb = Field(0.2, hidden=True)
 
     ports = (Shared('sub', 'reac', 'reaction', 'Substrate (connect once per molecule)'),
              Shared('prd', 'reac', 'reaction', 'Product (connect once per molecule)'),
@@ -91,6 +85,20 @@ class ReacBase(Neutral):
 
     def _get_numProducts(self):
         return len(reactants(self._el, 'prd'))
+
+
+class ReacBase(Reactants):
+    """Base of mass-action reactions."""
+
+    Kf = Field(0.1, '(1/mM)^(order-1)/s', 'Forward rate constant, concentration units',
+               stored=False)
+    Kb = Field(0.2, '(1/mM)^(order-1)/s', 'Backward rate constant, concentration units',
+               stored=False)
+    numKf = Field(0.1, '1/(#^(order-1) s)', 'Forward rate constant per molecule', stored=False)
+    numKb = Field(0.2, '1/(#^(order-1) s)', 'Backward rate constant per molecule',
+                  stored=False)
+    _kf = Field(0.1, hidden=True)
+    _kb = Field(0.2, hidden=True)
 
 
 for _d, _p in (('f', 'sub'), ('b', 'prd')):

@@ -19,7 +19,7 @@ from ..core.fields import Field
 from ..core.msg import links
 from ..core.shell import wildcardFind
 from ..core.units import NA
-from .enz import EnzBase, Enz, MMenz
+from .enz import EnzBase, Enz
 from .function import Function
 from .mesh import ChemCompt
 from .pool import PoolBase
