@@ -15,33 +15,15 @@ per-molecule rate that MOOSE derives from Kf and the volume.
 Run it with ``python 01_reaction.py``; it writes ``01_reaction.png``.
 """
 
-import os
-import sys
 import time
 
 import numpy as np
-import matplotlib
-if not os.environ.get('MPLBACKEND') and sys.platform.startswith('linux') and not (
-        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-    matplotlib.use('Agg')
-import matplotlib.pyplot as plt
+from _common import out_path, plt  # headless plotting, figure path
 
 import moosepy as moose
 
 RUNTIME = 100.0     # s
 VOLUME = 1e-18      # m^3
-
-
-def out_path(name):
-    """Where to write the figure: $MOOSEPY_EXAMPLE_OUT (a folder or a .png
-    file) if set, else the current folder."""
-    out = os.environ.get('MOOSEPY_EXAMPLE_OUT')
-    if not out:
-        return os.path.join(os.getcwd(), name)
-    if out.lower().endswith('.png'):
-        return out
-    os.makedirs(out, exist_ok=True)
-    return os.path.join(out, name)
 
 
 def make_solver(mesh, method='rk5'):

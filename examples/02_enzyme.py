@@ -18,34 +18,16 @@ Km ln(S0/S) + (S0 - S) = kcat E0 t.
 Run it with ``python 02_enzyme.py``; it writes ``02_enzyme.png``.
 """
 
-import os
-import sys
 import time
 
 import numpy as np
-import matplotlib
-if not os.environ.get('MPLBACKEND') and sys.platform.startswith('linux') and not (
-        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-    matplotlib.use('Agg')
-import matplotlib.pyplot as plt
+from _common import out_path, plt  # headless plotting, figure path
 
 import moosepy as moose
 
 RUNTIME = 300.0
 S0, E0 = 1.0, 0.01       # mM
 KM, KCAT = 0.5, 2.0      # mM, 1/s
-
-
-def out_path(name):
-    """Where to write the figure: $MOOSEPY_EXAMPLE_OUT (a folder or a .png
-    file) if set, else the current folder."""
-    out = os.environ.get('MOOSEPY_EXAMPLE_OUT')
-    if not out:
-        return os.path.join(os.getcwd(), name)
-    if out.lower().endswith('.png'):
-        return out
-    os.makedirs(out, exist_ok=True)
-    return os.path.join(out, name)
 
 
 def pool(mesh, name, conc):

@@ -18,33 +18,15 @@ Table2 (sampled every 0.1 s) by the times at which X rises through 2 mM.
 Run it with ``python 04_oscillator.py``; it writes ``04_oscillator.png``.
 """
 
-import os
-import sys
 import time
 
 import numpy as np
-import matplotlib
-if not os.environ.get('MPLBACKEND') and sys.platform.startswith('linux') and not (
-        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-    matplotlib.use('Agg')
-import matplotlib.pyplot as plt
+from _common import out_path, plt  # headless plotting, figure path
 
 import moosepy as moose
 
 RUNTIME = 200.0
 PLOT_DT = 0.1
-
-
-def out_path(name):
-    """Where to write the figure: $MOOSEPY_EXAMPLE_OUT (a folder or a .png
-    file) if set, else the current folder."""
-    out = os.environ.get('MOOSEPY_EXAMPLE_OUT')
-    if not out:
-        return os.path.join(os.getcwd(), name)
-    if out.lower().endswith('.png'):
-        return out
-    os.makedirs(out, exist_ok=True)
-    return os.path.join(out, name)
 
 
 def reac(mesh, name, subs, prds, kf, kb=0.0):

@@ -17,16 +17,10 @@ Run it with ``python 05_function_input.py``; it writes
 ``05_function_input.png``.
 """
 
-import os
-import sys
 import time
 
 import numpy as np
-import matplotlib
-if not os.environ.get('MPLBACKEND') and sys.platform.startswith('linux') and not (
-        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-    matplotlib.use('Agg')
-import matplotlib.pyplot as plt
+from _common import out_path, plt  # headless plotting, figure path
 
 import moosepy as moose
 
@@ -35,18 +29,6 @@ PERIOD = 50.0            # s, of the sine input
 VOLUME = 1e-18           # m^3
 KHILL = 0.5              # mM
 KB = 5.0                 # 1/s
-
-
-def out_path(name):
-    """Where to write the figure: $MOOSEPY_EXAMPLE_OUT (a folder or a .png
-    file) if set, else the current folder."""
-    out = os.environ.get('MOOSEPY_EXAMPLE_OUT')
-    if not out:
-        return os.path.join(os.getcwd(), name)
-    if out.lower().endswith('.png'):
-        return out
-    os.makedirs(out, exist_ok=True)
-    return os.path.join(out, name)
 
 
 def reac(mesh, name, subs, prds, kf, kb=0.0):

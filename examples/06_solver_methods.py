@@ -18,34 +18,16 @@ Run it with ``python 06_solver_methods.py``; it writes
 ``06_solver_methods.png``.
 """
 
-import os
-import sys
 import time
 
 import numpy as np
-import matplotlib
-if not os.environ.get('MPLBACKEND') and sys.platform.startswith('linux') and not (
-        os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-    matplotlib.use('Agg')
-import matplotlib.pyplot as plt
+from _common import out_path, plt  # headless plotting, figure path
 
 import moosepy as moose
 
 METHODS = ('rk5', 'rk2', 'rk4', 'rkck', 'rk8', 'lsoda')
 RUNTIME = 100.0
 VOLUME = 1e-18
-
-
-def out_path(name):
-    """Where to write the figure: $MOOSEPY_EXAMPLE_OUT (a folder or a .png
-    file) if set, else the current folder."""
-    out = os.environ.get('MOOSEPY_EXAMPLE_OUT')
-    if not out:
-        return os.path.join(os.getcwd(), name)
-    if out.lower().endswith('.png'):
-        return out
-    os.makedirs(out, exist_ok=True)
-    return os.path.join(out, name)
 
 
 def build(method):
