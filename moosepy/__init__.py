@@ -22,6 +22,7 @@ from .core.shell import (element, exists, delete, move, copy, le, ce, pwe,  # no
                          showfields, doc, getCwe, setCwe, getField, setField, isRunning)
 from .core.msg import connect, showmsg, listmsg, neighbors, Msg  # noqa: F401
 from .core.table import Table, Table2, TableBase  # noqa: F401
+from .core.stimtable import StimulusTable  # noqa: F401
 from .core.units import NA, FaradayConst, GasConst, PI  # noqa: F401
 from .kinetics.mesh import ChemCompt, CubeMesh  # noqa: F401
 from .kinetics.pool import PoolBase, Pool, BufPool  # noqa: F401
@@ -30,6 +31,7 @@ from .kinetics.enz import EnzBase, Enz, MMenz  # noqa: F401
 from .kinetics.function import Function, Variable  # noqa: F401
 from .kinetics.stoich import Stoich  # noqa: F401
 from .kinetics.ksolve import Ksolve  # noqa: F401
+from .electrical.compartment import CompartmentBase, Compartment, SymCompartment  # noqa: F401
 from .core import shell as _shell
 
 __version__ = '5.0.0'

@@ -1,0 +1,347 @@
+"""Compartments of a neuron: ``CompartmentBase``, ``Compartment`` and
+``SymCompartment``.
+
+A compartment is an RC membrane patch joined to its neighbours through axial
+resistances::
+
+    Cm dVm/dt = (Em - Vm)/Rm + sum_ch Gk (Ek - Vm) + I_axial + inject + I_msgs
+
+All values are absolute (SI): Rm, Ra in ohm, Cm in F, Vm/Em/initVm in V,
+currents in A, lengths in m.
+
+Two ways to advance it, as in MOOSE:
+
+* **Unsolved (message passing)**: each compartment steps on its tick (3) with
+  MOOSE's *exponential Euler*: with A = sum of current sources and B = sum of
+  conductances collected over the step (leak, channels, axial neighbours held
+  at their potential at the start of the step),
+  ``Vm <- Vm x + (A/B)(1 - x)``, ``x = exp(-B dt / Cm)``.  This is exact for
+  a single compartment with constant conductances, first order in dt once
+  neighbours or gates change within the step, and it is only conditionally
+  consistent for cables: the axial coupling is explicit, so a cable of
+  compartments with short time constants Cm*Ra reaches a dt-dependent steady
+  state (MOOSE does the same: see ../shared/moose-api/ELECTRICAL.md).  Use
+  :class:`~moosepy.electrical.hsolve.HSolve` for multi-compartment cells.
+  The asymmetric message-passing reading of Ra is MOOSE's: the child's Ra is
+  the resistance between the child and its parent.
+* **HSolve**: the solver takes the compartments of a cell over at reinit
+  (``Vm``, ``Em``, ``Rm``, ``Cm``, ``inject`` become views of its state) and
+  steps them implicitly; there every compartment is two Ra/2 halves.
+
+Messages: ``axial`` (parent) <-> ``raxial`` (child); ``channel`` <-> a
+channel's ``channel``; ``injectMsg`` (current [A], e.g. from a PulseGen
+``output``); ``VmOut`` (Vm [V] to SpikeGen ``Vm``, Table ``input``...).
+"""
+
+import math
+
+import numpy as np
+
+from ..core.element import Neutral
+from ..core.errors import FieldError, MessageError
+from ..core.fields import Field, Src, Dest, Shared
+from ..core.msg import links, linked_indices
+
+#: ports whose messages join compartments: port -> True when this side is
+#: the parent (proximal) end
+AXIAL_PORTS = {'axial': True, 'raxial': False, 'distal': True, 'proximal': False}
+
+
+class CompartmentBase(Neutral):
+    """Base of compartments: an RC membrane patch with an axial resistance."""
+
+    default_tick = 3
+
+    Vm = Field(-0.06, 'V', 'Membrane potential')
+    Cm = Field(1.0, 'F', 'Membrane capacitance (> 0)')
+    Em = Field(-0.06, 'V', 'Resting potential (reversal of the leak through Rm)')
+    Rm = Field(1.0, 'ohm', 'Membrane (leak) resistance (> 0)')
+    Ra = Field(1.0, 'ohm', 'Axial resistance (>= 0); without HSolve the resistance from '
+               'this compartment to its parent, under HSolve split in two halves')
+    initVm = Field(-0.06, 'V', 'Vm given at reinit')
+    inject = Field(0.0, 'A', 'Constant current injected into the compartment')
+    Im = Field(0.0, 'A', 'Net current into the compartment over the last step '
+               '(membrane, channels, axial and injected), = Cm dVm/dt', ro=True)
+    diameter = Field(0.0, 'm', 'Diameter')
+    length = Field(0.0, 'm', 'Length')
+    x0 = Field(0.0, 'm', 'x of the proximal end')
+    y0 = Field(0.0, 'm', 'y of the proximal end')
+    z0 = Field(0.0, 'm', 'z of the proximal end')
+    x = Field(0.0, 'm', 'x of the distal end')
+    y = Field(0.0, 'm', 'y of the distal end')
+    z = Field(0.0, 'm', 'z of the distal end')
+    coords = Field(None, 'm', 'x0, y0, z0, x, y, z, diameter', type='vector', stored=False)
+
+    # message-passing accumulators (hidden columns, copied with the element)
+    _chA = Field(0.0, 'A', hidden=True)     # sum Gk*Ek from channels
+    _chB = Field(0.0, 'S', hidden=True)     # sum Gk from channels
+    _inj = Field(0.0, 'A', hidden=True)     # injectMsg inputs of this step
+    _vs0 = Field(-0.06, 'V', hidden=True)   # Vm sent axially, even steps
+    _vs1 = Field(-0.06, 'V', hidden=True)   # Vm sent axially, odd steps
+
+    ports = (Shared('axial', 'axial', 'parent',
+                    'Parent side of an axial link: connect parent "axial" -> child "raxial"'),
+             Shared('raxial', 'axial', 'child', 'Child side of an axial link'),
+             Shared('channel', 'channel', 'compartment',
+                    'Joins a channel (Vm to the channel; Gk, Ek back)'),
+             Src('VmOut', 'double', 'Sends Vm [V] every step'),
+             Src('axialOut', 'double', 'Sends Vm [V] to the children (part of axial)'),
+             Src('raxialOut', 'double2', 'Sends Ra [ohm] and Vm [V] to the parent '
+                 '(part of raxial)'),
+             Dest('injectMsg', 'double', 'Adds a current [A] for this step'),
+             Dest('randInject', 'double2', 'Adds a random current: probability, amplitude '
+                  '[A]'),
+             Dest('cable', 'void', 'Marks the compartment as part of a cable (no-op)'),
+             Dest('displace', 'double3', 'Moves the compartment by dx, dy, dz [m]'),
+             Dest('handleAxial', 'double', 'Receives the parent Vm (part of raxial)'),
+             Dest('handleRaxial', 'double2', 'Receives a child Ra and Vm (part of axial)'),
+             Dest('handleChannel', 'double2', 'Receives Gk [S] and Ek [V] (part of channel)'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'),
+             Dest('initProc', 'proc', 'First phase of a tick (axial exchange)'),
+             Dest('initReinit', 'proc', 'First phase of reinit'))
+
+    # ------------------------------------------------------------ validation
+    def _check(self, name, v, strict):
+        if not math.isfinite(v) or (v <= 0 if strict else v < 0):
+            need = '> 0' if strict else '>= 0'
+            raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
+                             f'value {need}, got {v}')
+
+    def _set_Cm(self, v):
+        self._check('Cm', v, True)
+        self._el.cols['Cm'][self._idx] = v
+
+    def _set_Rm(self, v):
+        self._check('Rm', v, True)
+        self._el.cols['Rm'][self._idx] = v
+
+    def _set_Ra(self, v):
+        self._check('Ra', v, False)
+        self._el.cols['Ra'][self._idx] = v
+
+    def _get_coords(self):
+        c = self._el.cols
+        i = self._idx
+        return np.array([c[k][i] for k in ('x0', 'y0', 'z0', 'x', 'y', 'z', 'diameter')])
+
+    def _set_coords(self, v):
+        v = np.asarray(v, dtype=float).ravel()
+        names = ('x0', 'y0', 'z0', 'x', 'y', 'z', 'diameter')
+        if len(v) < 6:
+            raise FieldError(f'{self.path}.coords: expected at least 6 values '
+                             f'(x0 y0 z0 x y z [diameter]), got {len(v)}')
+        for k, val in zip(names, v):
+            self._el.cols[k][self._idx] = val
+
+    # ------------------------------------------------------------ messages
+    def _recv_injectMsg(self, value):
+        self._el.cols['_inj'][self._idx] += value
+
+    def _recv_randInject(self, value):
+        prob, amp = value
+        from .. import rand
+        if rand() < prob:
+            self._el.cols['_inj'][self._idx] += amp
+
+    def _recv_handleChannel(self, value):
+        gk, ek = value
+        self._el.cols['_chA'][self._idx] += gk * ek
+        self._el.cols['_chB'][self._idx] += gk
+
+    def _recv_displace(self, value):
+        dx, dy, dz = value
+        c, i = self._el.cols, self._idx
+        for k, d in (('x0', dx), ('x', dx), ('y0', dy), ('y', dy), ('z0', dz), ('z', dz)):
+            c[k][i] += d
+
+    def _recv_cable(self, value=None):
+        return None
+
+    # ------------------------------------------------------------ solver hooks
+    @classmethod
+    def _solver_spec(cls, el, idx, field):
+        """(solver element, flat state index, scale) when an HSolve owns *field*."""
+        if el.data.get('hsolve') is None:
+            return None
+        from .hsolve import solver_spec
+        return solver_spec(el, idx, field)
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'idle' if el.data.get('hsolve') is not None else 'python'
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        new.data.pop('hsolve', None)
+        new.data.pop('axial', None)
+        for k in ('Vm', 'Em', 'Rm', 'Cm', 'inject', 'initVm'):
+            new.cols[k] = np.array(new.cols[k], dtype=float)
+
+    @classmethod
+    def _on_delete(cls, el):
+        hs = el.data.get('hsolve')
+        if hs is not None:
+            from .hsolve import invalidate
+            invalidate(hs)
+
+    # ------------------------------------------------------------ clock
+    @classmethod
+    def _reinit(cls, el):
+        c = el.cols
+        if el.data.get('hsolve') is not None:
+            # a solver held it after the last reinit: give the columns back;
+            # the HSolve (tick 6) takes them again if it still targets them
+            from .hsolve import release_compartment
+            release_compartment(el)
+        c['Vm'][:] = c['initVm']
+        c['_vs0'][:] = c['initVm']
+        c['_vs1'][:] = c['initVm']
+        c['_chA'][:] = 0.0
+        c['_chB'][:] = 0.0
+        c['_inj'][:] = 0.0
+        c['Im'][:] = 0.0
+        el.data['axial'] = axial_links(el)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        """Exponential Euler step of every entry (MOOSE's message-passing
+        scheme); neighbours are read at their potential at the start of the
+        step (double buffer by step parity, so the order in which elements
+        are processed does not matter)."""
+        if el.data.get('hsolve') is not None:
+            return
+        c = el.cols
+        s = int(round(t / dt)) if dt > 0 else 0
+        old = c['_vs1'] if s % 2 == 0 else c['_vs0']
+        new = c['_vs0'] if s % 2 == 0 else c['_vs1']
+        V = c['Vm']
+        A = c['_chA'] + c['inject'] + c['_inj'] + c['Em'] / c['Rm']
+        B = c['_chB'] + 1.0 / c['Rm']
+        axial = el.data.get('axial')
+        if axial is None:
+            axial = el.data['axial'] = axial_links(el)
+        for other, mine, theirs, parent_side, sym in axial:
+            vn = (other.cols['_vs1'] if s % 2 == 0 else other.cols['_vs0'])[theirs]
+            if other.data.get('hsolve') is not None:
+                vn = other.cols['Vm'][theirs]
+            if sym:
+                ra = 0.5 * (c['Ra'][mine] + other.cols['Ra'][theirs])
+            elif parent_side:
+                ra = other.cols['Ra'][theirs]
+            else:
+                ra = c['Ra'][mine]
+            g = np.where(ra > 0, 1.0 / np.where(ra > 0, ra, 1.0), 0.0)
+            np.add.at(A, mine, vn * g)
+            np.add.at(B, mine, g)
+        x = np.exp(-B * dt / c['Cm'])
+        vinf = A / B
+        vold = V.copy()
+        V[:] = vinf + (V - vinf) * x
+        c['Im'][:] = c['Cm'] * (V - vold) / dt if dt > 0 else 0.0
+        new[:] = V
+        del old
+        c['_chA'][:] = 0.0
+        c['_chB'][:] = 0.0
+        c['_inj'][:] = 0.0
+        send_values(el, 'VmOut', V)
+
+
+class Compartment(CompartmentBase):
+    """Compartment object, for branching neuron models: an RC membrane patch
+    with an axial resistance Ra to its parent."""
+
+
+class SymCompartment(Compartment):
+    """Symmetric compartment: Ra is split between both ends.  Connect parent
+    ``distal`` -> child ``proximal`` (or the asymmetric ``axial``/``raxial``).
+    Under HSolve every compartment is symmetric; without it a
+    proximal/distal link has resistance (Ra_parent + Ra_child)/2 (siblings'
+    star junctions are not modelled by message passing)."""
+
+    ports = (Shared('proximal', 'sym', 'child', 'Link to the parent (its "distal")'),
+             Shared('distal', 'sym', 'parent', 'Link to a child (its "proximal")'),
+             Shared('sibling', 'sibling', 'sibling',
+                    'Link to a sibling sharing the same parent (topology only)'),
+             Shared('sphere', 'sphere', 'sphere', 'Spherical compartment side of a link'),
+             Shared('cylinder', 'sphere', 'cylinder', 'Cylinder side of a link to a sphere'),
+             Shared('proximalOnly', 'sym', 'child', 'Proximal link without distal feedback'),
+             Src('proximalOut', 'double2', 'Sends Ra and Vm proximally'),
+             Src('distalOut', 'double2', 'Sends Ra and Vm distally'),
+             Src('cylinderOut', 'double2', 'Sends Ra and Vm to a sphere'),
+             Src('sumRaxialOut', 'double', 'Sends 1/Ra summed over siblings'),
+             Dest('raxialSym', 'double2', 'Receives Ra and Vm (symmetric)'),
+             Dest('raxialSphere', 'double2', 'Receives Ra and Vm from a sphere'),
+             Dest('raxialCylinder', 'double2', 'Receives Ra and Vm from a cylinder'),
+             Dest('sumRaxial', 'double', 'Receives summed 1/Ra of siblings'))
+
+
+# ---------------------------------------------------------------- helpers
+def axial_links(el):
+    """Axial neighbours of every entry of *el*: list of (other element, my
+    indices, their indices, this side is parent, symmetric link)."""
+    out = []
+    for port, parent_side in AXIAL_PORTS.items():
+        for other, oport, m, forward in links(el, port):
+            if not issubclass(other.cls, CompartmentBase):
+                continue
+            a, b = m.pairs()
+            mine, theirs = (a, b) if forward else (b, a)
+            sym = port in ('distal', 'proximal')
+            out.append((other, np.asarray(mine, dtype=np.int64),
+                        np.asarray(theirs, dtype=np.int64), parent_side, sym))
+    return out
+
+
+def parent_links(el):
+    """(parent element, parent index, child index) pairs in which an entry of
+    *el* is the child, for the HSolve's tree walk."""
+    res = []
+    for port, parent_side in AXIAL_PORTS.items():
+        if parent_side:
+            continue
+        for other, oport, m, forward in links(el, port):
+            if not issubclass(other.cls, CompartmentBase):
+                continue
+            a, b = m.pairs()
+            mine, theirs = (a, b) if forward else (b, a)
+            res.extend((other, int(j), int(i)) for i, j in zip(mine, theirs))
+    return res
+
+
+def send_values(el, port, values):
+    """Deliver per-entry *values* through source *port* of *el* (Python path).
+
+    Destinations ``set<Field>`` get the field assigned; others are handled by
+    the destination class's ``_recv_<port>(handle, value)``; ``Table.input``
+    appends.  Ports with no messages cost one list scan.
+    """
+    ls = links(el, port)
+    if not ls:
+        return
+    for i in range(el.num):
+        for other, j, oport in linked_indices(el, i, port):
+            deliver(other, j, oport, values[i] if np.ndim(values) else values)
+
+
+def deliver(el, idx, port, value):
+    """Deliver one value to destination *port* of entry *idx* of *el*."""
+    h = el.handle(idx)
+    if port.startswith('set') and port[3:4].isupper():
+        name = port[3].lower() + port[4:]
+        if name not in el.cls._fields:
+            name = port[3:]
+        setattr(h, name, value)
+        return
+    handler = getattr(el.cls, '_recv_' + port, None)
+    if handler is not None:
+        handler(h, value)
+        return
+    if port in ('input', 'spike') and 'vec' in el.data:
+        st = el.data['vec']
+        while len(st) <= idx:
+            st.append([])
+        st[idx].append(np.array([float(value)]))
+        return
+    raise MessageError(f'{el.path} ({el.cls.__name__}): cannot deliver to port {port!r} '
+                       f'from a Python-stepped object')
