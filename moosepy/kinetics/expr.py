@@ -28,6 +28,7 @@ CONST, VAR, TIME = 0, 1, 2
 ADD, SUB, MUL, DIV, POW, MOD, NEG = 3, 4, 5, 6, 7, 8, 9
 LT, LE, GT, GE, EQ, NE, AND, OR, NOT = 10, 11, 12, 13, 14, 15, 16, 17, 18
 IF = 19
+FACT = 39   # factorial (SBML), via gamma(x + 1)
 RAND, RAND2 = 40, 55
 UNARY = {'sin': 20, 'cos': 21, 'tan': 22, 'exp': 23, 'log': 24, 'ln': 24, 'log10': 25,
          'sqrt': 26, 'abs': 27, 'fabs': 27, 'asin': 28, 'acos': 29, 'atan': 30, 'sinh': 31,
@@ -369,6 +370,8 @@ def _eval_impl(code, args, consts, xvals, t, stack, start, end):
                 r = 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
             elif op == 37:
                 r = math.floor(x + 0.5)
+            elif op == 39:
+                r = math.gamma(x + 1.0) if x >= 0.0 else math.nan
             else:
                 r = math.log2(x) if x > 0 else (-math.inf if x == 0 else math.nan)
             stack[sp - 1] = r

@@ -1,0 +1,1 @@
+"""SBML import/export (python-libsbml) and the SBML simulation engine."""

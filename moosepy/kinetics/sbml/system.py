@@ -1,0 +1,606 @@
+"""An SBML model compiled for simulation: value slots, ordered statements,
+integrated states, algebraic unknowns and events.
+
+Every SBML symbol (compartment, species, parameter, species reference,
+reaction) owns a slot of the value vector ``v``.  A species' slot holds the
+value its id has in math: its concentration (amount / compartment size)
+unless ``hasOnlySubstanceUnits``, else its amount.  Species changed by
+reactions are integrated as amounts (slot ``amt:S``), so a compartment whose
+size changes dilutes them as SBML requires; a species set by a rate rule is
+integrated in the units of its symbol.
+
+Statements, in dependency order, fill the slots that are functions of
+others: species symbols from amounts, assignment rules, reaction rates
+(kinetic laws, local parameters renamed), derivatives, ``rateOf`` values,
+delayed values and algebraic residuals.  Events have their own statements
+(triggers, priorities, delays, assignment values).  All programs are op-code
+arrays run by the numba kernels in :mod:`.kernels`.
+"""
+
+import math
+
+import networkx as nx
+import numpy as np
+import libsbml
+
+from ...core.errors import ModelImportError
+from . import mathc as M
+from .mathc import C, op
+
+
+class Event:
+    __slots__ = ('id', 'trig', 'prio', 'delay', 'assign', 'persistent', 'initial',
+                 'from_trigger', 'index')
+
+
+class Species:
+    __slots__ = ('id', 'comp', 'hosu', 'boundary', 'constant', 'mode', 'cf')
+
+
+class System:
+    """The compiled model; see the module docstring."""
+
+    def __init__(self, source):
+        self.source = source
+        self.slots = {}
+        self.slot_names = []
+        self.code = M.Code()
+        self.unsupported = []
+
+    def slot(self, name):
+        i = self.slots.get(name)
+        if i is None:
+            i = len(self.slot_names)
+            self.slots[name] = i
+            self.slot_names.append(name)
+        return i
+
+
+def _err(src, where, msg):
+    raise ModelImportError(f'{src}: {where}: {msg}')
+
+
+def build(doc, source):
+    """Compile a libsbml document (already checked) into a :class:`System`."""
+    model = doc.getModel()
+    if model is None:
+        raise ModelImportError(f'{source}: the document has no <model>')
+    S = System(source)
+    level = doc.getLevel()
+    S.level = level
+    where = lambda x: f'{x.getElementName()} {x.getId()!r}'   # noqa: E731
+
+    # ---------------------------------------------------------- symbols
+    funcs = {}
+    for fd in model.getListOfFunctionDefinitions():
+        lam = fd.getMath()
+        if lam is None:
+            _err(source, where(fd), 'function definition has no math')
+        tree = M.from_ast(lam, f'{source}: {where(fd)}')
+        if tree[0] != 'lambda':
+            _err(source, where(fd), 'function definition math is not a lambda')
+        funcs[fd.getId()] = (tree[1], tree[2])
+
+    def math_of(node, w, local=None):
+        tree = M.from_ast(node, f'{source}: {w}')
+        tree = M.inline_calls(tree, funcs, f'{source}: {w}')
+        if local:
+            tree = M.substitute(tree, local)
+        return tree
+
+    init = {}            # symbol -> initial value (attribute) or None
+    const = {}           # symbol -> constant flag
+    kinds = {}           # symbol -> 'compartment' | 'species' | 'parameter' | 'specref' | 'reaction'
+    comps = {}
+    for c in model.getListOfCompartments():
+        cid = c.getId()
+        kinds[cid] = 'compartment'
+        dims = c.getSpatialDimensions() if c.isSetSpatialDimensions() else 3.0
+        if c.isSetSize():
+            init[cid] = c.getSize()
+        elif level < 3 and dims != 0:
+            init[cid] = 1.0            # L1/L2 default size
+        else:
+            init[cid] = math.nan
+        const[cid] = c.getConstant()
+        comps[cid] = dims
+    species = {}
+    for s in model.getListOfSpecies():
+        sid = s.getId()
+        kinds[sid] = 'species'
+        sp = Species()
+        sp.id = sid
+        sp.comp = s.getCompartment()
+        if sp.comp not in comps:
+            _err(source, where(s), f'compartment {sp.comp!r} is not defined')
+        sp.hosu = s.getHasOnlySubstanceUnits()
+        if comps[sp.comp] == 0:
+            sp.hosu = True
+        sp.boundary = s.getBoundaryCondition()
+        sp.constant = s.getConstant()
+        sp.cf = s.getConversionFactor() if s.isSetConversionFactor() else (
+            model.getConversionFactor() if model.isSetConversionFactor() else None)
+        const[sid] = sp.constant
+        if s.isSetInitialAmount():
+            init[sid] = ('amount', s.getInitialAmount())
+        elif s.isSetInitialConcentration():
+            init[sid] = ('conc', s.getInitialConcentration())
+        else:
+            init[sid] = None
+        species[sid] = sp
+    for p in model.getListOfParameters():
+        pid = p.getId()
+        kinds[pid] = 'parameter'
+        init[pid] = p.getValue() if p.isSetValue() else math.nan
+        const[pid] = p.getConstant()
+    reactions = []
+    for r in model.getListOfReactions():
+        rid = r.getId()
+        kinds[rid] = 'reaction'
+        const[rid] = False
+        refs = []
+        for sign, lst in ((-1, r.getListOfReactants()), (1, r.getListOfProducts())):
+            for sr in lst:
+                spid = sr.getSpecies()
+                if spid not in species:
+                    _err(source, where(r), f'species {spid!r} is not defined')
+                if level < 3 and sr.isSetStoichiometryMath():
+                    sm = sr.getStoichiometryMath()
+                    refs.append((sign, spid, ('math', math_of(sm.getMath(),
+                                                              where(r) + ' stoichiometryMath'))))
+                    continue
+                stv = sr.getStoichiometry() if sr.isSetStoichiometry() else (
+                    1.0 if level < 3 else math.nan)
+                if level < 3 and sr.isSetDenominator() and sr.getDenominator() != 1:
+                    stv = stv / sr.getDenominator()
+                if sr.isSetId() and sr.getId():
+                    fid = sr.getId()
+                    kinds[fid] = 'specref'
+                    init[fid] = stv
+                    const[fid] = sr.getConstant() if level >= 3 else True
+                    refs.append((sign, spid, ('sym', fid)))
+                else:
+                    refs.append((sign, spid, ('num', stv)))
+        kl = r.getKineticLaw()
+        if kl is None or kl.getMath() is None:
+            law = None
+        else:
+            local = {}
+            lps = list(kl.getListOfLocalParameters()) if level >= 3 else []
+            lps += list(kl.getListOfParameters())
+            for lp in lps:
+                name = f'lp:{rid}:{lp.getId()}'
+                local[lp.getId()] = ('v', name)
+                kinds[name] = 'local'
+                init[name] = lp.getValue() if lp.isSetValue() else math.nan
+                const[name] = True
+            law = math_of(kl.getMath(), where(r) + ' kineticLaw', local)
+        reactions.append((rid, refs, law, r.getFast() if r.isSetFast() else False, r))
+    for rid, refs, law, fast, r in reactions:
+        if fast:
+            S.unsupported.append(f'reaction {rid!r}: fast="true" (rapid equilibrium) is '
+                                 f'integrated as an ordinary reaction')
+
+    # ---------------------------------------------------------- rules
+    assign, rate, alg = {}, {}, []
+    for rule in model.getListOfRules():
+        if rule.isAlgebraic():
+            alg.append(math_of(rule.getMath(), 'algebraicRule'))
+            continue
+        var = rule.getVariable()
+        if var not in kinds:
+            _err(source, f'rule for {var!r}', 'variable is not a compartment, species, '
+                 'parameter or species reference of the model')
+        w = f"{'assignmentRule' if rule.isAssignment() else 'rateRule'} for {var!r}"
+        tree = math_of(rule.getMath(), w)
+        (assign if rule.isAssignment() else rate)[var] = tree
+    inits = {}
+    for ia in model.getListOfInitialAssignments():
+        sym = ia.getSymbol()
+        if sym not in kinds:
+            _err(source, f'initialAssignment for {sym!r}', 'symbol is not defined')
+        inits[sym] = math_of(ia.getMath(), f'initialAssignment for {sym!r}')
+
+    # which symbols the events change
+    ev_targets = set()
+    for e in model.getListOfEvents():
+        for ea in e.getListOfEventAssignments():
+            ev_targets.add(ea.getVariable())
+
+    # ---------------------------------------------------------- species modes
+    reacted = set()
+    for rid, refs, law, fast, r in reactions:
+        for sign, spid, st in refs:
+            if not species[spid].boundary:
+                reacted.add(spid)
+    for sid, sp in species.items():
+        if sid in assign:
+            sp.mode = 'assigned'
+        elif sid in rate:
+            sp.mode = 'rate'
+        else:
+            sp.mode = 'amount'          # integrated (if reacted) or held as amount
+    # algebraic unknowns: non-constant symbols not otherwise determined
+    determined = set(assign) | set(rate) | {s for s in reacted if species[s].mode == 'amount'}
+    alg_vars = []
+    if alg:
+        g = nx.Graph()
+        for k, tree in enumerate(alg):
+            g.add_node(('r', k))
+            for nm in M.names(tree):
+                if isinstance(nm, str) and nm in kinds and kinds[nm] in (
+                        'compartment', 'species', 'parameter', 'specref') \
+                        and not const.get(nm, False) and nm not in determined:
+                    g.add_edge(('r', k), ('x', nm))
+        match = nx.bipartite.maximum_matching(g, top_nodes=[('r', k) for k in range(len(alg))])
+        for k in range(len(alg)):
+            m = match.get(('r', k))
+            if m is None:
+                _err(source, f'algebraicRule {k + 1}', 'no free variable left for it to '
+                     'determine (over-determined model)')
+            alg_vars.append(m[1])
+        for x in alg_vars:
+            if x in species:
+                species[x].mode = 'alg'
+
+    # ---------------------------------------------------------- slots
+    for name in kinds:
+        S.slot(name)
+    for sid, sp in species.items():
+        if sp.mode == 'amount':
+            S.slot('amt:' + sid)
+    S.species = species
+    S.kinds = kinds
+
+    def vol(sp):
+        return ('v', sp.comp)
+
+    # runtime statements: (target, tree) or (target, ('delaystmt', x, tau))
+    stmts = {}
+    for sid, sp in species.items():
+        if sp.mode == 'amount':
+            a = ('v', 'amt:' + sid)
+            stmts[sid] = a if sp.hosu else op('/', a, vol(sp))
+    for var, tree in assign.items():
+        stmts[var] = tree
+    for rid, refs, law, fast, r in reactions:
+        if law is not None:
+            stmts[rid] = law
+        else:
+            stmts[rid] = C(0.0)
+            S.unsupported.append(f'reaction {rid!r} has no kinetic law: its rate is 0')
+        for sign, spid, st in refs:
+            if st[0] == 'math':
+                stmts['sm:' + rid + ':' + spid] = st[1]
+    # derivatives
+    states = []
+    deriv = {}
+    for sid, sp in species.items():
+        if sp.mode == 'amount' and sid in reacted and not sp.constant:
+            terms = []
+            for rid, refs, law, fast, r in reactions:
+                for sign, spid, st in refs:
+                    if spid != sid:
+                        continue
+                    if st[0] == 'num':
+                        coef = C(sign * st[1])
+                    elif st[0] == 'sym':
+                        coef = ('v', st[1]) if sign > 0 else op('neg', ('v', st[1]))
+                    else:
+                        coef = ('v', 'sm:' + rid + ':' + spid)
+                        coef = coef if sign > 0 else op('neg', coef)
+                    terms.append(op('*', coef, ('v', rid)))
+            d = M._chain('+', terms) if terms else C(0.0)
+            if sp.cf:
+                d = op('*', d, ('v', sp.cf))
+            states.append('amt:' + sid)
+            deriv['amt:' + sid] = d
+        elif sp.mode == 'amount' and sid in reacted and sp.constant:
+            pass
+    for var, tree in rate.items():
+        if kinds[var] == 'species' and species[var].constant or \
+                kinds[var] != 'species' and const.get(var, False):
+            _err(source, f'rateRule for {var!r}', 'the variable is constant')
+        states.append(var)
+        deriv[var] = tree
+    for x, tree in deriv.items():
+        stmts['d:' + x] = tree
+    # algebraic residuals
+    for k, tree in enumerate(alg):
+        stmts[f'res:{k}'] = tree
+
+    # rateOf and delay nodes become slots
+    extra = {}
+
+    def rateof_tree(x):
+        if x in deriv:
+            return ('v', 'd:' + x)
+        if x in species and species[x].mode == 'amount' and 'amt:' + x in deriv:
+            sp = species[x]
+            dA = ('v', 'd:amt:' + x)
+            if sp.hosu:
+                return dA
+            t1 = op('/', dA, vol(sp))
+            if sp.comp in deriv:
+                t1 = op('-', t1, op('*', ('v', x), op('/', ('v', 'd:' + sp.comp), vol(sp))))
+            return t1
+        if x in species and species[x].mode == 'amount' and sp_comp_rate(x):
+            sp = species[x]
+            return op('neg', op('*', ('v', x), op('/', ('v', 'd:' + sp.comp), vol(sp))))
+        if x in assign or x in alg_vars:
+            S.unsupported.append(f'rateOf({x}) of a symbol set by an assignment or algebraic '
+                                 f'rule is taken as 0')
+            return C(0.0)
+        return C(0.0)
+
+    def sp_comp_rate(x):
+        return species[x].comp in deriv
+
+    def hoist(tree):
+        k = tree[0]
+        if k == 'rateof':
+            name = 'rateof:' + tree[1]
+            if name not in extra:
+                extra[name] = None
+                extra[name] = hoist(rateof_tree(tree[1]))
+            return ('v', name)
+        if k == 'delay':
+            x = hoist(tree[1])
+            tau = hoist(tree[2])
+            name = f'delay:{len(extra)}'
+            extra[name] = ('delaystmt', x, tau)
+            return ('v', name)
+        if k == 'op':
+            return ('op', tree[1], [hoist(a) for a in tree[2]])
+        return tree
+
+    for tgt in list(stmts):
+        stmts[tgt] = hoist(stmts[tgt])
+    stmts.update(extra)
+    S.has_delay = any(isinstance(t, tuple) and t[0] == 'delaystmt' for t in stmts.values())
+
+    # ---------------------------------------------------------- events
+    events = []
+    ev_trees = {}
+    for k, e in enumerate(model.getListOfEvents()):
+        ev = Event()
+        ev.index = k
+        ev.id = e.getId() if e.isSetId() else f'event{k}'
+        tr = e.getTrigger()
+        if tr is None or tr.getMath() is None:
+            _err(source, f'event {ev.id!r}', 'has no trigger math')
+        ev_trees[f'trig:{k}'] = hoist(math_of(tr.getMath(), f'event {ev.id!r} trigger'))
+        ev.trig = f'trig:{k}'
+        if level >= 3:
+            ev.persistent = tr.getPersistent()
+            ev.initial = tr.getInitialValue()
+        else:
+            ev.persistent = True
+            ev.initial = True
+        ev.from_trigger = e.getUseValuesFromTriggerTime() if (
+            e.isSetUseValuesFromTriggerTime() or level >= 3) else True
+        if e.isSetDelay() and e.getDelay().getMath() is not None:
+            ev_trees[f'edelay:{k}'] = hoist(math_of(e.getDelay().getMath(),
+                                                    f'event {ev.id!r} delay'))
+            ev.delay = f'edelay:{k}'
+        else:
+            ev.delay = None
+        if level >= 3 and e.isSetPriority() and e.getPriority().getMath() is not None:
+            ev_trees[f'prio:{k}'] = hoist(math_of(e.getPriority().getMath(),
+                                                  f'event {ev.id!r} priority'))
+            ev.prio = f'prio:{k}'
+        else:
+            ev.prio = None
+        ev.assign = []
+        for i, ea in enumerate(e.getListOfEventAssignments()):
+            var = ea.getVariable()
+            if var not in kinds or kinds[var] in ('reaction', 'local'):
+                _err(source, f'event {ev.id!r}', f'assignment to {var!r}, which is not a '
+                     'compartment, species, parameter or species reference')
+            if ea.getMath() is None:
+                continue
+            name = f'ea:{k}:{i}'
+            ev_trees[name] = hoist(math_of(ea.getMath(), f'event {ev.id!r} assignment to '
+                                                         f'{var!r}'))
+            ev.assign.append((var, name))
+        events.append(ev)
+    S.events = events
+    S.ev_targets = ev_targets
+    stmts.update({k: v for k, v in extra.items() if k not in stmts})
+
+    # ---------------------------------------------------------- ordering
+    def deps(tree):
+        if isinstance(tree, tuple) and tree[0] == 'delaystmt':
+            return {n for n in M.names(tree[2]) if isinstance(n, str)}
+        return {n for n in M.names(tree) if isinstance(n, str)}
+
+    def order(st, what):
+        g = nx.DiGraph()
+        for tgt, tree in st.items():
+            g.add_node(tgt)
+            for d in deps(tree):
+                if d in st and d != tgt:
+                    g.add_edge(d, tgt)
+                elif d == tgt and not (isinstance(tree, tuple) and tree[0] == 'delaystmt'):
+                    _err(source, what, f'{_pretty(tgt)} depends on itself')
+        try:
+            return list(nx.topological_sort(g))
+        except nx.NetworkXUnfeasible:
+            cyc = nx.find_cycle(g)
+            _err(source, what, 'circular dependency among ' +
+                 ', '.join(_pretty(a) for a, b in cyc))
+
+    for name in list(stmts) + list(ev_trees):
+        S.slot(name)
+    # check all names resolve
+    for tgt, tree in list(stmts.items()) + list(ev_trees.items()):
+        trees = tree[1:] if tree[0] == 'delaystmt' else (tree,)
+        for tr in trees:
+            for n in M.names(tr):
+                if isinstance(n, str) and n not in S.slots:
+                    _err(source, _pretty(tgt), f'unknown identifier {n!r} in math')
+
+    run_order = order(stmts, 'rules and kinetic laws')
+
+    # ---------------------------------------------------------- initial values
+    S.v0 = np.full(len(S.slot_names), math.nan)
+    init_st = {}
+    for name, val in init.items():
+        if kinds.get(name) == 'species':
+            continue
+        S.v0[S.slots[name]] = val
+    for sid, sp in species.items():
+        iv = init[sid]
+        if sid in inits or sid in assign:
+            if sp.mode == 'amount':
+                init_st['amt:' + sid] = ('v', sid) if sp.hosu else op('*', ('v', sid),
+                                                                     vol(sp))
+            continue
+        if iv is None:
+            if sp.mode == 'alg':
+                S.v0[S.slots[sid]] = 0.0
+                continue
+            if sp.mode == 'rate':
+                S.v0[S.slots[sid]] = math.nan
+                continue
+            S.v0[S.slots[sid]] = math.nan
+            if sp.mode == 'amount':
+                S.v0[S.slots['amt:' + sid]] = math.nan
+            continue
+        kind, x = iv
+        target_sym = sid
+        if kind == 'amount':
+            if sp.mode == 'amount':
+                S.v0[S.slots['amt:' + sid]] = x
+                init_st[sid] = ('v', 'amt:' + sid) if sp.hosu else op(
+                    '/', ('v', 'amt:' + sid), vol(sp))
+            else:
+                init_st[target_sym] = C(x) if sp.hosu else op('/', C(x), vol(sp))
+        else:
+            if sp.mode == 'amount':
+                init_st['amt:' + sid] = op('*', C(x), vol(sp))
+                init_st[sid] = ('v', 'amt:' + sid) if sp.hosu else C(x)
+            else:
+                init_st[target_sym] = op('*', C(x), vol(sp)) if sp.hosu else C(x)
+    for tgt, tree in stmts.items():
+        if tgt in init_st or tgt in inits:
+            continue
+        if tgt in species and species[tgt].mode == 'amount' and tgt in init_st:
+            continue
+        if isinstance(tree, tuple) and tree[0] == 'delaystmt':
+            init_st[tgt] = tree[1]     # at t0 the delayed value is the current one
+        else:
+            init_st[tgt] = tree
+    for sym, tree in inits.items():
+        if sym in assign:
+            continue     # an assignment rule wins (SBML forbids both)
+        init_st[sym] = hoist_init(tree, extra, stmts)
+    for name in init_st:
+        S.slot(name)
+    if len(S.v0) < len(S.slot_names):
+        S.v0 = np.concatenate([S.v0, np.full(len(S.slot_names) - len(S.v0), math.nan)])
+    init_order = order(init_st, 'initial assignments')
+
+    # ---------------------------------------------------------- compile
+    S.state_names = states
+    S.state_slots = np.array([S.slots[x] for x in states], dtype=np.int64)
+    S.deriv_slots = np.array([S.slots['d:' + x] for x in states], dtype=np.int64)
+    S.alg_vars = alg_vars
+    S.alg_u = np.array([S.slots[x] if not (x in species and species[x].mode == 'amount')
+                        else S.slots['amt:' + x] for x in alg_vars], dtype=np.int64)
+    S.alg_r = np.array([S.slots[f'res:{k}'] for k in range(len(alg))], dtype=np.int64)
+    S.main = _compile(S, run_order, stmts)
+    S.init = _compile(S, init_order, init_st)
+    S.evs = _compile(S, list(ev_trees), ev_trees)
+    S.alg_vars_init_nan = [x for x in alg_vars if math.isnan(S.v0[S.slots[x]])]
+    return S
+
+
+def hoist_init(tree, extra, stmts):
+    """rateOf/delay inside initial assignments: use the runtime slots."""
+    k = tree[0]
+    if k == 'rateof':
+        return ('v', 'rateof:' + tree[1]) if 'rateof:' + tree[1] in stmts else C(0.0)
+    if k == 'delay':
+        return hoist_init(tree[1], extra, stmts)
+    if k == 'op':
+        return ('op', tree[1], [hoist_init(a, extra, stmts) for a in tree[2]])
+    return tree
+
+
+def _pretty(name):
+    if name.startswith('amt:'):
+        return f'amount of {name[4:]!r}'
+    if name.startswith('d:'):
+        return f'rate of change of {name[2:]!r}'
+    if name.startswith('res:'):
+        return f'algebraic rule {int(name[4:]) + 1}'
+    return repr(name)
+
+
+class Program:
+    """Statements compiled into arrays for :func:`kernels.run_statements`."""
+
+    def __init__(self, n):
+        self.kind = np.zeros(n, dtype=np.int64)
+        self.target = np.zeros(n, dtype=np.int64)
+        self.a0 = np.zeros(n, dtype=np.int64)
+        self.a1 = np.zeros(n, dtype=np.int64)
+        self.b0 = np.zeros(n, dtype=np.int64)
+        self.b1 = np.zeros(n, dtype=np.int64)
+        self.n = n
+        self.depth = 1
+
+
+def _compile(S, order, st):
+    P = Program(len(order))
+    slot = S.slots.__getitem__
+    for i, tgt in enumerate(order):
+        tree = st[tgt]
+        P.target[i] = slot(tgt)
+        if isinstance(tree, tuple) and tree[0] == 'delaystmt':
+            P.kind[i] = 1
+            a0, a1, d1 = S.code.add(tree[1], slot)
+            b0, b1, d2 = S.code.add(tree[2], slot)
+            P.a0[i], P.a1[i], P.b0[i], P.b1[i] = a0, a1, b0, b1
+            P.depth = max(P.depth, d1, d2)
+        else:
+            a0, a1, d = S.code.add(tree, slot)
+            P.a0[i], P.a1[i] = a0, a1
+            P.depth = max(P.depth, d)
+    return P
+
+
+def read_document(path):
+    """Read and check an SBML file with libsbml; flatten comp models.
+    Raises ModelImportError listing libsbml's errors with line numbers."""
+    import os
+    if not os.path.exists(path):
+        raise ModelImportError(f'{path}: no such file')
+    reader = libsbml.SBMLReader()
+    doc = reader.readSBMLFromFile(str(path))
+    _check(doc, path, fatal_only=False)
+    if doc.getPlugin('comp') is not None and doc.isPackageEnabled('comp'):
+        props = libsbml.ConversionProperties()
+        props.addOption('flatten comp', True)
+        props.addOption('leavePorts', False)
+        before = doc.getNumErrors()
+        rc = doc.convert(props)
+        if rc != libsbml.LIBSBML_OPERATION_SUCCESS:
+            errs = [doc.getError(i) for i in range(before, doc.getNumErrors())]
+            msg = '; '.join(f'line {e.getLine()}: {e.getMessage().strip()}' for e in errs)
+            raise ModelImportError(f'{path}: cannot flatten the comp model: '
+                                   f'{msg or "libsbml conversion failed"}')
+    return doc
+
+
+def _check(doc, path, fatal_only):
+    errs = []
+    for i in range(doc.getNumErrors()):
+        e = doc.getError(i)
+        if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
+            errs.append(e)
+    if errs:
+        lines = '; '.join(f'line {e.getLine()}: {e.getMessage().strip()}' for e in errs[:5])
+        more = f' (and {len(errs) - 5} more)' if len(errs) > 5 else ''
+        raise ModelImportError(f'{path}: invalid SBML: {lines}{more}')

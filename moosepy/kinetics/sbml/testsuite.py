@@ -1,0 +1,134 @@
+"""Run one case of the SBML Test Suite (semantic, TimeCourse) and judge it by
+the suite's rule: every point ``|C - U| <= Ta + Tr * |C|``, NaN matches NaN,
+infinities match exactly.  Used by the tests and the benchmark."""
+
+import math
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .system import read_document, build
+from .engine import Engine, species_value
+
+
+def read_settings(path):
+    st = {}
+    for line in Path(path).read_text().splitlines():
+        if ':' in line:
+            k, v = line.split(':', 1)
+            st[k.strip()] = v.strip()
+    out = {
+        'start': float(st.get('start', 0) or 0),
+        'duration': float(st['duration']),
+        'steps': int(float(st['steps'])),
+        'variables': [x.strip() for x in st.get('variables', '').split(',') if x.strip()],
+        'absolute': float(st.get('absolute', 0) or 0),
+        'relative': float(st.get('relative', 0) or 0),
+        'amount': {x.strip() for x in st.get('amount', '').split(',') if x.strip()},
+        'concentration': {x.strip() for x in st.get('concentration', '').split(',')
+                          if x.strip()},
+    }
+    return out
+
+
+def case_files(case_dir):
+    d = Path(case_dir)
+    num = d.name
+    xmls = sorted(d.glob(f'{num}-sbml-l*v*.xml'))
+    model = (d / f'{num}-model.m').read_text(errors='replace') if (
+        d / f'{num}-model.m').exists() else ''
+    return d / f'{num}-settings.txt', d / f'{num}-results.csv', xmls[-1], model
+
+
+def test_type(model_text):
+    m = re.search(r'testType:\s*(\w+)', model_text)
+    return m.group(1) if m else 'TimeCourse'
+
+
+def simulate(xml, settings, method='lsoda'):
+    """Simulate an SBML file for a case's settings; returns (times, matrix)."""
+    doc = read_document(str(xml))
+    S = build(doc, str(xml))
+    eng = Engine(S, method=method)
+    eng.reset()
+    st = settings
+    times = np.linspace(st['start'], st['start'] + st['duration'], st['steps'] + 1)
+    cols = []
+    for var in st['variables']:
+        if var in S.species:
+            want = 'amount' if var in st['amount'] else 'concentration'
+            cols.append(('sp', var, want))
+        elif var in S.slots:
+            cols.append(('v', S.slots[var], None))
+        else:
+            raise KeyError(f'variable {var!r} not in model')
+    rows = []
+
+    def record(t, v):
+        row = []
+        for kind, x, want in cols:
+            row.append(species_value(S, v, x, want) if kind == 'sp' else v[x])
+        rows.append(row)
+    eng.advance(times[-1], list(times), record)
+    return times, np.array(rows), eng
+
+
+def read_expected(csv):
+    lines = Path(csv).read_text().strip().splitlines()
+    header = [h.strip() for h in lines[0].split(',')]
+    data = []
+    for ln in lines[1:]:
+        data.append([_num(x) for x in ln.split(',')])
+    return header, np.array(data)
+
+
+def _num(x):
+    s = x.strip().lower()
+    if s == 'nan':
+        return math.nan
+    if s in ('inf', '+inf'):
+        return math.inf
+    if s == '-inf':
+        return -math.inf
+    return float(s)
+
+
+def judge(expected, got, ta, tr):
+    """Return None if *got* passes, else a description of the worst point."""
+    if got.shape != expected.shape:
+        return f'shape {got.shape} != expected {expected.shape}'
+    C, U = expected, got
+    nanC, nanU = np.isnan(C), np.isnan(U)
+    bad = nanC != nanU
+    infC = np.isinf(C)
+    bad |= infC & (C != U)
+    fin = ~nanC & ~infC
+    with np.errstate(invalid='ignore'):
+        bad |= fin & ~(np.abs(C - U) <= ta + tr * np.abs(C))
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        return f'row {i}, column {j}: expected {C[i, j]!r}, got {U[i, j]!r} ({bad.sum()} bad)'
+    return None
+
+
+def run_case(case_dir, method='lsoda'):
+    """(status, message): status is 'pass', 'fail' or 'error'."""
+    stf, csv, xml, model = case_files(case_dir)
+    st = read_settings(stf)
+    header, exp = read_expected(csv)
+    times, got, eng = simulate(xml, st, method)
+    exp = exp[:, 1:]
+    msg = judge(exp, got, st['absolute'], st['relative'])
+    return ('pass', '') if msg is None else ('fail', msg)
+
+
+def suite_root():
+    here = Path(__file__).resolve()
+    for p in here.parents:
+        cand = p.parent / 'shared' / 'sbml-test-suite'
+        if cand.is_dir():
+            return cand
+    env = os.environ.get('SBML_TEST_SUITE')
+    return Path(env) if env else None
