@@ -31,6 +31,7 @@ from .kinetics.enz import EnzBase, Enz, MMenz  # noqa: F401
 from .kinetics.function import Function, Variable  # noqa: F401
 from .kinetics.stoich import Stoich  # noqa: F401
 from .kinetics.ksolve import Ksolve  # noqa: F401
+from .stochastic.gsolve import Gsolve  # noqa: F401
 from .electrical.compartment import CompartmentBase, Compartment, SymCompartment  # noqa: F401
 from .core import shell as _shell
 

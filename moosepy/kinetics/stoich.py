@@ -208,9 +208,12 @@ def compile_stoich(stoich_el):
     term_of = {}   # (element id, 'f'/'b') -> term index, for Function rate outputs
     navol = NA * voxvol
 
-    def add_term(subs, changes, k, kx, kind=0, enzj=-1, km=0.0, kmx=0.0):
+    labels = []   # 'element path:direction' of each term (for Gsolve.numFire)
+
+    def add_term(subs, changes, k, kx, kind=0, enzj=-1, km=0.0, kmx=0.0, label=''):
         """A rate term; its per-voxel constant is k * (NA*vol)**kx (molecule
         units), and for MM terms numKm = km * (NA*vol)**kmx."""
+        labels.append(label)
         sub_lists.append(subs)
         chg_lists.append(changes)
         ttype.append(kind)
@@ -256,10 +259,10 @@ def compile_stoich(stoich_el):
             raise SolverError(f"{r.path} ({r.cls.__name__}): a reaction with no substrates; "
                               f"connect at least one pool to 'sub'")
         term_of[(id(r), 'f')] = add_term(subs, changes_of(subs, prds), r.cols['_kf'][0],
-                                         conv(len(subs)))
+                                         conv(len(subs)), label=r.path + ':f')
         if prds:
             term_of[(id(r), 'b')] = add_term(prds, changes_of(prds, subs), r.cols['_kb'][0],
-                                             conv(len(prds)))
+                                             conv(len(prds)), label=r.path + ':b')
     for e in enzs:
         ps = ports_of(e)
         subs, prds = ps.get('sub', []), ps.get('prd', [])
@@ -280,16 +283,18 @@ def compile_stoich(stoich_el):
             ej = _pool_index(index, enz[0], e, 'enz')
             cj = _pool_index(index, cplx[0], e, 'cplx')
             k2 = e.cols['_k2'][0]
-            add_term([ej] + subs, changes_of([ej] + subs, [cj]), (k2 + k3) / km, -len(subs))
-            add_term([cj], changes_of([cj], [ej] + subs), k2, 0.0)
-            add_term([cj], changes_of([cj], [ej] + prds), k3, 0.0)
+            add_term([ej] + subs, changes_of([ej] + subs, [cj]), (k2 + k3) / km, -len(subs),
+                     label=e.path + ':k1')
+            add_term([cj], changes_of([cj], [ej] + subs), k2, 0.0, label=e.path + ':k2')
+            add_term([cj], changes_of([cj], [ej] + prds), k3, 0.0, label=e.path + ':k3')
         else:
             srcs = [o for o, _p, _m, _f in links(e, 'enzDest') if issubclass(o.cls, PoolBase)]
             if len(srcs) != 1:
                 raise SolverError(f"{e.path} (MMenz): needs exactly one enzyme pool sending "
                                   f"'nOut' to 'enzDest', has {len(srcs)}")
             ej = _pool_index(index, srcs[0], e, 'enzDest')
-            add_term(subs, changes_of(subs, prds), k3, 0.0, 1, ej, km, len(subs))
+            add_term(subs, changes_of(subs, prds), k3, 0.0, 1, ej, km, len(subs),
+                     label=e.path)
 
     held = np.array([1 if p.cls.__name__ == 'BufPool' or p.handle(0).isBuffered else 0
                      for p in pools], dtype=np.int64)
@@ -398,6 +403,7 @@ def compile_stoich(stoich_el):
     A['voxvol'] = voxvol
     c = Compiled()
     c.arrays = A
+    c.term_labels = [labels[r] for r in perm]
     c.pool_els = pools
     c.reac_els, c.enz_els, c.func_els = reacs, enzs, absorbed
     c.npools, c.nvox, c.nterms = npools, nvox, nterms

@@ -1,1 +1,7 @@
-"""Placeholder for the stochastic layer (see ../shared/DESIGN.md); built by a later issue."""
+"""Stochastic chemistry: ``Gsolve`` (exact Gillespie SSA and tau-leaping on
+the model a Stoich compiles), seeded random streams and ensembles of
+trajectories (:mod:`moosepy.stochastic.ensemble`).
+
+Numba is imported only when a Gsolve is reinitialised, so ``import moosepy``
+stays fast.
+"""

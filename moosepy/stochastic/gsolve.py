@@ -1,0 +1,374 @@
+"""``Gsolve``: exact stochastic chemistry (Gillespie SSA) on the model a
+Stoich compiles, as a drop-in for ``Ksolve``::
+
+    stoich.ksolve = moose.Gsolve(mesh.path + '/gsolve')
+
+At ``reinit`` the Gsolve compiles its Stoich (the same
+:func:`~moosepy.kinetics.stoich.compile_stoich` the Ksolve uses), makes the
+state ``(voxels, pools)`` in molecules and points every pool's ``n`` column
+at it, so ``pool.n`` (whole numbers while solved), ``pool.conc`` and the
+tables read the solver.  Every voxel is an independent SSA with its own
+random stream (ready for operator-split diffusion).
+
+Methods (``Gsolve.method``): ``'ssa'`` (default; aliases ``'gssa'``,
+``'gillespie'``, ``'direct'``): Gillespie's direct method, exact; ``'tau'``:
+tau-leaping with Cao-Gillespie-Petzold step selection (see
+:mod:`moosepy.stochastic.tau`), approximate, for systems with large counts.
+
+Seeds: ``Gsolve.seed`` (>= 0) fixes the seed: every ``reinit`` then
+restarts the same trajectories.  Left at -1, the seed comes from
+``moose.seed(n)`` (mixed with the solver's path, so two solvers do not share
+a stream; as in MOOSE each reinit after ``moose.seed(n)`` restarts the same
+trajectories), or, if ``moose.seed`` was never called with a number, from
+fresh entropy.  ``usedSeed`` and ``method`` are the record of a run: the
+same (usedSeed, method, model, sampling) gives bit-identical trajectories in
+any process (xoshiro256+ streams, no global generator).  moosepy's tables do
+not write files themselves; to keep the record with saved results write
+``gsolve.usedSeed`` and ``gsolve.method`` next to them (see
+``examples/07_gsolve.py``).
+
+Initial counts: as MOOSE, variable pools with non-integer ``nInit`` are
+rounded at reinit: with ``useRandInit`` (default True) up with probability
+equal to the fraction (the mean is kept), else to the nearest integer.
+Buffered pools keep their value.  Values written into the state between
+runs (``pool.n``, ``nVec``) are rounded to the nearest integer as MOOSE's
+``setNvec`` does.
+
+Functions whose inputs are pools are re-evaluated after each event that
+changes an input; functions of time ``t`` are re-evaluated at the start of
+every solver interval (tick) only, as MOOSE's ``useClockedUpdate``.
+"""
+
+import logging
+import zlib
+
+import numpy as np
+
+from ..core.element import Neutral
+from ..core.errors import SolverError, FieldError
+from ..core.fields import Field, LookupField, Dest
+
+log = logging.getLogger('moosepy.stochastic')
+
+METHODS = ('ssa', 'tau')
+_ALIASES = {'gssa': 'ssa', 'gillespie': 'ssa', 'direct': 'ssa', 'tauleap': 'tau',
+            'tau-leaping': 'tau', 'tau_leaping': 'tau'}
+
+
+class Gsolve(Neutral):
+    """Stochastic (Gillespie SSA) solver of the chemical system of a Stoich,
+    one independent SSA per voxel."""
+
+    default_tick = 16
+
+    method = Field('ssa', '', "Method: 'ssa' (exact direct method, default) or 'tau' "
+                   "(tau-leaping)", type='string', stored=False)
+    _method = Field('ssa', type='string', hidden=True)
+    seed = Field(-1, '', 'Seed of the random streams; -1: from moose.seed() or entropy',
+                 type='int')
+    usedSeed = Field(-1, '', 'Seed of the current run (the record of its randomness)',
+                     type='int', ro=True, stored=False)
+    useRandInit = Field(True, '', 'Round non-integer initial counts up with probability '
+                        'equal to the fraction (else to the nearest integer)', type='bool')
+    useClockedUpdate = Field(False, '', 'Accepted for MOOSE scripts: time-dependent '
+                             'Functions are re-evaluated every tick either way', type='bool')
+    epsilon = Field(0.03, '', "Tau-leaping error control: relative change of a propensity "
+                    "allowed in one leap (method 'tau')")
+    nCritical = Field(10, '', "Tau-leaping: reactions within this many firings of "
+                      "exhausting a reactant are fired one by one (method 'tau')",
+                      type='int')
+    numThreads = Field(1, '', 'Threads (voxels are advanced one after another here)',
+                       type='unsigned int')
+    numPools = Field(0, '', 'Pools in the solver', type='unsigned int', ro=True, stored=False)
+    numAllVoxels = Field(0, '', 'Voxels in the solver', type='unsigned int', ro=True,
+                         stored=False)
+    numLocalVoxels = Field(0, '', 'Voxels handled here', type='unsigned int', ro=True,
+                           stored=False)
+    numEvents = Field(0, '', 'Reaction events fired since reinit (all voxels)', type='int',
+                      ro=True, stored=False)
+    rateLabels = Field(None, '', "Reaction of each numFire entry: 'path:f', 'path:b' "
+                       "(Reac), 'path:k1/k2/k3' (Enz), 'path' (MMenz)", type='vector',
+                       ro=True, stored=False)
+    stoich = Field(None, '', 'The Stoich that drives this solver', type='object', ro=True,
+                   stored=False)
+    compartment = Field(None, '', 'Compartment of the Stoich', type='object', ro=True,
+                        stored=False)
+    nVec = LookupField('unsigned int', 'vector', '#', 'Molecule counts of all pools in a voxel')
+    numFire = LookupField('unsigned int', 'vector', '', 'Firings of every reaction in a '
+                          'voxel since reinit, in the order of rateLabels')
+
+    ports = (Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'),
+             Dest('voxelVol', 'vector', 'Receives new voxel volumes'))
+
+    # ------------------------------------------------------------ fields
+    def _get_method(self):
+        return self._el.cols['_method'][self._idx]
+
+    def _set_method(self, v):
+        m = str(v).lower()
+        m = _ALIASES.get(m, m)
+        if m not in METHODS:
+            raise FieldError(f"{self.path} (Gsolve).method: unknown method {v!r}; valid: "
+                             f"'ssa' (aliases {', '.join(k for k, a in _ALIASES.items() if a == 'ssa')}"
+                             f"), 'tau'")
+        self._el.cols['_method'][self._idx] = m
+
+    def _comp(self):
+        return self._el.data.get('compiled')
+
+    def _need(self):
+        c = self._comp()
+        if c is None:
+            raise SolverError(f'{self.path} (Gsolve): not compiled yet (call moose.reinit())')
+        return c
+
+    def _get_numPools(self):
+        c = self._comp()
+        return 0 if c is None else c.npools
+
+    def _get_numAllVoxels(self):
+        c = self._comp()
+        return 0 if c is None else c.nvox
+
+    _get_numLocalVoxels = _get_numAllVoxels
+
+    def _get_usedSeed(self):
+        c = self._comp()
+        return -1 if c is None else int(c.used_seed)
+
+    def _get_numEvents(self):
+        c = self._comp()
+        return 0 if c is None else int(c.fires.sum())
+
+    def _get_rateLabels(self):
+        c = self._comp()
+        return [] if c is None else list(c.ssa.labels)
+
+    def _get_stoich(self):
+        s = self._el.data.get('stoich')
+        return None if s is None or not s.alive else s.handle(0)
+
+    def _get_compartment(self):
+        s = self._get_stoich()
+        return None if s is None else s.compartment
+
+    def _voxel(self, c, voxel):
+        v = int(voxel)
+        if not 0 <= v < c.nvox:
+            raise FieldError(f'{self.path} (Gsolve): voxel {voxel} out of range '
+                             f'(0..{c.nvox - 1})')
+        return v
+
+    def _lookup_nVec(self, voxel):
+        c = self._need()
+        return c.state[self._voxel(c, voxel)].copy()
+
+    def _lookupset_nVec(self, voxel, values):
+        c = self._need()
+        v = self._voxel(c, voxel)
+        vals = np.asarray(values, dtype=float).ravel()
+        if vals.shape != (c.npools,):
+            raise FieldError(f'{self.path} (Gsolve).nVec[{v}]: expected {c.npools} values, '
+                             f'got {vals.size}')
+        bad = np.nonzero(~(vals >= 0) | ~np.isfinite(vals))[0]
+        if len(bad):
+            raise SolverError(f'{c.pool_els[bad[0]].path}: count {vals[bad[0]]!r} for '
+                              f'Gsolve {self.path} voxel {v} is not a finite value >= 0')
+        c.state[v] = vals
+
+    def _lookup_numFire(self, voxel):
+        c = self._need()
+        return c.fires[self._voxel(c, voxel)].copy()
+
+    # ------------------------------------------------------------ clock
+    @classmethod
+    def _reinit(cls, el):
+        stoich = el.data.get('stoich')
+        if stoich is None or not stoich.alive:
+            el.data['compiled'] = None
+            log.warning('%s: no Stoich uses this Gsolve; it does nothing', el.path)
+            return
+        from ..kinetics.stoich import compile_stoich
+        from .model import SsaModel
+        comp = compile_stoich(stoich)       # raises before anything is changed
+        ssa = SsaModel(comp)                # idem
+        nin = np.array([p.cols['nInit'][:comp.nvox] for p in comp.pool_els]).reshape(
+            comp.npools, comp.nvox)
+        bad = np.argwhere(~(nin >= 0) | ~np.isfinite(nin))
+        if len(bad):
+            j, v = bad[0]
+            raise SolverError(f'{comp.pool_els[j].path}: initial count {nin[j, v]!r} in voxel '
+                              f'{v} is not a finite value >= 0; Gsolve counts molecules')
+        old = el.data.get('compiled')
+        if old is not None:
+            _release(old)
+        comp.ssa = ssa
+        _own(el, comp)
+        el.data['compiled'] = comp
+        h = el.handle(0)
+        comp.used_seed = _choose_seed(el, int(h.seed))
+        from . import kernels
+        comp.rng = kernels.seed_streams(comp.used_seed, comp.nvox)
+        y = comp.state.reshape(-1)
+        if ssa.nfunc:
+            from ..kinetics import kernels as kk_mod
+            kk_mod.assign(0.0, y, ssa.I, ssa.F)
+        kernels.round_init(y, comp.npools, ssa.var, comp.rng, bool(h.useRandInit))
+        comp.tnext = np.full(comp.nvox, -np.inf)
+        comp.fires = np.zeros((comp.nvox, ssa.R), dtype=np.int64)
+        comp.snap = comp.state.copy()
+
+    @classmethod
+    def _on_delete(cls, el):
+        c = el.data.get('compiled')
+        if c is not None:
+            _release(c)
+            el.data['compiled'] = None
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'solver' if el.data.get('compiled') is not None else 'idle'
+
+    @classmethod
+    def _batch_advance(cls, el, t_end, requests):
+        """Advance to t_end; fill the tables in *requests* with the states at
+        their times: [(table, tick times, state times, [(flat, scale)])]."""
+        comp = el.data['compiled']
+        if not requests:
+            advance(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
+            return
+        times = np.unique(np.concatenate([r[2] for r in requests]))
+        flats = np.unique(np.array([f for r in requests for f, _ in r[3]], dtype=np.int64))
+        rec = advance(el, comp, t_end, times, flats)
+        for tab, _ticks, st, specs in requests:
+            rows = np.searchsorted(times, st)
+            vals = np.empty((len(st), len(specs)))
+            for k, (flat, scale) in enumerate(specs):
+                vals[:, k] = rec[rows, np.searchsorted(flats, flat)] * scale
+            tab.cls._record_batch(tab, st, vals)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        comp = el.data.get('compiled')
+        if comp is not None:
+            advance(el, comp, comp.t + dt, np.zeros(0), np.zeros(0, dtype=np.int64))
+
+
+def _choose_seed(el, seed):
+    if seed >= 0:
+        return seed
+    from .. import _rng
+    from .kernels import mix_seed
+    g = _rng.get('seed')
+    if g is not None:
+        return mix_seed(int(g), zlib.crc32(el.path.encode()))
+    return int(np.random.SeedSequence().entropy % (2 ** 63))
+
+
+def _own(el, comp):
+    """Make the solver state and point the pools' n columns at it."""
+    state = np.zeros((comp.nvox, comp.npools))
+    for j, p in enumerate(comp.pool_els):
+        state[:, j] = p.cols['nInit'][:comp.nvox]
+        p.cols['n'] = state[:, j]
+        p.data['solver'] = el
+        p.data['solver_index'] = j
+    comp.state = state
+    comp.t = 0.0
+    comp.h = 0.0
+    for f in comp.func_els:
+        f.data['absorbed'] = True
+    comp.owner = el
+
+    def mark(_el, _name):
+        comp.dirty = True
+    comp.hook = mark
+    for e in comp.reac_els + comp.enz_els + comp.func_els:
+        e.hooks.append(mark)
+
+
+def _release(comp):
+    """Give the pools their own columns back (values kept)."""
+    for p in comp.pool_els:
+        if p.data.get('solver') is comp.owner:
+            p.cols['n'] = np.array(p.cols['n'], dtype=float)
+            p.data.pop('solver', None)
+            p.data.pop('solver_index', None)
+    for e in comp.reac_els + comp.enz_els + comp.func_els:
+        if comp.hook in e.hooks:
+            e.hooks.remove(comp.hook)
+    for f in comp.func_els:
+        f.data.pop('absorbed', None)
+
+
+def _refresh_rates(el, comp):
+    """Re-read rate constants and functions after fields changed mid-run."""
+    from ..kinetics.stoich import compile_stoich
+    fresh = compile_stoich(el.data['stoich'])
+    if fresh.npools != comp.npools or fresh.nterms != comp.nterms:
+        raise SolverError(f'{el.path}: the reaction system changed shape since reinit; '
+                          f'call moose.reinit()')
+    comp.arrays = fresh.arrays
+    comp.ssa.set_rates(comp)
+    comp.dirty = False
+
+
+def _check_state(el, comp):
+    """Counts written from outside (pool.n, nVec, diffusion): whole, >= 0."""
+    st = comp.state
+    if np.array_equal(st, comp.snap):
+        return False
+    var = comp.ssa.var.astype(bool)
+    sub = st[:, var]
+    bad = np.argwhere(~(sub >= 0) | ~np.isfinite(sub))
+    if len(bad):
+        v, jj = bad[0]
+        j = np.nonzero(var)[0][jj]
+        raise SolverError(f'{comp.pool_els[j].path}: count {st[v, j]!r} in voxel {v} is not '
+                          f'a finite value >= 0; Gsolve {el.path} counts molecules')
+    st[:, var] = np.floor(sub + 0.5)
+    return True
+
+
+def advance(el, comp, t_end, times, flats):
+    """Run the SSA of every voxel to t_end; return the states at *times*
+    (rows) for the flat indices *flats* (columns)."""
+    from . import kernels
+    changed = _check_state(el, comp)
+    if comp.dirty:
+        _refresh_rates(el, comp)
+        changed = True
+    if changed:
+        comp.tnext[:] = -np.inf     # propensities changed: draw the waits anew
+    ssa = comp.ssa
+    t0 = comp.t
+    if t_end < t0:
+        t_end = t0
+    P = comp.npools
+    flats = np.asarray(flats, dtype=np.int64)
+    vox = flats // P
+    order = np.argsort(vox, kind='stable')
+    rec_ptr = np.searchsorted(vox[order], np.arange(comp.nvox + 1)).astype(np.int64)
+    rec_pool = (flats[order] % P).astype(np.int64)
+    rec_col = order.astype(np.int64)
+    out = np.zeros((len(times), len(flats)))
+    times = np.ascontiguousarray(times, dtype=np.float64)
+    y = comp.state.reshape(-1)
+    h = el.handle(0)
+    if h.method == 'tau':
+        from . import tau
+        res = tau.tau_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), comp.rng, comp.tnext,
+                          comp.fires, t0, t_end, times, rec_ptr, rec_pool, rec_col, out,
+                          float(h.epsilon), int(h.nCritical))
+    else:
+        res = kernels.ssa_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), comp.rng, comp.tnext,
+                              comp.fires, t0, t_end, times, rec_ptr, rec_pool, rec_col, out)
+    if res < 0:
+        r = -res - 1
+        raise SolverError(f'{ssa.labels[r]}: a Function made its rate negative near '
+                          f't = {t0:g}..{t_end:g} s; a propensity must be >= 0 (Gsolve '
+                          f'{el.path})')
+    comp.t = t_end
+    comp.snap = comp.state.copy()
+    return out

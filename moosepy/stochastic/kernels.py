@@ -1,0 +1,367 @@
+"""Numba kernels of the stochastic chemical solver (Gsolve).
+
+Random numbers
+    xoshiro256+ (Blackman and Vigna), one independent stream per voxel (or
+    per trajectory of an ensemble): its four 64-bit words live in a row of
+    ``rng`` (uint64) and are seeded from (seed, voxel) with splitmix64
+    (:func:`seed_streams`).  Nothing depends on numba's or numpy's global
+    generators, so a seed gives bit-identical trajectories in every process.
+    Uniform doubles take the top 53 bits.
+
+Exact SSA (Gillespie's direct method)
+    Per voxel: propensities ``a[r]``, their total ``a0`` and sums over
+    blocks of ``BLOCK`` reactions.  The waiting time is ``-log(u1)/a0``;
+    the reaction is found by a scan of the block sums, then of one block
+    (about ``R/BLOCK + BLOCK`` additions instead of ``R/2``).  After a firing
+    only the propensities in the reaction's dependency list (reactions
+    having a changed pool among their reactants) are recomputed and the sums
+    updated by their differences; ``a0`` and the block sums are recomputed
+    from scratch every 2^16 events so round-off cannot build up.  The next
+    event time of each voxel is kept between calls (``tnext``), so the
+    trajectory does not depend on how the run is cut into intervals.
+
+Propensity types (``ptype``), molecule units, ``k`` per molecule:
+
+===  ==========================================================
+0    k                              (no reactant)
+1    k*A
+2    k*A*B                          (A != B)
+3    k*A*(A-1)                      (2A: MOOSE's convention)
+4    k*prod_i A_i(A_i-1)...(A_i-m_i+1) (general; CSR rs_*)
+5    kcat*E*S/(Km+S)                (MMenz; S the product of substrates)
+6    frate[r]                       (a Function's rateOut into a pool)
+===  ==========================================================
+
+Tau-leaping (Cao, Gillespie and Petzold, J Chem Phys 124, 044109, 2006)
+    see :func:`tau_run`.
+"""
+
+import math
+
+import numba
+import numpy as np
+
+from ..kinetics.kernels import _apply_funcs, unpack
+
+BLOCK = 16
+_LINEAR_MAX = 32
+_U11 = np.uint64(11)
+_U17 = np.uint64(17)
+_U45 = np.uint64(45)
+_U19 = np.uint64(19)
+_TWO53 = 1.0 / 9007199254740992.0
+
+# ---------------------------------------------------------------- seeding
+_MASK = (1 << 64) - 1
+
+
+def _splitmix(x):
+    """One splitmix64 step: (new state, output) on Python ints."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK
+    z = x
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return x, z ^ (z >> 31)
+
+
+def seed_streams(seed, n, first=0):
+    """(n, 4) uint64 xoshiro states of streams first..first+n-1 of *seed*."""
+    out = np.empty((n, 4), dtype=np.uint64)
+    s = int(seed) & _MASK
+    for i in range(n):
+        x = (s ^ (((first + i) * 0xD1B54A32D192ED03) & _MASK)) & _MASK
+        x, _ = _splitmix(x)
+        for w in range(4):
+            x, z = _splitmix(x)
+            out[i, w] = z
+        if not out[i].any():
+            out[i, 0] = 1
+    return out
+
+
+def mix_seed(a, b):
+    """A 63-bit seed from two integers (splitmix64 of both)."""
+    _, z = _splitmix((int(a) & _MASK) ^ ((int(b) * 0x9E3779B97F4A7C15) & _MASK))
+    return z >> 1
+
+
+# ---------------------------------------------------------------- xoshiro
+@numba.njit(cache=True, inline='always')
+def _next(s0, s1, s2, s3):
+    res = s0 + s3
+    t = s1 << _U17
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    s3 = (s3 << _U45) | (s3 >> _U19)
+    return res, s0, s1, s2, s3
+
+
+@numba.njit(cache=True, inline='always')
+def _u01(res):
+    """Uniform in [0, 1)."""
+    return np.float64(res >> _U11) * _TWO53
+
+
+@numba.njit(cache=True, inline='always')
+def _u01_open(res):
+    """Uniform in (0, 1]."""
+    return (np.float64(res >> _U11) + 1.0) * _TWO53
+
+
+@numba.njit(cache=True)
+def uniforms(rng, n):
+    """n uniforms in [0, 1) from stream row 0 of rng (advanced); for tests."""
+    s0, s1, s2, s3 = rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3]
+    out = np.empty(n)
+    for i in range(n):
+        res, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
+        out[i] = _u01(res)
+    rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3] = s0, s1, s2, s3
+    return out
+
+
+# ---------------------------------------------------------------- propensities
+@numba.njit(cache=True, inline='always')
+def _prop(r, y, base, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
+    p = ptype[r]
+    if p == 1:
+        return krow[r] * y[base + s0[r]]
+    if p == 2:
+        return krow[r] * y[base + s0[r]] * y[base + s1[r]]
+    if p == 0:
+        return krow[r]
+    if p == 3:
+        x = y[base + s0[r]]
+        v = krow[r] * x * (x - 1.0)
+        return v if v > 0.0 else 0.0
+    if p == 4:
+        v = krow[r]
+        for q in range(rs_ptr[r], rs_ptr[r + 1]):
+            x = y[base + rs_idx[q]]
+            for m in range(rs_mult[q]):
+                v *= (x - m)
+            if v <= 0.0:
+                return 0.0
+        return v
+    if p == 5:
+        s = 1.0
+        for q in range(rs_ptr[r], rs_ptr[r + 1]):
+            x = y[base + rs_idx[q]]
+            for m in range(rs_mult[q]):
+                s *= x
+        if s <= 0.0:
+            return 0.0
+        return krow[r] * y[base + mm_enz[r]] * s / (kmrow[r] + s)
+    v = frate[r]
+    return v if v > 0.0 else 0.0
+
+
+@numba.njit(cache=True)
+def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M):
+    """Functions of voxel v: assign function pools in y, set the rate
+    constants they drive in krow (starting from kk[v]) and the rateOut
+    propensities (frate of the pseudo-reactions fr_term, fed into the pools
+    fr_pool).  Returns -1, or the index of a reaction whose rate became
+    negative (not a propensity)."""
+    nt = M[0][2]
+    for r in range(nt):
+        krow[r] = kk[v, r]
+    _apply_funcs(t, y, krow, extra, v, M, True)
+    for j in range(extra.shape[0]):
+        extra[j] = 0.0
+    _apply_funcs(t, y, krow, extra, v, M, False)
+    for r in range(nt):
+        if not krow[r] >= 0.0:
+            return r
+    for q in range(fr_term.shape[0]):
+        r = fr_term[q]
+        val = extra[fr_pool[q]]
+        frate[r] = val
+        if not val >= 0.0:
+            return r
+    return -1
+
+
+@numba.njit(cache=True)
+def _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
+             mm_enz):
+    R = a.shape[0]
+    a0 = 0.0
+    for b in range(bsum.shape[0]):
+        bsum[b] = 0.0
+    for r in range(R):
+        v = _prop(r, y, base, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
+                  mm_enz)
+        a[r] = v
+        bsum[r // BLOCK] += v
+    for b in range(bsum.shape[0]):
+        a0 += bsum[b]
+    return a0
+
+
+@numba.njit(cache=True)
+def round_init(y, npools, var, rng, randomly):
+    """Round the variable pools (var[j] = 1) of every voxel to integers:
+    with ``randomly``, up with probability equal to the fraction (MOOSE's
+    useRandInit; the mean is kept), else to the nearest integer (halves
+    up)."""
+    nvox = y.shape[0] // npools
+    for v in range(nvox):
+        s0, s1, s2, s3 = rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3]
+        for j in range(npools):
+            if var[j] == 0:
+                continue
+            x = y[v * npools + j]
+            b = math.floor(x)
+            f = x - b
+            if randomly:
+                if f > 0.0:
+                    res, s0, s1, s2, s3 = _next(s0, s1, s2, s3)
+                    if _u01(res) < f:
+                        b += 1.0
+            elif f >= 0.5:
+                b += 1.0
+            y[v * npools + j] = b
+        rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = s0, s1, s2, s3
+
+
+# ---------------------------------------------------------------- direct method
+@numba.njit(cache=True)
+def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
+            chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep, fr_term, fr_pool, I, F, nfunc,
+            rng, tnext, fires, t0, t1, times, rec_ptr, rec_pool, rec_col, out):
+    """Exact SSA of every voxel from t0 to t1 (direct method).
+
+    y: flat state (voxel-major, molecules), changed in place.  kk, km:
+    (nvox, R) rate constants and numKm.  rng: (nvox, 4) streams; tnext:
+    (nvox,) pending event time of each voxel (< t0 or NaN: draw anew).
+    fires: (nvox, R) firing counts, incremented.  Samples: for each time in
+    the sorted ``times`` the state (after every event at or before it) of
+    pool rec_pool[q] goes to out[time, rec_col[q]], q in
+    rec_ptr[v]..rec_ptr[v+1].  Returns the number of events, or
+    -(1 + r) if a Function made the rate of reaction r negative (not a
+    propensity)."""
+    nvox = kk.shape[0]
+    R = kk.shape[1]
+    nb = (R + BLOCK - 1) // BLOCK
+    a = np.zeros(R)
+    bsum = np.zeros(nb)
+    krow = np.empty(R)
+    frate = np.zeros(R)
+    extra = np.zeros(npools)
+    M = _unpack(I, F, nfunc)
+    ns = times.shape[0]
+    total = 0
+    linear = R <= _LINEAR_MAX
+    for v in range(nvox):
+        base = v * npools
+        kmrow = km[v]
+        if nfunc > 0:
+            bad = _eval_funcs(t0, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
+            if bad >= 0:
+                return -(1 + bad)
+        else:
+            for r in range(R):
+                krow[r] = kk[v, r]
+        a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
+                      rs_mult, mm_enz)
+        q0, q1, q2, q3 = rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3]
+        tn = tnext[v]
+        if not (tn >= t0):
+            if a0 > 0.0:
+                res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+                tn = t0 - math.log(_u01_open(res)) / a0
+            else:
+                tn = np.inf
+        si = 0
+        nev = 0
+        while True:
+            while si < ns and times[si] < tn:
+                for q in range(rec_ptr[v], rec_ptr[v + 1]):
+                    out[si, rec_col[q]] = y[base + rec_pool[q]]
+                si += 1
+            if tn > t1:
+                break
+            t = tn
+            res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+            target = _u01(res) * a0
+            r = -1
+            acc = 0.0
+            if linear:
+                for k in range(R):
+                    acc += a[k]
+                    if acc > target:
+                        r = k
+                        break
+            else:
+                for b in range(nb):
+                    nacc = acc + bsum[b]
+                    if nacc > target:
+                        hi = min(R, (b + 1) * BLOCK)
+                        for k in range(b * BLOCK, hi):
+                            acc += a[k]
+                            if acc > target:
+                                r = k
+                                break
+                        if r < 0:
+                            # round-off at the block edge: last positive one
+                            for k in range(hi - 1, b * BLOCK - 1, -1):
+                                if a[k] > 0.0:
+                                    r = k
+                                    break
+                        break
+                    acc = nacc
+            if r < 0:
+                for k in range(R - 1, -1, -1):
+                    if a[k] > 0.0:
+                        r = k
+                        break
+            if r < 0:
+                # nothing can fire: a0 was round-off; recompute and redraw
+                a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                              rs_idx, rs_mult, mm_enz)
+                if a0 > 0.0:
+                    res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+                    tn = t - math.log(_u01_open(res)) / a0
+                else:
+                    tn = np.inf
+                continue
+            for q in range(chg_ptr[r], chg_ptr[r + 1]):
+                y[base + chg_idx[q]] += chg_val[q]
+            fires[v, r] += 1
+            nev += 1
+            if fdep[r] != 0:
+                bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
+                if bad >= 0:
+                    return -(1 + bad)
+                a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                              rs_idx, rs_mult, mm_enz)
+            else:
+                for q in range(dep_ptr[r], dep_ptr[r + 1]):
+                    d = dep_idx[q]
+                    nv = _prop(d, y, base, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                               rs_idx, rs_mult, mm_enz)
+                    dv = nv - a[d]
+                    a[d] = nv
+                    bsum[d // BLOCK] += dv
+                    a0 += dv
+                if (nev & 0xFFFF) == 0 or a0 <= 0.0:
+                    a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1,
+                                  rs_ptr, rs_idx, rs_mult, mm_enz)
+            if a0 > 0.0:
+                res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+                tn = t - math.log(_u01_open(res)) / a0
+            else:
+                tn = np.inf
+        tnext[v] = tn
+        rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = q0, q1, q2, q3
+        total += nev
+    return total
+
+
+@numba.njit(cache=True)
+def _unpack(I, F, nfunc):
+    return unpack(I, F)
