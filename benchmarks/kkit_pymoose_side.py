@@ -1,0 +1,177 @@
+"""Reference trajectories and timings of the kkit models from real MOOSE.
+
+Run with the side virtualenv that has pymoose 5.0.0::
+
+    /work/sidevenv/bin/python benchmarks/kkit_pymoose_side.py [out.json] [--time MODEL]
+
+For every ``*.g`` in ``../shared/models-ref/kkit/`` it loads the model with
+``moose.loadModel(path, '/model', 'gsl')`` (MOOSE's default: Ksolve rk5 per
+compartment, plus Dsolve and cross-compartment "xfer" pools where there
+are several compartments), tightens the Ksolve tolerances (epsAbs, epsRel
+1e-10), reinit, and records the concentration [mM] of every pool every
+``dt_sample`` for ``runtime`` seconds (``moose.start`` in steps; with rk5 a
+split run equals one run, see PYMOOSE_NOTES.md).  Paths are written without
+MOOSE's ``[0]`` indices.  These are MOOSE's outputs, used as an oracle by
+tests/kinetics/test_kkit.py.
+
+``--time MODEL`` instead prints the wall time of loading and of
+``reinit + start(MAXTIME)`` for one model (best of 3), for bench_kkit.py.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+import moose
+
+LIMIT_S = 240
+HERE = os.path.dirname(os.path.abspath(__file__))
+KKIT = os.path.normpath(os.path.join(HERE, '..', '..', 'shared', 'models-ref', 'kkit'))
+
+#: simulated time and sampling interval [s] per model (shorter than
+#: MAXTIME where MAXTIME is long, to keep the reference file small)
+RUNS = {
+    'reaction.g': (100.0, 1.0),
+    'enz_rea.g': (1.0, 0.01),
+    'Kholodenko.g': (3000.0, 20.0),
+    'Repressillator.g': (3000.0, 20.0),
+    'acc35.g': (500.0, 5.0),
+    'EGFR_MAPK_58.g': (500.0, 5.0),
+    'bcm.g': (100.0, 1.0),
+    'chanPhosphByCaMKII.g': (100.0, 1.0),
+    'CaOnly.g': (20.0, 0.2),
+    'CICRspineDend.g': (20.0, 0.2),
+    'NN_mapk15.g': (20.0, 0.2),
+    'psd53.g': (50.0, 0.5),
+}
+
+
+def clean(path):
+    return re.sub(r'\[0\]', '', path)
+
+
+def maxtime(fname):
+    with open(fname) as fh:
+        for line in fh:
+            m = re.match(r'\s*MAXTIME\s*=\s*(\S+)', line)
+            if m:
+                return float(m.group(1))
+    return 100.0
+
+
+def reference(name):
+    runtime, dt = RUNS[name]
+    if moose.exists('/model'):
+        moose.delete('/model')
+    moose.loadModel(os.path.join(KKIT, name), '/model', 'gsl')
+    for ks in moose.wildcardFind('/model/##[ISA=Ksolve]'):
+        ks.epsAbs = 1e-10
+        ks.epsRel = 1e-10
+    # one sample per dt: the solvers step at their own tick (plot dt)
+    for t in (15, 16):
+        moose.setClock(t, dt)
+    pools = [p for p in moose.wildcardFind('/model/##[ISA=PoolBase]')
+             if '_xfer_' not in p.name]
+    moose.reinit()
+    times, conc = [0.0], [[p.conc for p in pools]]
+    nsteps = int(round(runtime / dt))
+    for k in range(1, nsteps + 1):
+        moose.start(dt)
+        times.append(k * dt)
+        conc.append([p.conc for p in pools])
+    ncompt = len(moose.wildcardFind('/model/##[ISA=ChemCompt]'))
+    return {'runtime': runtime, 'dt': dt, 'times': times,
+            'pools': [clean(p.path) for p in pools],
+            'classes': [p.className for p in pools],
+            'conc': conc, 'n_compartments': ncompt,
+            'ksolve_method': moose.wildcardFind('/model/##[ISA=Ksolve]')[0].method}
+
+
+FIELDS = {'Pool': ('concInit', 'nInit', 'volume', 'diffConst'),
+          'BufPool': ('concInit', 'nInit', 'volume', 'diffConst'),
+          'Reac': ('Kf', 'Kb', 'numKf', 'numKb'),
+          'Enz': ('Km', 'kcat', 'k1', 'k2', 'k3'),
+          'MMenz': ('Km', 'kcat'),
+          'CubeMesh': ('volume',),
+          'Function': ('expr',)}
+
+
+def structure(name):
+    """Every element under /model (class and the fields above), loaded with
+    solver 'ee' (no solver objects, no xfer pools)."""
+    if moose.exists('/model'):
+        moose.delete('/model')
+    moose.loadModel(os.path.join(KKIT, name), '/model', 'ee')
+    out = {}
+    for e in moose.wildcardFind('/model/##'):
+        if e.className in ('Annotator', 'MeshEntry'):
+            continue
+        d = {'class': e.className}
+        for f in FIELDS.get(e.className, ()):
+            d[f] = getattr(e, f)
+        if e.className == 'Table2':
+            d['src'] = [clean(x.path) for x in e.neighbors['requestOut']]
+        out[clean(e.path)] = d
+    return out
+
+
+def timing(name):
+    path = os.path.join(KKIT, name)
+    tl, ts = [], []
+    for _ in range(3):
+        if moose.exists('/model'):
+            moose.delete('/model')
+        t0 = time.perf_counter()
+        moose.loadModel(path, '/model', 'gsl')
+        t1 = time.perf_counter()
+        moose.reinit()
+        moose.start(maxtime(path))
+        t2 = time.perf_counter()
+        tl.append(t1 - t0)
+        ts.append(t2 - t1)
+    print(json.dumps({'model': name, 'load_s': min(tl), 'run_s': min(ts),
+                      'maxtime': maxtime(path), 'moose': moose.__version__}))
+
+
+def main(argv):
+    if '--time' in argv:
+        timing(argv[argv.index('--time') + 1])
+        return
+    if '--structure' in argv:
+        out = argv[argv.index('--structure') + 1]
+        res = {'moose_version': moose.__version__, 'models': {}}
+        for name in sorted(RUNS):
+            res['models'][name] = structure(name)
+        with open(out, 'w') as fh:
+            json.dump(res, fh, indent=0)
+        return
+    if '--model' in argv:
+        print(json.dumps(reference(argv[argv.index('--model') + 1])))
+        return
+    out = argv[1] if len(argv) > 1 else os.path.join(HERE, 'kkit_pymoose_ref.json')
+    res = {'moose_version': moose.__version__, 'method': 'gsl (rk5), epsAbs=epsRel=1e-10',
+           'models': {}, 'failed': {}}
+    # one process per model, with a time limit: a model MOOSE cannot run in
+    # the limit is listed under 'failed' with the reason
+    for name in sorted(RUNS):
+        t0 = time.perf_counter()
+        try:
+            p = subprocess.run([sys.executable, __file__, '--model', name], capture_output=True,
+                               text=True, timeout=LIMIT_S)
+            lines = [x for x in p.stdout.splitlines() if x.startswith('{')]
+            if p.returncode != 0 or not lines:
+                res['failed'][name] = f'exit {p.returncode}: {p.stderr[-500:]}'
+            else:
+                res['models'][name] = json.loads(lines[-1])
+        except subprocess.TimeoutExpired:
+            res['failed'][name] = f'no result within {LIMIT_S} s'
+        print(name, f'{time.perf_counter() - t0:.1f} s', file=sys.stderr)
+    with open(out, 'w') as fh:
+        json.dump(res, fh)
+
+
+if __name__ == '__main__':
+    main(sys.argv)
