@@ -33,6 +33,11 @@ from .kinetics.stoich import Stoich  # noqa: F401
 from .kinetics.ksolve import Ksolve  # noqa: F401
 from .stochastic.gsolve import Gsolve  # noqa: F401
 from .electrical.compartment import CompartmentBase, Compartment, SymCompartment  # noqa: F401
+from .electrical.channels import (ChanBase, HHChannelBase, HHChannel, HHGate,  # noqa: F401
+                                  HHChannel2D, HHGate2D, CaConcBase, CaConc, Nernst)
+from .electrical.stimuli import PulseGen, VClamp  # noqa: F401
+from .electrical.hsolve import HSolve  # noqa: F401
+from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
 from .core import shell as _shell
 
 __version__ = '5.0.0'

@@ -97,6 +97,9 @@ class PoolBase(Neutral):
         solver = el.data.get('solver')
         if solver is None or not solver.alive or field not in ('n', 'conc'):
             return None
+        own = getattr(solver.cls, '_pool_spec', None)
+        if own is not None:      # a solver with its own state layout (SbmlSolver)
+            return own(solver, el, idx, field)
         sol = solver.data.get('compiled')
         if sol is None:
             return None

@@ -93,6 +93,12 @@ class Engine:
         S = self.S
         v = S.v0.copy()
         self._run(S.init, 0.0, v)
+        for sid, amount in getattr(S, 'init_override', {}).items():
+            sp = S.species[sid]
+            if sp.mode == 'amount':
+                v[S.slots['amt:' + sid]] = amount
+            else:
+                v[S.slots[sid]] = amount if sp.hosu else amount / v[S.slots[sp.comp]]
         y = v[S.state_slots].copy()
         self.vw = v.copy()
         self.v = v
@@ -277,13 +283,12 @@ class Engine:
         S = self.S
         y0 = self.v[S.state_slots].copy()
         self.vw = self.v.copy()
-        scale = np.maximum(np.abs(y0), 1e-300)
-        atol = np.maximum(self.atol, 1e-12 * np.where(np.isfinite(scale), scale, 1.0))
-        kw = {}
-        if self.method == 'LSODA':
-            kw['atol'] = atol
-        else:
-            kw['atol'] = atol
+        # absolute tolerance scaled by the magnitude of the states, so that
+        # models in tiny units (amounts of 1e-22 mol) are integrated as
+        # accurately as models in units of order one
+        fin = np.abs(y0[np.isfinite(y0)])
+        big = float(fin.max()) if fin.size and fin.max() > 0 else 1.0
+        kw = {'atol': self.atol * min(big, 1.0) if big < 1.0 else self.atol}
         try:
             solver = getattr(integrate, self.method)(self.rhs, self.t, y0, t_stop,
                                                      rtol=self.rtol, **kw)
