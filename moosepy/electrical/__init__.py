@@ -7,3 +7,10 @@ registry on import, so importing this package makes them available to
 """
 
 from .compartment import CompartmentBase, Compartment, SymCompartment  # noqa: F401
+from .morphology import Neuron, read_swc, read_p  # noqa: F401,E402
+from .synapse import (SpikeGen, Synapse, SimpleSynHandler, SynChan, NMDAChan,  # noqa: F401,E402
+                      MgBlock, IntFire, LIF, RandSpike, TimeTable)
+from .channels import (ChanBase, HHChannelBase, HHChannel, HHGate, HHChannel2D,  # noqa: F401
+                       HHGate2D, CaConcBase, CaConc, Nernst)
+from .stimuli import PulseGen, VClamp  # noqa: F401
+from .hsolve import HSolve  # noqa: F401

@@ -1,0 +1,916 @@
+"""Ion channels and calcium: ``ChanBase``, ``HHChannelBase``, ``HHChannel``
+with its ``HHGate`` s, ``HHChannel2D``/``HHGate2D``, ``CaConcBase``/``CaConc``
+and ``Nernst``.
+
+Hodgkin-Huxley channel: ``Gk = Gbar * modulation * X^Xpower * Y^Ypower *
+Z^Zpower`` [S], ``Ik = Gk (Ek - Vm)`` [A] (positive = inward, as MOOSE).  Each
+gate obeys ``dX/dt = A(v) - B(v) X`` with the gate tables ``tableA = alpha``
+and ``tableB = alpha + beta`` [1/s] over ``min..max`` in ``divs`` steps (V in
+volts, or concentration in mM for a Z gate with ``useConcentration``).
+
+Without HSolve a channel steps on its tick (4) by exponential Euler,
+``X <- X e^{-B dt} + (A/B)(1 - e^{-B dt})`` with A, B at the compartment's Vm
+of this step; exact for constant Vm, first order in dt otherwise.  An HSolve
+takes gates and Ca pools over and advances them in its kernel.
+
+Gate tables are shared by copies of a channel (MOOSE's prototypes in
+/library): tables are never modified in place, only replaced.
+"""
+
+import math
+import re
+
+import numpy as np
+
+from ..core.element import Element, Neutral
+from ..core.errors import FieldError, SolverError
+from ..core.fields import Field, FieldElementField, LookupField, Src, Dest, Shared, registry
+from ..core.msg import links
+from ..core.units import FaradayConst, GasConst
+from .compartment import CompartmentBase, deliver, send_values
+
+_GATES = ('X', 'Y', 'Z')
+
+
+# ====================================================================== gates
+class HHGate(Neutral):
+    """Gate of an HH channel: rate tables A = alpha and B = alpha + beta
+    [1/s] over ``min..max`` (V in volts, or mM for concentration gates)."""
+
+    min = Field(0.0, 'V', 'Lower end of the tables (mM for a concentration gate)',
+                stored=False)
+    max = Field(0.0, 'V', 'Upper end of the tables (mM for a concentration gate)',
+                stored=False)
+    divs = Field(0, '', 'Number of divisions (tables hold divs+1 entries)',
+                 type='unsigned int', stored=False)
+    tableA = Field(None, '1/s', 'alpha at each table point', type='vector', stored=False)
+    tableB = Field(None, '1/s', 'alpha + beta at each table point', type='vector',
+                   stored=False)
+    alpha = Field(None, '1/s', 'alpha (= tableA)', type='vector', ro=True, stored=False)
+    beta = Field(None, '1/s', 'beta (= tableB - tableA)', type='vector', ro=True,
+                 stored=False)
+    tau = Field(None, 's', 'Time constant 1/tableB', type='vector', ro=True, stored=False)
+    mInfinity = Field(None, '', 'Steady state tableA/tableB', type='vector', ro=True,
+                      stored=False)
+    inf = Field(None, '', 'Steady state tableA/tableB', type='vector', ro=True, stored=False)
+    useInterpolation = Field(False, '', 'Interpolate linearly between table points '
+                             '(HSolve always does)', type='bool', stored=False)
+    alphaParms = Field(None, '', 'The 13 parameters of the last setupAlpha', type='vector',
+                       stored=False)
+    alphaExpr = Field('', '', 'Expression of alpha in v [V] (or c [mM]), 1/s',
+                      type='string', stored=False)
+    betaExpr = Field('', '', 'Expression of beta in v [V], 1/s', type='string', stored=False)
+    tauExpr = Field('', '', 'Expression of tau in v [V], s', type='string', stored=False)
+    infExpr = Field('', '', 'Expression of the steady state in v [V]', type='string',
+                    stored=False)
+    A = LookupField('double', 'double', '1/s', 'tableA at a voltage (or conc)')
+    B = LookupField('double', 'double', '1/s', 'tableB at a voltage (or conc)')
+
+    ports = (Dest('setupAlpha', 'vector', 'Fill tables from alpha/beta parameters'),
+             Dest('setupTau', 'vector', 'Fill tables from tau/inf parameters'),
+             Dest('setupGate', 'vector', 'Fill tableA or tableB from parameters'),
+             Dest('tweakAlpha', 'void', 'Turn tables of alpha, beta into A, A+B'),
+             Dest('tweakTau', 'void', 'Turn tables of tau, inf into A, A+B'),
+             Dest('fillFromExpr', 'void', 'Fill tables from the expressions'))
+
+    def __init_obj__(self):
+        d = self._el.data
+        d.update(A=np.zeros(0), B=np.zeros(0), min=0.0, max=0.0, interp=False,
+                 parms=np.zeros(0), exprs={'alpha': '', 'beta': '', 'tau': '', 'inf': ''})
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        # share the (immutable) tables with the prototype
+        new.data['A'] = old.data['A']
+        new.data['B'] = old.data['B']
+
+    def _d(self):
+        return self._el.data
+
+    # --- plain fields ---------------------------------------------------------
+    def _get_min(self):
+        return self._d()['min']
+
+    def _set_min(self, v):
+        self._d()['min'] = float(v)
+
+    def _get_max(self):
+        return self._d()['max']
+
+    def _set_max(self, v):
+        self._d()['max'] = float(v)
+
+    def _get_divs(self):
+        return max(0, len(self._d()['A']) - 1)
+
+    def _set_divs(self, n):
+        n = int(n)
+        d = self._d()
+        # as MOOSE: resizing resamples nothing; tables get n+1 entries
+        d['A'] = _resize(d['A'], n + 1)
+        d['B'] = _resize(d['B'], n + 1)
+
+    def _get_tableA(self):
+        return self._d()['A'].copy()
+
+    def _set_tableA(self, v):
+        self._d()['A'] = np.array(v, dtype=float).ravel()
+
+    def _get_tableB(self):
+        return self._d()['B'].copy()
+
+    def _set_tableB(self, v):
+        self._d()['B'] = np.array(v, dtype=float).ravel()
+
+    def _get_alpha(self):
+        return self._d()['A'].copy()
+
+    def _get_beta(self):
+        d = self._d()
+        return d['B'] - d['A']
+
+    def _get_tau(self):
+        with np.errstate(divide='ignore'):
+            return 1.0 / self._d()['B']
+
+    def _get_mInfinity(self):
+        d = self._d()
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return d['A'] / d['B']
+
+    _get_inf = _get_mInfinity
+
+    def _get_useInterpolation(self):
+        return self._d()['interp']
+
+    def _set_useInterpolation(self, v):
+        self._d()['interp'] = bool(v)
+
+    def _get_alphaParms(self):
+        return self._d()['parms'].copy()
+
+    def _set_alphaParms(self, v):
+        self.setupAlpha(v)
+
+    def _expr_get(name):
+        def g(self):
+            return self._d()['exprs'][name]
+
+        def s(self, v):
+            self._d()['exprs'][name] = str(v)
+        return g, s
+
+    _get_alphaExpr, _set_alphaExpr = _expr_get('alpha')
+    _get_betaExpr, _set_betaExpr = _expr_get('beta')
+    _get_tauExpr, _set_tauExpr = _expr_get('tau')
+    _get_infExpr, _set_infExpr = _expr_get('inf')
+    del _expr_get
+
+    def _lookup_A(self, v):
+        return float(gate_lookup(self._d(), np.array([float(v)]))[0][0])
+
+    def _lookup_B(self, v):
+        return float(gate_lookup(self._d(), np.array([float(v)]))[1][0])
+
+    # --- table builders -------------------------------------------------------
+    def _grid(self, n, lo, hi):
+        if n < 1 or not hi > lo:
+            raise FieldError(f'{self.path} (HHGate): need divs >= 1 and max > min, got '
+                             f'divs={n}, min={lo}, max={hi}')
+        return np.linspace(lo, hi, n + 1)
+
+    def setupAlpha(self, parms):
+        """Fill the tables from alpha = (A_A + A_B v)/(A_C + exp((v + A_D)/A_F))
+        and beta of the same form: parms = [A_A, A_B, A_C, A_D, A_F, B_A, B_B,
+        B_C, B_D, B_F, divs, min, max] (v in V, rates in 1/s)."""
+        p = np.asarray(parms, dtype=float).ravel()
+        if len(p) not in (10, 13):
+            raise FieldError(f'{self.path} (HHGate).setupAlpha: expected 13 values (10 '
+                             f'rate parameters, divs, min, max), got {len(p)}')
+        d = self._d()
+        if len(p) == 13:
+            n, lo, hi = int(p[10]), p[11], p[12]
+            d['min'], d['max'] = lo, hi
+        else:
+            n, lo, hi = self._get_divs(), d['min'], d['max']
+        v = self._grid(n, lo, hi)
+        a = _generic_rate(v, *p[0:5])
+        b = _generic_rate(v, *p[5:10])
+        d['A'], d['B'] = a, a + b
+        d['parms'] = p.copy()
+
+    def setupTau(self, parms):
+        """As setupAlpha, but the two forms give tau [s] and the steady state;
+        tables become A = inf/tau, B = 1/tau."""
+        p = np.asarray(parms, dtype=float).ravel()
+        if len(p) not in (10, 13):
+            raise FieldError(f'{self.path} (HHGate).setupTau: expected 13 values, got '
+                             f'{len(p)}')
+        d = self._d()
+        if len(p) == 13:
+            n, lo, hi = int(p[10]), p[11], p[12]
+            d['min'], d['max'] = lo, hi
+        else:
+            n, lo, hi = self._get_divs(), d['min'], d['max']
+        v = self._grid(n, lo, hi)
+        tau = _generic_rate(v, *p[0:5])
+        inf = _generic_rate(v, *p[5:10])
+        d['A'], d['B'] = inf / tau, 1.0 / tau
+        d['parms'] = p.copy()
+
+    def setupGate(self, parms):
+        """GENESIS setupgate: parms = [A, B, C, D, F, divs, min, max, isBeta]
+        fills tableA (isBeta 0) or tableB (isBeta 1) with (A+Bv)/(C+exp((v+D)/F))."""
+        p = np.asarray(parms, dtype=float).ravel()
+        if len(p) != 9:
+            raise FieldError(f'{self.path} (HHGate).setupGate: expected 9 values, got '
+                             f'{len(p)}')
+        d = self._d()
+        n, lo, hi = int(p[5]), p[6], p[7]
+        d['min'], d['max'] = lo, hi
+        v = self._grid(n, lo, hi)
+        r = _generic_rate(v, *p[0:5])
+        if p[8]:
+            d['B'] = r
+            if len(d['A']) != len(r):
+                d['A'] = np.zeros_like(r)
+        else:
+            d['A'] = r
+            if len(d['B']) != len(r):
+                d['B'] = np.zeros_like(r)
+
+    def tweakAlpha(self):
+        """Tables hold alpha and beta: make them A = alpha, B = alpha + beta."""
+        d = self._d()
+        d['B'] = d['A'] + d['B']
+
+    def tweakTau(self):
+        """Tables hold tau and inf: make them A = inf/tau, B = 1/tau."""
+        d = self._d()
+        tau, inf = d['A'], d['B']
+        d['A'], d['B'] = inf / tau, 1.0 / tau
+
+    def fillFromExpr(self):
+        """Fill the tables from alphaExpr/betaExpr or tauExpr/infExpr, evaluated
+        at the divs+1 points of min..max (variable ``v`` [V] or ``c`` [mM])."""
+        d = self._d()
+        ex = d['exprs']
+        n = self._get_divs()
+        v = self._grid(n, d['min'], d['max'])
+        if ex['alpha'] and ex['beta']:
+            a = _eval_expr(ex['alpha'], v, self.path)
+            b = _eval_expr(ex['beta'], v, self.path)
+            d['A'], d['B'] = a, a + b
+        elif ex['tau'] and ex['inf']:
+            tau = _eval_expr(ex['tau'], v, self.path)
+            inf = _eval_expr(ex['inf'], v, self.path)
+            d['A'], d['B'] = inf / tau, 1.0 / tau
+        else:
+            raise FieldError(f'{self.path} (HHGate).fillFromExpr: set alphaExpr and '
+                             f'betaExpr, or tauExpr and infExpr')
+
+
+def _resize(a, n):
+    out = np.zeros(n)
+    k = min(n, len(a))
+    out[:k] = a[:k]
+    return out
+
+
+def _generic_rate(v, A, B, C, D, F):
+    """(A + B v)/(C + exp((v + D)/F)); at a removable singularity (0/0) the
+    mean of the two neighbouring points, as MOOSE does."""
+    with np.errstate(over='ignore', divide='ignore', invalid='ignore'):
+        if F == 0:
+            den = np.full_like(v, C + (1.0 if False else 0.0))
+            den = C + np.where(v + D > 0, np.inf, 0.0)
+        else:
+            den = C + np.exp((v + D) / F)
+        out = (A + B * v) / den
+    bad = ~np.isfinite(out) | (np.abs(den) < 1e-6 * max(1.0, abs(C)))
+    if bad.any() and F != 0:
+        dv = (v[1] - v[0]) if len(v) > 1 else 1e-6
+        for k in np.nonzero(bad)[0]:
+            vl, vr = v[k] - 1e-4 * dv, v[k] + 1e-4 * dv
+            left = (A + B * vl) / (C + math.exp((vl + D) / F))
+            right = (A + B * vr) / (C + math.exp((vr + D) / F))
+            out[k] = 0.5 * (left + right)
+    return out
+
+
+_EXPR_OK = re.compile(r'^[\s0-9eE+\-*/().,a-zA-Z_]*$')
+_EXPR_NAMES = {'exp': np.exp, 'log': np.log, 'log10': np.log10, 'sqrt': np.sqrt,
+               'abs': np.abs, 'fabs': np.abs, 'pow': np.power, 'tanh': np.tanh,
+               'sinh': np.sinh, 'cosh': np.cosh, 'sin': np.sin, 'cos': np.cos,
+               'pi': np.pi, 'e': np.e}
+
+
+def _eval_expr(text, v, where):
+    if not _EXPR_OK.match(text) or '__' in text:
+        raise FieldError(f'{where} (HHGate): expression {text!r} has characters not '
+                         f'allowed (use numbers, v or c, + - * / ( ) and exp/log/sqrt/pow)')
+    ns = dict(_EXPR_NAMES, v=v, V=v, c=v)
+    try:
+        with np.errstate(all='ignore'):
+            out = eval(compile(text.replace('^', '**'), '<gate expr>', 'eval'),
+                       {'__builtins__': {}}, ns)
+    except Exception as exc:
+        raise FieldError(f'{where} (HHGate): cannot evaluate {text!r}: {exc}') from None
+    out = np.broadcast_to(np.asarray(out, dtype=float), v.shape).copy()
+    bad = ~np.isfinite(out)
+    if bad.any():
+        good = np.nonzero(~bad)[0]
+        if len(good) == 0:
+            raise FieldError(f'{where} (HHGate): {text!r} is not finite anywhere')
+        out[bad] = np.interp(np.nonzero(bad)[0], good, out[good])
+    return out
+
+
+def gate_lookup(d, v):
+    """A, B of a gate's tables (dict with A, B, min, max, interp) at values v."""
+    A, B = d['A'], d['B']
+    n = len(A) - 1
+    if n < 1:
+        return np.full(len(v), A[0] if len(A) else 0.0), \
+            np.full(len(v), B[0] if len(B) else 0.0)
+    lo, hi = d['min'], d['max']
+    x = (np.clip(v, lo, hi) - lo) * (n / (hi - lo))
+    if d['interp']:
+        i = np.minimum(x.astype(np.int64), n - 1)
+        f = x - i
+        return A[i] + f * (A[i + 1] - A[i]), B[i] + f * (B[i + 1] - B[i])
+    i = np.minimum(x.astype(np.int64), n)
+    return A[i], B[i]
+
+
+# ================================================================== channels
+class ChanBase(Neutral):
+    """Base of ion channels: Gbar, Ek, Gk, Ik and the ``channel`` message to a
+    compartment (Vm in; Gk, Ek out)."""
+
+    default_tick = 4
+
+    Gbar = Field(0.0, 'S', 'Maximal conductance')
+    Ek = Field(0.0, 'V', 'Reversal potential')
+    Gk = Field(0.0, 'S', 'Conductance')
+    Ik = Field(0.0, 'A', 'Current Gk (Ek - Vm) (positive inward)', ro=True)
+    modulation = Field(1.0, '', 'Factor on the conductance')
+    _Vm = Field(-0.06, 'V', hidden=True)
+
+    ports = (Shared('channel', 'channel', 'chan', 'Joins a compartment (its "channel")'),
+             Shared('ghk', 'ghk', 'chan', 'Joins a GHK object'),
+             Src('IkOut', 'double', 'Sends Ik [A] every step (e.g. to CaConc current)'),
+             Src('channelOut', 'double2', 'Sends Gk [S] and Ek [V] (part of channel)'),
+             Src('permeabilityOut', 'double', 'Sends the permeability (part of ghk)'),
+             Dest('Vm', 'double', 'Receives Vm [V] (part of channel)'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _recv_Vm(self, v):
+        self._el.cols['_Vm'][self._idx] = v
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        new.data.pop('hsolve', None)
+        new.data.pop('net', None)
+        for k in ('Gk', 'Ik', 'Gbar', 'Ek', 'X', 'Y', 'Z'):
+            if k in new.cols:
+                new.cols[k] = np.array(new.cols[k], dtype=float)
+
+    @classmethod
+    def _batch_role(cls, el):
+        # solved, or a prototype joined to nothing (e.g. in /library): idle
+        if el.data.get('hsolve') is not None:
+            return 'idle'
+        if not (links(el, 'channel') or links(el, 'Vm') or links(el, 'concen')):
+            return 'idle'
+        return 'python'
+
+    @classmethod
+    def _solver_spec(cls, el, idx, field):
+        if el.data.get('hsolve') is None:
+            return None
+        from .hsolve import solver_spec
+        return solver_spec(el, idx, field)
+
+    @staticmethod
+    def _compartments(el):
+        """Compartment of each entry: list of (comp element, my idx, its idx)."""
+        out = []
+        for other, oport, m, forward in links(el, 'channel'):
+            if not issubclass(other.cls, CompartmentBase):
+                continue
+            a, b = m.pairs()
+            mine, theirs = (a, b) if forward else (b, a)
+            out.append((other, np.asarray(mine, dtype=np.int64),
+                        np.asarray(theirs, dtype=np.int64)))
+        return out
+
+    @classmethod
+    def _read_vm(cls, el, comps):
+        vm = el.cols['_Vm']
+        for comp, mine, theirs in comps:
+            vm[mine] = comp.cols['Vm'][theirs]
+        return vm
+
+    @classmethod
+    def _send_current(cls, el, comps, gk, vm):
+        """Gk, Ek to the compartments (for their next step), Ik to IkOut."""
+        ek = el.cols['Ek']
+        for comp, mine, theirs in comps:
+            np.add.at(comp.cols['_chA'], theirs, gk[mine] * ek[mine])
+            np.add.at(comp.cols['_chB'], theirs, gk[mine])
+        el.cols['Ik'][:] = gk * (ek - vm)
+        send_values(el, 'IkOut', el.cols['Ik'])
+
+
+class HHChannelBase(ChanBase):
+    """Base of Hodgkin-Huxley channels."""
+
+    Xpower = Field(0.0, '', 'Power of the X gate (> 0 creates gateX)')
+    Ypower = Field(0.0, '', 'Power of the Y gate (> 0 creates gateY)')
+    Zpower = Field(0.0, '', 'Power of the Z gate (> 0 creates gateZ)')
+    X = Field(0.0, '', 'State of the X gate')
+    Y = Field(0.0, '', 'State of the Y gate')
+    Z = Field(0.0, '', 'State of the Z gate')
+    instant = Field(0, '', 'Bitmask of gates at steady state at once (1 X, 2 Y, 4 Z)',
+                    type='int')
+    useConcentration = Field(0, '', 'Nonzero: the Z gate is a function of the '
+                             'concentration [mM] received on "concen"', type='int')
+    _conc = Field(0.0, 'mM', hidden=True)
+    _xset = Field(False, '', type='bool', hidden=True)
+    _yset = Field(False, '', type='bool', hidden=True)
+    _zset = Field(False, '', type='bool', hidden=True)
+
+    ports = (Dest('concen', 'double', 'Receives a concentration [mM] for the Z gate'),
+             Dest('createGate', 'string', 'Creates gateX/gateY/gateZ'))
+
+    def _recv_concen(self, v):
+        self._el.cols['_conc'][self._idx] = v
+
+    def _gate_class(self):
+        return registry['HHGate']
+
+    def _make_gate(self, g):
+        name = 'gate' + g
+        el = self._el
+        if name not in el.children:
+            ge = Element(name, el, self._gate_class(), 1)
+            ge.is_field_element = True
+            ge.handle(0).__init_obj__()
+
+    def createGate(self, which):
+        g = str(which).upper()[-1:]
+        if g not in _GATES:
+            raise FieldError(f"{self.path}.createGate: expected 'x', 'y' or 'z', got "
+                             f"{which!r}")
+        self._make_gate(g)
+
+    _recv_createGate = createGate
+
+    def _power_setter(g):
+        def s(self, v):
+            if v < 0 or not math.isfinite(v):
+                raise FieldError(f'{self.path} ({self.className}).{g}power: expected a '
+                                 f'finite value >= 0, got {v}')
+            self._el.cols[g + 'power'][self._idx] = v
+            if v > 0:
+                self._make_gate(g)
+        return s
+
+    _set_Xpower = _power_setter('X')
+    _set_Ypower = _power_setter('Y')
+    _set_Zpower = _power_setter('Z')
+    del _power_setter
+
+    def _state_setter(g):
+        def s(self, v):
+            self._el.cols[g][self._idx] = v
+            self._el.cols['_' + g.lower() + 'set'][self._idx] = True
+        return s
+
+    _set_X = _state_setter('X')
+    _set_Y = _state_setter('Y')
+    _set_Z = _state_setter('Z')
+    del _state_setter
+
+    def _set_Gbar(self, v):
+        if v < 0 or not math.isfinite(v):
+            raise FieldError(f'{self.path} ({self.className}).Gbar: expected a finite value '
+                             f'>= 0, got {v}')
+        self._el.cols['Gbar'][self._idx] = v
+
+
+class HHChannel(HHChannelBase):
+    """Hodgkin-Huxley type voltage-gated ion channel (GENESIS tabchannel):
+    up to three gates X, Y, Z with table lookups."""
+
+    gateX = FieldElementField('HHGate', 'The X gate (made when Xpower > 0)')
+    gateY = FieldElementField('HHGate', 'The Y gate (made when Ypower > 0)')
+    gateZ = FieldElementField('HHGate', 'The Z gate (made when Zpower > 0)')
+
+    @classmethod
+    def active_gates(cls, el):
+        """[(letter, gate data dict, power column)] of the gates in use; raises
+        SolverError for a gate with a power but no tables."""
+        out = []
+        for g in _GATES:
+            pw = el.cols[g + 'power']
+            if not np.any(pw > 0):
+                continue
+            ge = el.children.get('gate' + g)
+            d = ge.data if ge is not None else None
+            if d is None or len(d['A']) < 2 or len(d['B']) != len(d['A']) or \
+                    not d['max'] > d['min']:
+                raise SolverError(
+                    f'{el.path} ({el.cls.__name__}): {g}power = {pw.max()} but gate{g} has '
+                    f'no usable tables (need tableA and tableB of equal length >= 2 and '
+                    f'max > min; use setupAlpha, setupTau, tableA/tableB or fillFromExpr)')
+            out.append((g, d, pw))
+        return out
+
+    @classmethod
+    def _gate_input(cls, el, g, vm):
+        if g == 'Z' and np.any(el.cols['useConcentration'] != 0):
+            return np.where(el.cols['useConcentration'] != 0, el.cols['_conc'], vm)
+        return vm
+
+    @classmethod
+    def _reinit(cls, el):
+        if el.data.get('hsolve') is not None:
+            from .hsolve import release_channel
+            release_channel(el)
+        gates = cls.active_gates(el)
+        comps = cls._compartments(el)
+        el.data['net'] = (gates, comps)
+        vm = cls._read_vm(el, comps)
+        # concentrations at reinit: read the pools connected to 'concen'
+        for other, oport, m, forward in links(el, 'concen'):
+            a, b = m.pairs()
+            mine, theirs = (b, a) if not forward else (a, b)
+            if 'Ca' in other.cols:
+                el.cols['_conc'][mine] = other.cols['Ca'][theirs]
+        for g, d, pw in gates:
+            A, B = gate_lookup(d, cls._gate_input(el, g, vm))
+            with np.errstate(divide='ignore', invalid='ignore'):
+                ss = np.where(B != 0, A / np.where(B != 0, B, 1.0), 0.0)
+            keep = el.cols['_' + g.lower() + 'set']
+            el.cols[g][:] = np.where(keep, el.cols[g], ss)
+        gk = cls._conductance(el, gates)
+        el.cols['Gk'][:] = gk
+        cls._send_current(el, comps, gk, vm)
+
+    @classmethod
+    def _conductance(cls, el, gates):
+        gk = el.cols['Gbar'] * el.cols['modulation']
+        for g, d, pw in gates:
+            gk = gk * np.where(pw > 0, el.cols[g] ** pw, 1.0)
+        return gk
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        if el.data.get('hsolve') is not None:
+            return
+        net = el.data.get('net')
+        if net is None:
+            cls._reinit(el)
+            net = el.data['net']
+        gates, comps = net
+        vm = cls._read_vm(el, comps)
+        inst = el.cols['instant']
+        for k, (g, d, pw) in enumerate(gates):
+            bit = {'X': 1, 'Y': 2, 'Z': 4}[g]
+            A, B = gate_lookup(d, cls._gate_input(el, g, vm))
+            s = el.cols[g]
+            with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+                ss = A / B
+                x = np.exp(-B * dt)
+                ee = np.where(B > 1e-15, s * x + ss * (1.0 - x), s + (A - B * s) * dt)
+            s[:] = np.where((inst & bit) != 0, ss, ee)
+        gk = cls._conductance(el, gates)
+        el.cols['Gk'][:] = gk
+        cls._send_current(el, comps, gk, vm)
+
+
+# ----------------------------------------------------------------- 2-D gates
+class HHGate2D(Neutral):
+    """Gate whose rates depend on two variables (V and a concentration, or
+    two concentrations): 2-D tables tableA[x][y], tableB[x][y]."""
+
+    xmin = Field(0.0, '', 'Lower end of the first index (V or mM)')
+    xmax = Field(0.0, '', 'Upper end of the first index')
+    xdivs = Field(0, '', 'Divisions of the first index', type='unsigned int')
+    ymin = Field(0.0, '', 'Lower end of the second index')
+    ymax = Field(0.0, '', 'Upper end of the second index')
+    ydivs = Field(0, '', 'Divisions of the second index', type='unsigned int')
+    tableA = Field(None, '1/s', 'alpha over (x, y)', type='vector', stored=False)
+    tableB = Field(None, '1/s', 'alpha + beta over (x, y)', type='vector', stored=False)
+    A = LookupField('vector', 'double', '1/s', 'tableA at [x, y]')
+    B = LookupField('vector', 'double', '1/s', 'tableB at [x, y]')
+
+    def __init_obj__(self):
+        self._el.data.update(A=np.zeros((0, 0)), B=np.zeros((0, 0)))
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        new.data['A'] = old.data['A']
+        new.data['B'] = old.data['B']
+
+    def _get_tableA(self):
+        return self._el.data['A'].copy()
+
+    def _set_tableA(self, v):
+        self._el.data['A'] = np.array(v, dtype=float, ndmin=2)
+
+    def _get_tableB(self):
+        return self._el.data['B'].copy()
+
+    def _set_tableB(self, v):
+        self._el.data['B'] = np.array(v, dtype=float, ndmin=2)
+
+    def _lookup_A(self, xy):
+        return float(lookup2d(self._el, self._el.data['A'], np.array([xy[0]]),
+                              np.array([xy[1]]))[0])
+
+    def _lookup_B(self, xy):
+        return float(lookup2d(self._el, self._el.data['B'], np.array([xy[0]]),
+                              np.array([xy[1]]))[0])
+
+
+def lookup2d(gel, T, x, y):
+    """Bilinear interpolation of table T over the gate's x/y ranges."""
+    c = gel.cols
+    nx, ny = T.shape[0] - 1, T.shape[1] - 1
+
+    def frac(v, lo, hi, n):
+        if n < 1 or not hi > lo:
+            return np.zeros(len(v), dtype=np.int64), np.zeros(len(v))
+        u = (np.clip(v, lo, hi) - lo) * (n / (hi - lo))
+        i = np.minimum(u.astype(np.int64), n - 1)
+        return i, u - i
+    i, fx = frac(x, c['xmin'][0], c['xmax'][0], nx)
+    j, fy = frac(y, c['ymin'][0], c['ymax'][0], ny)
+    i1 = np.minimum(i + 1, nx)
+    j1 = np.minimum(j + 1, ny)
+    return (T[i, j] * (1 - fx) * (1 - fy) + T[i1, j] * fx * (1 - fy)
+            + T[i, j1] * (1 - fx) * fy + T[i1, j1] * fx * fy)
+
+
+_INDEX = ('VOLT_INDEX', 'C1_INDEX', 'C2_INDEX', 'VOLT_C1_INDEX', 'VOLT_C2_INDEX',
+          'C1_C2_INDEX')
+
+
+class HHChannel2D(HHChannelBase):
+    """HH channel whose gates look up two variables; ``Xindex`` etc. name them
+    (VOLT_INDEX, C1_INDEX, C2_INDEX, VOLT_C1_INDEX, VOLT_C2_INDEX,
+    C1_C2_INDEX).  Stepped by exponential Euler on its tick (not absorbed by
+    HSolve: an HSolve raises on a cell that holds one)."""
+
+    Xindex = Field('VOLT_INDEX', '', 'Variables of the X gate', type='string')
+    Yindex = Field('VOLT_INDEX', '', 'Variables of the Y gate', type='string')
+    Zindex = Field('VOLT_INDEX', '', 'Variables of the Z gate', type='string')
+    _conc2 = Field(0.0, 'mM', hidden=True)
+    gateX = FieldElementField('HHGate2D', 'The X gate')
+    gateY = FieldElementField('HHGate2D', 'The Y gate')
+    gateZ = FieldElementField('HHGate2D', 'The Z gate')
+
+    ports = (Dest('concen2', 'double', 'Receives the second concentration [mM]'),)
+
+    def _recv_concen2(self, v):
+        self._el.cols['_conc2'][self._idx] = v
+
+    def _gate_class(self):
+        return registry['HHGate2D']
+
+    def _index_setter(g):
+        def s(self, v):
+            if v not in _INDEX:
+                raise FieldError(f'{self.path} (HHChannel2D).{g}index: expected one of '
+                                 f'{", ".join(_INDEX)}, got {v!r}')
+            self._el.cols[g + 'index'][self._idx] = v
+        return s
+
+    _set_Xindex = _index_setter('X')
+    _set_Yindex = _index_setter('Y')
+    _set_Zindex = _index_setter('Z')
+    del _index_setter
+
+    @classmethod
+    def _rates(cls, el, g, vm):
+        ge = el.children['gate' + g]
+        idx = el.cols[g + 'index'][0]
+        src = {'VOLT': vm, 'C1': el.cols['_conc'], 'C2': el.cols['_conc2']}
+        names = idx.replace('_INDEX', '').split('_')
+        x = src[names[0]]
+        y = src[names[1]] if len(names) > 1 else np.zeros_like(x)
+        A = lookup2d(ge, ge.data['A'], x, y)
+        B = lookup2d(ge, ge.data['B'], x, y)
+        return A, B
+
+    @classmethod
+    def _gates(cls, el):
+        out = []
+        for g in _GATES:
+            pw = el.cols[g + 'power']
+            if np.any(pw > 0):
+                ge = el.children.get('gate' + g)
+                if ge is None or ge.data['A'].size < 1 or ge.data['B'].shape != \
+                        ge.data['A'].shape:
+                    raise SolverError(f'{el.path} (HHChannel2D): gate{g} has no tables')
+                out.append((g, pw))
+        return out
+
+    @classmethod
+    def _reinit(cls, el):
+        gates = cls._gates(el)
+        comps = cls._compartments(el)
+        el.data['net'] = (gates, comps)
+        vm = cls._read_vm(el, comps)
+        for g, pw in gates:
+            A, B = cls._rates(el, g, vm)
+            keep = el.cols['_' + g.lower() + 'set']
+            with np.errstate(divide='ignore', invalid='ignore'):
+                el.cols[g][:] = np.where(keep, el.cols[g], A / B)
+        gk = el.cols['Gbar'] * el.cols['modulation']
+        for g, pw in gates:
+            gk = gk * el.cols[g] ** pw
+        el.cols['Gk'][:] = gk
+        cls._send_current(el, comps, gk, vm)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        net = el.data.get('net')
+        if net is None:
+            cls._reinit(el)
+            net = el.data['net']
+        gates, comps = net
+        vm = cls._read_vm(el, comps)
+        inst = el.cols['instant']
+        gk = el.cols['Gbar'] * el.cols['modulation']
+        for g, pw in gates:
+            A, B = cls._rates(el, g, vm)
+            s = el.cols[g]
+            bit = {'X': 1, 'Y': 2, 'Z': 4}[g]
+            with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
+                x = np.exp(-B * dt)
+                ee = np.where(B > 1e-15, s * x + (A / B) * (1 - x), s + (A - B * s) * dt)
+                s[:] = np.where((inst & bit) != 0, A / B, ee)
+            gk = gk * s ** pw
+        el.cols['Gk'][:] = gk
+        cls._send_current(el, comps, gk, vm)
+
+
+# ==================================================================== calcium
+class CaConcBase(Neutral):
+    """Base of calcium pools: a single shell whose concentration relaxes to
+    CaBasal with time constant tau and rises with the current received:
+    ``dCa/dt = B I - (Ca - CaBasal)/tau`` [mM/s], B in mM/(A s)."""
+
+    default_tick = 1
+
+    Ca = Field(0.0, 'mM', 'Calcium concentration')
+    CaBasal = Field(0.0, 'mM', 'Resting concentration', stored=False)
+    Ca_base = Field(0.0, 'mM', 'Resting concentration (alias of CaBasal)')
+    tau = Field(0.0, 's', 'Decay time constant (> 0)')
+    B = Field(0.0, 'mM/(A s)', 'Concentration change per unit charge: 1/(z F volume)')
+    thick = Field(0.0, 'm', 'Shell thickness (informational; set B)')
+    diameter = Field(0.0, 'm', 'Diameter of the compartment')
+    length = Field(0.0, 'm', 'Length of the compartment')
+    ceiling = Field(1e18, 'mM', 'Upper bound of Ca (<= 0: none)')
+    floor = Field(0.0, 'mM', 'Lower bound of Ca')
+    _act = Field(0.0, 'A', hidden=True)
+
+    ports = (Src('concOut', 'double', 'Sends Ca [mM] every step'),
+             Dest('current', 'double', 'Receives a current [A] (e.g. a channel IkOut)'),
+             Dest('currentFraction', 'double2', 'Receives a current [A] and the fraction '
+                  'of it carried by Ca'),
+             Dest('increase', 'double', 'Adds |I| [A]'),
+             Dest('decrease', 'double', 'Subtracts |I| [A]'),
+             Dest('basal', 'double', 'Sets CaBasal [mM]'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _get_CaBasal(self):
+        return float(self._el.cols['Ca_base'][self._idx])
+
+    def _set_CaBasal(self, v):
+        self._el.cols['Ca_base'][self._idx] = v
+
+    def _set_tau(self, v):
+        if not v > 0 or not math.isfinite(v):
+            raise FieldError(f'{self.path} ({self.className}).tau: expected a finite value '
+                             f'> 0, got {v}')
+        self._el.cols['tau'][self._idx] = v
+
+    def _recv_current(self, v):
+        self._el.cols['_act'][self._idx] += v
+
+    def _recv_currentFraction(self, v):
+        self._el.cols['_act'][self._idx] += v[0] * v[1]
+
+    def _recv_increase(self, v):
+        self._el.cols['_act'][self._idx] += abs(v)
+
+    def _recv_decrease(self, v):
+        self._el.cols['_act'][self._idx] -= abs(v)
+
+    def _recv_basal(self, v):
+        self._el.cols['Ca_base'][self._idx] = v
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        new.data.pop('hsolve', None)
+        new.cols['Ca'] = np.array(new.cols['Ca'], dtype=float)
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'idle' if el.data.get('hsolve') is not None else 'python'
+
+    @classmethod
+    def _solver_spec(cls, el, idx, field):
+        if el.data.get('hsolve') is None:
+            return None
+        from .hsolve import solver_spec
+        return solver_spec(el, idx, field)
+
+    @classmethod
+    def _reinit(cls, el):
+        if el.data.get('hsolve') is not None:
+            from .hsolve import release_caconc
+            release_caconc(el)
+        c = el.cols
+        bad = ~(c['tau'] > 0)
+        if bad.any():
+            raise SolverError(f'{el.path} ({el.cls.__name__}): tau must be > 0 (got '
+                              f'{c["tau"][bad][0]})')
+        c['Ca'][:] = c['Ca_base']
+        c['_act'][:] = 0.0
+        send_values(el, 'concOut', c['Ca'])
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        """Exponential Euler, as MOOSE: c = Ca - CaBasal decays with tau and
+        is driven by B I (exact for a constant current over the step)."""
+        if el.data.get('hsolve') is not None:
+            return
+        c = el.cols
+        x = np.exp(-dt / c['tau'])
+        ex = (c['Ca'] - c['Ca_base']) * x + c['B'] * c['_act'] * c['tau'] * (1.0 - x)
+        ca = c['Ca_base'] + ex
+        ceil = c['ceiling']
+        ca = np.where((ceil > 0) & (ca > ceil), ceil, ca)
+        ca = np.maximum(ca, c['floor'])
+        c['Ca'][:] = ca
+        c['_act'][:] = 0.0
+        send_values(el, 'concOut', ca)
+
+
+class CaConc(CaConcBase):
+    """Calcium concentration pool fed by channel currents (``current``) that
+    decays to CaBasal with time constant tau; sends ``concOut`` [mM]."""
+
+
+# ===================================================================== Nernst
+class Nernst(Neutral):
+    """Nernst potential E = scale (R T / (valence F)) ln(Cout/Cin) [V],
+    recomputed and sent (``Eout``) whenever Cin or Cout arrives."""
+
+    Cin = Field(1.0, 'mM', 'Inside concentration')
+    Cout = Field(1.0, 'mM', 'Outside concentration')
+    Temperature = Field(295.0, 'K', 'Temperature')
+    valence = Field(1, '', 'Valence of the ion', type='int')
+    scale = Field(1.0, '', 'Factor on E')
+    E = Field(0.0, 'V', 'Nernst potential', ro=True, stored=False)
+
+    ports = (Src('Eout', 'double', 'Sends E [V] when an input arrives'),
+             Dest('ci', 'double', 'Receives Cin [mM]'),
+             Dest('co', 'double', 'Receives Cout [mM]'))
+
+    def _get_E(self):
+        c, i = self._el.cols, self._idx
+        z = c['valence'][i]
+        if z == 0 or not c['Cin'][i] > 0 or not c['Cout'][i] > 0:
+            return 0.0
+        return float(c['scale'][i] * GasConst * c['Temperature'][i] / (z * FaradayConst)
+                     * math.log(c['Cout'][i] / c['Cin'][i]))
+
+    def _set_valence(self, v):
+        self._el.cols['valence'][self._idx] = int(v)
+
+    def _emit(self):
+        e = self._get_E()
+        from ..core.msg import linked_indices
+        for other, j, port in linked_indices(self._el, self._idx, 'Eout'):
+            deliver(other, j, port, e)
+
+    def _recv_ci(self, v):
+        self._el.cols['Cin'][self._idx] = v
+        self._emit()
+
+    def _recv_co(self, v):
+        self._el.cols['Cout'][self._idx] = v
+        self._emit()
+
+
+__all__ = ['ChanBase', 'HHChannelBase', 'HHChannel', 'HHGate', 'HHChannel2D', 'HHGate2D',
+           'CaConcBase', 'CaConc', 'Nernst', 'gate_lookup']

@@ -1,0 +1,210 @@
+"""numba kernels of the Hines solver (:mod:`moosepy.electrical.hsolve`).
+
+One call advances every cell of a group of HSolves (a forest of compartment
+trees, concatenated) over many steps; nothing in Python runs per step.  Per
+step t -> t + dt:
+
+1. PulseGen values at t + dt (MOOSE's timing) are added to their nodes.
+2. Gates: dX/dt = A - B X with A, B linearly interpolated from the gate
+   tables at the node's V (or the Ca pool's concentration); the step is the
+   trapezoidal rule ``X <- (X (1 - dt B/2) + dt A) / (1 + dt B/2)`` at the
+   current V: states live half a step after V (staggered), second order.
+   ``instant`` gates take A/B.  Gk = Gbar modulation X^p Y^q Z^r.
+3. Voltage: with h = dt/2 (Crank-Nicolson) or h = dt (backward Euler) solve
+   ``(Cm/h + Gm + sum Gk + axial) V* = Cm/h V + Em Gm + sum Gk Ek + I`` by
+   Hines elimination over the tree (O(nodes)), then ``V <- 2 V* - V`` (CN)
+   or ``V <- V*`` (BE).  CN is second order in dt, BE first order.
+4. Ik = Gk (Ek - V*) and the Ca pools: ``c <- c e^{-dt/tau} + B Ik tau
+   (1 - e^{-dt/tau})`` about Ca_base (exponential Euler, as MOOSE's CaConc).
+5. Currents and conductances delivered by Python-stepped objects during the
+   step (external A = sum G E + I and external B = sum G) are consumed.
+
+Units: V, S, A, F, s, mM.
+"""
+
+import numba
+import numpy as np
+
+
+@numba.njit(cache=True, inline='always')
+def _pulse(t, base, L, W, D, cnt, prev):
+    period = W[0] + D[0] if cnt > 0 else 0.0
+    for i in range(1, cnt):
+        if W[i] > 0.0 or D[i] > 0.0:
+            inc = D[i] + W[i] - W[i - 1]
+            if inc > 0.0:
+                period += inc
+    if period <= 0.0:
+        return base
+    phase = t - period * np.floor(t / period)
+    if phase >= period:
+        return base
+    for i in range(cnt):
+        if phase < D[i]:
+            return base
+        if phase < D[i] + W[i]:
+            return L[i]
+        phase -= D[i]
+    return prev
+
+
+@numba.njit(cache=True, inline='always')
+def _lookup(tab, off, n, xmin, invdx, x):
+    u = (x - xmin) * invdx
+    if u <= 0.0:
+        return tab[off]
+    if u >= n:
+        return tab[off + n]
+    i = int(u)
+    f = u - i
+    a = tab[off + i]
+    return a + f * (tab[off + i + 1] - a)
+
+
+@numba.njit(cache=True, inline='always')
+def _ipow(x, p):
+    if p == 1.0:
+        return x
+    if p == 2.0:
+        return x * x
+    if p == 3.0:
+        return x * x * x
+    if p == 4.0:
+        return (x * x) * (x * x)
+    return x ** p
+
+
+@numba.njit(cache=True)
+def advance(nsteps, t0, dt, cn,
+            # nodes (storage order)
+            V, Cm, Rm, Em, inj, extA, extB, extI, Im,
+            # tree in Hines order (parents before children)
+            sidx, par, gpar, gsum,
+            # channels
+            ch_node, gbar, ek, modul, gk, ik, S, P, gtab, gsrc, inst,
+            # gate tables
+            tabA, tabB, toff, tn, tmin, tinv,
+            # calcium pools
+            ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor, ca_in_ch, ca_in_pool,
+            # pulse generators
+            pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out, pg_tgt_pg, pg_tgt_node,
+            # probes
+            rec_steps, pr_kind, pr_idx, rec,
+            # work
+            d, rhs, gch, ich, vstar, ca_I):
+    n = V.shape[0]
+    nch = ch_node.shape[0]
+    nca = ca.shape[0]
+    npg = pg_base.shape[0]
+    h = 0.5 * dt if cn else dt
+    nrec = rec_steps.shape[0]
+    r = 0
+    # samples of the state before the first step
+    while r < nrec and rec_steps[r] == 0:
+        _record(r, V, gk, ik, ca, S, Im, pr_kind, pr_idx, rec)
+        r += 1
+    for k in range(1, nsteps + 1):
+        t = t0 + k * dt
+        for i in range(n):
+            gch[i] = 0.0
+            ich[i] = 0.0
+        # 1. pulses (value at the end of the step)
+        for g in range(npg):
+            pg_out[g] = _pulse(t, pg_base[g], pg_L[g], pg_W[g], pg_D[g], pg_cnt[g],
+                               pg_out[g])
+        for q in range(pg_tgt_pg.shape[0]):
+            ich[pg_tgt_node[q]] += pg_out[pg_tgt_pg[q]]
+        # 2. gates and conductances
+        for c in range(nch):
+            node = ch_node[c]
+            g = gbar[c] * modul[c]
+            for j in range(3):
+                tb = gtab[j, c]
+                if tb < 0:
+                    continue
+                src = gsrc[j, c]
+                x = V[node] if src < 0 else ca[src]
+                a = _lookup(tabA, toff[tb], tn[tb], tmin[tb], tinv[tb], x)
+                b = _lookup(tabB, toff[tb], tn[tb], tmin[tb], tinv[tb], x)
+                if inst[j, c]:
+                    s = a / b
+                else:
+                    hb = 0.5 * dt * b
+                    s = (S[j, c] * (1.0 - hb) + dt * a) / (1.0 + hb)
+                S[j, c] = s
+                g *= _ipow(s, P[j, c])
+            gk[c] = g
+            gch[node] += g
+            ich[node] += g * ek[c]
+        # 3. voltage: Hines elimination (children after parents in position)
+        for p in range(n):
+            i = sidx[p]
+            gm = 1.0 / Rm[i]
+            cmh = Cm[i] / h
+            d[p] = cmh + gm + gch[i] + extB[i] + gsum[p]
+            rhs[p] = cmh * V[i] + Em[i] * gm + ich[i] + extA[i] + inj[i] + extI[i]
+        for p in range(n - 1, 0, -1):
+            q = par[p]
+            if q >= 0:
+                f = gpar[p] / d[p]
+                d[q] -= f * gpar[p]
+                rhs[q] += f * rhs[p]
+        for p in range(n):
+            q = par[p]
+            if q >= 0:
+                vstar[p] = (rhs[p] + gpar[p] * vstar[q]) / d[p]
+            else:
+                vstar[p] = rhs[p] / d[p]
+        for p in range(n):
+            i = sidx[p]
+            vs = vstar[p]
+            if cn:
+                vn = 2.0 * vs - V[i]
+            else:
+                vn = vs
+            Im[i] = Cm[i] * (vn - V[i]) / dt
+            V[i] = vn
+            extA[i] = 0.0
+            extB[i] = 0.0
+            extI[i] = 0.0
+        # 4. channel currents and calcium
+        if nca > 0 or ik.shape[0] > 0:
+            for c in range(nch):
+                ik[c] = gk[c] * (ek[c] - V[ch_node[c]])
+        if nca > 0:
+            for m in range(nca):
+                ca_I[m] = 0.0
+            for q in range(ca_in_ch.shape[0]):
+                ca_I[ca_in_pool[q]] += ik[ca_in_ch[q]]
+            for m in range(nca):
+                x = np.exp(-dt / ca_tau[m])
+                c2 = ca_base[m] + (ca[m] - ca_base[m]) * x + ca_B[m] * ca_I[m] * ca_tau[m] \
+                    * (1.0 - x)
+                if ca_ceil[m] > 0.0 and c2 > ca_ceil[m]:
+                    c2 = ca_ceil[m]
+                if c2 < ca_floor[m]:
+                    c2 = ca_floor[m]
+                ca[m] = c2
+        while r < nrec and rec_steps[r] == k:
+            _record(r, V, gk, ik, ca, S, Im, pr_kind, pr_idx, rec)
+            r += 1
+    return r
+
+
+@numba.njit(cache=True)
+def _record(r, V, gk, ik, ca, S, Im, kind, idx, rec):
+    for k in range(kind.shape[0]):
+        kd = kind[k]
+        i = idx[k]
+        if kd == 0:
+            rec[r, k] = V[i]
+        elif kd == 1:
+            rec[r, k] = gk[i]
+        elif kd == 2:
+            rec[r, k] = ik[i]
+        elif kd == 3:
+            rec[r, k] = ca[i]
+        elif kd == 4 or kd == 5 or kd == 6:
+            rec[r, k] = S[kd - 4, i]
+        elif kd == 7:
+            rec[r, k] = Im[i]

@@ -1,0 +1,815 @@
+"""``HSolve``: the Hines solver of branched cells.
+
+``hs = moose.HSolve('/cell/hsolve'); hs.dt = 25e-6; hs.target = '/cell/soma'``
+before ``reinit``.  At reinit the solver walks the axial messages from the
+target (the cell is the connected tree of compartments), and takes over the
+compartments, their HHChannels (with gates) and the CaConcs those channels
+feed or read, plus the PulseGens that drive its compartments (free-running,
+only into solved compartments).  Their fields become views of the solver's
+state: ``Compartment.Vm/Em/Rm/Cm/inject``, ``HHChannel.Gk/Ik/Gbar/Ek/X/Y/Z``,
+``CaConc.Ca``; tables recording them are filled by the solver.
+
+Numerics (see :mod:`moosepy.electrical.hkernels`):
+
+* tree: compartments in Hines order (networkx depth-first preorder from the
+  target), O(compartments) elimination per step;
+* axial resistance as MOOSE's HSolve reads it: every compartment is two Ra/2
+  halves; a parent with one child is joined by Ra_p/2 + Ra_c/2; a parent with
+  several children meets them at a star junction of its Ra_p/2 arm and their
+  Ra_c/2 arms (an explicit zero-capacitance node, exactly the star);
+* ``method`` = ``'cn'`` (Crank-Nicolson, MOOSE's only scheme; default) or
+  ``'be'`` (backward Euler, NEURON's default fixed step);
+* gate states staggered half a step with a trapezoidal update, rates from
+  each gate's own tables (min, max, divs) with linear interpolation;
+* Ca pools and Ca-dependent (useConcentration) Z gates inside the kernel.
+
+All HSolves of a model on the same tick are stepped together by one kernel
+call over whole chunks (the first one in the schedule leads; the others are
+idle).  Objects that the kernel does not handle (SynChan, SpikeGen, VClamp,
+HHChannel2D, triggered PulseGens...) stay Python-stepped: they read ``Vm``
+from the solver's state and add their currents and conductances to the
+compartment (``injectMsg``, the ``channel`` message) for the next solver
+step; the run then goes step by step.
+
+Changing Ra, or the messages, needs a new reinit; Rm, Cm, Em, inject, Gbar,
+Ek and gate states can be changed between ``start`` calls.
+"""
+
+import logging
+
+import numpy as np
+
+from ..core.element import Neutral
+from ..core.errors import SolverError, FieldError
+from ..core.fields import Field
+from ..core.msg import links
+from .compartment import CompartmentBase, parent_links
+
+log = logging.getLogger('moosepy.electrical')
+
+METHODS = ('cn', 'be')
+_ALIASES = {'crank-nicolson': 'cn', 'cranknicolson': 'cn', 'backward-euler': 'be',
+            'backwardeuler': 'be', 'euler': 'be'}
+_KIND = 1 << 32
+_GEN = {'sched': None, 'gen': 0}     # reinit generation (cells of older ones are stale)
+_FIELD_KIND = {'Vm': 0, 'Gk': 1, 'Ik': 2, 'Ca': 3, 'X': 4, 'Y': 5, 'Z': 6, 'Im': 7}
+
+
+class HSolve(Neutral):
+    """Hines solver for one cell (the compartment tree around ``target``)."""
+
+    default_tick = 6
+
+    dt = Field(5e-5, 's', 'Integration step (the tick of the HSolve sets how often it '
+               'runs; keep them equal)', stored=True)
+    target = Field('', '', 'Path of one compartment of the cell (or of the cell: its '
+                   'first compartment)', type='string')
+    method = Field('cn', '', "Scheme: 'cn' (Crank-Nicolson, MOOSE's) or 'be' (backward "
+                   "Euler)", type='string')
+    vDiv = Field(3000, '', 'Voltage table divisions (gates keep their own grids)', type='int')
+    vMin = Field(-0.1, 'V', 'Voltage table minimum (informational)')
+    vMax = Field(0.05, 'V', 'Voltage table maximum (informational)')
+    caDiv = Field(3000, '', 'Ca table divisions (informational)', type='int')
+    caMin = Field(0.0, 'mM', 'Ca table minimum (informational)')
+    caMax = Field(1000.0, 'mM', 'Ca table maximum (informational)')
+    caAdvance = Field(1, '', 'Ca pools advance in the solver (always on)', type='int')
+    seed = Field(None, '', 'Compartment the walk starts from (as target)', type='object',
+                 stored=False)
+    numCompartments = Field(0, '', 'Compartments in the cell', type='unsigned int', ro=True,
+                            stored=False)
+
+    # ------------------------------------------------------------ fields
+    def _get_dt(self):
+        return float(self._el.cols['dt'][self._idx])
+
+    def _set_dt(self, v):
+        if not v > 0:
+            raise FieldError(f'{self.path} (HSolve).dt: expected a time > 0, got {v}')
+        self._el.cols['dt'][self._idx] = v
+
+    def _set_method(self, v):
+        m = str(v).lower()
+        m = _ALIASES.get(m, m)
+        if m not in METHODS:
+            raise FieldError(f"{self.path} (HSolve).method: unknown scheme {v!r}; valid: "
+                             f"'cn' (Crank-Nicolson), 'be' (backward Euler)")
+        self._el.cols['method'][self._idx] = m
+
+    def _set_target(self, v):
+        if isinstance(v, Neutral):
+            v = v.path
+        self._el.cols['target'][self._idx] = str(v)
+
+    def _get_seed(self):
+        from ..core.shell import element
+        t = self._el.cols['target'][self._idx]
+        return element(t) if t else None
+
+    def _set_seed(self, v):
+        self._set_target(v)
+
+    def _get_numCompartments(self):
+        cell = self._el.data.get('cell')
+        return 0 if cell is None else len(cell.nodes)
+
+    # ------------------------------------------------------------ clock
+    @classmethod
+    def _reinit(cls, el):
+        old = el.data.get('group')
+        if old is not None:
+            old.release()
+        el.data['group'] = None
+        el.data['cell'] = None
+        target = el.cols['target'][0]
+        if not target:
+            log.warning('%s: HSolve without a target does nothing', el.path)
+            return
+        cell = compile_cell(el, target)
+        from ..core.clock import clock
+        if _GEN['sched'] is not clock.schedule:     # first HSolve of a reinit
+            _GEN['sched'] = clock.schedule
+            _GEN['gen'] += 1
+        cell.gen = _GEN['gen']
+        el.data['cell'] = cell
+        # mark what the solver will own (compartments, channels and pools go
+        # idle); the group that holds the state is built at the first step
+        for e in cell.comp_els + cell.chan_els + cell.ca_els:
+            e.data['hsolve'] = el
+
+    @classmethod
+    def _on_delete(cls, el):
+        g = el.data.get('group')
+        if g is not None:
+            g.release()
+
+    @classmethod
+    def _batch_role(cls, el):
+        g = _group(el)
+        if g is None:
+            return 'idle'
+        return 'solver' if g.leader is el else 'idle'
+
+    @classmethod
+    def _batch_advance(cls, el, t_end, requests):
+        g = _group(el)
+        if g is None or g.leader is not el:
+            return
+        g.advance_to(t_end, requests)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        g = _group(el)
+        if g is None or g.leader is not el:
+            return
+        g.advance_to(t, [])
+
+
+# ====================================================================== cells
+class Cell:
+    """What one HSolve owns, as Python lists (compiled into a Group)."""
+
+    def __init__(self, owner):
+        self.owner = owner
+        self.gen = -1
+        self.nodes = []          # [(element, idx)] in Hines preorder
+        self.edges = []          # [(child node k, parent node k, conductance)]
+        self.njunc = 0
+        self.comp_els = []
+        self.chan_els = []
+        self.ca_els = []
+        self.pg_els = []
+
+
+def compile_cell(hs, target):
+    """Walk the tree from *target*; raise SolverError on anything the solver
+    cannot take (not a compartment, a cycle, two parents, zero Ra)."""
+    import networkx as nx
+    from ..core.shell import resolve
+    from ..core.errors import PathError
+    try:
+        tel, tidx = resolve(target)
+    except PathError as exc:
+        raise SolverError(f'{hs.path} (HSolve).target: {exc}') from None
+    if not issubclass(tel.cls, CompartmentBase):
+        comps = [e for e in tel.walk() if issubclass(e.cls, CompartmentBase)]
+        if not comps:
+            raise SolverError(f'{hs.path} (HSolve).target {target!r} is a '
+                              f'{tel.cls.__name__} with no compartment under it')
+        tel, tidx = comps[0], 0
+    # undirected walk along axial messages
+    parent_of = {}
+    children = {}
+    seen = {(tel, tidx)}
+    stack = [(tel, tidx)]
+    graph = nx.Graph()
+    graph.add_node((id(tel), tidx))
+    while stack:
+        el, i = stack.pop()
+        nbrs = []
+        for pel, pi, ci in parent_links(el):
+            if ci != i:
+                continue
+            key = (el, i)
+            if key in parent_of and parent_of[key] != (pel, pi):
+                p0 = parent_of[key]
+                raise SolverError(f'{hs.path} (HSolve): {el.indexed_path(i)} has two parents'
+                                  f' ({p0[0].indexed_path(p0[1])} and '
+                                  f'{pel.indexed_path(pi)}); a cell must be a tree')
+            parent_of[key] = (pel, pi)
+            nbrs.append((pel, pi))
+        for cel, ci, pi in _child_links(el):
+            if pi != i:
+                continue
+            children.setdefault((el, i), [])
+            if (cel, ci) not in children[(el, i)]:
+                children[(el, i)].append((cel, ci))
+            key = (cel, ci)
+            if key in parent_of and parent_of[key] != (el, i):
+                p0 = parent_of[key]
+                raise SolverError(f'{hs.path} (HSolve): {cel.indexed_path(ci)} has two '
+                                  f'parents ({p0[0].indexed_path(p0[1])} and '
+                                  f'{el.indexed_path(i)}); a cell must be a tree')
+            parent_of[key] = (el, i)
+            nbrs.append((cel, ci))
+        for nb in nbrs:
+            a, b = (id(el), i), (id(nb[0]), nb[1])
+            if a != b:
+                graph.add_edge(a, b)
+            if nb not in seen:
+                seen.add(nb)
+                stack.append(nb)
+    for key, par in parent_of.items():
+        children.setdefault(par, [])
+        if key not in children[par]:
+            children[par].append(key)
+    if graph.number_of_edges() != graph.number_of_nodes() - 1:
+        cyc = nx.find_cycle(graph)
+        names = {(id(e), i): e.indexed_path(i) for e, i in seen}
+        raise SolverError(f'{hs.path} (HSolve): the compartments form a loop ('
+                          + ' -> '.join(names[a] for a, _ in cyc)
+                          + '); a cell must be a tree')
+    for el, i in seen:
+        if el.data.get('hsolve') is not None and el.data['hsolve'] is not hs and \
+                el.data['hsolve'].alive:
+            other = el.data['hsolve']
+            if other.data.get('cell') is not None:
+                raise SolverError(f'{hs.path} (HSolve): {el.indexed_path(i)} is already '
+                                  f'solved by {other.path}')
+    # electrical tree with MOOSE's Ra halves; junction nodes for branch points
+    root = (tel, tidx)
+    while root in parent_of:
+        root = parent_of[root]
+        if root == (tel, tidx):
+            break
+    cell = Cell(hs)
+    ra = {k: float(k[0].cols['Ra'][k[1]]) for k in seen}
+    tree = nx.DiGraph()
+    order_nodes = list(seen)
+    for k in order_nodes:
+        tree.add_node(('c', id(k[0]), k[1]))
+    keymap = {('c', id(k[0]), k[1]): k for k in order_nodes}
+    for p, kids in children.items():
+        pkey = ('c', id(p[0]), p[1])
+        if len(kids) == 1:
+            c = kids[0]
+            r = 0.5 * (ra[p] + ra[c])
+            _need_positive(hs, r, p, c)
+            tree.add_edge(pkey, ('c', id(c[0]), c[1]), g=1.0 / r)
+        elif len(kids) > 1:
+            j = ('j', id(p[0]), p[1])
+            _need_positive(hs, 0.5 * ra[p], p, None)
+            tree.add_edge(pkey, j, g=2.0 / ra[p])
+            for c in kids:
+                _need_positive(hs, 0.5 * ra[c], c, None)
+                tree.add_edge(j, ('c', id(c[0]), c[1]), g=2.0 / ra[c])
+            cell.njunc += 1
+    rootkey = ('c', id(root[0]), root[1])
+    pre = list(nx.dfs_preorder_nodes(tree, rootkey))
+    pos = {k: n for n, k in enumerate(pre)}
+    cell.nodes = [keymap.get(k, k) for k in pre]
+    for u, v, dat in tree.edges(data=True):
+        cell.edges.append((pos[v], pos[u], dat['g']))
+    # elements of the cell
+    comp_els = []
+    for el, i in order_nodes:
+        if el not in comp_els:
+            comp_els.append(el)
+    for el in comp_els:
+        ids = {i for e, i in seen if e is el}
+        if len(ids) != el.num:
+            raise SolverError(f'{hs.path} (HSolve): only {len(ids)} of the {el.num} entries '
+                              f'of {el.path} belong to the cell of {target!r}; a vec of '
+                              f'compartments must be solved whole (one HSolve per entry '
+                              f'covering all of them is fine)')
+    cell.comp_els = comp_els
+    # channels, Ca pools, pulse generators
+    from .channels import HHChannel, CaConcBase
+    from .stimuli import PulseGen
+    chans = []
+    for el in comp_els:
+        for other, oport, m, fwd in links(el, 'channel'):
+            if other.cls is HHChannel or (issubclass(other.cls, HHChannel)):
+                if other not in chans:
+                    chans.append(other)
+    for ch in chans:
+        HHChannel.active_gates(ch)        # raises for gates without tables
+    cell.chan_els = chans
+    cas = []
+    for ch in chans:
+        for port in ('IkOut', 'concen'):
+            for other, oport, m, fwd in links(ch, port):
+                if issubclass(other.cls, CaConcBase) and other not in cas:
+                    cas.append(other)
+    cell.ca_els = cas
+    pgs = []
+    for el in comp_els:
+        for other, oport, m, fwd in links(el, 'injectMsg'):
+            if issubclass(other.cls, PulseGen) and other not in pgs:
+                pgs.append(other)
+    cell.pg_els = pgs
+    return cell
+
+
+def _need_positive(hs, r, a, b):
+    if not r > 0:
+        who = a[0].indexed_path(a[1]) + ('' if b is None else ' and ' +
+                                          b[0].indexed_path(b[1]))
+        raise SolverError(f'{hs.path} (HSolve): zero axial resistance at {who}; HSolve '
+                          f'splits each Ra in two halves, so Ra must be > 0')
+
+
+def _child_links(el):
+    """(child element, child idx, my idx) for entries of *el* as parents."""
+    from .compartment import AXIAL_PORTS
+    res = []
+    for port, parent_side in AXIAL_PORTS.items():
+        if not parent_side:
+            continue
+        for other, oport, m, forward in links(el, port):
+            if not issubclass(other.cls, CompartmentBase):
+                continue
+            a, b = m.pairs()
+            mine, theirs = (a, b) if forward else (b, a)
+            res.extend((other, int(j), int(i)) for i, j in zip(mine, theirs))
+    return res
+
+
+# ===================================================================== groups
+class Group:
+    """The concatenated state of all HSolves of one tick: arrays handed to
+    the kernel, and the views the model's fields point at."""
+
+    def __init__(self, hsolves, schedule):
+        self.hsolves = hsolves
+        self.leader = hsolves[0]
+        self.schedule = schedule
+        self.t = 0.0
+        self.owned = []          # (element, [column names]) given views
+        self.released = False
+
+    # ------------------------------------------------------------ build
+    def build(self):
+        from .channels import HHChannel, gate_lookup
+        from .stimuli import PulseGen, FREE_RUN
+        lead = self.leader
+        self.dt = float(lead.cols['dt'][0])
+        from ..core.clock import clock
+        tick_dt = clock.dts[lead.tick] if lead.tick >= 0 else 0.0
+        if tick_dt > 0 and abs(tick_dt - self.dt) > 1e-9 * self.dt:
+            log.warning('%s: HSolve.dt = %g s but its tick %d runs every %g s; the solver '
+                        'steps with the tick dt', lead.path, self.dt, lead.tick, tick_dt)
+            self.dt = float(tick_dt)
+        methods = {hs.cols['method'][0] for hs in self.hsolves}
+        if len(methods) > 1:
+            raise SolverError(f'{lead.path}: HSolves on one tick must use the same method; '
+                              f'got {sorted(methods)}')
+        self.cn = methods.pop() == 'cn'
+        cells = [hs.data['cell'] for hs in self.hsolves]
+        # --- nodes: element blocks then junctions
+        comp_els = [el for c in cells for el in c.comp_els]
+        off = {}
+        n = 0
+        for el in comp_els:
+            off[id(el)] = n
+            n += el.num
+        njunc = sum(c.njunc for c in cells)
+        ntot = n + njunc
+        V = np.zeros(ntot)
+        Cm = np.ones(ntot)
+        Rm = np.full(ntot, np.inf)
+        Em = np.zeros(ntot)
+        inj = np.zeros(ntot)
+        extA = np.zeros(ntot)
+        extB = np.zeros(ntot)
+        extI = np.zeros(ntot)
+        Im = np.zeros(ntot)
+        for el in comp_els:
+            o = off[id(el)]
+            sl = slice(o, o + el.num)
+            for name, arr in (('Vm', V), ('Cm', Cm), ('Rm', Rm), ('Em', Em),
+                              ('inject', inj), ('_chA', extA), ('_chB', extB),
+                              ('_inj', extI), ('Im', Im)):
+                arr[sl] = el.cols[name]
+        # junction nodes: no membrane; a tiny capacitance keeps CN's V update
+        # defined (they carry no charge: Cm/h is ~1e-30 of the axial terms)
+        sidx = np.zeros(ntot, dtype=np.int64)
+        par = np.full(ntot, -1, dtype=np.int64)
+        gpar = np.zeros(ntot)
+        gsum = np.zeros(ntot)
+        base = 0
+        jnext = n
+        for c in cells:
+            m = len(c.nodes)
+            for k, node in enumerate(c.nodes):
+                if isinstance(node, tuple) and len(node) == 2 and hasattr(node[0], 'cols'):
+                    sidx[base + k] = off[id(node[0])] + node[1]
+                else:
+                    sidx[base + k] = jnext
+                    Cm[jnext] = 0.0
+                    jnext += 1
+            for child, parent, g in c.edges:
+                par[base + child] = base + parent
+                gpar[base + child] = g
+                gsum[base + child] += g
+                gsum[base + parent] += g
+            base += m
+        if base != ntot:
+            raise SolverError(f'{lead.path}: internal error: {base} tree nodes for {ntot} '
+                              f'storage nodes')
+        # positions must list parents first within the concatenation
+        self.nodes = (V, Cm, Rm, Em, inj, extA, extB, extI, Im)
+        self.tree = (sidx, par, gpar, gsum)
+        self.ncomp = n
+        # --- gate tables (shared by identity)
+        chan_els = [el for c in cells for el in c.chan_els]
+        tabs = {}
+        tA, tB, toff, tn, tmin, tinv = [], [], [], [], [], []
+        total = 0
+
+        def table_id(d):
+            nonlocal total
+            key = (id(d['A']), id(d['B']), d['min'], d['max'])
+            if key not in tabs:
+                a = np.asarray(d['A'], dtype=float)
+                b = np.asarray(d['B'], dtype=float)
+                tabs[key] = len(toff)
+                tA.append(a)
+                tB.append(b)
+                toff.append(total)
+                tn.append(len(a) - 1)
+                tmin.append(d['min'])
+                tinv.append((len(a) - 1) / (d['max'] - d['min']))
+                total += len(a)
+            return tabs[key]
+        choff = {}
+        nch = 0
+        for el in chan_els:
+            choff[id(el)] = nch
+            nch += el.num
+        ch_node = np.zeros(nch, dtype=np.int64)
+        gbar = np.zeros(nch)
+        ek = np.zeros(nch)
+        modul = np.ones(nch)
+        gk = np.zeros(nch)
+        ik = np.zeros(nch)
+        S = np.zeros((3, nch))
+        P = np.zeros((3, nch))
+        gtab = np.full((3, nch), -1, dtype=np.int64)
+        gsrc = np.full((3, nch), -1, dtype=np.int64)
+        inst = np.zeros((3, nch), dtype=np.bool_)
+        # --- Ca pools
+        ca_els = []
+        for c in cells:
+            for el in c.ca_els:
+                if el not in ca_els:
+                    ca_els.append(el)
+        caoff = {}
+        nca = 0
+        for el in ca_els:
+            caoff[id(el)] = nca
+            nca += el.num
+        ca = np.zeros(nca)
+        ca_base = np.zeros(nca)
+        ca_tau = np.ones(nca)
+        ca_B = np.zeros(nca)
+        ca_ceil = np.zeros(nca)
+        ca_floor = np.zeros(nca)
+        for el in ca_els:
+            o = caoff[id(el)]
+            sl = slice(o, o + el.num)
+            ca[sl] = el.cols['Ca']
+            ca_base[sl] = el.cols['Ca_base']
+            if np.any(~(el.cols['tau'] > 0)):
+                raise SolverError(f'{el.path} ({el.cls.__name__}): tau must be > 0')
+            ca_tau[sl] = el.cols['tau']
+            ca_B[sl] = el.cols['B']
+            ca_ceil[sl] = el.cols['ceiling']
+            ca_floor[sl] = el.cols['floor']
+        ca_in_ch, ca_in_pool = [], []
+        for el in chan_els:
+            o = choff[id(el)]
+            sl = slice(o, o + el.num)
+            seen_comp = np.zeros(el.num, dtype=bool)
+            for comp, mine, theirs in HHChannel._compartments(el):
+                if id(comp) not in off:
+                    raise SolverError(f'{el.path}: channel joined to {comp.path}, which is '
+                                      f'not in the cell of its other compartments')
+                ch_node[o + mine] = off[id(comp)] + theirs
+                seen_comp[mine] = True
+            if not seen_comp.all():
+                raise SolverError(f'{el.path} ({el.cls.__name__}): entry '
+                                  f'{int(np.nonzero(~seen_comp)[0][0])} has no compartment')
+            gbar[sl] = el.cols['Gbar']
+            ek[sl] = el.cols['Ek']
+            modul[sl] = el.cols['modulation']
+            conc_src = np.full(el.num, -1, dtype=np.int64)
+            for other, oport, m, fwd in links(el, 'concen'):
+                a, b = m.pairs()
+                mine, theirs = (b, a) if not fwd else (a, b)
+                if id(other) in caoff:
+                    conc_src[mine] = caoff[id(other)] + theirs
+            for other, oport, m, fwd in links(el, 'IkOut'):
+                if id(other) in caoff and oport == 'current':
+                    a, b = m.pairs()
+                    mine, theirs = (a, b) if fwd else (b, a)
+                    ca_in_ch.extend(o + mine)
+                    ca_in_pool.extend(caoff[id(other)] + theirs)
+            usec = el.cols['useConcentration'] != 0
+            vm0 = V[ch_node[sl]]
+            for j, (g, d, pw) in enumerate(_gate_list(el)):
+                if d is None:
+                    continue
+                tid = table_id(d)
+                gtab[j, sl] = np.where(pw > 0, tid, -1)
+                P[j, sl] = pw
+                inst[j, sl] = (el.cols['instant'] & (1 << j)) != 0
+                if g == 'Z':
+                    if np.any(usec & (conc_src < 0)):
+                        raise SolverError(f'{el.path} ({el.cls.__name__}): useConcentration '
+                                          f'is set but no CaConc sends "concOut" to its '
+                                          f'"concen"')
+                    gsrc[j, sl] = np.where(usec, conc_src, -1)
+                x = vm0.copy()
+                cs = gsrc[j, sl]
+                x[cs >= 0] = ca[cs[cs >= 0]]
+                dd = dict(d, interp=True)
+                A, B = gate_lookup(dd, x)
+                keep = el.cols['_' + g.lower() + 'set']
+                with np.errstate(divide='ignore', invalid='ignore'):
+                    S[j, sl] = np.where(keep, el.cols[g], A / B)
+            g0 = gbar[sl] * modul[sl]
+            for j in range(3):
+                g0 = g0 * np.where(gtab[j, sl] >= 0, S[j, sl] ** P[j, sl], 1.0)
+            gk[sl] = g0
+            ik[sl] = g0 * (ek[sl] - V[ch_node[sl]])
+        tabA = np.concatenate(tA) if tA else np.zeros(1)
+        tabB = np.concatenate(tB) if tB else np.zeros(1)
+        self.chan = (ch_node, gbar, ek, modul, gk, ik, S, P, gtab, gsrc, inst)
+        self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
+                     np.array(tmin, dtype=float), np.array(tinv, dtype=float))
+        self.ca = (ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor,
+                   np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64))
+        # --- pulse generators (absorbed: free run, only into solved compartments)
+        pg_els = []
+        for c in cells:
+            for el in c.pg_els:
+                if el not in pg_els and _pg_absorbable(el, off):
+                    pg_els.append(el)
+        pgoff = {}
+        npg = 0
+        for el in pg_els:
+            pgoff[id(el)] = npg
+            npg += el.num
+        cmax = max([el.data['p']['L'].shape[1] for el in pg_els] + [1])
+        pg_base = np.zeros(npg)
+        pg_L = np.zeros((npg, cmax))
+        pg_W = np.zeros((npg, cmax))
+        pg_D = np.zeros((npg, cmax))
+        pg_cnt = np.zeros(npg, dtype=np.int64)
+        pg_out = np.zeros(npg)
+        tg_pg, tg_node = [], []
+        for el in pg_els:
+            o = pgoff[id(el)]
+            sl = slice(o, o + el.num)
+            p = el.data['p']
+            k = p['L'].shape[1]
+            pg_L[sl, :k] = p['L'][:el.num]
+            pg_W[sl, :k] = p['W'][:el.num]
+            pg_D[sl, :k] = p['D'][:el.num]
+            pg_cnt[sl] = k
+            pg_base[sl] = el.cols['baseLevel']
+            pg_out[sl] = el.cols['outputValue']
+            for other, oport, m, fwd in links(el, 'output'):
+                a, b = m.pairs()
+                tg_pg.extend(o + a)
+                tg_node.extend(off[id(other)] + b)
+        self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out,
+                   np.array(tg_pg, dtype=np.int64), np.array(tg_node, dtype=np.int64))
+        self.work = (np.zeros(ntot), np.zeros(ntot), np.zeros(ntot), np.zeros(ntot),
+                     np.zeros(ntot), np.zeros(nca))
+        # --- views and ownership
+        self.off = off
+        self.choff = choff
+        self.caoff = caoff
+        for el in comp_els:
+            o = off[id(el)]
+            sl = slice(o, o + el.num)
+            for name, arr in (('Vm', V), ('Cm', Cm), ('Rm', Rm), ('Em', Em),
+                              ('inject', inj), ('_chA', extA), ('_chB', extB),
+                              ('_inj', extI), ('Im', Im)):
+                el.cols[name] = arr[sl]
+            el.data['hsolve_group'] = self
+            self.owned.append(el)
+        for el in chan_els:
+            o = choff[id(el)]
+            sl = slice(o, o + el.num)
+            for name, arr in (('Gbar', gbar), ('Ek', ek), ('modulation', modul),
+                              ('Gk', gk), ('Ik', ik)):
+                el.cols[name] = arr[sl]
+            for j, g in enumerate('XYZ'):
+                el.cols[g] = S[j, sl]
+            el.data['hsolve_group'] = self
+            self.owned.append(el)
+        for el in ca_els:
+            o = caoff[id(el)]
+            el.cols['Ca'] = ca[o:o + el.num]
+            el.data['hsolve_group'] = self
+            self.owned.append(el)
+        for el in pg_els:
+            o = pgoff[id(el)]
+            el.cols['outputValue'] = pg_out[o:o + el.num]
+            el.data['hsolve_pg'] = self
+            self.owned.append(el)
+        for hs, c in zip(self.hsolves, cells):
+            hs.data['group'] = self
+            for e in c.comp_els + c.chan_els + c.ca_els:
+                e.data['hsolve'] = hs
+        # validation: finite parameters
+        if not np.all(np.isfinite(V[:n])):
+            raise SolverError(f'{lead.path}: a compartment has a non-finite Vm/initVm')
+        self.t = clock.current_time
+
+    # ------------------------------------------------------------ run
+    def advance_to(self, t_end, requests):
+        from . import hkernels
+        nsteps = int(round((t_end - self.t) / self.dt))
+        if nsteps < 0:
+            nsteps = 0
+        # sampled steps and probes
+        if requests:
+            steps_all = []
+            flats = []
+            for tab, _ticks, st, specs in requests:
+                k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
+                steps_all.append(np.clip(k, 0, nsteps))
+                flats.extend(f for f, _ in specs)
+            steps = np.unique(np.concatenate(steps_all))
+            flats = np.unique(np.array(flats, dtype=np.int64))
+        else:
+            steps = np.zeros(0, dtype=np.int64)
+            flats = np.zeros(0, dtype=np.int64)
+        kind = (flats // _KIND).astype(np.int64)
+        idx = (flats % _KIND).astype(np.int64)
+        rec = np.zeros((len(steps), len(flats)))
+        hkernels.advance(nsteps, self.t, self.dt, self.cn, *self.nodes, *self.tree,
+                         *self.chan, *self.tabs, *self.ca, *self.pg, steps, kind, idx, rec,
+                         *self.work)
+        self.t += nsteps * self.dt
+        if not np.all(np.isfinite(self.nodes[0])):
+            bad = int(np.nonzero(~np.isfinite(self.nodes[0]))[0][0])
+            raise SolverError(f'{self.leader.path}: Vm became non-finite (node {bad}) by '
+                              f't = {self.t:g} s; check Rm, Cm, Ra and channel tables')
+        for tab, _ticks, st, specs in requests:
+            k = np.clip(np.rint((np.asarray(st) - (self.t - nsteps * self.dt)) / self.dt)
+                        .astype(np.int64), 0, nsteps)
+            rows = np.searchsorted(steps, k)
+            vals = np.empty((len(st), len(specs)))
+            for c, (flat, scale) in enumerate(specs):
+                vals[:, c] = rec[rows, np.searchsorted(flats, flat)] * scale
+            tab.cls._record_batch(tab, st, vals)
+
+    # ------------------------------------------------------------ release
+    def release(self):
+        """Give every owned element its own columns back (values kept)."""
+        if self.released:
+            return
+        self.released = True
+        for el in self.owned:
+            for name, col in list(el.cols.items()):
+                if isinstance(col, np.ndarray) and col.base is not None:
+                    el.cols[name] = np.array(col)
+            if el.data.get('hsolve_group') is self:
+                el.data.pop('hsolve_group', None)
+                el.data.pop('hsolve', None)
+            if el.data.get('hsolve_pg') is self:
+                el.data.pop('hsolve_pg', None)
+        for hs in self.hsolves:
+            if hs.data.get('group') is self:
+                hs.data['group'] = None
+
+
+def _gate_list(el):
+    out = []
+    for g in 'XYZ':
+        pw = el.cols[g + 'power']
+        ge = el.children.get('gate' + g)
+        if np.any(pw > 0) and ge is not None:
+            out.append((g, ge.data, pw))
+        else:
+            out.append((g, None, pw))
+    return out
+
+
+def _pg_absorbable(el, off):
+    from .stimuli import FREE_RUN
+    if np.any(el.cols['trigMode'] != FREE_RUN):
+        return False
+    ls = links(el, 'output')
+    if not ls:
+        return False
+    for other, oport, m, fwd in ls:
+        if not fwd or oport != 'injectMsg' or id(other) not in off:
+            return False
+    return True
+
+
+def _build_group(el):
+    """(Re)build the group of HSolves on *el*'s tick, taking over their cells."""
+    from ..core.clock import clock
+    hss = []
+    from ..core.element import root
+    for e in root().walk():
+        if e.alive and issubclass(e.cls, HSolve) and e.tick == el.tick and \
+                e.data.get('cell') is not None and e.data['cell'].gen == _GEN['gen']:
+            hss.append(e)
+    for e in hss:
+        g = e.data.get('group')
+        if g is not None:
+            g.release()
+    if not hss:
+        return None
+    g = Group(hss, clock.schedule)
+    try:
+        g.build()
+    except BaseException:
+        g.release()
+        raise
+    return g
+
+
+def _group(el):
+    g = el.data.get('group')
+    if g is None or g.released:
+        cell = el.data.get('cell')
+        from ..core.clock import clock
+        if cell is None or cell.gen != _GEN['gen']:
+            return None
+        g = _build_group(el)
+    return g
+
+
+# ================================================================== hooks
+def solver_spec(el, idx, field):
+    """(leader HSolve element, flat probe index, scale) for a solved field."""
+    hs = el.data.get('hsolve')
+    if hs is None or not hs.alive:
+        return None
+    g = el.data.get('hsolve_group')
+    if g is None or g.released:
+        g = _group(hs)
+        if g is None or el.data.get('hsolve_group') is not g:
+            return None
+    kind = _FIELD_KIND.get(field)
+    if kind is None:
+        return None
+    if issubclass(el.cls, CompartmentBase):
+        if field not in ('Vm', 'Im'):
+            return None
+        return g.leader, kind * _KIND + g.off[id(el)] + idx, 1.0
+    if 'Ca' in el.cols and field == 'Ca':
+        return g.leader, kind * _KIND + g.caoff[id(el)] + idx, 1.0
+    if id(el) in g.choff and field in ('Gk', 'Ik', 'X', 'Y', 'Z'):
+        return g.leader, kind * _KIND + g.choff[id(el)] + idx, 1.0
+    return None
+
+
+def _release_el(el):
+    g = el.data.get('hsolve_group')
+    if g is not None:
+        g.release()
+    el.data.pop('hsolve', None)
+    el.data.pop('hsolve_group', None)
+    hs = el.data.get('hsolve')
+    del hs
+
+
+release_compartment = release_channel = release_caconc = _release_el
+
+
+def invalidate(hs):
+    g = hs.data.get('group')
+    if g is not None:
+        g.release()
+
+
+__all__ = ['HSolve', 'METHODS']

@@ -1,0 +1,812 @@
+"""Spikes and synapses: ``SpikeGen``, ``Synapse``/``SimpleSynHandler``,
+``SynChan``, ``NMDAChan``, ``MgBlock``, ``IntFire``, ``LIF``,
+``RandSpike`` and ``TimeTable``.
+
+Events
+------
+A spike is a time [s].  Sources (``SpikeGen``, ``RandSpike``,
+``TimeTable``, ``IntFire``, ``LIF``) send it through ``spikeOut`` (TimeTable:
+``eventOut``) to a synapse's ``addSpike`` (or a Table's ``spike``).  A
+synapse puts (spike time + its delay, its weight) into its handler's
+priority queue (a heap).  At every tick the handler takes out every event
+due by the current time and sends ``activationOut`` = sum(weight)/dt, so a
+delta synapse delivers its weight over exactly one step; a delay is thus
+honoured to within one step of the handler's tick.
+
+Everything here is stepped in Python on its tick (MOOSE's ticks: handlers
+and RandSpike 1, IntFire/LIF 2, SynChan 4, SpikeGen 5, TimeTable 8).  An
+HSolve does not yet absorb SynChans: their conductance reaches a solved
+compartment only if the solver reads channel messages (future work).
+
+Numerics
+--------
+* SynChan: MOOSE's exact dual-exponential update
+  ``X <- a·tau1(1-e^{-dt/tau1}) + X e^{-dt/tau1}``,
+  ``Y <- X·tau2(1-e^{-dt/tau2}) + Y e^{-dt/tau2}``, ``Gk = norm·Y``, with
+  ``norm`` making the peak of a single weight-1 event equal ``Gbar``
+  (alpha function when tau1 == tau2).
+* IntFire integrates ``dVm/dt = -Vm/tau`` exactly (``Vm *= e^{-dt/tau}``;
+  MOOSE uses ``1 - dt/tau``, first order); activation adds
+  ``activation·dt`` (= the weight of a delta synapse) to Vm.  While
+  refractory Vm is held at 0.
+* LIF is a compartment: exponential Euler of
+  ``Cm dVm/dt = (Em-Vm)/Rm + inject + channels``; ``Vm > thresh`` at the
+  start of a step fires a spike and resets to ``vReset``, where Vm stays
+  for ``refractoryPeriod`` (MOOSE's order of checks).
+"""
+
+import heapq
+import math
+
+import numpy as np
+
+from ..core.element import Element, Neutral, Vec
+from ..core.errors import FieldError, MooseError
+from ..core.fields import Field, FieldElementField, Src, Dest, Shared, registry
+from ..core.msg import links
+from .compartment import Compartment, CompartmentBase, deliver
+from .channels import ChanBase
+
+
+# ------------------------------------------------------------------ helpers
+def _tick_dt(el):
+    from ..core.clock import clock
+    t = el.tick
+    return float(clock.dts[t]) if t >= 0 else 0.0
+
+
+def _targets(el, port):
+    """{source index: [(element, index, port), ...]} for *port* of *el*,
+    compiled from the messages (cached until the next reinit)."""
+    cache = el.data.setdefault('_targets', {})
+    key = (port, len(el.msg_out))
+    tg = cache.get(key)
+    if tg is None:
+        tg = {}
+        for other, oport, m, forward in links(el, port):
+            if not forward:
+                continue
+            a, b = m.pairs()
+            for i, j in zip(a.tolist(), b.tolist()):
+                tg.setdefault(i, []).append((other, j, oport))
+        cache.clear()
+        cache[key] = tg
+    return tg
+
+
+def emit_spikes(el, port, indices, t):
+    """Send spike time *t* [s] from entries *indices* of *el* through *port*."""
+    tg = _targets(el, port)
+    if not tg:
+        return
+    for i in np.atleast_1d(indices).tolist():
+        for other, j, oport in tg.get(i, ()):
+            if oport == 'addSpike' and issubclass(other.cls, Synapse):
+                Synapse._queue_spike(other, j, t)
+            else:
+                deliver(other, j, oport, t)
+
+
+def _send_each(el, port, values, mask=None):
+    """Deliver values[i] through *port* for each entry i (where mask)."""
+    tg = _targets(el, port)
+    if not tg:
+        return
+    for i, lst in tg.items():
+        if mask is not None and not mask[i]:
+            continue
+        v = values[i]
+        for other, j, oport in lst:
+            deliver(other, j, oport, v)
+
+
+def _pull_vm(el, port='Vm'):
+    """Vm [V] of the compartments feeding *el* through VmOut -> *port*
+    (read straight from their columns, so solved compartments work too)."""
+    for other, oport, m, forward in links(el, port):
+        if forward or not issubclass(other.cls, CompartmentBase):
+            continue
+        a, b = m.pairs()
+        el.cols['_V'][b] = other.cols['Vm'][a]
+
+
+# ================================================================= SpikeGen
+class SpikeGen(Neutral):
+    """Spike generator: sends a spike time on ``spikeOut`` when Vm exceeds
+    ``threshold``, at most once per ``refractT`` (and, when edgeTriggered,
+    only on an upward crossing)."""
+
+    default_tick = 5
+
+    threshold = Field(0.0, 'V', 'Spike threshold')
+    refractT = Field(0.0, 's', 'Refractory period between spikes')
+    abs_refract = Field(0.0, 's', 'Alias of refractT', stored=False)
+    hasFired = Field(False, '', 'True if a spike was sent on the last step', type='bool',
+                     ro=True)
+    edgeTriggered = Field(True, '', 'Fire only when Vm crosses the threshold upwards',
+                          type='bool')
+    lastEvent = Field(0.0, 's', 'Time of the last spike', ro=True)
+    _V = Field(0.0, 'V', hidden=True)
+    _above = Field(False, '', type='bool', hidden=True)
+
+    ports = (Dest('Vm', 'double', 'Receives Vm [V] (from a compartment VmOut)'),
+             Src('spikeOut', 'double', 'Sends the spike time [s]'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _get_abs_refract(self):
+        return self.refractT
+
+    def _set_abs_refract(self, v):
+        self.refractT = v
+
+    def _recv_Vm(self, v):
+        self._el.cols['_V'][self._idx] = v
+
+    @classmethod
+    def _reinit(cls, el):
+        c = el.cols
+        c['lastEvent'][:] = -c['refractT']
+        c['hasFired'][:] = False
+        c['_above'][:] = False
+        el.data.pop('_targets', None)
+        _pull_vm(el)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        c = el.cols
+        _pull_vm(el)
+        above = c['_V'] > c['threshold']
+        ready = (t + 0.5 * dt) >= (c['lastEvent'] + c['refractT'])
+        fire = above & ready & ~(c['edgeTriggered'] & c['_above'])
+        # as MOOSE: once fired, an edge-triggered generator re-arms only
+        # after Vm drops below threshold
+        c['_above'][:] = above & (c['_above'] | fire)
+        c['hasFired'][:] = fire
+        if fire.any():
+            idx = np.nonzero(fire)[0]
+            c['lastEvent'][idx] = t
+            emit_spikes(el, 'spikeOut', idx, t)
+
+
+# ================================================================= synapses
+class Synapse(Neutral):
+    """One synapse of a handler (entries of ``SimpleSynHandler.synapse``):
+    a weight and a delay.  Receives spike times on ``addSpike``."""
+
+    weight = Field(1.0, '', 'Weight of an event (dimensionless; the SynChan scales it)')
+    delay = Field(0.0, 's', 'Delay between the spike and its arrival')
+    _owner = Field(0, '', type='int', hidden=True)
+
+    ports = (Dest('addSpike', 'double', 'Receives a spike time [s]'),)
+
+    def _set_delay(self, v):
+        if not (math.isfinite(v) and v >= 0):
+            raise FieldError(f'{self.path} (Synapse).delay: expected a finite value >= 0 s, '
+                             f'got {v}')
+        self._el.cols['delay'][self._idx] = v
+
+    @staticmethod
+    def _queue_spike(el, j, t):
+        handler = el.parent
+        q = handler.data.setdefault('queue', [])
+        seq = handler.data.get('seq', 0)
+        handler.data['seq'] = seq + 1
+        c = el.cols
+        heapq.heappush(q, (t + float(c['delay'][j]), seq, int(c['_owner'][j]),
+                           float(c['weight'][j])))
+
+    def _recv_addSpike(self, t):
+        Synapse._queue_spike(self._el, self._idx, float(t))
+
+    def addSpike(self, t):
+        """Queue a spike at time *t* [s] on this synapse."""
+        self._recv_addSpike(t)
+
+
+class _SynapseView:
+    """``handler.synapse`` for one handler entry: indexing, ``len``,
+    ``num`` and vectorised ``weight``/``delay`` over that entry's synapses."""
+
+    __slots__ = ('_h',)
+
+    def __init__(self, h):
+        object.__setattr__(self, '_h', h)
+
+    def _block(self):
+        h = self._h
+        syn = h._el.children['synapse']
+        return syn, np.nonzero(syn.cols['_owner'] == h._idx)[0]
+
+    def __len__(self):
+        return len(self._block()[1])
+
+    @property
+    def num(self):
+        return len(self)
+
+    @property
+    def numField(self):
+        return len(self)
+
+    @property
+    def path(self):
+        return self._h._el.children['synapse'].path
+
+    @property
+    def vec(self):
+        return Vec(self._h._el.children['synapse'])
+
+    def __getitem__(self, k):
+        syn, idx = self._block()
+        if isinstance(k, slice):
+            return [syn.handle(int(i)) for i in idx[k]]
+        k = int(k)
+        if k < 0:
+            k += len(idx)
+        if not 0 <= k < len(idx):
+            raise MooseError(f'{syn.path}[{k}]: index out of range ({len(idx)} synapses; set '
+                             f'numSynapses or synapse.num first)')
+        return syn.handle(int(idx[k]))
+
+    def __iter__(self):
+        syn, idx = self._block()
+        return (syn.handle(int(i)) for i in idx)
+
+    def __getattr__(self, name):
+        syn, idx = self._block()
+        if name in syn.cls._fields and not syn.cls._fields[name].hidden:
+            f = syn.cls._fields[name]
+            if f.stored and f.getter is None:
+                return syn.cols[name][idx].copy()
+            return np.array([getattr(syn.handle(int(i)), name) for i in idx])
+        raise FieldError(f"{syn.path} (Synapse) has no field '{name}'; fields: weight, delay")
+
+    def __setattr__(self, name, value):
+        if name == 'num':
+            SimpleSynHandler._resize(self._h, int(value))
+            return
+        syn, idx = self._block()
+        if name not in ('weight', 'delay'):
+            raise FieldError(f"{syn.path} (Synapse): cannot set '{name}'; fields: weight, delay")
+        vals = np.broadcast_to(np.asarray(value, dtype=float), idx.shape)
+        for i, v in zip(idx, vals):
+            setattr(syn.handle(int(i)), name, float(v))
+
+    def __repr__(self):
+        return f'<synapses of {self._h.path}: {len(self)}>'
+
+
+class _SynapseField(FieldElementField):
+    def __get__(self, obj, cls=None):
+        if obj is None:
+            return self
+        obj._element()
+        return _SynapseView(obj)
+
+
+class SynHandlerBase(Neutral):
+    """Base of synapse handlers: a set of synapses and the event queue."""
+
+    _internal = True
+    default_tick = 1
+
+    numSynapses = Field(0, '', 'Number of synapses of this entry', type='unsigned int',
+                        stored=False)
+    synapse = _SynapseField('Synapse', 'The synapses (weight, delay)')
+
+    ports = (Src('activationOut', 'double', 'Sends the activation (sum of weights / dt) '
+                 'of the events due this step'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def __init_obj__(self):
+        el = self._el
+        se = Element('synapse', el, registry['Synapse'], 0)
+        se.is_field_element = True
+
+    def _get_numSynapses(self):
+        return len(_SynapseView(self))
+
+    def _set_numSynapses(self, n):
+        self._resize(self, int(n))
+
+    @staticmethod
+    def _resize(h, n):
+        """Give entry *h* exactly *n* synapses (the flat ``synapse`` element
+        keeps every entry's synapses in one block, in entry order)."""
+        if n < 0:
+            raise FieldError(f'{h.path}.numSynapses: expected >= 0, got {n}')
+        syn = h._el.children['synapse']
+        own = syn.cols['_owner']
+        mine = np.nonzero(own == h._idx)[0]
+        if n == len(mine):
+            return
+        if n < len(mine):
+            pos = int(mine[n])
+        else:
+            pos = int(mine[-1]) + 1 if len(mine) else int(np.count_nonzero(own < h._idx))
+        for m in syn.msg_in:
+            if np.any(m.pairs()[1] >= pos):
+                raise MooseError(f'{h.path}.numSynapses: synapses from index {pos} on already '
+                                 f'have messages; set the number of synapses of every '
+                                 f'entry before connecting')
+        for name, col in list(syn.cols.items()):
+            if n < len(mine):
+                syn.cols[name] = np.delete(col, mine[n:])
+            else:
+                f = syn.cls._columns[name]
+                add = f.new_column(n - len(mine))
+                if name == '_owner':
+                    add[:] = h._idx
+                syn.cols[name] = np.concatenate([col[:pos], add, col[pos:]])
+        syn.num = len(syn.cols['_owner'])
+
+    @classmethod
+    def _reinit(cls, el):
+        el.data['queue'] = []
+        el.data['seq'] = 0
+        el.data.pop('_targets', None)
+        el.data['_n'] = 0
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        new.data['queue'] = []
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        q = el.data.get('queue')
+        if not q:
+            return
+        eps = 1e-9 * dt
+        act = {}
+        while q and q[0][0] <= t + eps:
+            _, _, owner, w = heapq.heappop(q)
+            act[owner] = act.get(owner, 0.0) + w / dt
+        if act:
+            tg = _targets(el, 'activationOut')
+            for i, a in act.items():
+                for other, j, oport in tg.get(i, ()):
+                    deliver(other, j, oport, a)
+
+
+class SimpleSynHandler(SynHandlerBase):
+    """Synapse handler without plasticity: events arrive after their delay
+    and are summed into ``activationOut`` (to a SynChan or IntFire
+    ``activation``)."""
+
+
+# ================================================================== SynChan
+class SynChan(ChanBase):
+    """Synaptic channel: dual-exponential conductance driven by
+    ``activation`` (from a SimpleSynHandler).  A single event of weight w
+    gives ``Gk(t) = w·Gbar·(e^{-t/tau1} - e^{-t/tau2})/peak`` (alpha
+    function ``w·Gbar·(t/tau)e^{1-t/tau}`` when tau1 == tau2)."""
+
+    tau1 = Field(1e-3, 's', 'Rise (first) time constant (> 0)')
+    tau2 = Field(1e-3, 's', 'Decay (second) time constant (> 0)')
+    normalizeWeights = Field(False, '', 'Divide the response by the number of synapses '
+                             'of the handlers feeding it', type='bool')
+    bufferTime = Field(0.0, 's', 'Kept for MOOSE compatibility (unused)')
+    _act = Field(0.0, '1/s', hidden=True)
+    _mod = Field(1.0, '', hidden=True)
+    _X = Field(0.0, '', hidden=True)
+    _Yv = Field(0.0, 's', hidden=True)
+    _norm = Field(0.0, 'S/s', hidden=True)
+
+    ports = (Dest('activation', 'double', 'Receives activation [1/s] (weights / dt)'),
+             Dest('modulator', 'double', 'Multiplies the next activation'))
+
+    def _tau_setter(name):
+        def s(self, v):
+            if not (math.isfinite(v) and v > 0):
+                raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
+                                 f'value > 0 s, got {v}')
+            self._el.cols[name][self._idx] = v
+        return s
+
+    _set_tau1 = _tau_setter('tau1')
+    _set_tau2 = _tau_setter('tau2')
+    del _tau_setter
+
+    def _recv_activation(self, v):
+        self._el.cols['_act'][self._idx] += v
+
+    def _recv_modulator(self, v):
+        self._el.cols['_mod'][self._idx] *= v
+
+    @staticmethod
+    def peak_norm(tau1, tau2):
+        """1 / peak of (e^{-t/tau1} - e^{-t/tau2})·tau1 tau2/(tau1 - tau2), the
+        response Y of the X, Y cascade to a unit event."""
+        if tau1 == tau2:
+            return math.e / tau1
+        tp = tau1 * tau2 * math.log(tau1 / tau2) / (tau1 - tau2)
+        return (tau1 - tau2) / (tau1 * tau2 * (math.exp(-tp / tau1) - math.exp(-tp / tau2)))
+
+    @classmethod
+    def _reinit(cls, el):
+        c = el.cols
+        dt = _tick_dt(el)
+        for k in ('_act', '_X', '_Yv', 'Gk', 'Ik'):
+            c[k][:] = 0.0
+        c['_mod'][:] = 1.0
+        nsyn = cls._num_inputs(el)
+        for i in range(el.num):
+            n = cls.peak_norm(float(c['tau1'][i]), float(c['tau2'][i])) * float(c['Gbar'][i])
+            if c['normalizeWeights'][i] and nsyn[i] > 0:
+                n /= nsyn[i]
+            c['_norm'][i] = n
+        t1, t2 = c['tau1'], c['tau2']
+        el.data['xc'] = (t1 * (1 - np.exp(-dt / t1)), np.exp(-dt / t1),
+                         t2 * (1 - np.exp(-dt / t2)), np.exp(-dt / t2))
+        el.data['comps'] = cls._compartments(el)
+        el.data.pop('_targets', None)
+        cls._read_vm(el, el.data['comps'])
+
+    @staticmethod
+    def _num_inputs(el):
+        n = np.zeros(el.num)
+        for other, oport, m, forward in links(el, 'activation'):
+            if forward or not issubclass(other.cls, SynHandlerBase):
+                continue
+            a, b = m.pairs()
+            syn = other.children['synapse']
+            for i, j in zip(a.tolist(), b.tolist()):
+                n[j] += np.count_nonzero(syn.cols['_owner'] == i)
+        return n
+
+    @classmethod
+    def _conductance(cls, el, vm):
+        """Gk before any voltage dependence (NMDAChan overrides)."""
+        c = el.cols
+        return c['_Yv'] * c['_norm'] * c['modulation']
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        c = el.cols
+        if 'xc' not in el.data:
+            cls._reinit(el)
+        x1, x2, y1, y2 = el.data['xc']
+        c['_X'][:] = c['_mod'] * c['_act'] * x1 + c['_X'] * x2
+        c['_Yv'][:] = c['_X'] * y1 + c['_Yv'] * y2
+        c['_act'][:] = 0.0
+        c['_mod'][:] = 1.0
+        comps = el.data['comps']
+        vm = cls._read_vm(el, comps)
+        gk = cls._conductance(el, vm)
+        c['Gk'][:] = gk
+        cls._send_current(el, comps, gk, vm)
+        _send_each(el, 'channelOut', list(zip(gk.tolist(), c['Ek'].tolist())))
+
+
+def mg_block(vm, KMg_A, KMg_B, CMg):
+    """Fraction of NMDA conductance not blocked by Mg2+ (Jahr & Stevens
+    1990): 1 / (1 + CMg/KMg_A · exp(-Vm/KMg_B)); CMg, KMg_A in mM, Vm and
+    KMg_B in V."""
+    return 1.0 / (1.0 + (CMg / KMg_A) * np.exp(-np.asarray(vm) / KMg_B))
+
+
+class NMDAChan(SynChan):
+    """NMDA receptor channel: a SynChan whose conductance is multiplied by the
+    Mg2+ unblocked fraction 1/(1 + CMg/KMg_A·exp(-Vm/KMg_B)).  Defaults are
+    Jahr & Stevens' (KMg_A = 3.57 mM, KMg_B = 1/62 V, CMg = 1.2 mM)."""
+
+    KMg_A = Field(3.57, 'mM', 'Mg2+ dissociation constant at 0 V')
+    KMg_B = Field(1.0 / 62.0, 'V', 'Voltage scale of the Mg2+ block')
+    CMg = Field(1.2, 'mM', 'Extracellular Mg2+ concentration')
+    ICa = Field(0.0, 'A', 'Calcium part of the current (not modelled: 0)', ro=True)
+
+    @classmethod
+    def _conductance(cls, el, vm):
+        c = el.cols
+        return super()._conductance(el, vm) * mg_block(vm, c['KMg_A'], c['KMg_B'], c['CMg'])
+
+
+class MgBlock(ChanBase):
+    """Mg2+ block placed between a channel and its compartment: receives the
+    channel's Gk, Ek on ``origChannel`` and sends ``Gk·KMg/(KMg + CMg)``,
+    ``KMg = KMg_A·exp(Vm/KMg_B)`` to the compartment (MOOSE's form of Jahr &
+    Stevens: KMg_A = 3.57 mM, KMg_B = 1/62 V for NMDA receptors)."""
+
+    default_tick = 1
+
+    KMg_A = Field(1.0, 'mM', 'Mg2+ dissociation constant at 0 V (> 0)')
+    KMg_B = Field(1.0, 'V', 'Voltage scale of the block (> 0)')
+    CMg = Field(1.0, 'mM', 'Extracellular Mg2+ concentration')
+    Zk = Field(0.0, '', 'Charge of the blocking ion (kept for MOOSE compatibility)')
+    _Gorig = Field(0.0, 'S', hidden=True)
+
+    ports = (Dest('origChannel', 'double2', 'Receives Gk [S], Ek [V] of the blocked channel'),)
+
+    def _recv_origChannel(self, v):
+        gk, ek = v
+        self._el.cols['_Gorig'][self._idx] = gk
+        self._el.cols['Ek'][self._idx] = ek
+
+    @classmethod
+    def _reinit(cls, el):
+        el.cols['_Gorig'][:] = 0.0
+        el.cols['Gk'][:] = 0.0
+        el.data['comps'] = cls._compartments(el)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        c = el.cols
+        comps = el.data.get('comps')
+        if comps is None:
+            comps = el.data['comps'] = cls._compartments(el)
+        vm = cls._read_vm(el, comps)
+        kmg = c['KMg_A'] * np.exp(vm / c['KMg_B'])
+        gk = c['_Gorig'] * kmg / (kmg + c['CMg'])
+        c['Gk'][:] = gk
+        cls._send_current(el, comps, gk, vm)
+
+
+# ======================================================= integrate and fire
+class IntFire(Neutral):
+    """Integrate-and-fire point neuron (dimensionless potential):
+    ``dVm/dt = -Vm/tau + activation``; fires when Vm > thresh, then Vm is
+    held at 0 for ``refractoryPeriod``."""
+
+    default_tick = 2
+
+    Vm = Field(0.0, 'V', 'Membrane potential (arbitrary units in MOOSE)')
+    tau = Field(1.0, 's', 'Membrane time constant (> 0)')
+    thresh = Field(0.0, 'V', 'Firing threshold')
+    refractoryPeriod = Field(0.1, 's', 'Refractory period after a spike')
+    lastSpike = Field(-1.0, 's', 'Time of the last spike', ro=True)
+    hasFired = Field(False, '', 'True if the neuron fired on the last step', type='bool',
+                     ro=True)
+    _act = Field(0.0, 'V/s', hidden=True)
+
+    ports = (Dest('activation', 'double', 'Adds activation·dt to Vm [V/s] (a delta synapse '
+                  'of weight w adds w)'),
+             Src('spikeOut', 'double', 'Sends the spike time [s]'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _set_tau(self, v):
+        if not (math.isfinite(v) and v > 0):
+            raise FieldError(f'{self.path} (IntFire).tau: expected a finite value > 0 s, got {v}')
+        self._el.cols['tau'][self._idx] = v
+
+    def _recv_activation(self, v):
+        self._el.cols['_act'][self._idx] += v
+
+    @classmethod
+    def _reinit(cls, el):
+        c = el.cols
+        c['Vm'][:] = 0.0
+        c['_act'][:] = 0.0
+        c['lastSpike'][:] = -c['refractoryPeriod'] - 1.0
+        c['hasFired'][:] = False
+        el.data.pop('_targets', None)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        c = el.cols
+        V = c['Vm']
+        V *= np.exp(-dt / c['tau'])
+        V += c['_act'] * dt
+        c['_act'][:] = 0.0
+        refr = (t - c['lastSpike']) < c['refractoryPeriod'] - 1e-9 * dt
+        V[refr] = 0.0
+        fire = (V > c['thresh']) & ~refr
+        c['hasFired'][:] = fire
+        if fire.any():
+            idx = np.nonzero(fire)[0]
+            V[idx] = 0.0
+            c['lastSpike'][idx] = t
+            emit_spikes(el, 'spikeOut', idx, t)
+
+
+class LIF(Compartment):
+    """Leaky integrate-and-fire neuron: a compartment (Vm, Em, Rm, Cm,
+    inject, channels) that fires when Vm > thresh, then sits at vReset for
+    refractoryPeriod.  Constant input I gives the interspike interval
+    ``refractoryPeriod + Rm Cm ln((Em + I Rm - vReset)/(Em + I Rm - thresh))``
+    (to within two steps: MOOSE checks the threshold at the start of a step)."""
+
+    default_tick = 2
+
+    thresh = Field(0.0, 'V', 'Firing threshold')
+    vReset = Field(0.0, 'V', 'Potential after a spike')
+    refractoryPeriod = Field(0.0, 's', 'Time held at vReset after a spike')
+    lastEventTime = Field(0.0, 's', 'Time of the last spike', ro=True)
+    hasFired = Field(False, '', 'True if the neuron fired on the last step', type='bool',
+                     ro=True)
+    _act = Field(0.0, 'V/s', hidden=True)
+
+    ports = (Dest('activation', 'double', 'Adds activation·dt to Vm [V/s]'),
+             Src('spikeOut', 'double', 'Sends the spike time [s]'))
+
+    def _recv_activation(self, v):
+        self._el.cols['_act'][self._idx] += v
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'python'
+
+    @classmethod
+    def _reinit(cls, el):
+        super()._reinit(el)
+        c = el.cols
+        c['_act'][:] = 0.0
+        c['lastEventTime'][:] = -c['refractoryPeriod']
+        c['hasFired'][:] = False
+        el.data.pop('_targets', None)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        c = el.cols
+        V = c['Vm']
+        refr = t < c['lastEventTime'] + c['refractoryPeriod'] - 1e-9 * dt
+        V += np.where(refr, 0.0, c['_act'] * dt)
+        c['_act'][:] = 0.0
+        fire = ~refr & (V > c['thresh'])
+        A = c['_chA'] + c['inject'] + c['_inj'] + c['Em'] / c['Rm']
+        B = c['_chB'] + 1.0 / c['Rm']
+        vinf = A / B
+        vstep = vinf + (V - vinf) * np.exp(-B * dt / c['Cm'])
+        V[:] = np.where(refr | fire, c['vReset'], vstep)
+        for k in ('_chA', '_chB', '_inj'):
+            c[k][:] = 0.0
+        c['hasFired'][:] = fire
+        if fire.any():
+            idx = np.nonzero(fire)[0]
+            c['lastEventTime'][idx] = t
+            emit_spikes(el, 'spikeOut', idx, t)
+        from .compartment import send_values
+        send_values(el, 'VmOut', V)
+
+
+# ============================================================ spike sources
+class RandSpike(Neutral):
+    """Poisson spike source: fires with probability rate·dt per step (or,
+    with doPeriodic, every 1/rate), never within refractT of the last
+    spike.  Seeded by ``moose.seed``."""
+
+    default_tick = 1
+
+    rate = Field(0.0, '1/s', 'Mean firing rate (>= 0)')
+    refractT = Field(0.0, 's', 'Refractory period')
+    absRefract = Field(0.0, 's', 'Alias of refractT', stored=False)
+    doPeriodic = Field(False, '', 'Fire regularly at rate instead of randomly', type='bool')
+    hasFired = Field(False, '', 'True if it fired on the last step', type='bool', ro=True)
+    lastEvent = Field(0.0, 's', 'Time of the last spike', ro=True)
+
+    ports = (Src('spikeOut', 'double', 'Sends the spike time [s]'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _set_rate(self, v):
+        if not (math.isfinite(v) and v >= 0):
+            raise FieldError(f'{self.path} (RandSpike).rate: expected a finite value >= 0 Hz, '
+                             f'got {v}')
+        self._el.cols['rate'][self._idx] = v
+
+    def _get_absRefract(self):
+        return self.refractT
+
+    def _set_absRefract(self, v):
+        self.refractT = v
+
+    @classmethod
+    def _reinit(cls, el):
+        import zlib
+        from .. import _rng
+        g = _rng.get('seed')
+        seed = None if g is None else [int(g), zlib.crc32(el.path.encode())]
+        el.data['rng'] = np.random.default_rng(seed)
+        el.data['seed'] = seed
+        c = el.cols
+        c['lastEvent'][:] = -np.inf
+        c['hasFired'][:] = False
+        el.data.pop('_targets', None)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        c = el.cols
+        rng = el.data.get('rng')
+        if rng is None:
+            cls._reinit(el)
+            rng = el.data['rng']
+        since = t - c['lastEvent']
+        ok = since >= c['refractT'] - 1e-9 * dt
+        rate = c['rate']
+        per = c['doPeriodic']
+        with np.errstate(divide='ignore'):
+            period = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
+        u = rng.random(el.num)
+        fire_rand = u < rate * dt
+        fire_per = since >= period - 1e-9 * dt
+        fire = ok & (rate > 0) & np.where(per, fire_per, fire_rand)
+        c['hasFired'][:] = fire
+        if fire.any():
+            idx = np.nonzero(fire)[0]
+            c['lastEvent'][idx] = t
+            emit_spikes(el, 'spikeOut', idx, t)
+
+
+class TimeTable(Neutral):
+    """Sends the spike times of ``vector`` [s] as events (``eventOut``) at the
+    first tick at or after each time; the event carries the table's time."""
+
+    default_tick = 8
+
+    vector = Field(None, 's', 'Spike times, ascending', type='vector', stored=False)
+    filename = Field('', '', 'File of spike times (one a line) to load', type='string',
+                     stored=False)
+    method = Field(4, '', 'Kept for MOOSE compatibility (4: times from file)', type='int')
+    state = Field(0.0, '', '1 on a step with an event, else 0', ro=True)
+    size = Field(0, '', 'Number of times', type='unsigned int', ro=True, stored=False)
+
+    ports = (Src('eventOut', 'double', 'Sends the event time [s]'),
+             Src('spikeOut', 'double', 'Sends the event time [s] (alias of eventOut)'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def __init_obj__(self):
+        self._el.data['times'] = [np.zeros(0) for _ in range(self._el.num)]
+        self._el.data['pos'] = [0] * self._el.num
+        self._el.data['files'] = [''] * self._el.num
+
+    def _store(self):
+        d = self._el.data
+        while len(d['times']) < self._el.num:
+            d['times'].append(np.zeros(0))
+            d['pos'].append(0)
+            d['files'].append('')
+        return d
+
+    def _get_vector(self):
+        return self._store()['times'][self._idx].copy()
+
+    def _set_vector(self, v):
+        a = np.asarray(v, dtype=float).ravel()
+        if a.size and (not np.all(np.isfinite(a)) or np.any(np.diff(a) < 0)):
+            raise FieldError(f'{self.path} (TimeTable).vector: expected finite times in '
+                             f'ascending order')
+        self._store()['times'][self._idx] = a
+
+    def _get_size(self):
+        return len(self._store()['times'][self._idx])
+
+    def _get_filename(self):
+        return self._store()['files'][self._idx]
+
+    def _set_filename(self, fname):
+        try:
+            a = np.loadtxt(fname, ndmin=1)
+        except (OSError, ValueError) as exc:
+            raise FieldError(f'{self.path} (TimeTable).filename: cannot read spike times '
+                             f'from {fname!r} ({exc})') from None
+        self._set_vector(np.sort(a.ravel()))
+        self._store()['files'][self._idx] = fname
+
+    @classmethod
+    def _reinit(cls, el):
+        el.handle(0)._store()
+        el.data['pos'] = [0] * el.num
+        el.cols['state'][:] = 0.0
+        el.data.pop('_targets', None)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        d = el.data
+        st = el.cols['state']
+        st[:] = 0.0
+        for i in range(el.num):
+            times = d['times'][i]
+            p = d['pos'][i]
+            while p < len(times) and times[p] <= t + 1e-9 * dt:
+                st[i] = 1.0
+                for port in ('eventOut', 'spikeOut'):
+                    emit_spikes(el, port, [i], float(times[p]))
+                p += 1
+            d['pos'][i] = p
+
+
+__all__ = ['SpikeGen', 'Synapse', 'SynHandlerBase', 'SimpleSynHandler', 'SynChan', 'NMDAChan',
+           'MgBlock', 'IntFire', 'LIF', 'RandSpike', 'TimeTable', 'mg_block', 'emit_spikes']
