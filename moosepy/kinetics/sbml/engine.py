@@ -99,6 +99,9 @@ class Engine:
                 v[S.slots['amt:' + sid]] = amount
             else:
                 v[S.slots[sid]] = amount if sp.hosu else amount / v[S.slots[sp.comp]]
+        for u in S.alg_u:            # algebraic unknowns: a finite first guess
+            if not np.isfinite(v[u]):
+                v[u] = 1.0
         y = v[S.state_slots].copy()
         self.vw = v.copy()
         self.v = v

@@ -75,7 +75,7 @@ def build(doc, source):
     for fd in model.getListOfFunctionDefinitions():
         lam = fd.getMath()
         if lam is None:
-            _err(source, where(fd), 'function definition has no math')
+            continue      # L3V2 allows it; a call of it is then an error
         tree = M.from_ast(lam, f'{source}: {where(fd)}')
         if tree[0] != 'lambda':
             _err(source, where(fd), 'function definition math is not a lambda')
@@ -151,7 +151,8 @@ def build(doc, source):
                     continue
                 stv = sr.getStoichiometry() if sr.isSetStoichiometry() else (
                     1.0 if level < 3 else math.nan)
-                if level < 3 and sr.isSetDenominator() and sr.getDenominator() != 1:
+                if level < 3 and getattr(sr, 'isSetDenominator', lambda: False)() and \
+                        sr.getDenominator() != 1:
                     stv = stv / sr.getDenominator()
                 if sr.isSetId() and sr.getId():
                     fid = sr.getId()
@@ -184,6 +185,10 @@ def build(doc, source):
     # ---------------------------------------------------------- rules
     assign, rate, alg = {}, {}, []
     for rule in model.getListOfRules():
+        if rule.getMath() is None:
+            S.unsupported.append(f'a rule without math (for {rule.getVariable() or "?"!r}) '
+                                 f'has no effect')
+            continue
         if rule.isAlgebraic():
             alg.append(math_of(rule.getMath(), 'algebraicRule'))
             continue
@@ -199,6 +204,8 @@ def build(doc, source):
         sym = ia.getSymbol()
         if sym not in kinds:
             _err(source, f'initialAssignment for {sym!r}', 'symbol is not defined')
+        if ia.getMath() is None:
+            continue      # L3V2: an initial assignment without math does nothing
         inits[sym] = math_of(ia.getMath(), f'initialAssignment for {sym!r}')
 
     # which symbols the events change
@@ -368,7 +375,8 @@ def build(doc, source):
         ev.id = e.getId() if e.isSetId() else f'event{k}'
         tr = e.getTrigger()
         if tr is None or tr.getMath() is None:
-            _err(source, f'event {ev.id!r}', 'has no trigger math')
+            S.unsupported.append(f'event {ev.id!r} has no trigger math: it never fires')
+            continue
         ev_trees[f'trig:{k}'] = hoist(math_of(tr.getMath(), f'event {ev.id!r} trigger'))
         ev.trig = f'trig:{k}'
         if level >= 3:
