@@ -199,6 +199,8 @@ class _Reader:
                     if len(tok) != 3 or tok[1] != '=':
                         raise self.error(f"expected '{head} = <number>', got {line!r}")
                     p.header[head] = self.number(tok[2], head)
+                    if head.endswith('DT') and not p.header[head] > 0:
+                        raise self.error(f'{head} must be > 0 [s], got {tok[2]}')
                 continue        # include, setfield, kparms ... as MOOSE: not needed
             if head not in _COMMANDS:
                 raise self.error(f"unknown command {head!r}; a kkit dump holds: "
@@ -358,19 +360,31 @@ class _Builder:
         for n in ('graphs', 'moregraphs', 'geometry', 'groups'):
             m.Neutral(f'{bpath}/{n}')
         slaves = {id(msg.dst) for msg in self.p.msgs if msg.kind == 'SLAVE'}
-        for o in self.p.objs.values():
-            self.make(o, slaves)
+        objs = list(self.p.objs.values())
+        for o in objs:
+            self.at(o, self.make, o, slaves)
         for msg in self.p.msgs:
-            self.connect(msg)
+            self.at(msg, self.connect, msg)
         self.check_reactions()
         self.compartments()
-        self.parameters()
+        for o in objs:
+            self.at(o, self.parameters, o)
         for msg in self.p.msgs:
             if msg.kind == 'SUMTOTAL':
-                self.sumtotal(msg)
-        for o in self.p.objs.values():
+                self.at(msg, self.sumtotal, msg)
+        for o in objs:
             if o.kind == 'kchan':
-                self.channel(o)
+                self.at(o, self.channel, o)
+
+    def at(self, item, fn, *args):
+        """Run one build step; a moosepy error in it names item's line."""
+        try:
+            fn(*args)
+        except ModelImportError:
+            raise
+        except MooseError as e:
+            what = getattr(item, 'path', None) or f'addmsg {item.kind}'
+            raise self.err(item, f'{what}: {e}') from e
 
     def path_of(self, o):
         return self.base.path + '/' + clean_path(o.path)
@@ -523,6 +537,24 @@ class _Builder:
                                       f"B A (outer pool) and NUMCHAN messages")
 
     # --- compartments ---------------------------------------------------------
+    def group_to_compartment(self, g, pools):
+        """A group noted "Compartment...": becomes a CubeMesh of its name."""
+        m = self.moose
+        gel = g.el
+        inside = [o for o in pools if _is_under(o.el, gel)]
+        if not inside:
+            raise self.err(g, f'{g.path}: a "Compartment" group with no pools (its '
+                              f'volume comes from its first pool)')
+        name = gel.name
+        parent = gel.parent
+        gel.name = 'group_conv_to_compt_' + name
+        mesh = m.CubeMesh(parent.path + '/' + name)
+        mesh.volume = inside[0].volume
+        for child in list(gel.children):
+            m.move(child, mesh)
+        m.delete(gel)
+        g.el = mesh
+
     def compartments(self):
         m = self.moose
         pools = [o for o in self.p.objs.values() if o.kind == 'kpool']
@@ -533,20 +565,7 @@ class _Builder:
         kin = m.element(self.base.path + '/kinetics')
         if groups:
             for g in groups:
-                gel = g.el
-                inside = [o for o in pools if _is_under(o.el, gel)]
-                if not inside:
-                    raise self.err(g, f'{g.path}: a "Compartment" group with no pools (its '
-                                      f'volume comes from its first pool)')
-                name = gel.name
-                parent = gel.parent
-                gel.name = 'group_conv_to_compt_' + name
-                mesh = m.CubeMesh(parent.path + '/' + name)
-                mesh.volume = inside[0].volume
-                for child in list(gel.children):
-                    m.move(child, mesh)
-                m.delete(gel)
-                g.el = mesh
+                self.at(g, self.group_to_compartment, g, pools)
             classes = ('Pool', 'BufPool', 'Reac', 'Enz', 'MMenz', 'Neutral')
             if not any(c.className in classes for c in kin.children):
                 kin.name = 'kinetics_conv_to_group'
@@ -578,7 +597,7 @@ class _Builder:
                         raise self.err(o, f'{o.path}: moving it into compartment '
                                           f'{compt.name} (its volume) clashes with another '
                                           f'pool of that name')
-                    m.move(o.el, compt)
+                    self.at(o, m.move, o.el, compt)
         for o in self.p.objs.values():
             if o.kind == 'kreac':
                 subs = o.el.neighbors['sub']
@@ -587,12 +606,12 @@ class _Builder:
                     if o.el.name in [c.name for c in compt.children]:
                         raise self.err(o, f'{o.path}: moving it into compartment '
                                           f'{compt.name} clashes with another object')
-                    m.move(o.el, compt)
+                    self.at(o, m.move, o.el, compt)
 
     # --- parameters -----------------------------------------------------------
-    def parameters(self):
+    def parameters(self, o):
         objs = self.p.objs
-        for o in objs.values():
+        if True:
             v = o.values
             if o.kind == 'kpool':
                 o.el.concInit = v['nInit'] / v['vol'] * 1e-3
