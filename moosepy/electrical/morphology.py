@@ -428,11 +428,27 @@ def swc_segments_moose(d, RM, RA, CM):
     for cable in branches:
         p = parent[cable[0]]
         bparent.append(branch_of_end.get(p, -1) if p >= 0 else -1)
+    # MOOSE walks branches in the file order of their last points, which is
+    # parents-first when every parent precedes its children in the file;
+    # otherwise take the smallest-index branch whose parent is done (Kahn)
+    import heapq
+    bkids = {}
+    for bi, bp in enumerate(bparent):
+        bkids.setdefault(bp, []).append(bi)
+    ready = list(bkids.get(-1, []))
+    heapq.heapify(ready)
+    border = []
+    while ready:
+        bi = heapq.heappop(ready)
+        border.append(bi)
+        for kb in bkids.get(bi, []):
+            heapq.heappush(ready, kb)
     segs, seg_of_point = [], {}
     counters = {'axon': 0, 'basal': 0, 'dend': 0}
     n_on_parent = {}
     r = d.radius
-    for bi, cable in enumerate(branches):
+    for bi in border:
+        cable = branches[bi]
         my_idx = n_on_parent.get(bparent[bi], 0)
         n_on_parent[bparent[bi]] = my_idx + 1
         for j, k in enumerate(cable):
@@ -766,14 +782,21 @@ def read_swc(path, cellpath, RM=1.0, RA=1.0, CM=0.01, length=None, Em=-0.065,
     if length is not None and not (math.isfinite(length) and length > 0):
         raise ModelImportError(f'read_swc({path}): length must be None or > 0 m, got {length!r}')
     d = parse_swc(path)
-    if length is None:
-        segs = swc_segments_moose(d, RM, RA, CM)
-    else:
-        segs = swc_segments_neuron(d, RM, RA, CM, float(length))
+    with np.errstate(over='ignore', invalid='ignore'):
+        if length is None:
+            segs = swc_segments_moose(d, RM, RA, CM)
+        else:
+            segs = swc_segments_neuron(d, RM, RA, CM, float(length))
+    line_of = dict(zip(d.ids.tolist(), d.lines.tolist()))
     for s in segs:
-        if not (s.area > 0 and s.Ra > 0):
-            raise ModelImportError(f'{path}: compartment {s.name} has zero area or axial '
-                                   f'resistance (length {s.length} m)')
+        vals = (s.area, s.Ra, RM / s.area if s.area > 0 else 0.0, CM * s.area)
+        if not all(math.isfinite(v) and v > 0 for v in vals):
+            sid = s.extra.get('swc_id')
+            where = f', line {line_of[sid]} (point {sid})' if sid in line_of else ''
+            raise ModelImportError(
+                f'{path}{where}: compartment {s.name} would have area {s.area:g} m^2 and '
+                f'axial resistance {s.Ra:g} ohm (length {s.length:g} m, diameter '
+                f'{s.diameter:g} m); coordinates and radii must give finite, nonzero sizes')
     return build_segments(segs, cellpath, path, RM, RA, CM, Em, initVm)
 
 

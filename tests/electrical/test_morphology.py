@@ -1,0 +1,275 @@
+"""Morphology readers against independent computations from the raw files
+(numpy) and against NEURON's segment table of the granule cell."""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import moosepy as moose
+from moosepy.electrical.morphology import read_swc, read_p, segment_table, Neuron
+from moosepy.core.msg import links
+
+SHARED = Path(__file__).resolve().parents[2].parent / 'shared'
+SWC = SHARED / 'models-ref' / 'swc'
+GP = SHARED / 'models-ref' / 'genesis-p'
+NRN = SHARED / 'reference' / 'neuron' / 'branched_notab_seglen10.npz'
+
+pytestmark = pytest.mark.skipif(not SWC.is_dir(), reason='../shared/models-ref absent')
+
+SWC_FILES = sorted(SWC.glob('*.swc'))
+
+
+def _raw(path):
+    a = np.loadtxt(path, comments='#', ndmin=2)
+    ids = a[:, 0].astype(int)
+    pos = {i: k for k, i in enumerate(ids)}
+    par = np.array([pos.get(int(p), -1) for p in a[:, 6]])
+    return a[:, 1].astype(int), a[:, 2:5], a[:, 5], par
+
+
+def _parent_comp(c):
+    """The compartment linked to c's 'raxial' port (its parent), or None."""
+    for other, _, _, forward in links(c._el, 'raxial'):
+        return other
+    return None
+
+
+def _moose_convention_totals(path):
+    """Total area and length of MOOSE's one-compartment-per-point reading,
+    straight from the file: soma = cylinder 2r x 2r; every other point a
+    cylinder of its own radius from its parent (soma points merged into the
+    root point)."""
+    t, xyz, r, par = _raw(path)
+    root = int(np.nonzero(par < 0)[0][0])
+    area = 4 * math.pi * r[root] ** 2
+    length = 2 * r[root]
+    for k in range(len(t)):
+        if k == root or t[k] == 1:
+            continue
+        p = par[k]
+        if t[p] == 1:
+            p = root
+        L = np.linalg.norm(xyz[k] - xyz[p])
+        if L < 1e-2:
+            continue
+        area += 2 * math.pi * r[k] * L
+        length += L
+    return area * 1e-12, length * 1e-6
+
+
+def _frustum_totals(path, RA):
+    """NEURON's geometry: frustums along every parent->child edge whose
+    parent is not the soma, plus the soma's 4 pi r^2; total axial
+    resistance sum 4 RA h / (pi d1 d2)."""
+    t, xyz, r, par = _raw(path)
+    root = int(np.nonzero(par < 0)[0][0])
+    area = 4 * math.pi * r[root] ** 2
+    ra = 0.0
+    for k in range(len(t)):
+        p = par[k]
+        if k == root or t[k] == 1 or t[p] == 1:
+            continue
+        h = np.linalg.norm(xyz[k] - xyz[p])
+        area += math.pi * (r[k] + r[p]) * math.sqrt(h * h + (r[k] - r[p]) ** 2)
+        ra += 4 * RA * h * 1e-6 / (math.pi * 4 * r[k] * r[p] * 1e-12)
+    return area * 1e-12, ra
+
+
+@pytest.mark.parametrize('path', SWC_FILES, ids=lambda p: p.name)
+def test_swc_area_length_and_passive_values(path):
+    RM, RA, CM = 2.0, 1.5, 0.012
+    cell = read_swc(path, '/cell', RM=RM, RA=RA, CM=CM)
+    assert isinstance(cell, Neuron) and cell.className == 'Neuron'
+    comps = cell.compartments
+    area = np.array([math.pi * c.diameter * c.length for c in comps])
+    A, L = _moose_convention_totals(path)
+    assert area.sum() == pytest.approx(A, rel=1e-9)
+    assert sum(c.length for c in comps) == pytest.approx(L, rel=1e-9)
+    for c, a in zip(comps, area):
+        assert c.Rm == pytest.approx(RM / a, rel=1e-12)
+        assert c.Cm == pytest.approx(CM * a, rel=1e-12)
+        assert c.Ra == pytest.approx(RA * c.length / (math.pi * (c.diameter / 2) ** 2), rel=1e-12)
+        assert c.length == pytest.approx(math.dist((c.x0, c.y0, c.z0), (c.x, c.y, c.z)),
+                                         rel=1e-9)
+    assert comps[0].name == 'soma'
+    assert cell.numCompartments == len(comps)
+
+
+@pytest.mark.parametrize('path', SWC_FILES[:3], ids=lambda p: p.name)
+@pytest.mark.parametrize('seglen', [5e-6, 20e-6])
+def test_swc_compartmentalised_totals(path, seglen):
+    RA = 1.2
+    cell = read_swc(path, '/cell', RM=1.0, RA=RA, CM=0.01, length=seglen)
+    segs = segment_table(cell)
+    A, R = _frustum_totals(path, RA)
+    assert sum(s.area for s in segs) == pytest.approx(A, rel=1e-9)
+    soma_ra = sum(s.Ra for s in segs if s.swc_type == 1)
+    assert sum(s.Ra for s in segs) - soma_ra == pytest.approx(R, rel=1e-9)
+    comps = {c.name: c for c in cell.compartments}
+    assert len(comps) == len(segs)
+    for s in segs:
+        c = comps[s.name]
+        assert c.Ra == pytest.approx(s.Ra, rel=1e-12) and c.length <= seglen * (1 + 1e-9)
+
+
+def test_swc_parent_structure_follows_file():
+    path = SWC / 'h10.CNG.swc'
+    cell = read_swc(path, '/cell')
+    t, xyz, r, par = _raw(path)
+    segs = segment_table(cell)
+    byname = {c.name: c for c in cell.compartments}
+    comps = [byname[s.name] for s in segs]
+    # compartment k ends on SWC point swc_id; its parent compartment ends on
+    # the SWC parent point (soma points count as the soma)
+    by_id = {s.extra['swc_id']: c for s, c in zip(segs, comps)}
+    root = int(np.nonzero(par < 0)[0][0])
+    checked = 0
+    for k in range(len(t)):
+        if t[k] == 1:
+            continue
+        c = by_id[k + 1]
+        p = par[k]
+        want = by_id[root + 1] if t[p] == 1 else by_id[p + 1]
+        assert _parent_comp(c) is want._el
+        assert np.allclose([c.x, c.y, c.z], xyz[k] * 1e-6)
+        checked += 1
+    assert checked == len(comps) - 1
+    assert _parent_comp(comps[0]) is None
+
+
+def test_loadmodel_dispatches_swc():
+    cell = moose.loadModel(str(SWC / 'mp_ma_40984_gc2.CNG.swc'), '/gc')
+    assert moose.element('/gc').className == 'Neuron'
+    assert len(moose.wildcardFind('/gc/##[ISA=Compartment]')) == 353
+    assert cell.compartmentsFromExpression['dend0#'][0].name == 'dend0'
+
+
+@pytest.mark.skipif(not NRN.exists(), reason='NEURON reference absent')
+def test_granule_cell_matches_neuron_segment_table():
+    """Built from the SWC with NEURON's parameters (Ra 100 ohm cm = 1 ohm m,
+    cm 1 uF/cm2, g_pas 5e-5 S/cm2 -> RM 2 ohm m2, 10 um segments): every
+    compartment's area and axial resistance halves equal NEURON's segment
+    area and seg.ri() (this node -> parent node), and the tree is NEURON's.
+    Tolerance 1e-6 relative: NEURON stores its 3-D points in single
+    precision (eps 6e-8; the largest differences seen are 8e-8)."""
+    ref = np.load(NRN)
+    cell = read_swc(SWC / 'mp_ma_40984_gc2.CNG.swc', '/gc', RM=2.0, RA=1.0, CM=0.01,
+                    length=10e-6)
+    segs = segment_table(cell)
+    byname = {c.name: c for c in cell.compartments}
+    comps = [byname[s.name] for s in segs]
+    assert len(comps) == len(ref['seg_area_um2']) == 192
+    name_of = {c._el: c.name for c in comps}
+    index = {c.name: k for k, c in enumerate(comps)}
+    ps, sec_of = ref['pt3d_sec'], ref['seg_sec']
+    # NEURON section -> my compartments, matched by the section's last point
+    ends = {}
+    for k, s in enumerate(segs):
+        ends.setdefault(s.section, []).append(k)
+    by_end = {tuple(np.round(np.array(segs[v[-1]].x1) * 1e6, 3)): sec for sec, v in ends.items()}
+    mine_of_sec = {}
+    for s in range(len(ref['sec_name'])):
+        m = ps == s
+        last = (ref['pt3d_x'][m][-1], ref['pt3d_y'][m][-1], ref['pt3d_z'][m][-1])
+        mine_of_sec[s] = ends[0 if s == 0 else by_end[tuple(np.round(last, 3))]]
+    for s, idx in mine_of_sec.items():
+        rs = np.nonzero(sec_of == s)[0]
+        assert len(idx) == len(rs) == ref['sec_nseg'][s]
+        area = np.array([segs[i].area for i in idx]) * 1e12
+        assert np.allclose(area, ref['seg_area_um2'][rs], rtol=1e-6, atol=0)
+        assert np.allclose([comps[i].Rm for i in idx], 2.0 / (area * 1e-12), rtol=1e-6)
+        prox = np.array([segs[i].ra_prox for i in idx])
+        dist = np.array([segs[i].ra_dist for i in idx])
+        ri = np.r_[prox[0], dist[:-1] + prox[1:]] / 1e6
+        assert np.allclose(ri, ref['seg_ri_MOhm'][rs], rtol=1e-6, atol=0)
+        assert dist[-1] / 1e6 == pytest.approx(ref['sec_ri1_MOhm'][s], rel=1e-6)
+        assert np.allclose([comps[i].Ra for i in idx], prox + dist, rtol=1e-12)
+        # tree: first compartment hangs on the parent section's x=1 end, or
+        # on soma(0.5) (the middle soma compartment)
+        if s == 0:
+            assert _parent_comp(comps[idx[0]]) is None
+            continue
+        psec = list(ref['sec_name']).index(ref['sec_parent'][s])
+        pidx = mine_of_sec[psec]
+        want = pidx[len(pidx) // 2] if ref['sec_parent_x'][s] == 0.5 else pidx[-1]
+        assert name_of[_parent_comp(comps[idx[0]])] == comps[want].name
+        for a, b in zip(idx[:-1], idx[1:]):
+            assert _parent_comp(comps[b]) is comps[a]._el
+    assert index['soma_1'] == 1
+
+
+# ------------------------------------------------------------------ .p files
+def _p_oracle(path):
+    """name -> (length, dia) from a *relative *cartesian .p file (µm)."""
+    ends, out, last = {}, {}, None
+    for line in open(path):
+        s = line.split('//')[0].strip()
+        if not s or s.startswith('*'):
+            continue
+        tok = s.split()
+        name, parent = tok[0], tok[1]
+        x, y, z, d = map(float, tok[2:6])
+        if parent == '.':
+            parent = last
+        base = np.zeros(3) if parent == 'none' else ends[parent]
+        ends[name] = base + [x, y, z]
+        out[name] = (math.sqrt(x * x + y * y + z * z) * 1e-6, d * 1e-6)
+        last = name
+    return out
+
+
+@pytest.mark.parametrize('fname', ['branching.p', 'ca1_minimal.p'])
+def test_p_file_geometry_and_passive_values(fname):
+    cell = read_p(GP / fname, '/cell')
+    ora = _p_oracle(GP / fname)
+    comps = {c.name: c for c in cell.compartments}
+    assert set(comps) == set(ora)
+    RM, RA, CM = 1.0, 1.0, 0.03      # both files' *set_global values
+    for name, (L, d) in ora.items():
+        c = comps[name]
+        assert c.length == pytest.approx(L, rel=1e-12)
+        assert c.diameter == pytest.approx(d, rel=1e-12)
+        a = math.pi * d * L
+        assert c.Rm == pytest.approx(RM / a, rel=1e-12)
+        assert c.Cm == pytest.approx(CM * a, rel=1e-12)
+        assert c.Ra == pytest.approx(4 * RA * L / (math.pi * d * d), rel=1e-12)
+        assert c.Em == -0.06 and c.initVm == -0.06
+    # ca1: dend_3 is the root, '.' chains to the previous line
+    if fname == 'ca1_minimal.p':
+        assert _parent_comp(comps['dend_5']) is comps['dend_3']._el
+        assert _parent_comp(comps['soma']) is comps['dend_8']._el
+        assert _parent_comp(comps['apical_14_2']) is comps['apical_14_1']._el
+
+
+def test_p_symmetric_and_compt_params():
+    cell = read_p(GP / 'symcomp.p', '/cell')
+    d1 = moose.element('/cell/d1')
+    assert d1.className == 'SymCompartment'
+    L, d = 50e-6, 10e-6
+    a = math.pi * d * L
+    assert d1.Rm == pytest.approx(0.15707963267948968 / a)
+    assert d1.Ra == pytest.approx(4 * 15.707963267948967 * L / (math.pi * d * d))
+    assert d1.Cm == pytest.approx(0.06366197723675814 * a)
+    assert [o.name for o, _, _, fwd in links(d1._el, 'proximal')] == ['soma']
+    assert cell.numCompartments == 3
+
+
+def test_p_channels_from_library():
+    from moosepy.electrical.channels import HHChannel, CaConc
+    moose.Neutral('/library')
+    for ch in ('Na', 'Ca', 'K_DR', 'K_A'):
+        c = HHChannel('/library/' + ch)
+        c.Xpower = 1
+    CaConc('/library/Ca_conc').thick = 0.0
+    read_p(GP / 'soma.p', '/cell')
+    soma = moose.element('/cell/soma')
+    L = d = 12e-6
+    area = math.pi * d * L
+    for ch, dens in (('Na', 300), ('Ca', 50), ('K_DR', 250), ('K_A', 200)):
+        c = moose.element('/cell/soma/' + ch)
+        assert c.Gbar == pytest.approx(dens * area, rel=1e-12)
+        assert [o.name for o, _, _, _ in links(c._el, 'channel')] == ['soma']
+    assert moose.element('/cell/soma/Ca_conc').B == pytest.approx(1e13)
+    assert soma.Rm == pytest.approx(1.0 / area)

@@ -1,0 +1,326 @@
+"""Spikes and synapses against analytic results: SynChan alpha and
+dual-exponential conductance, delays, IntFire/LIF interspike intervals,
+RandSpike Poisson statistics, SpikeGen threshold crossing, Mg block."""
+
+import math
+
+import numpy as np
+import pytest
+
+import moosepy as moose
+from moosepy.electrical import synapse as syn
+from moosepy.electrical.compartment import Compartment
+
+DT = 1e-5
+
+
+def _clocks(dt=DT):
+    for t in range(0, 9):
+        moose.setClock(t, dt)
+
+
+def _synchan_after_spike(tau1, tau2, t_spike, delay, weight=1.0, gbar=2e-9):
+    moose.Neutral('/m')
+    tt = syn.TimeTable('/m/tt')
+    tt.vector = [t_spike]
+    h = syn.SimpleSynHandler('/m/h')
+    h.numSynapses = 1
+    h.synapse[0].weight = weight
+    h.synapse[0].delay = delay
+    sc = syn.SynChan('/m/sc')
+    sc.Gbar = gbar
+    sc.tau1 = tau1
+    sc.tau2 = tau2
+    moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+    moose.connect(h, 'activationOut', sc, 'activation')
+    tab = moose.Table('/m/gk')
+    moose.connect(tab, 'requestOut', sc, 'getGk')
+    _clocks()
+    moose.reinit()
+    moose.start(t_spike + delay + 10 * max(tau1, tau2))
+    g = tab.vector
+    t = np.arange(len(g)) * DT
+    return t, g
+
+
+def _closed_form(t, ta, tau1, tau2, gbar, w):
+    s = np.clip(t - ta, 0.0, None)
+    if tau1 == tau2:
+        return w * gbar * (s / tau1) * np.exp(1 - s / tau1)
+    tp = tau1 * tau2 * math.log(tau1 / tau2) / (tau1 - tau2)
+    peak = math.exp(-tp / tau1) - math.exp(-tp / tau2)
+    return w * gbar * (np.exp(-s / tau1) - np.exp(-s / tau2)) / peak
+
+
+@pytest.mark.parametrize('tau1,tau2', [(2e-3, 2e-3), (1e-3, 5e-3), (4e-3, 0.5e-3)])
+def test_synchan_single_event_matches_closed_form(tau1, tau2):
+    gbar, w = 2e-9, 0.7
+    t, g = _synchan_after_spike(tau1, tau2, t_spike=1e-3, delay=2e-3, weight=w, gbar=gbar)
+    # the event arrives at the handler's tick at 3 ms and the cascade sees it
+    # from that step on; the table (tick 8) samples Gk at the end of each step
+    ta = 3e-3 - DT
+    ref = _closed_form(t, ta, tau1, tau2, gbar, w)
+    # MOOSE's update integrates the exact impulse response over a step;
+    # the one-step (dt) uncertainty in where the impulse sits bounds the
+    # error by max|dG/dt|·dt <= Gpeak·dt·(1/tau1 + 1/tau2)
+    bound = w * gbar * DT * (1 / tau1 + 1 / tau2)
+    assert np.max(np.abs(g - ref)) < bound
+    assert g.max() == pytest.approx(w * gbar, rel=DT / min(tau1, tau2) + 1e-3)
+    assert np.all(g[t < ta - DT / 2] == 0.0)
+
+
+def test_delay_honoured_within_one_step():
+    for delay in (0.0, 1.234e-3, 3.3e-3):
+        moose.delete('/m') if moose.exists('/m') else None
+        t, g = _synchan_after_spike(1e-3, 1e-3, t_spike=2e-3, delay=delay)
+        onset = t[np.argmax(g > 0)]
+        arrival = 2e-3 + delay
+        assert arrival - 1e-12 <= onset <= arrival + DT + 1e-12, (delay, onset)
+
+
+def test_normalize_weights_divides_by_number_of_synapses():
+    moose.Neutral('/m')
+    tt = syn.TimeTable('/m/tt')
+    tt.vector = [1e-3]
+    h = syn.SimpleSynHandler('/m/h')
+    h.numSynapses = 4
+    assert len(h.synapse) == 4 and h.synapse.num == 4
+    sc = syn.SynChan('/m/sc')
+    sc.Gbar, sc.tau1, sc.tau2 = 1e-9, 1e-3, 2e-3
+    sc.normalizeWeights = True
+    moose.connect(tt, 'eventOut', h.synapse[2], 'addSpike')
+    moose.connect(h, 'activationOut', sc, 'activation')
+    tab = moose.Table('/m/gk')
+    moose.connect(tab, 'requestOut', sc, 'getGk')
+    _clocks()
+    moose.reinit()
+    moose.start(10e-3)
+    assert tab.vector.max() == pytest.approx(1e-9 / 4, rel=2e-2)
+
+
+def test_synchan_current_into_compartment():
+    """A SynChan on a compartment: Ik = Gk (Ek - Vm) and the compartment
+    depolarises towards Ek."""
+    moose.Neutral('/m')
+    c = Compartment('/m/c')
+    c.Cm, c.Rm, c.Em, c.initVm = 1e-11, 1e9, -0.07, -0.07
+    sc = syn.SynChan('/m/c/sc')
+    sc.Gbar, sc.Ek, sc.tau1, sc.tau2 = 5e-9, 0.0, 1e-3, 3e-3
+    moose.connect(c, 'channel', sc, 'channel')
+    tt = syn.TimeTable('/m/tt')
+    tt.vector = [1e-3]
+    h = syn.SimpleSynHandler('/m/c/h')
+    h.numSynapses = 1
+    moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+    moose.connect(h, 'activationOut', sc, 'activation')
+    vt = moose.Table('/m/vm')
+    moose.connect(vt, 'requestOut', c, 'getVm')
+    _clocks()
+    moose.reinit()
+    moose.start(5e-3)
+    v = vt.vector
+    assert v.max() > -0.07 + 5e-3
+    assert sc.Ik == pytest.approx(sc.Gk * (sc.Ek - c.Vm), rel=1e-2)
+
+
+def test_lif_interspike_interval_matches_formula():
+    moose.Neutral('/m')
+    n = syn.LIF('/m/lif')
+    Rm, Cm, Em = 1e8, 1e-10, -0.07           # tau 10 ms
+    n.Rm, n.Cm, n.Em, n.initVm = Rm, Cm, Em, Em
+    n.thresh, n.vReset, n.refractoryPeriod = -0.05, -0.07, 2e-3
+    I = 3e-10
+    n.inject = I
+    tab = moose.Table('/m/spk')
+    moose.connect(n, 'spikeOut', tab, 'spike')
+    _clocks()
+    moose.reinit()
+    moose.start(0.1)
+    st = tab.vector       
+    isi = np.diff(st)
+    tau = Rm * Cm
+    vinf = Em + I * Rm
+    T = n.refractoryPeriod + tau * math.log((vinf - n.vReset) / (vinf - n.thresh))
+    assert len(isi) >= 5
+    # threshold is checked at the start of a step and the refractory period
+    # ends on a step: at most two steps longer than the continuous formula
+    assert np.all(np.abs(isi - T) <= 2.5 * DT), (isi, T)
+
+
+def test_intfire_interspike_interval_under_constant_activation():
+    from moosepy.electrical.stimuli import PulseGen
+    moose.Neutral('/m')
+    n = syn.IntFire('/m/n')
+    n.tau, n.thresh, n.refractoryPeriod = 20e-3, 1.0, 5e-3
+    a = 80.0                                   # [1/s]: a*tau = 1.6 > thresh
+    p = PulseGen('/m/p')
+    p.baseLevel = a
+    p.firstLevel = a
+    p.firstWidth = 1.0
+    p.firstDelay = 0.0
+    moose.connect(p, 'output', n, 'activation')
+    tab = moose.Table('/m/spk')
+    moose.connect(n, 'spikeOut', tab, 'spike')
+    _clocks()
+    moose.reinit()
+    moose.start(0.3)
+    isi = np.diff(tab.vector)
+    T = n.refractoryPeriod + n.tau * math.log(a * n.tau / (a * n.tau - n.thresh))
+    assert len(isi) >= 5
+    assert np.all(np.abs(isi - T) <= 2.5 * DT), (isi, T)
+
+
+def test_intfire_delta_synapse_adds_weight():
+    """Three input events of weight 0.4 every 1 ms reach threshold 1.0 on the
+    third only if decay is small: Vm after k events = 0.4 sum_j e^{-j d/tau}."""
+    moose.Neutral('/m')
+    n = syn.IntFire('/m/n')
+    n.tau, n.thresh, n.refractoryPeriod = 50e-3, 1.0, 1e-3
+    h = syn.SimpleSynHandler('/m/h')
+    h.numSynapses = 1
+    h.synapse[0].weight = 0.4
+    tt = syn.TimeTable('/m/tt')
+    tt.vector = [1e-3, 2e-3, 3e-3]
+    moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+    moose.connect(h, 'activationOut', n, 'activation')
+    vt = moose.Table('/m/v')
+    moose.connect(vt, 'requestOut', n, 'getVm')
+    spk = moose.Table('/m/spk')
+    moose.connect(n, 'spikeOut', spk, 'spike')
+    _clocks()
+    moose.reinit()
+    moose.start(2.5e-3)
+    v2 = 0.4 * (1 + math.exp(-1e-3 / n.tau)) * math.exp(-(0.5e-3 - DT) / n.tau)
+    assert n.Vm == pytest.approx(v2, rel=1e-3)
+    moose.start(1e-3)
+    assert len(spk.vector) == 1 and abs(spk.vector[0] - 3e-3) <= DT + 1e-12
+
+
+def test_randspike_poisson_statistics():
+    moose.seed(12345)
+    moose.Neutral('/m')
+    N, rate, T, dt = 40, 50.0, 1.0, 1e-4
+    rs = syn.RandSpike('/m/rs', N)
+    moose.vec(rs).rate = rate
+    tabs = moose.Table('/m/spk', N)
+    moose.connect(rs, 'spikeOut', tabs, 'spike', 'OneToOne')
+    for t in range(9):
+        moose.setClock(t, dt)
+    moose.reinit()
+    moose.start(T)
+    counts = np.array([len(moose.element(f'/m/spk[{i}]').vector) for i in range(N)])
+    # per step a spike with probability p = rate*dt: counts are binomial
+    p = rate * dt
+    n = T / dt
+    mean, var = n * p, n * p * (1 - p)
+    total = counts.sum()
+    assert abs(total - N * mean) < 4 * math.sqrt(N * var)
+    # dispersion: sample variance / mean near (1-p) (chi-square, 39 dof:
+    # 4 sigma of the ratio is 4*sqrt(2/39) = 0.9)
+    assert abs(counts.var(ddof=1) / counts.mean() - (1 - p)) < 0.9
+    isi = np.concatenate([np.diff(moose.element(f'/m/spk[{i}]').vector) for i in range(N)])
+    cv = isi.std() / isi.mean()
+    assert abs(cv - 1.0) < 4 / math.sqrt(len(isi))
+    # the same seed gives the same spikes
+    first = [moose.element(f'/m/spk[{i}]').vector.copy() for i in range(3)]
+    moose.seed(12345)
+    moose.reinit()
+    moose.start(T)
+    for i in range(3):
+        assert np.array_equal(moose.element(f'/m/spk[{i}]').vector, first[i])
+
+
+def test_randspike_refractory_and_periodic():
+    moose.seed(7)
+    moose.Neutral('/m')
+    rs = syn.RandSpike('/m/rs')
+    rs.rate, rs.refractT = 2000.0, 2e-3
+    per = syn.RandSpike('/m/per')
+    per.rate, per.doPeriodic = 250.0, True
+    t1 = moose.Table('/m/t1')
+    t2 = moose.Table('/m/t2')
+    moose.connect(rs, 'spikeOut', t1, 'spike')
+    moose.connect(per, 'spikeOut', t2, 'spike')
+    _clocks()
+    moose.reinit()
+    moose.start(0.1)
+    assert np.diff(t1.vector).min() >= 2e-3 - 1e-9
+    assert np.allclose(np.diff(t2.vector), 4e-3, atol=DT + 1e-12)
+
+
+def test_spikegen_threshold_crossing_time():
+    """A passive compartment charged by a constant current crosses the
+    threshold once at t* = -tau ln(1 - (theta - Em)/(I Rm))."""
+    moose.Neutral('/m')
+    c = Compartment('/m/c')
+    Rm, Cm, Em, I = 1e8, 1e-10, -0.07, 3e-10
+    c.Rm, c.Cm, c.Em, c.initVm, c.inject = Rm, Cm, Em, Em, I
+    sg = syn.SpikeGen('/m/sg')
+    sg.threshold = -0.05
+    moose.connect(c, 'VmOut', sg, 'Vm')
+    tab = moose.Table('/m/spk')
+    moose.connect(sg, 'spikeOut', tab, 'spike')
+    sg2 = syn.SpikeGen('/m/sg2')
+    sg2.threshold, sg2.edgeTriggered, sg2.refractT = -0.05, False, 1e-3
+    moose.connect(c, 'VmOut', sg2, 'Vm')
+    tab2 = moose.Table('/m/spk2')
+    moose.connect(sg2, 'spikeOut', tab2, 'spike')
+    _clocks()
+    moose.reinit()
+    moose.start(0.05)
+    ts = -Rm * Cm * math.log(1 - (sg.threshold - Em) / (I * Rm))
+    spikes = tab.vector
+    assert len(spikes) == 1 and abs(spikes[0] - ts) <= 1.5 * DT
+    s2 = tab2.vector
+    assert len(s2) > 10 and np.allclose(np.diff(s2), 1e-3, atol=DT + 1e-12)
+
+
+def test_mg_block_jahr_stevens():
+    vm = np.array([-0.08, -0.04, 0.0, 0.03])
+    js = 1.0 / (1.0 + 1.2 / 3.57 * np.exp(-0.062 * vm * 1e3))
+    assert np.allclose(syn.mg_block(vm, 3.57, 1 / 62.0, 1.2), js, rtol=1e-12)
+    # MgBlock between a SynChan and a compartment held at -40 mV
+    moose.Neutral('/m')
+    c = Compartment('/m/c')
+    c.Cm, c.Rm, c.Em, c.initVm = 1.0, 1e12, -0.04, -0.04   # huge Cm: Vm stays put
+    sc = syn.SynChan('/m/sc')
+    sc.Gbar, sc.tau1, sc.tau2 = 1e-9, 1e-3, 5e-3
+    mg = syn.MgBlock('/m/mg')
+    mg.KMg_A, mg.KMg_B, mg.CMg = 3.57, 1 / 62.0, 1.2
+    moose.connect(sc, 'channelOut', mg, 'origChannel')
+    moose.connect(c, 'channel', mg, 'channel')
+    nm = syn.NMDAChan('/m/nmda')
+    nm.Gbar, nm.tau1, nm.tau2 = 1e-9, 1e-3, 5e-3
+    moose.connect(c, 'channel', nm, 'channel')
+    tt = syn.TimeTable('/m/tt')
+    tt.vector = [1e-3]
+    h = syn.SimpleSynHandler('/m/h')
+    h.numSynapses = 1
+    moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+    moose.connect(h, 'activationOut', sc, 'activation')
+    moose.connect(h, 'activationOut', nm, 'activation')
+    _clocks()
+    moose.reinit()
+    moose.start(4e-3)
+    frac = 1.0 / (1.0 + 1.2 / 3.57 * math.exp(-0.062 * -40.0))
+    assert sc.Gk > 0
+    # MgBlock acts one step after the SynChan (tick 1 before tick 4)
+    moose.start(DT)
+    g_prev = sc.Gk
+    assert nm.Gk == pytest.approx(g_prev * frac, rel=1e-3)
+    assert mg.Gk == pytest.approx(frac * g_prev, rel=5e-3)
+
+
+def test_synapse_field_element_and_errors():
+    moose.Neutral('/m')
+    h = syn.SimpleSynHandler('/m/h')
+    h.synapse.num = 3
+    assert h.numSynapses == 3
+    h.synapse.weight = [0.1, 0.2, 0.3]
+    assert np.allclose(h.synapse.weight, [0.1, 0.2, 0.3])
+    with pytest.raises(moose.FieldError):
+        h.synapse[0].delay = -1.0
+    with pytest.raises(moose.MooseError):
+        h.synapse[5]
+    with pytest.raises(moose.FieldError):
+        syn.SynChan('/m/sc').tau1 = 0.0
