@@ -273,3 +273,74 @@ def test_p_channels_from_library():
         assert [o.name for o, _, _, _ in links(c._el, 'channel')] == ['soma']
     assert moose.element('/cell/soma/Ca_conc').B == pytest.approx(1e13)
     assert soma.Rm == pytest.approx(1.0 / area)
+
+
+def _hh_rates(v):
+    """NEURON's hh.mod rates (exact, 6.3 degC) at v [V]: (alpha, beta) in
+    1/s for m, h, n."""
+    vm = np.asarray(v) * 1e3
+    with np.errstate(all='ignore'):
+        am = np.where(np.abs(vm + 40) < 1e-6, 1.0, 0.1 * (vm + 40) / (1 - np.exp(-(vm + 40) / 10)))
+        an = np.where(np.abs(vm + 55) < 1e-6, 0.1,
+                      0.01 * (vm + 55) / (1 - np.exp(-(vm + 55) / 10)))
+    bm = 4 * np.exp(-(vm + 65) / 18)
+    ah = 0.07 * np.exp(-(vm + 65) / 20)
+    bh = 1 / (1 + np.exp(-(vm + 35) / 10))
+    bn = 0.125 * np.exp(-(vm + 65) / 80)
+    return [(am * 1e3, bm * 1e3), (ah * 1e3, bh * 1e3), (an * 1e3, bn * 1e3)]
+
+
+@pytest.mark.skipif(not NRN.exists(), reason='NEURON reference absent')
+def test_granule_cell_from_swc_spikes_as_neuron():
+    """The branched model of ../shared/reference/neuron/README.md built from
+    its SWC (10 um segments, HH on the soma, pas everywhere, 0.3 nA at
+    soma(0.5) from 10 to 90 ms), backward Euler at dt 25 us as NEURON's run:
+    same spike count and first spike within 0.05 ms (NEURON's circuit joins
+    children at exact nodes, ours through each compartment's Ra/2 halves, a
+    2e-3 DC difference; seen: 4 us)."""
+    from moosepy.electrical.channels import HHChannel
+    ref = np.load(NRN)
+    dt = 25e-6
+    moose.Neutral('/library')
+    v = np.linspace(-0.1, 0.05, 3001)
+    (am, bm), (ah, bh), (an, bn) = _hh_rates(v)
+    na = HHChannel('/library/Na')
+    na.Xpower, na.Ypower, na.Ek = 3, 1, 0.050
+    k = HHChannel('/library/K')
+    k.Xpower, k.Ek = 4, -0.077
+    for path, (a, b) in (('/library/Na/gateX', (am, bm)), ('/library/Na/gateY', (ah, bh)),
+                         ('/library/K/gateX', (an, bn))):
+        g = moose.element(path)
+        g.min, g.max = -0.1, 0.05
+        g.tableA, g.tableB = a, a + b
+    cell = read_swc(SWC / 'mp_ma_40984_gc2.CNG.swc', '/gc', RM=2.0, RA=1.0, CM=0.01,
+                    length=10e-6, Em=-0.065)
+    for s in segment_table(cell):
+        if s.swc_type != 1:
+            continue
+        c = moose.element('/gc/' + s.name)
+        gl = 0.5 + 3.0                     # pas + hh leak [S/m^2], merged (Thevenin)
+        c.Rm = 1.0 / (gl * s.area)
+        c.Em = (0.5 * -0.065 + 3.0 * -0.0543) / gl
+        for name, dens in (('Na', 1200.0), ('K', 360.0)):
+            ch = moose.element(moose.copy('/library/' + name, c, name))
+            ch.Gbar = dens * s.area
+            moose.connect(ch, 'channel', c, 'channel')
+    soma = moose.element('/gc/soma_1')               # soma(0.5)
+    pg = moose.PulseGen('/gc/stim')
+    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 0.010 + dt, 0.080, 3e-10, 1e9
+    moose.connect(pg, 'output', soma, 'injectMsg')
+    tab = moose.Table('/gc/vm')
+    moose.connect(tab, 'requestOut', soma, 'getVm')
+    hs = moose.HSolve('/gc/hsolve')
+    hs.dt, hs.target, hs.method = dt, '/gc/soma_1', 'be'
+    for t in range(10):
+        moose.setClock(t, dt)
+    moose.reinit()
+    moose.start(0.1)
+    vv = tab.vector
+    i = np.nonzero((vv[:-1] < 0) & (vv[1:] >= 0))[0]
+    spikes = (i + (0 - vv[i]) / (vv[i + 1] - vv[i])) * dt * 1e3
+    truth = ref['spike_times_ms']
+    assert len(spikes) == len(truth) == 6
+    assert abs(spikes[0] - truth[0]) < 0.05
