@@ -64,7 +64,8 @@ class Engine:
         P = S.main
         K.evaluate(t, y, v, S.state_slots, S.deriv_slots, self.dy, c.code, c.args,
                    c.consts, P.kind, P.target, P.a0, P.a1, P.b0, P.b1, P.n, self.stack,
-                   self.hist_t, self.hist_v, self.nhist, self.vtmp, S.alg_u, S.alg_r)
+                   self.hist_t, self.hist_v, self.nhist, self.vtmp, S.alg_u, S.alg_r,
+                   S.alg_nonneg)
         self.evals += 1
         return self.dy
 
@@ -102,6 +103,8 @@ class Engine:
         for u in S.alg_u:            # algebraic unknowns: a finite first guess
             if not np.isfinite(v[u]):
                 v[u] = 1.0
+        if len(S.fast_species):
+            self._relax_fast(v)
         y = v[S.state_slots].copy()
         self.vw = v.copy()
         self.v = v
@@ -114,6 +117,29 @@ class Engine:
         self.seq = 0
         self.prev = [bool(ev.initial) for ev in S.events]
         self._fire(0.0)
+
+    def _relax_fast(self, v):
+        """Run the fast reactions alone to their equilibrium from the initial
+        state (a good first point for Newton's method, and the right root
+        when the equilibrium lies on a boundary such as A = 0)."""
+        S = self.S
+        sl = np.array([S.slots['amt:' + x] for x in S.fast_species])
+        rs = np.array([S.slots[r] for r in S.fast_rates])
+        N = S.fast_N
+        w = v.copy()
+
+        def f(_t, x):
+            w[sl] = np.maximum(x, 0.0)
+            self._run(S.main, 0.0, w)
+            return N @ w[rs]
+        x0 = v[sl].copy()
+        scale = max(float(np.max(np.abs(x0))), 1e-300)
+        try:
+            sol = integrate.solve_ivp(f, (0.0, 1e8), x0, method='LSODA', rtol=1e-12,
+                                      atol=1e-14 * scale)
+            v[sl] = np.maximum(sol.y[:, -1], 0.0)
+        except Exception:       # noqa: BLE001 - Newton's method still follows
+            pass
 
     # ---------------------------------------------------------------- events
     def _trig(self, v):

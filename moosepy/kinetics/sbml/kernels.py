@@ -57,7 +57,7 @@ def run_statements(t, v, code, args, consts, kind, target, a0, a1, b0, b1, s0, s
 
 @numba.njit(cache=True, nogil=True)
 def evaluate(t, y, v, state_slots, deriv_slots, dy, code, args, consts, kind, target,
-             a0, a1, b0, b1, s1, stack, hist_t, hist_v, nhist, vtmp, alg_u, alg_r):
+             a0, a1, b0, b1, s1, stack, hist_t, hist_v, nhist, vtmp, alg_u, alg_r, alg_nonneg):
     """Load state *y* into *v*, run the statements, solve algebraic rules,
     and write the derivatives into *dy*."""
     for i in range(state_slots.shape[0]):
@@ -77,7 +77,7 @@ def evaluate(t, y, v, state_slots, deriv_slots, dy, code, args, consts, kind, ta
             for k in range(nu):
                 F[k] = v[alg_r[k]]
                 err = max(err, abs(F[k]))
-            if err < 1e-14 or it == 59:
+            if err < 1e-14 or it == 59 or not np.isfinite(err):
                 break
             for j in range(nu):
                 u = v[alg_u[j]]
@@ -89,9 +89,20 @@ def evaluate(t, y, v, state_slots, deriv_slots, dy, code, args, consts, kind, ta
                     F2[k] = v[alg_r[k]]
                     J[k, j] = (F2[k] - F[k]) / h
                 v[alg_u[j]] = u
-            du = np.linalg.solve(J, -F)
+            try:
+                du = np.linalg.solve(J, -F)
+            except Exception:   # noqa: BLE001 - a singular J: least squares
+                du = np.linalg.lstsq(J, -F)[0]
+            # damped: unknowns that must stay >= 0 (amounts) never cross zero
+            lam = 1.0
+            for j in range(nu):
+                if alg_nonneg[j] and v[alg_u[j]] + lam * du[j] < 0.0:
+                    lam = min(lam, 0.9 * v[alg_u[j]] / (-du[j])) if v[alg_u[j]] > 0 else 0.0
+            if lam <= 0.0:
+                lam = 1.0
             small = True
             for j in range(nu):
+                du[j] *= lam
                 v[alg_u[j]] += du[j]
                 if abs(du[j]) > 1e-13 * max(abs(v[alg_u[j]]), 1e-12):
                     small = False

@@ -177,10 +177,6 @@ def build(doc, source):
                 const[name] = True
             law = math_of(kl.getMath(), where(r) + ' kineticLaw', local)
         reactions.append((rid, refs, law, r.getFast() if r.isSetFast() else False, r))
-    for rid, refs, law, fast, r in reactions:
-        if fast:
-            S.unsupported.append(f'reaction {rid!r}: fast="true" (rapid equilibrium) is '
-                                 f'integrated as an ordinary reaction')
 
     # ---------------------------------------------------------- rules
     assign, rate, alg = {}, {}, []
@@ -282,10 +278,19 @@ def build(doc, source):
     # derivatives
     states = []
     deriv = {}
+    # fast reactions (rapid equilibrium): their species' amounts become
+    # algebraic unknowns fixed by law = 0 and by the conserved combinations
+    # w = L x (L spans the left null space of the fast stoichiometry), which
+    # are integrated with the slow reactions only
+    fast_species, fast_w = _fast_subsystem(source, reactions, species, S, init,
+                                           set(inits) | set(assign) | set(rate) | ev_targets)
+    slow_d = {}
     for sid, sp in species.items():
         if sp.mode == 'amount' and sid in reacted and not sp.constant:
             terms = []
             for rid, refs, law, fast, r in reactions:
+                if fast and sid in fast_species:
+                    continue
                 for sign, spid, st in refs:
                     if spid != sid:
                         continue
@@ -300,6 +305,9 @@ def build(doc, source):
             d = M._chain('+', terms) if terms else C(0.0)
             if sp.cf:
                 d = op('*', d, ('v', sp.cf))
+            if sid in fast_species:
+                slow_d[sid] = d
+                continue
             states.append('amt:' + sid)
             deriv['amt:' + sid] = d
         elif sp.mode == 'amount' and sid in reacted and sp.constant:
@@ -310,6 +318,18 @@ def build(doc, source):
             _err(source, f'rateRule for {var!r}', 'the variable is constant')
         states.append(var)
         deriv[var] = tree
+    for k, row in enumerate(fast_w):
+        terms = [op('*', C(c), slow_d.get(sid, C(0.0))) for sid, c in row]
+        deriv[f'w:{k}'] = M._chain('+', terms)
+        S.slot(f'w:{k}')
+        states.append(f'w:{k}')
+        alg.append(op('-', M._chain('+', [op('*', C(c), ('v', 'amt:' + sid))
+                                          for sid, c in row]), ('v', f'w:{k}')))
+    for rid, refs, law, fast, r in reactions:
+        if fast and any(spid in fast_species for _s, spid, _t in refs):
+            alg.append(('v', rid))
+    for sid in sorted(fast_species):
+        alg_vars.append(sid)
     for x, tree in deriv.items():
         stmts['d:' + x] = tree
     # algebraic residuals
@@ -499,6 +519,9 @@ def build(doc, source):
             init_st[tgt] = tree[1]     # at t0 the delayed value is the current one
         else:
             init_st[tgt] = tree
+    for k, row in enumerate(fast_w):
+        init_st[f'w:{k}'] = M._chain('+', [op('*', C(c), ('v', 'amt:' + sid))
+                                           for sid, c in row])
     for sym, tree in inits.items():
         if sym in assign:
             continue     # an assignment rule wins (SBML forbids both)
@@ -517,11 +540,67 @@ def build(doc, source):
     S.alg_u = np.array([S.slots[x] if not (x in species and species[x].mode == 'amount')
                         else S.slots['amt:' + x] for x in alg_vars], dtype=np.int64)
     S.alg_r = np.array([S.slots[f'res:{k}'] for k in range(len(alg))], dtype=np.int64)
+    if len(S.alg_r) != len(S.alg_u):
+        _err(source, 'fast reactions and algebraic rules', f'{len(S.alg_r)} equations for '
+             f'{len(S.alg_u)} unknowns (dependent fast reactions are not supported)')
+    S.fast_species = sorted(fast_species)
+    S.fast_rates = [rid for rid, refs, law, f, r in reactions
+                    if f and any(spid in fast_species for _s, spid, _t in refs)]
+    S.fast_N = np.zeros((len(S.fast_species), len(S.fast_rates)))
+    for j, rid in enumerate(S.fast_rates):
+        for sign, spid, st in next(x[1] for x in reactions if x[0] == rid):
+            if spid in fast_species:
+                val = st[1] if st[0] == 'num' else init[st[1]]
+                if species[spid].cf:
+                    val = val * init.get(species[spid].cf, 1.0)
+                S.fast_N[S.fast_species.index(spid), j] += sign * val
+    S.alg_nonneg = np.array([1 if x in fast_species else 0 for x in alg_vars],
+                            dtype=np.int64)
     S.main = _compile(S, run_order, stmts)
     S.init = _compile(S, init_order, init_st)
     S.evs = _compile(S, list(ev_trees), ev_trees)
     S.alg_vars_init_nan = [x for x in alg_vars if math.isnan(S.v0[S.slots[x]])]
     return S
+
+
+def _fast_subsystem(source, reactions, species, S, init, changed):
+    """Species of fast reactions and the rows of L (conserved combinations)."""
+    from scipy.linalg import null_space
+    fast = [(rid, refs) for rid, refs, law, f, r in reactions if f]
+    if not fast:
+        return set(), []
+    names = sorted({spid for _rid, refs in fast for _s, spid, _t in refs
+                    if not species[spid].boundary and not species[spid].constant})
+    if not names:
+        return set(), []
+    idx = {n: i for i, n in enumerate(names)}
+    N = np.zeros((len(names), len(fast)))
+    for j, (rid, refs) in enumerate(fast):
+        for sign, spid, st in refs:
+            if spid not in idx:
+                continue
+            if st[0] == 'sym' and st[1] not in changed:
+                val = init[st[1]]
+            elif st[0] == 'num':
+                val = st[1]
+            else:
+                _err(source, f'reaction {rid!r}', 'a fast reaction with variable '
+                     'stoichiometry is not supported')
+            cf = species[spid].cf
+            if cf:
+                val = val * init.get(cf, 1.0)
+            N[idx[spid], j] += sign * val
+    for n in names:
+        if species[n].mode != 'amount' or species[n].cf:
+            if species[n].mode != 'amount':
+                _err(source, f'species {n!r}', 'a species of a fast reaction set by a rule '
+                     'is not supported')
+    Lm = null_space(N.T).T if N.size else np.eye(len(names))
+    rows = []
+    for r in Lm:
+        r = np.where(np.abs(r) < 1e-12, 0.0, r)
+        rows.append([(names[i], float(c)) for i, c in enumerate(r) if c != 0.0])
+    return set(names), rows
 
 
 def hoist_init(tree, extra, stmts):
