@@ -124,8 +124,21 @@ def advance(nsteps, t0, dt, cn,
                     continue
                 src = gsrc[j, c]
                 x = V[node] if src < 0 else ca[src]
-                a = _lookup(tabA, toff[tb], tn[tb], tmin[tb], tinv[tb], x)
-                b = _lookup(tabB, toff[tb], tn[tb], tmin[tb], tinv[tb], x)
+                u = (x - tmin[tb]) * tinv[tb]
+                nt = tn[tb]
+                o = toff[tb]
+                if u <= 0.0:
+                    a = tabA[o]
+                    b = tabB[o]
+                elif u >= nt:
+                    a = tabA[o + nt]
+                    b = tabB[o + nt]
+                else:
+                    ii = int(u)
+                    f = u - ii
+                    o += ii
+                    a = tabA[o] + f * (tabA[o + 1] - tabA[o])
+                    b = tabB[o] + f * (tabB[o + 1] - tabB[o])
                 if inst[j, c]:
                     s = a / b
                 else:

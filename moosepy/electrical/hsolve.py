@@ -135,6 +135,16 @@ class HSolve(Neutral):
         # idle); the group that holds the state is built at the first step
         for e in cell.comp_els + cell.chan_els + cell.ca_els:
             e.data['hsolve'] = el
+        # the last HSolve of the tick builds the group now, so that the run
+        # itself starts at once and fields read after reinit come from it
+        last = None
+        for t, els in clock.schedule:
+            if t == el.tick:
+                for e in els:
+                    if issubclass(e.cls, HSolve) and e.alive and e.cols['target'][0]:
+                        last = e
+        if last is el:
+            _build_group(el)
 
     @classmethod
     def _on_delete(cls, el):
