@@ -43,7 +43,7 @@ from ..core.element import Neutral
 from ..core.errors import SolverError, FieldError
 from ..core.fields import Field
 from ..core.msg import links
-from .compartment import CompartmentBase, parent_links
+from .compartment import CompartmentBase
 
 log = logging.getLogger('moosepy.electrical')
 
@@ -176,26 +176,35 @@ class HSolve(Neutral):
 
 # ====================================================================== cells
 class Cell:
-    """What one HSolve owns, as Python lists (compiled into a Group)."""
+    """What one HSolve owns: its elements and the tree (arrays), compiled
+    into a Group with the other HSolves of the tick."""
 
     def __init__(self, owner):
         self.owner = owner
         self.gen = -1
-        self.nodes = []          # [(element, idx)] in Hines preorder
-        self.edges = []          # [(child node k, parent node k, conductance)]
+        self.comp_els = []       # compartment elements, entries numbered in order
+        self.ncomp = 0
         self.njunc = 0
-        self.comp_els = []
+        self.order = None        # tree node ids (comps 0..ncomp-1, then junctions), preorder
+        self.parent = None       # parent node id of each tree node (-1 root)
+        self.gpar = None         # conductance to the parent [S]
         self.chan_els = []
         self.ca_els = []
         self.pg_els = []
 
+    @property
+    def nodes(self):
+        return range(self.ncomp)
+
 
 def compile_cell(hs, target):
-    """Walk the tree from *target*; raise SolverError on anything the solver
-    cannot take (not a compartment, a cycle, two parents, zero Ra)."""
+    """Collect the cell around *target* and its tree; raise SolverError on
+    anything the solver cannot take (not a compartment, a loop, two parents,
+    zero Ra, part of a vec)."""
     import networkx as nx
     from ..core.shell import resolve
     from ..core.errors import PathError
+    from .compartment import AXIAL_PORTS
     try:
         tel, tidx = resolve(target)
     except PathError as exc:
@@ -206,133 +215,130 @@ def compile_cell(hs, target):
             raise SolverError(f'{hs.path} (HSolve).target {target!r} is a '
                               f'{tel.cls.__name__} with no compartment under it')
         tel, tidx = comps[0], 0
-    # undirected walk along axial messages
-    parent_of = {}
-    children = {}
-    seen = {(tel, tidx)}
-    stack = [(tel, tidx)]
+    # elements joined by axial messages
+    els = [tel]
+    seen = {id(tel)}
+    msgs = {}
+    k = 0
+    while k < len(els):
+        el = els[k]
+        k += 1
+        for port in AXIAL_PORTS:
+            for other, oport, m, fwd in links(el, port):
+                if not issubclass(other.cls, CompartmentBase) or oport not in AXIAL_PORTS:
+                    continue
+                msgs[id(m)] = m
+                if id(other) not in seen:
+                    seen.add(id(other))
+                    els.append(other)
+    base = {}
+    n = 0
+    for el in els:
+        base[id(el)] = n
+        n += el.num
+    names = _namer(els, base)
+    par = np.full(n, -1, dtype=np.int64)
+    for m in msgs.values():
+        a, b = m.pairs()
+        if AXIAL_PORTS[m.srcField]:
+            pg, cg = base[id(m.el1)] + a, base[id(m.el2)] + b
+        else:
+            pg, cg = base[id(m.el2)] + b, base[id(m.el1)] + a
+        if np.any(pg == cg):
+            q = int(cg[pg == cg][0])
+            raise SolverError(f'{hs.path} (HSolve): {names(q)} is joined to itself')
+        clash = (par[cg] >= 0) & (par[cg] != pg)
+        if clash.any():
+            q = int(np.nonzero(clash)[0][0])
+            raise SolverError(f'{hs.path} (HSolve): {names(int(cg[q]))} has two parents '
+                              f'({names(int(par[cg[q]]))} and {names(int(pg[q]))}); a '
+                              f'cell must be a tree')
+        # a child listed twice in one message (Sparse) is also two parents
+        u, cnt = np.unique(cg, return_counts=True)
+        if np.any(cnt > 1):
+            q = int(u[cnt > 1][0])
+            raise SolverError(f'{hs.path} (HSolve): {names(q)} has two parents; a cell '
+                              f'must be a tree')
+        par[cg] = pg
     graph = nx.Graph()
-    graph.add_node((id(tel), tidx))
-    while stack:
-        el, i = stack.pop()
-        nbrs = []
-        for pel, pi, ci in parent_links(el):
-            if ci != i:
-                continue
-            key = (el, i)
-            if key in parent_of and parent_of[key] != (pel, pi):
-                p0 = parent_of[key]
-                raise SolverError(f'{hs.path} (HSolve): {el.indexed_path(i)} has two parents'
-                                  f' ({p0[0].indexed_path(p0[1])} and '
-                                  f'{pel.indexed_path(pi)}); a cell must be a tree')
-            parent_of[key] = (pel, pi)
-            nbrs.append((pel, pi))
-        for cel, ci, pi in _child_links(el):
-            if pi != i:
-                continue
-            children.setdefault((el, i), [])
-            if (cel, ci) not in children[(el, i)]:
-                children[(el, i)].append((cel, ci))
-            key = (cel, ci)
-            if key in parent_of and parent_of[key] != (el, i):
-                p0 = parent_of[key]
-                raise SolverError(f'{hs.path} (HSolve): {cel.indexed_path(ci)} has two '
-                                  f'parents ({p0[0].indexed_path(p0[1])} and '
-                                  f'{el.indexed_path(i)}); a cell must be a tree')
-            parent_of[key] = (el, i)
-            nbrs.append((cel, ci))
-        for nb in nbrs:
-            a, b = (id(el), i), (id(nb[0]), nb[1])
-            if a != b:
-                graph.add_edge(a, b)
-            if nb not in seen:
-                seen.add(nb)
-                stack.append(nb)
-    for key, par in parent_of.items():
-        children.setdefault(par, [])
-        if key not in children[par]:
-            children[par].append(key)
-    if graph.number_of_edges() != graph.number_of_nodes() - 1:
+    graph.add_nodes_from(range(n))
+    kids = np.nonzero(par >= 0)[0]
+    graph.add_edges_from(zip(par[kids].tolist(), kids.tolist()))
+    if not nx.is_forest(graph):
         cyc = nx.find_cycle(graph)
-        names = {(id(e), i): e.indexed_path(i) for e, i in seen}
         raise SolverError(f'{hs.path} (HSolve): the compartments form a loop ('
-                          + ' -> '.join(names[a] for a, _ in cyc)
+                          + ' -> '.join(names(a) for a, _ in cyc)
                           + '); a cell must be a tree')
-    for el, i in seen:
-        if el.data.get('hsolve') is not None and el.data['hsolve'] is not hs and \
-                el.data['hsolve'].alive:
-            other = el.data['hsolve']
-            if other.data.get('cell') is not None:
-                raise SolverError(f'{hs.path} (HSolve): {el.indexed_path(i)} is already '
-                                  f'solved by {other.path}')
-    # electrical tree with MOOSE's Ra halves; junction nodes for branch points
-    root = (tel, tidx)
-    while root in parent_of:
-        root = parent_of[root]
-        if root == (tel, tidx):
-            break
-    cell = Cell(hs)
-    ra = {k: float(k[0].cols['Ra'][k[1]]) for k in seen}
+    t0 = base[id(tel)] + tidx
+    comp = nx.node_connected_component(graph, t0)
+    if len(comp) != n:
+        missing = next(q for q in range(n) if q not in comp)
+        raise SolverError(f'{hs.path} (HSolve): {names(missing)} is in an element of the '
+                          f'cell of {target!r} but not joined to it; a vec of compartments '
+                          f'must belong to one cell (give each cell its own elements)')
+    for el in els:
+        other = el.data.get('hsolve')
+        if other is not None and other is not hs and other.alive and \
+                other.data.get('cell') is not None and other.data['cell'].gen == _GEN['gen']:
+            raise SolverError(f'{hs.path} (HSolve): {el.path} is already solved by '
+                              f'{other.path}')
+    # electrical tree with MOOSE's Ra halves; a junction node per branch point
+    ra = np.concatenate([el.cols['Ra'] for el in els]).astype(float)
+    nkids = np.bincount(par[kids], minlength=n)
+    branch = np.nonzero(nkids > 1)[0]
+    junc = np.full(n, -1, dtype=np.int64)
+    junc[branch] = n + np.arange(len(branch))
+    ntot = n + len(branch)
+    tpar = np.full(ntot, -1, dtype=np.int64)
+    gpar = np.zeros(ntot)
+    single = kids[nkids[par[kids]] == 1]
+    multi = kids[nkids[par[kids]] > 1]
+    r = 0.5 * (ra[par[single]] + ra[single])
+    arms = np.concatenate([ra[branch], ra[multi]])
+    if np.any(~(r > 0)) or np.any(~(arms > 0)):
+        bad = np.concatenate([single[~(r > 0)], branch[~(ra[branch] > 0)],
+                              multi[~(ra[multi] > 0)]])
+        raise SolverError(f'{hs.path} (HSolve): zero axial resistance at {names(int(bad[0]))};'
+                          f' HSolve splits each Ra in two halves, so Ra must be > 0')
+    tpar[single] = par[single]
+    gpar[single] = 1.0 / r
+    tpar[junc[branch]] = branch
+    gpar[junc[branch]] = 2.0 / ra[branch]
+    tpar[multi] = junc[par[multi]]
+    gpar[multi] = 2.0 / ra[multi]
+    root = int(np.nonzero(par < 0)[0][0])
     tree = nx.DiGraph()
-    order_nodes = list(seen)
-    for k in order_nodes:
-        tree.add_node(('c', id(k[0]), k[1]))
-    keymap = {('c', id(k[0]), k[1]): k for k in order_nodes}
-    for p, kids in children.items():
-        pkey = ('c', id(p[0]), p[1])
-        if len(kids) == 1:
-            c = kids[0]
-            r = 0.5 * (ra[p] + ra[c])
-            _need_positive(hs, r, p, c)
-            tree.add_edge(pkey, ('c', id(c[0]), c[1]), g=1.0 / r)
-        elif len(kids) > 1:
-            j = ('j', id(p[0]), p[1])
-            _need_positive(hs, 0.5 * ra[p], p, None)
-            tree.add_edge(pkey, j, g=2.0 / ra[p])
-            for c in kids:
-                _need_positive(hs, 0.5 * ra[c], c, None)
-                tree.add_edge(j, ('c', id(c[0]), c[1]), g=2.0 / ra[c])
-            cell.njunc += 1
-    rootkey = ('c', id(root[0]), root[1])
-    pre = list(nx.dfs_preorder_nodes(tree, rootkey))
-    pos = {k: n for n, k in enumerate(pre)}
-    cell.nodes = [keymap.get(k, k) for k in pre]
-    for u, v, dat in tree.edges(data=True):
-        cell.edges.append((pos[v], pos[u], dat['g']))
-    # elements of the cell
-    comp_els = []
-    for el, i in order_nodes:
-        if el not in comp_els:
-            comp_els.append(el)
-    for el in comp_els:
-        ids = {i for e, i in seen if e is el}
-        if len(ids) != el.num:
-            raise SolverError(f'{hs.path} (HSolve): only {len(ids)} of the {el.num} entries '
-                              f'of {el.path} belong to the cell of {target!r}; a vec of '
-                              f'compartments must be solved whole (one HSolve per entry '
-                              f'covering all of them is fine)')
-    cell.comp_els = comp_els
+    tree.add_nodes_from(range(ntot))
+    ch = np.nonzero(tpar >= 0)[0]
+    tree.add_edges_from(zip(tpar[ch].tolist(), ch.tolist()))
+    order = np.fromiter(nx.dfs_preorder_nodes(tree, root), dtype=np.int64, count=ntot)
+    cell = Cell(hs)
+    cell.comp_els = els
+    cell.ncomp = n
+    cell.njunc = len(branch)
+    cell.order = order
+    cell.parent = tpar
+    cell.gpar = gpar
     # channels, Ca pools, pulse generators
     from .channels import HHChannel, CaConcBase
     from .stimuli import PulseGen
     chans = []
-    for el in comp_els:
+    for el in els:
         for other, oport, m, fwd in links(el, 'channel'):
-            if other.cls is HHChannel or (issubclass(other.cls, HHChannel)):
-                if other not in chans:
-                    chans.append(other)
-    for ch in chans:
-        HHChannel.active_gates(ch)        # raises for gates without tables
+            if issubclass(other.cls, HHChannel) and other not in chans:
+                chans.append(other)
+    for c in chans:
+        HHChannel.active_gates(c)        # raises for gates without tables
     cell.chan_els = chans
     cas = []
-    for ch in chans:
+    for c in chans:
         for port in ('IkOut', 'concen'):
-            for other, oport, m, fwd in links(ch, port):
+            for other, oport, m, fwd in links(c, port):
                 if issubclass(other.cls, CaConcBase) and other not in cas:
                     cas.append(other)
     cell.ca_els = cas
     pgs = []
-    for el in comp_els:
+    for el in els:
         for other, oport, m, fwd in links(el, 'injectMsg'):
             if issubclass(other.cls, PulseGen) and other not in pgs:
                 pgs.append(other)
@@ -340,28 +346,13 @@ def compile_cell(hs, target):
     return cell
 
 
-def _need_positive(hs, r, a, b):
-    if not r > 0:
-        who = a[0].indexed_path(a[1]) + ('' if b is None else ' and ' +
-                                          b[0].indexed_path(b[1]))
-        raise SolverError(f'{hs.path} (HSolve): zero axial resistance at {who}; HSolve '
-                          f'splits each Ra in two halves, so Ra must be > 0')
+def _namer(els, base):
+    starts = np.array([base[id(e)] for e in els])
 
-
-def _child_links(el):
-    """(child element, child idx, my idx) for entries of *el* as parents."""
-    from .compartment import AXIAL_PORTS
-    res = []
-    for port, parent_side in AXIAL_PORTS.items():
-        if not parent_side:
-            continue
-        for other, oport, m, forward in links(el, port):
-            if not issubclass(other.cls, CompartmentBase):
-                continue
-            a, b = m.pairs()
-            mine, theirs = (a, b) if forward else (b, a)
-            res.extend((other, int(j), int(i)) for i, j in zip(mine, theirs))
-    return res
+    def name(q):
+        k = int(np.searchsorted(starts, q, side='right') - 1)
+        return els[k].indexed_path(int(q - starts[k]))
+    return name
 
 
 # ===================================================================== groups
@@ -380,7 +371,6 @@ class Group:
     # ------------------------------------------------------------ build
     def build(self):
         from .channels import HHChannel, gate_lookup
-        from .stimuli import PulseGen, FREE_RUN
         lead = self.leader
         self.dt = float(lead.cols['dt'][0])
         from ..core.clock import clock
@@ -426,27 +416,31 @@ class Group:
         par = np.full(ntot, -1, dtype=np.int64)
         gpar = np.zeros(ntot)
         gsum = np.zeros(ntot)
-        base = 0
-        jnext = n
+        pos0 = 0
+        cbase = 0
+        jbase = n
         for c in cells:
-            m = len(c.nodes)
-            for k, node in enumerate(c.nodes):
-                if isinstance(node, tuple) and len(node) == 2 and hasattr(node[0], 'cols'):
-                    sidx[base + k] = off[id(node[0])] + node[1]
-                else:
-                    sidx[base + k] = jnext
-                    Cm[jnext] = 0.0
-                    jnext += 1
-            for child, parent, g in c.edges:
-                par[base + child] = base + parent
-                gpar[base + child] = g
-                gsum[base + child] += g
-                gsum[base + parent] += g
-            base += m
-        if base != ntot:
-            raise SolverError(f'{lead.path}: internal error: {base} tree nodes for {ntot} '
-                              f'storage nodes')
-        # positions must list parents first within the concatenation
+            m = c.ncomp + c.njunc
+            # storage index of every tree node of this cell
+            store = np.empty(m, dtype=np.int64)
+            store[:c.ncomp] = cbase + np.arange(c.ncomp)
+            store[c.ncomp:] = jbase + np.arange(c.njunc)
+            Cm[jbase:jbase + c.njunc] = 0.0
+            posof = np.empty(m, dtype=np.int64)
+            posof[c.order] = pos0 + np.arange(m)
+            sidx[pos0:pos0 + m] = store[c.order]
+            tp = c.parent[c.order]
+            has = tp >= 0
+            pp = np.full(m, -1, dtype=np.int64)
+            pp[has] = posof[tp[has]]
+            par[pos0:pos0 + m] = pp
+            g = c.gpar[c.order]
+            gpar[pos0:pos0 + m] = g
+            gsum[pos0:pos0 + m] += g
+            np.add.at(gsum, pp[has], g[has])
+            pos0 += m
+            cbase += c.ncomp
+            jbase += c.njunc
         self.nodes = (V, Cm, Rm, Em, inj, extA, extB, extI, Im)
         self.tree = (sidx, par, gpar, gsum)
         self.ncomp = n
@@ -771,7 +765,6 @@ def _group(el):
     g = el.data.get('group')
     if g is None or g.released:
         cell = el.data.get('cell')
-        from ..core.clock import clock
         if cell is None or cell.gen != _GEN['gen']:
             return None
         g = _build_group(el)
