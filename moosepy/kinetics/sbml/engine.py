@@ -72,12 +72,14 @@ class Engine:
     def rhs(self, t, y):
         return self._eval(t, y, self.vw).copy()
 
-    def _record_history(self, t):
+    def _record_history(self, t, v=None):
         if not self.S.has_delay:
             return
+        if v is None:
+            v = self.v
         if self.nhist and t <= self.hist_t[self.nhist - 1]:
             # an event at the same time: replace the last record
-            self.hist_v[self.nhist - 1] = self.v
+            self.hist_v[self.nhist - 1] = v
             return
         if self.nhist == self.cap:
             self.cap *= 2
@@ -86,7 +88,7 @@ class Engine:
             hv[:self.nhist] = self.hist_v[:self.nhist]
             self.hist_v = hv
         self.hist_t[self.nhist] = t
-        self.hist_v[self.nhist] = self.v
+        self.hist_v[self.nhist] = v
         self.nhist += 1
 
     # ---------------------------------------------------------------- setup
@@ -363,6 +365,14 @@ class Engine:
                     record(tt, vb)
                 oi += 1
             self.v = vb
+            if S.has_delay and dense is not None:
+                # several points per step, so that linear interpolation of
+                # the history is accurate to the integrator's tolerance
+                for q in range(1, 16):
+                    tq = ta + (tb - ta) * q / 16.0
+                    vq = self.v.copy()
+                    self._eval(tq, dense(tq), vq)
+                    self._record_history(tq, vq)
             self._record_history(tb)
             if solver.status == 'finished' or tb >= t_stop:
                 return tb, oi

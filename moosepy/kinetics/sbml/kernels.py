@@ -25,20 +25,25 @@ def run_statements(t, v, code, args, consts, kind, target, a0, a1, b0, b1, s0, s
         else:
             tau = _ev(code, args, consts, v, t, stack, b0[s], b1[s])
             td = t - tau
-            if tau <= 0.0 or nhist == 0 or td >= hist_t[nhist - 1]:
-                if nhist > 0 and tau > 0.0 and td < t:
-                    # between the last recorded point and now: interpolate
-                    # with the current values
-                    tl = hist_t[nhist - 1]
-                    w = (td - tl) / (t - tl) if t > tl else 1.0
-                    for i in range(v.shape[0]):
-                        vtmp[i] = hist_v[nhist - 1, i] * (1.0 - w) + v[i] * w
-                    v[target[s]] = _ev(code, args, consts, vtmp, td, stack, a0[s], a1[s])
-                else:
-                    v[target[s]] = _ev(code, args, consts, v, t, stack, a0[s], a1[s])
-            elif td <= hist_t[0]:
-                v[target[s]] = _ev(code, args, consts, hist_v[0], hist_t[0], stack,
-                                   a0[s], a1[s])
+            if not (tau > 0.0):
+                v[target[s]] = _ev(code, args, consts, v, t, stack, a0[s], a1[s])
+            elif nhist == 0 or td <= hist_t[0]:
+                # before the start: the initial state, with time-dependent
+                # rules evaluated at the earlier time
+                for i in range(v.shape[0]):
+                    vtmp[i] = hist_v[0, i] if nhist > 0 else v[i]
+                for s2 in range(s0, s1):
+                    if kind[s2] == 0:
+                        vtmp[target[s2]] = _ev(code, args, consts, vtmp, td, stack,
+                                               a0[s2], a1[s2])
+                v[target[s]] = _ev(code, args, consts, vtmp, td, stack, a0[s], a1[s])
+            elif td >= hist_t[nhist - 1]:
+                # between the last recorded point and now
+                tl = hist_t[nhist - 1]
+                w = (td - tl) / (t - tl) if t > tl else 1.0
+                for i in range(v.shape[0]):
+                    vtmp[i] = hist_v[nhist - 1, i] * (1.0 - w) + v[i] * w
+                v[target[s]] = _ev(code, args, consts, vtmp, td, stack, a0[s], a1[s])
             else:
                 lo = 0
                 hi = nhist - 1

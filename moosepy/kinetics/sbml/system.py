@@ -515,10 +515,7 @@ def build(doc, source):
             continue
         if tgt in species and species[tgt].mode == 'amount' and tgt in init_st:
             continue
-        if isinstance(tree, tuple) and tree[0] == 'delaystmt':
-            init_st[tgt] = tree[1]     # at t0 the delayed value is the current one
-        else:
-            init_st[tgt] = tree
+        init_st[tgt] = tree
     for k, row in enumerate(fast_w):
         init_st[f'w:{k}'] = M._chain('+', [op('*', C(c), ('v', 'amt:' + sid))
                                            for sid, c in row])
