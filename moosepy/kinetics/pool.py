@@ -105,7 +105,10 @@ class PoolBase(Neutral):
             return None
         j = el.data['solver_index']
         flat = idx * sol.npools + j
-        scale = 1.0 if field == 'n' else n_to_conc(1.0, sol.voxvol[idx])
+        # the pool's own volume (a Stoich may span pools of several compartments)
+        vv = voxel_volumes(el)
+        scale = 1.0 if field == 'n' else n_to_conc(1.0, float(vv[idx] if idx < len(vv)
+                                                              else vv[0]))
         return solver, flat, scale
 
 
