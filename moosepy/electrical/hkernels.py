@@ -49,19 +49,6 @@ def _pulse(t, base, L, W, D, cnt, prev):
 
 
 @numba.njit(cache=True, inline='always')
-def _lookup(tab, off, n, xmin, invdx, x):
-    u = (x - xmin) * invdx
-    if u <= 0.0:
-        return tab[off]
-    if u >= n:
-        return tab[off + n]
-    i = int(u)
-    f = u - i
-    a = tab[off + i]
-    return a + f * (tab[off + i + 1] - a)
-
-
-@numba.njit(cache=True, inline='always')
 def _ipow(x, p):
     if p == 1.0:
         return x
@@ -76,86 +63,103 @@ def _ipow(x, p):
 
 @numba.njit(cache=True)
 def advance(nsteps, t0, dt, cn,
-            # nodes (storage order)
+            # nodes (storage order; views of the model's fields)
             V, Cm, Rm, Em, inj, extA, extB, extI, Im,
             # tree in Hines order (parents before children)
             sidx, par, gpar, gsum,
-            # channels
-            ch_node, gbar, ek, modul, gk, ik, S, P, gtab, gsrc, inst,
+            # channels (ch_node: tree position of the channel's compartment)
+            ch_node, gbar, ek, modul, gk, ik,
+            # gate instances: state, channel, compartment position, table, Ca
+            # source (-1: V), power, instant
+            S, gi_ch, gi_node, gi_tab, gi_src, gi_pow, gi_inst,
             # gate tables
             tabA, tabB, toff, tn, tmin, tinv,
             # calcium pools
             ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor, ca_in_ch, ca_in_pool,
-            # pulse generators
+            # pulse generators (targets as tree positions)
             pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out, pg_tgt_pg, pg_tgt_node,
-            # probes
+            # probes (kinds 0 and 7 index tree positions)
             rec_steps, pr_kind, pr_idx, rec,
-            # work
-            d, rhs, gch, ich, vstar, ca_I):
+            # work arrays (tree positions)
+            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I):
     n = V.shape[0]
     nch = ch_node.shape[0]
+    ngi = gi_ch.shape[0]
     nca = ca.shape[0]
     npg = pg_base.shape[0]
     h = 0.5 * dt if cn else dt
     nrec = rec_steps.shape[0]
+    # gather into tree order; constant terms of this call
+    for p in range(n):
+        i = sidx[p]
+        Vp[p] = V[i]
+        gm = 1.0 / Rm[i]
+        cmh[p] = Cm[i] / h
+        d0[p] = cmh[p] + gm + gsum[p]
+        r0[p] = Em[i] * gm + inj[i]
+        # currents/conductances that Python-stepped objects delivered for
+        # this step (message injection, external channels)
+        dext[p] = extB[i]
+        rext[p] = extA[i] + extI[i]
+        extA[i] = 0.0
+        extB[i] = 0.0
+        extI[i] = 0.0
     r = 0
-    # samples of the state before the first step
     while r < nrec and rec_steps[r] == 0:
-        _record(r, V, gk, ik, ca, S, Im, pr_kind, pr_idx, rec)
+        _record(r, Vp, gk, ik, ca, S, Im, sidx, pr_kind, pr_idx, rec)
         r += 1
     for k in range(1, nsteps + 1):
         t = t0 + k * dt
-        for i in range(n):
-            gch[i] = 0.0
-            ich[i] = 0.0
-        # 1. pulses (value at the end of the step)
+        for p in range(n):
+            gch[p] = 0.0
+            ich[p] = 0.0
+        # 1. pulses (value at the end of the step, as MOOSE)
         for g in range(npg):
             pg_out[g] = _pulse(t, pg_base[g], pg_L[g], pg_W[g], pg_D[g], pg_cnt[g],
                                pg_out[g])
         for q in range(pg_tgt_pg.shape[0]):
             ich[pg_tgt_node[q]] += pg_out[pg_tgt_pg[q]]
-        # 2. gates and conductances
+        # 2. gates (trapezoidal, at the current V) and conductances
+        for c in range(nch):
+            gk[c] = gbar[c] * modul[c]
+        for q in range(ngi):
+            tb = gi_tab[q]
+            src = gi_src[q]
+            x = Vp[gi_node[q]] if src < 0 else ca[src]
+            u = (x - tmin[tb]) * tinv[tb]
+            nt = tn[tb]
+            o = toff[tb]
+            if u <= 0.0:
+                a = tabA[o]
+                b = tabB[o]
+            elif u >= nt:
+                a = tabA[o + nt]
+                b = tabB[o + nt]
+            else:
+                ii = int(u)
+                f = u - ii
+                o += ii
+                a = tabA[o] + f * (tabA[o + 1] - tabA[o])
+                b = tabB[o] + f * (tabB[o + 1] - tabB[o])
+            if gi_inst[q]:
+                s = a / b
+            else:
+                hb = 0.5 * dt * b
+                s = (S[q] * (1.0 - hb) + dt * a) / (1.0 + hb)
+            S[q] = s
+            gk[gi_ch[q]] *= _ipow(s, gi_pow[q])
         for c in range(nch):
             node = ch_node[c]
-            g = gbar[c] * modul[c]
-            for j in range(3):
-                tb = gtab[j, c]
-                if tb < 0:
-                    continue
-                src = gsrc[j, c]
-                x = V[node] if src < 0 else ca[src]
-                u = (x - tmin[tb]) * tinv[tb]
-                nt = tn[tb]
-                o = toff[tb]
-                if u <= 0.0:
-                    a = tabA[o]
-                    b = tabB[o]
-                elif u >= nt:
-                    a = tabA[o + nt]
-                    b = tabB[o + nt]
-                else:
-                    ii = int(u)
-                    f = u - ii
-                    o += ii
-                    a = tabA[o] + f * (tabA[o + 1] - tabA[o])
-                    b = tabB[o] + f * (tabB[o + 1] - tabB[o])
-                if inst[j, c]:
-                    s = a / b
-                else:
-                    hb = 0.5 * dt * b
-                    s = (S[j, c] * (1.0 - hb) + dt * a) / (1.0 + hb)
-                S[j, c] = s
-                g *= _ipow(s, P[j, c])
-            gk[c] = g
-            gch[node] += g
-            ich[node] += g * ek[c]
-        # 3. voltage: Hines elimination (children after parents in position)
+            gch[node] += gk[c]
+            ich[node] += gk[c] * ek[c]
+        # 3. voltage: matrix, Hines elimination, substitution
         for p in range(n):
-            i = sidx[p]
-            gm = 1.0 / Rm[i]
-            cmh = Cm[i] / h
-            d[p] = cmh + gm + gch[i] + extB[i] + gsum[p]
-            rhs[p] = cmh * V[i] + Em[i] * gm + ich[i] + extA[i] + inj[i] + extI[i]
+            d[p] = d0[p] + gch[p]
+            rhs[p] = cmh[p] * Vp[p] + r0[p] + ich[p]
+        if k == 1:
+            for p in range(n):
+                d[p] += dext[p]
+                rhs[p] += rext[p]
         for p in range(n - 1, 0, -1):
             q = par[p]
             if q >= 0:
@@ -165,25 +169,26 @@ def advance(nsteps, t0, dt, cn,
         for p in range(n):
             q = par[p]
             if q >= 0:
-                vstar[p] = (rhs[p] + gpar[p] * vstar[q]) / d[p]
+                rhs[p] = (rhs[p] + gpar[p] * rhs[q]) / d[p]
             else:
-                vstar[p] = rhs[p] / d[p]
-        for p in range(n):
-            i = sidx[p]
-            vs = vstar[p]
-            if cn:
-                vn = 2.0 * vs - V[i]
-            else:
-                vn = vs
-            Im[i] = Cm[i] * (vn - V[i]) / dt
-            V[i] = vn
-            extA[i] = 0.0
-            extB[i] = 0.0
-            extI[i] = 0.0
+                rhs[p] = rhs[p] / d[p]
+        last = k == nsteps or (r < nrec and rec_steps[r] == k)
+        if cn:
+            for p in range(n):
+                vn = 2.0 * rhs[p] - Vp[p]
+                if last:
+                    Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
+                Vp[p] = vn
+        else:
+            for p in range(n):
+                vn = rhs[p]
+                if last:
+                    Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
+                Vp[p] = vn
         # 4. channel currents and calcium
-        if nca > 0 or ik.shape[0] > 0:
+        if nca > 0 or last:
             for c in range(nch):
-                ik[c] = gk[c] * (ek[c] - V[ch_node[c]])
+                ik[c] = gk[c] * (ek[c] - Vp[ch_node[c]])
         if nca > 0:
             for m in range(nca):
                 ca_I[m] = 0.0
@@ -199,25 +204,27 @@ def advance(nsteps, t0, dt, cn,
                     c2 = ca_floor[m]
                 ca[m] = c2
         while r < nrec and rec_steps[r] == k:
-            _record(r, V, gk, ik, ca, S, Im, pr_kind, pr_idx, rec)
+            _record(r, Vp, gk, ik, ca, S, Im, sidx, pr_kind, pr_idx, rec)
             r += 1
+    for p in range(n):
+        V[sidx[p]] = Vp[p]
     return r
 
 
 @numba.njit(cache=True)
-def _record(r, V, gk, ik, ca, S, Im, kind, idx, rec):
+def _record(r, Vp, gk, ik, ca, S, Im, sidx, kind, idx, rec):
     for k in range(kind.shape[0]):
         kd = kind[k]
         i = idx[k]
         if kd == 0:
-            rec[r, k] = V[i]
+            rec[r, k] = Vp[i]
         elif kd == 1:
             rec[r, k] = gk[i]
         elif kd == 2:
             rec[r, k] = ik[i]
         elif kd == 3:
             rec[r, k] = ca[i]
-        elif kd == 4 or kd == 5 or kd == 6:
-            rec[r, k] = S[kd - 4, i]
+        elif kd == 4:
+            rec[r, k] = S[i]
         elif kd == 7:
-            rec[r, k] = Im[i]
+            rec[r, k] = Im[sidx[i]]

@@ -441,6 +441,9 @@ class Group:
             pos0 += m
             cbase += c.ncomp
             jbase += c.njunc
+        posof = np.empty(ntot, dtype=np.int64)
+        posof[sidx] = np.arange(ntot)
+        self.posof = posof
         self.nodes = (V, Cm, Rm, Em, inj, extA, extB, extI, Im)
         self.tree = (sidx, par, gpar, gsum)
         self.ncomp = n
@@ -566,9 +569,40 @@ class Group:
                 g0 = g0 * np.where(gtab[j, sl] >= 0, S[j, sl] ** P[j, sl], 1.0)
             gk[sl] = g0
             ik[sl] = g0 * (ek[sl] - V[ch_node[sl]])
+        ch_node = posof[ch_node]          # the kernel works in tree positions
+        # flat list of gate instances, one block per (channel element, gate)
+        gi = {'ch': [], 'tab': [], 'src': [], 'pow': [], 'inst': [], 'S': []}
+        gateoff = {}
+        ngi = 0
+        for el in chan_els:
+            o = choff[id(el)]
+            for j in range(3):
+                tb = gtab[j, o:o + el.num]
+                use = np.nonzero(tb >= 0)[0]
+                if len(use) == 0:
+                    continue
+                if len(use) == el.num:
+                    gateoff[(id(el), j)] = ngi
+                ids = o + use
+                gi['ch'].append(ids)
+                gi['tab'].append(gtab[j, ids])
+                gi['src'].append(gsrc[j, ids])
+                gi['pow'].append(P[j, ids])
+                gi['inst'].append(inst[j, ids])
+                gi['S'].append(S[j, ids])
+                ngi += len(use)
+
+        def cat(key, dtype):
+            return np.concatenate(gi[key]).astype(dtype) if gi[key] else np.zeros(0, dtype)
+        gi_ch = cat('ch', np.int64)
+        Sg = cat('S', float)
+        self.gateoff = gateoff
+        self.S_init = S
         tabA = np.concatenate(tA) if tA else np.zeros(1)
         tabB = np.concatenate(tB) if tB else np.zeros(1)
-        self.chan = (ch_node, gbar, ek, modul, gk, ik, S, P, gtab, gsrc, inst)
+        self.chan = (ch_node, gbar, ek, modul, gk, ik, Sg, gi_ch, ch_node[gi_ch],
+                     cat('tab', np.int64), cat('src', np.int64), cat('pow', float),
+                     cat('inst', np.bool_))
         self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
                      np.array(tmin, dtype=float), np.array(tinv, dtype=float))
         self.ca = (ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor,
@@ -608,9 +642,9 @@ class Group:
                 tg_pg.extend(o + a)
                 tg_node.extend(off[id(other)] + b)
         self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out,
-                   np.array(tg_pg, dtype=np.int64), np.array(tg_node, dtype=np.int64))
-        self.work = (np.zeros(ntot), np.zeros(ntot), np.zeros(ntot), np.zeros(ntot),
-                     np.zeros(ntot), np.zeros(nca))
+                   np.array(tg_pg, dtype=np.int64),
+                   posof[np.array(tg_node, dtype=np.int64)])
+        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca),)
         # --- views and ownership
         self.off = off
         self.choff = choff
@@ -631,7 +665,11 @@ class Group:
                               ('Gk', gk), ('Ik', ik)):
                 el.cols[name] = arr[sl]
             for j, g in enumerate('XYZ'):
-                el.cols[g] = S[j, sl]
+                go = gateoff.get((id(el), j))
+                if go is not None:
+                    el.cols[g] = Sg[go:go + el.num]
+                else:
+                    el.cols[g] = np.array(S[j, sl])
             el.data['hsolve_group'] = self
             self.owned.append(el)
         for el in ca_els:
@@ -674,6 +712,8 @@ class Group:
             flats = np.zeros(0, dtype=np.int64)
         kind = (flats // _KIND).astype(np.int64)
         idx = (flats % _KIND).astype(np.int64)
+        node = (kind == 0) | (kind == 7)
+        idx[node] = self.posof[idx[node]]
         rec = np.zeros((len(steps), len(flats)))
         hkernels.advance(nsteps, self.t, self.dt, self.cn, *self.nodes, *self.tree,
                          *self.chan, *self.tabs, *self.ca, *self.pg, steps, kind, idx, rec,
@@ -791,8 +831,13 @@ def solver_spec(el, idx, field):
         return g.leader, kind * _KIND + g.off[id(el)] + idx, 1.0
     if 'Ca' in el.cols and field == 'Ca':
         return g.leader, kind * _KIND + g.caoff[id(el)] + idx, 1.0
-    if id(el) in g.choff and field in ('Gk', 'Ik', 'X', 'Y', 'Z'):
+    if id(el) in g.choff and field in ('Gk', 'Ik'):
         return g.leader, kind * _KIND + g.choff[id(el)] + idx, 1.0
+    if id(el) in g.choff and field in ('X', 'Y', 'Z'):
+        go = g.gateoff.get((id(el), 'XYZ'.index(field)))
+        if go is None:
+            return None
+        return g.leader, 4 * _KIND + go + idx, 1.0
     return None
 
 

@@ -1,0 +1,74 @@
+"""NEURON side of bench_electrical.py (run with a Python that has neuron
+9.0.2): builds the same model, prints one JSON line with the sim-only time.
+
+    python bench_electrical_nrn.py axon 1000
+    python bench_electrical_nrn.py squid
+
+Exact HH rates (usetable_hh = 0), fixed step 25 us, backward Euler
+(NEURON's default; secondorder=0), IClamp as in the reference README.
+"""
+
+import json
+import sys
+import time
+
+from neuron import h
+
+h.load_file('stdrun.hoc')
+
+
+def spikes(vec, dt):
+    v = list(vec)
+    out = []
+    for i in range(len(v) - 1):
+        if v[i] < 0 <= v[i + 1]:
+            out.append((i + (0 - v[i]) / (v[i + 1] - v[i])) * dt)
+    return out
+
+
+def run(model, n):
+    h.celsius = 6.3
+    h.usetable_hh = 0
+    h.dt = 0.025
+    h.steps_per_ms = 40
+    h.secondorder = 0
+    if model == 'squid':
+        s = h.Section(name='soma')
+        s.L = s.diam = (1000 / 3.141592653589793) ** 0.5
+        s.nseg = 1
+        s.insert('hh')
+        stim = h.IClamp(s(0.5))
+        stim.delay, stim.dur, stim.amp = 10, 80, 0.1
+        rec = [h.Vector().record(s(0.5)._ref_v)]
+        tstop = 100.0
+    else:
+        s = h.Section(name='axon')
+        s.L, s.diam, s.nseg, s.Ra, s.cm = 10000, 1, n, 35.4, 1
+        s.insert('hh')
+        stim = h.IClamp(s(0))
+        stim.delay, stim.dur, stim.amp = 1, 0.5, 0.2
+        rec = [h.Vector().record(s(x)._ref_v) for x in (0.3, 0.7)]
+        tstop = 50.0
+    h.tstop = tstop
+    h.finitialize(-65)
+    t0 = time.perf_counter()
+    h.continuerun(tstop)
+    wall = time.perf_counter() - t0
+    res = {'model': model, 'n': n, 'sim_s': wall}
+    if model == 'axon':
+        t3, t7 = (spikes(r, 0.025)[0] for r in rec)
+        res['cv'] = 0.4 * 10.0 / (t7 - t3)
+    else:
+        res['spikes'] = len(spikes(rec[0], 0.025))
+    return res
+
+
+if __name__ == '__main__':
+    model = sys.argv[1]
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    best = None
+    for _ in range(3 if n <= 10000 else 1):
+        r = run(model, n)
+        if best is None or r['sim_s'] < best['sim_s']:
+            best = r
+    print(json.dumps(best))
