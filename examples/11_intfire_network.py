@@ -4,8 +4,9 @@
 a ``SimpleSynHandler`` of 11 synapses: synapse 0 gets Poisson spikes from its
 own ``RandSpike`` (150 Hz, weight 0.35); synapses 1..10 get spikes from 10
 randomly chosen neurons of the network (weight 0.12, delay 2-6 ms).  All
-connections go through two ``Sparse`` messages to the synapse vec (column =
-flat synapse index).
+connections go through two ``Sparse`` messages to the synapse vec whose
+columns are the handler entries (MOOSE's convention: each pair takes the
+entry's next synapse).
 
 Expected result: the network fires irregularly; every neuron respects its
 refractory period; recurrent excitation raises the firing rate above what
@@ -36,20 +37,21 @@ def build(recurrent_weight, seed=1):
     cells.thresh = 1.0
     cells.refractoryPeriod = 5e-3
     syn = moose.SimpleSynHandler('/net/cells/syn', N)
-    moose.vec(syn).numSynapses = K
     synv = moose.vec('/net/cells/syn/synapse')
     moose.connect(syn, 'activationOut', net, 'activation', 'OneToOne')
-    # synapse 0 of neuron i (flat index i*K): its own Poisson source
+    # As in MOOSE, the columns of a Sparse message to the synapse vec are
+    # the handler entries; every pair gets the entry's next synapse.
+    # Synapse 0 of neuron i: its own Poisson source.
     inp = moose.RandSpike('/net/input', N)
     moose.vec(inp).rate = 150.0
     m_in = moose.connect(inp, 'spikeOut', synv, 'addSpike', 'Sparse')
-    m_in.pairFill(np.arange(N), np.arange(N) * K)
+    m_in.pairFill(np.arange(N), np.arange(N))
     # synapses 1..C: random presynaptic neurons (no self-connections)
     pre = np.array([rng.choice(np.delete(np.arange(N), i), C, replace=False)
                     for i in range(N)])
-    post = (np.arange(N)[:, None] * K + 1 + np.arange(C)[None, :])
     m_rec = moose.connect(net, 'spikeOut', synv, 'addSpike', 'Sparse')
-    m_rec.pairFill(pre.ravel(), post.ravel())
+    m_rec.pairFill(pre.ravel(), np.repeat(np.arange(N), C))
+    assert np.all(moose.vec(syn).numSynapses == K)
     w = np.full(N * K, recurrent_weight)
     w[::K] = 0.35
     d = rng.uniform(2e-3, 6e-3, N * K)

@@ -251,8 +251,13 @@ def _progress(notify, done, nsteps, wall0):
 
 
 def _run_python(nsteps, notify, wall0):
-    """Tick-by-tick loop for models with Python-processed objects."""
-    sched = clock.schedule
+    """Tick-by-tick loop for models with Python-processed objects.  Objects
+    whose role is 'idle' (nothing to do per tick: driven by a solver, or a
+    table without sources) are skipped, as in the batched loop."""
+    def busy(el):
+        role = getattr(el.cls, '_batch_role', None)
+        return role is None or role(el) != 'idle'
+    sched = [(tick, [el for el in els if busy(el)]) for tick, els in clock.schedule]
     strides = clock.strides
     base = clock.base_dt
     last_report = time.perf_counter()

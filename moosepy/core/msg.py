@@ -107,22 +107,35 @@ class Msg:
         a, b = self.pairs()
         return b[a == i]
 
-    # Sparse message editing, as MOOSE's SparseMsg
+    # Sparse message editing, as MOOSE's SparseMsg.  A destination class may
+    # define _sparse_columns(el) (how many columns the matrix has, e.g. the
+    # data entries owning a field element) and _on_sparse_fill(msg, start,
+    # field_index) (turn the new entries' columns into its own indices).
+    def _filled(self, start, field_index=None):
+        hook = getattr(self.el2.cls, '_on_sparse_fill', None)
+        if hook is not None:
+            hook(self, start, field_index)
+
     def setEntry(self, row, col, value=0):
         self._sparse_only()
+        start = len(self.rows)
         self.rows = np.append(self.rows, int(row))
         self.cols = np.append(self.cols, int(col))
+        self._filled(start, int(value))
 
     def setRandomConnectivity(self, probability, seed):
         self._sparse_only()
         rng = np.random.default_rng(int(seed))
-        mask = rng.random((self.el1.num, self.el2.num)) < probability
+        ncols = getattr(self.el2.cls, '_sparse_columns', lambda el: el.num)(self.el2)
+        mask = rng.random((self.el1.num, ncols)) < probability
         self.rows, self.cols = (a.astype(np.int64) for a in np.nonzero(mask))
+        self._filled(0)
 
     def pairFill(self, src, dest):
         self._sparse_only()
         self.rows = np.asarray(src, dtype=np.int64)
         self.cols = np.asarray(dest, dtype=np.int64)
+        self._filled(0)
 
     def _sparse_only(self):
         if self.msgType != 'Sparse':

@@ -203,6 +203,82 @@ class Synapse(Neutral):
         """Queue a spike at time *t* [s] on this synapse."""
         self._recv_addSpike(t)
 
+    # Sparse messages onto the synapse vec follow MOOSE: the matrix columns
+    # are the handler's data entries, and each new (source, entry) pair gets
+    # the entry's next synapse (or synapse `field_index` for setEntry)
+    @staticmethod
+    def _sparse_columns(el):
+        return el.parent.num
+
+    @staticmethod
+    def _on_sparse_fill(msg, start, field_index=None):
+        syn = msg.el2
+        nh = syn.parent.num
+        cols = msg.cols[start:]
+        if len(cols) and (cols.min() < 0 or cols.max() >= nh):
+            raise MooseError(f'{msg}: column {int(cols.max())} out of range: the columns of a '
+                             f'Sparse message to {syn.path} are entries of {syn.parent.path} '
+                             f'(0..{nh - 1})')
+        counts = np.bincount(syn.cols['_owner'], minlength=nh)[:nh].astype(np.int64)
+        cols = cols.copy()
+        msg.cols = msg.cols[:start].copy()     # the old entries are flat indices already
+        if field_index is not None and len(cols) == 1:
+            j = int(cols[0])
+            counts[j] = max(counts[j], field_index + 1)
+            relayout(syn, counts)
+            flat = np.nonzero(syn.cols['_owner'] == j)[0][field_index:field_index + 1]
+        else:
+            before = counts.copy()
+            counts = before + np.bincount(cols, minlength=nh)[:nh]
+            relayout(syn, counts)
+            nxt = np.concatenate([[0], np.cumsum(counts)[:-1]]) + before
+            flat = np.empty(len(cols), dtype=np.int64)
+            for k, j in enumerate(cols.tolist()):
+                flat[k] = nxt[j]
+                nxt[j] += 1
+        msg.cols = np.concatenate([msg.cols, flat]).astype(np.int64)
+
+
+def relayout(syn, counts):
+    """Lay the flat synapse element out again with *counts[i]* synapses for
+    handler entry i (blocks in entry order; an entry keeps its first
+    synapses, new ones get the defaults) and renumber the messages that
+    reach synapses.  Dropping a synapse that has a message is an error."""
+    own = syn.cols['_owner']
+    counts = np.asarray(counts, dtype=np.int64)
+    start = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    new_index = np.full(syn.num, -1, dtype=np.int64)
+    rank = np.zeros(syn.num, dtype=np.int64)
+    seen = {}
+    for k, o in enumerate(own.tolist()):
+        r = seen.get(o, 0)
+        seen[o] = r + 1
+        rank[k] = r
+        if o < len(counts) and r < counts[o]:
+            new_index[k] = start[o] + r
+    for m in syn.msg_in:
+        used = np.array([m.i2]) if m.msgType == 'Single' else m.cols
+        if m.msgType in ('Single', 'Sparse') and len(used) and np.any(new_index[used] < 0):
+            raise MooseError(f'{syn.path}: cannot remove synapses that have messages '
+                             f'(from {m.el1.path}); set the number of synapses first')
+    total = int(counts.sum())
+    newcols = {}
+    keep = new_index >= 0
+    for name, col in syn.cols.items():
+        nc = syn.cls._columns[name].new_column(total)
+        nc[new_index[keep]] = col[keep]
+        newcols[name] = nc
+    newcols['_owner'][:] = np.repeat(np.arange(len(counts)), counts)
+    syn.cols = newcols
+    syn.num = total
+    for m in syn.msg_in:
+        if m.msgType == 'Single':
+            m.i2 = int(new_index[m.i2])
+        elif m.msgType == 'Sparse':
+            m.cols = new_index[m.cols]
+    for e in (syn.parent,):
+        e.data.pop('_targets', None)
+
 
 class _SynapseView:
     """``handler.synapse`` for one handler entry: indexing, ``len``,
@@ -313,34 +389,15 @@ class SynHandlerBase(Neutral):
 
     @staticmethod
     def _resize(h, n):
-        """Give entry *h* exactly *n* synapses (the flat ``synapse`` element
-        keeps every entry's synapses in one block, in entry order)."""
+        """Give entry *h* exactly *n* synapses."""
         if n < 0:
             raise FieldError(f'{h.path}.numSynapses: expected >= 0, got {n}')
         syn = h._el.children['synapse']
-        own = syn.cols['_owner']
-        mine = np.nonzero(own == h._idx)[0]
-        if n == len(mine):
+        counts = np.bincount(syn.cols['_owner'], minlength=h._el.num)[:h._el.num]
+        if counts[h._idx] == n:
             return
-        if n < len(mine):
-            pos = int(mine[n])
-        else:
-            pos = int(mine[-1]) + 1 if len(mine) else int(np.count_nonzero(own < h._idx))
-        for m in syn.msg_in:
-            if np.any(m.pairs()[1] >= pos):
-                raise MooseError(f'{h.path}.numSynapses: synapses from index {pos} on already '
-                                 f'have messages; set the number of synapses of every '
-                                 f'entry before connecting')
-        for name, col in list(syn.cols.items()):
-            if n < len(mine):
-                syn.cols[name] = np.delete(col, mine[n:])
-            else:
-                f = syn.cls._columns[name]
-                add = f.new_column(n - len(mine))
-                if name == '_owner':
-                    add[:] = h._idx
-                syn.cols[name] = np.concatenate([col[:pos], add, col[pos:]])
-        syn.num = len(syn.cols['_owner'])
+        counts[h._idx] = n
+        relayout(syn, counts)
 
     @classmethod
     def _reinit(cls, el):
@@ -411,6 +468,14 @@ class SynChan(ChanBase):
 
     def _recv_activation(self, v):
         self._el.cols['_act'][self._idx] += v
+
+    @classmethod
+    def _batch_role(cls, el):
+        # stepped in Python (no solver absorbs SynChans yet); idle only when
+        # nothing drives it and nothing reads it
+        if links(el, 'activation') or links(el, 'channel') or el.msg_in or el.msg_out:
+            return 'python'
+        return 'idle'
 
     def _recv_modulator(self, v):
         self._el.cols['_mod'][self._idx] *= v
@@ -518,6 +583,10 @@ class MgBlock(ChanBase):
     _Gorig = Field(0.0, 'S', hidden=True)
 
     ports = (Dest('origChannel', 'double2', 'Receives Gk [S], Ek [V] of the blocked channel'),)
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'python' if (el.msg_in or el.msg_out) else 'idle'
 
     def _recv_origChannel(self, v):
         gk, ek = v

@@ -324,3 +324,43 @@ def test_synapse_field_element_and_errors():
         h.synapse[5]
     with pytest.raises(moose.FieldError):
         syn.SynChan('/m/sc').tau1 = 0.0
+
+
+def test_sparse_message_to_synapse_vec_as_moose():
+    """MOOSE's network idiom: a Sparse message from N sources to the synapse
+    vec of M handlers; columns are handler entries, each pair gets the
+    entry's next synapse; setRandomConnectivity sizes the handlers."""
+    moose.Neutral('/m')
+    N, M = 6, 4
+    src = syn.TimeTable('/m/src', N)
+    for i in range(N):
+        moose.element(f'/m/src[{i}]').vector = [1e-3 * (i + 1)]
+    cells = syn.IntFire('/m/cells', M)
+    moose.vec(cells).tau = 1e3
+    moose.vec(cells).thresh = 1e9
+    h = syn.SimpleSynHandler('/m/cells/syn', M)
+    moose.connect(h, 'activationOut', cells, 'activation', 'OneToOne')
+    synv = moose.vec('/m/cells/syn/synapse')
+    m = moose.connect(src, 'eventOut', synv, 'addSpike', 'Sparse')
+    m.setRandomConnectivity(0.5, 11)
+    rng = np.random.default_rng(11)
+    mask = rng.random((N, M)) < 0.5          # the same draw, as the oracle
+    assert np.array_equal(moose.vec(h).numSynapses, mask.sum(axis=0))
+    # a later entry with an explicit synapse index grows only that handler
+    m.setEntry(0, 3, 5)
+    counts = mask.sum(axis=0)
+    counts[3] = max(counts[3], 6)
+    assert np.array_equal(moose.vec(h).numSynapses, counts)
+    for j in range(M):
+        hj = moose.element(f'/m/cells/syn[{j}]')
+        hj.synapse.weight = np.arange(1, hj.numSynapses + 1) * 10.0 ** j
+    _clocks()
+    moose.reinit()
+    moose.start(10e-3)
+    # handler j's synapse k gets weight (k+1)*10^j; its sources in row order
+    for j in range(M):
+        rows = list(np.nonzero(mask[:, j])[0])
+        want = sum((k + 1) * 10.0 ** j for k in range(len(rows)))
+        if j == 3:
+            want += 6 * 10.0 ** 3          # synapse 5 from source 0
+        assert moose.element(f'/m/cells[{j}]').Vm == pytest.approx(want, rel=1e-4)  # decay 1e-5
