@@ -50,6 +50,7 @@ class Engine:
         self.nhist = 0
         self.dy = np.zeros(len(S.state_slots))
         self.evals = 0
+        self.max_steps = 500000      # per integration interval
 
     # ---------------------------------------------------------------- kernels
     def _run(self, P, t, v):
@@ -327,11 +328,20 @@ class Engine:
             raise SolverError(f'{S.source}: cannot start the integrator at t = {self.t}: '
                               f'{e}') from None
         has_events = bool(S.events)
+        tiny = 0
+        nsteps = 0
         while True:
             ta = solver.t
             msg = solver.step()
             if solver.status == 'failed':
                 raise SolverError(f'{S.source}: integration failed at t = {solver.t}: {msg}')
+            nsteps += 1
+            h = solver.t - ta
+            tiny = tiny + 1 if h <= 1e-12 * max(1.0, abs(solver.t)) else 0
+            if tiny > 200 or nsteps > self.max_steps:
+                raise SolverError(f'{S.source}: the integrator stalls at t = {solver.t:g} '
+                                  f'(step {h:.3g} after {nsteps} steps): the model is too '
+                                  f'stiff or its values overflow')
             tb = solver.t
             dense = solver.dense_output() if tb > ta else None
             vb = self.v.copy()

@@ -664,6 +664,12 @@ def read_document(path):
     reader = libsbml.SBMLReader()
     doc = reader.readSBMLFromFile(str(path))
     _check(doc, path, fatal_only=False)
+    # libsbml's semantic validation (identifiers, references, math, ...);
+    # unit consistency and modelling-practice advice are not errors here
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
+    doc.setConsistencyChecks(libsbml.LIBSBML_CAT_MODELING_PRACTICE, False)
+    doc.checkConsistency()
+    _check(doc, path, fatal_only=False)
     if doc.getPlugin('comp') is not None and doc.isPackageEnabled('comp'):
         props = libsbml.ConversionProperties()
         props.addOption('flatten comp', True)
