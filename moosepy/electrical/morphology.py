@@ -143,7 +143,15 @@ class Neuron(Neutral):
         return len([e for e in self._element().walk() if _is_compartment(e.cls)])
 
     def _get_numBranches(self):
-        return int(self._element().data.get('numBranches', 0))
+        n = self._element().data.get('numBranches')
+        if n is not None:
+            return int(n)
+        comps, pa = self._tree()
+        if not comps:
+            return 0
+        nkids = np.bincount(pa[pa >= 0], minlength=len(comps))
+        roots = int(np.count_nonzero(pa < 0))
+        return roots + int(np.count_nonzero(nkids[pa[pa >= 0]] > 1))
 
     def _get_compartments(self):
         return self._tree()[0]

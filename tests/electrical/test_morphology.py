@@ -344,3 +344,59 @@ def test_granule_cell_from_swc_spikes_as_neuron():
     truth = ref['spike_times_ms']
     assert len(spikes) == len(truth) == 6
     assert abs(spikes[0] - truth[0]) < 0.05
+
+
+def test_p_polar_absolute_double_endpoint_and_sphere(tmp_path):
+    """GENESIS coordinate modes against hand-computed geometry."""
+    text = """*absolute
+*cartesian
+*set_compt_param RM 2.0
+*set_compt_param RA 0.5
+*set_compt_param CM 0.02
+soma none 0 0 0 20
+a soma 30 40 0 2
+*relative
+*polar
+b a 10 90 90 1
+*double_endpoint
+*cartesian
+c b 5 0 0 5 12 0 1
+"""
+    p = tmp_path / 'modes.p'
+    p.write_text(text)
+    read_p(p, '/cell')
+    soma, a, b, c = (moose.element('/cell/' + n) for n in ('soma', 'a', 'b', 'c'))
+    # zero-length root: a sphere of area pi d^2, Ra = 8 RA/(pi d)
+    d = 20e-6
+    assert soma.length == 0.0
+    assert soma.Rm == pytest.approx(2.0 / (math.pi * d * d))
+    assert soma.Ra == pytest.approx(8 * 0.5 / (math.pi * d))
+    # absolute: from the soma end (origin) to (30, 40, 0) um: 50 um
+    assert a.length == pytest.approx(50e-6)
+    assert a.Ra == pytest.approx(0.5 * 4 * 50e-6 / (math.pi * (2e-6) ** 2))
+    # relative polar r=10, theta=90, phi=90 -> +10 um along y from a's end
+    assert (b.x, b.y, b.z) == pytest.approx((30e-6, 50e-6, 0.0), abs=1e-15)
+    assert b.length == pytest.approx(10e-6)
+    # double endpoint, relative to b's end: (35,50,0) -> (35,62,0)
+    assert (c.x0, c.y0, c.x, c.y) == pytest.approx((35e-6, 50e-6, 35e-6, 62e-6), abs=1e-15)
+    assert c.length == pytest.approx(12e-6)
+    cell = moose.element('/cell')
+    assert cell.numBranches == 1 and cell.numCompartments == 4
+    assert cell.pathDistanceFromSoma == pytest.approx([0.0, 50e-6, 60e-6, 72e-6])
+
+
+def test_p_compt_prototype(tmp_path):
+    moose.Neutral('/library')
+    proto = moose.Compartment('/library/proto')
+    proto.initVm = -0.07
+    moose.Neutral('/library/proto/tag')
+    p = tmp_path / 'proto.p'
+    p.write_text('*compt /library/proto\n*set_global RM 1\nsoma none 10 0 0 10\n'
+                 'dend soma 20 0 0 2\n')
+    cell = read_p(p, '/cell')
+    assert moose.exists('/cell/dend/tag') and moose.exists('/cell/soma/tag')
+    # default *absolute: from the soma's end (10,0,0) to (20,0,0): 10 um
+    assert moose.element('/cell/dend').Rm == pytest.approx(1.0 / (math.pi * 2e-6 * 10e-6))
+    assert cell.numBranches == 1
+    b = read_p(GP / 'branching.p', '/br')
+    assert b.numBranches == 15          # soma+dend1 and 14 daughter branches
