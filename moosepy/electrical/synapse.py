@@ -28,7 +28,12 @@ Numerics
 * IntFire integrates ``dVm/dt = -Vm/tau`` exactly (``Vm *= e^{-dt/tau}``;
   MOOSE uses ``1 - dt/tau``, first order); activation adds
   ``activation·dt`` (= the weight of a delta synapse) to Vm.  While
-  refractory Vm is held at 0.
+  refractory Vm is held at 0.  **Deviation from MOOSE 5.0.0**, measured
+  with pymoose: its IntFire adds the activation itself, so one event of
+  weight w raises Vm by w/dt (60000 for w = 0.6 at dt = 10 us), a
+  dt-dependent jump; moosepy treats that as a bug and adds w, as MOOSE's
+  LIF does.  The SynChan conductance matches pymoose exactly (same update,
+  same step of arrival).
 * LIF is a compartment: exponential Euler of
   ``Cm dVm/dt = (Em-Vm)/Rm + inject + channels``; ``Vm > thresh`` at the
   start of a step fires a spike and resets to ``vReset``, where Vm stays
@@ -125,7 +130,7 @@ class SpikeGen(Neutral):
                      ro=True)
     edgeTriggered = Field(True, '', 'Fire only when Vm crosses the threshold upwards',
                           type='bool')
-    lastEvent = Field(0.0, 's', 'Time of the last spike', ro=True)
+    lastSpikeTime = Field(0.0, 's', 'Time of the last spike', ro=True)
     _V = Field(0.0, 'V', hidden=True)
     _above = Field(False, '', type='bool', hidden=True)
 
@@ -146,7 +151,7 @@ class SpikeGen(Neutral):
     @classmethod
     def _reinit(cls, el):
         c = el.cols
-        c['lastEvent'][:] = -c['refractT']
+        c['lastSpikeTime'][:] = -c['refractT']
         c['hasFired'][:] = False
         c['_above'][:] = False
         el.data.pop('_targets', None)
@@ -157,7 +162,7 @@ class SpikeGen(Neutral):
         c = el.cols
         _pull_vm(el)
         above = c['_V'] > c['threshold']
-        ready = (t + 0.5 * dt) >= (c['lastEvent'] + c['refractT'])
+        ready = (t + 0.5 * dt) >= (c['lastSpikeTime'] + c['refractT'])
         fire = above & ready & ~(c['edgeTriggered'] & c['_above'])
         # as MOOSE: once fired, an edge-triggered generator re-arms only
         # after Vm drops below threshold
@@ -165,7 +170,7 @@ class SpikeGen(Neutral):
         c['hasFired'][:] = fire
         if fire.any():
             idx = np.nonzero(fire)[0]
-            c['lastEvent'][idx] = t
+            c['lastSpikeTime'][idx] = t
             emit_spikes(el, 'spikeOut', idx, t)
 
 
@@ -555,12 +560,18 @@ def mg_block(vm, KMg_A, KMg_B, CMg):
 class NMDAChan(SynChan):
     """NMDA receptor channel: a SynChan whose conductance is multiplied by the
     Mg2+ unblocked fraction 1/(1 + CMg/KMg_A·exp(-Vm/KMg_B)).  Defaults are
-    Jahr & Stevens' (KMg_A = 3.57 mM, KMg_B = 1/62 V, CMg = 1.2 mM)."""
+    MOOSE's (1, 1, 1); Jahr & Stevens' values are KMg_A = 3.57 mM,
+    KMg_B = 1/62 V with CMg = 1.2 mM."""
 
-    KMg_A = Field(3.57, 'mM', 'Mg2+ dissociation constant at 0 V')
-    KMg_B = Field(1.0 / 62.0, 'V', 'Voltage scale of the Mg2+ block')
-    CMg = Field(1.2, 'mM', 'Extracellular Mg2+ concentration')
-    ICa = Field(0.0, 'A', 'Calcium part of the current (not modelled: 0)', ro=True)
+    KMg_A = Field(1.0, 'mM', 'Mg2+ dissociation constant at 0 V (Jahr & Stevens: 3.57)')
+    KMg_B = Field(1.0, 'V', 'Voltage scale of the Mg2+ block (Jahr & Stevens: 1/62)')
+    CMg = Field(1.0, 'mM', 'Extracellular Mg2+ concentration')
+    ICa = Field(0.0, 'A', 'Calcium part of the current (not modelled in moosepy: 0)', ro=True)
+    condFraction = Field(0.02, '', 'Fraction of the current carried by Ca (kept for MOOSE '
+                         'compatibility; the Ca current is not modelled)')
+    extCa = Field(1.5, 'mM', 'Extracellular Ca (kept for MOOSE compatibility, unused)')
+    intCa = Field(0.0008, 'mM', 'Intracellular Ca (kept for MOOSE compatibility, unused)')
+    temperature = Field(300.0, 'K', 'Temperature (kept for MOOSE compatibility, unused)')
 
     @classmethod
     def _conductance(cls, el, vm):
@@ -740,10 +751,10 @@ class RandSpike(Neutral):
 
     rate = Field(0.0, '1/s', 'Mean firing rate (>= 0)')
     refractT = Field(0.0, 's', 'Refractory period')
-    absRefract = Field(0.0, 's', 'Alias of refractT', stored=False)
+    abs_refract = Field(0.0, 's', 'Alias of refractT', stored=False)
     doPeriodic = Field(False, '', 'Fire regularly at rate instead of randomly', type='bool')
     hasFired = Field(False, '', 'True if it fired on the last step', type='bool', ro=True)
-    lastEvent = Field(0.0, 's', 'Time of the last spike', ro=True)
+    lastEventT = Field(0.0, 's', 'Time of the last spike', ro=True)
 
     ports = (Src('spikeOut', 'double', 'Sends the spike time [s]'),
              Dest('process', 'proc', 'Handles a clock tick'),
@@ -755,10 +766,10 @@ class RandSpike(Neutral):
                              f'got {v}')
         self._el.cols['rate'][self._idx] = v
 
-    def _get_absRefract(self):
+    def _get_abs_refract(self):
         return self.refractT
 
-    def _set_absRefract(self, v):
+    def _set_abs_refract(self, v):
         self.refractT = v
 
     @classmethod
@@ -770,7 +781,7 @@ class RandSpike(Neutral):
         el.data['rng'] = np.random.default_rng(seed)
         el.data['seed'] = seed
         c = el.cols
-        c['lastEvent'][:] = -np.inf
+        c['lastEventT'][:] = -np.inf
         c['hasFired'][:] = False
         el.data.pop('_targets', None)
 
@@ -781,7 +792,7 @@ class RandSpike(Neutral):
         if rng is None:
             cls._reinit(el)
             rng = el.data['rng']
-        since = t - c['lastEvent']
+        since = t - c['lastEventT']
         ok = since >= c['refractT'] - 1e-9 * dt
         rate = c['rate']
         per = c['doPeriodic']
@@ -794,7 +805,7 @@ class RandSpike(Neutral):
         c['hasFired'][:] = fire
         if fire.any():
             idx = np.nonzero(fire)[0]
-            c['lastEvent'][idx] = t
+            c['lastEventT'][idx] = t
             emit_spikes(el, 'spikeOut', idx, t)
 
 

@@ -291,6 +291,7 @@ def test_mg_block_jahr_stevens():
     moose.connect(c, 'channel', mg, 'channel')
     nm = syn.NMDAChan('/m/nmda')
     nm.Gbar, nm.tau1, nm.tau2 = 1e-9, 1e-3, 5e-3
+    nm.KMg_A, nm.KMg_B, nm.CMg = 3.57, 1 / 62.0, 1.2
     moose.connect(c, 'channel', nm, 'channel')
     tt = syn.TimeTable('/m/tt')
     tt.vector = [1e-3]
