@@ -400,3 +400,39 @@ def test_p_compt_prototype(tmp_path):
     assert cell.numBranches == 1
     b = read_p(GP / 'branching.p', '/br')
     assert b.numBranches == 15          # soma+dend1 and 14 daughter branches
+
+
+SIDE = Path('/work/sidevenv/bin/python')
+_MOOSE_DUMP = r'''
+import json, sys, moose
+out = {}
+for f, p in json.loads(sys.argv[1]):
+    moose.loadModel(f, p)
+    out[p] = {c.name: [c.Ra, c.Rm, c.Cm, c.length, c.diameter, c.x0, c.y0, c.z0, c.x, c.y, c.z]
+              for c in moose.wildcardFind(p + '/##[ISA=CompartmentBase]')}
+print('JSON' + json.dumps(out))
+'''
+
+
+@pytest.mark.skipif(not SIDE.exists(), reason='pymoose side venv /work/sidevenv absent')
+def test_same_cells_as_pymoose():
+    """MOOSE 5.0.0 itself (pymoose in the side venv) loads the same files:
+    same compartment names, Ra, Rm, Cm, length, diameter and coordinates."""
+    import json
+    import subprocess
+    files = [(str(SWC / 'h10.CNG.swc'), '/h10'), (str(SWC / 'mp_ma_40984_gc2.CNG.swc'), '/gc'),
+             (str(GP / 'ca1_minimal.p'), '/ca1'), (str(GP / 'branching.p'), '/br')]
+    proc = subprocess.run([str(SIDE), '-c', _MOOSE_DUMP, json.dumps(files)],
+                          capture_output=True, text=True, timeout=120)
+    line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
+    if proc.returncode != 0 or not line:
+        pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
+    ref = json.loads(line[0][4:])
+    for f, p in files:
+        cell = read_swc(f, p) if f.endswith('.swc') else read_p(f, p)
+        mine = {c.name: [c.Ra, c.Rm, c.Cm, c.length, c.diameter, c.x0, c.y0, c.z0,
+                         c.x, c.y, c.z] for c in cell.compartments}
+        assert set(mine) == set(ref[p])
+        a = np.array([mine[k] for k in sorted(mine)])
+        b = np.array([ref[p][k] for k in sorted(mine)])
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-18)
