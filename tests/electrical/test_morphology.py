@@ -436,3 +436,30 @@ def test_same_cells_as_pymoose():
         a = np.array([mine[k] for k in sorted(mine)])
         b = np.array([ref[p][k] for k in sorted(mine)])
         assert np.allclose(a, b, rtol=1e-12, atol=1e-18)
+
+
+@pytest.mark.parametrize('length', [None, 5e-6])
+def test_multipoint_somas(tmp_path, length):
+    """NeuroMorpho's 3-point soma is one sphere-equivalent cylinder (area
+    4 pi r^2, as NEURON and MOOSE); a 2-point soma is the cylinder between
+    its points (MOOSE, Arbor); dendrites keep their own geometry."""
+    three = ('1 1 0 0 0 5 -1\n2 1 0 -5 0 5 1\n3 1 0 5 0 5 1\n'
+             '4 3 20 0 0 1 1\n5 3 40 0 0 1 4\n')
+    two = '1 1 0 0 0 5 -1\n2 1 0 20 0 4 1\n3 3 0 30 0 1 2\n4 3 0 50 0 1 3\n'
+    p3 = tmp_path / 'three.swc'
+    p3.write_text(three)
+    p2 = tmp_path / 'two.swc'
+    p2.write_text(two)
+    c3 = read_swc(p3, '/c3', length=length)
+    c2 = read_swc(p2, '/c2', length=length)
+    a3 = sum(s.area for s in segment_table(c3))
+    a2 = sum(s.area for s in segment_table(c2))
+    um2 = 1e-12
+    if length is None:     # MOOSE: dendrite cylinders measured from the soma point
+        assert a3 == pytest.approx((4 * math.pi * 25 + 2 * math.pi * 1 * 40) * um2)
+        assert a2 == pytest.approx((math.pi * 8 * 20 + 2 * math.pi * 1 * 30) * um2)
+    else:                  # NEURON: dendrites start at their first point
+        assert a3 == pytest.approx((4 * math.pi * 25 + 2 * math.pi * 1 * 20) * um2)
+        assert a2 == pytest.approx((math.pi * 8 * 20 + 2 * math.pi * 1 * 20) * um2)
+    names3 = {c.name for c in c3.compartments}
+    assert len([n for n in names3 if n.startswith('soma')]) == (1 if length is None else 2)
