@@ -382,25 +382,28 @@ def _clean_tree(d):
                     else:
                         parent[g] = root
             kids = _children(np.where(alive, parent, -2))
-    # zero-length points (in file order parents usually come first; walk BFS)
-    order = _bfs(parent, alive, root)
+    # zero-length points: merged into their parent, their children move up
+    # (walked parents first, so chains of coincident points collapse)
+    kids = _children(np.where(alive, parent, -2))
+    order = _bfs(kids, root)
     for k in order:
         if k == root or k == distal_soma:
             continue
         p = parent[k]
         if np.linalg.norm(d.xyz[k] - d.xyz[p]) < _ZERO_LEN:
             alive[k] = False
-            for g in range(n):
-                if alive[g] and parent[g] == k:
-                    parent[g] = p
+            for g in kids[k]:
+                parent[g] = p
+            kids[p].extend(kids[k])
+            kids[k] = []
     return parent, alive, distal_soma, root
 
 
-def _bfs(parent, alive, root):
-    kids = _children(np.where(alive, parent, -2))
-    out, q = [], [root]
+def _bfs(kids, root):
+    from collections import deque
+    out, q = [], deque([root])
     while q:
-        k = q.pop(0)
+        k = q.popleft()
         out.append(k)
         q.extend(kids[k])
     return out
@@ -469,7 +472,7 @@ def swc_segments_moose(d, RM, RA, CM):
                     # MOOSE: from x - 2r to the point along x
                     c = d.xyz[root]
                     off = np.array([2 * r[root], 0.0, 0.0])
-                    seg = _cyl('soma', -1, 1, c - off, c, r[root], RM, RA, CM)
+                    seg = _cyl('soma', -1, int(types[root]), c - off, c, r[root], RM, RA, CM)
                 seg_of_point[root] = len(segs)
                 segs.append(seg)
                 continue
