@@ -89,9 +89,9 @@ def run_ensemble(gsolve, ntraj, times, pools=None, seed=0, method=None, t_end=No
     c.arrays, c.npools, c.nterms = A, comp.npools, comp.nterms
     c.pool_els, c.func_els = comp.pool_els, comp.func_els
     c.term_labels = comp.term_labels
-    ssa = SsaModel(c)
     P = comp.npools
     y0 = np.array([p.cols['nInit'][0] for p in comp.pool_els], dtype=float)
+    ssa = SsaModel(c, y0=y0)
     if np.any(~(y0 >= 0)):
         j = int(np.nonzero(~(y0 >= 0))[0][0])
         raise SolverError(f'{comp.pool_els[j].path}: initial count {y0[j]!r} is not >= 0')

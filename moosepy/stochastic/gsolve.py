@@ -192,9 +192,9 @@ class Gsolve(Neutral):
         from ..kinetics.stoich import compile_stoich
         from .model import SsaModel
         comp = compile_stoich(stoich)       # raises before anything is changed
-        ssa = SsaModel(comp)                # idem
         nin = np.array([p.cols['nInit'][:comp.nvox] for p in comp.pool_els]).reshape(
             comp.npools, comp.nvox)
+        ssa = SsaModel(comp, y0=nin[:, 0] if comp.nvox else None)   # idem
         bad = np.argwhere(~(nin >= 0) | ~np.isfinite(nin))
         if len(bad):
             j, v = bad[0]
@@ -310,7 +310,8 @@ def _refresh_rates(el, comp):
         raise SolverError(f'{el.path}: the reaction system changed shape since reinit; '
                           f'call moose.reinit()')
     comp.arrays = fresh.arrays
-    comp.ssa.set_rates(comp)
+    from .model import SsaModel
+    comp.ssa = SsaModel(fresh, order=comp.ssa.order)
     comp.dirty = False
 
 

@@ -64,18 +64,28 @@ def _splitmix(x):
     return x, z ^ (z >> 31)
 
 
+def _splitmix_np(x):
+    """splitmix64 on a uint64 array (wrapping arithmetic): (state, output)."""
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    z = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x, z ^ (z >> np.uint64(31))
+
+
 def seed_streams(seed, n, first=0):
-    """(n, 4) uint64 xoshiro states of streams first..first+n-1 of *seed*."""
-    out = np.empty((n, 4), dtype=np.uint64)
-    s = int(seed) & _MASK
-    for i in range(n):
-        x = (s ^ (((first + i) * 0xD1B54A32D192ED03) & _MASK)) & _MASK
-        x, _ = _splitmix(x)
+    """(n, 4) uint64 xoshiro states of streams first..first+n-1 of *seed*:
+    stream i starts from splitmix64 of seed ^ (i * 0xD1B54A32D192ED03)."""
+    s = np.uint64(int(seed) & _MASK)
+    i = np.arange(first, first + n, dtype=np.uint64)
+    with np.errstate(over='ignore'):
+        x = s ^ (i * np.uint64(0xD1B54A32D192ED03))
+        x, _ = _splitmix_np(x)
+        out = np.empty((n, 4), dtype=np.uint64)
         for w in range(4):
-            x, z = _splitmix(x)
-            out[i, w] = z
-        if not out[i].any():
-            out[i, 0] = 1
+            x, z = _splitmix_np(x)
+            out[:, w] = z
+    zero = ~out.any(axis=1)
+    out[zero, 0] = 1
     return out
 
 
@@ -124,37 +134,32 @@ def uniforms(rng, n):
 
 
 # ---------------------------------------------------------------- propensities
-@numba.njit(cache=True, inline='always')
-def _prop(r, y, base, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
+@numba.njit(cache=True)
+def _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
+    """Propensity of reaction r on the voxel state x (x[npools] = 1.0)."""
     p = ptype[r]
-    if p == 1:
-        return krow[r] * y[base + s0[r]]
-    if p == 2:
-        return krow[r] * y[base + s0[r]] * y[base + s1[r]]
-    if p == 0:
-        return krow[r]
+    if p <= 2:
+        return krow[r] * x[s0[r]] * x[s1[r]]
     if p == 3:
-        x = y[base + s0[r]]
-        v = krow[r] * x * (x - 1.0)
+        xx = x[s0[r]]
+        v = krow[r] * xx * (xx - 1.0)
         return v if v > 0.0 else 0.0
     if p == 4:
         v = krow[r]
         for q in range(rs_ptr[r], rs_ptr[r + 1]):
-            x = y[base + rs_idx[q]]
+            xx = x[rs_idx[q]]
             for m in range(rs_mult[q]):
-                v *= (x - m)
-            if v <= 0.0:
-                return 0.0
-        return v
+                v *= (xx - m)
+        return v if v > 0.0 else 0.0
     if p == 5:
-        s = 1.0
+        sp = 1.0
         for q in range(rs_ptr[r], rs_ptr[r + 1]):
-            x = y[base + rs_idx[q]]
+            xx = x[rs_idx[q]]
             for m in range(rs_mult[q]):
-                s *= x
-        if s <= 0.0:
+                sp *= xx
+        if sp <= 0.0:
             return 0.0
-        return krow[r] * y[base + mm_enz[r]] * s / (kmrow[r] + s)
+        return krow[r] * x[mm_enz[r]] * sp / (kmrow[r] + sp)
     v = frate[r]
     return v if v > 0.0 else 0.0
 
@@ -186,15 +191,14 @@ def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M):
 
 
 @numba.njit(cache=True)
-def _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
-             mm_enz):
+def _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
+    """All propensities, block sums and their total a0."""
     R = a.shape[0]
     a0 = 0.0
     for b in range(bsum.shape[0]):
         bsum[b] = 0.0
     for r in range(R):
-        v = _prop(r, y, base, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
-                  mm_enz)
+        v = _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz)
         a[r] = v
         bsum[r // BLOCK] += v
     for b in range(bsum.shape[0]):
@@ -246,18 +250,20 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
     propensity)."""
     nvox = kk.shape[0]
     R = kk.shape[1]
+    P = npools
     nb = (R + BLOCK - 1) // BLOCK
     a = np.zeros(R)
     bsum = np.zeros(nb)
     krow = np.empty(R)
     frate = np.zeros(R)
-    extra = np.zeros(npools)
+    extra = np.zeros(P)
+    x = np.empty(P + 1)
     M = _unpack(I, F, nfunc)
     ns = times.shape[0]
     total = 0
     linear = R <= _LINEAR_MAX
     for v in range(nvox):
-        base = v * npools
+        base = v * P
         kmrow = km[v]
         if nfunc > 0:
             bad = _eval_funcs(t0, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
@@ -266,8 +272,11 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
         else:
             for r in range(R):
                 krow[r] = kk[v, r]
-        a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
-                      rs_mult, mm_enz)
+        for j in range(P):
+            x[j] = y[base + j]
+        x[P] = 1.0
+        a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
+                      mm_enz)
         q0, q1, q2, q3 = rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3]
         tn = tnext[v]
         if not (tn >= t0):
@@ -278,10 +287,11 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                 tn = np.inf
         si = 0
         nev = 0
+        r0, r1 = rec_ptr[v], rec_ptr[v + 1]
         while True:
             while si < ns and times[si] < tn:
-                for q in range(rec_ptr[v], rec_ptr[v + 1]):
-                    out[si, rec_col[q]] = y[base + rec_pool[q]]
+                for q in range(r0, r1):
+                    out[si, rec_col[q]] = x[rec_pool[q]]
                 si += 1
             if tn > t1:
                 break
@@ -321,8 +331,8 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                         break
             if r < 0:
                 # nothing can fire: a0 was round-off; recompute and redraw
-                a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
-                              rs_idx, rs_mult, mm_enz)
+                a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
+                              rs_mult, mm_enz)
                 if a0 > 0.0:
                     res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
                     tn = t - math.log(_u01_open(res)) / a0
@@ -330,32 +340,58 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                     tn = np.inf
                 continue
             for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                y[base + chg_idx[q]] += chg_val[q]
+                x[chg_idx[q]] += chg_val[q]
             fires[v, r] += 1
             nev += 1
             if fdep[r] != 0:
+                for j in range(P):
+                    y[base + j] = x[j]
                 bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
                 if bad >= 0:
                     return -(1 + bad)
-                a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
-                              rs_idx, rs_mult, mm_enz)
+                for j in range(P):
+                    x[j] = y[base + j]
+                a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
+                              rs_mult, mm_enz)
             else:
                 for q in range(dep_ptr[r], dep_ptr[r + 1]):
                     d = dep_idx[q]
-                    nv = _prop(d, y, base, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
-                               rs_idx, rs_mult, mm_enz)
+                    # the common shapes inline, order <= 2 branch-free (x[P]
+                    # = 1.0 for a missing reactant): a call to _prop, or
+                    # numba's inline='always' of it, is 3x slower here
+                    pt = ptype[d]
+                    if pt <= 2:
+                        nv = krow[d] * x[s0[d]] * x[s1[d]]
+                    elif pt == 3:
+                        xx = x[s0[d]]
+                        nv = krow[d] * xx * (xx - 1.0)
+                        if nv < 0.0:
+                            nv = 0.0
+                    elif pt == 4:
+                        nv = krow[d]
+                        for qq in range(rs_ptr[d], rs_ptr[d + 1]):
+                            xx = x[rs_idx[qq]]
+                            for mm in range(rs_mult[qq]):
+                                nv *= (xx - mm)
+                        if nv < 0.0:
+                            nv = 0.0
+                    else:
+                        nv = _prop(d, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
+                                   rs_mult, mm_enz)
                     dv = nv - a[d]
                     a[d] = nv
                     bsum[d // BLOCK] += dv
                     a0 += dv
                 if (nev & 0xFFFF) == 0 or a0 <= 0.0:
-                    a0 = _refresh(y, base, a, bsum, krow, kmrow, frate, ptype, s0, s1,
-                                  rs_ptr, rs_idx, rs_mult, mm_enz)
+                    a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                                  rs_idx, rs_mult, mm_enz)
             if a0 > 0.0:
                 res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
                 tn = t - math.log(_u01_open(res)) / a0
             else:
                 tn = np.inf
+        for j in range(P):
+            y[base + j] = x[j]
         tnext[v] = tn
         rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = q0, q1, q2, q3
         total += nev

@@ -30,9 +30,17 @@ from ..core.errors import SolverError
 
 class SsaModel:
     """Arrays of one compiled system for the kernels (see
-    :mod:`moosepy.stochastic.kernels`)."""
+    :mod:`moosepy.stochastic.kernels`).
 
-    def __init__(self, comp):
+    The kernel's reaction order (``labels``, ``numFire``) is not the
+    Stoich's: reactions are sorted by their initial propensity in voxel 0,
+    largest first, and reactions whose rate constant is zero everywhere (and
+    that no Function drives) come last and leave the dependency lists, so
+    the selection scan stops early (the "optimised direct method").  *order*
+    (kernel position -> compiled term) can be given to keep an earlier
+    order."""
+
+    def __init__(self, comp, y0=None, order=None):
         A = comp.arrays
         P, R0 = comp.npools, comp.nterms
         self.npools, self.nterms = P, R0
@@ -61,28 +69,28 @@ class SsaModel:
         self.R = R
         func_els = list(getattr(comp, 'func_els', []))
         fname = func_els[0].path if len(func_els) == 1 else 'Function'
-        self.labels = labels + [f'{fname}->{comp.pool_els[j].path}:rate' for j in fr_pools]
+        labels = labels + [f'{fname}->{comp.pool_els[j].path}:rate' for j in fr_pools]
+        driven = {int(t) for k, t in zip(fout_kind, fout_target) if k in (3, 4)}
+        driven |= set(range(R0, R))
 
+        # per term (compiled order): type, reactants, pools read, changes
         ptype = np.zeros(R, dtype=np.int64)
         s0 = np.zeros(R, dtype=np.int64)
         s1 = np.zeros(R, dtype=np.int64)
-        rs_ptr, rs_idx, rs_mult = [0], [], []
+        rs = []
         reads = []
         for r in range(R0):
             subs = [int(j) for j in sub_idx[sub_ptr[r]:sub_ptr[r + 1]]]
             cnt = Counter(subs)
-            for j, m in sorted(cnt.items()):
-                rs_idx.append(j)
-                rs_mult.append(m)
-            rs_ptr.append(len(rs_idx))
+            rs.append(sorted(cnt.items()))
             rd = set(cnt)
             if ttype[r] == 1:
                 ptype[r] = 5
                 rd.add(int(mm_enz[r]))
             elif len(subs) == 0:
-                ptype[r] = 0
+                ptype[r], s0[r], s1[r] = 0, P, P      # x[P] = 1.0 in the kernels
             elif len(subs) == 1:
-                ptype[r], s0[r] = 1, subs[0]
+                ptype[r], s0[r], s1[r] = 1, subs[0], P
             elif len(subs) == 2 and subs[0] != subs[1]:
                 ptype[r], s0[r], s1[r] = 2, subs[0], subs[1]
             elif len(subs) == 2:
@@ -92,14 +100,11 @@ class SsaModel:
             reads.append(rd)
         for q, j in enumerate(fr_pools):
             ptype[R0 + q] = 6
-            rs_ptr.append(len(rs_idx))
+            rs.append([])
             reads.append(set())
-
-        # state changes (held pools never change)
-        cp, ci, cv = [0], [], []
-        changed = []
+        changes = []
         for r in range(R0):
-            ch = set()
+            ch = []
             for q in range(chg_ptr[r], chg_ptr[r + 1]):
                 c = chg_coef[q]
                 if c != round(c):
@@ -109,66 +114,115 @@ class SsaModel:
                 j = int(chg_idx[q])
                 if held[j] or c == 0:
                     continue
-                ci.append(j)
-                cv.append(float(round(c)))
-                ch.add(j)
-            cp.append(len(ci))
-            changed.append(ch)
+                ch.append((j, float(round(c))))
+            changes.append(ch)
         for j in fr_pools:
-            ci.append(j)
-            cv.append(1.0)
-            cp.append(len(ci))
-            changed.append({j})
+            changes.append([(j, 1.0)])
+
+        kk0 = np.asarray(A['kk'], dtype=float)
+        live = [r >= R0 or r in driven or bool(np.any(kk0[:, r] != 0.0)) for r in range(R)]
+        if order is None:
+            y = np.zeros(P) if y0 is None else np.asarray(y0, dtype=float)
+            a = np.zeros(R)
+            for r in range(R0):
+                v = kk0[0, r] if kk0.shape[0] else 0.0
+                for j, m in rs[r]:
+                    for i in range(m):
+                        v *= max(y[j] - i, 0.0)
+                if ptype[r] == 5:
+                    v = kk0[0, r] * y[mm_enz[r]]
+                a[r] = v
+            # live first, by decreasing initial propensity; stable on ties
+            order = sorted(range(R), key=lambda r: (not live[r], -a[r] if live[r] else 0.0, r))
+        order = np.asarray(order, dtype=np.int64)
+        pos = np.empty(R, dtype=np.int64)
+        pos[order] = np.arange(R)
 
         readers = {}
-        for t, rd in enumerate(reads):
-            for j in rd:
-                readers.setdefault(j, set()).add(t)
+        for t in range(R):
+            if live[t]:
+                for j in reads[t]:
+                    readers.setdefault(j, set()).add(int(pos[t]))
         finp = set(int(j) for j in fin_idx)
+        rs_ptr, rs_idx, rs_mult = [0], [], []
+        cp, ci, cv = [0], [], []
         dp, di = [0], []
         fdep = np.zeros(R, dtype=np.int64)
-        for r in range(R):
+        for k, r in enumerate(order):
+            for j, m in rs[r]:
+                rs_idx.append(j)
+                rs_mult.append(m)
+            rs_ptr.append(len(rs_idx))
             deps = set()
-            for j in changed[r]:
+            for j, c in changes[r]:
+                ci.append(j)
+                cv.append(c)
                 deps |= readers.get(j, set())
                 if j in finp:
-                    fdep[r] = 1
+                    fdep[k] = 1
+            cp.append(len(ci))
             di.extend(sorted(deps))
             dp.append(len(di))
 
-        self.ptype, self.s0, self.s1 = ptype, s0, s1
+        self.order = order
+        self.labels = [labels[r] for r in order]
+        self.ptype, self.s0, self.s1 = ptype[order], s0[order], s1[order]
         self.rs_ptr = np.array(rs_ptr, dtype=np.int64)
         self.rs_idx = np.array(rs_idx, dtype=np.int64)
         self.rs_mult = np.array(rs_mult, dtype=np.int64)
-        self.mm_enz = np.concatenate([np.maximum(mm_enz, 0), np.zeros(len(fr_pools), np.int64)])
+        mmz = np.concatenate([np.maximum(mm_enz, 0), np.zeros(len(fr_pools), np.int64)])
+        self.mm_enz = mmz[order]
         self.chg_ptr = np.array(cp, dtype=np.int64)
         self.chg_idx = np.array(ci, dtype=np.int64)
         self.chg_val = np.array(cv, dtype=float)
         self.dep_ptr = np.array(dp, dtype=np.int64)
         self.dep_idx = np.array(di, dtype=np.int64)
         self.fdep = fdep
-        self.fr_term = np.arange(R0, R, dtype=np.int64)
+        self.fr_term = pos[np.arange(R0, R)].astype(np.int64)
         self.fr_pool = np.array(fr_pools, dtype=np.int64)
         self.nfunc = int(A['dims'][3])
         self.var = (held == 0).astype(np.int64)
+        self._live = live
+        # Functions address the compiled terms: give them a map
         self.set_rates(comp)
 
     def set_rates(self, comp):
-        """Rate constants (per voxel, molecule units) from the compiled system."""
+        """Rate constants (per voxel, molecule units) from the compiled
+        system, in kernel order."""
         A = comp.arrays
         kk = np.asarray(A['kk'], dtype=float)
         km = np.asarray(A['km'], dtype=float)
         nvox = kk.shape[0]
         extra = self.R - self.nterms
-        self.kk = np.ascontiguousarray(np.hstack([kk, np.zeros((nvox, extra))]))
-        self.km = np.ascontiguousarray(np.hstack([km, np.zeros((nvox, extra))]))
-        bad = np.nonzero(~(self.kk >= 0) | ~np.isfinite(self.kk))
+        kk = np.hstack([kk, np.zeros((nvox, extra))])
+        km = np.hstack([km, np.zeros((nvox, extra))])
+        bad = np.nonzero(~(kk >= 0) | ~np.isfinite(kk))
         if len(bad[1]):
             r = bad[1][0]
-            raise SolverError(f'{self.labels[r]}: rate constant {self.kk[bad[0][0], r]!r} is '
-                              f'not a finite value >= 0; no propensity can be made of it')
+            raise SolverError(f'{self.labels[int(np.nonzero(self.order == r)[0][0])]}: rate '
+                              f'constant {kk[bad[0][0], r]!r} is not a finite value >= 0; no '
+                              f'propensity can be made of it')
+        for r in range(self.R):
+            if not self._live[r] and np.any(kk[:, r] != 0.0):
+                raise SolverError(f'{self.labels[int(np.nonzero(self.order == r)[0][0])]}: '
+                                  f'a rate constant that was 0 at reinit changed; call '
+                                  f'moose.reinit()')
+        self.kk = np.ascontiguousarray(kk[:, self.order])
+        self.km = np.ascontiguousarray(km[:, self.order])
         from ..kinetics import kernels as kk_mod
-        self.I, self.F = kk_mod.pack(A)
+        A2 = dict(A)
+        # Function outputs that set rates address compiled terms: map them
+        # to kernel positions
+        pos = np.empty(self.R, dtype=np.int64)
+        pos[self.order] = np.arange(self.R)
+        A2['fout_target'] = [int(pos[t]) if k >= 3 else int(t)
+                             for k, t in zip(A['fout_kind'], A['fout_target'])]
+        A2['term_order'] = np.concatenate([np.asarray(A['term_order'], dtype=float),
+                                           np.zeros(extra)])[self.order]
+        A2['kk'] = self.kk
+        A2['km'] = self.km
+        A2['dims'] = [A['dims'][0], A['dims'][1], self.R, A['dims'][3]]
+        self.I, self.F = kk_mod.pack(A2)
 
     def kernel_args(self):
         return (self.ptype, self.s0, self.s1, self.rs_ptr, self.rs_idx, self.rs_mult,
