@@ -67,7 +67,7 @@ def run(recurrent_weight):
     if moose.exists('/net'):
         moose.delete('/net')
     moose.seed(42)
-    spikes = build(recurrent_weight)
+    build(recurrent_weight)
     for t in range(9):
         moose.setClock(t, DT)
     moose.reinit()

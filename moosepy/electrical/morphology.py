@@ -23,16 +23,19 @@ SWC, ``length=None`` (MOOSE's reader, one compartment per SWC point):
     Ra = RA·L/(π r²), Rm = RM/area, Cm = CM·area.  A one-point soma becomes a
     cylinder of length and diameter 2·r (along x, ending at the point, as
     MOOSE places it), whose lateral area 4πr² equals the sphere's (NEURON's
-    Import3d gives a one-point soma the same cylinder, centred).  Children of the soma are measured from the soma
-    centre (MOOSE).  NeuroMorpho's 3-point soma and chained soma points are
-    merged into the root point (MOOSE); a 2-point soma (one soma child
-    without soma grandchildren) is a cylinder between its two points.
+    Import3d gives a one-point soma the same cylinder, centred).  Children
+    of the soma are measured from the soma centre (MOOSE).  NeuroMorpho's
+    3-point soma and chained soma points are merged into the root point
+    (MOOSE); a 2-point soma (one soma child without soma grandchildren) is
+    a cylinder between its two points, of the distal point's diameter.
     Points closer than 0.01 µm to their parent are merged into it.
     Names follow MOOSE: ``soma``; a neurite starting from a point of another
     type is named ``axon<k>`` (type 2), ``basal<k>`` (type 3; ``dend<k>``
     when the file has no apical dendrites) or ``dend<k>`` (any other type);
     later points of the same unbranched stretch are ``<name>_<j>``; the
     i-th branch leaving the end of stretch ``<b>`` starts ``<b>.<i>_0``.
+    Checked against pymoose 5.0.0 (tests/electrical/test_morphology.py):
+    identical names, Ra, Rm, Cm, sizes and coordinates.
 
 SWC, ``length=ℓ`` (NEURON's Import3d + ``nseg = ceil(L/ℓ)``):
     unbranched same-type stretches become sections whose 3-D points are the
@@ -44,7 +47,12 @@ SWC, ``length=ℓ`` (NEURON's Import3d + ``nseg = ceil(L/ℓ)``):
     linear along the arc, slanted area π(r1+r2)·sqrt(h²+(r1-r2)²)), its axial
     resistance the exact integral 4·RA·h/(π d1 d2) of each frustum, split at
     the piece's centre into a proximal and a distal half;
-    ``Ra`` = proximal + distal half.  Names ``<section>_<k>``.
+    ``Ra`` = proximal + distal half.  Names ``<section>_<k>`` (``soma_<k>``,
+    ``dend<n>_<k>``, ``axon<n>_<k>``, ``apical<n>_<k>``).  The soma (one
+    point, NeuroMorpho's 3 points or 2 points as above) is cut like any
+    section.  For the granule cell of ../shared/reference/neuron this
+    reproduces NEURON's segment areas and seg.ri() to 1e-7 (NEURON keeps
+    its 3-D points in single precision).
 
 GENESIS .p (MOOSE's ReadCell): lengths from the parent's end (or from the
     origin for the root) to the given point, cylinders of area π·d·L, a
@@ -63,7 +71,7 @@ import numpy as np
 
 from ..core.element import Neutral
 from ..core.errors import ModelImportError, MooseError
-from ..core.fields import Field, LookupField, Src, Dest, registry
+from ..core.fields import Field, LookupField, Dest, registry
 
 log = logging.getLogger('moosepy.electrical')
 
@@ -924,7 +932,8 @@ def parse_p(path):
                 continue
             if kw in ('*set_global', '*set_compt_param'):
                 if len(tok) != 3:
-                    raise err(ln, f'{kw} needs a name and a value', f'names: {", ".join(_P_PARAMS)}')
+                    raise err(ln, f'{kw} needs a name and a value',
+                              f'names: {", ".join(_P_PARAMS)}')
                 if tok[1] not in _P_PARAMS:
                     raise err(ln, f'{kw}: unknown parameter {tok[1]!r}',
                               f'valid: {", ".join(_P_PARAMS)}')
@@ -1133,7 +1142,8 @@ def _p_channel(path, c, m, ch, val, area):
             thick = 0.0
         if val > 0:
             if L > 0:
-                vol = math.pi * L * (dia - thick) * thick if thick > 0 else dia * dia * math.pi * L / 4
+                vol = (math.pi * L * (dia - thick) * thick if thick > 0
+                       else dia * dia * math.pi * L / 4)
             else:
                 inner = dia - 2 * thick
                 vol = (math.pi * (dia ** 3 - inner ** 3) / 6 if thick > 0

@@ -47,7 +47,7 @@ import numpy as np
 
 from ..core.element import Element, Neutral, Vec
 from ..core.errors import FieldError, MooseError
-from ..core.fields import Field, FieldElementField, Src, Dest, Shared, registry
+from ..core.fields import Field, FieldElementField, Src, Dest, registry
 from ..core.msg import links
 from .compartment import Compartment, CompartmentBase, deliver
 from .channels import ChanBase
