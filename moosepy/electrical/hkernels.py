@@ -69,9 +69,9 @@ def advance(nsteps, t0, dt, cn,
             sidx, par, gpar, gsum,
             # channels (ch_node: tree position of the channel's compartment)
             ch_node, gbar, ek, modul, gk, ik,
-            # gate instances: state, channel, compartment position, table, Ca
-            # source (-1: V), power, instant
-            S, gi_ch, gi_node, gi_tab, gi_src, gi_pow, gi_inst,
+            # gate instances (state, Ca pool or -1), in blocks of equal table,
+            # power, instant flag and source kind over consecutive channels
+            S, gi_src, blk_start, blk_ch0, blk_tab, blk_pow, blk_inst, blk_src,
             # gate tables
             tabA, tabB, toff, tn, tmin, tinv,
             # calcium pools
@@ -81,10 +81,10 @@ def advance(nsteps, t0, dt, cn,
             # probes (kinds 0 and 7 index tree positions)
             rec_steps, pr_kind, pr_idx, rec,
             # work arrays (tree positions)
-            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I):
+            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm):
     n = V.shape[0]
     nch = ch_node.shape[0]
-    ngi = gi_ch.shape[0]
+    nblk = blk_tab.shape[0]
     nca = ca.shape[0]
     npg = pg_base.shape[0]
     h = 0.5 * dt if cn else dt
@@ -104,6 +104,8 @@ def advance(nsteps, t0, dt, cn,
         extA[i] = 0.0
         extB[i] = 0.0
         extI[i] = 0.0
+    for c in range(nch):
+        gbm[c] = gbar[c] * modul[c]
     r = 0
     while r < nrec and rec_steps[r] == 0:
         _record(r, Vp, gk, ik, ca, S, Im, sidx, pr_kind, pr_idx, rec)
@@ -121,33 +123,46 @@ def advance(nsteps, t0, dt, cn,
             ich[pg_tgt_node[q]] += pg_out[pg_tgt_pg[q]]
         # 2. gates (trapezoidal, at the current V) and conductances
         for c in range(nch):
-            gk[c] = gbar[c] * modul[c]
-        for q in range(ngi):
-            tb = gi_tab[q]
-            src = gi_src[q]
-            x = Vp[gi_node[q]] if src < 0 else ca[src]
-            u = (x - tmin[tb]) * tinv[tb]
+            gk[c] = gbm[c]
+        hdt = 0.5 * dt
+        for bk in range(nblk):
+            tb = blk_tab[bk]
+            xmin = tmin[tb]
+            inv = tinv[tb]
             nt = tn[tb]
-            o = toff[tb]
-            if u <= 0.0:
-                a = tabA[o]
-                b = tabB[o]
-            elif u >= nt:
-                a = tabA[o + nt]
-                b = tabB[o + nt]
-            else:
-                ii = int(u)
-                f = u - ii
-                o += ii
-                a = tabA[o] + f * (tabA[o + 1] - tabA[o])
-                b = tabB[o] + f * (tabB[o + 1] - tabB[o])
-            if gi_inst[q]:
-                s = a / b
-            else:
-                hb = 0.5 * dt * b
-                s = (S[q] * (1.0 - hb) + dt * a) / (1.0 + hb)
-            S[q] = s
-            gk[gi_ch[q]] *= _ipow(s, gi_pow[q])
+            o0 = toff[tb]
+            pw = blk_pow[bk]
+            ins = blk_inst[bk]
+            usrc = blk_src[bk]
+            q0 = blk_start[bk]
+            c = blk_ch0[bk]
+            q1 = blk_start[bk + 1]
+            for q in range(q0, q1):
+                if usrc:
+                    x = ca[gi_src[q]]
+                else:
+                    x = Vp[ch_node[c]]
+                u = (x - xmin) * inv
+                if u <= 0.0:
+                    a = tabA[o0]
+                    b = tabB[o0]
+                elif u >= nt:
+                    a = tabA[o0 + nt]
+                    b = tabB[o0 + nt]
+                else:
+                    ii = int(u)
+                    f = u - ii
+                    o = o0 + ii
+                    a = tabA[o] + f * (tabA[o + 1] - tabA[o])
+                    b = tabB[o] + f * (tabB[o + 1] - tabB[o])
+                if ins:
+                    s = a / b
+                else:
+                    hb = hdt * b
+                    s = (S[q] * (1.0 - hb) + dt * a) / (1.0 + hb)
+                S[q] = s
+                gk[c] *= _ipow(s, pw)
+                c += 1
         for c in range(nch):
             node = ch_node[c]
             gch[node] += gk[c]
@@ -160,18 +175,22 @@ def advance(nsteps, t0, dt, cn,
             for p in range(n):
                 d[p] += dext[p]
                 rhs[p] += rext[p]
+        # d is replaced by 1/d as it is finished (leaves first)
         for p in range(n - 1, 0, -1):
             q = par[p]
+            inv = 1.0 / d[p]
+            d[p] = inv
             if q >= 0:
-                f = gpar[p] / d[p]
+                f = gpar[p] * inv
                 d[q] -= f * gpar[p]
                 rhs[q] += f * rhs[p]
+        d[0] = 1.0 / d[0]
         for p in range(n):
             q = par[p]
             if q >= 0:
-                rhs[p] = (rhs[p] + gpar[p] * rhs[q]) / d[p]
+                rhs[p] = (rhs[p] + gpar[p] * rhs[q]) * d[p]
             else:
-                rhs[p] = rhs[p] / d[p]
+                rhs[p] = rhs[p] * d[p]
         last = k == nsteps or (r < nrec and rec_steps[r] == k)
         if cn:
             for p in range(n):

@@ -570,39 +570,46 @@ class Group:
             gk[sl] = g0
             ik[sl] = g0 * (ek[sl] - V[ch_node[sl]])
         ch_node = posof[ch_node]          # the kernel works in tree positions
-        # flat list of gate instances, one block per (channel element, gate)
-        gi = {'ch': [], 'tab': [], 'src': [], 'pow': [], 'inst': [], 'S': []}
+        # gate instances in blocks: one run per (channel element, gate) of
+        # equal table, power, instant flag and source kind
+        S_parts, src_parts = [], []
+        blk = {'start': [], 'ch0': [], 'tab': [], 'pow': [], 'inst': [], 'src': []}
         gateoff = {}
         ngi = 0
         for el in chan_els:
             o = choff[id(el)]
             for j in range(3):
                 tb = gtab[j, o:o + el.num]
-                use = np.nonzero(tb >= 0)[0]
-                if len(use) == 0:
+                if not np.all(tb >= 0):
+                    if np.any(tb >= 0):
+                        raise SolverError(f'{el.path}: gate {"XYZ"[j]} has a power on some '
+                                          f'entries only; give all entries the same gates')
                     continue
-                if len(use) == el.num:
-                    gateoff[(id(el), j)] = ngi
-                ids = o + use
-                gi['ch'].append(ids)
-                gi['tab'].append(gtab[j, ids])
-                gi['src'].append(gsrc[j, ids])
-                gi['pow'].append(P[j, ids])
-                gi['inst'].append(inst[j, ids])
-                gi['S'].append(S[j, ids])
-                ngi += len(use)
-
-        def cat(key, dtype):
-            return np.concatenate(gi[key]).astype(dtype) if gi[key] else np.zeros(0, dtype)
-        gi_ch = cat('ch', np.int64)
-        Sg = cat('S', float)
+                gateoff[(id(el), j)] = ngi
+                key = np.stack([tb, P[j, o:o + el.num], inst[j, o:o + el.num],
+                                gsrc[j, o:o + el.num] >= 0]).T
+                cut = np.nonzero(np.any(key[1:] != key[:-1], axis=1))[0] + 1
+                for a, b in zip(np.r_[0, cut], np.r_[cut, el.num]):
+                    blk['start'].append(ngi + a)
+                    blk['ch0'].append(o + a)
+                    blk['tab'].append(int(tb[a]))
+                    blk['pow'].append(float(P[j, o + a]))
+                    blk['inst'].append(bool(inst[j, o + a]))
+                    blk['src'].append(bool(gsrc[j, o + a] >= 0))
+                S_parts.append(S[j, o:o + el.num])
+                src_parts.append(gsrc[j, o:o + el.num])
+                ngi += el.num
+        blk['start'].append(ngi)
+        Sg = np.concatenate(S_parts) if S_parts else np.zeros(0)
+        gi_src = np.concatenate(src_parts).astype(np.int64) if src_parts else \
+            np.zeros(0, dtype=np.int64)
         self.gateoff = gateoff
-        self.S_init = S
         tabA = np.concatenate(tA) if tA else np.zeros(1)
         tabB = np.concatenate(tB) if tB else np.zeros(1)
-        self.chan = (ch_node, gbar, ek, modul, gk, ik, Sg, gi_ch, ch_node[gi_ch],
-                     cat('tab', np.int64), cat('src', np.int64), cat('pow', float),
-                     cat('inst', np.bool_))
+        self.chan = (ch_node, gbar, ek, modul, gk, ik, Sg, gi_src,
+                     np.array(blk['start'], dtype=np.int64), np.array(blk['ch0'], dtype=np.int64),
+                     np.array(blk['tab'], dtype=np.int64), np.array(blk['pow'], dtype=float),
+                     np.array(blk['inst'], dtype=np.bool_), np.array(blk['src'], dtype=np.bool_))
         self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
                      np.array(tmin, dtype=float), np.array(tinv, dtype=float))
         self.ca = (ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor,
@@ -644,7 +651,7 @@ class Group:
         self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out,
                    np.array(tg_pg, dtype=np.int64),
                    posof[np.array(tg_node, dtype=np.int64)])
-        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca),)
+        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch))
         # --- views and ownership
         self.off = off
         self.choff = choff
