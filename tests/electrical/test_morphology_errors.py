@@ -218,3 +218,47 @@ def test_mutated_real_swc_load_or_raise_cleanly(tmp_path):
         moose.delete('/cell')
         outcomes['ok'] += 1
     assert outcomes['ok'] > 0 and outcomes['error'] > 10
+
+
+P_REAL = SHARED / 'models-ref' / 'genesis-p' / 'ca1_minimal.p'
+
+
+@pytest.mark.skipif(not P_REAL.exists(), reason='../shared/models-ref absent')
+def test_mutated_real_p_load_or_raise_cleanly(tmp_path):
+    text = P_REAL.read_text()
+    lines = text.splitlines()
+    data = [k for k, s in enumerate(lines) if s.strip() and not s.strip().startswith('//')]
+    rng = np.random.default_rng(7)
+    outcomes = {'ok': 0, 'error': 0}
+    for i in range(30):
+        ls = list(lines)
+        k = int(rng.choice(data))
+        parts = ls[k].split()
+        kind = i % 5
+        if kind == 0:
+            cut = int(rng.integers(1, len(text)))
+            t = text[:cut]
+        else:
+            if kind == 1 and parts:
+                parts[int(rng.integers(0, len(parts)))] = str(rng.choice(['x', '1e', '', '-5']))
+            elif kind == 2 and parts:
+                del parts[int(rng.integers(0, len(parts)))]
+            elif kind == 3:
+                parts.append(str(rng.choice(['Na', 'Na 10', '*bogus'])))
+            else:
+                parts.insert(0, '*' + str(rng.choice(['spherical', 'relative', 'origin 1 2'])))
+            ls[k] = ' '.join(parts)
+            t = '\n'.join(ls)
+        p = tmp_path / f'm{i}.p'
+        p.write_text(t)
+        try:
+            cell = read_p(p, '/cell')
+        except ModelImportError as exc:
+            assert str(p) in str(exc)
+            assert not moose.exists('/cell')
+            outcomes['error'] += 1
+            continue
+        assert all(c.Rm > 0 and c.Cm > 0 for c in cell.compartments)
+        moose.delete('/cell')
+        outcomes['ok'] += 1
+    assert outcomes['ok'] > 0 and outcomes['error'] > 5
