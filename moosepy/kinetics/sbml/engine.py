@@ -51,6 +51,7 @@ class Engine:
         self.dy = np.zeros(len(S.state_slots))
         self.evals = 0
         self.max_steps = 500000      # per integration interval
+        self.max_step = np.inf
 
     # ---------------------------------------------------------------- kernels
     def _run(self, P, t, v):
@@ -236,6 +237,11 @@ class Engine:
         *out_times* in (current t, t_end]."""
         S = self.S
         out = [x for x in out_times if x > self.t - 1e-15 * max(1, abs(self.t))]
+        if len(out) > 1 and (S.events or S.has_delay):
+            # no step longer than the output spacing: events and delays see
+            # the solution at least that finely
+            self.max_step = float(np.min(np.diff(out))) if np.min(np.diff(out)) > 0 else \
+                np.inf
         oi = 0
         while oi < len(out) and out[oi] <= self.t + 1e-13 * max(1.0, abs(self.t)):
             record(out[oi], self.v)
@@ -322,6 +328,8 @@ class Engine:
         big = float(fin.max()) if fin.size and fin.max() > 0 else 1.0
         kw = {'atol': self.atol * min(big, 1.0) if big < 1.0 else self.atol}
         try:
+            if self.max_step < np.inf:
+                kw['max_step'] = self.max_step
             solver = getattr(integrate, self.method)(self.rhs, self.t, y0, t_stop,
                                                      rtol=self.rtol, **kw)
         except ValueError as e:
@@ -348,13 +356,24 @@ class Engine:
             self._eval(tb, solver.y, vb)
             if has_events:
                 self._run(S.evs, tb, vb)
-            if has_events and dense is not None and self._trig(vb) != self.prev:
+            crossed = None
+            if has_events and dense is not None:
                 def vfun(tt):
                     vv = self.v.copy()
                     self._eval(tt, dense(tt), vv)
                     self._run(S.evs, tt, vv)
                     return vv
-                tc = self._bisect(ta, tb, vfun)
+                # triggers are checked at 8 points of every step, so that one
+                # that is true only briefly inside a long step is not missed
+                lo = ta
+                for q in range(1, 9):
+                    tq = tb if q == 8 else ta + (tb - ta) * q / 8.0
+                    if self._trig(vb if q == 8 else vfun(tq)) != self.prev:
+                        crossed = (lo, tq)
+                        break
+                    lo = tq
+            if crossed is not None:
+                tc = self._bisect(crossed[0], crossed[1], vfun)
                 while oi < len(out) and out[oi] < tc:
                     vv = self.v.copy()
                     self._eval(out[oi], dense(out[oi]), vv)

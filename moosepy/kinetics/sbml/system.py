@@ -384,7 +384,6 @@ def build(doc, source):
     for tgt in list(stmts):
         stmts[tgt] = hoist(stmts[tgt])
     stmts.update(extra)
-    S.has_delay = any(isinstance(t, tuple) and t[0] == 'delaystmt' for t in stmts.values())
 
     # ---------------------------------------------------------- events
     events = []
@@ -435,6 +434,7 @@ def build(doc, source):
     S.events = events
     S.ev_targets = ev_targets
     stmts.update({k: v for k, v in extra.items() if k not in stmts})
+    S.has_delay = any(isinstance(t, tuple) and t[0] == 'delaystmt' for t in stmts.values())
 
     # ---------------------------------------------------------- ordering
     def deps(tree):
