@@ -37,7 +37,7 @@ from .electrical.channels import (ChanBase, HHChannelBase, HHChannel, HHGate,  #
                                   HHChannel2D, HHGate2D, CaConcBase, CaConc, Nernst)
 from .electrical.stimuli import PulseGen, VClamp  # noqa: F401
 from .electrical.hsolve import HSolve  # noqa: F401
-from .electrical.morphology import Neuron  # noqa: F401
+from .electrical.morphology import Neuron, loadSwc  # noqa: F401
 from .electrical.synapse import (SpikeGen, Synapse, SimpleSynHandler, SynChan,  # noqa: F401
                                  NMDAChan, MgBlock, IntFire, LIF, RandSpike, TimeTable)
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401

@@ -819,6 +819,121 @@ def read_swc(path, cellpath, RM=1.0, RA=1.0, CM=0.01, length=None, Em=-0.065,
     return build_segments(segs, cellpath, path, RM, RA, CM, Em, initVm)
 
 
+def _lambda_factor(RM, RA, CM, f):
+    """lambda [um] = factor * sqrt(diameter [um]) for a cylinder (DC, or AC
+    at frequency f [Hz])."""
+    dc = math.sqrt(RM / (4.0 * RA)) * 1e3
+    if f == 0:
+        return dc
+    w = 2.0 * math.pi * f * RM * CM
+    return dc * math.sqrt(2.0 / (1.0 + math.sqrt(1.0 + w * w)))
+
+
+def condense_swc(d, RM=1.0, RA=1.0, CM=0.01, max_len=0.1, f=0.0, rad_diff=0.1):
+    """Merge electrotonically short, similar-radius SWC segments (the
+    reduction MOOSE 5's ``loadSwc`` applies, after Hendrickson et al. 2011).
+
+    Along each unbranched same-type chain, consecutive segments are grouped
+    greedily while the group's electrotonic length (sum of L/lambda, lambda
+    = factor*sqrt(d)) stays below *max_len* and each radius is within
+    *rad_diff* (fraction) of the group's first.  A group becomes one
+    cylinder with the same membrane area S and electrotonic length Lt:
+    d = (S/(pi Lt factor))^(2/3), length S/(pi d), pointing along the sum of
+    the group's segments.  Soma points are kept.  Coordinates and radii are
+    rounded to 1e-4 um (MOOSE writes and re-reads the condensed file).
+    Returns a new :class:`SwcData` (lines refer to the original points).
+    """
+    lf = _lambda_factor(RM, RA, CM, f)
+    n = len(d.ids)
+    kids = _children(d.parent)
+    root = int(np.nonzero(d.parent < 0)[0][0])
+    out = []      # (type, x, y, z, r, parent_new, line)
+
+    def emit(t, x, y, z, r, pa, line):
+        out.append((t, round(x, 4), round(y, 4), round(z, 4), round(r, 4), pa, line))
+        return len(out) - 1
+
+    def elec(length, dia):
+        return length / (lf * math.sqrt(dia)) if length > 0 and dia > 0 else 0.0
+
+    stack = [(root, -1, d.xyz[root])]
+    while stack:
+        k, pa_new, prox = stack.pop()
+        if d.types[k] == 1:
+            me = emit(1, *d.xyz[k], d.radius[k], pa_new, d.lines[k])
+            for c in reversed(kids[k]):
+                stack.append((c, me, d.xyz[k]))
+            continue
+        chain = [k]
+        while len(kids[chain[-1]]) == 1 and d.types[kids[chain[-1]][0]] == d.types[k]:
+            chain.append(kids[chain[-1]][0])
+        groups, cur, Lt = [], [], 0.0
+        for j in chain:
+            pp = d.parent[j] if d.parent[j] >= 0 else j
+            L = elec(float(np.linalg.norm(d.xyz[j] - d.xyz[pp])), 2 * d.radius[j])
+            if cur and (abs(d.radius[cur[0]] - d.radius[j]) / d.radius[cur[0]] > rad_diff
+                        or Lt + L >= max_len):
+                groups.append(cur)
+                cur, Lt = [], 0.0
+            cur.append(j)
+            Lt += L
+        if cur:
+            groups.append(cur)
+        pos = np.array(prox, dtype=float)
+        me = pa_new
+        for g in groups:
+            disp = np.zeros(3)
+            S = Lt = 0.0
+            for j in g:
+                pp = d.parent[j] if d.parent[j] >= 0 else j
+                v = d.xyz[j] - d.xyz[pp]
+                length = float(np.linalg.norm(v))
+                dia = 2 * d.radius[j]
+                disp += v
+                S += math.pi * dia * length
+                Lt += elec(length, dia)
+            if Lt > 0 and S > 0:
+                dia = (S / (Lt * math.pi * lf)) ** (2.0 / 3.0)
+                ln = S / (math.pi * dia)
+                mag = float(np.linalg.norm(disp))
+                step = disp / mag * ln if mag > 0 else np.array([ln, 0.0, 0.0])
+                r = dia / 2
+            else:
+                step = d.xyz[g[-1]] - pos
+                r = d.radius[g[-1]]
+            pos = pos + step
+            me = emit(int(d.types[g[0]]), *pos, r, me, d.lines[g[-1]])
+        for c in reversed(kids[chain[-1]]):
+            stack.append((c, me, pos.copy()))
+    m = len(out)
+    if m == 0 or n == 0:  # pragma: no cover
+        raise ModelImportError(f'{d.path}: nothing to condense')
+    arr = np.array([o[:5] for o in out], dtype=float)
+    return SwcData(d.path, np.arange(1, m + 1), arr[:, 0].astype(np.int64), arr[:, 1:4].copy(),
+                   arr[:, 4].copy(), np.array([o[5] for o in out], dtype=np.int64),
+                   np.array([o[6] for o in out], dtype=np.int64))
+
+
+def loadSwc(filename, modelpath, RM=1.0, RA=1.0, CM=0.01, max_len=0.1, f=0.0, rad_diff=0.1):
+    """MOOSE 5's ``moose.loadSwc``: read an SWC file, condense it
+    (:func:`condense_swc`; ``max_len=None`` skips that) and build it with
+    MOOSE's one-compartment-per-point reader.  Returns the :class:`Neuron`."""
+    if max_len is None:
+        return read_swc(filename, modelpath, RM=RM, RA=RA, CM=CM)
+    for nm, v in (('RM', RM), ('RA', RA), ('CM', CM), ('max_len', max_len)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise ModelImportError(f'loadSwc({filename}): {nm} must be a positive number, '
+                                   f'got {v!r}')
+    d = condense_swc(parse_swc(filename), RM, RA, CM, max_len, f, rad_diff)
+    with np.errstate(over='ignore', invalid='ignore'):
+        segs = swc_segments_moose(d, RM, RA, CM)
+    for sg in segs:
+        if not (math.isfinite(sg.area) and sg.area > 0 and math.isfinite(sg.Ra) and sg.Ra > 0):
+            raise ModelImportError(f'{filename}: compartment {sg.name} has no size after '
+                                   f'condensing (area {sg.area:g} m^2)')
+    return build_segments(segs, modelpath, filename, RM, RA, CM)
+
+
 def segment_table(cell):
     """The geometry the cell was built from: list of :class:`Segment`
     (parents first, same order as the compartments created)."""
@@ -1177,5 +1292,6 @@ def _addmsgs(chan):
             shell.setCwe(old)
 
 
-__all__ = ['Neuron', 'read_swc', 'read_p', 'parse_swc', 'parse_p', 'segment_table',
+__all__ = ['Neuron', 'read_swc', 'read_p', 'loadSwc', 'condense_swc', 'parse_swc', 'parse_p',
+           'segment_table',
            'SwcData', 'Segment']

@@ -407,7 +407,10 @@ _MOOSE_DUMP = r'''
 import json, sys, moose
 out = {}
 for f, p in json.loads(sys.argv[1]):
-    moose.loadModel(f, p)
+    if p.startswith('/lswc'):
+        moose.loadSwc(f, p, RM=2.0, RA=1.5, CM=0.01)
+    else:
+        moose.loadModel(f, p)
     out[p] = {c.name: [c.Ra, c.Rm, c.Cm, c.length, c.diameter, c.x0, c.y0, c.z0, c.x, c.y, c.z]
               for c in moose.wildcardFind(p + '/##[ISA=CompartmentBase]')}
 print('JSON' + json.dumps(out))
@@ -417,11 +420,14 @@ print('JSON' + json.dumps(out))
 @pytest.mark.skipif(not SIDE.exists(), reason='pymoose side venv /work/sidevenv absent')
 def test_same_cells_as_pymoose():
     """MOOSE 5.0.0 itself (pymoose in the side venv) loads the same files:
-    same compartment names, Ra, Rm, Cm, length, diameter and coordinates."""
+    same compartment names, Ra, Rm, Cm, length, diameter and coordinates
+    (loadModel, and loadSwc with its condensation)."""
     import json
     import subprocess
     files = [(str(SWC / 'h10.CNG.swc'), '/h10'), (str(SWC / 'mp_ma_40984_gc2.CNG.swc'), '/gc'),
-             (str(GP / 'ca1_minimal.p'), '/ca1'), (str(GP / 'branching.p'), '/br')]
+             (str(GP / 'ca1_minimal.p'), '/ca1'), (str(GP / 'branching.p'), '/br'),
+             (str(SWC / 'mp_ma_40984_gc2.CNG.swc'), '/lswc_gc'),
+             (str(SWC / '970529c.CNG.swc'), '/lswc_c9')]
     proc = subprocess.run([str(SIDE), '-c', _MOOSE_DUMP, json.dumps(files)],
                           capture_output=True, text=True, timeout=120)
     line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
@@ -429,7 +435,10 @@ def test_same_cells_as_pymoose():
         pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
     ref = json.loads(line[0][4:])
     for f, p in files:
-        cell = read_swc(f, p) if f.endswith('.swc') else read_p(f, p)
+        if p.startswith('/lswc'):     # moose.loadSwc: condensed (max_len 0.1)
+            cell = moose.loadSwc(f, p, RM=2.0, RA=1.5, CM=0.01)
+        else:
+            cell = read_swc(f, p) if f.endswith('.swc') else read_p(f, p)
         mine = {c.name: [c.Ra, c.Rm, c.Cm, c.length, c.diameter, c.x0, c.y0, c.z0,
                          c.x, c.y, c.z] for c in cell.compartments}
         assert set(mine) == set(ref[p])
@@ -463,3 +472,35 @@ def test_multipoint_somas(tmp_path, length):
         assert a2 == pytest.approx((math.pi * 8 * 20 + 2 * math.pi * 1 * 20) * um2)
     names3 = {c.name for c in c3.compartments}
     assert len([n for n in names3 if n.startswith('soma')]) == (1 if length is None else 2)
+
+
+@pytest.mark.parametrize('max_len', [0.1, 0.02])
+def test_loadswc_condensing_keeps_area_and_electrotonic_length(max_len):
+    """moose.loadSwc merges short same-radius segments into cylinders of the
+    same membrane area and electrotonic length (Hendrickson 2011): totals
+    over the cell equal the raw file's (to the 1e-4 um rounding of the
+    condensed coordinates, ~1e-3 relative on 0.1 um radii)."""
+    path = SWC / '970529c.CNG.swc'
+    RM, RA = 2.0, 1.5
+    cell = moose.loadSwc(str(path), '/c', RM=RM, RA=RA, CM=0.01, max_len=max_len)
+    t, xyz, r, par = _raw(path)
+    root = int(np.nonzero(par < 0)[0][0])
+    lam = math.sqrt(RM / (4 * RA)) * 1e3          # lambda [um] = lam sqrt(d [um])
+    A = L = 0.0
+    for k in range(len(t)):
+        if k == root or t[k] == 1:
+            continue
+        h = np.linalg.norm(xyz[k] - xyz[par[k]])
+        A += math.pi * 2 * r[k] * h
+        L += h / (lam * math.sqrt(2 * r[k]))
+    comps = [c for c in cell.compartments if c.name != 'soma']
+    area = sum(math.pi * c.diameter * c.length for c in comps) * 1e12
+    elec = sum(c.length * 1e6 / (lam * math.sqrt(c.diameter * 1e6)) for c in comps)
+    assert area == pytest.approx(A, rel=2e-3)
+    assert elec == pytest.approx(L, rel=2e-3)
+    # every merged compartment is electrotonically short
+    raw_n = int(np.sum(t != 1))
+    assert len(comps) < raw_n
+    assert max(c.length * 1e6 / (lam * math.sqrt(c.diameter * 1e6)) for c in comps) < \
+        max(max_len, max(np.linalg.norm(xyz[k] - xyz[par[k]]) / (lam * math.sqrt(2 * r[k]))
+                         for k in range(len(t)) if k != root and t[k] != 1)) * 1.01
