@@ -191,6 +191,14 @@ class Synapse(Neutral):
                              f'got {v}')
         self._el.cols['delay'][self._idx] = v
 
+    @classmethod
+    def _on_copy(cls, new, old):
+        # copy k of the handler's entries owns copy k of the synapses
+        k = new.num // old.num if old.num else 1
+        nh = old.parent.num
+        new.cols['_owner'] = (np.tile(old.cols['_owner'], k)
+                              + np.repeat(np.arange(k, dtype=np.int64) * nh, old.num))
+
     @staticmethod
     def _queue_spike(el, j, t):
         handler = el.parent
@@ -831,6 +839,14 @@ class TimeTable(Neutral):
         self._el.data['times'] = [np.zeros(0) for _ in range(self._el.num)]
         self._el.data['pos'] = [0] * self._el.num
         self._el.data['files'] = [''] * self._el.num
+
+    @classmethod
+    def _on_copy(cls, new, old):
+        k = new.num // old.num if old.num else 1
+        d = old.data
+        new.data['times'] = [np.array(t) for t in d.get('times', [])] * k
+        new.data['files'] = list(d.get('files', [])) * k
+        new.data['pos'] = [0] * new.num
 
     def _store(self):
         d = self._el.data

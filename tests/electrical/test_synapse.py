@@ -431,3 +431,28 @@ def test_synchan_and_lif_traces_equal_pymoose():
         a, b = np.array(out['moose'][k]), np.array(out['moosepy'][k])
         assert len(a) == len(b)
         assert np.max(np.abs(a - b)) <= 1e-12 * np.max(np.abs(a))
+
+
+def test_copies_of_a_cell_keep_their_own_synapses():
+    """moose.copy(..., num=3) of a handler with 2 synapses: each copy owns
+    its own 2 synapses, and the copied messages still reach them."""
+    moose.Neutral('/proto')
+    tt = syn.TimeTable('/proto/tt')
+    tt.vector = [1e-3]
+    h = syn.SimpleSynHandler('/proto/h')
+    h.numSynapses = 2
+    h.synapse[1].weight = 0.5
+    n = syn.IntFire('/proto/n')
+    n.tau, n.thresh = 1e3, 1e9
+    moose.connect(tt, 'eventOut', h.synapse[1], 'addSpike')
+    moose.connect(h, 'activationOut', n, 'activation')
+    moose.Neutral('/net')
+    moose.copy('/proto', '/net', 'c', num=3)
+    hc = moose.element('/net/c/h')
+    assert list(moose.vec(hc).numSynapses) == [2, 2, 2]
+    assert np.allclose(moose.element('/net/c/h[2]').synapse.weight, [1.0, 0.5])
+    moose.delete('/proto')
+    _clocks()
+    moose.reinit()
+    moose.start(3e-3)
+    assert np.allclose(moose.vec('/net/c/n').Vm, 0.5, rtol=1e-4)
