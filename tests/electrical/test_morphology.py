@@ -504,3 +504,22 @@ def test_loadswc_condensing_keeps_area_and_electrotonic_length(max_len):
     assert max(c.length * 1e6 / (lam * math.sqrt(c.diameter * 1e6)) for c in comps) < \
         max(max_len, max(np.linalg.norm(xyz[k] - xyz[par[k]]) / (lam * math.sqrt(2 * r[k]))
                          for k in range(len(t)) if k != root and t[k] != 1)) * 1.01
+
+
+def test_neuron_expressions_select_by_distance():
+    """compartmentsFromExpression / valuesFromExpression as MOOSE's Neuron:
+    p is the path distance from the soma to each compartment's end."""
+    cell = read_p(GP / 'branching.p', '/cell')
+    # hand geometry of branching.p (um): soma root, dend1 20 long, then
+    # dend11/12 of sqrt(200), 111..122 of 10 or 10, 1111.. of sqrt(50)
+    sel = cell.compartmentsFromExpression['# p > 40e-6']
+    names = sorted(c.name for c in sel)
+    assert names == sorted(['dend111', 'dend112', 'dend121', 'dend122'] +
+                           [f'dend1{a}{b}{c}' for a in '12' for b in '12' for c in '12'])
+    vals = cell.valuesFromExpression['dend1 p']
+    assert vals == pytest.approx([20e-6])
+    d = cell.valuesFromExpression['dend11#,dend12# dia * (p < maxP)']
+    assert sorted(d) == pytest.approx(sorted([3e-6, 3e-6, 2.12e-6, 2.12e-6, 2.12e-6, 2.12e-6]))
+    assert [c.name for c in cell.compartmentsFromExpression['soma']] == ['soma']
+    with pytest.raises(moose.FieldError):
+        cell.compartmentsFromExpression['# q > 1']
