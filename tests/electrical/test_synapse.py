@@ -164,7 +164,7 @@ def test_intfire_interspike_interval_under_constant_activation():
     moose.connect(n, 'spikeOut', tab, 'spike')
     _clocks()
     moose.reinit()
-    moose.start(0.3)
+    moose.start(0.16)
     isi = np.diff(tab.vector)
     T = n.refractoryPeriod + n.tau * math.log(a * n.tau / (a * n.tau - n.thresh))
     assert len(isi) >= 5
