@@ -359,23 +359,18 @@ def parse_swc(path):
             raise _swc_error(path, lines[k], f'parent {p} of point {ids[k]} is not in the file',
                              'a parent must be the id of a point in the file, or -1 for the root')
         parent[k] = j
-    # cycles: every point must reach a root by following parents
-    state = np.zeros(len(ids), dtype=np.int8)   # 0 unknown, 1 on stack, 2 reaches root
-    for k in range(len(ids)):
-        stack = []
-        j = k
-        while j >= 0 and state[j] == 0:
-            state[j] = 1
-            stack.append(j)
-            j = parent[j]
-        if j >= 0 and state[j] == 1:
-            cyc = stack[stack.index(j):]
-            ln = ', '.join(str(lines[c]) for c in cyc[:6])
-            raise _swc_error(path, lines[j], f'points {", ".join(str(ids[c]) for c in cyc[:6])}'
-                             f' form a cycle (lines {ln})',
-                             'the parent links must form a tree rooted at a point with parent -1')
-        for c in stack:
-            state[c] = 2
+    # cycles: the parent links must form a forest (networkx finds a cycle)
+    import networkx as nx
+    g = nx.DiGraph()
+    g.add_nodes_from(range(len(ids)))
+    g.add_edges_from((int(parent[k]), k) for k in range(len(ids)) if parent[k] >= 0)
+    if not nx.is_directed_acyclic_graph(g):
+        cyc = [u for u, _ in nx.find_cycle(g)]
+        j = min(cyc, key=lambda c: lines[c])
+        ln = ', '.join(str(lines[c]) for c in sorted(cyc, key=lambda c: lines[c])[:6])
+        pts = ', '.join(str(ids[c]) for c in sorted(cyc, key=lambda c: lines[c])[:6])
+        raise _swc_error(path, lines[j], f'points {pts} form a cycle (lines {ln})',
+                         'the parent links must form a tree rooted at a point with parent -1')
     if len(roots) == 0:  # pragma: no cover (a finite parent graph without roots has a cycle)
         raise _swc_error(path, 0, 'no root point (parent -1)')
     if len(roots) > 1:
@@ -447,13 +442,12 @@ def _clean_tree(d):
 
 
 def _bfs(kids, root):
-    from collections import deque
-    out, q = [], deque([root])
-    while q:
-        k = q.popleft()
-        out.append(k)
-        q.extend(kids[k])
-    return out
+    """Points in breadth-first order from *root* (networkx)."""
+    import networkx as nx
+    g = nx.DiGraph()
+    g.add_node(root)
+    g.add_edges_from((k, c) for k, cs in enumerate(kids) for c in cs)
+    return [root] + [v for _, v in nx.bfs_edges(g, root)]
 
 
 def swc_segments_moose(d, RM, RA, CM):
