@@ -1,6 +1,9 @@
 """writeSBML: a model built with the MOOSE API, written and read back, gives
 the same trajectories (1e-9 relative), and the file is consistent SBML."""
 
+import importlib.util
+from pathlib import Path
+
 import libsbml
 import numpy as np
 import pytest
@@ -119,3 +122,69 @@ def test_unwritable_driver_raises(tmp_path):
     with pytest.raises(moose.ModelImportError, match='StimulusTable'):
         moose.writeSBML('/model', str(tmp_path / 'x.xml'))
     assert not (tmp_path / 'x.xml').exists()
+
+
+ROOT = Path(__file__).resolve().parents[2]
+KKIT = ROOT.parent / 'shared' / 'models-ref' / 'kkit'
+
+
+def _compare_round_trip(tmp_path, build, names_of, tmax, solver_el):
+    """Run the built model, write it, read it back, run again: pools agree
+    to 1e-9 relative (of each trajectory's maximum)."""
+    pools = build()
+    ks = moose.element(solver_el)
+    ks.epsRel = 1e-12
+    ks.epsAbs = 1e-12
+    tabs = {}
+    for p in pools:
+        t = moose.Table2(f'/rt_a_{len(tabs)}')
+        moose.connect(t, 'requestOut', p, 'getConc')
+        tabs[p.path] = t
+    moose.reinit()
+    moose.start(tmax)
+    a = {k: t.vector.copy() for k, t in tabs.items()}
+    f = tmp_path / 'rt.xml'
+    moose.writeSBML('/model', str(f))
+    moose.readSBML(str(f), '/back')
+    moose.element('/back/sbml_solver').epsRel = 1e-12
+    # the written species keep the MOOSE path as their SBML name
+    doc = libsbml.readSBML(str(f))
+    by_name = {s.getName().replace('[0]', ''): (s.getCompartment(), s.getId())
+               for s in doc.getModel().getListOfSpecies()}
+    tb = {}
+    for k in a:
+        comp, sp = by_name[k.replace('[0]', '')]
+        t = moose.Table2(f'/rt_b_{len(tb)}')
+        moose.connect(t, 'requestOut', moose.element(f'/back/{comp}/{sp}'), 'getConc')
+        tb[k] = t
+    moose.reinit()
+    moose.start(tmax)
+    for k in a:
+        x, y = a[k], tb[k].vector
+        scale = max(np.max(np.abs(x)), 1e-30)
+        assert np.max(np.abs(x - y)) <= 1e-9 * scale, (k, np.max(np.abs(x - y)) / scale)
+
+
+def test_round_trip_default_model(tmp_path):
+    """The CLI's default model (MMenz, Enz, Reacs, a Function setting numKf)."""
+    spec = importlib.util.spec_from_file_location('mapk', ROOT / 'models' / 'mapk_feedback.py')
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+
+    def build():
+        mod.build(moose, '/model')
+        return moose.wildcardFind('/model/##[ISA=PoolBase]')
+    _compare_round_trip(tmp_path, build, None, 300.0, '/model/kinetics/ksolve')
+
+
+@pytest.mark.skipif(not (KKIT / 'enz_rea.g').exists(), reason='models-ref folder absent')
+@pytest.mark.parametrize('name', ['enz_rea.g', 'Kholodenko.g', 'reaction.g'])
+def test_round_trip_kkit_models(tmp_path, name):
+    def build():
+        moose.loadModel(str(KKIT / name), '/model', 'lsoda')
+        return moose.wildcardFind('/model/##[ISA=PoolBase]')
+    build()
+    ks = [k.path for k in moose.wildcardFind('/model/##[ISA=Ksolve]')]
+    assert ks, 'kkit model loaded without a Ksolve'
+    moose.delete('/model')
+    _compare_round_trip(tmp_path, build, None, 100.0, ks[0])

@@ -684,11 +684,16 @@ def read_document(path):
     return doc
 
 
+#: libsbml errors about unit declarations only: they do not change the
+#: numbers (moosepy reads values in the model's units), so they are not fatal
+_UNIT_ONLY = {10311, 10313}
+
+
 def _check(doc, path, fatal_only):
     errs = []
     for i in range(doc.getNumErrors()):
         e = doc.getError(i)
-        if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR:
+        if e.getSeverity() >= libsbml.LIBSBML_SEV_ERROR and e.getErrorId() not in _UNIT_ONLY:
             errs.append(e)
     if errs:
         lines = '; '.join(f'line {e.getLine()}: {e.getMessage().strip()}' for e in errs[:5])

@@ -179,6 +179,38 @@ def writeSBML(modelpath, filepath):
                                    f'{libsbml.getLastParseL3Error()}')
         kl.setMath(ast)
 
+    # rate constants set by Functions: global parameters with assignment rules
+    driven = {}
+    for f in funcs:
+        for o, _j, port in f.handle(0).output_targets('valueOut'):
+            if issubclass(o.cls, ReacBase) and port in ('setNumKf', 'setKf', 'setNumKb',
+                                                        'setKb'):
+                pid = _sid(f'{o.name}_{port[3:]}', used)
+                par = model.createParameter()
+                par.setId(pid)
+                par.setName(f'{o.path}.{port[3:]} set by {f.path}')
+                par.setConstant(False)
+                par.setValue(0.0)
+                rule = model.createAssignmentRule()
+                rule.setVariable(pid)
+                rule.setMath(_function_math(f, sid, vol_id))
+                driven[(id(o), port[-1])] = (pid, 'Num' in port)
+
+    def term(rel, d, plist, vref):
+        k = driven.get((id(rel), d))
+        name = 'K' + d
+        if k is None:
+            return law([name], conc_product(plist, vref), vref) if plist else \
+                f'{vref} * {name}'
+        pid, num = k
+        if not num:
+            return law([pid], conc_product(plist, vref), vref) if plist else \
+                f'{vref} * {pid}'
+        # numK in molecule units: rate [mol/s] = numK NA^(n-1) prod(amounts)
+        amts = [f'{sid[id(p)]} * {vol_id(p)}' for p in plist]
+        return ' * '.join([pid, f'{_NA}^{len(plist) - 1}'] + amts) if plist else \
+            f'{pid} / {_NA}'
+
     for rel in reacs:
         h = rel.handle(0)
         subs, prds = reactants(rel, 'sub'), reactants(rel, 'prd')
@@ -186,9 +218,9 @@ def writeSBML(modelpath, filepath):
             continue
         ref = subs[0] if subs else prds[0]
         vref = vol_id(ref)
-        fwd = law(['Kf'], conc_product(subs, vref), vref) if subs else f'{vref} * Kf'
+        fwd = term(rel, 'f', subs, vref)
         # MOOSE converts Kb with the first substrate's volume too
-        bwd = law(['Kb'], conc_product(prds, vref), vref) if prds else f'{vref} * Kb'
+        bwd = term(rel, 'b', prds, vref)
         add_reaction(_sid(rel.name, used), rel.path, subs, prds, f'{fwd} - ({bwd})',
                      [('Kf', h.Kf), ('Kb', h.Kb)])
         model.getReaction(model.getNumReactions() - 1).setReversible(True)
@@ -259,18 +291,20 @@ def _fresh(model, name):
     return out
 
 
+#: moosepy's Avogadro constant written as a number (SBML's csymbol avogadro
+#: is fixed at 6.02214179e23, which would change amounts by 1.7e-7)
+_NA = repr(NA)
+
 _NAME = re.compile(r'[A-Za-z_][A-Za-z_0-9]*')
 
 
-def _write_function(model, f, sid, vol_id, base):
+def _function_math(f, sid, vol_id, inputs=None):
+    """The SBML math of a Function's expression, inputs substituted."""
     h = f.handle(0)
-    outs = list(h.output_targets('valueOut')) + [(o, j, 'rate:' + p) for o, j, p in
-                                                  h.output_targets('rateOut')]
-    if not outs:
-        return
     srcs = h.input_sources()
     subst = {}
-    inputs = []
+    if inputs is None:
+        inputs = []
     for k, s in enumerate(srcs):
         if not s:
             continue
@@ -281,7 +315,7 @@ def _write_function(model, f, sid, vol_id, base):
         v = vol_id(o)
         inputs.append(sid[id(o)])
         subst[f'x{k}'] = f'({sid[id(o)]})' if fld == 'conc' else \
-            f'({sid[id(o)]} * {v} * avogadro)'
+            f'({sid[id(o)]} * {v} * {_NA})'
     consts = {name: h.c[name] for name in h._program().cnames}
     subst['t'] = 'time'
 
@@ -299,6 +333,19 @@ def _write_function(model, f, sid, vol_id, base):
     if ast is None:
         raise ModelImportError(f'writeSBML: Function {f.path} expression {h.expr!r} cannot '
                                f'be written as SBML math: {libsbml.getLastParseL3Error()}')
+    return ast
+
+
+def _write_function(model, f, sid, vol_id, base):
+    h = f.handle(0)
+    outs = [x for x in h.output_targets('valueOut')
+            if not (issubclass(x[0].cls, ReacBase) and x[2] in ('setNumKf', 'setKf',
+                                                                'setNumKb', 'setKb'))]
+    outs += [(o, j, 'rate:' + p) for o, j, p in h.output_targets('rateOut')]
+    if not outs:
+        return
+    inputs = []
+    ast = _function_math(f, sid, vol_id, inputs)
     for o, _j, port in outs:
         if not issubclass(o.cls, PoolBase) or id(o) not in sid:
             raise ModelImportError(f'writeSBML: Function {f.path} writes to {o.path} '
@@ -313,7 +360,7 @@ def _write_function(model, f, sid, vol_id, base):
             rule = model.createAssignmentRule()
             rule.setVariable(s)
             rule.setMath(libsbml.parseL3Formula(f'({libsbml.formulaToL3String(ast)}) / '
-                                                f'({v} * avogadro)'))
+                                                f'({v} * {_NA})'))
         elif port in ('increment', 'rate:increment'):
             # a source reaction (0 -> pool), so that it adds to the pool's
             # other reactions as MOOSE's increment does; the value is in #/s
@@ -329,7 +376,7 @@ def _write_function(model, f, sid, vol_id, base):
                 r.createModifier().setSpecies(m)
             kl = r.createKineticLaw()
             kl.setMath(libsbml.parseL3Formula(f'({libsbml.formulaToL3String(ast)}) / '
-                                              f'avogadro'))
+                                              f'{_NA}'))
             continue
         else:
             raise ModelImportError(f'writeSBML: Function {f.path} output {port} to {o.path} '
