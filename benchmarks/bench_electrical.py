@@ -10,9 +10,11 @@ Models (parameters: ../shared/reference/neuron/README.md, SI units):
   0; 50 ms at dt 25 us.
 * ``squid``: one HH compartment (1000 um^2), 0.1 nA from 10 to 90 ms; 100 ms
   at dt 25 us.
-* ``granule``: the branched granule cell of the NEURON reference
-  (../shared/reference/neuron/branched_notab_seglen10.npz segment table,
-  NEURON's exact network as compartments, 410 compartments); 100 ms at dt 25 us.
+* ``SWC granule``: the branched granule cell of the NEURON reference
+  (../shared/models-ref/swc/mp_ma_40984_gc2.CNG.swc read with NEURON's
+  10-um discretisation, HH soma, 0.3 nA); 100 ms at dt 25 us, backward
+  Euler as NEURON's run (MOOSE's own SWC reader discretises differently, so
+  no MOOSE figure for it).
 
 Usage::
 
@@ -134,13 +136,59 @@ def build_squid(method='cn'):
     return [t]
 
 
-def build_granule(method='be'):
-    sys.path.insert(0, str(HERE.parent / 'tests' / 'electrical'))
-    import test_neuron_accuracy as T
-    # reuse the exact-mapping builder of the accuracy test, without running
-    src = T._branched_from_table.__code__
-    del src
-    return T
+SWC = HERE.parent.parent / 'shared' / 'models-ref' / 'swc' / 'mp_ma_40984_gc2.CNG.swc'
+
+
+def build_swc_cell(method='be'):
+    """The granule cell of the NEURON reference read from its SWC file with
+    NEURON's discretisation (10 um segments, moosepy's read_swc); pas
+    everywhere (0.5 S/m^2, -65 mV), HH on the soma; 0.3 nA from 10 to
+    90 ms into the middle soma compartment; 100 ms."""
+    from moosepy.electrical.morphology import read_swc
+    tabs = hh_tables()
+    moose.Neutral('/library')
+    na = moose.HHChannel('/library/Na')
+    na.Xpower, na.Ypower, na.Ek = 3, 1, 0.050
+    k = moose.HHChannel('/library/K')
+    k.Xpower, k.Ek = 4, -0.077
+    _fill(moose.element('/library/Na/gateX'), tabs['m'])
+    _fill(moose.element('/library/Na/gateY'), tabs['h'])
+    _fill(moose.element('/library/K/gateX'), tabs['n'])
+    read_swc(str(SWC), '/gc', RM=2.0, RA=1.0, CM=0.01, length=10e-6, Em=-0.065,
+             initVm=-0.065)
+    comps = moose.wildcardFind('/gc/##[ISA=CompartmentBase]')
+    soma = sorted([c for c in comps if c.name.startswith('soma')], key=lambda c: c.name)
+    for c in soma:
+        area = c.Cm / 0.01
+        c.Rm, c.Em = 1 / (3.5 * area), (0.5 * -0.065 + 3.0 * -0.0543) / 3.5
+        for proto, gbar in (('Na', 1200.0), ('K', 360.0)):
+            ch = moose.element(moose.copy('/library/' + proto, c, proto))
+            ch.Gbar = gbar * area
+            moose.connect(ch, 'channel', c, 'channel')
+    mid = soma[len(soma) // 2]
+    pg = moose.PulseGen('/gc/stim')
+    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 0.010 + DT, 0.080, 3e-10, 1e9
+    moose.connect(pg, 'output', mid, 'injectMsg')
+    t = moose.Table('/gc/vsoma')
+    moose.connect(t, 'requestOut', mid, 'getVm')
+    hs = moose.HSolve('/gc/hsolve')
+    hs.dt, hs.target, hs.method = DT, mid.path, method
+    for tick in range(10):
+        moose.setClock(tick, DT)
+    return [t], len(comps)
+
+
+def bench_swc(repeats=3):
+    reset_tree()
+    tabs, n = build_swc_cell()
+    best = 1e9
+    for _ in range(repeats):
+        tr, ts = timed_run(0.1)
+        best = min(best, ts)
+    sp = crossings(tabs[0].vector, DT)
+    res = {'model': 'SWC granule', 'n': n, 'steps': 4000, 'sim_s': best, 'reinit_s': tr,
+           'spikes': len(sp), 'first_ms': sp[0] * 1e3 if len(sp) else float('nan')}
+    return res
 
 
 def crossings(v, dt):
@@ -223,6 +271,9 @@ def main():
     r = bench_squid()
     rows.append((r, run_side(nrn, 'bench_electrical_nrn.py', ['squid']),
                  run_side(moo, 'bench_electrical_moose.py', ['squid'])))
+    if not a.scaling and SWC.exists():
+        r = bench_swc()
+        rows.append((r, run_side(nrn, 'bench_electrical_nrn.py', ['swc', str(SWC)]), None))
     for N in sizes:
         r = bench_axon(N, repeats=1 if N > 20000 else 3)
         ref_ok = not a.scaling or N <= 10000
@@ -246,6 +297,10 @@ def main():
             notes.append(f"MOOSE cv {m['cv']:.4f}")
         if 'spikes' in r:
             notes.append(f"{r['spikes']} spikes")
+        if 'first_ms' in r:
+            notes.append(f"first {r['first_ms']:.3f} ms")
+        if n and 'first_ms' in n:
+            notes.append(f"NEURON {n['spikes']} spikes, first {n['first_ms']:.3f} ms")
         line += '   ' + ', '.join(notes)
         print(line)
     if a.scaling:

@@ -3,6 +3,7 @@
 
     python bench_electrical_nrn.py axon 1000
     python bench_electrical_nrn.py squid
+    python bench_electrical_nrn.py swc path/to/cell.swc
 
 Exact HH rates (usetable_hh = 0), fixed step 25 us, backward Euler
 (NEURON's default; secondorder=0), IClamp as in the reference README.
@@ -32,7 +33,26 @@ def run(model, n):
     h.dt = 0.025
     h.steps_per_ms = 40
     h.secondorder = 0
-    if model == 'squid':
+    if model == 'swc':
+        h.load_file('import3d.hoc')
+        rd = h.Import3d_SWC_read()
+        rd.input(n)
+        h.Import3d_GUI(rd, False).instantiate(None)
+        secs = list(h.allsec())
+        for sec in secs:
+            sec.nseg = max(1, int(-(-sec.L // 10)))
+            sec.cm, sec.Ra = 1, 100
+            sec.insert('pas')
+            for seg in sec:
+                seg.pas.g, seg.pas.e = 5e-5, -65
+        soma = [sec for sec in secs if 'soma' in sec.name()][0]
+        soma.insert('hh')
+        stim = h.IClamp(soma(0.5))
+        stim.delay, stim.dur, stim.amp = 10, 80, 0.3
+        rec = [h.Vector().record(soma(0.5)._ref_v)]
+        tstop = 100.0
+        res_n = sum(sec.nseg for sec in secs)
+    elif model == 'squid':
         s = h.Section(name='soma')
         s.L = s.diam = (1000 / 3.141592653589793) ** 0.5
         s.nseg = 1
@@ -55,7 +75,10 @@ def run(model, n):
     h.continuerun(tstop)
     wall = time.perf_counter() - t0
     res = {'model': model, 'n': n, 'sim_s': wall}
-    if model == 'axon':
+    if model == 'swc':
+        sp = spikes(rec[0], 0.025)
+        res.update(n=res_n, spikes=len(sp), first_ms=sp[0] if sp else None)
+    elif model == 'axon':
         t3, t7 = (spikes(r, 0.025)[0] for r in rec)
         res['cv'] = 0.4 * 10.0 / (t7 - t3)
     else:
@@ -65,9 +88,9 @@ def run(model, n):
 
 if __name__ == '__main__':
     model = sys.argv[1]
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    n = sys.argv[2] if model == 'swc' else (int(sys.argv[2]) if len(sys.argv) > 2 else 1)
     best = None
-    for _ in range(3 if n <= 10000 else 1):
+    for _ in range(1 if model == 'swc' or n > 10000 else 3):
         r = run(model, n)
         if best is None or r['sim_s'] < best['sim_s']:
             best = r

@@ -73,3 +73,61 @@ def test_inject_msg_from_python_send():
     moose.start(1e-5)
     tau = 1e-3
     assert math.isclose(c.Vm, 2e-10 * 1e8 * (1 - math.exp(-1e-5 / tau)), rel_tol=1e-9)
+
+
+def test_api_electrical_message_rows_connect():
+    """Every electrical row of API.md section 2 that this layer owns."""
+    a = moose.Compartment('/a')
+    b = moose.Compartment('/b')
+    moose.connect(a, 'axial', b, 'raxial')
+    s1 = moose.SymCompartment('/s1')
+    s2 = moose.SymCompartment('/s2')
+    moose.connect(s1, 'distal', s2, 'proximal')
+    moose.connect(s1, 'sphere', s2, 'cylinder')
+    na = moose.HHChannel('/a/na')
+    moose.connect(na, 'channel', a, 'channel')
+    k = moose.HHChannel('/b/k')
+    moose.connect(b, 'channel', k, 'channel')          # either direction
+    ca = moose.CaConc('/a/ca')
+    moose.connect(na, 'IkOut', ca, 'current')
+    moose.connect(ca, 'concOut', k, 'concen')
+    n = moose.Nernst('/a/n')
+    moose.connect(ca, 'concOut', n, 'ci')
+    moose.connect(n, 'Eout', na, 'setEk')
+    pg = moose.PulseGen('/pg')
+    moose.connect(pg, 'output', a, 'injectMsg')
+    vc = moose.VClamp('/vc')
+    moose.connect(vc, 'currentOut', b, 'injectMsg')
+    moose.connect(b, 'VmOut', vc, 'sensedIn')
+    t = moose.Table('/t')
+    moose.connect(t, 'requestOut', a, 'getVm')
+    moose.connect(a, 'VmOut', moose.Table('/t2'), 'input')
+    with pytest.raises(moose.MessageError):
+        moose.connect(a, 'raxial', b, 'raxial')        # same side twice
+
+
+def test_symcompartment_link_uses_half_ra_each_side():
+    a = moose.SymCompartment('/a')
+    b = moose.SymCompartment('/b')
+    for x in (a, b):
+        x.Rm, x.Cm, x.Em, x.initVm = 1e8, 1e-11, -0.07, -0.07
+    a.Ra, b.Ra = 4e7, 2e7          # link (4e7 + 2e7)/2 = 3e7 ohm
+    a.inject = 1e-10
+    moose.connect(a, 'distal', b, 'proximal')
+    moose.setClock(3, 1e-5)
+    moose.reinit()
+    moose.start(0.05)
+    G, g = 1e-8, 1 / 3e7
+    v = np.linalg.solve([[G + g, -g], [-g, G + g]], [G * -0.07 + 1e-10, G * -0.07])
+    assert abs(a.Vm - v[0]) < 1e-9 and abs(b.Vm - v[1]) < 1e-9
+
+
+def test_vmout_reaches_a_table_input():
+    c = moose.Compartment('/c')
+    c.Rm, c.Cm, c.Em, c.initVm, c.inject = 1e8, 1e-10, -0.07, -0.07, 1e-10
+    t = moose.Table('/t')
+    moose.connect(c, 'VmOut', t, 'input')
+    moose.setClock(3, 1e-4)
+    moose.reinit()
+    moose.start(1e-3)
+    assert len(t.vector) == 10 and t.vector[-1] == c.Vm
