@@ -1,8 +1,10 @@
 """``moosepy`` command line: ``moosepy run [MODEL] [--runtime T] [--out DIR]``.
 
-A model is a Python file of this project's ``models/`` kind: it defines
-``build(moose, path)`` returning a dict of tables, and ``RUNTIME`` [s].  With
-no MODEL the bundled default (``models/mapk_feedback.py``) runs.  The run
+A model is a Python file of this project's ``models/`` kind (it defines
+``build(moose, path)`` returning a dict of tables, and ``RUNTIME`` [s]), or a
+model file ``moose.loadModel`` reads (SBML ``.xml``/``.sbml``, kkit ``.g``;
+its pools are plotted, 100 s by default).  With no MODEL the bundled default
+(``models/mapk_feedback.py``) runs.  The run
 prints a summary, and writes the recorded tables as CSV and a PNG plot.
 """
 
@@ -38,11 +40,37 @@ def _load_model_file(path):
     return p, mod
 
 
+class _FileModel:
+    """A model file moose.loadModel reads (.xml/.sbml SBML, .g kkit): every
+    pool is recorded (at most 12)."""
+    RUNTIME = 100.0
+
+    def __init__(self, path):
+        self.path = path
+
+    def build(self, moose, modelpath):
+        moose.loadModel(str(self.path), modelpath, 'lsoda')
+        tables = {}
+        plots = moose.Neutral(modelpath + '/moosepy_plots')
+        for pl in moose.wildcardFind(modelpath + '/##[ISA=PoolBase]')[:12]:
+            t = moose.Table2(f'{plots.path}/p{len(tables)}')
+            moose.connect(t, 'requestOut', pl, 'getConc')
+            tables[pl.name] = t
+        return tables
+
+
 def run(model=None, runtime=None, out='moosepy_out', show=False):
     """Build, run and record a model; returns (times, {name: vector}, wall)."""
     import numpy as np
     import moosepy as moose
-    p, mod = _load_model_file(model or models_dir() / DEFAULT_MODEL)
+    from .loaders import _KINDS
+    if model is not None and Path(model).suffix.lower() in _KINDS:
+        if not Path(model).exists():
+            from .core.errors import ModelImportError
+            raise ModelImportError(f'{model}: no such file')
+        p, mod = Path(model), _FileModel(model)
+    else:
+        p, mod = _load_model_file(model or models_dir() / DEFAULT_MODEL)
     tables = mod.build(moose, '/model')
     T = float(runtime if runtime is not None else getattr(mod, 'RUNTIME', 100.0))
     t0 = time.perf_counter()
@@ -87,7 +115,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='moosepy', description=__doc__.split('\n\n')[0])
     sub = ap.add_subparsers(dest='cmd')
     r = sub.add_parser('run', help='run a model (default: the bundled mapk_feedback.py)')
-    r.add_argument('model', nargs='?', default=None, help='model file (.py with build())')
+    r.add_argument('model', nargs='?', default=None, help='model file (.py with build(), or .xml/.sbml/.g)')
     r.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
     r.add_argument('--out', default='moosepy_out', help='folder for the CSV and PNG')
     args = ap.parse_args(argv)
