@@ -30,7 +30,11 @@ Propensity types (``ptype``), molecule units, ``k`` per molecule:
 4    k*prod_i A_i(A_i-1)...(A_i-m_i+1) (general; CSR rs_*)
 5    kcat*E*S/(Km+S)                (MMenz; S the product of substrates)
 6    frate[r]                       (a Function's rateOut into a pool)
+7    k*A*(A-1)*(A-2)                (3A)
 ===  ==========================================================
+
+Held reactants (BufPools, Function-assigned pools) are folded into k
+(:func:`_fold_held`), so A + 2X with A buffered is type 3.
 
 Tau-leaping (Cao, Gillespie and Petzold, J Chem Phys 124, 044109, 2006)
     see :func:`tau_run`.
@@ -144,6 +148,10 @@ def _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_e
         xx = x[s0[r]]
         v = krow[r] * xx * (xx - 1.0)
         return v if v > 0.0 else 0.0
+    if p == 7:
+        xx = x[s0[r]]
+        v = krow[r] * xx * (xx - 1.0) * (xx - 2.0)
+        return v if v > 0.0 else 0.0
     if p == 4:
         v = krow[r]
         for q in range(rs_ptr[r], rs_ptr[r + 1]):
@@ -232,10 +240,22 @@ def round_init(y, npools, var, rng, randomly):
         rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = s0, s1, s2, s3
 
 
+@numba.njit(cache=True)
+def _fold_held(krow, x, hf_ptr, hf_idx, hf_mult):
+    """Multiply each rate constant by the (falling-factorial) counts of its
+    held reactants (BufPools, Function-assigned pools): no event changes
+    them, so they are constants between Function evaluations."""
+    for r in range(hf_ptr.shape[0] - 1):
+        for q in range(hf_ptr[r], hf_ptr[r + 1]):
+            xx = x[hf_idx[q]]
+            for m in range(hf_mult[q]):
+                krow[r] *= max(xx - m, 0.0)
+
+
 # ---------------------------------------------------------------- direct method
 @numba.njit(cache=True)
 def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
-            chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep, fr_term, fr_pool, I, F, nfunc,
+            hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep, fr_term, fr_pool, I, F, nfunc,
             rng, tnext, fires, t0, t1, times, rec_ptr, rec_pool, rec_col, out):
     """Exact SSA of every voxel from t0 to t1 (direct method).
 
@@ -275,6 +295,7 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
         for j in range(P):
             x[j] = y[base + j]
         x[P] = 1.0
+        _fold_held(krow, x, hf_ptr, hf_idx, hf_mult)
         a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
                       mm_enz)
         q0, q1, q2, q3 = rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3]
@@ -351,6 +372,7 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                     return -(1 + bad)
                 for j in range(P):
                     x[j] = y[base + j]
+                _fold_held(krow, x, hf_ptr, hf_idx, hf_mult)
                 a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
                               rs_mult, mm_enz)
             else:
@@ -365,6 +387,11 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                     elif pt == 3:
                         xx = x[s0[d]]
                         nv = krow[d] * xx * (xx - 1.0)
+                        if nv < 0.0:
+                            nv = 0.0
+                    elif pt == 7:
+                        xx = x[s0[d]]
+                        nv = krow[d] * xx * (xx - 1.0) * (xx - 2.0)
                         if nv < 0.0:
                             nv = 0.0
                     elif pt == 4:

@@ -77,30 +77,42 @@ class SsaModel:
         ptype = np.zeros(R, dtype=np.int64)
         s0 = np.zeros(R, dtype=np.int64)
         s1 = np.zeros(R, dtype=np.int64)
-        rs = []
+        rs = []      # variable reactants (pool, multiplicity)
+        hs = []      # held reactants: folded into the rate constant
+        full = []    # all reactants (for the initial ordering)
         reads = []
         for r in range(R0):
             subs = [int(j) for j in sub_idx[sub_ptr[r]:sub_ptr[r + 1]]]
             cnt = Counter(subs)
-            rs.append(sorted(cnt.items()))
-            rd = set(cnt)
+            full.append(sorted(cnt.items()))
             if ttype[r] == 1:
                 ptype[r] = 5
-                rd.add(int(mm_enz[r]))
-            elif len(subs) == 0:
+                rs.append(sorted(cnt.items()))
+                hs.append([])
+                reads.append(set(cnt) | {int(mm_enz[r])})
+                continue
+            var = sorted((j, m) for j, m in cnt.items() if not held[j])
+            hs.append(sorted((j, m) for j, m in cnt.items() if held[j]))
+            rs.append(var)
+            nord = sum(m for _, m in var)
+            if nord == 0:
                 ptype[r], s0[r], s1[r] = 0, P, P      # x[P] = 1.0 in the kernels
-            elif len(subs) == 1:
-                ptype[r], s0[r], s1[r] = 1, subs[0], P
-            elif len(subs) == 2 and subs[0] != subs[1]:
-                ptype[r], s0[r], s1[r] = 2, subs[0], subs[1]
-            elif len(subs) == 2:
-                ptype[r], s0[r] = 3, subs[0]
+            elif nord == 1:
+                ptype[r], s0[r], s1[r] = 1, var[0][0], P
+            elif nord == 2 and len(var) == 2:
+                ptype[r], s0[r], s1[r] = 2, var[0][0], var[1][0]
+            elif nord == 2:
+                ptype[r], s0[r] = 3, var[0][0]
+            elif nord == 3 and len(var) == 1:
+                ptype[r], s0[r] = 7, var[0][0]
             else:
                 ptype[r] = 4
-            reads.append(rd)
+            reads.append(set(j for j, _ in var))
         for q, j in enumerate(fr_pools):
             ptype[R0 + q] = 6
             rs.append([])
+            hs.append([])
+            full.append([])
             reads.append(set())
         changes = []
         for r in range(R0):
@@ -126,7 +138,7 @@ class SsaModel:
             a = np.zeros(R)
             for r in range(R0):
                 v = kk0[0, r] if kk0.shape[0] else 0.0
-                for j, m in rs[r]:
+                for j, m in full[r]:
                     for i in range(m):
                         v *= max(y[j] - i, 0.0)
                 if ptype[r] == 5:
@@ -148,11 +160,16 @@ class SsaModel:
         cp, ci, cv = [0], [], []
         dp, di = [0], []
         fdep = np.zeros(R, dtype=np.int64)
+        hf_ptr, hf_idx, hf_mult = [0], [], []
         for k, r in enumerate(order):
             for j, m in rs[r]:
                 rs_idx.append(j)
                 rs_mult.append(m)
             rs_ptr.append(len(rs_idx))
+            for j, m in hs[r]:
+                hf_idx.append(j)
+                hf_mult.append(m)
+            hf_ptr.append(len(hf_idx))
             deps = set()
             for j, c in changes[r]:
                 ci.append(j)
@@ -170,6 +187,9 @@ class SsaModel:
         self.rs_ptr = np.array(rs_ptr, dtype=np.int64)
         self.rs_idx = np.array(rs_idx, dtype=np.int64)
         self.rs_mult = np.array(rs_mult, dtype=np.int64)
+        self.hf_ptr = np.array(hf_ptr, dtype=np.int64)
+        self.hf_idx = np.array(hf_idx, dtype=np.int64)
+        self.hf_mult = np.array(hf_mult, dtype=np.int64)
         mmz = np.concatenate([np.maximum(mm_enz, 0), np.zeros(len(fr_pools), np.int64)])
         self.mm_enz = mmz[order]
         self.chg_ptr = np.array(cp, dtype=np.int64)
@@ -226,6 +246,6 @@ class SsaModel:
 
     def kernel_args(self):
         return (self.ptype, self.s0, self.s1, self.rs_ptr, self.rs_idx, self.rs_mult,
-                self.mm_enz, self.chg_ptr, self.chg_idx, self.chg_val, self.dep_ptr,
+                self.mm_enz, self.hf_ptr, self.hf_idx, self.hf_mult, self.chg_ptr, self.chg_idx, self.chg_val, self.dep_ptr,
                 self.dep_idx, self.fdep, self.fr_term, self.fr_pool, self.I, self.F,
                 self.nfunc)

@@ -202,3 +202,36 @@ def test_function_driven_birth_rate_recomputed_per_event():
     for i in range(1, len(k)):
         w[i] = w[i - 1] * (20.0 / i) / (0.5 * i)
     assert chi2_pvalue(res.counts[0, :, 0], k, w / w.sum()) > 1e-3
+
+
+def test_schlogl_type_trimolecular_with_held_pools():
+    """A + 2X <-> 3X and B <-> X with A, B buffered (held pools folded into
+    the rates; the 3X propensity k*X(X-1)(X-2)) against the master equation
+    of the one-dimensional chain, truncated far above any reached count."""
+    mesh = make_mesh()
+    a = moose.BufPool('/m/A')
+    a.nInit = 2
+    b = moose.BufPool('/m/B')
+    b.nInit = 3
+    x = moose.Pool('/m/X')
+    x.nInit = 10
+    k1, k2, k3, k4 = 0.05, 0.002, 1.0, 0.5
+    reac('/m/r1', [a, x, x], [x, x, x], k1, k2)
+    reac('/m/r2', [b], [x], k3, k4)
+    g = attach(mesh)
+    t = np.array([0.5, 2.0, 6.0])
+    res = run_ensemble(g, N, t, pools=[x], seed=31)
+    nmax = 200
+    Q = np.zeros((nmax + 1, nmax + 1))
+    for n in range(nmax + 1):
+        up = k1 * 2 * n * (n - 1) + k3 * 3
+        down = k2 * n * (n - 1) * (n - 2) + k4 * n
+        if n < nmax:
+            Q[n, n + 1] = up
+        if n > 0:
+            Q[n, n - 1] = down
+        Q[n, n] = -Q[n].sum()
+    P = cme(Q, np.eye(nmax + 1)[10], t)
+    assert res.counts.max() < nmax - 20
+    for k in range(len(t)):
+        assert chi2_pvalue(res.counts[k, :, 0], np.arange(nmax + 1), P[k]) > 1e-3
