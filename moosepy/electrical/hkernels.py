@@ -81,7 +81,7 @@ def advance(nsteps, t0, dt, cn,
             # probes (kinds 0 and 7 index tree positions)
             rec_steps, pr_kind, pr_idx, rec,
             # work arrays (tree positions)
-            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm):
+            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm, xs):
     n = V.shape[0]
     nch = ch_node.shape[0]
     nblk = blk_tab.shape[0]
@@ -110,11 +110,15 @@ def advance(nsteps, t0, dt, cn,
     while r < nrec and rec_steps[r] == 0:
         _record(r, Vp, gk, ik, ca, S, Im, sidx, pr_kind, pr_idx, rec)
         r += 1
+    # d and rhs are accumulators of the children's eliminated terms; gch and
+    # ich of the channels': all start at zero and are zeroed as consumed
+    for p in range(n):
+        gch[p] = 0.0
+        ich[p] = 0.0
+        d[p] = dext[p]
+        rhs[p] = rext[p]
     for k in range(1, nsteps + 1):
         t = t0 + k * dt
-        for p in range(n):
-            gch[p] = 0.0
-            ich[p] = 0.0
         # 1. pulses (value at the end of the step, as MOOSE)
         for g in range(npg):
             pg_out[g] = _pulse(t, pg_base[g], pg_L[g], pg_W[g], pg_D[g], pg_cnt[g],
@@ -167,43 +171,38 @@ def advance(nsteps, t0, dt, cn,
             node = ch_node[c]
             gch[node] += gk[c]
             ich[node] += gk[c] * ek[c]
-        # 3. voltage: matrix, Hines elimination, substitution
-        for p in range(n):
-            d[p] = d0[p] + gch[p]
-            rhs[p] = cmh[p] * Vp[p] + r0[p] + ich[p]
-        if k == 1:
-            for p in range(n):
-                d[p] += dext[p]
-                rhs[p] += rext[p]
-        # d is replaced by 1/d as it is finished (leaves first)
-        for p in range(n - 1, 0, -1):
-            q = par[p]
-            inv = 1.0 / d[p]
+        # 3. voltage: matrix rows built during the elimination (leaves first;
+        # d[p] becomes 1/d), then substitution and the V update together
+        for p in range(n - 1, -1, -1):
+            dp = d0[p] + gch[p] + d[p]
+            rp = cmh[p] * Vp[p] + r0[p] + ich[p] + rhs[p]
+            gch[p] = 0.0
+            ich[p] = 0.0
+            inv = 1.0 / dp
             d[p] = inv
+            rhs[p] = rp
+            q = par[p]
             if q >= 0:
                 f = gpar[p] * inv
                 d[q] -= f * gpar[p]
-                rhs[q] += f * rhs[p]
-        d[0] = 1.0 / d[0]
+                rhs[q] += f * rp
+        last = k == nsteps or (r < nrec and rec_steps[r] == k)
         for p in range(n):
             q = par[p]
             if q >= 0:
-                rhs[p] = (rhs[p] + gpar[p] * rhs[q]) * d[p]
+                x = (rhs[p] + gpar[p] * xs[q]) * d[p]
             else:
-                rhs[p] = rhs[p] * d[p]
-        last = k == nsteps or (r < nrec and rec_steps[r] == k)
-        if cn:
-            for p in range(n):
-                vn = 2.0 * rhs[p] - Vp[p]
-                if last:
-                    Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
-                Vp[p] = vn
-        else:
-            for p in range(n):
-                vn = rhs[p]
-                if last:
-                    Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
-                Vp[p] = vn
+                x = rhs[p] * d[p]
+            xs[p] = x
+            d[p] = 0.0
+            rhs[p] = 0.0
+            if cn:
+                vn = 2.0 * x - Vp[p]
+            else:
+                vn = x
+            if last:
+                Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
+            Vp[p] = vn
         # 4. channel currents and calcium
         if nca > 0 or last:
             for c in range(nch):

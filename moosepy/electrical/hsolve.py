@@ -651,7 +651,8 @@ class Group:
         self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out,
                    np.array(tg_pg, dtype=np.int64),
                    posof[np.array(tg_node, dtype=np.int64)])
-        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch))
+        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
+                                                                  np.zeros(ntot))
         # --- views and ownership
         self.off = off
         self.choff = choff
