@@ -172,15 +172,30 @@ class Engine:
         if vals is None:
             vals = self._values(ev, self.v)
         species = S.species
-        later = []
+        # a concentration assigned to a species becomes an amount with the
+        # compartment size from before the event (SBML: a size change by the
+        # same event then keeps that amount)
+        amounts = []
         for (var, _name), val in zip(ev.assign, vals):
             if var in species and species[var].mode == 'amount':
-                later.append((var, val))
-            else:
+                sp = species[var]
+                amounts.append((var, val if sp.hosu else val * self.v[S.slots[sp.comp]]))
+        # species integrated as concentrations (rate rules) keep their amount
+        # when the event resizes their compartment
+        targets = {var for var, _n in ev.assign}
+        resized = {var for var in targets if S.kinds.get(var) == 'compartment'}
+        keep = []
+        if resized:
+            for sid, sp in species.items():
+                if sp.mode == 'rate' and not sp.hosu and sp.comp in resized \
+                        and sid not in targets:
+                    keep.append((sid, self.v[S.slots[sid]] * self.v[S.slots[sp.comp]]))
+        for (var, _name), val in zip(ev.assign, vals):
+            if not (var in species and species[var].mode == 'amount'):
                 self.v[S.slots[var]] = val
-        for var, val in later:
-            sp = species[var]
-            amt = val if sp.hosu else val * self.v[S.slots[sp.comp]]
+        for sid, amt in keep:
+            self.v[S.slots[sid]] = amt / self.v[S.slots[species[sid].comp]]
+        for var, amt in amounts:
             self.v[S.slots['amt:' + var]] = amt
         self._refresh(t)
 

@@ -234,8 +234,19 @@ def build(doc, source):
                 if isinstance(nm, str) and nm in kinds and kinds[nm] in (
                         'compartment', 'species', 'parameter', 'specref') \
                         and not const.get(nm, False) and nm not in determined:
-                    g.add_edge(('r', k), ('x', nm))
-        match = nx.bipartite.maximum_matching(g, top_nodes=[('r', k) for k in range(len(alg))])
+                    # prefer a variable with no initial value, then one that
+                    # no event sets: that is the one the rule is there for
+                    iv = init.get(nm)
+                    undefined = iv is None or (isinstance(iv, float) and math.isnan(iv))
+                    g.add_edge(('r', k), ('x', nm),
+                               weight=1 + 4 * undefined + 2 * (nm not in ev_targets))
+        pairs = nx.max_weight_matching(g, maxcardinality=True)
+        match = {}
+        for a, b in pairs:
+            if a[0] == 'r':
+                match[a] = b
+            else:
+                match[b] = a
         for k in range(len(alg)):
             m = match.get(('r', k))
             if m is None:
