@@ -196,7 +196,7 @@ def test_function_driven_birth_rate_recomputed_per_event():
     moose.connect(x, 'nOut', f.x[0], 'input')
     moose.connect(f, 'valueOut', birth, 'setNumKf')
     g = attach(mesh)
-    res = run_ensemble(g, 4000, [30.0], pools=[x], seed=2)
+    res = run_ensemble(g, 4000, [15.0], pools=[x], seed=2)
     k = np.arange(0, 30)
     w = np.ones(len(k))
     for i in range(1, len(k)):
@@ -219,9 +219,9 @@ def test_schlogl_type_trimolecular_with_held_pools():
     reac('/m/r1', [a, x, x], [x, x, x], k1, k2)
     reac('/m/r2', [b], [x], k3, k4)
     g = attach(mesh)
-    t = np.array([0.5, 2.0, 6.0])
-    res = run_ensemble(g, N, t, pools=[x], seed=31)
-    nmax = 200
+    t = np.array([0.5, 1.5, 4.0])
+    res = run_ensemble(g, 5000, t, pools=[x], seed=31)
+    nmax = 150
     Q = np.zeros((nmax + 1, nmax + 1))
     for n in range(nmax + 1):
         up = k1 * 2 * n * (n - 1) + k3 * 3
