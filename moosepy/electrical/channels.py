@@ -279,10 +279,10 @@ def _resize(a, n):
 
 def _generic_rate(v, A, B, C, D, F):
     """(A + B v)/(C + exp((v + D)/F)); at a removable singularity (0/0) the
-    mean of the two neighbouring points, as MOOSE does."""
+    limit, taken as the mean of the values just either side (MOOSE averages
+    the neighbouring table points instead)."""
     with np.errstate(over='ignore', divide='ignore', invalid='ignore'):
         if F == 0:
-            den = np.full_like(v, C + (1.0 if False else 0.0))
             den = C + np.where(v + D > 0, np.inf, 0.0)
         else:
             den = C + np.exp((v + D) / F)

@@ -855,8 +855,6 @@ def _release_el(el):
         g.release()
     el.data.pop('hsolve', None)
     el.data.pop('hsolve_group', None)
-    hs = el.data.get('hsolve')
-    del hs
 
 
 release_compartment = release_channel = release_caconc = _release_el
