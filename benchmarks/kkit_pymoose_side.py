@@ -14,8 +14,9 @@ split run equals one run, see PYMOOSE_NOTES.md).  Paths are written without
 MOOSE's ``[0]`` indices.  These are MOOSE's outputs, used as an oracle by
 tests/kinetics/test_kkit.py.
 
-``--time MODEL`` instead prints the wall time of loading and of
-``reinit + start(MAXTIME)`` for one model (best of 3), for bench_kkit.py.
+``--time MODEL [RUNTIME]`` instead prints the wall time of loading and of
+``reinit + start(RUNTIME)`` (default MAXTIME) for one model, for
+bench_kkit.py.
 """
 
 import json
@@ -118,27 +119,25 @@ def structure(name):
     return out
 
 
-def timing(name):
+def timing(name, runtime=None):
+    """One load and one run, in a fresh process (pymoose 5.0.0 can stall when
+    a kkit model is deleted and loaded again in the same process)."""
     path = os.path.join(KKIT, name)
-    tl, ts = [], []
-    for _ in range(3):
-        if moose.exists('/model'):
-            moose.delete('/model')
-        t0 = time.perf_counter()
-        moose.loadModel(path, '/model', 'gsl')
-        t1 = time.perf_counter()
-        moose.reinit()
-        moose.start(maxtime(path))
-        t2 = time.perf_counter()
-        tl.append(t1 - t0)
-        ts.append(t2 - t1)
-    print(json.dumps({'model': name, 'load_s': min(tl), 'run_s': min(ts),
-                      'maxtime': maxtime(path), 'moose': moose.__version__}))
+    runtime = maxtime(path) if runtime is None else runtime
+    t0 = time.perf_counter()
+    moose.loadModel(path, '/model', 'gsl')
+    t1 = time.perf_counter()
+    moose.reinit()
+    moose.start(runtime)
+    t2 = time.perf_counter()
+    print(json.dumps({'model': name, 'load_s': t1 - t0, 'run_s': t2 - t1,
+                      'runtime': runtime, 'moose': moose.__version__}))
 
 
 def main(argv):
     if '--time' in argv:
-        timing(argv[argv.index('--time') + 1])
+        i = argv.index('--time')
+        timing(argv[i + 1], float(argv[i + 2]) if len(argv) > i + 2 else None)
         return
     if '--structure' in argv:
         out = argv[argv.index('--structure') + 1]
