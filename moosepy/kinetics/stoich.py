@@ -21,7 +21,7 @@ from ..core.shell import wildcardFind
 from ..core.units import NA
 from .enz import EnzBase, Enz
 from .function import Function
-from .mesh import ChemCompt
+from .mesh import ChemCompt, voxel_volumes
 from .pool import PoolBase
 from .reac import ReacBase, reactants
 
@@ -209,11 +209,16 @@ def compile_stoich(stoich_el):
     navol = NA * voxvol
 
     labels = []   # 'element path:direction' of each term (for Gsolve.numFire)
+    tref = []     # pool whose volume converts each term's rate constant
 
-    def add_term(subs, changes, k, kx, kind=0, enzj=-1, km=0.0, kmx=0.0, label=''):
+    def add_term(subs, changes, k, kx, kind=0, enzj=-1, km=0.0, kmx=0.0, label='', vref=None):
         """A rate term; its per-voxel constant is k * (NA*vol)**kx (molecule
-        units), and for MM terms numKm = km * (NA*vol)**kmx."""
+        units), and for MM terms numKm = km * (NA*vol)**kmx.  vol is that of
+        pool *vref* (default: the first reactant), as the Reac/Enz fields
+        convert; it differs from the Stoich's only for pools of another
+        single-voxel compartment."""
         labels.append(label)
+        tref.append(subs[0] if vref is None and subs else (-1 if vref is None else vref))
         sub_lists.append(subs)
         chg_lists.append(changes)
         ttype.append(kind)
@@ -284,7 +289,7 @@ def compile_stoich(stoich_el):
             cj = _pool_index(index, cplx[0], e, 'cplx')
             k2 = e.cols['_k2'][0]
             add_term([ej] + subs, changes_of([ej] + subs, [cj]), (k2 + k3) / km, -len(subs),
-                     label=e.path + ':k1')
+                     label=e.path + ':k1', vref=subs[0])
             add_term([cj], changes_of([cj], [ej] + subs), k2, 0.0, label=e.path + ':k2')
             add_term([cj], changes_of([cj], [ej] + prds), k3, 0.0, label=e.path + ':k3')
         else:
@@ -382,6 +387,15 @@ def compile_stoich(stoich_el):
     A['dims'] = [nvox, npools, nterms, len(fout_kind)]
     A['kk'] = kval[None, :] * navol[:, None] ** kexp[None, :]
     A['km'] = kmval[None, :] * navol[:, None] ** kmexp[None, :]
+    if nvox == 1 and pools:
+        # pools of several single-voxel compartments in one system (e.g. a
+        # kkit model whose reactions cross compartments): each term converts
+        # with the volume of its own reference pool
+        pvol = np.array([float(voxel_volumes(p)[0]) for p in pools])
+        if np.any(pvol != voxvol[0]):
+            tv = np.array([pvol[tref[r]] if tref[r] >= 0 else voxvol[0] for r in perm])
+            A['kk'] = (kval * (NA * tv) ** kexp)[None, :]
+            A['km'] = (kmval * (NA * tv) ** kmexp)[None, :]
     A['ttype'] = ttype
     A['sub_ptr'] = np.concatenate([[0], np.cumsum([len(s) for s in sub_lists])]).astype(int)
     A['sub_idx'] = [j for s in sub_lists for j in s]

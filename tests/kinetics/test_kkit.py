@@ -411,3 +411,48 @@ def test_xtab_drives_pool(tmp_path):
     # A is piecewise constant over each 0.1 s tick (the table sets it at the
     # tick): the exact sum is 0.5 * sum_k a(t_k) * 0.1 within one tick
     assert abs(b.conc - 0.5 * 0.5 * 3.0 ** 2 * 1e-3) < 0.5 * 3e-3 * 0.1 + 1e-9
+
+
+# --------------------------------------------------------------- one solver, two compartments
+@pytest.mark.parametrize('method', ['rk5', 'lsoda'])
+def test_one_stoich_over_two_compartments_uses_each_pools_volume(method):
+    """What read_kkit builds where reactions cross compartments: a single
+    Stoich in the larger compartment spanning both.  D + E -> F inside the
+    small compartment must follow its own volume: with equal initial conc
+    c0, conc(t) = c0 / (1 + Kf c0 t) (analytic); the cross-compartment
+    first-order A -> C moves molecules (A's n + C's n is conserved)."""
+    big = moose.CubeMesh('/m')
+    big.volume = 1e-18
+    small = moose.CubeMesh('/m/small')
+    small.volume = 1e-20
+    a = moose.Pool('/m/A')
+    a.concInit = 1e-3
+    c = moose.Pool('/m/small/C')
+    r1 = moose.Reac('/m/r1')
+    moose.connect(r1, 'sub', a, 'reac')
+    moose.connect(r1, 'prd', c, 'reac')
+    r1.Kf, r1.Kb = 0.2, 0.0
+    d, e, f = (moose.Pool('/m/small/' + n) for n in 'DEF')
+    d.concInit = e.concInit = 2e-3
+    r2 = moose.Reac('/m/small/r2')
+    moose.connect(r2, 'sub', d, 'reac')
+    moose.connect(r2, 'sub', e, 'reac')
+    moose.connect(r2, 'prd', f, 'reac')
+    r2.Kf, r2.Kb = 500.0, 0.0
+    ks = moose.Ksolve('/m/ksolve')
+    ks.method = method
+    ks.epsAbs, ks.epsRel = 1e-12, 1e-10
+    st = moose.Stoich('/m/stoich')
+    st.compartment = big
+    st.ksolve = ks
+    st.reacSystemPath = '/m/##'
+    tab = moose.Table2('/m/tab')
+    moose.connect(tab, 'requestOut', d, 'getConc')
+    moose.reinit()
+    n_total = a.n + c.n
+    moose.start(2.0)
+    want = 2e-3 / (1 + 500.0 * 2e-3 * 2.0)
+    assert math.isclose(d.conc, want, rel_tol=1e-6)
+    assert math.isclose(tab.vector[-1], want, rel_tol=1e-6)     # table scale: D's volume
+    assert math.isclose(a.conc, 1e-3 * math.exp(-0.2 * 2.0), rel_tol=1e-6)
+    assert math.isclose(a.n + c.n, n_total, rel_tol=1e-9)
