@@ -31,7 +31,9 @@ per molecule in kkit; MOOSE keeps them per molecule after correcting for the
 exact NA: ``numKf = kf * (6e23/NA)**(nsub - 1)``; an ``Enz`` gets
 ``concK1 = k1 * 1e3 * vol * (6e23/NA)**nsub`` (vol of the enzyme's pool),
 ``k2``, ``k3``; an ``MMenz`` ``Km = (k2 + k3) / (k1 * 1e3 * vol)`` mM and
-``kcat = k3``.
+``kcat = k3``.  These are MOOSE's conversions, kept so that results agree
+with MOOSE; note that for an ``Enz`` they differ from an exact rescaling of
+kkit's molecule numbers by one factor 6e23/NA (0.37 %) per substrate.
 
 Compartments: pools are sorted into volume classes (relative difference
 below 1e-3); the largest is ``/kinetics``, the others become CubeMeshes
@@ -44,7 +46,9 @@ Neutral when nothing else is left in it.
 Solvers (``solverclass``): 'gsl'/'rk5' (and the other Ksolve methods) or
 'lsoda' give a ``Stoich`` + ``Ksolve`` in each compartment (a single one
 covering all compartments where reactions cross them: MOOSE instead couples
-per-compartment solvers through "xfer" pools and a Dsolve); 'ee' gives no
+per-compartment solvers through "xfer" pools and a Dsolve, and lets
+same-named pools diffuse between compartments; the single Stoich converts
+each rate with the volume of its own reactants); 'ee' gives no
 solver; 'gssa' a ``Gsolve`` where moosepy has one.  Clocks are set as MOOSE
 does: ticks 10-14 to SIMDT, 15-18 to PLOTDT.
 

@@ -456,3 +456,10 @@ def test_one_stoich_over_two_compartments_uses_each_pools_volume(method):
     assert math.isclose(tab.vector[-1], want, rel_tol=1e-6)     # table scale: D's volume
     assert math.isclose(a.conc, 1e-3 * math.exp(-0.2 * 2.0), rel_tol=1e-6)
     assert math.isclose(a.n + c.n, n_total, rel_tol=1e-9)
+
+
+@needs_models
+def test_load_model_dispatches_g_files():
+    m = moose.loadModel(str(KKIT / 'reaction.g'), '/model', 'lsoda')
+    assert m.path.replace('[0]', '') == '/model'
+    assert moose.element('/model/kinetics/ksolve').method == 'lsoda'
