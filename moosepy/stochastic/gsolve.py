@@ -109,9 +109,9 @@ class Gsolve(Neutral):
         m = str(v).lower()
         m = _ALIASES.get(m, m)
         if m not in METHODS:
+            alias = ', '.join(k for k, a in _ALIASES.items() if a == 'ssa')
             raise FieldError(f"{self.path} (Gsolve).method: unknown method {v!r}; valid: "
-                             f"'ssa' (aliases {', '.join(k for k, a in _ALIASES.items() if a == 'ssa')}"
-                             f"), 'tau'")
+                             f"'ssa' (aliases {alias}), 'tau'")
         self._el.cols['_method'][self._idx] = m
 
     def _comp(self):

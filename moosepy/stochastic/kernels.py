@@ -255,7 +255,8 @@ def _fold_held(krow, x, hf_ptr, hf_idx, hf_mult):
 # ---------------------------------------------------------------- direct method
 @numba.njit(cache=True)
 def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
-            hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep, fr_term, fr_pool, I, F, nfunc,
+            hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep,
+            fr_term, fr_pool, I, F, nfunc,
             rng, tnext, fires, t0, t1, times, rec_ptr, rec_pool, rec_col, out):
     """Exact SSA of every voxel from t0 to t1 (direct method).
 

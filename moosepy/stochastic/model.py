@@ -246,6 +246,7 @@ class SsaModel:
 
     def kernel_args(self):
         return (self.ptype, self.s0, self.s1, self.rs_ptr, self.rs_idx, self.rs_mult,
-                self.mm_enz, self.hf_ptr, self.hf_idx, self.hf_mult, self.chg_ptr, self.chg_idx, self.chg_val, self.dep_ptr,
+                self.mm_enz, self.hf_ptr, self.hf_idx, self.hf_mult, self.chg_ptr,
+                self.chg_idx, self.chg_val, self.dep_ptr,
                 self.dep_idx, self.fdep, self.fr_term, self.fr_pool, self.I, self.F,
                 self.nfunc)

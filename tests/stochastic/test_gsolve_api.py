@@ -128,7 +128,7 @@ def test_use_rand_init_rounds_as_moose():
     moose.vec('/m/x').nInit = np.full(4000, 2.3)
     y = moose.Pool('/m/y')
     moose.vec('/m/y').nInit = np.full(4000, 2.5)
-    b = moose.BufPool('/m/b')
+    moose.BufPool('/m/b')
     moose.vec('/m/b').nInit = np.full(4000, 0.7)
     reac('/m/r', [x], [y], 0.0)
     g = attach(mesh, seed=4)
