@@ -10,7 +10,8 @@ Random numbers
 
 Exact SSA (Gillespie's direct method)
     Per voxel: propensities ``a[r]``, their total ``a0`` and sums over
-    blocks of ``BLOCK`` reactions.  The waiting time is ``-log(u1)/a0``;
+    blocks of ``BLOCK`` reactions.  The waiting time is ``E/a0`` with E a
+    unit exponential drawn by the ziggurat method (:func:`_exp1`);
     the reaction is found by a scan of the block sums, then of one block
     (about ``R/BLOCK + BLOCK`` additions instead of ``R/2``).  After a firing
     only the propensities in the reaction's dependency list (reactions
@@ -123,6 +124,55 @@ def _u01(res):
 def _u01_open(res):
     """Uniform in (0, 1]."""
     return (np.float64(res >> _U11) + 1.0) * _TWO53
+
+
+# Ziggurat tables of the unit exponential (Marsaglia and Tsang 2000): 256
+# layers of equal area _ZV under exp(-x); layer 0 is the base strip with the
+# tail beyond _ZR, where R + Exp(1) is exact by memorylessness.
+_ZN = 256
+_ZR = 7.69711747013104972
+_ZV = (_ZR + 1.0) * math.exp(-_ZR)
+_ZX = np.empty(_ZN + 1)
+_ZX[0] = _ZV / math.exp(-_ZR)
+_ZX[1] = _ZR
+for _i in range(2, _ZN):
+    _ZX[_i] = -math.log(math.exp(-_ZX[_i - 1]) + _ZV / _ZX[_i - 1])
+_ZX[_ZN] = 0.0
+_ZF = np.exp(-_ZX)
+_U3 = np.uint64(3)
+_U255 = np.uint64(255)
+
+
+@numba.njit(cache=True)
+def _exp1(q0, q1, q2, q3):
+    """A unit exponential number (ziggurat: one draw and no logarithm in
+    about 98.9 % of the calls; the layer from bits 3-10 of the draw, the
+    position from its top 53 bits)."""
+    while True:
+        res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+        i = np.int64((res >> _U3) & _U255)
+        z = _u01(res) * _ZX[i]
+        if z < _ZX[i + 1]:
+            return z, q0, q1, q2, q3
+        if i == 0:
+            res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+            return _ZR - math.log(_u01_open(res)), q0, q1, q2, q3
+        res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
+        yy = _ZF[i] + _u01(res) * (_ZF[i + 1] - _ZF[i])
+        if yy < math.exp(-z):
+            return z, q0, q1, q2, q3
+
+
+@numba.njit(cache=True)
+def exponentials(rng, n):
+    """n unit exponentials from stream row 0 of rng (advanced); for tests."""
+    q0, q1, q2, q3 = rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3]
+    out = np.empty(n)
+    for k in range(n):
+        e, q0, q1, q2, q3 = _exp1(q0, q1, q2, q3)
+        out[k] = e
+    rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3] = q0, q1, q2, q3
+    return out
 
 
 @numba.njit(cache=True)
@@ -303,8 +353,8 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
         tn = tnext[v]
         if not (tn >= t0):
             if a0 > 0.0:
-                res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
-                tn = t0 - math.log(_u01_open(res)) / a0
+                e, q0, q1, q2, q3 = _exp1(q0, q1, q2, q3)
+                tn = t0 + e / a0
             else:
                 tn = np.inf
         si = 0
@@ -356,8 +406,8 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                 a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
                               rs_mult, mm_enz)
                 if a0 > 0.0:
-                    res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
-                    tn = t - math.log(_u01_open(res)) / a0
+                    e, q0, q1, q2, q3 = _exp1(q0, q1, q2, q3)
+                    tn = t + e / a0
                 else:
                     tn = np.inf
                 continue
@@ -414,8 +464,8 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                     a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
                                   rs_idx, rs_mult, mm_enz)
             if a0 > 0.0:
-                res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
-                tn = t - math.log(_u01_open(res)) / a0
+                e, q0, q1, q2, q3 = _exp1(q0, q1, q2, q3)
+                tn = t + e / a0
             else:
                 tn = np.inf
         for j in range(P):

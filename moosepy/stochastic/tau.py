@@ -49,7 +49,8 @@ import math
 import numba
 import numpy as np
 
-from .kernels import _next, _u01, _u01_open, _prop, _fold_held, _eval_funcs, _unpack
+from .kernels import (_next, _u01, _u01_open, _exp1, _prop, _fold_held, _eval_funcs,
+                      _unpack)
 
 _SSA_STEPS = 100
 _N1 = 10.0
@@ -258,8 +259,8 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                         if a0 <= 0.0:
                             t = t_stop
                             break
-                        res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
-                        tn = t - math.log(_u01_open(res)) / a0
+                        e, q0, q1, q2, q3 = _exp1(q0, q1, q2, q3)
+                        tn = t + e / a0
                         if tn > t_stop:
                             t = t_stop      # memoryless: nothing fires before t_stop
                             break
@@ -287,8 +288,8 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                             break
                 else:
                     if a0c > 0.0:
-                        res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
-                        tau2 = -math.log(_u01_open(res)) / a0c
+                        e, q0, q1, q2, q3 = _exp1(q0, q1, q2, q3)
+                        tau2 = e / a0c
                     else:
                         tau2 = np.inf
                     while True:

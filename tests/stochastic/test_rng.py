@@ -41,3 +41,18 @@ def test_uniform_and_independent_streams():
     v = kernels.uniforms(st[1:2].copy(), 100_000)
     assert abs(np.corrcoef(u, v)[0, 1]) < 4 / np.sqrt(100_000)
     assert len({tuple(r) for r in kernels.seed_streams(7, 1000).tolist()}) == 1000
+
+
+def test_ziggurat_exponentials():
+    """Waiting times: unit exponentials by the ziggurat, against the exact
+    law (KS), its moments and both tails (the base-strip tail beyond 7.697
+    is drawn separately)."""
+    n = 1_000_000
+    e = kernels.exponentials(kernels.seed_streams(11, 1), n)
+    assert stats.kstest(e, 'expon').pvalue > 1e-3
+    assert abs(e.mean() - 1) < 4 / np.sqrt(n)
+    assert abs(e.var() - 1) < 4 * np.sqrt(8 / n)
+    for x in (0.01, 1.0, 5.0, 7.697, 9.0):
+        p = np.exp(-x)
+        assert abs(np.mean(e > x) - p) < 4 * np.sqrt(p * (1 - p) / n) + 1e-6, x
+    assert e.min() >= 0
