@@ -212,19 +212,42 @@ def simulate(name, R, method='lsoda'):
     return np.array(out)
 
 
+#: why a model is not compared with MOOSE as loaded (with diffusion)
+NOT_COMPARED = {
+    'CaOnly.g': 'MOOSE lets the two Ca pools diffuse between the compartments (Dsolve '
+                'junction); moosepy has no Dsolve: compared without diffusion (:nodiff)',
+    'NN_mapk15.g': 'MOOSE lets same-named pools diffuse between the compartments (Dsolve '
+                   'junctions); moosepy has no Dsolve: compared without diffusion (:nodiff)',
+    'psd53.g': 'reactions cross compartments: MOOSE couples its per-compartment solvers '
+               'through xfer pools exchanged once per solver step, an O(dt) splitting '
+               'error: at t = 50 s Rpp is 1.25e-3 / 2.88e-4 / 1.95e-4 mM for MOOSE solver '
+               'dt 0.5 / 0.05 / 0.005 s (no diffusion), converging towards moosepy\'s '
+               'exact coupling (1.88e-4)',
+    'CICRspineDend.g': 'kkit channels (kchan -> MOOSE ConcChan) and cross-compartment xfer '
+                       'pools: MOOSE\'s ConcChan flux could not be reproduced (a hand-built '
+                       'ConcChan in pymoose 5.0.0 moves nothing), and the coupling has the '
+                       'O(dt) splitting error of psd53.g',
+}
+COMPARED = [m for m in MODELS if m not in NOT_COMPARED] + ['CaOnly.g:nodiff',
+                                                           'NN_mapk15.g:nodiff']
+
+
 @needs_models
-@pytest.mark.parametrize('name', MODELS)
-def test_trajectories_match_moose(name):
+@pytest.mark.parametrize('key', COMPARED + sorted(NOT_COMPARED))
+def test_trajectories_match_moose(key):
     """Every pool, every sample: |ours - MOOSE| <= 1e-4 * max_t |MOOSE| of
     that pool (relative to the pool's own scale, so near-zero samples of a
     varying pool do not dominate); pools that never exceed 1e-12 mM (far
     below one molecule here; MOOSE leaves 1e-59-sized traces where the exact
-    value is 0) are compared on that scale."""
-    if name in MULTI:
-        pytest.skip('MOOSE couples these compartments through Dsolve junctions and xfer '
-                    'pools (diffusion between compartments); moosepy has no Dsolve yet')
-    R = _ref('kkit_pymoose_ref.json')['models'][name]
-    ours = simulate(name, R)
+    value is 0) are compared on that scale.  'name:nodiff': MOOSE run with
+    every diffConst set to 0 (what moosepy, without Dsolve, simulates)."""
+    if key in NOT_COMPARED:
+        pytest.skip(NOT_COMPARED[key])
+    refs = _ref('kkit_pymoose_ref.json')['models']
+    if key not in refs:
+        pytest.skip(f'{key}: no MOOSE reference recorded')
+    R = refs[key]
+    ours = simulate(key.split(':')[0], R)
     theirs = np.array(R['conc'])
     scale = np.maximum(np.abs(theirs).max(axis=0), 1e-12)
     err = np.abs(ours - theirs) / scale
