@@ -322,8 +322,9 @@ class Engine:
         """Earliest time in (ta, tb] where the triggers differ from prev."""
         prev = self.prev
         lo, hi = ta, tb
+        tol = max(1e-13 * max(1.0, abs(hi)), 1e-10 * (tb - ta))
         for _ in range(200):
-            if hi - lo <= 1e-13 * max(1.0, abs(hi)):
+            if hi - lo <= tol:
                 break
             mid = 0.5 * (lo + hi)
             if self._trig(vfun(mid)) != prev:
@@ -381,9 +382,13 @@ class Engine:
                 # triggers are checked at 8 points of every step, so that one
                 # that is true only briefly inside a long step is not missed
                 lo = ta
-                for q in range(1, 9):
-                    tq = tb if q == 8 else ta + (tb - ta) * q / 8.0
-                    if self._trig(vb if q == 8 else vfun(tq)) != self.prev:
+                # interior points no further apart than 1/8 of the output
+                # spacing (short steps, e.g. just after an event, need none)
+                nq = 8 if self.max_step == np.inf else int(min(8, max(
+                    1, np.ceil(8 * (tb - ta) / self.max_step - 1e-9))))
+                for q in range(1, nq + 1):
+                    tq = tb if q == nq else ta + (tb - ta) * q / nq
+                    if self._trig(vb if q == nq else vfun(tq)) != self.prev:
                         crossed = (lo, tq)
                         break
                     lo = tq
