@@ -227,7 +227,8 @@ def _unit_scales(model):
 def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
     """Read an SBML file into ``loadpath`` with an :class:`SbmlSolver`
     (``solver``: lsoda (default), bdf, radau, rk45/rk5/gsl, rk8; 'gssa' for
-    the stochastic solver).  Returns the model element.  Nothing is added to
+    the stochastic solver: mass-action reactions become Reacs under a Gsolve,
+    see :mod:`.stochastic`).  Returns the model element.  Nothing is added to
     the tree if the file cannot be read."""
     from ...core import shell
     from ...core.element import Neutral as _N
@@ -235,9 +236,12 @@ def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
     doc = read_document(path)
     S = build(doc, path)
     m = str(solver).lower()
-    if m in ('gssa', 'gillespie', 'stochastic', 'gsolve'):
-        raise SolverError(f'{path}: solver {solver!r}: stochastic simulation of SBML models '
-                          f'is not available yet; use lsoda')
+    stochastic = m in ('gssa', 'gillespie', 'stochastic', 'gsolve')
+    if stochastic:
+        from .stochastic import mass_action_terms
+        # checked before anything is built: refused models leave no trace
+        mass_action_terms(S, _unit_scales(doc.getModel())[0])
+        m = 'lsoda'
     if m in ('ee', ''):
         m = 'lsoda'
     if m not in _METHODS:
@@ -277,6 +281,12 @@ def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
             p._el.data['sbml_id'] = sid
             pools[sid] = p._el
             n0[sid] = n
+        if stochastic:
+            from .stochastic import build_gssa
+            build_gssa(S, root, model, nscale,
+                       {c.getId(): f'{root.path}/{c.getId()}'
+                        for c in model.getListOfCompartments()}, pools)
+            return root
         sol = SbmlSolver(f'{root.path}/{SOLVER_NAME}')
         sol.method = m
         el = sol._el

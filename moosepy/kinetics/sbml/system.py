@@ -178,6 +178,22 @@ def build(doc, source):
             law = math_of(kl.getMath(), where(r) + ' kineticLaw', local)
         reactions.append((rid, refs, law, r.getFast() if r.isSetFast() else False, r))
 
+    # numeric stoichiometry per reaction (for the stochastic solver); NaN
+    # where it is a variable
+    S.reaction_refs = {}
+    for rid, refs, law, fast, r in reactions:
+        d = ({}, {})
+        for sign, spid, st in refs:
+            if st[0] == 'num':
+                val = st[1]
+            elif st[0] == 'sym' and const.get(st[1], False):
+                val = init[st[1]]
+            else:
+                val = math.nan
+            side = d[0] if sign < 0 else d[1]
+            side[spid] = side.get(spid, 0.0) + val
+        S.reaction_refs[rid] = d
+
     # ---------------------------------------------------------- rules
     assign, rate, alg = {}, {}, []
     for rule in model.getListOfRules():

@@ -1,0 +1,125 @@
+"""SBML models for the stochastic solver (``readSBML(..., solver='gssa')``).
+
+Gsolve fires MOOSE reactions: a Reac with substrates of multiplicities
+m_i fires at ``numKf * prod_i n_i (n_i - 1) ... (n_i - m_i + 1)``.  An SBML
+kinetic law is turned into such a reaction by measuring it: the law is
+evaluated (by the compiled engine) at several random integer states and
+divided by the falling-factorial product; if the ratio is the same
+everywhere the law *is* mass action in MOOSE's sense and that ratio is the
+rate constant (so the DSMTS dimerisation law ``k1*P*(P-1)/2`` becomes
+``numKf = k1/2``).  A reversible law ``kf F(subs) - kb F(prds)`` is split
+the same way.  Anything else (Hill terms, Michaelis-Menten, rules, events,
+delays, variable compartments) is refused with a SolverError naming the
+SBML ids: the stochastic answer would otherwise be silently wrong.
+"""
+
+import math
+
+import numpy as np
+
+from ...core.errors import SolverError
+from .engine import Engine, species_value
+
+
+def _falling(n, m):
+    out = 1.0
+    for k in range(int(m)):
+        out *= (n - k)
+    return out
+
+
+def _refuse(src, what):
+    raise SolverError(f"{src}: solver 'gssa': {what}; the stochastic solver needs mass-action "
+                      f"reactions only (use solver='lsoda')")
+
+
+def mass_action_terms(S, nscale, rng_seed=12345):
+    """[(reaction id, {species: m} reactants, {species: m} products, numKf,
+    numKb)] for every reaction of S, or SolverError."""
+    src = S.source
+    kinds = S.kinds
+    if S.events:
+        _refuse(src, 'events (' + ', '.join(e.id for e in S.events) + ') are not supported')
+    if S.has_delay or len(S.alg_u):
+        _refuse(src, 'delays and algebraic rules are not supported')
+    for x in S.state_names:
+        if not x.startswith('amt:'):
+            _refuse(src, f'{x!r} is set by a rate rule')
+    eng = Engine(S)
+    eng.reset()
+    v0 = eng.v.copy()
+    reactions = [k for k, kind in kinds.items() if kind == 'reaction']
+    rng = np.random.default_rng(rng_seed)
+    out = []
+    for rid in reactions:
+        subs, prds = S.reaction_refs[rid]
+        for d in (subs, prds):
+            for sp, m in d.items():
+                if m != int(m) or m < 0:
+                    _refuse(src, f'reaction {rid!r} has stoichiometry {m} for {sp!r} '
+                                 f'(whole numbers only)')
+        # the state species the law may read: all amount species
+        names = [sid for sid, sp in S.species.items() if sp.mode == 'amount']
+        samples = []
+        for _k in range(6):
+            v = v0.copy()
+            counts = {}
+            for sid in names:
+                c = float(rng.integers(3, 60))
+                counts[sid] = c
+                v[S.slots['amt:' + sid]] = c / nscale
+            eng._eval(0.0, v[S.state_slots], v)
+            a = v[S.slots[rid]] * nscale          # molecules per second
+            samples.append((counts, a))
+        Fs = np.array([np.prod([_falling(c[sp], m) for sp, m in subs.items()]) for c, _ in
+                       samples])
+        Fp = np.array([np.prod([_falling(c[sp], m) for sp, m in prds.items()]) for c, _ in
+                       samples])
+        A = np.array([a for _, a in samples])
+        if not np.all(np.isfinite(A)):
+            _refuse(src, f'the kinetic law of {rid!r} is not finite at whole-number states')
+        kf = A / Fs
+        if np.allclose(kf, kf[0], rtol=1e-9, atol=0):
+            out.append((rid, subs, prds, float(kf[0]), 0.0))
+            continue
+        M = np.column_stack([Fs, -Fp])
+        sol, *_ = np.linalg.lstsq(M, A, rcond=None)
+        if np.allclose(M @ sol, A, rtol=1e-9, atol=1e-12 * np.max(np.abs(A))) and \
+                sol[0] >= 0 and sol[1] >= 0:
+            out.append((rid, subs, prds, float(sol[0]), float(sol[1])))
+            continue
+        _refuse(src, f'the kinetic law of reaction {rid!r} is not mass action in its '
+                     f'reactants (its propensity cannot be written as k * n(n-1)...)')
+    return out
+
+
+def build_gssa(S, root, model, nscale, comp_paths, pool_els):
+    """Make Reacs, a Stoich and a Gsolve under *root* for the SBML system."""
+    from ...core.fields import registry
+    Gsolve = registry.get('Gsolve')
+    if Gsolve is None:
+        raise SolverError(f"{S.source}: solver 'gssa' needs moosepy.stochastic (Gsolve), "
+                          f"which is not available")
+    from ..reac import Reac
+    from ..stoich import Stoich
+    from ...core.msg import connect
+    terms = mass_action_terms(S, nscale)
+    first = next(iter(comp_paths.values()))
+    for rid, subs, prds, kf, kb in terms:
+        r = Reac(f'{first}/{rid}')
+        for sp, m in subs.items():
+            for _ in range(int(m)):
+                connect(r, 'sub', pool_els[sp].handle(0), 'reac')
+        for sp, m in prds.items():
+            for _ in range(int(m)):
+                connect(r, 'prd', pool_els[sp].handle(0), 'reac')
+        if not subs:
+            r._el.data['allow_zero_order'] = True
+        r.numKf = kf
+        r.numKb = kb
+    st = Stoich(f'{first}/stoich')
+    g = Gsolve(f'{first}/gsolve')
+    st.compartment = first
+    st.ksolve = g
+    st.reacSystemPath = f'{root.path}/##'
+    return g
