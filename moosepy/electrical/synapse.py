@@ -64,7 +64,8 @@ def _targets(el, port):
     """{source index: [(element, index, port), ...]} for *port* of *el*,
     compiled from the messages (cached until the next reinit)."""
     cache = el.data.setdefault('_targets', {})
-    key = (port, len(el.msg_out))
+    mo = el.msg_out
+    key = (port, len(mo), id(mo[-1]) if mo else 0)
     tg = cache.get(key)
     if tg is None:
         tg = {}
@@ -74,7 +75,6 @@ def _targets(el, port):
             a, b = m.pairs()
             for i, j in zip(a.tolist(), b.tolist()):
                 tg.setdefault(i, []).append((other, j, oport))
-        cache.clear()
         cache[key] = tg
     return tg
 
