@@ -18,7 +18,8 @@ NRN = SHARED / 'reference' / 'neuron' / 'branched_notab_seglen10.npz'
 
 pytestmark = pytest.mark.skipif(not SWC.is_dir(), reason='../shared/models-ref absent')
 
-SWC_FILES = sorted(SWC.glob('*.swc'))
+# the original files only (never files a tool may have written beside them)
+SWC_FILES = sorted(p for p in SWC.glob('*.swc') if p.name.count('.') == 2)
 
 
 def _raw(path):
@@ -418,16 +419,21 @@ print('JSON' + json.dumps(out))
 
 
 @pytest.mark.skipif(not SIDE.exists(), reason='pymoose side venv /work/sidevenv absent')
-def test_same_cells_as_pymoose():
+def test_same_cells_as_pymoose(tmp_path):
     """MOOSE 5.0.0 itself (pymoose in the side venv) loads the same files:
     same compartment names, Ra, Rm, Cm, length, diameter and coordinates
     (loadModel, and loadSwc with its condensation)."""
     import json
     import subprocess
+    import shutil
+    # pymoose's loadSwc writes a '.condensed.swc' beside its input: give it
+    # copies in a temporary folder, never the shared originals
+    for f in ('mp_ma_40984_gc2.CNG.swc', '970529c.CNG.swc'):
+        shutil.copy(SWC / f, tmp_path / f)
     files = [(str(SWC / 'h10.CNG.swc'), '/h10'), (str(SWC / 'mp_ma_40984_gc2.CNG.swc'), '/gc'),
              (str(GP / 'ca1_minimal.p'), '/ca1'), (str(GP / 'branching.p'), '/br'),
-             (str(SWC / 'mp_ma_40984_gc2.CNG.swc'), '/lswc_gc'),
-             (str(SWC / '970529c.CNG.swc'), '/lswc_c9')]
+             (str(tmp_path / 'mp_ma_40984_gc2.CNG.swc'), '/lswc_gc'),
+             (str(tmp_path / '970529c.CNG.swc'), '/lswc_c9')]
     proc = subprocess.run([str(SIDE), '-c', _MOOSE_DUMP, json.dumps(files)],
                           capture_output=True, text=True, timeout=120)
     line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
