@@ -94,6 +94,8 @@ def evaluate(t, y, v, state_slots, deriv_slots, dy, code, args, consts, kind, ta
                     F2[k] = v[alg_r[k]]
                     J[k, j] = (F2[k] - F[k]) / h
                 v[alg_u[j]] = u
+            if not np.all(np.isfinite(J)):
+                break
             try:
                 du = np.linalg.solve(J, -F)
             except Exception:   # noqa: BLE001 - a singular J: least squares

@@ -299,9 +299,9 @@ def build(doc, source):
         else:
             stmts[rid] = C(0.0)
             S.unsupported.append(f'reaction {rid!r} has no kinetic law: its rate is 0')
-        for sign, spid, st in refs:
+        for k, (sign, spid, st) in enumerate(refs):
             if st[0] == 'math':
-                stmts['sm:' + rid + ':' + spid] = st[1]
+                stmts[f'sm:{rid}:{k}'] = st[1]
     # derivatives
     states = []
     deriv = {}
@@ -318,7 +318,7 @@ def build(doc, source):
             for rid, refs, law, fast, r in reactions:
                 if fast and sid in fast_species:
                     continue
-                for sign, spid, st in refs:
+                for k, (sign, spid, st) in enumerate(refs):
                     if spid != sid:
                         continue
                     if st[0] == 'num':
@@ -326,7 +326,7 @@ def build(doc, source):
                     elif st[0] == 'sym':
                         coef = ('v', st[1]) if sign > 0 else op('neg', ('v', st[1]))
                     else:
-                        coef = ('v', 'sm:' + rid + ':' + spid)
+                        coef = ('v', f'sm:{rid}:{k}')
                         coef = coef if sign > 0 else op('neg', coef)
                     terms.append(op('*', coef, ('v', rid)))
             d = M._chain('+', terms) if terms else C(0.0)
@@ -485,6 +485,11 @@ def build(doc, source):
             _err(source, what, 'circular dependency among ' +
                  ', '.join(_pretty(a) for a, b in cyc))
 
+    # rateOf inside initial assignments reads the same slots as at run time;
+    # a delayed value at the start is the current one
+    for sym in list(inits):
+        inits[sym] = hoist(_strip_delay(inits[sym]))
+    stmts.update({k: v for k, v in extra.items() if k not in stmts})
     for name in list(stmts) + list(ev_trees):
         S.slot(name)
     # check all names resolve
@@ -549,7 +554,7 @@ def build(doc, source):
     for sym, tree in inits.items():
         if sym in assign:
             continue     # an assignment rule wins (SBML forbids both)
-        init_st[sym] = hoist_init(tree, extra, stmts)
+        init_st[sym] = tree
     for name in init_st:
         S.slot(name)
     if len(S.v0) < len(S.slot_names):
@@ -627,15 +632,12 @@ def _fast_subsystem(source, reactions, species, S, init, changed):
     return set(names), rows
 
 
-def hoist_init(tree, extra, stmts):
-    """rateOf/delay inside initial assignments: use the runtime slots."""
+def _strip_delay(tree):
     k = tree[0]
-    if k == 'rateof':
-        return ('v', 'rateof:' + tree[1]) if 'rateof:' + tree[1] in stmts else C(0.0)
     if k == 'delay':
-        return hoist_init(tree[1], extra, stmts)
+        return _strip_delay(tree[1])
     if k == 'op':
-        return ('op', tree[1], [hoist_init(a, extra, stmts) for a in tree[2]])
+        return ('op', tree[1], [_strip_delay(a) for a in tree[2]])
     return tree
 
 
