@@ -239,3 +239,43 @@ def test_errors_name_the_elements():
         moose.reinit()
     with pytest.raises(moose.FieldError, match="'cn'"):
         moose.element('/hs').method = 'rk4'
+
+
+def test_solver_fed_tables_of_channel_and_pool_fields_match_step_by_step():
+    """Tables on HHChannel Gk/Ik/X and CaConc Ca are filled from the solver's
+    state in batched runs: the same values as a step-by-step run."""
+    from moosepy.core.shell import reset_tree
+
+    def build(extra):
+        c = passive('/c', Rm=1e9, Cm=1e-11, Em=-0.065, initVm=-0.065)
+        c.inject = 3e-11
+        ch = moose.HHChannel('/c/Ca')
+        ch.Xpower, ch.Ek, ch.Gbar = 2, 0.12, 2e-9
+        g = moose.element('/c/Ca/gateX')
+        v = np.linspace(-0.1, 0.05, 151)
+        g.min, g.max = -0.1, 0.05
+        g.tableA = 1 / (1 + np.exp(-(v + 0.04) / 0.008)) / 1e-3
+        g.tableB = np.full(151, 1e3)
+        pool = moose.CaConc('/c/pool')
+        pool.CaBasal, pool.tau, pool.B = 5e-5, 0.02, 2e8
+        moose.connect(ch, 'channel', c, 'channel')
+        moose.connect(ch, 'IkOut', pool, 'current')
+        tabs = []
+        for obj, f in ((ch, 'Gk'), (ch, 'Ik'), (ch, 'X'), (pool, 'Ca'), (c, 'Vm')):
+            t = moose.Table(f'/t{f}')
+            moose.connect(t, 'requestOut', obj, 'get' + f)
+            tabs.append(t)
+        if extra:
+            passive('/other')
+        solve('/c', 5e-5)
+        moose.reinit()
+        moose.start(0.02)
+        return [t.vector.copy() for t in tabs]
+
+    a = build(False)
+    reset_tree()
+    b = build(True)
+    for x, y in zip(a, b):
+        assert len(x) == len(y) == 401
+        assert np.allclose(x, y, rtol=1e-12, atol=1e-20)
+    assert a[3].max() > 1.5 * 5e-5 and a[0].max() > 0

@@ -13,9 +13,8 @@ import pytest
 
 import moosepy as moose
 
+# ../shared relative to the repository root
 REF = Path(__file__).resolve().parents[3] / 'shared' / 'reference' / 'neuron'
-if not REF.is_dir():
-    REF = Path(__file__).resolve().parents[2] / '..' / 'shared' / 'reference' / 'neuron'
 pytestmark = pytest.mark.skipif(not REF.is_dir(), reason='../shared/reference/neuron absent')
 
 
