@@ -188,7 +188,7 @@ def check_ports(el1, srcField, el2, destField):
                            f"same kind; valid partners of '{srcField}': "
                            f"{_partners(p1, c2) if p1.kind == 'sharedFinfo' else _sig_ok(p1, c2)}")
     if p1.kind == 'sharedFinfo':
-        if p1.protocol != p2.protocol or p1.role == p2.role:
+        if p1.protocol != p2.protocol or (p1.role == p2.role and p1.role != 'peer'):
             raise MessageError(
                 f"{where}: '{srcField}' speaks '{p1.protocol}' as {p1.role} and "
                 f"'{destField}' speaks '{p2.protocol}' as {p2.role}; they do not pair; valid "
@@ -214,7 +214,7 @@ def _valid_dest(c):
 
 def _partners(p1, c2):
     ok = [n for n, p in c2._ports.items() if p.kind == 'sharedFinfo'
-          and getattr(p, 'protocol', None) == p1.protocol and p.role != p1.role]
+          and getattr(p, 'protocol', None) == p1.protocol and (p.role != p1.role or p.role == 'peer')]
     return ', '.join(sorted(ok)) or 'none'
 
 

@@ -266,7 +266,7 @@ class SymCompartment(Compartment):
 
     ports = (Shared('proximal', 'sym', 'child', 'Link to the parent (its "distal")'),
              Shared('distal', 'sym', 'parent', 'Link to a child (its "proximal")'),
-             Shared('sibling', 'sibling', 'sibling',
+             Shared('sibling', 'sibling', 'peer',
                     'Link to a sibling sharing the same parent (topology only)'),
              Shared('sphere', 'sphere', 'sphere', 'Spherical compartment side of a link'),
              Shared('cylinder', 'sphere', 'cylinder', 'Cylinder side of a link to a sphere'),
