@@ -214,7 +214,8 @@ def _valid_dest(c):
 
 def _partners(p1, c2):
     ok = [n for n, p in c2._ports.items() if p.kind == 'sharedFinfo'
-          and getattr(p, 'protocol', None) == p1.protocol and (p.role != p1.role or p.role == 'peer')]
+          and getattr(p, 'protocol', None) == p1.protocol
+          and (p.role != p1.role or p.role == 'peer')]
     return ', '.join(sorted(ok)) or 'none'
 
 
