@@ -14,10 +14,18 @@ step t -> t + dt:
    ``(Cm/h + Gm + sum Gk + axial) V* = Cm/h V + Em Gm + sum Gk Ek + I`` by
    Hines elimination over the tree (O(nodes)), then ``V <- 2 V* - V`` (CN)
    or ``V <- V*`` (BE).  CN is second order in dt, BE first order.
-4. Ik = Gk (Ek - V*) and the Ca pools: ``c <- c e^{-dt/tau} + B Ik tau
-   (1 - e^{-dt/tau})`` about Ca_base (exponential Euler, as MOOSE's CaConc).
-5. Currents and conductances delivered by Python-stepped objects during the
-   step (external A = sum G E + I and external B = sum G) are consumed.
+4. Ik = Gk (Ek - V) at the new V and the Ca pools: ``c <- c e^{-dt/tau} +
+   B Ik tau (1 - e^{-dt/tau})`` about Ca_base (exponential Euler, as
+   MOOSE's CaConc).
+5. Currents and conductances that Python-stepped objects (SynChan,
+   VClamp, triggered PulseGen...) delivered to a compartment before the call
+   (external A = sum G E + I, B = sum G) enter the first step of the call
+   and are consumed; in a run with such objects every call is one step.
+
+The kernel works in tree (Hines) order: V is gathered at the start of a call
+and scattered back at its end; the matrix rows are built inside the
+elimination (leaves first) and the substitution updates V, two passes over
+the tree per step.
 
 Units: V, S, A, F, s, mM.
 """
