@@ -76,14 +76,29 @@ class TableBase(Neutral):
         """Empty the vector."""
         self._store(self._el)[self._idx] = []
 
+    def _provenance(self):
+        """What a stochastic solver feeding this table records of its run
+        (method, seed), or ''."""
+        for o, j, port in self._sources(self._el, self._idx):
+            spec = _solver_spec(o, j, port)
+            fn = getattr(spec[0].cls, '_provenance', None) if spec else None
+            if fn is not None:
+                return fn(spec[0])
+        return ''
+
     def plainPlot(self, fname):
-        """Write the vector, one value a line."""
-        np.savetxt(fname, self.vector)
+        """Write the vector, one value a line (a '#' header line records a
+        stochastic solver's method and seed)."""
+        np.savetxt(fname, self.vector, header=self._provenance())
 
     def xplot(self, fname, plotname):
-        """Append the vector to an xplot file (``/newplot`` block)."""
+        """Append the vector to an xplot file (``/newplot`` block; a
+        ``/comment`` line records a stochastic solver's method and seed)."""
+        prov = self._provenance()
         with open(fname, 'a') as fh:
             fh.write(f'/newplot\n/plotname {plotname}\n')
+            if prov:
+                fh.write(f'/comment {prov}\n')
             for v in self.vector:
                 fh.write(f'{float(v)!r}\n')
             fh.write('\n')

@@ -22,10 +22,11 @@ a stream; as in MOOSE each reinit after ``moose.seed(n)`` restarts the same
 trajectories), or, if ``moose.seed`` was never called with a number, from
 fresh entropy.  ``usedSeed`` and ``method`` are the record of a run: the
 same (usedSeed, method, model, sampling) gives bit-identical trajectories in
-any process (xoshiro256+ streams, no global generator).  moosepy's tables do
-not write files themselves; to keep the record with saved results write
-``gsolve.usedSeed`` and ``gsolve.method`` next to them (see
-``examples/07_gsolve.py``).
+any process (xoshiro256+ streams, no global generator).  ``Table.xplot``
+and ``Table.plainPlot`` of a table fed by a Gsolve write them into the file
+(a ``/comment`` line, a ``#`` header line); ``Table.outfile`` is not
+written by moosepy; for other files write ``gsolve.usedSeed`` and
+``gsolve.method`` next to the data (see ``examples/07_gsolve.py``).
 
 Initial counts: as MOOSE, variable pools with non-integer ``nInit`` are
 rounded at reinit: with ``useRandInit`` (default True) up with probability
@@ -218,6 +219,15 @@ class Gsolve(Neutral):
         comp.tnext = np.full(comp.nvox, -np.inf)
         comp.fires = np.zeros((comp.nvox, ssa.R), dtype=np.int64)
         comp.snap = comp.state.copy()
+
+    @classmethod
+    def _provenance(cls, el):
+        """The record of the current run, written by Table.xplot/plainPlot."""
+        c = el.data.get('compiled')
+        if c is None:
+            return ''
+        h = el.handle(0)
+        return f'moosepy Gsolve {el.path} method={h.method} seed={int(c.used_seed)}'
 
     @classmethod
     def _on_delete(cls, el):

@@ -107,6 +107,21 @@ def test_bit_identical_in_another_process():
     assert int(seed) == 123 and method == 'ssa'
 
 
+def test_seed_and_method_written_with_the_tables(tmp_path):
+    a, g = _run_table(77)
+    tab = moose.element('/m/x_getN')
+    tab.xplot(str(tmp_path / 'x.xplot'), 'x')
+    tab.plainPlot(str(tmp_path / 'x.txt'))
+    text = (tmp_path / 'x.xplot').read_text()
+    assert '/comment moosepy Gsolve /m/gsolve method=ssa seed=77' in text
+    assert (tmp_path / 'x.txt').read_text().startswith('# moosepy Gsolve /m/gsolve method=ssa '
+                                                        'seed=77')
+    assert np.array_equal(np.loadtxt(tmp_path / 'x.txt'), a)
+    other = moose.Table2('/m/other')
+    other.loadXplot(str(tmp_path / 'x.xplot'), 'x')
+    assert np.array_equal(other.vector, a)
+
+
 def test_moose_seed_seeds_gsolve_and_reinit_restarts():
     moose.seed(99)
     a, g = _run_table(-1)
