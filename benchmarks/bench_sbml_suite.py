@@ -21,7 +21,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from moosepy.kinetics.sbml.testsuite import suite_root, case_files, test_type, run_case  # noqa
+from moosepy.kinetics.sbml.testsuite import suite_root, case_files, case_type, run_case  # noqa
 
 
 def ours(cases, root):
@@ -62,7 +62,7 @@ def main():
     a = ap.parse_args()
     root = suite_root() / 'semantic'
     cases = sorted(p.name for p in root.iterdir())
-    cases = [c for c in cases if test_type(case_files(root / c)[3]) == 'TimeCourse']
+    cases = [c for c in cases if case_type(case_files(root / c)[3]) == 'TimeCourse']
     if a.limit:
         cases = cases[:a.limit]
     run_case(root / cases[0])            # compile / load the kernels first

@@ -186,10 +186,12 @@ class Engine:
         resized = {var for var in targets if S.kinds.get(var) == 'compartment'}
         keep = []
         if resized:
+            newval = {var: val for (var, _n), val in zip(ev.assign, vals)}
             for sid, sp in species.items():
-                if sp.mode == 'rate' and not sp.hosu and sp.comp in resized \
-                        and sid not in targets:
-                    keep.append((sid, self.v[S.slots[sid]] * self.v[S.slots[sp.comp]]))
+                if sp.mode == 'rate' and not sp.hosu and sp.comp in resized:
+                    # an assigned concentration is taken at the old size too
+                    c = newval[sid] if sid in newval else self.v[S.slots[sid]]
+                    keep.append((sid, c * self.v[S.slots[sp.comp]]))
         for (var, _name), val in zip(ev.assign, vals):
             if not (var in species and species[var].mode == 'amount'):
                 self.v[S.slots[var]] = val

@@ -42,7 +42,7 @@ def case_files(case_dir):
     return d / f'{num}-settings.txt', d / f'{num}-results.csv', xmls[-1], model
 
 
-def test_type(model_text):
+def case_type(model_text):
     m = re.search(r'testType:\s*(\w+)', model_text)
     return m.group(1) if m else 'TimeCourse'
 
