@@ -270,3 +270,19 @@ def test_non_integer_stoichiometry_names_the_reaction():
     comp.arrays['chg_coef'] = [c * 0.5 for c in comp.arrays['chg_coef']]
     with pytest.raises(moose.SolverError, match='/m/dim.*not a whole number'):
         SsaModel(comp)
+
+
+def test_rate_changes_between_starts_take_effect():
+    """numKf set between two start() calls is used from then on, also when
+    it was zero at reinit (the reaction then joins the dependency lists)."""
+    g, x = immigration_death(k_in=5.0, k_out=0.0, x0=0, seed=2)
+    moose.reinit()
+    moose.start(20)
+    n1 = x.n
+    assert n1 > 50                                  # no death: ~100 molecules
+    moose.element('/m/death').numKf = 1.0
+    moose.element('/m/birth').numKf = 0.0
+    moose.start(20)                                 # pure death from n1: exp(-20) left
+    assert x.n == 0
+    lab = list(g.rateLabels)
+    assert g.numFire[0][lab.index('/m/death:f')] == n1
