@@ -15,7 +15,6 @@ MOOSE's side: benchmarks/kkit_pymoose_side.py --time <model>.
 
 import argparse
 import json
-import os
 import re
 import subprocess
 import sys

@@ -19,7 +19,6 @@ folder is absent).
 
 import json
 import math
-import os
 import re
 from collections import Counter
 from pathlib import Path
