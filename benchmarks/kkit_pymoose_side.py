@@ -87,7 +87,7 @@ def maxtime(fname):
     return 100.0
 
 
-def reference(name, nodiff=False):
+def reference(name, nodiff=False, solver_dt=None):
     runtime, dt = RUNS[name]
     if moose.exists('/model'):
         moose.delete('/model')
@@ -100,9 +100,12 @@ def reference(name, nodiff=False):
     for ks in moose.wildcardFind('/model/##[ISA=Ksolve]'):
         ks.epsAbs = 1e-10
         ks.epsRel = 1e-10
-    # one sample per dt: the solvers step at their own tick (plot dt)
+    # one sample per dt: the solvers step at their own tick (plot dt), or at
+    # solver_dt (also the Dsolve tick, which moves the xfer pools)
     for t in (15, 16):
-        moose.setClock(t, dt)
+        moose.setClock(t, dt if solver_dt is None else solver_dt)
+    if solver_dt is not None:
+        moose.setClock(10, solver_dt)
     pools = [p for p in moose.wildcardFind('/model/##[ISA=PoolBase]')
              if '_xfer_' not in p.name]
     moose.reinit()
@@ -177,7 +180,8 @@ def main(argv):
             json.dump(res, fh, indent=0)
         return
     if '--model' in argv:
-        print(json.dumps(reference(argv[argv.index('--model') + 1], '--nodiff' in argv)))
+        sdt = float(argv[argv.index('--solver-dt') + 1]) if '--solver-dt' in argv else None
+        print(json.dumps(reference(argv[argv.index('--model') + 1], '--nodiff' in argv, sdt)))
         return
     out = argv[1] if len(argv) > 1 else os.path.join(HERE, 'kkit_pymoose_ref.json')
     res = {'moose_version': moose.__version__, 'method': 'gsl (rk5), epsAbs=epsRel=1e-10',
@@ -188,6 +192,13 @@ def main(argv):
     # ('<name>:nodiff'); a run that fails (pymoose's rk5 at times fails at
     # random with "GSL integration error") is tried again, up to 3 times
     jobs = [(n, []) for n in sorted(RUNS)] + [(n + ':nodiff', ['--nodiff']) for n in MULTI]
+    # psd53 (reactions cross compartments): MOOSE's xfer coupling at finer
+    # solver steps, to show its convergence
+    jobs += [(f'psd53.g:nodiff:dt={d}', ['--nodiff', '--solver-dt', d]) for d in ('0.05', '0.005')]
+    if '--only-extra' in argv:
+        with open(out) as fh:
+            res = json.load(fh)
+        jobs = jobs[-2:]
     for key, extra in jobs:
         name = key.split(':')[0]
         t0 = time.perf_counter()
