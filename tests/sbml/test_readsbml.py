@@ -151,3 +151,26 @@ def test_invalid_file_names_line_and_leaves_tree(tmp_path):
     with pytest.raises(moose.ModelImportError, match='line'):
         moose.readSBML(str(trunc), '/model')
     assert not moose.exists('/model')
+
+
+SWC = SHARED / 'models-ref' / 'swc' / 'h10.CNG.swc'
+PFILE = SHARED / 'models-ref' / 'genesis-p' / 'soma.p'
+
+
+@pytest.mark.skipif(not SWC.exists(), reason='models-ref folder absent')
+def test_loadmodel_reads_swc():
+    cell = moose.loadModel(str(SWC), '/cell')
+    comps = moose.wildcardFind('/cell/##[ISA=Compartment]')
+    assert cell.className == 'Neuron' and len(comps) > 10
+
+
+def test_unsupported_constructs_are_logged(tmp_path, caplog):
+    body = DECAY.replace('<kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">\n'
+                         '      <apply><times/><ci>k</ci><ci>A</ci><ci>cyt</ci></apply>'
+                         '</math></kineticLaw>', '')
+    assert body != DECAY
+    f = _write(tmp_path, body)
+    with caplog.at_level('WARNING', logger='moosepy.sbml'):
+        moose.readSBML(str(f), '/model')
+    assert any("reaction 'r1' has no kinetic law" in r.getMessage() for r in caplog.records)
+    assert moose.element('/model/sbml_solver').unsupported

@@ -145,6 +145,10 @@ def _compare_round_trip(tmp_path, build, names_of, tmax, solver_el):
     a = {k: t.vector.copy() for k, t in tabs.items()}
     f = tmp_path / 'rt.xml'
     moose.writeSBML('/model', str(f))
+    doc = libsbml.readSBML(str(f))
+    doc.checkConsistency()
+    assert not [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
+                if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
     moose.readSBML(str(f), '/back')
     moose.element('/back/sbml_solver').epsRel = 1e-12
     # the written species keep the MOOSE path as their SBML name

@@ -27,6 +27,7 @@ compartments) is compiled by :mod:`.system` and integrated by
 :mod:`.engine`; pools mirror the solver's species after every run.
 """
 
+import logging
 import math
 
 import numpy as np
@@ -41,6 +42,7 @@ from .system import read_document, build
 from .engine import Engine, species_value, _METHODS
 
 SOLVER_NAME = 'sbml_solver'
+log = logging.getLogger('moosepy.sbml')
 
 
 class SbmlSolver(Neutral):
@@ -235,6 +237,8 @@ def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
     path = str(filepath)
     doc = read_document(path)
     S = build(doc, path)
+    for what in S.unsupported:          # approximations are said, by id
+        log.warning('%s: %s', path, what)
     m = str(solver).lower()
     stochastic = m in ('gssa', 'gillespie', 'stochastic', 'gsolve')
     if stochastic:
