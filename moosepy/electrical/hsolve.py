@@ -705,19 +705,26 @@ class Group:
         nsteps = int(round((t_end - self.t) / self.dt))
         if nsteps < 0:
             nsteps = 0
-        # sampled steps and probes
-        if requests:
-            steps_all = []
-            flats = []
-            for tab, _ticks, st, specs in requests:
-                k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
-                steps_all.append(np.clip(k, 0, nsteps))
-                flats.extend(f for f, _ in specs)
-            steps = np.unique(np.concatenate(steps_all))
-            flats = np.unique(np.array(flats, dtype=np.int64))
-        else:
-            steps = np.zeros(0, dtype=np.int64)
-            flats = np.zeros(0, dtype=np.int64)
+        if not requests:
+            # the common step-by-step case: no samples, prepared arguments
+            args = getattr(self, '_args', None)
+            if args is None:
+                z = np.zeros(0, dtype=np.int64)
+                args = self._args = (self.nodes + self.tree + self.chan + self.tabs
+                                     + self.ca + self.pg + (z, z, z, np.zeros((0, 0)))
+                                     + self.work)
+            hkernels.advance(nsteps, self.t, self.dt, self.cn, *args)
+            self.t += nsteps * self.dt
+            self._check_finite()
+            return
+        steps_all = []
+        flats = []
+        for tab, _ticks, st, specs in requests:
+            k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
+            steps_all.append(np.clip(k, 0, nsteps))
+            flats.extend(f for f, _ in specs)
+        steps = np.unique(np.concatenate(steps_all))
+        flats = np.unique(np.array(flats, dtype=np.int64))
         kind = (flats // _KIND).astype(np.int64)
         idx = (flats % _KIND).astype(np.int64)
         node = (kind == 0) | (kind == 7)
@@ -727,10 +734,7 @@ class Group:
                          *self.chan, *self.tabs, *self.ca, *self.pg, steps, kind, idx, rec,
                          *self.work)
         self.t += nsteps * self.dt
-        if not np.all(np.isfinite(self.nodes[0])):
-            bad = int(np.nonzero(~np.isfinite(self.nodes[0]))[0][0])
-            raise SolverError(f'{self.leader.path}: Vm became non-finite (node {bad}) by '
-                              f't = {self.t:g} s; check Rm, Cm, Ra and channel tables')
+        self._check_finite()
         for tab, _ticks, st, specs in requests:
             k = np.clip(np.rint((np.asarray(st) - (self.t - nsteps * self.dt)) / self.dt)
                         .astype(np.int64), 0, nsteps)
@@ -739,6 +743,13 @@ class Group:
             for c, (flat, scale) in enumerate(specs):
                 vals[:, c] = rec[rows, np.searchsorted(flats, flat)] * scale
             tab.cls._record_batch(tab, st, vals)
+
+    def _check_finite(self):
+        V = self.nodes[0]
+        if not np.isfinite(V.sum()):
+            bad = int(np.nonzero(~np.isfinite(V))[0][0])
+            raise SolverError(f'{self.leader.path}: Vm became non-finite (node {bad}) by '
+                              f't = {self.t:g} s; check Rm, Cm, Ra and channel tables')
 
     # ------------------------------------------------------------ release
     def release(self):
