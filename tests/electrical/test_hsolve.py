@@ -279,3 +279,39 @@ def test_solver_fed_tables_of_channel_and_pool_fields_match_step_by_step():
         assert len(x) == len(y) == 401
         assert np.allclose(x, y, rtol=1e-12, atol=1e-20)
     assert a[3].max() > 1.5 * 5e-5 and a[0].max() > 0
+
+
+def test_python_stepped_synchan_drives_a_solved_compartment():
+    """A SynChan (stepped in Python on tick 4) adds its conductance to a
+    solved compartment through the channel message; HSolve (dt 20 us) and
+    message passing (dt 2 us) agree on the PSP."""
+    SynChan = getattr(moose, 'SynChan', None)
+    if SynChan is None:
+        pytest.skip('SynChan not available')
+    from moosepy.core.shell import reset_tree
+    from moosepy.electrical.compartment import deliver
+
+    def run(dt, solved):
+        c = passive('/c', Rm=1e8, Cm=1e-10, Em=-0.07, initVm=-0.07)
+        syn = SynChan('/c/syn')
+        syn.Gbar, syn.tau1, syn.tau2, syn.Ek = 1e-8, 1e-3, 3e-3, 0.0
+        moose.connect(syn, 'channel', c, 'channel')
+        t = moose.Table('/v')
+        moose.connect(t, 'requestOut', c, 'getVm')
+        if solved:
+            solve('/c', dt)
+        else:
+            for k in range(10):
+                moose.setClock(k, dt)
+        moose.setClock(8, 1e-4)
+        moose.reinit()
+        moose.start(1e-3)
+        deliver(syn._el, 0, 'activation', 1.0 / dt)     # one event of weight 1
+        moose.start(0.011)
+        return t.vector.copy()
+
+    v_s = run(2e-5, True)
+    reset_tree()
+    v_m = run(2e-6, False)
+    assert v_s.max() - (-0.07) > 2e-3                   # a real PSP
+    assert np.max(np.abs(v_s - v_m)) < 0.02 * (v_s.max() + 0.07)
