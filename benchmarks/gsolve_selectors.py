@@ -15,7 +15,6 @@ Same model arrays and random streams for all; best of 3 runs each.
 """
 
 import importlib.util
-import math
 import os
 import sys
 import time
@@ -27,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import moosepy as moose  # noqa: E402
 from moosepy.kinetics.stoich import compile_stoich  # noqa: E402
 from moosepy.stochastic import kernels as K  # noqa: E402
-from moosepy.stochastic.kernels import _next, _exp1, _prop  # noqa: E402
+from moosepy.stochastic.kernels import _exp1, _prop  # noqa: E402
 from moosepy.stochastic.model import SsaModel  # noqa: E402
 from benchmarks.gsolve_models import MODELS  # noqa: E402
 
