@@ -116,7 +116,10 @@ def build_gssa(S, root, model, nscale, comp_paths, pool_els):
         if not subs:
             r._el.data['allow_zero_order'] = True
         r.numKf = kf
-        r.numKb = kb
+        if kb:
+            r.numKb = kb
+        else:
+            r.Kb = 0.0      # no conversion: a product side of order 100 overflows
     st = Stoich(f'{first}/stoich')
     g = Gsolve(f'{first}/gsolve')
     st.compartment = first
