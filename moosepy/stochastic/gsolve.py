@@ -10,6 +10,13 @@ at it, so ``pool.n`` (whole numbers while solved), ``pool.conc`` and the
 tables read the solver.  Every voxel is an independent SSA with its own
 random stream (ready for operator-split diffusion).
 
+Propensities follow MOOSE for objects made with the MOOSE API (a Reac
+``2X -> ...`` with numKf k fires at ``k*X*(X-1)``; MMenz ``kcat*E*S/(numKm +
+S)``; Enz as its three mass-action steps); an SBML kinetic law is read as
+written (the DSMTS law ``k1*P*(P-1)/2`` becomes numKf = k1/2).  Details in
+:mod:`moosepy.stochastic.model`.  ``numFire[voxel]`` counts the firings of
+each reaction, in the order of ``rateLabels``.
+
 Methods (``Gsolve.method``): ``'ssa'`` (default; aliases ``'gssa'``,
 ``'gillespie'``, ``'direct'``): Gillespie's direct method, exact; ``'tau'``:
 tau-leaping with Cao-Gillespie-Petzold step selection (see
