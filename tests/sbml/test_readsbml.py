@@ -174,3 +174,55 @@ def test_unsupported_constructs_are_logged(tmp_path, caplog):
         moose.readSBML(str(f), '/model')
     assert any("reaction 'r1' has no kinetic law" in r.getMessage() for r in caplog.records)
     assert moose.element('/model/sbml_solver').unsupported
+
+
+DIMER = """<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version2/core" level="3" version="2">
+ <model id="dimer" substanceUnits="item">
+  <listOfCompartments><compartment id="c" size="1" constant="true"/></listOfCompartments>
+  <listOfSpecies>
+   <species id="P" compartment="c" initialAmount="100" hasOnlySubstanceUnits="true"
+            boundaryCondition="false" constant="false"/>
+   <species id="P2" compartment="c" initialAmount="0" hasOnlySubstanceUnits="true"
+            boundaryCondition="false" constant="false"/>
+  </listOfSpecies>
+  <listOfParameters>
+   <parameter id="k1" value="0.002" constant="true"/><parameter id="k2" value="0.5" constant="true"/>
+  </listOfParameters>
+  <listOfReactions>
+   <reaction id="dim" reversible="false">
+    <listOfReactants><speciesReference species="P" stoichiometry="2" constant="true"/>
+    </listOfReactants>
+    <listOfProducts><speciesReference species="P2" stoichiometry="1" constant="true"/>
+    </listOfProducts>
+    <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">LAW</math></kineticLaw>
+   </reaction>
+  </listOfReactions>
+ </model>
+</sbml>
+"""
+MA_LAW = ('<apply><divide/><apply><times/><ci>k1</ci><ci>P</ci><apply><minus/><ci>P</ci>'
+          '<cn>1</cn></apply></apply><cn>2</cn></apply>')
+HILL_LAW = ('<apply><divide/><apply><times/><ci>k1</ci><ci>P</ci></apply><apply><plus/>'
+            '<ci>k2</ci><ci>P</ci></apply></apply>')
+
+
+def test_gssa_measures_mass_action_laws(tmp_path):
+    """The DSMTS dimerisation law k1 P (P-1)/2 is MOOSE's 2P -> P2 with
+    numKf = k1/2 (a Reac fires at numKf P (P-1))."""
+    f = _write(tmp_path, DIMER.replace('LAW', MA_LAW))
+    moose.readSBML(str(f), '/model', solver='gssa')
+    r = moose.element('/model/c/dim')
+    assert r.className == 'Reac'
+    assert r.numKf == pytest.approx(0.001, rel=1e-12)
+    assert len(moose.wildcardFind('/model/##[ISA=Gsolve]')) == 1
+    assert moose.element('/model/c/P').nInit == 100
+
+
+def test_gssa_refuses_non_mass_action_and_leaves_tree(tmp_path):
+    f = _write(tmp_path, DIMER.replace('LAW', HILL_LAW))
+    with pytest.raises(moose.SolverError, match="'dim'.*not mass action"):
+        moose.readSBML(str(f), '/model', solver='gssa')
+    assert not moose.exists('/model')
+    moose.readSBML(str(f), '/model')              # the ODE path takes any law
+    assert moose.exists('/model/sbml_solver')

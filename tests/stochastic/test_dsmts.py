@@ -41,14 +41,9 @@ def _range(s):
     return float(lo), float(hi)
 
 
-# Known gaps of the SBML reader's stochastic path (issue 3), not of Gsolve:
-# checked by hand in tests/stochastic/test_dsmts_by_hand.py where possible.
-KNOWN = {
-    '00019': "readSBML(solver='gssa') leaves the assignment rule y = 2X out "
-             "(y stays at its initial 200)",
-    '00039': "readSBML(solver='gssa') of '-> 100 X' overflows converting numKf "
-             "(order-100 conversion in core.units)",
-}
+# Known gaps of the SBML reader's stochastic path (issue 3), not of Gsolve
+# (none at present; models it refuses are skipped with its reason below)
+KNOWN = {}
 
 
 def _misses(res, data, species, outputs, zr, yr):
@@ -89,7 +84,7 @@ def test_dsmts_case(case):
         moose.readSBML(str(xml), '/model', solver='gssa')
     except moose.SolverError as exc:
         if 'not available' in str(exc) or 'stochastic' in str(exc):
-            pytest.skip(f'needs moose.readSBML(..., solver="gssa") (issue 3): {exc}')
+            pytest.skip(f'the stochastic SBML path refuses this model: {exc}')
         raise
     st = _settings(case)
     gs = moose.wildcardFind('/model/##[ISA=Gsolve]')

@@ -35,7 +35,8 @@ def _refuse(src, what):
 
 def mass_action_terms(S, nscale, rng_seed=12345):
     """[(reaction id, {species: m} reactants, {species: m} products, numKf,
-    numKb)] for every reaction of S, or SolverError."""
+    numKb, boundary species left out)] for every reaction of S, or
+    SolverError."""
     src = S.source
     kinds = S.kinds
     if S.events:
@@ -45,6 +46,14 @@ def mass_action_terms(S, nscale, rng_seed=12345):
     for x in S.state_names:
         if not x.startswith('amt:'):
             _refuse(src, f'{x!r} is set by a rate rule')
+    # an assignment rule that follows the state would not be updated between
+    # firings: refuse it (one of constants only is a constant and is fine)
+    for var, reads in S.assign_reads.items():
+        moving = sorted(n for n in reads if n == 'time' or kinds.get(n) in ('species',
+                                                                           'reaction'))
+        if moving:
+            _refuse(src, f'the assignment rule for {var!r} reads {", ".join(moving)}, '
+                         f'which change during the run')
     eng = Engine(S)
     eng.reset()
     v0 = eng.v.copy()
@@ -71,26 +80,43 @@ def mass_action_terms(S, nscale, rng_seed=12345):
             eng._eval(0.0, v[S.state_slots], v)
             a = v[S.slots[rid]] * nscale          # molecules per second
             samples.append((counts, a))
-        Fs = np.array([np.prod([_falling(c[sp], m) for sp, m in subs.items()]) for c, _ in
-                       samples])
-        Fp = np.array([np.prod([_falling(c[sp], m) for sp, m in prds.items()]) for c, _ in
-                       samples])
         A = np.array([a for _, a in samples])
         if not np.all(np.isfinite(A)):
             _refuse(src, f'the kinetic law of {rid!r} is not finite at whole-number states')
-        kf = A / Fs
-        if np.allclose(kf, kf[0], rtol=1e-9, atol=0):
-            out.append((rid, subs, prds, float(kf[0]), 0.0))
-            continue
-        M = np.column_stack([Fs, -Fp])
-        sol, *_ = np.linalg.lstsq(M, A, rcond=None)
-        if np.allclose(M @ sol, A, rtol=1e-9, atol=1e-12 * np.max(np.abs(A))) and \
-                sol[0] >= 0 and sol[1] >= 0:
-            out.append((rid, subs, prds, float(sol[0]), float(sol[1])))
-            continue
-        _refuse(src, f'the kinetic law of reaction {rid!r} is not mass action in its '
-                     f'reactants (its propensity cannot be written as k * n(n-1)...)')
+        # first with every reactant; then without the boundary ones, whose
+        # counts never change and which a law may leave out (0 -> X written
+        # as Source -> X with rate Alpha)
+        fixed = {sp for sp in list(subs) + list(prds) if S.species[sp].boundary or
+                 S.species[sp].constant}
+        fit = None
+        for drop in (set(), fixed):
+            s2 = {sp: m for sp, m in subs.items() if sp not in drop}
+            p2 = {sp: m for sp, m in prds.items() if sp not in drop}
+            fit = _fit(samples, A, s2, p2)
+            if fit is not None:
+                out.append((rid, s2, p2) + fit + (drop,))
+                break
+        if fit is None:
+            _refuse(src, f'the kinetic law of reaction {rid!r} is not mass action in its '
+                         f'reactants (its propensity cannot be written as k * n(n-1)...)')
     return out
+
+
+def _fit(samples, A, subs, prds):
+    """(kf, kb) with A = kf F(subs) - kb F(prds) at every sample, or None."""
+    Fs = np.array([np.prod([_falling(c[sp], m) for sp, m in subs.items()])
+                   for c, _ in samples])
+    Fp = np.array([np.prod([_falling(c[sp], m) for sp, m in prds.items()])
+                   for c, _ in samples])
+    kf = A / Fs
+    if np.allclose(kf, kf[0], rtol=1e-9, atol=0):
+        return float(kf[0]), 0.0
+    M = np.column_stack([Fs, -Fp])
+    sol, *_ = np.linalg.lstsq(M, A, rcond=None)
+    if np.allclose(M @ sol, A, rtol=1e-9, atol=1e-12 * np.max(np.abs(A))) and \
+            sol[0] >= 0 and sol[1] >= 0:
+        return float(sol[0]), float(sol[1])
+    return None
 
 
 def build_gssa(S, root, model, nscale, comp_paths, pool_els):
@@ -105,7 +131,7 @@ def build_gssa(S, root, model, nscale, comp_paths, pool_els):
     from ...core.msg import connect
     terms = mass_action_terms(S, nscale)
     first = next(iter(comp_paths.values()))
-    for rid, subs, prds, kf, kb in terms:
+    for rid, subs, prds, kf, kb, _dropped in terms:
         r = Reac(f'{first}/{rid}')
         for sp, m in subs.items():
             for _ in range(int(m)):

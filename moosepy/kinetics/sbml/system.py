@@ -211,6 +211,9 @@ def build(doc, source):
         w = f"{'assignmentRule' if rule.isAssignment() else 'rateRule'} for {var!r}"
         tree = math_of(rule.getMath(), w)
         (assign if rule.isAssignment() else rate)[var] = tree
+    S.assign_reads = {var: {n for n in M.names(tree) if isinstance(n, str)} |
+                      ({'time'} if _uses_time(tree) else set())
+                      for var, tree in assign.items()}
     inits = {}
     for ia in model.getListOfInitialAssignments():
         sym = ia.getSymbol()
@@ -630,6 +633,17 @@ def _fast_subsystem(source, reactions, species, S, init, changed):
         r = np.where(np.abs(r) < 1e-12, 0.0, r)
         rows.append([(names[i], float(c)) for i, c in enumerate(r) if c != 0.0])
     return set(names), rows
+
+
+def _uses_time(tree):
+    k = tree[0]
+    if k == 't':
+        return True
+    if k == 'op':
+        return any(_uses_time(a) for a in tree[2])
+    if k == 'delay':
+        return True
+    return False
 
 
 def _strip_delay(tree):
