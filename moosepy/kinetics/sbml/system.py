@@ -249,16 +249,20 @@ def build(doc, source):
         g = nx.Graph()
         for k, tree in enumerate(alg):
             g.add_node(('r', k))
-            for nm in M.names(tree):
-                if isinstance(nm, str) and nm in kinds and kinds[nm] in (
+            # sorted: the matching must not depend on set order (hash seed)
+            for nm in sorted(n for n in M.names(tree) if isinstance(n, str)):
+                if nm in kinds and kinds[nm] in (
                         'compartment', 'species', 'parameter', 'specref') \
                         and not const.get(nm, False) and nm not in determined:
                     # prefer a variable with no initial value, then one that
-                    # no event sets: that is the one the rule is there for
+                    # no event sets, then a species that is not a boundary
+                    # condition: that is the one the rule is there for
                     iv = init.get(nm)
                     undefined = iv is None or (isinstance(iv, float) and math.isnan(iv))
+                    free_sp = nm in species and not species[nm].boundary
                     g.add_edge(('r', k), ('x', nm),
-                               weight=1 + 4 * undefined + 2 * (nm not in ev_targets))
+                               weight=1 + 8 * undefined + 4 * (nm not in ev_targets) +
+                               2 * free_sp)
         pairs = nx.max_weight_matching(g, maxcardinality=True)
         match = {}
         for a, b in pairs:
