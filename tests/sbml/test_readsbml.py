@@ -219,9 +219,28 @@ def test_gssa_measures_mass_action_laws(tmp_path):
     assert moose.element('/model/c/P').nInit == 100
 
 
-def test_gssa_refuses_non_mass_action_and_leaves_tree(tmp_path):
+def test_gssa_other_laws_drive_numkf_through_a_function(tmp_path):
+    """A Hill-type law keeps its 2P -> P2 Reac; a Function sets numKf to
+    law / (P (P-1)), so the propensity is the law itself."""
     f = _write(tmp_path, DIMER.replace('LAW', HILL_LAW))
-    with pytest.raises(moose.SolverError, match="'dim'.*not mass action"):
+    moose.readSBML(str(f), '/model', solver='gssa')
+    fn = moose.element('/model/c/dim_rate')
+    assert fn.className == 'Function'
+    from moosepy.kinetics.expr import parse, evaluate
+    prog = parse(fn.expr, 'test')
+    for n in (2.0, 7.0, 60.0):
+        numkf = evaluate(prog, [n])
+        law = 0.002 * n / (0.5 + n)              # items/s (substance 'item')
+        assert numkf * n * (n - 1) == pytest.approx(law, rel=1e-12)
+    assert evaluate(prog, [1.0]) == 0.0          # no pair of P: the Reac cannot fire
+
+
+FACT_LAW = '<apply><times/><ci>k1</ci><apply><factorial/><ci>P</ci></apply></apply>'
+
+
+def test_gssa_refuses_what_it_cannot_evaluate_and_leaves_tree(tmp_path):
+    f = _write(tmp_path, DIMER.replace('LAW', FACT_LAW))
+    with pytest.raises(moose.SolverError, match="'dim'.*cannot evaluate"):
         moose.readSBML(str(f), '/model', solver='gssa')
     assert not moose.exists('/model')
     moose.readSBML(str(f), '/model')              # the ODE path takes any law

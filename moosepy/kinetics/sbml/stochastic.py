@@ -11,6 +11,11 @@ rate constant (so the DSMTS dimerisation law ``k1*P*(P-1)/2`` becomes
 the same way.  Anything else (Hill terms, Michaelis-Menten, rules, events,
 delays, variable compartments) is refused with a SolverError naming the
 SBML ids: the stochastic answer would otherwise be silently wrong.
+
+A law that is not mass action (a Hill term, a law written in the products
+only) keeps its reactants and products on a Reac whose ``numKf`` a Function
+sets to law / prod n(n-1)...: the propensity is then the law itself, and
+Gsolve recomputes it whenever the Function's inputs change.
 """
 
 import math
@@ -97,9 +102,79 @@ def mass_action_terms(S, nscale, rng_seed=12345):
                 out.append((rid, s2, p2) + fit + (drop,))
                 break
         if fit is None:
-            _refuse(src, f'the kinetic law of reaction {rid!r} is not mass action in its '
-                         f'reactants (its propensity cannot be written as k * n(n-1)...)')
+            # any other law: the Reac's numKf is set by a Function so that
+            # numKf * prod n(n-1)... equals the law at every state
+            text, inputs = _law_text(S, rid, subs, nscale, v0)
+            out.append((rid, subs, prds, 0.0, 0.0, set(), text, inputs))
     return out
+
+
+_BIN = {'+': '+', '-': '-', '*': '*', '/': '/', '^': '^', 'lt': '<', 'le': '<=', 'gt': '>',
+        'ge': '>=', 'eq': '==', 'ne': '!=', 'and': '&&', 'or': '||'}
+_FUN = {'sin', 'cos', 'tan', 'asin', 'acos', 'atan', 'sinh', 'cosh', 'tanh', 'exp', 'log',
+        'log10', 'sqrt', 'abs', 'floor', 'ceil'}
+
+
+def _law_text(S, rid, subs, nscale, v0):
+    """The numKf expression (Function syntax, inputs x_k = pool n) whose
+    value times the falling-factorial product of *subs* is the law in
+    molecules/s; and the species read, in x order."""
+    src = S.source
+    law = S.laws.get(rid)
+    if law is None:
+        _refuse(src, f'reaction {rid!r} has no kinetic law')
+    inputs = []
+
+    def xname(sid):
+        if sid not in inputs:
+            inputs.append(sid)
+        return f'x{inputs.index(sid)}'
+
+    def emit(t):
+        k = t[0]
+        if k == 'c':
+            return repr(float(t[1]))
+        if k == 't':
+            return 't'
+        if k == 'v':
+            name = t[1]
+            kind = S.kinds.get(name)
+            if kind == 'species':
+                sp = S.species[name]
+                if sp.mode != 'amount':
+                    _refuse(src, f'the law of {rid!r} reads {name!r}, which a rule sets')
+                amt = f'({xname(name)} / {nscale!r})'
+                if sp.hosu:
+                    return amt
+                return f'({amt} / {float(v0[S.slots[sp.comp]])!r})'
+            if kind in ('parameter', 'compartment', 'local', 'specref') and \
+                    name not in S.ev_targets and name not in S.assign_reads:
+                return repr(float(v0[S.slots[name]]))
+            _refuse(src, f'the law of {rid!r} reads {name!r}, which changes during the run '
+                         f'other than through reactions')
+        if k == 'op':
+            name, args = t[1], [emit(a) for a in t[2]]
+            if name in _BIN:
+                return f'({args[0]} {_BIN[name]} {args[1]})'
+            if name == 'neg':
+                return f'(-{args[0]})'
+            if name == 'not':
+                return f'(!{args[0]})'
+            if name == 'if':
+                return f'({args[0]} ? {args[1]} : {args[2]})'
+            if name in _FUN:
+                return f'{name}({args[0]})'
+            if name in ('min', 'max', 'fmod', 'atan2'):
+                return f'{name}({args[0]}, {args[1]})'
+        _refuse(src, f'the law of {rid!r} uses {t[0]!r} {t[1] if len(t) > 1 else ""}, which '
+                     f'the stochastic solver cannot evaluate')
+    body = emit(law)
+    falling = ' * '.join(f'({xname(sp)} - {k})' if k else xname(sp)
+                         for sp, m in subs.items() for k in range(int(m)))
+    rate = f'({body}) * {nscale!r}'
+    if not falling:
+        return rate, inputs
+    return f'(({falling}) > 0 ? {rate} / ({falling}) : 0)', inputs
 
 
 def _fit(samples, A, subs, prds):
@@ -131,7 +206,9 @@ def build_gssa(S, root, model, nscale, comp_paths, pool_els):
     from ...core.msg import connect
     terms = mass_action_terms(S, nscale)
     first = next(iter(comp_paths.values()))
-    for rid, subs, prds, kf, kb, _dropped in terms:
+    from ..function import Function
+    for term in terms:
+        rid, subs, prds, kf, kb, _dropped = term[:6]
         r = Reac(f'{first}/{rid}')
         for sp, m in subs.items():
             for _ in range(int(m)):
@@ -146,6 +223,13 @@ def build_gssa(S, root, model, nscale, comp_paths, pool_els):
             r.numKb = kb
         else:
             r.Kb = 0.0      # no conversion: a product side of order 100 overflows
+        if len(term) > 6:                    # a law that is not mass action
+            text, inputs = term[6], term[7]
+            f = Function(f'{first}/{rid}_rate')
+            f.expr = text
+            for k, sp in enumerate(inputs):
+                connect(pool_els[sp].handle(0), 'nOut', f.x[k], 'input')
+            connect(f, 'valueOut', r, 'setNumKf')
     st = Stoich(f'{first}/stoich')
     g = Gsolve(f'{first}/gsolve')
     st.compartment = first

@@ -180,6 +180,7 @@ def build(doc, source):
 
     # numeric stoichiometry per reaction (for the stochastic solver); NaN
     # where it is a variable
+    S.laws = {rid: law for rid, refs, law, fast, r in reactions}
     S.reaction_refs = {}
     for rid, refs, law, fast, r in reactions:
         d = ({}, {})
