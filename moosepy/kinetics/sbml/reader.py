@@ -104,8 +104,9 @@ class SbmlSolver(Neutral):
     def _reinit(cls, el):
         S = el.data['system']
         h = el.handle(0)
+        from ... import _rng            # moose.seed(): events of equal priority
         eng = Engine(S, method=h.method, rtol=h.epsRel, atol=h.epsAbs,
-                     seed=el.data.get('seed'))
+                     seed=_rng.get('seed'))
         # initial amounts set by the user on the pools win over the file
         for sid, pel in el.data['pools'].items():
             sp = S.species[sid]
