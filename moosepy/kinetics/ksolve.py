@@ -150,27 +150,33 @@ class Ksolve(Neutral):
 
     @classmethod
     def _batch_advance(cls, el, t_end, requests):
-        """Advance to t_end; fill the tables in *requests* with the states at
-        their times: [(table, tick times, state times, [(flat, scale)])]."""
-        comp = el.data['compiled']
-        if not requests:
-            advance(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
-            return
-        times = np.unique(np.concatenate([r[2] for r in requests]))
-        flats = np.unique(np.array([f for r in requests for f, _ in r[3]], dtype=np.int64))
-        rec = advance(el, comp, t_end, times, flats)
-        for tab, _ticks, st, specs in requests:
-            rows = np.searchsorted(times, st)
-            vals = np.empty((len(st), len(specs)))
-            for k, (flat, scale) in enumerate(specs):
-                vals[:, k] = rec[rows, np.searchsorted(flats, flat)] * scale
-            tab.cls._record_batch(tab, st, vals)
+        batch_advance(el, t_end, requests, advance)
 
     @classmethod
     def _process(cls, el, t, dt):
         comp = el.data.get('compiled')
         if comp is not None:
             advance(el, comp, comp.t + dt, np.zeros(0), np.zeros(0, dtype=np.int64))
+
+
+def batch_advance(el, t_end, requests, advance_fn):
+    """Advance a Stoich solver (Ksolve, Gsolve) to t_end with
+    ``advance_fn(el, comp, t_end, times, flats)``, and fill the tables in
+    *requests* with the states at their times:
+    [(table, tick times, state times, [(flat, scale)])]."""
+    comp = el.data['compiled']
+    if not requests:
+        advance_fn(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
+        return
+    times = np.unique(np.concatenate([r[2] for r in requests]))
+    flats = np.unique(np.array([f for r in requests for f, _ in r[3]], dtype=np.int64))
+    rec = advance_fn(el, comp, t_end, times, flats)
+    for tab, _ticks, st, specs in requests:
+        rows = np.searchsorted(times, st)
+        vals = np.empty((len(st), len(specs)))
+        for k, (flat, scale) in enumerate(specs):
+            vals[:, k] = rec[rows, np.searchsorted(flats, flat)] * scale
+        tab.cls._record_batch(tab, st, vals)
 
 
 def _own(el, comp):
