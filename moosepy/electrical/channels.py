@@ -179,13 +179,12 @@ class HHGate(Neutral):
                              f'divs={n}, min={lo}, max={hi}')
         return np.linspace(lo, hi, n + 1)
 
-    def setupAlpha(self, parms):
-        """Fill the tables from alpha = (A_A + A_B v)/(A_C + exp((v + A_D)/A_F))
-        and beta of the same form: parms = [A_A, A_B, A_C, A_D, A_F, B_A, B_B,
-        B_C, B_D, B_F, divs, min, max] (v in V, rates in 1/s)."""
+    def _two_forms(self, parms, what):
+        """The two generic-form curves of setupAlpha/setupTau on the table
+        grid (parms: 10 rate parameters, then optionally divs, min, max)."""
         p = np.asarray(parms, dtype=float).ravel()
         if len(p) not in (10, 13):
-            raise FieldError(f'{self.path} (HHGate).setupAlpha: expected 13 values (10 '
+            raise FieldError(f'{self.path} (HHGate).{what}: expected 13 values (10 '
                              f'rate parameters, divs, min, max), got {len(p)}')
         d = self._d()
         if len(p) == 13:
@@ -194,29 +193,21 @@ class HHGate(Neutral):
         else:
             n, lo, hi = self._get_divs(), d['min'], d['max']
         v = self._grid(n, lo, hi)
-        a = _generic_rate(v, *p[0:5])
-        b = _generic_rate(v, *p[5:10])
-        d['A'], d['B'] = a, a + b
         d['parms'] = p.copy()
+        return d, _generic_rate(v, *p[0:5]), _generic_rate(v, *p[5:10])
+
+    def setupAlpha(self, parms):
+        """Fill the tables from alpha = (A_A + A_B v)/(A_C + exp((v + A_D)/A_F))
+        and beta of the same form: parms = [A_A, A_B, A_C, A_D, A_F, B_A, B_B,
+        B_C, B_D, B_F, divs, min, max] (v in V, rates in 1/s)."""
+        d, a, b = self._two_forms(parms, 'setupAlpha')
+        d['A'], d['B'] = a, a + b
 
     def setupTau(self, parms):
         """As setupAlpha, but the two forms give tau [s] and the steady state;
         tables become A = inf/tau, B = 1/tau."""
-        p = np.asarray(parms, dtype=float).ravel()
-        if len(p) not in (10, 13):
-            raise FieldError(f'{self.path} (HHGate).setupTau: expected 13 values, got '
-                             f'{len(p)}')
-        d = self._d()
-        if len(p) == 13:
-            n, lo, hi = int(p[10]), p[11], p[12]
-            d['min'], d['max'] = lo, hi
-        else:
-            n, lo, hi = self._get_divs(), d['min'], d['max']
-        v = self._grid(n, lo, hi)
-        tau = _generic_rate(v, *p[0:5])
-        inf = _generic_rate(v, *p[5:10])
+        d, tau, inf = self._two_forms(parms, 'setupTau')
         d['A'], d['B'] = inf / tau, 1.0 / tau
-        d['parms'] = p.copy()
 
     def setupGate(self, parms):
         """GENESIS setupgate: parms = [A, B, C, D, F, divs, min, max, isBeta]
