@@ -5,8 +5,9 @@ current step; a ``SpikeGen`` on its Vm sends a spike time to synapse 0 of a
 ``SimpleSynHandler`` (weight 1, delay 3 ms), whose ``activationOut`` drives
 an excitatory ``SynChan`` (Ek 0 V, tau1 1 ms, tau2 3 ms, Gbar 20 nS) on cell
 B, an identical but unstimulated compartment.  Each cell has its own HSolve;
-the SynChan and SpikeGen are stepped on their ticks and exchange Vm and
-conductance with the solved compartments every step.
+the two HSolves run as one group, which also steps the SpikeGen, the
+synapse handler and the SynChan inside its kernel: the whole run is one
+compiled call, with no Python per step.
 
 Expected result: A fires regularly; B fires once per A spike, each B spike
 a little more than 3 ms after the A spike (the delay plus the rise of the

@@ -5,6 +5,14 @@ trees, concatenated) over many steps; nothing in Python runs per step.  Per
 step t -> t + dt:
 
 1. PulseGen values at t + dt (MOOSE's timing) are added to their nodes.
+   Synapses: the events due this step (the ring slot of the step, filled
+   by spikes at step k - max(1, ceil(delay/dt)) with weight/dt) and what
+   Python-stepped sources delivered drive each SynChan's exact
+   dual-exponential cascade; its conductance (NMDA: times the Mg2+
+   unblocked fraction at the step-start V) joins the channels of its node.
+   SpikeGens compare the step-start V with their threshold (refractory
+   period, edge triggering) and put spikes into the ring, or into the log
+   for targets outside the kernel (the call returns early when it fills).
 2. Gates: dX/dt = A - B X with A, B linearly interpolated from the gate
    tables at the node's V (or the Ca pool's concentration); the step is the
    trapezoidal rule ``X <- (X (1 - dt B/2) + dt A) / (1 + dt B/2)`` at the
@@ -88,6 +96,18 @@ def advance(nsteps, t0, dt, cn,
             pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out, pg_tgt_pg, pg_tgt_node,
             # probes (kinds 0 and 7 index tree positions)
             rec_steps, pr_kind, pr_idx, rec,
+            # synaptic channels (SynChan, NMDAChan; sc_node: tree positions)
+            sc_node, sc_ek, sc_mod, sc_norm, sc_x1, sc_x2, sc_y1, sc_y2, sc_X, sc_Y,
+            sc_act, sc_min, sc_gk, sc_ik, sc_mg, sc_kA, sc_kB, sc_cmg,
+            # synapse handlers: event ring (entry, absolute step mod L) [1/s],
+            # the absolute step before this call, handler entry -> channels
+            ring, kbase, h_ptr, h_chan,
+            # synapses: weight, delay in steps (>= 1), handler entry
+            syn_w, syn_dk, syn_owner,
+            # spike generators (sg_node: tree positions), their synapses, and
+            # the log of spikes for targets outside the solver
+            sg_node, sg_thr, sg_refr, sg_edge, sg_last, sg_above, sg_fired, sg_V,
+            sg_ptr, sg_syn, sg_log, log_g, log_k,
             # work arrays (tree positions)
             Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm, xs):
     n = V.shape[0]
@@ -97,6 +117,17 @@ def advance(nsteps, t0, dt, cn,
     npg = pg_base.shape[0]
     h = 0.5 * dt if cn else dt
     nrec = rec_steps.shape[0]
+    nsc = sc_node.shape[0]
+    nh = h_ptr.shape[0] - 1
+    nsg = sg_node.shape[0]
+    L = ring.shape[1]
+    kb = kbase[0]
+    nlog = 0
+    nlogsg = 0
+    for g in range(nsg):
+        if sg_log[g]:
+            nlogsg += 1
+    cap = log_g.shape[0]
     # gather into tree order; constant terms of this call
     for p in range(n):
         i = sidx[p]
@@ -116,7 +147,7 @@ def advance(nsteps, t0, dt, cn,
         gbm[c] = gbar[c] * modul[c]
     r = 0
     while r < nrec and rec_steps[r] == 0:
-        _record(r, Vp, gk, ik, ca, S, Im, sidx, pr_kind, pr_idx, rec)
+        _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, pr_kind, pr_idx, rec)
         r += 1
     # d and rhs are accumulators of the children's eliminated terms; gch and
     # ich of the channels': all start at zero and are zeroed as consumed
@@ -125,6 +156,7 @@ def advance(nsteps, t0, dt, cn,
         ich[p] = 0.0
         d[p] = dext[p]
         rhs[p] = rext[p]
+    done = 0
     for k in range(1, nsteps + 1):
         t = t0 + k * dt
         # 1. pulses (value at the end of the step, as MOOSE)
@@ -133,6 +165,54 @@ def advance(nsteps, t0, dt, cn,
                                pg_out[g])
         for q in range(pg_tgt_pg.shape[0]):
             ich[pg_tgt_node[q]] += pg_out[pg_tgt_pg[q]]
+        # 1b. synapses: the events due this step (their ring slot) and what
+        # Python-stepped sources delivered drive each SynChan's X, Y cascade
+        # (MOOSE's exact dual-exponential update); the conductance enters
+        # this step's matrix, NMDA blocked by Mg2+ at the V of the step start
+        if nsc > 0:
+            slot = (kb + k) % L
+            for hh in range(nh):
+                a = ring[hh, slot]
+                if a != 0.0:
+                    ring[hh, slot] = 0.0
+                    for e in range(h_ptr[hh], h_ptr[hh + 1]):
+                        sc_act[h_chan[e]] += a
+            for c in range(nsc):
+                x = sc_min[c] * sc_act[c] * sc_x1[c] + sc_X[c] * sc_x2[c]
+                y = x * sc_y1[c] + sc_Y[c] * sc_y2[c]
+                sc_X[c] = x
+                sc_Y[c] = y
+                sc_act[c] = 0.0
+                sc_min[c] = 1.0
+                node = sc_node[c]
+                v = Vp[node]
+                gs = y * sc_norm[c] * sc_mod[c]
+                if sc_mg[c]:
+                    gs = gs / (1.0 + sc_cmg[c] / sc_kA[c] * np.exp(-v / sc_kB[c]))
+                sc_gk[c] = gs
+                sc_ik[c] = gs * (sc_ek[c] - v)
+                gch[node] += gs
+                ich[node] += gs * sc_ek[c]
+        # 1c. spike detection on the V of the step start (as MOOSE's
+        # SpikeGen, which reads the previous step's Vm); a spike at t reaches
+        # its synapses' handlers after the delay, the next step at the earliest
+        for g in range(nsg):
+            v = Vp[sg_node[g]]
+            sg_V[g] = v
+            above = v > sg_thr[g]
+            ready = t + 0.5 * dt >= sg_last[g] + sg_refr[g]
+            fire = above and ready and not (sg_edge[g] and sg_above[g])
+            sg_above[g] = above and (sg_above[g] or fire)
+            sg_fired[g] = fire
+            if fire:
+                sg_last[g] = t
+                for e in range(sg_ptr[g], sg_ptr[g + 1]):
+                    s = sg_syn[e]
+                    ring[syn_owner[s], (kb + k + syn_dk[s]) % L] += syn_w[s] / dt
+                if sg_log[g]:
+                    log_g[nlog] = g
+                    log_k[nlog] = k
+                    nlog += 1
         # 2. gates (trapezoidal, at the current V) and conductances
         for c in range(nch):
             gk[c] = gbm[c]
@@ -230,15 +310,19 @@ def advance(nsteps, t0, dt, cn,
                     c2 = ca_floor[m]
                 ca[m] = c2
         while r < nrec and rec_steps[r] == k:
-            _record(r, Vp, gk, ik, ca, S, Im, sidx, pr_kind, pr_idx, rec)
+            _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, pr_kind, pr_idx, rec)
             r += 1
+        done = k
+        if nlogsg > 0 and nlog + nlogsg > cap:
+            break           # the spike log is full: Python delivers, then resumes
     for p in range(n):
         V[sidx[p]] = Vp[p]
-    return r
+    kbase[0] = kb + done
+    return done, r, nlog
 
 
 @numba.njit(cache=True)
-def _record(r, Vp, gk, ik, ca, S, Im, sidx, kind, idx, rec):
+def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, kind, idx, rec):
     for k in range(kind.shape[0]):
         kd = kind[k]
         i = idx[k]
@@ -254,3 +338,7 @@ def _record(r, Vp, gk, ik, ca, S, Im, sidx, kind, idx, rec):
             rec[r, k] = S[i]
         elif kd == 7:
             rec[r, k] = Im[sidx[i]]
+        elif kd == 8:
+            rec[r, k] = sc_gk[i]
+        elif kd == 9:
+            rec[r, k] = sc_ik[i]

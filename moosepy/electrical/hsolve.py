@@ -25,11 +25,28 @@ Numerics (see :mod:`moosepy.electrical.hkernels`):
 
 All HSolves of a model on the same tick are stepped together by one kernel
 call over whole chunks (the first one in the schedule leads; the others are
-idle).  Objects that the kernel does not handle (SynChan, SpikeGen, VClamp,
-HHChannel2D, triggered PulseGens...) stay Python-stepped: they read ``Vm``
-from the solver's state and add their currents and conductances to the
-compartment (``injectMsg``, the ``channel`` message) for the next solver
-step; the run then goes step by step.
+idle).
+
+Synapses and spikes are inside the kernel too: the group takes over the
+``SynChan``/``NMDAChan`` of its compartments, the ``SimpleSynHandler``
+entries that drive only those, and the ``SpikeGen`` that read a solved
+compartment's Vm (all on ticks of the solver's dt).  A spike from such a
+generator to such a synapse goes into an event ring (one slot per step, per
+handler entry, as long as the longest delay); a spike to anything else (a
+Table, an IntFire's handler) is logged by the kernel and delivered from
+Python after the call, with its time.  Python-stepped sources (TimeTable,
+RandSpike...) that queue events on an absorbed handler have them moved into
+the ring before each call.  A network of cells joined by synapses therefore
+runs in one kernel call per chunk, with no Python per step; the timing is
+exactly that of the objects stepped on their ticks (MOOSE's order: handler,
+SynChan, SpikeGen, then the solver), which ``ABSORB_SYNAPSES = False``
+restores for comparison (tests/electrical/test_hsolve_synapse.py).
+
+Objects that the kernel does not handle (VClamp, HHChannel2D, MgBlock,
+triggered PulseGens, SynChans sending IkOut...) stay Python-stepped: they
+read ``Vm`` from the solver's state and add their currents and conductances
+to the compartment (``injectMsg``, the ``channel`` message) for the next
+solver step; the run then goes step by step.
 
 Changing Ra, or the messages, needs a new reinit; Rm, Cm, Em, inject, Gbar,
 Ek and gate states can be changed between ``start`` calls.
@@ -53,6 +70,9 @@ _ALIASES = {'crank-nicolson': 'cn', 'cranknicolson': 'cn', 'backward-euler': 'be
 _KIND = 1 << 32
 _GEN = {'sched': None, 'gen': 0}     # reinit generation (cells of older ones are stale)
 _FIELD_KIND = {'Vm': 0, 'Gk': 1, 'Ik': 2, 'Ca': 3, 'X': 4, 'Y': 5, 'Z': 6, 'Im': 7}
+#: HSolve takes over SynChans, their handlers and SpikeGens (False: they stay
+#: Python-stepped, as before; for comparisons of the two paths)
+ABSORB_SYNAPSES = True
 
 
 class HSolve(Neutral):
@@ -653,6 +673,7 @@ class Group:
                    posof[np.array(tg_node, dtype=np.int64)])
         self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
                                                                   np.zeros(ntot))
+        self._build_syn(comp_els, off, posof, clock)
         # --- views and ownership
         self.off = off
         self.choff = choff
@@ -697,48 +718,348 @@ class Group:
         # validation: finite parameters
         if not np.all(np.isfinite(V[:n])):
             raise SolverError(f'{lead.path}: a compartment has a non-finite Vm/initVm')
-        self.t = clock.current_time
+        self.t = self.t_origin = clock.current_time
+        self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
+
+    # ------------------------------------------------------------ synapses
+    def _build_syn(self, comp_els, off, posof, clock):
+        """Absorb the SynChans (and NMDAChans) of solved compartments, the
+        SimpleSynHandlers that drive only those, and the SpikeGens that read
+        a solved compartment's Vm, when their ticks run at the solver's dt.
+        Spikes from an absorbed SpikeGen to a synapse of an absorbed handler
+        go through the kernel's event ring; spikes to anything else (a
+        Table, an IntFire, a handler outside) are logged by the kernel and
+        delivered from Python after the call.  What is not absorbed stays
+        Python-stepped and meets the solver through messages, as before."""
+        from .synapse import SynChan, NMDAChan, SimpleSynHandler, SpikeGen, Synapse
+        dt = self.dt
+
+        def same_tick(el):
+            return el.tick >= 0 and abs(clock.dts[el.tick] - dt) <= 1e-9 * dt
+
+        def single_source(el, port, want_port):
+            """Node (storage index) of each entry's one solved compartment on
+            *port*, or None when some entry has none or several."""
+            node = np.full(el.num, -1, dtype=np.int64)
+            for other, oport, m, fwd in links(el, port):
+                if not issubclass(other.cls, CompartmentBase) or oport != want_port:
+                    return None
+                if id(other) not in off:
+                    return None
+                a, b = m.pairs()
+                mine, theirs = (b, a) if not fwd else (a, b)
+                if np.any(node[mine] >= 0) or len(np.unique(mine)) != len(mine):
+                    return None
+                node[mine] = off[id(other)] + theirs
+            return node if np.all(node >= 0) else None
+
+        # --- synaptic channels
+        sc_els, sc_nodes, seen = [], [], set()
+        for el in (comp_els if ABSORB_SYNAPSES else ()):
+            for other, oport, m, fwd in links(el, 'channel'):
+                if not issubclass(other.cls, SynChan) or id(other) in seen:
+                    continue
+                seen.add(id(other))
+                if not same_tick(other) or links(other, 'IkOut') or links(other, 'channelOut'):
+                    continue
+                nd = single_source(other, 'channel', 'channel')
+                if nd is None:
+                    continue
+                sc_els.append(other)
+                sc_nodes.append(nd)
+        scoff, nsc = {}, 0
+        for el in sc_els:
+            scoff[id(el)] = nsc
+            nsc += el.num
+        # --- handlers that drive only absorbed channels
+        h_els, seen = [], set()
+        for el in sc_els:
+            for other, oport, m, fwd in links(el, 'activation'):
+                if fwd or id(other) in seen or other.cls is not SimpleSynHandler:
+                    continue
+                seen.add(id(other))
+                outs = links(other, 'activationOut')
+                if same_tick(other) and outs and all(
+                        fw and id(o) in scoff and op == 'activation' for o, op, _m, fw in outs):
+                    h_els.append(other)
+        hoff, nh = {}, 0
+        for el in h_els:
+            hoff[id(el)] = nh
+            nh += el.num
+        edges = []
+        for el in h_els:
+            for other, oport, m, fwd in links(el, 'activationOut'):
+                a, b = m.pairs()
+                edges.extend(zip((hoff[id(el)] + a).tolist(), (scoff[id(other)] + b).tolist()))
+        edges.sort()
+        h_ptr = np.zeros(nh + 1, dtype=np.int64)
+        for hh, _c in edges:
+            h_ptr[hh + 1] += 1
+        h_ptr = np.cumsum(h_ptr)
+        h_chan = np.array([c for _h, c in edges], dtype=np.int64)
+        # --- their synapses
+        syn_els = [el.children['synapse'] for el in h_els]
+        synoff, nsyn = {}, 0
+        for el in syn_els:
+            synoff[id(el)] = nsyn
+            nsyn += el.num
+        syn_owner = np.zeros(nsyn, dtype=np.int64)
+        for el in syn_els:
+            o = synoff[id(el)]
+            syn_owner[o:o + el.num] = hoff[id(el.parent)] + el.cols['_owner']
+        # --- spike generators on solved compartments
+        sg_els, sg_nodes, seen = [], [], set()
+        for el in (comp_els if ABSORB_SYNAPSES else ()):
+            for other, oport, m, fwd in links(el, 'VmOut'):
+                if not issubclass(other.cls, SpikeGen) or id(other) in seen:
+                    continue
+                seen.add(id(other))
+                if not same_tick(other):
+                    continue
+                nd = single_source(other, 'Vm', 'VmOut')
+                if nd is not None:
+                    sg_els.append(other)
+                    sg_nodes.append(nd)
+        sgoff, nsg = {}, 0
+        for el in sg_els:
+            sgoff[id(el)] = nsg
+            nsg += el.num
+        sg_edges = []
+        sg_log = np.zeros(nsg, dtype=np.bool_)
+        self.sg_targets = {}          # global generator -> [(element, entry, port)]
+        for el in sg_els:
+            o = sgoff[id(el)]
+            for other, oport, m, fwd in links(el, 'spikeOut'):
+                if not fwd:
+                    continue
+                a, b = m.pairs()
+                if oport == 'addSpike' and issubclass(other.cls, Synapse) and \
+                        id(other) in synoff:
+                    sg_edges.extend(zip((o + a).tolist(), (synoff[id(other)] + b).tolist()))
+                    continue
+                for i, j in zip(a.tolist(), b.tolist()):
+                    sg_log[o + i] = True
+                    self.sg_targets.setdefault(o + i, []).append((other, j, oport))
+        sg_edges.sort()
+        sg_ptr = np.zeros(nsg + 1, dtype=np.int64)
+        for g, _s in sg_edges:
+            sg_ptr[g + 1] += 1
+        sg_ptr = np.cumsum(sg_ptr)
+        sg_syn = np.array([sy for _g, sy in sg_edges], dtype=np.int64)
+        self.sg_els, self.sgoff = sg_els, sgoff
+        self.has_syn = bool(nsc or nsg)
+
+        # --- arrays; the elements' fields become views of them
+        def gather(els, offs, total, name, dtype=float, default=0.0):
+            arr = np.full(total, default, dtype=dtype)
+            for el in els:
+                if name in el.cols:
+                    o = offs[id(el)]
+                    arr[o:o + el.num] = el.cols[name]
+            return arr
+
+        sc = {name: gather(sc_els, scoff, nsc, name)
+              for name in ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk',
+                           'Ik', 'tau1', 'tau2')}
+        sc_kA = gather(sc_els, scoff, nsc, 'KMg_A', default=1.0)
+        sc_kB = gather(sc_els, scoff, nsc, 'KMg_B', default=1.0)
+        sc_cmg = gather(sc_els, scoff, nsc, 'CMg', default=0.0)
+        sc_mg = np.zeros(nsc, dtype=np.bool_)
+        for el in sc_els:
+            if issubclass(el.cls, NMDAChan):
+                sc_mg[scoff[id(el)]:scoff[id(el)] + el.num] = True
+        t1, t2 = sc['tau1'], sc['tau2']
+        if nsc and (np.any(~(t1 > 0)) or np.any(~(t2 > 0))):
+            raise SolverError(f'{self.leader.path}: a SynChan has tau1 or tau2 <= 0')
+        with np.errstate(divide='ignore', invalid='ignore'):
+            x2 = np.exp(-dt / t1)
+            y2 = np.exp(-dt / t2)
+        sc_node = posof[np.concatenate(sc_nodes)] if sc_nodes else np.zeros(0, dtype=np.int64)
+        sg_node = posof[np.concatenate(sg_nodes)] if sg_nodes else np.zeros(0, dtype=np.int64)
+        sg = {name: gather(sg_els, sgoff, nsg, name) for name in
+              ('threshold', 'refractT', 'lastSpikeTime', '_V')}
+        for name in ('edgeTriggered', '_above', 'hasFired'):
+            sg[name] = gather(sg_els, sgoff, nsg, name, dtype=np.bool_, default=False)
+        syn_w = gather(syn_els, synoff, nsyn, 'weight')
+        self.syn_els, self.synoff, self.h_els, self.hoff = syn_els, synoff, h_els, hoff
+        self.syn_delay_dirty = True
+        self.syn_dk = np.ones(nsyn, dtype=np.int64)
+        self.ring = np.zeros((nh, 2))
+        self.kbase = np.zeros(1, dtype=np.int64)
+        cap = int(min(max(64 * int(sg_log.sum()), 1024), 1 << 20)) if sg_log.any() else 1
+        self.log_g = np.zeros(cap, dtype=np.int64)
+        self.log_k = np.zeros(cap, dtype=np.int64)
+        self.sc_parts = (sc_node, sc['Ek'], sc['modulation'], sc['_norm'], t1 * (1 - x2), x2,
+                         t2 * (1 - y2), y2, sc['_X'], sc['_Yv'], sc['_act'], sc['_mod'],
+                         sc['Gk'], sc['Ik'], sc_mg, sc_kA, sc_kB, sc_cmg)
+        self.sg_parts = (sg_node, sg['threshold'], sg['refractT'], sg['edgeTriggered'],
+                         sg['lastSpikeTime'], sg['_above'], sg['hasFired'], sg['_V'],
+                         sg_ptr, sg_syn, sg_log, self.log_g, self.log_k)
+        self.h_parts = (h_ptr, h_chan, syn_w, syn_owner)
+        self._set_syn_args()
+        self.scoff = scoff
+        self.sc_arrays = sc
+        # views and ownership (the HSolve that solves the first compartment)
+        lead = self.leader
+        for els, offs, cols, names in (
+                (sc_els, scoff, sc, ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act',
+                                     '_mod', 'Gk', 'Ik')),
+                (sg_els, sgoff, sg, ('threshold', 'refractT', 'lastSpikeTime', '_V',
+                                     'edgeTriggered', '_above', 'hasFired')),
+                (syn_els, synoff, {'weight': syn_w}, ('weight',))):
+            for el in els:
+                o = offs[id(el)]
+                for name in names:
+                    el.cols[name] = cols[name][o:o + el.num]
+                el.data['hsolve_group'] = self
+                el.data['hsolve'] = lead
+                el.data['hsolve_syn'] = True
+                self.owned.append(el)
+        for el in h_els:
+            el.data['hsolve_group'] = self
+            el.data['hsolve'] = lead
+            el.data['hsolve_syn'] = True
+            self.owned.append(el)
+
+    def _set_syn_args(self):
+        h_ptr, h_chan, syn_w, syn_owner = self.h_parts
+        self.syn_args = (self.sc_parts + (self.ring, self.kbase, h_ptr, h_chan, syn_w,
+                                          self.syn_dk, syn_owner) + self.sg_parts)
+        self._args = None
+
+    def _sync_syn(self):
+        """Before a kernel call: delays in steps (after a change), the ring
+        long enough for them, and the events Python-stepped sources queued
+        on absorbed handlers moved into the ring."""
+        import heapq
+        dt = self.dt
+        if self.syn_delay_dirty and self.syn_els:
+            dk = self.syn_dk
+            for el in self.syn_els:
+                o = self.synoff[id(el)]
+                dk[o:o + el.num] = np.maximum(
+                    1, np.ceil(el.cols['delay'] / dt - 1e-9)).astype(np.int64)
+            self.syn_delay_dirty = False
+            self._grow_ring(int(dk.max()) + 1)
+        for el in self.h_els:
+            q = el.data.get('queue')
+            if not q:
+                continue
+            o = self.hoff[id(el)]
+            while q:
+                t_ev, _seq, owner, w = heapq.heappop(q)
+                k = max(1, int(np.ceil((t_ev - self.t) / dt - 1e-9)))
+                if k >= self.ring.shape[1]:
+                    self._grow_ring(k + 1)
+                L = self.ring.shape[1]
+                self.ring[o + owner, (self.kbase[0] + k) % L] += w / dt
+
+    def _grow_ring(self, L2):
+        ring = self.ring
+        L = ring.shape[1]
+        if L2 <= L:
+            return
+        if ring.shape[0] * L2 > 50_000_000:
+            raise SolverError(f'{self.leader.path}: synaptic delays of {L2 - 1} steps on '
+                              f'{ring.shape[0]} handler entries need more than 5e7 queue '
+                              f'slots; use a larger dt or shorter delays')
+        kb = int(self.kbase[0])
+        new = np.zeros((ring.shape[0], L2))
+        for j in range(1, L):
+            new[:, (kb + j) % L2] = ring[:, (kb + j) % L]
+        self.ring = new
+        self._set_syn_args()
+
+    def _emit_spikes(self, nlog, t0):
+        """Deliver the logged spikes to targets outside the solver."""
+        from .synapse import Synapse
+        from .compartment import deliver
+        for g, k in zip(self.log_g[:nlog].tolist(), self.log_k[:nlog].tolist()):
+            t = t0 + k * self.dt
+            for other, j, oport in self.sg_targets.get(g, ()):
+                if oport == 'addSpike' and issubclass(other.cls, Synapse):
+                    Synapse._queue_spike(other, j, t)
+                else:
+                    deliver(other, j, oport, t)
+
+    def _ring_to_queues(self):
+        """Pending events of the ring back to their handlers' queues (when
+        the group is released mid-run), at their arrival times."""
+        import heapq
+        ring = getattr(self, 'ring', None)
+        if ring is None or not ring.any():
+            return
+        L = ring.shape[1]
+        kb = int(self.kbase[0])
+        for el in self.h_els:
+            o = self.hoff[id(el)]
+            q = el.data.setdefault('queue', [])
+            for j in range(1, L):
+                col = ring[o:o + el.num, (kb + j) % L]
+                for i in np.nonzero(col)[0].tolist():
+                    seq = el.data.get('seq', 0)
+                    el.data['seq'] = seq + 1
+                    heapq.heappush(q, (self.t + j * self.dt, seq, i, float(col[i]) * self.dt))
+        ring[:] = 0.0
 
     # ------------------------------------------------------------ run
+    def _kernel_args(self):
+        args = getattr(self, '_args', None)
+        if args is None:
+            args = self._args = (self.nodes + self.tree + self.chan + self.tabs + self.ca
+                                 + self.pg, self.syn_args, self.work)
+        return args
+
     def advance_to(self, t_end, requests):
+        """Step every cell of the group to *t_end* [s]; *requests* are the
+        tables fed from the solver's state (see core.clock)."""
         from . import hkernels
         nsteps = int(round((t_end - self.t) / self.dt))
         if nsteps < 0:
             nsteps = 0
+        if self.has_syn:
+            self._sync_syn()
+        head, syn_args, work = self._kernel_args()
         if not requests:
-            # the common step-by-step case: no samples, prepared arguments
-            args = getattr(self, '_args', None)
-            if args is None:
-                z = np.zeros(0, dtype=np.int64)
-                args = self._args = (self.nodes + self.tree + self.chan + self.tabs
-                                     + self.ca + self.pg + (z, z, z, np.zeros((0, 0)))
-                                     + self.work)
-            hkernels.advance(nsteps, self.t, self.dt, self.cn, *args)
-            self.t += nsteps * self.dt
-            self._check_finite()
-            return
-        steps_all = []
-        flats = []
-        for tab, _ticks, st, specs in requests:
-            k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
-            steps_all.append(np.clip(k, 0, nsteps))
-            flats.extend(f for f, _ in specs)
-        steps = np.unique(np.concatenate(steps_all))
-        flats = np.unique(np.array(flats, dtype=np.int64))
-        kind = (flats // _KIND).astype(np.int64)
-        idx = (flats % _KIND).astype(np.int64)
-        node = (kind == 0) | (kind == 7)
-        idx[node] = self.posof[idx[node]]
-        rec = np.zeros((len(steps), len(flats)))
-        hkernels.advance(nsteps, self.t, self.dt, self.cn, *self.nodes, *self.tree,
-                         *self.chan, *self.tabs, *self.ca, *self.pg, steps, kind, idx, rec,
-                         *self.work)
-        self.t += nsteps * self.dt
+            z = np.zeros(0, dtype=np.int64)
+            steps, kind, idx, rec = z, z, z, np.zeros((0, 0))
+        else:
+            steps_all = []
+            flats = []
+            for tab, _ticks, st, specs in requests:
+                k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
+                steps_all.append(np.clip(k, 0, nsteps))
+                flats.extend(f for f, _ in specs)
+            steps = np.unique(np.concatenate(steps_all))
+            flats = np.unique(np.array(flats, dtype=np.int64))
+            kind = (flats // _KIND).astype(np.int64)
+            idx = (flats % _KIND).astype(np.int64)
+            node = (kind == 0) | (kind == 7)
+            idx[node] = self.posof[idx[node]]
+            rec = np.zeros((len(steps), len(flats)))
+        t0 = self.t
+        done = 0
+        r = 0
+        while True:
+            # one kernel call normally; more only when the log of spikes for
+            # targets outside the solver fills (they are delivered between)
+            k, dr, nlog = hkernels.advance(nsteps - done, t0 + done * self.dt, self.dt,
+                                           self.cn, *head, steps[r:] - done, kind, idx,
+                                           rec[r:], *syn_args, *work)
+            if nlog:
+                self._emit_spikes(nlog, t0 + done * self.dt)
+            done += k
+            r += dr
+            if done >= nsteps:
+                break
+        self.nstep += nsteps
+        self.t = self.t_origin + self.nstep * self.dt
         self._check_finite()
+        if not requests:
+            return
         for tab, _ticks, st, specs in requests:
-            k = np.clip(np.rint((np.asarray(st) - (self.t - nsteps * self.dt)) / self.dt)
-                        .astype(np.int64), 0, nsteps)
-            rows = np.searchsorted(steps, k)
+            kk = np.clip(np.rint((np.asarray(st) - t0) / self.dt).astype(np.int64), 0, nsteps)
+            rows = np.searchsorted(steps, kk)
             vals = np.empty((len(st), len(specs)))
             for c, (flat, scale) in enumerate(specs):
                 vals[:, c] = rec[rows, np.searchsorted(flats, flat)] * scale
@@ -757,13 +1078,19 @@ class Group:
         if self.released:
             return
         self.released = True
+        from ..core.clock import clock
+        if clock.schedule is self.schedule:       # mid-run (not a new reinit)
+            self._ring_to_queues()
         for el in self.owned:
             for name, col in list(el.cols.items()):
                 if isinstance(col, np.ndarray) and col.base is not None:
                     el.cols[name] = np.array(col)
             if el.data.get('hsolve_group') is self:
                 el.data.pop('hsolve_group', None)
-                el.data.pop('hsolve', None)
+                if not el.data.get('hsolve_syn'):
+                    # (synaptic objects keep their HSolve: absorbed() asks it
+                    # to rebuild the group before they would step themselves)
+                    el.data.pop('hsolve', None)
             if el.data.get('hsolve_pg') is self:
                 el.data.pop('hsolve_pg', None)
         for hs in self.hsolves:
@@ -850,6 +1177,8 @@ def solver_spec(el, idx, field):
         return g.leader, kind * _KIND + g.off[id(el)] + idx, 1.0
     if 'Ca' in el.cols and field == 'Ca':
         return g.leader, kind * _KIND + g.caoff[id(el)] + idx, 1.0
+    if id(el) in getattr(g, 'scoff', ()) and field in ('Gk', 'Ik'):
+        return g.leader, (8 if field == 'Gk' else 9) * _KIND + g.scoff[id(el)] + idx, 1.0
     if id(el) in g.choff and field in ('Gk', 'Ik'):
         return g.leader, kind * _KIND + g.choff[id(el)] + idx, 1.0
     if id(el) in g.choff and field in ('X', 'Y', 'Z'):
@@ -858,6 +1187,16 @@ def solver_spec(el, idx, field):
             return None
         return g.leader, 4 * _KIND + go + idx, 1.0
     return None
+
+
+def absorbed(el):
+    """True when a live HSolve group steps *el* (a SynChan, SpikeGen or
+    synapse handler) inside its kernel; (re)builds the group if needed."""
+    hs = el.data.get('hsolve')
+    if hs is None or not hs.alive:
+        return False
+    g = _group(hs)
+    return g is not None and el.data.get('hsolve_group') is g
 
 
 def _release_el(el):

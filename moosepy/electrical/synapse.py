@@ -13,10 +13,13 @@ due by the current time and sends ``activationOut`` = sum(weight)/dt, so a
 delta synapse delivers its weight over exactly one step; a delay is thus
 honoured to within one step of the handler's tick.
 
-Everything here is stepped in Python on its tick (MOOSE's ticks: handlers
-and RandSpike 1, IntFire/LIF 2, SynChan 4, SpikeGen 5, TimeTable 8).  An
-HSolve does not yet absorb SynChans: their conductance reaches a solved
-compartment only if the solver reads channel messages (future work).
+Without an HSolve everything here is stepped in Python on its tick
+(MOOSE's ticks: handlers and RandSpike 1, IntFire/LIF 2, SynChan 4,
+SpikeGen 5, TimeTable 8).  An HSolve takes over the SynChans (and
+NMDAChans) of its compartments, the SimpleSynHandlers that drive only
+those, and the SpikeGens on its compartments' Vm, and steps them inside its
+kernel with the same timing (see :mod:`moosepy.electrical.hsolve`); their
+fields are then views of the solver's state.
 
 Numerics
 --------
@@ -105,6 +108,22 @@ def _send_each(el, port, values, mask=None):
             deliver(other, j, oport, v)
 
 
+def _absorbed(el):
+    """True when an HSolve steps *el* inside its kernel (see hsolve.absorbed)."""
+    if el.data.get('hsolve') is None:
+        return False
+    from .hsolve import absorbed
+    return absorbed(el)
+
+
+def _release_solver(el):
+    """Give *el* back from the HSolve group that holds it (before a reinit
+    of its own state, or a change the group cannot follow)."""
+    g = el.data.get('hsolve_group')
+    if g is not None:
+        g.release()
+
+
 def _pull_vm(el, port='Vm'):
     """Vm [V] of the compartments feeding *el* through VmOut -> *port*
     (read straight from their columns, so solved compartments work too)."""
@@ -149,7 +168,12 @@ class SpikeGen(Neutral):
         self._el.cols['_V'][self._idx] = v
 
     @classmethod
+    def _batch_role(cls, el):
+        return 'idle' if _absorbed(el) else 'python'
+
+    @classmethod
     def _reinit(cls, el):
+        _release_solver(el)
         c = el.cols
         c['lastSpikeTime'][:] = -c['refractT']
         c['hasFired'][:] = False
@@ -190,6 +214,9 @@ class Synapse(Neutral):
             raise FieldError(f'{self.path} (Synapse).delay: expected a finite value >= 0 s, '
                              f'got {v}')
         self._el.cols['delay'][self._idx] = v
+        g = self._el.data.get('hsolve_group')
+        if g is not None:
+            g.syn_delay_dirty = True
 
     @classmethod
     def _on_copy(cls, new, old):
@@ -257,6 +284,7 @@ def relayout(syn, counts):
     handler entry i (blocks in entry order; an entry keeps its first
     synapses, new ones get the defaults) and renumber the messages that
     reach synapses.  Dropping a synapse that has a message is an error."""
+    _release_solver(syn)
     own = syn.cols['_owner']
     counts = np.asarray(counts, dtype=np.int64)
     start = np.concatenate([[0], np.cumsum(counts)[:-1]])
@@ -413,7 +441,12 @@ class SynHandlerBase(Neutral):
         relayout(syn, counts)
 
     @classmethod
+    def _batch_role(cls, el):
+        return 'idle' if _absorbed(el) else 'python'
+
+    @classmethod
     def _reinit(cls, el):
+        _release_solver(el)
         el.data['queue'] = []
         el.data['seq'] = 0
         el.data.pop('_targets', None)
@@ -484,8 +517,10 @@ class SynChan(ChanBase):
 
     @classmethod
     def _batch_role(cls, el):
-        # stepped in Python (no solver absorbs SynChans yet); idle only when
-        # nothing drives it and nothing reads it
+        # stepped by an HSolve (see hsolve._build_syn), else in Python; idle
+        # also when nothing drives it and nothing reads it
+        if _absorbed(el):
+            return 'idle'
         if links(el, 'activation') or links(el, 'channel') or el.msg_in or el.msg_out:
             return 'python'
         return 'idle'
@@ -504,6 +539,7 @@ class SynChan(ChanBase):
 
     @classmethod
     def _reinit(cls, el):
+        _release_solver(el)
         c = el.cols
         dt = _tick_dt(el)
         for k in ('_act', '_X', '_Yv', 'Gk', 'Ik'):
