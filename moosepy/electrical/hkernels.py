@@ -102,12 +102,19 @@ def advance(nsteps, t0, dt, cn,
             # synapse handlers: event ring (entry, absolute step mod L) [1/s],
             # the absolute step before this call, handler entry -> channels
             ring, kbase, h_ptr, h_chan,
-            # synapses: weight, delay in steps (>= 1), handler entry
-            syn_w, syn_dk, syn_owner,
+            # synapses: weight, delay in steps (ceil(delay/dt), >= 0) and as
+            # a float (delay/dt), handler entry
+            syn_w, syn_dk, syn_dkf, syn_owner,
             # spike generators (sg_node: tree positions), their synapses, and
             # the log of spikes for targets outside the solver
             sg_node, sg_thr, sg_refr, sg_edge, sg_last, sg_above, sg_fired, sg_V,
-            sg_ptr, sg_syn, sg_log, log_g, log_k,
+            sg_ptr, sg_syn, sg_m, sg_log, log_g, log_k,
+            # RandSpikes: uniforms drawn for this call (step, source), state,
+            # synapses (each edge: 0 when the source steps before the handler)
+            rs_U, rs_rate, rs_refr, rs_per, rs_last, rs_fired, rs_ptr, rs_syn, rs_m,
+            # TimeTables: spike times (entry slices), next index, tick stride
+            # (in steps, counted from the clock's step 0 = gstep0), state
+            tt_times, tt_ptr, tt_next, tt_stride, tt_state, tt_eptr, tt_syn, tt_m, gstep0,
             # work arrays (tree positions)
             Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm, xs):
     n = V.shape[0]
@@ -120,6 +127,8 @@ def advance(nsteps, t0, dt, cn,
     nsc = sc_node.shape[0]
     nh = h_ptr.shape[0] - 1
     nsg = sg_node.shape[0]
+    nrs = rs_rate.shape[0]
+    ntt = tt_next.shape[0]
     L = ring.shape[1]
     kb = kbase[0]
     nlog = 0
@@ -165,7 +174,67 @@ def advance(nsteps, t0, dt, cn,
                                pg_out[g])
         for q in range(pg_tgt_pg.shape[0]):
             ich[pg_tgt_node[q]] += pg_out[pg_tgt_pg[q]]
-        # 1b. synapses: the events due this step (their ring slot) and what
+        # 1b. spike sources, before the handlers (an event due this step is
+        # taken this step when its source steps before the handler, as on
+        # the clock): SpikeGens compare the V of the step start (MOOSE's
+        # SpikeGen reads the previous step's Vm) with their threshold
+        for g in range(nsg):
+            v = Vp[sg_node[g]]
+            sg_V[g] = v
+            above = v > sg_thr[g]
+            ready = t + 0.5 * dt >= sg_last[g] + sg_refr[g]
+            fire = above and ready and not (sg_edge[g] and sg_above[g])
+            sg_above[g] = above and (sg_above[g] or fire)
+            sg_fired[g] = fire
+            if fire:
+                sg_last[g] = t
+                for e in range(sg_ptr[g], sg_ptr[g + 1]):
+                    s = sg_syn[e]
+                    ka = syn_dk[s]
+                    if ka < sg_m[e]:
+                        ka = sg_m[e]
+                    ring[syn_owner[s], (kb + k + ka) % L] += syn_w[s] / dt
+                if sg_log[g]:
+                    log_g[nlog] = g
+                    log_k[nlog] = k
+                    nlog += 1
+        # RandSpikes: Poisson (u < rate dt) or periodic, refractory
+        for g in range(nrs):
+            rate = rs_rate[g]
+            since = t - rs_last[g]
+            ok = since >= rs_refr[g] - 1e-9 * dt
+            if rs_per[g]:
+                fire = rate > 0.0 and since >= 1.0 / rate - 1e-9 * dt
+            else:
+                fire = rs_U[k - 1, g] < rate * dt
+            fire = fire and ok and rate > 0.0
+            rs_fired[g] = fire
+            if fire:
+                rs_last[g] = t
+                for e in range(rs_ptr[g], rs_ptr[g + 1]):
+                    s = rs_syn[e]
+                    ka = syn_dk[s]
+                    if ka < rs_m[e]:
+                        ka = rs_m[e]
+                    ring[syn_owner[s], (kb + k + ka) % L] += syn_w[s] / dt
+        # TimeTables: every time due by t, on the steps of their tick; the
+        # event carries the table's time
+        for g in range(ntt):
+            tt_state[g] = 0.0
+            if (gstep0 + kb + k) % tt_stride[g] != 0:
+                continue
+            p = tt_next[g]
+            while p < tt_ptr[g + 1] and tt_times[p] <= t + 1e-9 * dt:
+                tt_state[g] = 1.0
+                for e in range(tt_eptr[g], tt_eptr[g + 1]):
+                    s = tt_syn[e]
+                    ka = int(np.ceil((tt_times[p] - t0) / dt + syn_dkf[s] - 1e-9))
+                    if ka < k + tt_m[e]:
+                        ka = k + tt_m[e]
+                    ring[syn_owner[s], (kb + ka) % L] += syn_w[s] / dt
+                p += 1
+            tt_next[g] = p
+        # 1c. synapses: the events due this step (their ring slot) and what
         # Python-stepped sources delivered drive each SynChan's X, Y cascade
         # (MOOSE's exact dual-exponential update); the conductance enters
         # this step's matrix, NMDA blocked by Mg2+ at the V of the step start
@@ -193,26 +262,6 @@ def advance(nsteps, t0, dt, cn,
                 sc_ik[c] = gs * (sc_ek[c] - v)
                 gch[node] += gs
                 ich[node] += gs * sc_ek[c]
-        # 1c. spike detection on the V of the step start (as MOOSE's
-        # SpikeGen, which reads the previous step's Vm); a spike at t reaches
-        # its synapses' handlers after the delay, the next step at the earliest
-        for g in range(nsg):
-            v = Vp[sg_node[g]]
-            sg_V[g] = v
-            above = v > sg_thr[g]
-            ready = t + 0.5 * dt >= sg_last[g] + sg_refr[g]
-            fire = above and ready and not (sg_edge[g] and sg_above[g])
-            sg_above[g] = above and (sg_above[g] or fire)
-            sg_fired[g] = fire
-            if fire:
-                sg_last[g] = t
-                for e in range(sg_ptr[g], sg_ptr[g + 1]):
-                    s = sg_syn[e]
-                    ring[syn_owner[s], (kb + k + syn_dk[s]) % L] += syn_w[s] / dt
-                if sg_log[g]:
-                    log_g[nlog] = g
-                    log_k[nlog] = k
-                    nlog += 1
         # 2. gates (trapezoidal, at the current V) and conductances
         for c in range(nch):
             gk[c] = gbm[c]

@@ -34,9 +34,15 @@ compartment's Vm (all on ticks of the solver's dt).  A spike from such a
 generator to such a synapse goes into an event ring (one slot per step, per
 handler entry, as long as the longest delay); a spike to anything else (a
 Table, an IntFire's handler) is logged by the kernel and delivered from
-Python after the call, with its time.  Python-stepped sources (TimeTable,
-RandSpike...) that queue events on an absorbed handler have them moved into
-the ring before each call.  A network of cells joined by synapses therefore
+Python after the call, with its time.  ``RandSpike`` and ``TimeTable``
+sources whose every target is an absorbed synapse are stepped by the kernel
+as well (RandSpike with the uniforms its own seeded generator would draw on
+the clock, TimeTable on the steps of its own tick); other Python-stepped
+sources that queue events on an absorbed handler have them moved into the
+ring before each call.  The kernel keeps the clock's order within a step
+(sources, handlers, SynChans, then the voltage), and takes over an object
+only where the schedule has that order (an event of zero delay is taken in
+the same step when its source steps before the handler, as on the clock).  A network of cells joined by synapses therefore
 runs in one kernel call per chunk, with no Python per step; the timing is
 exactly that of the objects stepped on their ticks (MOOSE's order: handler,
 SynChan, SpikeGen, then the solver), which ``ABSORB_SYNAPSES = False``
@@ -737,6 +743,20 @@ class Group:
         def same_tick(el):
             return el.tick >= 0 and abs(clock.dts[el.tick] - dt) <= 1e-9 * dt
 
+        # place of each element in a clock step (tick, then schedule order):
+        # the kernel keeps the order of the Python path, so an object is
+        # absorbed only where that order is the one the kernel follows
+        # (handler before SynChan before solver; SpikeGen before solver)
+        place = {}
+        for tk, els in self.schedule:
+            for i, e in enumerate(els):
+                place[id(e)] = (tk, i)
+        here = place.get(id(self.leader), (-1, -1))
+
+        def before(a, b):
+            pa, pb = place.get(id(a)), place.get(id(b)) if not isinstance(b, tuple) else b
+            return pa is not None and pb is not None and pa < pb
+
         def single_source(el, port, want_port):
             """Node (storage index) of each entry's one solved compartment on
             *port*, or None when some entry has none or several."""
@@ -760,7 +780,8 @@ class Group:
                 if not issubclass(other.cls, SynChan) or id(other) in seen:
                     continue
                 seen.add(id(other))
-                if not same_tick(other) or links(other, 'IkOut') or links(other, 'channelOut'):
+                if not same_tick(other) or links(other, 'IkOut') or \
+                        links(other, 'channelOut') or not before(other, here):
                     continue
                 nd = single_source(other, 'channel', 'channel')
                 if nd is None:
@@ -780,7 +801,8 @@ class Group:
                 seen.add(id(other))
                 outs = links(other, 'activationOut')
                 if same_tick(other) and outs and all(
-                        fw and id(o) in scoff and op == 'activation' for o, op, _m, fw in outs):
+                        fw and id(o) in scoff and op == 'activation' and before(other, o)
+                        for o, op, _m, fw in outs):
                     h_els.append(other)
         hoff, nh = {}, 0
         for el in h_els:
@@ -814,7 +836,7 @@ class Group:
                 if not issubclass(other.cls, SpikeGen) or id(other) in seen:
                     continue
                 seen.add(id(other))
-                if not same_tick(other):
+                if not same_tick(other) or not before(other, here):
                     continue
                 nd = single_source(other, 'Vm', 'VmOut')
                 if nd is not None:
@@ -824,29 +846,90 @@ class Group:
         for el in sg_els:
             sgoff[id(el)] = nsg
             nsg += el.num
+        syn_handler = {}               # synapse element -> its handler
+        for el in syn_els:
+            syn_handler[id(el)] = el.parent
+
+        def edges_of(el, ports, off0):
+            """(source entry, synapse, m) of *el*'s spike ports onto absorbed
+            synapses, and the other targets {entry: [(element, entry, port)]}."""
+            es, other_t = [], {}
+            for port in ports:
+                for other, oport, m, fwd in links(el, port):
+                    if not fwd:
+                        continue
+                    a, b = m.pairs()
+                    if oport == 'addSpike' and id(other) in synoff:
+                        mm = 0 if before(el, syn_handler[id(other)]) else 1
+                        es.extend(zip((off0 + a).tolist(), (synoff[id(other)] + b).tolist(),
+                                      [mm] * len(a)))
+                        continue
+                    for i, j in zip(a.tolist(), b.tolist()):
+                        other_t.setdefault(off0 + i, []).append((other, j, oport))
+            return es, other_t
+
+        def csr(n, es):
+            es.sort()
+            ptr = np.zeros(n + 1, dtype=np.int64)
+            for e in es:
+                ptr[e[0] + 1] += 1
+            return (np.cumsum(ptr), np.array([e[1] for e in es], dtype=np.int64),
+                    np.array([e[2] for e in es], dtype=np.int64))
+
         sg_edges = []
         sg_log = np.zeros(nsg, dtype=np.bool_)
         self.sg_targets = {}          # global generator -> [(element, entry, port)]
         for el in sg_els:
-            o = sgoff[id(el)]
-            for other, oport, m, fwd in links(el, 'spikeOut'):
-                if not fwd:
-                    continue
-                a, b = m.pairs()
-                if oport == 'addSpike' and issubclass(other.cls, Synapse) and \
-                        id(other) in synoff:
-                    sg_edges.extend(zip((o + a).tolist(), (synoff[id(other)] + b).tolist()))
-                    continue
-                for i, j in zip(a.tolist(), b.tolist()):
-                    sg_log[o + i] = True
-                    self.sg_targets.setdefault(o + i, []).append((other, j, oport))
-        sg_edges.sort()
-        sg_ptr = np.zeros(nsg + 1, dtype=np.int64)
-        for g, _s in sg_edges:
-            sg_ptr[g + 1] += 1
-        sg_ptr = np.cumsum(sg_ptr)
-        sg_syn = np.array([sy for _g, sy in sg_edges], dtype=np.int64)
+            es, other_t = edges_of(el, ('spikeOut',), sgoff[id(el)])
+            sg_edges.extend(es)
+            for g in other_t:
+                sg_log[g] = True
+            self.sg_targets.update(other_t)
+        sg_ptr, sg_syn, sg_m = csr(nsg, sg_edges)
         self.sg_els, self.sgoff = sg_els, sgoff
+        # --- RandSpikes and TimeTables that feed only absorbed synapses
+        from .synapse import RandSpike, TimeTable
+        rs_els, tt_els, seen = [], [], set()
+        for el in syn_els:
+            for other, oport, m, fwd in links(el, 'addSpike'):
+                if fwd or id(other) in seen:
+                    continue
+                seen.add(id(other))
+                if other.cls is RandSpike and same_tick(other):
+                    es, other_t = edges_of(other, ('spikeOut',), 0)
+                    if not other_t:
+                        rs_els.append(other)
+                elif other.cls is TimeTable and other.tick >= 0:
+                    r = clock.dts[other.tick] / dt
+                    if abs(r - round(r)) <= 1e-9 * r and round(r) >= 1:
+                        es, other_t = edges_of(other, ('eventOut', 'spikeOut'), 0)
+                        if not other_t:
+                            tt_els.append(other)
+        rsoff, nrs = {}, 0
+        for el in rs_els:
+            rsoff[id(el)] = nrs
+            nrs += el.num
+        rs_edges = []
+        for el in rs_els:
+            rs_edges.extend(edges_of(el, ('spikeOut',), rsoff[id(el)])[0])
+        rs_ptr, rs_syn, rs_m = csr(nrs, rs_edges)
+        ttoff, ntt = {}, 0
+        for el in tt_els:
+            ttoff[id(el)] = ntt
+            ntt += el.num
+        tt_edges, times, tt_ptr, tt_next = [], [], [0], []
+        tt_stride = np.ones(ntt, dtype=np.int64)
+        for el in tt_els:
+            o = ttoff[id(el)]
+            tt_edges.extend(edges_of(el, ('eventOut', 'spikeOut'), o)[0])
+            st = el.handle(0)._store()
+            tt_stride[o:o + el.num] = int(round(clock.dts[el.tick] / dt))
+            for i in range(el.num):
+                tt_next.append(tt_ptr[-1] + int(st['pos'][i]))
+                times.append(np.asarray(st['times'][i], dtype=float))
+                tt_ptr.append(tt_ptr[-1] + len(times[-1]))
+        tt_eptr, tt_syn, tt_m = csr(ntt, tt_edges)
+        self.rs_els, self.rsoff, self.tt_els, self.ttoff = rs_els, rsoff, tt_els, ttoff
         self.has_syn = bool(nsc or nsg)
 
         # --- arrays; the elements' fields become views of them
@@ -880,10 +963,19 @@ class Group:
               ('threshold', 'refractT', 'lastSpikeTime', '_V')}
         for name in ('edgeTriggered', '_above', 'hasFired'):
             sg[name] = gather(sg_els, sgoff, nsg, name, dtype=np.bool_, default=False)
+        rs = {name: gather(rs_els, rsoff, nrs, name) for name in ('rate', 'refractT',
+                                                                   'lastEventT')}
+        for name in ('doPeriodic', 'hasFired'):
+            rs[name] = gather(rs_els, rsoff, nrs, name, dtype=np.bool_, default=False)
+        tt_state = gather(tt_els, ttoff, ntt, 'state')
+        self.tt_next = np.array(tt_next, dtype=np.int64)
+        self.tt_ptr = np.array(tt_ptr, dtype=np.int64)
+        self.rs_U = np.zeros((0, nrs))
         syn_w = gather(syn_els, synoff, nsyn, 'weight')
         self.syn_els, self.synoff, self.h_els, self.hoff = syn_els, synoff, h_els, hoff
         self.syn_delay_dirty = True
         self.syn_dk = np.ones(nsyn, dtype=np.int64)
+        self.syn_dkf = np.ones(nsyn)
         self.ring = np.zeros((nh, 2))
         self.kbase = np.zeros(1, dtype=np.int64)
         cap = int(min(max(64 * int(sg_log.sum()), 1024), 1 << 20)) if sg_log.any() else 1
@@ -894,7 +986,13 @@ class Group:
                          sc['Gk'], sc['Ik'], sc_mg, sc_kA, sc_kB, sc_cmg)
         self.sg_parts = (sg_node, sg['threshold'], sg['refractT'], sg['edgeTriggered'],
                          sg['lastSpikeTime'], sg['_above'], sg['hasFired'], sg['_V'],
-                         sg_ptr, sg_syn, sg_log, self.log_g, self.log_k)
+                         sg_ptr, sg_syn, sg_m, sg_log, self.log_g, self.log_k)
+        self.rs_parts = (rs['rate'], rs['refractT'], rs['doPeriodic'], rs['lastEventT'],
+                         rs['hasFired'], rs_ptr, rs_syn, rs_m)
+        tt_times = np.concatenate(times) if times else np.zeros(0)
+        self.gstep0 = int(round(clock.current_time / dt)) if dt > 0 else 0
+        self.tt_parts = (tt_times, self.tt_ptr, self.tt_next, tt_stride, tt_state, tt_eptr,
+                         tt_syn, tt_m, self.gstep0)
         self.h_parts = (h_ptr, h_chan, syn_w, syn_owner)
         self._set_syn_args()
         self.scoff = scoff
@@ -906,7 +1004,10 @@ class Group:
                                      '_mod', 'Gk', 'Ik')),
                 (sg_els, sgoff, sg, ('threshold', 'refractT', 'lastSpikeTime', '_V',
                                      'edgeTriggered', '_above', 'hasFired')),
-                (syn_els, synoff, {'weight': syn_w}, ('weight',))):
+                (syn_els, synoff, {'weight': syn_w}, ('weight',)),
+                (rs_els, rsoff, rs, ('rate', 'refractT', 'lastEventT', 'doPeriodic',
+                                     'hasFired')),
+                (tt_els, ttoff, {'state': tt_state}, ('state',))):
             for el in els:
                 o = offs[id(el)]
                 for name in names:
@@ -924,7 +1025,8 @@ class Group:
     def _set_syn_args(self):
         h_ptr, h_chan, syn_w, syn_owner = self.h_parts
         self.syn_args = (self.sc_parts + (self.ring, self.kbase, h_ptr, h_chan, syn_w,
-                                          self.syn_dk, syn_owner) + self.sg_parts)
+                                          self.syn_dk, self.syn_dkf, syn_owner)
+                         + self.sg_parts + (self.rs_U,) + self.rs_parts + self.tt_parts)
         self._args = None
 
     def _sync_syn(self):
@@ -934,13 +1036,13 @@ class Group:
         import heapq
         dt = self.dt
         if self.syn_delay_dirty and self.syn_els:
-            dk = self.syn_dk
+            dk, dkf = self.syn_dk, self.syn_dkf
             for el in self.syn_els:
                 o = self.synoff[id(el)]
-                dk[o:o + el.num] = np.maximum(
-                    1, np.ceil(el.cols['delay'] / dt - 1e-9)).astype(np.int64)
+                dkf[o:o + el.num] = el.cols['delay'] / dt
+                dk[o:o + el.num] = np.maximum(0, np.ceil(dkf[o:o + el.num] - 1e-9))
             self.syn_delay_dirty = False
-            self._grow_ring(int(dk.max()) + 1)
+            self._grow_ring(int(dk.max()) + 2)
         for el in self.h_els:
             q = el.data.get('queue')
             if not q:
@@ -953,6 +1055,46 @@ class Group:
                     self._grow_ring(k + 1)
                 L = self.ring.shape[1]
                 self.ring[o + owner, (self.kbase[0] + k) % L] += w / dt
+
+    def _draw_uniforms(self, n):
+        """The RandSpikes' uniforms for the next *n* steps, drawn from each
+        element's generator as its Python step would (one per entry per
+        step, in order), so both paths give the same spikes."""
+        U = np.empty((n, self.rs_U.shape[1]))
+        spare = getattr(self, '_spare_U', None)
+        m = 0
+        if spare is not None and len(spare):
+            m = min(n, len(spare))
+            U[:m] = spare[:m]
+            self._spare_U = spare[m:]
+        if n > m:
+            for el in self.rs_els:
+                rng = el.data.get('rng')
+                if rng is None:
+                    el.cls._reinit(el)
+                    rng = el.data['rng']
+                o = self.rsoff[id(el)]
+                U[m:, o:o + el.num] = rng.random((n - m, el.num))
+        self.rs_U = U
+        self._set_syn_args()
+        return self._kernel_args()[1]
+
+    def _undraw_uniforms(self, n_unused):
+        """A call that stopped early leaves its last rows unused: put them
+        back in front of the next draw by keeping them (see _draw_uniforms)."""
+        # numpy generators cannot rewind; keep the unused rows for the next
+        # call instead
+        rest = getattr(self, '_spare_U', None)
+        rows = self.rs_U[-n_unused:]
+        self._spare_U = rows.copy() if rest is None or not len(rest) else \
+            np.concatenate([rows, rest])
+
+    def _tt_positions_back(self):
+        for el in self.tt_els:
+            o = self.ttoff[id(el)]
+            st = el.handle(0)._store()
+            for i in range(el.num):
+                st['pos'][i] = int(self.tt_next[o + i] - self.tt_ptr[o + i])
 
     def _grow_ring(self, L2):
         ring = self.ring
@@ -1040,18 +1182,28 @@ class Group:
         t0 = self.t
         done = 0
         r = 0
+        nrs = self.rs_U.shape[1] if self.has_syn else 0
+        most = max(1, 2_000_000 // nrs) if nrs else nsteps
         while True:
-            # one kernel call normally; more only when the log of spikes for
-            # targets outside the solver fills (they are delivered between)
-            k, dr, nlog = hkernels.advance(nsteps - done, t0 + done * self.dt, self.dt,
+            # one kernel call normally; more when the log of spikes for
+            # targets outside the solver fills (they are delivered between),
+            # or to bound the RandSpikes' uniforms drawn for a call
+            n = min(nsteps - done, most)
+            if nrs:
+                syn_args = self._draw_uniforms(n)
+            k, dr, nlog = hkernels.advance(n, t0 + done * self.dt, self.dt,
                                            self.cn, *head, steps[r:] - done, kind, idx,
                                            rec[r:], *syn_args, *work)
             if nlog:
                 self._emit_spikes(nlog, t0 + done * self.dt)
             done += k
             r += dr
+            if nrs and k < n:
+                self._undraw_uniforms(n - k)
             if done >= nsteps:
                 break
+        if self.has_syn and self.tt_els:
+            self._tt_positions_back()
         self.nstep += nsteps
         self.t = self.t_origin + self.nstep * self.dt
         self._check_finite()

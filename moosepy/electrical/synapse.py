@@ -17,8 +17,9 @@ Without an HSolve everything here is stepped in Python on its tick
 (MOOSE's ticks: handlers and RandSpike 1, IntFire/LIF 2, SynChan 4,
 SpikeGen 5, TimeTable 8).  An HSolve takes over the SynChans (and
 NMDAChans) of its compartments, the SimpleSynHandlers that drive only
-those, and the SpikeGens on its compartments' Vm, and steps them inside its
-kernel with the same timing (see :mod:`moosepy.electrical.hsolve`); their
+those, the SpikeGens on its compartments' Vm, and the RandSpikes and
+TimeTables that feed only those handlers, and steps them inside its kernel
+with the same timing (see :mod:`moosepy.electrical.hsolve`); their
 fields are then views of the solver's state.
 
 Numerics
@@ -817,7 +818,12 @@ class RandSpike(Neutral):
         self.refractT = v
 
     @classmethod
+    def _batch_role(cls, el):
+        return 'idle' if _absorbed(el) else 'python'
+
+    @classmethod
     def _reinit(cls, el):
+        _release_solver(el)
         import zlib
         from .. import _rng
         g = _rng.get('seed')
@@ -901,6 +907,7 @@ class TimeTable(Neutral):
             raise FieldError(f'{self.path} (TimeTable).vector: expected finite times in '
                              f'ascending order')
         self._store()['times'][self._idx] = a
+        _release_solver(self._el)          # an HSolve holding it reads the new times
 
     def _get_size(self):
         return len(self._store()['times'][self._idx])
@@ -918,7 +925,12 @@ class TimeTable(Neutral):
         self._store()['files'][self._idx] = fname
 
     @classmethod
+    def _batch_role(cls, el):
+        return 'idle' if _absorbed(el) else 'python'
+
+    @classmethod
     def _reinit(cls, el):
+        _release_solver(el)
         el.handle(0)._store()
         el.data['pos'] = [0] * el.num
         el.cols['state'][:] = 0.0
