@@ -27,6 +27,7 @@ import moosepy as moose  # noqa: E402
 from moosepy.kinetics.stoich import compile_stoich  # noqa: E402
 from moosepy.stochastic import kernels as K  # noqa: E402
 from moosepy.stochastic.kernels import _exp1, _prop  # noqa: E402
+from moosepy.stochastic.events import no_events  # noqa: E402
 from moosepy.stochastic.model import SsaModel  # noqa: E402
 from benchmarks.gsolve_models import MODELS  # noqa: E402
 
@@ -157,7 +158,8 @@ def measure(name, lin):
         c0 = time.process_time()
         n = fn(y, len(y0), s.kk, s.km, *s.kernel_args(), K.seed_streams(1, 1),
                np.full(1, -np.inf), fires, 0.0, T, np.zeros(0), np.zeros(2, np.int64), e, e,
-               np.zeros((0, 0)))
+               np.zeros((0, 0)), no_events().E, np.zeros((1, 0), np.int64),
+               np.zeros((1, 0), np.int64))
         return n, time.process_time() - c0
 
     def nrm():

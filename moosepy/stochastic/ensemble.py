@@ -8,6 +8,10 @@ one-voxel Gsolve with the same seed::
     g = moose.Gsolve('/m/g'); ...; stoich.ksolve = g
     res = run_ensemble(g, 10000, np.arange(51.0), pools=['/m/x'], seed=1)
     res.counts.shape   # (51 times, 10000 trajectories, 1 pool)
+
+The Gsolve's events (:mod:`moosepy.stochastic.events`) act in every
+trajectory; ``res.event_fires[i, e]`` counts the firings of event e in
+trajectory i.
 """
 
 import time
@@ -30,6 +34,8 @@ class EnsembleResult:
     events: int
     cpu_s: float
     fires: np.ndarray = field(repr=False, default=None)   # (ntraj, reactions)
+    event_ids: list = field(default_factory=list)          # the Gsolve's events
+    event_fires: np.ndarray = field(repr=False, default=None)   # (ntraj, events)
 
 
 class _Copy:
@@ -91,7 +97,14 @@ def run_ensemble(gsolve, ntraj, times, pools=None, seed=0, method=None, t_end=No
     c.term_labels = comp.term_labels
     P = comp.npools
     y0 = np.array([p.cols['nInit'][0] for p in comp.pool_els], dtype=float)
-    ssa = SsaModel(c, y0=y0)
+    from .events import compile_events
+    from .gsolve import _func_pools
+    ev = compile_events(g, comp.pool_els)
+    ssa = SsaModel(c, y0=y0, event_pools=ev.trig_pools)
+    ev.check_held(g, ssa.held, _func_pools(comp))
+    if ev.n and method == 'tau':
+        raise SolverError(f"run_ensemble: the events of {g.path} ({', '.join(ev.ids)}) need "
+                          f"the exact method 'ssa', not 'tau'")
     if np.any(~(y0 >= 0)):
         j = int(np.nonzero(~(y0 >= 0))[0][0])
         raise SolverError(f'{comp.pool_els[j].path}: initial count {y0[j]!r} is not >= 0')
@@ -108,6 +121,7 @@ def run_ensemble(gsolve, ntraj, times, pools=None, seed=0, method=None, t_end=No
     out = np.zeros((len(times), ntraj * npr))
     tnext = np.full(ntraj, -np.inf)
     fires = np.zeros((ntraj, ssa.R), dtype=np.int64)
+    est = ev.state(ntraj)
     c0 = time.process_time()
     if method == 'tau':
         from . import tau
@@ -115,12 +129,14 @@ def run_ensemble(gsolve, ntraj, times, pools=None, seed=0, method=None, t_end=No
         nc = int(h.nCritical) if n_critical is None else int(n_critical)
         res = tau.tau_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), rng, tnext, fires, 0.0,
                           float(t_end), times, rec_ptr, rec_pool, rec_col, out, eps, nc)
+        if res < 0:
+            raise SolverError(f'{ssa.labels[-res - 1]}: a Function made its rate negative')
     else:
-        res = kernels.ssa_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), rng, tnext, fires,
-                              0.0, float(t_end), times, rec_ptr, rec_pool, rec_col, out)
+        from .events import run_ssa
+        res = run_ssa(ssa, ev, est, y, P, rng, tnext, fires, 0.0, float(t_end), times,
+                      rec_ptr, rec_pool, rec_col, out, f'run_ensemble of {g.path}')
     cpu = time.process_time() - c0
-    if res < 0:
-        raise SolverError(f'{ssa.labels[-res - 1]}: a Function made its rate negative')
     return EnsembleResult(times=times, counts=out.reshape(len(times), ntraj, npr),
                           pools=[paths[j] for j in idx], seed=int(seed), method=method,
-                          events=int(res), cpu_s=cpu, fires=fires)
+                          events=int(res), cpu_s=cpu, fires=fires,
+                          event_ids=list(ev.ids), event_fires=est.counts)

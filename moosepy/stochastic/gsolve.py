@@ -45,6 +45,13 @@ runs (``pool.n``, ``nVec``) are rounded to the nearest integer as MOOSE's
 Functions whose inputs are pools are re-evaluated after each event that
 changes an input; functions of time ``t`` are re-evaluated at the start of
 every solver interval (tick) only, as MOOSE's ``useClockedUpdate``.
+
+Events (not in MOOSE; what SBML events become): a list of
+:class:`~moosepy.stochastic.events.SsaEvent` kept on the Gsolve
+(``events.set_events(gsolve, [...])``, compiled at reinit): time triggers
+stop the SSA at exactly their time, state triggers (a threshold on counts)
+are checked after every firing that changes a pool they read, and their
+assignments set whole counts.  See :mod:`moosepy.stochastic.events`.
 """
 
 import logging
@@ -199,10 +206,15 @@ class Gsolve(Neutral):
             return
         from ..kinetics.stoich import compile_stoich
         from .model import SsaModel
+        from .events import compile_events
+        h = el.handle(0)
         comp = compile_stoich(stoich)       # raises before anything is changed
+        ev = compile_events(h, comp.pool_els)   # idem
         nin = np.array([p.cols['nInit'][:comp.nvox] for p in comp.pool_els]).reshape(
             comp.npools, comp.nvox)
-        ssa = SsaModel(comp, y0=nin[:, 0] if comp.nvox else None)   # idem
+        ssa = SsaModel(comp, y0=nin[:, 0] if comp.nvox else None,
+                       event_pools=ev.trig_pools)   # idem
+        ev.check_held(h, ssa.held, _func_pools(comp))
         bad = np.argwhere(~(nin >= 0) | ~np.isfinite(nin))
         if len(bad):
             j, v = bad[0]
@@ -212,9 +224,9 @@ class Gsolve(Neutral):
         if old is not None:
             _release(old)
         comp.ssa = ssa
+        comp.ev = ev
         _own(el, comp)
         el.data['compiled'] = comp
-        h = el.handle(0)
         comp.used_seed = _choose_seed(el, int(h.seed))
         from . import kernels
         comp.rng = kernels.seed_streams(comp.used_seed, comp.nvox)
@@ -225,6 +237,7 @@ class Gsolve(Neutral):
         kernels.round_init(y, comp.npools, ssa.var, comp.rng, bool(h.useRandInit))
         comp.tnext = np.full(comp.nvox, -np.inf)
         comp.fires = np.zeros((comp.nvox, ssa.R), dtype=np.int64)
+        comp.ev_state = ev.state(comp.nvox)
         comp.snap = comp.state.copy()
 
     @classmethod
@@ -268,6 +281,12 @@ def _choose_seed(el, seed):
     if g is not None:
         return mix_seed(int(g), zlib.crc32(el.path.encode()))
     return int(np.random.SeedSequence().entropy % (2 ** 63))
+
+
+def _func_pools(comp):
+    """Pools a Function assigns (n or conc)."""
+    A = comp.arrays
+    return {int(t) for k, t in zip(A['fout_kind'], A['fout_target']) if k <= 1}
 
 
 def _own(el, comp):
@@ -315,7 +334,7 @@ def _refresh_rates(el, comp):
                           f'call moose.reinit()')
     comp.arrays = fresh.arrays
     from .model import SsaModel
-    comp.ssa = SsaModel(fresh, order=comp.ssa.order)
+    comp.ssa = SsaModel(fresh, order=comp.ssa.order, event_pools=comp.ev.trig_pools)
     comp.dirty = False
 
 
@@ -339,7 +358,6 @@ def _check_state(el, comp):
 def advance(el, comp, t_end, times, flats):
     """Run the SSA of every voxel to t_end; return the states at *times*
     (rows) for the flat indices *flats* (columns)."""
-    from . import kernels
     changed = _check_state(el, comp)
     if comp.dirty:
         _refresh_rates(el, comp)
@@ -362,18 +380,22 @@ def advance(el, comp, t_end, times, flats):
     y = comp.state.reshape(-1)
     h = el.handle(0)
     if h.method == 'tau':
+        if comp.ev.n:
+            raise SolverError(f"{el.path} (Gsolve): events ({', '.join(comp.ev.ids)}) need "
+                              f"the exact method 'ssa', not 'tau'")
         from . import tau
         res = tau.tau_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), comp.rng, comp.tnext,
                           comp.fires, t0, t_end, times, rec_ptr, rec_pool, rec_col, out,
                           float(h.epsilon), int(h.nCritical))
+        if res < 0:
+            r = -res - 1
+            raise SolverError(f'{ssa.labels[r]}: a Function made its rate negative near '
+                              f't = {t0:g}..{t_end:g} s; a propensity must be >= 0 (Gsolve '
+                              f'{el.path})')
     else:
-        res = kernels.ssa_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), comp.rng, comp.tnext,
-                              comp.fires, t0, t_end, times, rec_ptr, rec_pool, rec_col, out)
-    if res < 0:
-        r = -res - 1
-        raise SolverError(f'{ssa.labels[r]}: a Function made its rate negative near '
-                          f't = {t0:g}..{t_end:g} s; a propensity must be >= 0 (Gsolve '
-                          f'{el.path})')
+        from .events import run_ssa
+        run_ssa(ssa, comp.ev, comp.ev_state, y, P, comp.rng, comp.tnext, comp.fires, t0,
+                t_end, times, rec_ptr, rec_pool, rec_col, out, f'Gsolve {el.path}')
     comp.t = t_end
     comp.snap = comp.state.copy()
     return out

@@ -46,7 +46,7 @@ import math
 import numba
 import numpy as np
 
-from ..kinetics.kernels import _apply_funcs, unpack
+from ..kinetics.kernels import NA, eval_program, unpack
 
 BLOCK = 16
 _LINEAR_MAX = 32
@@ -223,19 +223,68 @@ def _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_e
 
 
 @numba.njit(cache=True)
-def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M):
+def _func_work(M):
+    """Scratch space of :func:`_eval_funcs`: an evaluation stack of 64 and
+    the inputs of the widest function."""
+    fin_ptr = M[15]
+    return np.empty(64 + fin_ptr[fin_ptr.shape[0] - 1] - fin_ptr[0] + 1)
+
+
+@numba.njit(cache=True)
+def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, work):
     """Functions of voxel v: assign function pools in y, set the rate
     constants they drive in krow (starting from kk[v]) and the rateOut
     propensities (frate of the pseudo-reactions fr_term, fed into the pools
     fr_pool).  Returns -1, or the index of a reaction whose rate became
-    negative (not a propensity)."""
-    nt = M[0][2]
+    negative (not a propensity).
+
+    The outputs are those of the Ksolve's functions
+    (:func:`moosepy.kinetics.kernels._apply_funcs`: pool assignments first,
+    then rates and rate constants), evaluated here with the scratch *work*
+    (:func:`_func_work`) made once per kernel call: Gsolve calls this after
+    every firing that changes a Function input, where allocating would cost
+    more than the evaluation."""
+    dims = M[0]
+    npools, nt, nf = dims[1], dims[2], dims[3]
     for r in range(nt):
         krow[r] = kk[v, r]
-    _apply_funcs(t, y, krow, extra, v, M, True)
     for j in range(extra.shape[0]):
         extra[j] = 0.0
-    _apply_funcs(t, y, krow, extra, v, M, False)
+    fcode, fargs, fconsts, fstart = M[11], M[12], M[13], M[14]
+    fin_ptr, fin_idx, fin_kind = M[15], M[16], M[17]
+    fout_kind, fout_target = M[18], M[19]
+    order = M[20]
+    navol = NA * M[21][v]
+    base = v * npools
+    stack = work[:64]
+    xbuf = work[64:]
+    for ps in range(2):
+        for f in range(nf):
+            kind = fout_kind[f]
+            if (ps == 0) != (kind <= 1):
+                continue
+            a, b = fin_ptr[f], fin_ptr[f + 1]
+            for q in range(a, b):
+                j = fin_idx[q]
+                if j < 0:
+                    xbuf[q - a] = 0.0
+                elif fin_kind[q] == 1:
+                    xbuf[q - a] = y[base + j] / navol
+                else:
+                    xbuf[q - a] = y[base + j]
+            val = eval_program(fcode, fargs, fconsts, xbuf[: b - a + 1], t, stack,
+                               fstart[f], fstart[f + 1])
+            tgt = fout_target[f]
+            if kind == 0:
+                y[base + tgt] = val if val > 0.0 else 0.0
+            elif kind == 1:
+                y[base + tgt] = (val if val > 0.0 else 0.0) * navol
+            elif kind == 2:
+                extra[tgt] += val
+            elif kind == 3:
+                krow[tgt] = val
+            else:
+                krow[tgt] = val * navol ** (1.0 - order[tgt])
     for r in range(nt):
         if not krow[r] >= 0.0:
             return r
@@ -256,7 +305,20 @@ def _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_m
     for b in range(bsum.shape[0]):
         bsum[b] = 0.0
     for r in range(R):
-        v = _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz)
+        # the common shapes inline (a call per reaction costs more than the
+        # propensity; this runs after every firing that changes a Function
+        # input or fires an event)
+        pt = ptype[r]
+        if pt <= 2:
+            v = krow[r] * x[s0[r]] * x[s1[r]]
+        elif pt == 3:
+            xx = x[s0[r]]
+            v = krow[r] * xx * (xx - 1.0)
+            if v < 0.0:
+                v = 0.0
+        else:
+            v = _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
+                      mm_enz)
         a[r] = v
         bsum[r // BLOCK] += v
     for b in range(bsum.shape[0]):
@@ -307,7 +369,8 @@ def _fold_held(krow, x, hf_ptr, hf_idx, hf_mult):
 def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
             hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep,
             fr_term, fr_pool, I, F, nfunc,
-            rng, tnext, fires, t0, t1, times, rec_ptr, rec_pool, rec_col, out):
+            rng, tnext, fires, t0, t1, times, rec_ptr, rec_pool, rec_col, out,
+            E, ev_prev, ev_count):
     """Exact SSA of every voxel from t0 to t1 (direct method).
 
     y: flat state (voxel-major, molecules), changed in place.  kk, km:
@@ -316,9 +379,15 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
     fires: (nvox, R) firing counts, incremented.  Samples: for each time in
     the sorted ``times`` the state (after every event at or before it) of
     pool rec_pool[q] goes to out[time, rec_col[q]], q in
-    rec_ptr[v]..rec_ptr[v+1].  Returns the number of events, or
-    -(1 + r) if a Function made the rate of reaction r negative (not a
-    propensity)."""
+    rec_ptr[v]..rec_ptr[v+1].  E, ev_prev, ev_count: the state-triggered
+    events (:class:`moosepy.stochastic.events.CompiledEvents`), their
+    trigger values (nvox, nev) and firing counts; triggers are checked at the
+    start and after every firing of a reaction flagged 2 in ``fdep`` (one
+    that changes a pool a trigger reads; time events are the caller's, see
+    :func:`moosepy.stochastic.events.run_ssa`).  Returns the number of
+    events, or -(1 + r) if a Function made the rate of reaction r negative
+    (not a propensity), or -(1 + R + c) for an event error c (see
+    :func:`_ev_cascade`)."""
     nvox = kk.shape[0]
     R = kk.shape[1]
     P = npools
@@ -330,14 +399,21 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
     extra = np.zeros(P)
     x = np.empty(P + 1)
     M = _unpack(I, F, nfunc)
+    fwork = _func_work(M)
     ns = times.shape[0]
     total = 0
     linear = R <= _LINEAR_MAX
+    nsev = 0
+    for e in range(E[0].shape[0]):
+        if E[0][e] == 1:
+            nsev += 1
+    pend = np.zeros(E[0].shape[0], dtype=np.int64)
+    etmp = np.zeros(E[8].shape[0] + 1)
     for v in range(nvox):
         base = v * P
         kmrow = km[v]
         if nfunc > 0:
-            bad = _eval_funcs(t0, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
+            bad = _eval_funcs(t0, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, fwork)
             if bad >= 0:
                 return -(1 + bad)
         else:
@@ -346,6 +422,22 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
         for j in range(P):
             x[j] = y[base + j]
         x[P] = 1.0
+        if nsev > 0:
+            # triggers that rose since the last call (t = 0, counts written
+            # from outside, a time event)
+            k = _ev_cascade(x, E, ev_prev, ev_count, v, pend, etmp)
+            if k < 0:
+                return -(1 + R - 1 - k)
+            if k > 0:
+                for j in range(P):
+                    y[base + j] = x[j]
+                if nfunc > 0:
+                    bad = _eval_funcs(t0, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, fwork)
+                    if bad >= 0:
+                        return -(1 + bad)
+                    for j in range(P):
+                        x[j] = y[base + j]
+                tnext[v] = -np.inf
         _fold_held(krow, x, hf_ptr, hf_idx, hf_mult)
         a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
                       mm_enz)
@@ -416,16 +508,46 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
             fires[v, r] += 1
             nev += 1
             if fdep[r] != 0:
-                for j in range(P):
-                    y[base + j] = x[j]
-                bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
-                if bad >= 0:
-                    return -(1 + bad)
-                for j in range(P):
-                    x[j] = y[base + j]
-                _fold_held(krow, x, hf_ptr, hf_idx, hf_mult)
-                a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
-                              rs_mult, mm_enz)
+                fd = fdep[r]
+                if fd & 1:
+                    # a Function input changed: all functions and propensities
+                    for j in range(P):
+                        y[base + j] = x[j]
+                    bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, fwork)
+                    if bad >= 0:
+                        return -(1 + bad)
+                    for j in range(P):
+                        x[j] = y[base + j]
+                    _fold_held(krow, x, hf_ptr, hf_idx, hf_mult)
+                    a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                                  rs_idx, rs_mult, mm_enz)
+                else:
+                    a0 = _dep_update(r, x, a, bsum, a0, krow, kmrow, frate, ptype, s0, s1,
+                                     rs_ptr, rs_idx, rs_mult, mm_enz, dep_ptr, dep_idx)
+                    if (nev & 0xFFFF) == 0 or a0 <= 0.0:
+                        a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                                      rs_idx, rs_mult, mm_enz)
+                if fd & 2:
+                    # a pool a trigger reads changed: events at this instant
+                    k = _ev_cascade(x, E, ev_prev, ev_count, v, pend, etmp)
+                    if k < 0:
+                        return -(1 + R - 1 - k)
+                    if k > 0:
+                        for j in range(P):
+                            y[base + j] = x[j]
+                        if nfunc > 0:
+                            bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool,
+                                              extra, M, fwork)
+                            if bad >= 0:
+                                return -(1 + bad)
+                            for j in range(P):
+                                x[j] = y[base + j]
+                        else:
+                            for rr in range(R):
+                                krow[rr] = kk[v, rr]
+                        _fold_held(krow, x, hf_ptr, hf_idx, hf_mult)
+                        a0 = _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr,
+                                      rs_idx, rs_mult, mm_enz)
             else:
                 for q in range(dep_ptr[r], dep_ptr[r + 1]):
                     d = dep_idx[q]
@@ -479,3 +601,102 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
 @numba.njit(cache=True)
 def _unpack(I, F, nfunc):
     return unpack(I, F)
+
+
+@numba.njit(cache=True)
+def _dep_update(r, x, a, bsum, a0, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
+                rs_mult, mm_enz, dep_ptr, dep_idx):
+    """The propensities that depend on reaction r, after it fired (the slow
+    path's copy of the inline update in :func:`ssa_run`); returns a0."""
+    for q in range(dep_ptr[r], dep_ptr[r + 1]):
+        d = dep_idx[q]
+        nv = _prop(d, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz)
+        dv = nv - a[d]
+        a[d] = nv
+        bsum[d // BLOCK] += dv
+        a0 += dv
+    return a0
+
+
+# ---------------------------------------------------------------- events
+MAX_CASCADE = 10000
+
+
+@numba.njit(cache=True)
+def _ev_trigger(e, x, E):
+    """Value of the state trigger of event e on counts x."""
+    strict, tr_ptr, tr_idx, tr_coef, tr_const = E[1], E[3], E[4], E[5], E[6]
+    s = tr_const[e]
+    for q in range(tr_ptr[e], tr_ptr[e + 1]):
+        s += tr_coef[q] * x[tr_idx[q]]
+    if strict[e] != 0:
+        return s > 0.0
+    return s >= 0.0
+
+
+@numba.njit(cache=True)
+def _ev_fire(e, x, E, tmp):
+    """The assignments of event e on counts x (all values computed before
+    any is written); False (x unchanged) if one would be negative."""
+    as_ptr, as_tgt, as_const, as_cptr, as_idx, as_coef = E[7], E[8], E[9], E[10], E[11], E[12]
+    a0, a1 = as_ptr[e], as_ptr[e + 1]
+    for a in range(a0, a1):
+        val = as_const[a]
+        for q in range(as_cptr[a], as_cptr[a + 1]):
+            val += as_coef[q] * x[as_idx[q]]
+        if not val >= 0.0:
+            return False
+        tmp[a - a0] = val
+    for a in range(a0, a1):
+        x[as_tgt[a]] = tmp[a - a0]
+    return True
+
+
+@numba.njit(cache=True)
+def _ev_cascade(x, E, prev, count, v, pend, tmp):
+    """Fire the state events of voxel v whose trigger rose (prev[v, e] false,
+    now true) on counts x, in index order, then again for triggers their
+    assignments made rise, until none rises.  prev is updated; count[v, e]
+    counts firings.  Returns the number fired, or -(1 + e) if event e would
+    make a count negative, or -(1 + n + e) after MAX_CASCADE firings (events
+    that trigger each other without end)."""
+    kind, persist = E[0], E[2]
+    n = kind.shape[0]
+    nfired = 0
+    while True:
+        rising = False
+        for e in range(n):
+            if kind[e] == 1:
+                now = 1 if _ev_trigger(e, x, E) else 0
+                if now == 1 and prev[v, e] == 0:
+                    pend[e] = 1
+                    rising = True
+                prev[v, e] = now
+        if not rising:
+            return nfired
+        for e in range(n):
+            if pend[e] == 0:
+                continue
+            pend[e] = 0
+            if persist[e] == 0 and not _ev_trigger(e, x, E):
+                continue
+            if not _ev_fire(e, x, E, tmp):
+                return -(1 + e)
+            count[v, e] += 1
+            nfired += 1
+            if nfired > MAX_CASCADE:
+                return -(1 + n + e)
+
+
+@numba.njit(cache=True)
+def fire_event_all(y, npools, E, e, count):
+    """Fire event e (a time event) in every voxel of the flat state y;
+    returns 0, or -1 if an assignment would make a count negative."""
+    nvox = y.shape[0] // npools
+    tmp = np.zeros(E[8].shape[0] + 1)
+    for v in range(nvox):
+        x = y[v * npools:(v + 1) * npools]
+        if not _ev_fire(e, x, E, tmp):
+            return -1
+        count[v, e] += 1
+    return 0

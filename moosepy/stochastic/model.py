@@ -38,9 +38,14 @@ class SsaModel:
     that no Function drives) come last and leave the dependency lists, so
     the selection scan stops early (the "optimised direct method").  *order*
     (kernel position -> compiled term) can be given to keep an earlier
-    order."""
+    order.
 
-    def __init__(self, comp, y0=None, order=None):
+    ``fdep[k]``: bit 1, reaction k changes an input of a Function (all
+    functions and propensities are recomputed after it fires); bit 2, it
+    changes one of *event_pools*, pools a state trigger reads (the triggers
+    are checked after it fires, see :mod:`moosepy.stochastic.events`)."""
+
+    def __init__(self, comp, y0=None, order=None, event_pools=()):
         A = comp.arrays
         P, R0 = comp.npools, comp.nterms
         self.npools, self.nterms = P, R0
@@ -176,7 +181,9 @@ class SsaModel:
                 cv.append(c)
                 deps |= readers.get(j, set())
                 if j in finp:
-                    fdep[k] = 1
+                    fdep[k] |= 1
+                if j in event_pools:
+                    fdep[k] |= 2
             cp.append(len(ci))
             di.extend(sorted(deps))
             dp.append(len(di))

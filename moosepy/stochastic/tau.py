@@ -50,7 +50,7 @@ import numba
 import numpy as np
 
 from .kernels import (_next, _u01, _u01_open, _exp1, _prop, _fold_held, _eval_funcs,
-                      _unpack)
+                      _unpack, _func_work)
 
 _SSA_STEPS = 100
 _N1 = 10.0
@@ -138,6 +138,7 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
     mu = np.zeros(P)
     s2 = np.zeros(P)
     M = _unpack(I, F, nfunc)
+    fwork = _func_work(M)
     ns = times.shape[0]
     # highest order of the reactions consuming each species, and the most
     # molecules of it that such a reaction takes (for g_i)
@@ -178,7 +179,7 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                 if nfunc > 0:
                     for j in range(P):
                         y[base + j] = x[j]
-                    bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M)
+                    bad = _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, fwork)
                     if bad >= 0:
                         return -(1 + bad)
                     for j in range(P):

@@ -8,8 +8,9 @@ each per column (the suite's README: 0-1 misses per test is what a correct
 simulator shows; 2-3 are worth checking for a pattern, which a second
 independent ensemble does here).
 
-Cases the SBML reader cannot load for the stochastic solver (issue 3) are
-skipped with its reason; two it loads wrongly are expected failures (KNOWN).
+Every case loads (events and assignment rules included, see
+moosepy.kinetics.sbml.stochastic): a refusal of the stochastic SBML path is
+a failure here, not a skip.
 """
 
 from pathlib import Path
@@ -42,7 +43,7 @@ def _range(s):
 
 
 # Known gaps of the SBML reader's stochastic path (issue 3), not of Gsolve
-# (none at present; models it refuses are skipped with its reason below)
+# (none at present)
 KNOWN = {}
 
 
@@ -80,12 +81,7 @@ def test_dsmts_case(case):
     if case in KNOWN:
         pytest.xfail(KNOWN[case])
     xml = sorted((SUITE / case).glob(f'{case}-sbml-*.xml'))[-1]
-    try:
-        moose.readSBML(str(xml), '/model', solver='gssa')
-    except moose.SolverError as exc:
-        if 'not available' in str(exc) or 'stochastic' in str(exc):
-            pytest.skip(f'the stochastic SBML path refuses this model: {exc}')
-        raise
+    moose.readSBML(str(xml), '/model', solver='gssa')
     st = _settings(case)
     gs = moose.wildcardFind('/model/##[ISA=Gsolve]')
     assert len(gs) == 1, f'{case}: expected one Gsolve under /model'
@@ -96,8 +92,7 @@ def test_dsmts_case(case):
     species = sorted({c.rsplit('-', 1)[0] for c in outputs})
     pools = {p.name: p for p in moose.wildcardFind('/model/##[ISA=PoolBase]')}
     missing = [s for s in species if s not in pools]
-    if missing:
-        pytest.skip(f'{case}: outputs {missing} are not pools (rules/events outside Gsolve)')
+    assert not missing, f'{case}: outputs {missing} are not pools'
     data = np.genfromtxt(SUITE / case / f'{case}-results.csv', delimiter=',', names=True)
     zr, yr = _range(st['meanRange']), _range(st['sdRange'])
     # 10,000 runs (the suite's advice), fewer (not below its minimum of

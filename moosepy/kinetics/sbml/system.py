@@ -468,6 +468,8 @@ def build(doc, source):
         events.append(ev)
     S.events = events
     S.ev_targets = ev_targets
+    S.ev_trees = ev_trees           # the trees, for the stochastic path
+    S.assign_trees = dict(assign)
     stmts.update({k: v for k, v in extra.items() if k not in stmts})
     S.has_delay = any(isinstance(t, tuple) and t[0] == 'delaystmt' for t in stmts.values())
 
