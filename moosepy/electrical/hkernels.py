@@ -65,6 +65,19 @@ def _pulse(t, base, L, W, D, cnt, prev):
 
 
 @numba.njit(cache=True, inline='always')
+def _to_ring(ring, e0, e1, syn, m, syn_dk, syn_w, syn_owner, kabs, dt):
+    """A spike at absolute step *kabs* onto synapses syn[e0:e1]: weight/dt
+    into each handler entry's slot max(m, ceil(delay/dt)) steps later."""
+    L = ring.shape[1]
+    for e in range(e0, e1):
+        s = syn[e]
+        ka = syn_dk[s]
+        if ka < m[e]:
+            ka = m[e]
+        ring[syn_owner[s], (kabs + ka) % L] += syn_w[s] / dt
+
+
+@numba.njit(cache=True, inline='always')
 def _ipow(x, p):
     if p == 1.0:
         return x
@@ -188,12 +201,8 @@ def advance(nsteps, t0, dt, cn,
             sg_fired[g] = fire
             if fire:
                 sg_last[g] = t
-                for e in range(sg_ptr[g], sg_ptr[g + 1]):
-                    s = sg_syn[e]
-                    ka = syn_dk[s]
-                    if ka < sg_m[e]:
-                        ka = sg_m[e]
-                    ring[syn_owner[s], (kb + k + ka) % L] += syn_w[s] / dt
+                _to_ring(ring, sg_ptr[g], sg_ptr[g + 1], sg_syn, sg_m, syn_dk, syn_w,
+                         syn_owner, kb + k, dt)
                 if sg_log[g]:
                     log_g[nlog] = g
                     log_k[nlog] = k
@@ -211,12 +220,8 @@ def advance(nsteps, t0, dt, cn,
             rs_fired[g] = fire
             if fire:
                 rs_last[g] = t
-                for e in range(rs_ptr[g], rs_ptr[g + 1]):
-                    s = rs_syn[e]
-                    ka = syn_dk[s]
-                    if ka < rs_m[e]:
-                        ka = rs_m[e]
-                    ring[syn_owner[s], (kb + k + ka) % L] += syn_w[s] / dt
+                _to_ring(ring, rs_ptr[g], rs_ptr[g + 1], rs_syn, rs_m, syn_dk, syn_w,
+                         syn_owner, kb + k, dt)
         # TimeTables: every time due by t, on the steps of their tick; the
         # event carries the table's time
         for g in range(ntt):

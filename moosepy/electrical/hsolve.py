@@ -788,10 +788,7 @@ class Group:
                     continue
                 sc_els.append(other)
                 sc_nodes.append(nd)
-        scoff, nsc = {}, 0
-        for el in sc_els:
-            scoff[id(el)] = nsc
-            nsc += el.num
+        scoff, nsc = _offsets(sc_els)
         # --- handlers that drive only absorbed channels
         h_els, seen = [], set()
         for el in sc_els:
@@ -804,10 +801,7 @@ class Group:
                         fw and id(o) in scoff and op == 'activation' and before(other, o)
                         for o, op, _m, fw in outs):
                     h_els.append(other)
-        hoff, nh = {}, 0
-        for el in h_els:
-            hoff[id(el)] = nh
-            nh += el.num
+        hoff, nh = _offsets(h_els)
         edges = []
         for el in h_els:
             for other, oport, m, fwd in links(el, 'activationOut'):
@@ -821,10 +815,7 @@ class Group:
         h_chan = np.array([c for _h, c in edges], dtype=np.int64)
         # --- their synapses
         syn_els = [el.children['synapse'] for el in h_els]
-        synoff, nsyn = {}, 0
-        for el in syn_els:
-            synoff[id(el)] = nsyn
-            nsyn += el.num
+        synoff, nsyn = _offsets(syn_els)
         syn_owner = np.zeros(nsyn, dtype=np.int64)
         for el in syn_els:
             o = synoff[id(el)]
@@ -842,10 +833,7 @@ class Group:
                 if nd is not None:
                     sg_els.append(other)
                     sg_nodes.append(nd)
-        sgoff, nsg = {}, 0
-        for el in sg_els:
-            sgoff[id(el)] = nsg
-            nsg += el.num
+        sgoff, nsg = _offsets(sg_els)
         syn_handler = {}               # synapse element -> its handler
         for el in syn_els:
             syn_handler[id(el)] = el.parent
@@ -905,18 +893,12 @@ class Group:
                         es, other_t = edges_of(other, ('eventOut', 'spikeOut'), 0)
                         if not other_t:
                             tt_els.append(other)
-        rsoff, nrs = {}, 0
-        for el in rs_els:
-            rsoff[id(el)] = nrs
-            nrs += el.num
+        rsoff, nrs = _offsets(rs_els)
         rs_edges = []
         for el in rs_els:
             rs_edges.extend(edges_of(el, ('spikeOut',), rsoff[id(el)])[0])
         rs_ptr, rs_syn, rs_m = csr(nrs, rs_edges)
-        ttoff, ntt = {}, 0
-        for el in tt_els:
-            ttoff[id(el)] = ntt
-            ntt += el.num
+        ttoff, ntt = _offsets(tt_els)
         tt_edges, times, tt_ptr, tt_next = [], [], [0], []
         tt_stride = np.ones(ntt, dtype=np.int64)
         for el in tt_els:
@@ -1248,6 +1230,15 @@ class Group:
         for hs in self.hsolves:
             if hs.data.get('group') is self:
                 hs.data['group'] = None
+
+
+def _offsets(els):
+    """({id(element): first flat index}, total entries) of *els* laid end to end."""
+    off, n = {}, 0
+    for el in els:
+        off[id(el)] = n
+        n += el.num
+    return off, n
 
 
 def _gate_list(el):
