@@ -4,10 +4,10 @@ path, ``readSBML(..., solver='gssa')``).
 
 MOOSE's Gsolve has no events.  moosepy keeps them as plain data on the
 Gsolve element, a list of :class:`SsaEvent` set with :func:`set_events` and
-read with :func:`get_events`; they are compiled at ``reinit`` (pools resolved
-against the Stoich, errors name the event) and honoured by both the
-clock-driven solver (``moose.start``) and
-:func:`moosepy.stochastic.ensemble.run_ensemble`::
+read with :func:`get_events` (firings so far: :func:`event_fires`).  They
+are compiled at ``reinit`` (pools resolved against the Stoich, errors name
+the event) and honoured by both the clock-driven solver (``moose.start``)
+and :func:`moosepy.stochastic.ensemble.run_ensemble`::
 
     from moosepy.stochastic.events import SsaEvent, Threshold, Assignment, set_events
     set_events(gsolve, [SsaEvent('reset', when=Threshold({'/m/c/P2': 1.0}, -30.0),
@@ -147,6 +147,19 @@ def get_events(gsolve):
     from ..core.shell import element
     g = element(gsolve) if isinstance(gsolve, str) else gsolve
     return list(g._el.data.get('events', ()))
+
+
+def event_fires(gsolve, voxel=0):
+    """{event id: firings since the last reinit} in one voxel of a Gsolve."""
+    from ..core.shell import element
+    g = element(gsolve) if isinstance(gsolve, str) else gsolve
+    c = g._el.data.get('compiled')
+    if c is None:
+        raise SolverError(f'{g.path} (Gsolve): not compiled yet (call moose.reinit())')
+    v = int(voxel)
+    if not 0 <= v < c.nvox:
+        raise SolverError(f'{g.path} (Gsolve): voxel {voxel} out of range (0..{c.nvox - 1})')
+    return {eid: int(c.ev_state.counts[v, e]) for e, eid in enumerate(c.ev.ids)}
 
 
 class CompiledEvents:
