@@ -269,7 +269,9 @@ class Gsolve(Neutral):
     def _process(cls, el, t, dt):
         comp = el.data.get('compiled')
         if comp is not None:
-            advance(el, comp, comp.t + dt, np.zeros(0), np.zeros(0, dtype=np.int64))
+            # to the clock's time (step x base dt), as the batched path does:
+            # summing dt would drift off a time event's instant
+            advance(el, comp, max(t, comp.t), np.zeros(0), np.zeros(0, dtype=np.int64))
 
 
 def _choose_seed(el, seed):

@@ -37,8 +37,18 @@ Propensity types (``ptype``), molecule units, ``k`` per molecule:
 Held reactants (BufPools, Function-assigned pools) are folded into k
 (:func:`_fold_held`), so A + 2X with A buffered is type 3.
 
+Events (:mod:`moosepy.stochastic.events`)
+    State triggers (a threshold on a linear form of counts) are evaluated at
+    the start of each call and after every firing of a reaction flagged 2 in
+    ``fdep`` (it changes a pool a trigger reads); a trigger that rose fires
+    its assignments at that firing's time (:func:`_ev_cascade`), then
+    Functions and all propensities are recomputed.  Reactions without the
+    flag take the unchanged fast path, so a model without events pays
+    nothing.  Time triggers are the caller's: the run is cut at their times
+    and :func:`fire_event_all` applies them between two calls.
+
 Tau-leaping (Cao, Gillespie and Petzold, J Chem Phys 124, 044109, 2006)
-    see :func:`tau_run`.
+    see :mod:`moosepy.stochastic.tau` (no events).
 """
 
 import math

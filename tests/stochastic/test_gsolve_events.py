@@ -63,14 +63,18 @@ def test_state_trigger_fires_at_the_firing_that_crosses_it():
 def test_time_trigger_fires_at_its_time_whatever_the_chunks():
     """Immigration-death with 'at t = 12.5: X = 40' (00028-like): the table at
     12.5 reads exactly 40; cutting the run into clock chunks that straddle
-    12.5 gives the bit-identical trajectory; the ensemble's trajectory 0 is
-    the same; the event fires once."""
-    def run(chunks, dt=0.5):
+    12.5, or running tick by tick (Gsolve._process), gives the bit-identical
+    trajectory; the ensemble's trajectory 0 is the same; the event fires
+    once."""
+    def run(chunks, dt=0.5, tick_by_tick=False):
         if moose.exists('/m'):
             moose.delete('/m')
         g, x = immigration_death(seed=11)
         set_events(g, [SsaEvent('jump', at=12.5, assign=(Assignment(x.path, const=40),))])
         tab = table(x)
+        if tick_by_tick:          # a table on a field no solver owns: Python loop
+            t = moose.Table2('/m/kf_tab')
+            moose.connect(t, 'requestOut', moose.element('/m/death'), 'getNumKf')
         moose.setClock(18, dt)
         moose.reinit()
         for c in chunks:
@@ -84,6 +88,8 @@ def test_time_trigger_fires_at_its_time_whatever_the_chunks():
     assert np.all(res.counts[25, :, 0] == 40) and np.all(res.event_fires == 1)
     _, _, b = run([7.3, 9.1, 13.6])
     np.testing.assert_array_equal(a, b)
+    _, _, c = run([30.0], tick_by_tick=True)     # Gsolve._process, tick by tick
+    np.testing.assert_array_equal(a, c)
 
 
 def test_event_assignment_from_counts_and_function_reevaluated():

@@ -265,6 +265,8 @@ def _linear(S, tree, nscale, v0, refuse, what):
             if sp.mode != 'amount':
                 refuse(f'{what} reads {name!r}, which a rule sets (not a count the '
                        f'solver changes)')
+            if not sp.hosu and _changing(S, sp.comp):
+                refuse(f'{what} reads {name!r}, whose compartment changes size')
             scale = 1.0 / nscale if sp.hosu else 1.0 / (nscale * float(v0[S.slots[sp.comp]]))
             return {name: scale}, 0.0, 0.0
         if kind in ('parameter', 'compartment', 'specref') and not _changing(S, name):
@@ -359,6 +361,8 @@ def gssa_events(S, nscale, v0):
             if sp.mode != 'amount' or sp.boundary or sp.constant:
                 refuse(f'it assigns {var!r}, which is a boundary or constant species or set '
                        f'by a rule')
+            if not sp.hosu and _changing(S, sp.comp):
+                refuse(f'it assigns {var!r}, whose compartment changes size')
             try:
                 c, tt, kk = _linear(S, S.ev_trees[name], nscale, v0, refuse, what)
             except _NotLinear:
