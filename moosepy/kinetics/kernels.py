@@ -89,8 +89,9 @@ def unpack(I, F):
 
 
 @numba.njit(cache=True, nogil=True)
-def _apply_funcs(t, w, kloc, extra, v, M, assign_only):
-    """Evaluate the functions of voxel v on state w (molecules)."""
+def _apply_funcs(t, w, kloc, extra, v, M, assign_only, stack, xbuf):
+    """Evaluate the functions of voxel v on state w (molecules); stack (64)
+    and xbuf (the functions' inputs + 1) are scratch space."""
     dims = M[0]
     npools = dims[1]
     nf = dims[3]
@@ -102,8 +103,6 @@ def _apply_funcs(t, w, kloc, extra, v, M, assign_only):
     order = M[20]
     vol = M[21][v]
     navol = NA * vol
-    stack = np.empty(64)
-    xbuf = np.empty(fin_ptr[nf] - fin_ptr[0] + 1)
     base = v * npools
     for f in range(nf):
         kind = fout_kind[f]
@@ -137,8 +136,28 @@ def _apply_funcs(t, w, kloc, extra, v, M, assign_only):
 
 @numba.njit(cache=True, nogil=True)
 def work_buffer(M):
-    """Scratch space of rhs_m: one voxel's state + 1, and the rates."""
-    return np.empty(M[0][1] + 1 + M[0][2])
+    """Scratch space of rhs_m, laid out as :func:`_work_parts` reads it: one
+    voxel's state + 1 and the rates; with functions also a copy of the
+    state, the local rate constants, the functions' rates, an evaluation
+    stack and their inputs (so that no call allocates)."""
+    dims = M[0]
+    n = dims[1] + 1 + dims[2]
+    if dims[3] > 0:
+        fin_ptr = M[15]
+        n += dims[0] * dims[1] + dims[2] + dims[1] + 64 + (fin_ptr[dims[3]] - fin_ptr[0] + 1)
+    return np.empty(n)
+
+
+@numba.njit(cache=True, nogil=True, inline='always')
+def _work_parts(M, work):
+    """(w, kloc, extra, stack, xbuf) views of a work buffer (functions)."""
+    dims = M[0]
+    a = dims[1] + 1 + dims[2]
+    b = a + dims[0] * dims[1]
+    c = b + dims[2]
+    d = c + dims[1]
+    e = d + 64
+    return work[a:b], work[b:c], work[c:d], work[d:e], work[e:]
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
@@ -194,17 +213,17 @@ def rhs_m(t, y, dydt, M, work):
         for v in range(nvox):
             _rates_into(y, v * npools, kk[v], km[v], dydt, M, work)
     else:
-        w = y.copy()
-        kloc = np.empty(nterms)
-        extra = np.zeros(npools)
+        w, kloc, extra, stack, xbuf = _work_parts(M, work)
+        for i in range(nvox * npools):
+            w[i] = y[i]
         for v in range(nvox):
             base = v * npools
             for r in range(nterms):
                 kloc[r] = kk[v, r]
-            _apply_funcs(t, w, kloc, extra, v, M, True)
+            _apply_funcs(t, w, kloc, extra, v, M, True, stack, xbuf)
             for j in range(npools):
                 extra[j] = 0.0
-            _apply_funcs(t, w, kloc, extra, v, M, False)
+            _apply_funcs(t, w, kloc, extra, v, M, False, stack, xbuf)
             for j in range(npools):
                 dydt[base + j] = extra[j]
             _rates_into(w, base, kloc, km[v], dydt, M, work)
@@ -228,8 +247,10 @@ def _assign_m(t, y, M):
         return
     kloc = np.empty(dims[2])
     extra = np.zeros(dims[1])
+    stack = np.empty(64)
+    xbuf = np.empty(M[15][dims[3]] - M[15][0] + 1)
     for v in range(dims[0]):
-        _apply_funcs(t, y, kloc, extra, v, M, True)
+        _apply_funcs(t, y, kloc, extra, v, M, True, stack, xbuf)
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
