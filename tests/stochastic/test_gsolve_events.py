@@ -242,3 +242,44 @@ def test_bad_events_raise_naming_the_event():
     moose.reinit()
     with pytest.raises(moose.SolverError, match="drain.*'ssa'"):
         moose.start(2)
+
+
+def test_sbml_rule_species_as_reactant_drives_the_propensity(tmp_path):
+    """y = 2X (a boundary species set by the rule) is the reactant of
+    y -> Z with law 0.1 y: the propensity must follow y between firings.
+    X0 = 40, birth 5/s, death 0.5/s: E[X(t)] = 10 + 30 exp(-t/2), so
+    E[Z(10 s)] = 0.2 (100 + 60 (1 - exp(-5))) = 31.92 (a y frozen at its
+    initial 80 would give 80); 4000 runs, |mean - E| < 4 standard errors."""
+    text = _sbml(tmp_path).read_text()
+    text = text.replace('<species id="X" compartment="c" initialAmount="10"',
+                        '<species id="X" compartment="c" initialAmount="40"')
+    i, j = text.index('<listOfEvents>'), text.index('</listOfEvents>')
+    text = text[:i] + text[j + len('</listOfEvents>'):]
+    text = text.replace('value="9"', 'value="5"')
+    text = text.replace('<species id="y" compartment="c" initialAmount="0" '
+                        'hasOnlySubstanceUnits="true"\n            boundaryCondition="false"',
+                        '<species id="y" compartment="c" initialAmount="0" '
+                        'hasOnlySubstanceUnits="true"\n            boundaryCondition="true"')
+    text = text.replace('</listOfSpecies>', '<species id="Z" compartment="c" initialAmount="0" '
+                        'hasOnlySubstanceUnits="true" boundaryCondition="false" '
+                        'constant="false"/></listOfSpecies>')
+    text = text.replace('</listOfReactions>', """<reaction id="conv" reversible="false">
+     <listOfReactants><speciesReference species="y" stoichiometry="1" constant="true"/>
+     </listOfReactants>
+     <listOfProducts><speciesReference species="Z" stoichiometry="1" constant="true"/>
+     </listOfProducts>
+     <kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML">
+      <apply><times/><cn>0.1</cn><ci>y</ci></apply></math></kineticLaw>
+    </reaction></listOfReactions>""")
+    f = tmp_path / 'y.xml'
+    f.write_text(text)
+    moose.readSBML(str(f), '/model', solver='gssa')
+    assert moose.element('/model/c/conv').numKf == pytest.approx(0.1)
+    g = moose.element('/model/c/gsolve')
+    res = run_ensemble(g, 4000, np.array([0.0, 10.0]), pools=['/model/c/Z', '/model/c/y',
+                                                               '/model/c/X'], seed=2)
+    np.testing.assert_array_equal(res.counts[:, :, 1], 2 * res.counts[:, :, 2])
+    Z = res.counts[-1, :, 0]
+    expected = 0.2 * (100.0 + 60.0 * (1.0 - np.exp(-5.0)))
+    assert res.counts[0, 0, 1] == 80
+    assert abs(Z.mean() - expected) < 4 * Z.std(ddof=1) / np.sqrt(Z.size)
