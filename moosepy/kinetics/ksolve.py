@@ -156,7 +156,8 @@ class Ksolve(Neutral):
     def _process(cls, el, t, dt):
         comp = el.data.get('compiled')
         if comp is not None:
-            advance(el, comp, comp.t + dt, np.zeros(0), np.zeros(0, dtype=np.int64))
+            # to the clock's time, as the batched path does (summing dt drifts)
+            advance(el, comp, max(t, comp.t), np.zeros(0), np.zeros(0, dtype=np.int64))
 
 
 def batch_advance(el, t_end, requests, advance_fn):
