@@ -10,9 +10,7 @@ step t -> t + dt:
    Python-stepped sources delivered drive each SynChan's exact
    dual-exponential cascade; its conductance (NMDA: times the Mg2+
    unblocked fraction at the step-start V) joins the channels of its node.
-   SpikeGens compare the step-start V with their threshold (refractory
-   period, edge triggering) and put spikes into the ring, or into the log
-   for targets outside the kernel (the call returns early when it fills).
+   RandSpike and TimeTable inputs put their events into the ring.
 2. Gates: dX/dt = A - B X with A, B linearly interpolated from the gate
    tables at the node's V (or the Ca pool's concentration); the step is the
    trapezoidal rule ``X <- (X (1 - dt B/2) + dt A) / (1 + dt B/2)`` at the
@@ -22,6 +20,10 @@ step t -> t + dt:
    ``(Cm/h + Gm + sum Gk + axial) V* = Cm/h V + Em Gm + sum Gk Ek + I`` by
    Hines elimination over the tree (O(nodes)), then ``V <- 2 V* - V`` (CN)
    or ``V <- V*`` (BE).  CN is second order in dt, BE first order.
+   SpikeGens compare the new V with their threshold (refractory period,
+   edge triggering), as MOOSE's HSolve does after its step, and put spikes
+   into the ring, or into the log for targets outside the kernel (the call
+   returns early when it fills).
 4. Ik = Gk (Ek - V) at the new V and the Ca pools: ``c <- c e^{-dt/tau} +
    B Ik tau (1 - e^{-dt/tau})`` about Ca_base (exponential Euler, as
    MOOSE's CaConc).
@@ -187,26 +189,9 @@ def advance(nsteps, t0, dt, cn,
                                pg_out[g])
         for q in range(pg_tgt_pg.shape[0]):
             ich[pg_tgt_node[q]] += pg_out[pg_tgt_pg[q]]
-        # 1b. spike sources, before the handlers (an event due this step is
-        # taken this step when its source steps before the handler, as on
-        # the clock): SpikeGens compare the V of the step start (MOOSE's
-        # SpikeGen reads the previous step's Vm) with their threshold
-        for g in range(nsg):
-            v = Vp[sg_node[g]]
-            sg_V[g] = v
-            above = v > sg_thr[g]
-            ready = t + 0.5 * dt >= sg_last[g] + sg_refr[g]
-            fire = above and ready and not (sg_edge[g] and sg_above[g])
-            sg_above[g] = above and (sg_above[g] or fire)
-            sg_fired[g] = fire
-            if fire:
-                sg_last[g] = t
-                _to_ring(ring, sg_ptr[g], sg_ptr[g + 1], sg_syn, sg_m, syn_dk, syn_w,
-                         syn_owner, kb + k, dt)
-                if sg_log[g]:
-                    log_g[nlog] = g
-                    log_k[nlog] = k
-                    nlog += 1
+        # 1b. spike sources stepped before the handlers (an event due this
+        # step is taken this step when its source steps before the handler,
+        # as on the clock)
         # RandSpikes: Poisson (u < rate dt) or periodic, refractory
         for g in range(nrs):
             rate = rs_rate[g]
@@ -345,6 +330,26 @@ def advance(nsteps, t0, dt, cn,
             if last:
                 Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
             Vp[p] = vn
+        # 3b. spike detection on the new V, as MOOSE's HSolve does (it
+        # processes the SpikeGens of its compartments right after its step):
+        # a crossing in this step is a spike at t; it reaches its synapses'
+        # handlers after the delay, the next step at the earliest
+        for g in range(nsg):
+            v = Vp[sg_node[g]]
+            sg_V[g] = v
+            above = v > sg_thr[g]
+            ready = t + 0.5 * dt >= sg_last[g] + sg_refr[g]
+            fire = above and ready and not (sg_edge[g] and sg_above[g])
+            sg_above[g] = above and (sg_above[g] or fire)
+            sg_fired[g] = fire
+            if fire:
+                sg_last[g] = t
+                _to_ring(ring, sg_ptr[g], sg_ptr[g + 1], sg_syn, sg_m, syn_dk, syn_w,
+                         syn_owner, kb + k, dt)
+                if sg_log[g]:
+                    log_g[nlog] = g
+                    log_k[nlog] = k
+                    nlog += 1
         # 4. channel currents and calcium
         if nca > 0 or last:
             for c in range(nch):

@@ -27,10 +27,13 @@ All HSolves of a model on the same tick are stepped together by one kernel
 call over whole chunks (the first one in the schedule leads; the others are
 idle).
 
-Synapses and spikes are inside the kernel too: the group takes over the
-``SynChan``/``NMDAChan`` of its compartments, the ``SimpleSynHandler``
-entries that drive only those, and the ``SpikeGen`` that read a solved
-compartment's Vm (all on ticks of the solver's dt).  A spike from such a
+Spikes and synapses are inside the kernel too.  As in MOOSE, the solver
+checks the ``SpikeGen`` that read a solved compartment's Vm right after its
+own step, on the new Vm (whatever the SpikeGen's tick), so a threshold
+crossing in a step is a spike at the end of that step.  The group also takes
+over the ``SynChan``/``NMDAChan`` of its compartments and the
+``SimpleSynHandler`` entries that drive only those (on ticks of the
+solver's dt, handler before SynChan before solver, as MOOSE's defaults).  A spike from such a
 generator to such a synapse goes into an event ring (one slot per step, per
 handler entry, as long as the longest delay); a spike to anything else (a
 Table, an IntFire's handler) is logged by the kernel and delivered from
@@ -45,8 +48,9 @@ only where the schedule has that order (an event of zero delay is taken in
 the same step when its source steps before the handler, as on the clock).  A network of cells joined by synapses therefore
 runs in one kernel call per chunk, with no Python per step; the timing is
 exactly that of the objects stepped on their ticks (MOOSE's order: handler,
-SynChan, SpikeGen, then the solver), which ``ABSORB_SYNAPSES = False``
-restores for comparison (tests/electrical/test_hsolve_synapse.py).
+SynChan, then the solver and its SpikeGens), which ``ABSORB_SYNAPSES =
+False`` restores for comparison (tests/electrical/test_hsolve_synapse.py;
+the SpikeGens stay with the solver either way).
 
 Objects that the kernel does not handle (VClamp, HHChannel2D, MgBlock,
 triggered PulseGens, SynChans sending IkOut...) stay Python-stepped: they
@@ -76,8 +80,8 @@ _ALIASES = {'crank-nicolson': 'cn', 'cranknicolson': 'cn', 'backward-euler': 'be
 _KIND = 1 << 32
 _GEN = {'sched': None, 'gen': 0}     # reinit generation (cells of older ones are stale)
 _FIELD_KIND = {'Vm': 0, 'Gk': 1, 'Ik': 2, 'Ca': 3, 'X': 4, 'Y': 5, 'Z': 6, 'Im': 7}
-#: HSolve takes over SynChans, their handlers and SpikeGens (False: they stay
-#: Python-stepped, as before; for comparisons of the two paths)
+#: HSolve takes over SynChans, their handlers and their RandSpike/TimeTable
+#: inputs (False: they stay Python-stepped; for comparisons of the two paths)
 ABSORB_SYNAPSES = True
 
 
@@ -820,15 +824,14 @@ class Group:
         for el in syn_els:
             o = synoff[id(el)]
             syn_owner[o:o + el.num] = hoff[id(el.parent)] + el.cols['_owner']
-        # --- spike generators on solved compartments
+        # --- spike generators on solved compartments: as MOOSE's HSolve, the
+        # solver checks them right after its step, whatever their own tick
         sg_els, sg_nodes, seen = [], [], set()
-        for el in (comp_els if ABSORB_SYNAPSES else ()):
+        for el in comp_els:
             for other, oport, m, fwd in links(el, 'VmOut'):
                 if not issubclass(other.cls, SpikeGen) or id(other) in seen:
                     continue
                 seen.add(id(other))
-                if not same_tick(other) or not before(other, here):
-                    continue
                 nd = single_source(other, 'Vm', 'VmOut')
                 if nd is not None:
                     sg_els.append(other)
@@ -869,7 +872,9 @@ class Group:
         self.sg_targets = {}          # global generator -> [(element, entry, port)]
         for el in sg_els:
             es, other_t = edges_of(el, ('spikeOut',), sgoff[id(el)])
-            sg_edges.extend(es)
+            # a spike made after the solver's step meets the handlers in the
+            # next step at the earliest (they step before the solver)
+            sg_edges.extend((g, sy, 1) for g, sy, _m in es)
             for g in other_t:
                 sg_log[g] = True
             self.sg_targets.update(other_t)

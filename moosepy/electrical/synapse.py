@@ -17,10 +17,11 @@ Without an HSolve everything here is stepped in Python on its tick
 (MOOSE's ticks: handlers and RandSpike 1, IntFire/LIF 2, SynChan 4,
 SpikeGen 5, TimeTable 8).  An HSolve takes over the SynChans (and
 NMDAChans) of its compartments, the SimpleSynHandlers that drive only
-those, the SpikeGens on its compartments' Vm, and the RandSpikes and
-TimeTables that feed only those handlers, and steps them inside its kernel
-with the same timing (see :mod:`moosepy.electrical.hsolve`); their
-fields are then views of the solver's state.
+those, and the RandSpikes and TimeTables that feed only those handlers, and
+steps them inside its kernel with the same timing; and, as MOOSE's HSolve,
+it checks the SpikeGens on its compartments' Vm right after its own step
+(see :mod:`moosepy.electrical.hsolve`).  Their fields are then views of the
+solver's state.
 
 Numerics
 --------

@@ -234,8 +234,8 @@ def test_absorbed_synchan_matches_closed_form(tau1, tau2):
 
 @pytest.mark.parametrize('delay', [0.0, 1.234e-3, 3.3e-3, 40e-3])
 def test_spike_to_absorbed_synapse_arrives_after_its_delay(delay):
-    """A SpikeGen on a charging passive compartment fires at the analytic
-    crossing time; the target SynChan's conductance starts exactly
+    """A SpikeGen on a charging passive compartment fires at the end of the
+    step in which V crosses the threshold (analytic crossing time); the target SynChan's conductance starts exactly
     max(1, ceil(delay/dt)) steps after the spike step."""
     moose.Neutral('/net')
     a = moose.Compartment('/net/a')
@@ -264,11 +264,11 @@ def test_spike_to_absorbed_synapse_arrives_after_its_delay(delay):
     moose.start(0.06)
     t_cross = -Rm * Cm * math.log(1 - (sg.threshold - Em) / (inj * Rm))
     spikes = ts.vector
-    # the spike step is the step after the first V above threshold (a
-    # SpikeGen reads the Vm of the step start): t_cross + dt <= t < t_cross + 2 dt
-    # (to the CN error of V, ~1e-9 s here)
+    # the spike is the end of the step whose new V is above threshold (the
+    # solver checks its SpikeGens after its step, as MOOSE's HSolve does):
+    # t_cross <= t < t_cross + dt (to the CN error of V, ~1e-9 s here)
     assert len(spikes) == 1
-    assert t_cross + DT - 1e-8 <= spikes[0] < t_cross + 2 * DT + 1e-8
+    assert t_cross - 1e-8 <= spikes[0] < t_cross + DT + 1e-8
     k_spike = int(round(spikes[0] / DT))
     g = tg.vector
     onset = int(np.argmax(g > 0))
@@ -434,3 +434,37 @@ def test_poisson_and_timetable_inputs_run_in_the_kernel_as_on_the_clock(monkeypa
         assert len(x) == len(y) and np.max(np.abs(x - y), initial=0.0) < 1e-12
     # the inputs drive the cells: each fires, and each conductance is non-zero
     assert all(len(x) >= 1 for x in a['spk']) and all(g.max() > 0 for g in a['gk'])
+
+
+def test_solved_and_unsolved_spikegen_fire_in_the_same_step():
+    """With or without an HSolve, a SpikeGen fires at the end of the step in
+    which its compartment's Vm crosses the threshold: on its tick (5) after
+    the compartment's (3) without a solver, inside the solver's step with
+    one (as MOOSE's HSolve does; pymoose 5.0.0 fires in that step in both
+    cases too)."""
+    out = []
+    for solved in (False, True):
+        if moose.exists('/net'):
+            moose.delete('/net')
+        moose.Neutral('/net')
+        c = moose.Compartment('/net/c')
+        c.Rm, c.Cm, c.Em, c.initVm, c.inject = 1e8, 1e-10, -0.07, -0.07, 3e-10
+        sg = moose.SpikeGen('/net/sg')
+        sg.threshold = -0.05
+        moose.connect(c, 'VmOut', sg, 'Vm')
+        ts = moose.Table('/net/spk')
+        moose.connect(sg, 'spikeOut', ts, 'spike')
+        tv = moose.Table('/net/vm')
+        moose.connect(tv, 'requestOut', c, 'getVm')
+        if solved:
+            hs = moose.HSolve('/net/hs')
+            hs.dt, hs.target = DT, c.path
+        _clocks()
+        moose.reinit()
+        moose.start(0.02)
+        v = tv.vector
+        k_above = int(np.argmax(v > -0.05))       # first sample above threshold
+        assert len(ts.vector) == 1
+        assert ts.vector[0] == pytest.approx(k_above * DT, abs=1e-12)
+        out.append(ts.vector[0])
+    assert out[0] == pytest.approx(out[1], abs=1e-12)
