@@ -6,6 +6,12 @@ get<Field>`` message at its tick, or receives values pushed to its
 ``input``.  ``vector`` is a numpy array.  When the source is owned by a
 compiled solver the table is filled by that solver in batches (see
 :mod:`moosepy.core.clock`): the values are the same as a tick-by-tick read.
+
+``spike`` (from a SpikeGen's ``spikeOut``) appends every spike time it is
+sent.  Deliberate deviation from MOOSE 5.0.0, measured with pymoose: its
+Table keeps only the first spike (it waits for the received value, a time,
+to fall below ``threshold``, which never happens) and stamps it with the
+table's previous tick instead of the spike's time.
 """
 
 import numpy as np
