@@ -420,9 +420,9 @@ def main():
           "CN = secondorder 2. Spike times: SpikeGen's (moosepy), NetCon's at the step "
           "where v crosses 0 (NEURON), interpolated from Vm (MOOSE, whose Table "
           "'spike' keeps only the first spike, stamped with the Table's previous tick). "
-          "moosepy's solved SpikeGen fires one step after MOOSE's (measured with one "
-          "script run by both, with and without HSolve), hence the -25 us of NEURON "
-          "and every synaptic hop one step later in moosepy. "
+          "moosepy's and MOOSE's SpikeGens fire at the end of the step in which Vm "
+          "crosses the threshold, with or without HSolve (measured with one script run "
+          "by both); MOOSE's Table stamps that spike one step earlier. "
           "The network is chaotic: a cell whose input is just at threshold fires or "
           "not on a difference of microseconds, so the rasters of different schemes "
           "part within 10-25 ms while the totals agree to ~1-2 %.")
