@@ -2,10 +2,13 @@
 
 A model is a Python file of this project's ``models/`` kind (it defines
 ``build(moose, path)`` returning a dict of tables, and ``RUNTIME`` [s]), or a
-model file ``moose.loadModel`` reads (SBML ``.xml``/``.sbml``, kkit ``.g``;
-its pools are plotted, 100 s by default).  With no MODEL the bundled default
-(``models/mapk_feedback.py``) runs.  The run
-prints a summary, and writes the recorded tables as CSV and a PNG plot.
+model file ``moose.loadModel`` reads: SBML ``.xml``/``.sbml`` or kkit ``.g``
+(its pools are plotted, 100 s by default), or a cell ``.swc``/``.p`` (an
+HSolve takes the cell, a 0.1 nA current step from 10 to 60 ms goes into the
+soma, and the Vm of the soma and of the farthest compartment are plotted,
+0.1 s by default).  With no MODEL the bundled default
+(``models/mapk_feedback.py``) runs.  The run prints a summary, and writes
+the recorded tables as CSV and a PNG plot.
 """
 
 import argparse
@@ -44,6 +47,7 @@ class _FileModel:
     """A model file moose.loadModel reads (.xml/.sbml SBML, .g kkit): every
     pool is recorded (at most 12)."""
     RUNTIME = 100.0
+    UNIT = ('concentration', 'mM', 1.0)
 
     def __init__(self, path):
         self.path = path
@@ -59,6 +63,43 @@ class _FileModel:
         return tables
 
 
+class _CellModel:
+    """A cell file (.swc, .p): HSolve, a current step into the soma, Vm of
+    the soma and of the compartment farthest from it recorded."""
+    RUNTIME = 0.1
+    UNIT = ('Vm', 'mV', 1e3)
+    DT = 25e-6
+
+    def __init__(self, path):
+        self.path = path
+
+    def build(self, moose, modelpath):
+        import numpy as np
+        moose.loadModel(str(self.path), modelpath)
+        comps = moose.wildcardFind(modelpath + '/##[ISA=CompartmentBase]')
+        if not comps:
+            from .core.errors import ModelImportError
+            raise ModelImportError(f'{self.path}: no compartments in the cell')
+        soma = next((c for c in comps if 'soma' in c.name.lower()), comps[0])
+        far = max(comps, key=lambda c: float(np.hypot(np.hypot(c.x - soma.x, c.y - soma.y),
+                                                      c.z - soma.z)))
+        for tick in range(10):
+            moose.setClock(tick, self.DT)
+        hs = moose.HSolve(modelpath + '/hsolve')
+        hs.dt, hs.target = self.DT, soma.path
+        stim = moose.PulseGen(modelpath + '/stim')
+        stim.firstDelay, stim.firstWidth, stim.firstLevel = 0.01, 0.05, 1e-10
+        stim.secondDelay = 1e9
+        moose.connect(stim, 'output', soma, 'injectMsg')
+        plots = moose.Neutral(modelpath + '/moosepy_plots')
+        tables = {}
+        for name, c in (('soma', soma), (far.name, far)):
+            t = moose.Table(f'{plots.path}/v{len(tables)}')
+            moose.connect(t, 'requestOut', c, 'getVm')
+            tables[name] = t
+        return tables
+
+
 def run(model=None, runtime=None, out='moosepy_out', show=False):
     """Build, run and record a model; returns (times, {name: vector}, wall)."""
     import numpy as np
@@ -68,7 +109,8 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
         if not Path(model).exists():
             from .core.errors import ModelImportError
             raise ModelImportError(f'{model}: no such file')
-        p, mod = Path(model), _FileModel(model)
+        cell = Path(model).suffix.lower() in ('.swc', '.p')
+        p, mod = Path(model), (_CellModel if cell else _FileModel)(model)
     else:
         p, mod = _load_model_file(model or models_dir() / DEFAULT_MODEL)
     tables = mod.build(moose, '/model')
@@ -77,7 +119,8 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
     moose.reinit()
     moose.start(T)
     wall = time.perf_counter() - t0
-    data = {name: np.asarray(t.vector) for name, t in tables.items()}
+    label, unit, scale = getattr(mod, 'UNIT', ('concentration', 'mM', 1.0))
+    data = {name: np.asarray(t.vector) * scale for name, t in tables.items()}
     dt = next(iter(tables.values())).dt if tables else 1.0
     n = max((len(v) for v in data.values()), default=0)
     times = np.arange(n) * dt
@@ -85,7 +128,7 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
     csv = Path(out) / (p.stem + '.csv')
     cols = [times] + [np.resize(v, n) for v in data.values()]
     np.savetxt(csv, np.column_stack(cols), delimiter=',',
-               header='time_s,' + ','.join(f'{k}_mM' for k in data), comments='')
+               header='time_s,' + ','.join(f'{k}_{unit}' for k in data), comments='')
     png = Path(out) / (p.stem + '.png')
     import matplotlib
     if not show:
@@ -95,7 +138,7 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
     for k, v in data.items():
         ax.plot(times[:len(v)], v, label=k)
     ax.set_xlabel('time (s)')
-    ax.set_ylabel('concentration (mM)')
+    ax.set_ylabel(f'{label} ({unit})')
     ax.set_title(f'{p.name}: {T:g} s simulated in {wall:.3f} s')
     ax.legend()
     fig.tight_layout()
@@ -105,7 +148,8 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
     print(f'simulated: {T:g} s in {wall:.3f} s wall (reinit + start)')
     print(f'tables   : {len(data)} x {n} samples at dt {dt:g} s')
     for k, v in data.items():
-        print(f'  {k:<10} start {v[0]:.6g} mM   end {v[-1]:.6g} mM   max {v.max():.6g} mM')
+        print(f'  {k:<10} start {v[0]:.6g} {unit}   end {v[-1]:.6g} {unit}   '
+              f'max {v.max():.6g} {unit}')
     print(f'wrote    : {csv}')
     print(f'wrote    : {png}')
     return times, data, wall
@@ -115,7 +159,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(prog='moosepy', description=__doc__.split('\n\n')[0])
     sub = ap.add_subparsers(dest='cmd')
     r = sub.add_parser('run', help='run a model (default: the bundled mapk_feedback.py)')
-    r.add_argument('model', nargs='?', default=None, help='model file (.py with build(), or .xml/.sbml/.g)')
+    r.add_argument('model', nargs='?', default=None, help='model file (.py with build(), .xml/.sbml/.g, or a cell .swc/.p)')
     r.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
     r.add_argument('--out', default='moosepy_out', help='folder for the CSV and PNG')
     args = ap.parse_args(argv)
