@@ -107,6 +107,8 @@ def advance(nsteps, t0, dt, cn,
             tabA, tabB, toff, tn, tmin, tinv,
             # calcium pools
             ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor, ca_in_ch, ca_in_pool,
+            # currents Python-stepped objects sent to the pools [A] (first step)
+            ca_ext,
             # pulse generators (targets as tree positions)
             pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out, pg_tgt_pg, pg_tgt_node,
             # probes (kinds 0 and 7 index tree positions)
@@ -357,6 +359,9 @@ def advance(nsteps, t0, dt, cn,
         if nca > 0:
             for m in range(nca):
                 ca_I[m] = 0.0
+                if k == 1:
+                    ca_I[m] = ca_ext[m]
+                    ca_ext[m] = 0.0
             for q in range(ca_in_ch.shape[0]):
                 ca_I[ca_in_pool[q]] += ik[ca_in_ch[q]]
             for m in range(nca):

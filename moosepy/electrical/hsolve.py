@@ -52,6 +52,13 @@ SynChan, then the solver and its SpikeGens), which ``ABSORB_SYNAPSES =
 False`` restores for comparison (tests/electrical/test_hsolve_synapse.py;
 the SpikeGens stay with the solver either way).
 
+Solved objects keep their value messages, as MOOSE's HSolve does after
+each step: a compartment's ``VmOut``, a CaConc's ``concOut`` and a
+channel's ``IkOut`` still reach the targets the kernel does not serve (a
+Table's ``input``, a Nernst, a Python-stepped object), and currents that
+Python-stepped objects send to a solved CaConc enter its next step (a group
+with such messages runs step by step).
+
 Objects that the kernel does not handle (VClamp, HHChannel2D, MgBlock,
 triggered PulseGens, SynChans sending IkOut...) stay Python-stepped: they
 read ``Vm`` from the solver's state and add their currents and conductances
@@ -185,9 +192,10 @@ class HSolve(Neutral):
     @classmethod
     def _batch_role(cls, el):
         g = _group(el)
-        if g is None:
+        if g is None or g.leader is not el:
             return 'idle'
-        return 'solver' if g.leader is el else 'idle'
+        # value messages to Python-side targets need every step's values
+        return 'python' if g.outputs else 'solver'
 
     @classmethod
     def _batch_advance(cls, el, t_end, requests):
@@ -531,6 +539,7 @@ class Group:
         ca_B = np.zeros(nca)
         ca_ceil = np.zeros(nca)
         ca_floor = np.zeros(nca)
+        ca_ext = np.zeros(nca)
         for el in ca_els:
             o = caoff[id(el)]
             sl = slice(o, o + el.num)
@@ -542,6 +551,7 @@ class Group:
             ca_B[sl] = el.cols['B']
             ca_ceil[sl] = el.cols['ceiling']
             ca_floor[sl] = el.cols['floor']
+            ca_ext[sl] = el.cols['_act']
         ca_in_ch, ca_in_pool = [], []
         for el in chan_els:
             o = choff[id(el)]
@@ -643,7 +653,8 @@ class Group:
         self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
                      np.array(tmin, dtype=float), np.array(tinv, dtype=float))
         self.ca = (ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor,
-                   np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64))
+                   np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
+                   ca_ext)
         # --- pulse generators (absorbed: free run, only into solved compartments)
         pg_els = []
         for c in cells:
@@ -714,6 +725,7 @@ class Group:
         for el in ca_els:
             o = caoff[id(el)]
             el.cols['Ca'] = ca[o:o + el.num]
+            el.cols['_act'] = ca_ext[o:o + el.num]
             el.data['hsolve_group'] = self
             self.owned.append(el)
         for el in pg_els:
@@ -721,6 +733,7 @@ class Group:
             el.cols['outputValue'] = pg_out[o:o + el.num]
             el.data['hsolve_pg'] = self
             self.owned.append(el)
+        self._find_outputs(comp_els, chan_els, ca_els)
         for hs, c in zip(self.hsolves, cells):
             hs.data['group'] = self
             for e in c.comp_els + c.chan_els + c.ca_els:
@@ -730,6 +743,36 @@ class Group:
             raise SolverError(f'{lead.path}: a compartment has a non-finite Vm/initVm')
         self.t = self.t_origin = clock.current_time
         self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
+
+    # ------------------------------------------------------------ outputs
+    def _find_outputs(self, comp_els, chan_els, ca_els):
+        """Value messages that solved objects must still send (as MOOSE's
+        HSolve does after each step): VmOut, concOut and IkOut to targets
+        the kernel does not serve itself (a Table's input, a Nernst, a
+        Python-stepped object).  A group with any runs step by step."""
+        outs = []
+        sgoff = getattr(self, 'sgoff', {})
+        for els, port, field, served in (
+                (comp_els, 'VmOut', 'Vm', lambda o, op: id(o) in sgoff),
+                (ca_els, 'concOut', 'Ca', lambda o, op: id(o) in self.choff and op == 'concen'),
+                (chan_els, 'IkOut', 'Ik', lambda o, op: id(o) in self.caoff)):
+            for el in els:
+                tg = []
+                for other, oport, m, fwd in links(el, port):
+                    if fwd and not served(other, oport):
+                        a, b = m.pairs()
+                        tg.append((other, oport, np.asarray(a), np.asarray(b)))
+                if tg:
+                    outs.append((el, field, tg))
+        self.outputs = outs
+
+    def _send_outputs(self):
+        from .compartment import deliver
+        for el, field, tg in self.outputs:
+            vals = el.cols[field]
+            for other, oport, a, b in tg:
+                for i, j in zip(a.tolist(), b.tolist()):
+                    deliver(other, j, oport, float(vals[i]))
 
     # ------------------------------------------------------------ synapses
     def _build_syn(self, comp_els, off, posof, clock):
@@ -1191,6 +1234,8 @@ class Group:
                 break
         if self.has_syn and self.tt_els:
             self._tt_positions_back()
+        if self.outputs:
+            self._send_outputs()
         self.nstep += nsteps
         self.t = self.t_origin + self.nstep * self.dt
         self._check_finite()

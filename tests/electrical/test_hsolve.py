@@ -315,3 +315,61 @@ def test_python_stepped_synchan_drives_a_solved_compartment():
     v_m = run(2e-6, False)
     assert v_s.max() - (-0.07) > 2e-3                   # a real PSP
     assert np.max(np.abs(v_s - v_m)) < 0.02 * (v_s.max() + 0.07)
+
+
+def test_solved_objects_still_send_their_values_and_take_python_inputs():
+    """MOOSE's HSolve keeps the messages of the objects it takes over: Vm
+    to a Table's input, a CaConc's concentration to a Nernst, a current from
+    a Python-stepped source into a solved CaConc.  The same model with and
+    without an HSolve gives the same Ca (a pool fed by a 2 pA step from a
+    PulseGen: exact exponential), the same Nernst potential and a Vm per
+    step in the pushed table."""
+    import math
+    out = {}
+    for solved in (False, True):
+        if moose.exists('/m'):
+            moose.delete('/m')
+        moose.Neutral('/m')
+        c = moose.Compartment('/m/c')
+        c.Rm, c.Cm, c.Em, c.initVm, c.inject = 1e8, 1e-10, -0.07, -0.07, 1e-10
+        ch = moose.HHChannel('/m/c/k')
+        ch.Xpower, ch.Gbar, ch.Ek = 1, 0.0, -0.08      # joins the pool to the cell, no current
+        gate = moose.element('/m/c/k/gateX')
+        gate.min, gate.max, gate.divs = -0.1, 0.05, 10
+        gate.tableA, gate.tableB = np.ones(11), 2 * np.ones(11)
+        moose.connect(ch, 'channel', c, 'channel')
+        ca = moose.CaConc('/m/c/ca')
+        ca.tau, ca.B, ca.CaBasal = 0.02, 1e9, 1e-4
+        moose.connect(ch, 'IkOut', ca, 'current')
+        pg = moose.PulseGen('/m/pg')
+        pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 1e-3, 1.0, 2e-12, 1e9
+        moose.connect(pg, 'output', ca, 'current')
+        nern = moose.Nernst('/m/n')
+        nern.Cout, nern.valence, nern.Temperature = 2.0, 2, 300.0
+        moose.connect(ca, 'concOut', nern, 'ci')
+        tn = moose.Table('/m/tn')
+        moose.connect(tn, 'requestOut', nern, 'getE')
+        tc = moose.Table('/m/tc')
+        moose.connect(tc, 'requestOut', ca, 'getCa')
+        tv = moose.Table('/m/tv')
+        moose.connect(c, 'VmOut', tv, 'input')
+        if solved:
+            hs = moose.HSolve('/m/hs')
+            hs.dt, hs.target = 25e-6, c.path
+        for t in range(10):
+            moose.setClock(t, 25e-6)
+        moose.reinit()
+        if solved:
+            assert ca._el.data.get('hsolve_group') is not None     # the pool is solved
+        moose.start(0.05)
+        out[solved] = (tc.vector.copy(), tn.vector.copy(), tv.vector.copy())
+    (ca0, e0, v0), (ca1, e1, v1) = out[False], out[True]
+    assert len(ca0) == len(ca1) and np.max(np.abs(ca0 - ca1)) < 1e-12
+    assert np.max(np.abs(e0 - e1)) < 1e-12
+    assert len(v1) == 2000                        # one pushed Vm per step
+    t = np.arange(len(ca1)) * 25e-6
+    on = t >= 1e-3 - 1e-12
+    ref = 1e-4 + 1e9 * 2e-12 * 0.02 * (1 - np.exp(-(t - (1e-3 - 25e-6)) / 0.02))
+    assert np.max(np.abs(ca1[on] - ref[on])) < 1e-3 * ref.max()
+    assert e1[-1] == pytest.approx(8.314 * 300 / (2 * 96485.3) * math.log(2.0 / ca1[-1]),
+                                   rel=1e-3)
