@@ -24,12 +24,19 @@ index  content
 21     voxvol[nvox]     voxel volumes [m^3]
 22,23  sub0, sub1       first two reactants of a term, npools where absent (a
                         slot holding 1.0): the branch-free path of order <= 2
-24-26  row_ptr, row_term, row_coef  stoichiometry by pool rows (CSR), so
-                        dn/dt is gathered per pool instead of scattered
+24-26  row_ptr, row_term, row_coef  stoichiometry by pool rows (CSR)
+27     rk_info          [plain terms (mass action, order <= 2, first),
+                        fluxes, assigning / rate-adding / rate-setting
+                        Functions]
+28,29  flux_a, flux_b   the terms of each flux: rate[a] - rate[b] (b =
+                        nterms: a slot holding 0); opposite terms are netted
+30-32  ent_flux, ent_pool, ent_coef  what each flux changes: the free (not
+                        held) pools only, flux-major (see stoich.flux_arrays)
 =====  =============================================================
 
 Units: state in molecules (#) per voxel, time in s.  The right-hand side is
-dn/dt [#/s].  Integrators: embedded explicit Runge-Kutta pairs with
+dn/dt [#/s], scattered flux by flux (measured faster here than gathering
+pool rows: no short inner loops of varying length).  Integrators: embedded explicit Runge-Kutta pairs with
 adaptive steps and the error control of GSL (``|err_i| <= epsAbs +
 epsRel*|y_i|``), taking the higher order solution.
 """
@@ -49,7 +56,14 @@ _INT_NAMES = ('dims', 'ttype', 'sub_ptr', 'sub_idx', 'chg_ptr', 'chg_idx', 'mm_e
               'fcode', 'fargs', 'fstart', 'fin_ptr', 'fin_idx', 'fin_kind', 'fout_kind',
               'fout_target', 'sub0', 'sub1', 'row_ptr', 'row_term')
 _FLT_NAMES = ('kk', 'km', 'chg_coef', 'fconsts', 'term_order', 'voxvol', 'row_coef')
+# arrays of the explicit integrators' right-hand side, added later: their
+# offsets follow the older ones' in the header (slots 32-39), so that the
+# layout of the older arrays (read by the stochastic kernels, and by their
+# numba caches) is unchanged
+_INT2_NAMES = ('rk_info', 'flux_a', 'flux_b', 'ent_flux', 'ent_pool')
+_FLT2_NAMES = ('ent_coef',)
 _FHDR = 24
+_HDR2 = 32
 _HDR = 40
 
 
@@ -57,19 +71,28 @@ def pack(arrays):
     """Pack a dict of named arrays into (I, F) for the kernels."""
     ints = [np.asarray(arrays[k], dtype=np.int64).ravel() for k in _INT_NAMES]
     flts = [np.asarray(arrays[k], dtype=np.float64).ravel() for k in _FLT_NAMES]
+    ints2 = [np.asarray(arrays[k], dtype=np.int64).ravel() for k in _INT2_NAMES]
+    flts2 = [np.asarray(arrays[k], dtype=np.float64).ravel() for k in _FLT2_NAMES]
     hdr = np.zeros(_HDR, dtype=np.int64)
     pos = _HDR
     for k, a in enumerate(ints):
         hdr[k] = pos
         pos += a.size
     hdr[len(ints)] = pos
+    for k, a in enumerate(ints2):
+        hdr[_HDR2 + k] = pos
+        pos += a.size
+    hdr[_HDR2 + len(ints2)] = pos
     fpos = 0
     for k, a in enumerate(flts):
         hdr[_FHDR + k] = fpos
         fpos += a.size
     hdr[_FHDR + len(flts)] = fpos
-    I = np.concatenate([hdr] + ints)
-    F = np.concatenate(flts) if fpos else np.zeros(0)
+    hdr[_HDR2 + len(ints2) + 1] = fpos
+    fpos += flts2[0].size
+    hdr[_HDR2 + len(ints2) + 2] = fpos
+    I = np.concatenate([hdr] + ints + ints2)
+    F = np.concatenate(flts + flts2) if fpos else np.zeros(0)
     return I, F
 
 
@@ -85,25 +108,22 @@ def unpack(I, F):
             I[I[9]:I[10]], F[I[27]:I[28]], I[I[10]:I[11]], I[I[11]:I[12]], I[I[12]:I[13]],
             I[I[13]:I[14]], I[I[14]:I[15]], I[I[15]:I[16]], F[I[28]:I[29]], F[I[29]:I[30]],
             I[I[16]:I[17]], I[I[17]:I[18]], I[I[18]:I[19]], I[I[19]:I[20]],
-            F[I[30]:I[31]])
+            F[I[30]:I[31]], I[I[32]:I[33]], I[I[33]:I[34]], I[I[34]:I[35]], I[I[35]:I[36]],
+            I[I[36]:I[37]], F[I[38]:I[39]])
 
 
 @numba.njit(cache=True, nogil=True)
-def _apply_funcs(t, w, kloc, extra, v, M, assign_only, stack, xbuf):
-    """Evaluate the functions of voxel v on state w (molecules); stack (64)
-    and xbuf (the functions' inputs + 1) are scratch space."""
-    dims = M[0]
-    npools = dims[1]
-    nf = dims[3]
-    if nf == 0:
-        return
+def _apply_funcs(t, w, base, kloc, extra, navol, M, assign_only, stack, xbuf):
+    """Evaluate the functions of the voxel whose pools start at w[base]
+    (molecules; navol = NA * its volume): with assign_only those that set
+    pools (in w), else those that add rates (into extra) or set rate
+    constants (in kloc).  stack (64) and xbuf (the functions' inputs + 1)
+    are scratch space."""
+    nf = M[0][3]
     fcode, fargs, fconsts, fstart = M[11], M[12], M[13], M[14]
     fin_ptr, fin_idx, fin_kind = M[15], M[16], M[17]
     fout_kind, fout_target = M[18], M[19]
     order = M[20]
-    vol = M[21][v]
-    navol = NA * vol
-    base = v * npools
     for f in range(nf):
         kind = fout_kind[f]
         if assign_only and kind > 1:
@@ -137,120 +157,134 @@ def _apply_funcs(t, w, kloc, extra, v, M, assign_only, stack, xbuf):
 @numba.njit(cache=True, nogil=True)
 def work_buffer(M):
     """Scratch space of rhs_m, laid out as :func:`_work_parts` reads it: one
-    voxel's state + 1 and the rates; with functions also a copy of the
-    state, the local rate constants, the functions' rates, an evaluation
-    stack and their inputs (so that no call allocates)."""
+    voxel's state + a trailing 1.0, the rates + a trailing 0.0, the fluxes,
+    and for functions the local rate constants, the functions' rates, an
+    evaluation stack and their inputs (so that no call allocates)."""
     dims = M[0]
-    n = dims[1] + 1 + dims[2]
-    if dims[3] > 0:
-        fin_ptr = M[15]
-        n += dims[0] * dims[1] + dims[2] + dims[1] + 64 + (fin_ptr[dims[3]] - fin_ptr[0] + 1)
-    return np.empty(n)
+    fin_ptr = M[15]
+    nin = fin_ptr[dims[3]] - fin_ptr[0] if dims[3] > 0 else 0
+    return np.empty(2 * dims[1] + 2 * dims[2] + 2 + M[27][1] + 64 + nin + 1)
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
 def _work_parts(M, work):
-    """(w, kloc, extra, stack, xbuf) views of a work buffer (functions)."""
+    """(ye, rate, flux, kloc, extra, stack, xbuf) views of a work buffer."""
     dims = M[0]
-    a = dims[1] + 1 + dims[2]
-    b = a + dims[0] * dims[1]
-    c = b + dims[2]
-    d = c + dims[1]
-    e = d + 64
-    return work[a:b], work[b:c], work[c:d], work[d:e], work[e:]
+    npools, nterms = dims[1], dims[2]
+    a = npools + 1
+    b = a + nterms + 1
+    c = b + M[27][1]
+    d = c + nterms
+    e = d + npools
+    f = e + 64
+    return work[:a], work[a:b], work[b:c], work[c:d], work[d:e], work[e:f], work[f:]
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
-def _rates_into(y, base, krow, kmrow, dydt, M, work):
-    """Add the mass-action and MM fluxes of one voxel to dydt.
+def _rates(ye, krow, kmrow, rate, M):
+    """Rates [#/s] of all terms of one voxel with state ye (its pools and a
+    trailing 1.0), into rate[:nterms]; rate[nterms] = 0.
 
-    Rates of order <= 2 are k * ye[s0] * ye[s1] with ye the voxel's state
-    plus a trailing 1.0 (no branches); higher orders and MM terms follow;
-    then each pool gathers its row of the stoichiometry."""
-    npools = M[0][1]
-    ttype, order = M[3], M[20]
-    sub_ptr, sub_idx, mm_enz = M[4], M[5], M[9]
-    s0, s1 = M[22], M[23]
-    row_ptr, row_term, row_coef = M[24], M[25], M[26]
+    The first rk_info[0] terms are mass action of order <= 2:
+    k * ye[sub0] * ye[sub1], with the 1.0 slot standing in for absent
+    reactants (no branches); higher orders and MM terms follow."""
     nterms = krow.shape[0]
-    ye = work[:npools + 1]
-    rate = work[npools + 1:npools + 1 + nterms]
-    for j in range(npools):
-        ye[j] = y[base + j]
-    ye[npools] = 1.0
-    for r in range(nterms):
+    nsimple = M[27][0]
+    s0, s1 = M[22], M[23]
+    for r in range(nsimple):
         rate[r] = krow[r] * ye[s0[r]] * ye[s1[r]]
-    for r in range(nterms):
-        if ttype[r] == 0 and order[r] <= 2.0:
-            continue
-        a, b = sub_ptr[r], sub_ptr[r + 1]
-        if ttype[r] == 0:
-            v = krow[r]
-            for q in range(a, b):
-                v *= ye[sub_idx[q]]
-            rate[r] = v
-        else:
-            s = 1.0
-            for q in range(a, b):
-                s *= ye[sub_idx[q]]
-            rate[r] = krow[r] * ye[mm_enz[r]] * s / (kmrow[r] + s)
-    for j in range(npools):
-        acc = 0.0
-        for q in range(row_ptr[j], row_ptr[j + 1]):
-            acc += row_coef[q] * rate[row_term[q]]
-        dydt[base + j] += acc
+    if nsimple < nterms:
+        ttype, sub_ptr, sub_idx, mm_enz = M[3], M[4], M[5], M[9]
+        for r in range(nsimple, nterms):
+            a, b = sub_ptr[r], sub_ptr[r + 1]
+            if ttype[r] == 0:
+                v = krow[r]
+                for q in range(a, b):
+                    v *= ye[sub_idx[q]]
+                rate[r] = v
+            else:
+                s = 1.0
+                for q in range(a, b):
+                    s *= ye[sub_idx[q]]
+                rate[r] = krow[r] * ye[mm_enz[r]] * s / (kmrow[r] + s)
+    rate[nterms] = 0.0
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
-def rhs_m(t, y, dydt, M, work):
-    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules)."""
+def _rhs(t, y, dydt, M, work, funcs):
+    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules).
+
+    Per voxel: copy the state (with a trailing 1.0), let the Functions
+    assign their pools in that copy (only if *funcs*), compute the rates,
+    net opposite terms into fluxes (flux_a - flux_b), and scatter the
+    fluxes to the free pools (ent_*); held pools have no entries, so their
+    dn/dt stays 0.  *funcs* is a constant of each caller, so that the plain
+    model's code has no function branches."""
     dims = M[0]
     nvox, npools, nterms = dims[0], dims[1], dims[2]
     kk, km, held = M[1], M[2], M[10]
-    if dims[3] == 0:
-        for i in range(nvox * npools):
-            dydt[i] = 0.0
-        for v in range(nvox):
-            _rates_into(y, v * npools, kk[v], km[v], dydt, M, work)
-    else:
-        w, kloc, extra, stack, xbuf = _work_parts(M, work)
-        for i in range(nvox * npools):
-            w[i] = y[i]
-        for v in range(nvox):
-            base = v * npools
-            for r in range(nterms):
-                kloc[r] = kk[v, r]
-            _apply_funcs(t, w, kloc, extra, v, M, True, stack, xbuf)
-            for j in range(npools):
-                extra[j] = 0.0
-            _apply_funcs(t, w, kloc, extra, v, M, False, stack, xbuf)
-            for j in range(npools):
-                dydt[base + j] = extra[j]
-            _rates_into(w, base, kloc, km[v], dydt, M, work)
+    info = M[27]
+    nflux = info[1]
+    fa, fb, ef, ep, ec = M[28], M[29], M[30], M[31], M[32]
+    nent = ef.shape[0]
+    ye, rate, flux, kloc, extra, stack, xbuf = _work_parts(M, work)
     for v in range(nvox):
         base = v * npools
         for j in range(npools):
-            if held[j]:
-                dydt[base + j] = 0.0
+            ye[j] = y[base + j]
+            dydt[base + j] = 0.0
+        ye[npools] = 1.0
+        if funcs:
+            navol = NA * M[21][v]
+            if info[2] > 0:
+                _apply_funcs(t, ye, 0, kloc, extra, navol, M, True, stack, xbuf)
+            if info[3] + info[4] > 0:
+                for r in range(nterms):
+                    kloc[r] = kk[v, r]
+                for j in range(npools):
+                    extra[j] = 0.0
+                _apply_funcs(t, ye, 0, kloc, extra, navol, M, False, stack, xbuf)
+                _rates(ye, kloc, km[v], rate, M)
+            else:
+                _rates(ye, kk[v], km[v], rate, M)
+        else:
+            _rates(ye, kk[v], km[v], rate, M)
+        for g in range(nflux):
+            flux[g] = rate[fa[g]] - rate[fb[g]]
+        for q in range(nent):
+            dydt[base + ep[q]] += ec[q] * flux[ef[q]]
+        if funcs and info[3] > 0:
+            for j in range(npools):
+                if not held[j]:
+                    dydt[base + j] += extra[j]
+
+
+@numba.njit(cache=True, nogil=True)
+def rhs_m(t, y, dydt, M, work):
+    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules);
+    work from :func:`work_buffer`."""
+    if M[0][3] == 0:
+        _rhs(t, y, dydt, M, work, False)
+    else:
+        _rhs(t, y, dydt, M, work, True)
 
 
 @numba.njit(cache=True, nogil=True)
 def assign(t, y, I, F):
     """Put the values of function-assigned pools into state y."""
-    _assign_m(t, y, unpack(I, F))
+    M = unpack(I, F)
+    _assign_m(t, y, M, work_buffer(M))
 
 
 @numba.njit(cache=True, nogil=True)
-def _assign_m(t, y, M):
+def _assign_m(t, y, M, work):
+    """Function-assigned pools of every voxel of y, in place."""
     dims = M[0]
-    if dims[3] == 0:
+    if dims[3] == 0 or M[27][2] == 0:
         return
-    kloc = np.empty(dims[2])
-    extra = np.zeros(dims[1])
-    stack = np.empty(64)
-    xbuf = np.empty(M[15][dims[3]] - M[15][0] + 1)
+    _ye, _rate, _flux, kloc, extra, stack, xbuf = _work_parts(M, work)
     for v in range(dims[0]):
-        _apply_funcs(t, y, kloc, extra, v, M, True, stack, xbuf)
+        _apply_funcs(t, y, v * dims[1], kloc, extra, NA * M[21][v], M, True, stack, xbuf)
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
@@ -335,10 +369,11 @@ def jac_m(t, y, J, M, mu):
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
-def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
+def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work, funcs):
     """One embedded RK step: ynew (higher order) and err (difference)."""
     n = y.shape[0]
-    for s in range(nst):
+    _rhs(t, y, ks[0], M, work, funcs)
+    for s in range(1, nst):
         for i in range(n):
             ytmp[i] = y[i]
         for r in range(s):
@@ -346,7 +381,7 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
             if a != 0.0:
                 for i in range(n):
                     ytmp[i] += a * ks[r, i]
-        rhs_m(t + C[s] * h, ytmp, ks[s], M, work)
+        _rhs(t + C[s] * h, ytmp, ks[s], M, work, funcs)
     for i in range(n):
         ynew[i] = y[i]
         err[i] = 0.0
@@ -361,7 +396,6 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work):
                 err[i] += e * ks[s, i]
 
 
-@numba.njit(cache=True, nogil=True)
 def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
                  max_steps):
     """Integrate y (in place) from t0 to t1 with an embedded RK pair.
@@ -372,6 +406,14 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
     if the state became non-finite.  Negative values produced by round-off
     are clipped to zero after each accepted step.
     """
+    funcs = I[I[0] + 3] > 0
+    return (_rk_integrate_f if funcs else _rk_integrate_nf)(
+        y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F, max_steps)
+
+
+@numba.njit(cache=True, nogil=True, inline='always')
+def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+                  max_steps, funcs):
     M = unpack(I, F)
     n = y.shape[0]
     nst = B.shape[0]
@@ -401,7 +443,7 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
         if t + hstep >= target - 1e-12 * max(1.0, abs(target)):
             hstep = target - t
             hit = True
-        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, work)
+        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, work, funcs)
         steps += 1
         if steps > max_steps:
             return -1.0
@@ -425,8 +467,8 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
             for i in range(n):
                 v = ynew[i]
                 y[i] = v if v > 0.0 else 0.0
-            if M[0][3] > 0:
-                _assign_m(t, y, M)
+            if funcs:
+                _assign_m(t, y, M, work)
             fac = 5.0 if emax == 0.0 else min(5.0, max(0.2, 0.9 * emax ** (-expo)))
             hn = hstep * fac
             # a step cut short to land on a sample does not shrink the next one
@@ -443,6 +485,22 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
             out[si, q] = y[rec_idx[q]]
         si += 1
     return h
+
+
+@numba.njit(cache=True, nogil=True)
+def _rk_integrate_nf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+                     max_steps):
+    """:func:`rk_integrate` of a model without Functions."""
+    return _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out,
+                         I, F, max_steps, False)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rk_integrate_f(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+                    max_steps):
+    """:func:`rk_integrate` of a model with Functions."""
+    return _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out,
+                         I, F, max_steps, True)
 
 
 @numba.njit(cache=True, nogil=True)

@@ -415,6 +415,7 @@ def compile_stoich(stoich_el):
     A['fout_kind'], A['fout_target'] = fout_kind, fout_target
     A['term_order'] = np.array(order, dtype=float)
     A['voxvol'] = voxvol
+    A.update(flux_arrays(chg_lists, ttype, order, held, fout_kind, npools))
     c = Compiled()
     c.arrays = A
     c.term_labels = [labels[r] for r in perm]
@@ -428,3 +429,46 @@ def compile_stoich(stoich_el):
     c.allow_negative = bool(h.allowNegative)
     c.n_rates = len(reacs) + sum(2 if issubclass(e.cls, Enz) else 1 for e in enzs)
     return c
+
+
+def flux_arrays(chg_lists, ttype, order, held, fout_kind, npools):
+    """Arrays of the explicit integrators' right-hand side (kernels.rhs_m).
+
+    Terms whose changes of the free (not held) pools are opposite (the two
+    directions of a Reac, an Enz's binding and unbinding) are netted into
+    one flux, rate[a] - rate[b], that is then scattered to the free pools
+    it changes (held pools get no entries: their dn/dt is 0).  Fluxes of a
+    single term have b = nterms, a rate slot that holds 0.  ``rk_info`` =
+    [terms of plain mass action of order <= 2 (they come first), fluxes,
+    assigning Functions, Functions adding rates, Functions setting rate
+    constants]."""
+    nterms = len(chg_lists)
+    free = [[(j, c) for j, c in chg if not held[j]] for chg in chg_lists]
+    keys = [tuple(sorted(f)) for f in free]
+    waiting = {}
+    for r in range(nterms):
+        waiting.setdefault(keys[r], []).append(r)
+    used = [False] * nterms
+    fa, fb, ent = [], [], []
+    for r in range(nterms):
+        if used[r] or not free[r]:
+            continue
+        used[r] = True
+        neg = tuple(sorted((j, -c) for j, c in free[r]))
+        partner = nterms
+        for q in waiting.get(neg, ()):
+            if not used[q]:
+                partner = q
+                used[q] = True
+                break
+        ent += [(len(fa), j, c) for j, c in free[r]]
+        fa.append(r)
+        fb.append(partner)
+    nsimple = 0
+    while nsimple < nterms and ttype[nsimple] == 0 and order[nsimple] <= 2:
+        nsimple += 1
+    fk = list(fout_kind)
+    return {'rk_info': [nsimple, len(fa), sum(1 for k in fk if k <= 1),
+                        sum(1 for k in fk if k == 2), sum(1 for k in fk if k >= 3)],
+            'flux_a': fa, 'flux_b': fb, 'ent_flux': [g for g, _, _ in ent],
+            'ent_pool': [j for _, j, _ in ent], 'ent_coef': [float(c) for _, _, c in ent]}
