@@ -80,6 +80,22 @@ def _to_ring(ring, e0, e1, syn, m, syn_dk, syn_w, syn_owner, kabs, dt):
 
 
 @numba.njit(cache=True, inline='always')
+def _ghk_ica(g, v, cin, cout, k, cf):
+    """NMDA Ca current [A] (see synapse.ghk_ca_current; k = 2F/RT)."""
+    x = k * v
+    e = np.exp(-x)
+    if cin == cout:
+        ratio = -1.0 / cin
+    else:
+        ratio = np.log(cout / cin) / (cin - cout)
+    if abs(x) < 1e-5:
+        ghk = 1.0 / (1.0 - 0.5 * x)
+    else:
+        ghk = x / (1.0 - e)
+    return g * ratio / k * ghk * (cin - cout * e) * cf
+
+
+@numba.njit(cache=True, inline='always')
 def _ipow(x, p):
     if p == 1.0:
         return x
@@ -116,6 +132,8 @@ def advance(nsteps, t0, dt, cn,
             # synaptic channels (SynChan, NMDAChan; sc_node: tree positions)
             sc_node, sc_ek, sc_mod, sc_norm, sc_x1, sc_x2, sc_y1, sc_y2, sc_X, sc_Y,
             sc_act, sc_min, sc_gk, sc_ik, sc_mg, sc_kA, sc_kB, sc_cmg,
+            # NMDA Ca part: ICa, intCa, extCa [mM], 2F/RT [1/V], condFraction
+            sc_ica, sc_cin, sc_cout, sc_zfrt, sc_cf,
             # synapse handlers: event ring (entry, absolute step mod L) [1/s],
             # the absolute step before this call, handler entry -> channels
             ring, kbase, h_ptr, h_chan,
@@ -250,6 +268,7 @@ def advance(nsteps, t0, dt, cn,
                 gs = y * sc_norm[c] * sc_mod[c]
                 if sc_mg[c]:
                     gs = gs / (1.0 + sc_cmg[c] / sc_kA[c] * np.exp(-v / sc_kB[c]))
+                    sc_ica[c] = _ghk_ica(gs, v, sc_cin[c], sc_cout[c], sc_zfrt[c], sc_cf[c])
                 sc_gk[c] = gs
                 sc_ik[c] = gs * (sc_ek[c] - v)
                 gch[node] += gs

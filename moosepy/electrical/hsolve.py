@@ -830,6 +830,9 @@ class Group:
                 if not same_tick(other) or links(other, 'IkOut') or \
                         links(other, 'channelOut') or not before(other, here):
                     continue
+                if issubclass(other.cls, NMDAChan) and (links(other, 'ICaOut') or
+                                                        links(other, 'assignIntCa')):
+                    continue            # its Ca current meets Python-side objects
                 nd = single_source(other, 'channel', 'channel')
                 if nd is None:
                     continue
@@ -977,6 +980,13 @@ class Group:
         sc_kA = gather(sc_els, scoff, nsc, 'KMg_A', default=1.0)
         sc_kB = gather(sc_els, scoff, nsc, 'KMg_B', default=1.0)
         sc_cmg = gather(sc_els, scoff, nsc, 'CMg', default=0.0)
+        sc_ica = gather(sc_els, scoff, nsc, 'ICa')
+        sc_cin = gather(sc_els, scoff, nsc, 'intCa', default=1.0)
+        sc_cout = gather(sc_els, scoff, nsc, 'extCa', default=1.0)
+        sc_cf = gather(sc_els, scoff, nsc, 'condFraction')
+        from ..core.units import FaradayConst, GasConst
+        sc_zfrt = 2.0 * FaradayConst / (GasConst * gather(sc_els, scoff, nsc, 'temperature',
+                                                          default=300.0))
         sc_mg = np.zeros(nsc, dtype=np.bool_)
         for el in sc_els:
             if issubclass(el.cls, NMDAChan):
@@ -1013,7 +1023,8 @@ class Group:
         self.log_k = np.zeros(cap, dtype=np.int64)
         self.sc_parts = (sc_node, sc['Ek'], sc['modulation'], sc['_norm'], t1 * (1 - x2), x2,
                          t2 * (1 - y2), y2, sc['_X'], sc['_Yv'], sc['_act'], sc['_mod'],
-                         sc['Gk'], sc['Ik'], sc_mg, sc_kA, sc_kB, sc_cmg)
+                         sc['Gk'], sc['Ik'], sc_mg, sc_kA, sc_kB, sc_cmg,
+                         sc_ica, sc_cin, sc_cout, sc_zfrt, sc_cf)
         self.sg_parts = (sg_node, sg['threshold'], sg['refractT'], sg['edgeTriggered'],
                          sg['lastSpikeTime'], sg['_above'], sg['hasFired'], sg['_V'],
                          sg_ptr, sg_syn, sg_m, sg_log, self.log_g, self.log_k)
@@ -1030,8 +1041,8 @@ class Group:
         # views and ownership (the HSolve that solves the first compartment)
         lead = self.leader
         for els, offs, cols, names in (
-                (sc_els, scoff, sc, ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act',
-                                     '_mod', 'Gk', 'Ik')),
+                (sc_els, scoff, dict(sc, ICa=sc_ica),
+                 ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk', 'Ik', 'ICa')),
                 (sg_els, sgoff, sg, ('threshold', 'refractT', 'lastSpikeTime', '_V',
                                      'edgeTriggered', '_above', 'hasFired')),
                 (syn_els, synoff, {'weight': syn_w}, ('weight',)),
@@ -1041,7 +1052,8 @@ class Group:
             for el in els:
                 o = offs[id(el)]
                 for name in names:
-                    el.cols[name] = cols[name][o:o + el.num]
+                    if name in el.cols:
+                        el.cols[name] = cols[name][o:o + el.num]
                 el.data['hsolve_group'] = self
                 el.data['hsolve'] = lead
                 el.data['hsolve_syn'] = True

@@ -603,26 +603,99 @@ def mg_block(vm, KMg_A, KMg_B, CMg):
     return 1.0 / (1.0 + (CMg / KMg_A) * np.exp(-np.asarray(vm) / KMg_B))
 
 
+def ghk_ca_current(gk, vm, cin, cout, temperature, cond_fraction):
+    """Ca part [A] of an NMDA receptor's current, MOOSE's way: the channel's
+    conductance gk [S] turned into a Ca permeability at the Ca Nernst
+    potential and put into the Goldman-Hodgkin-Katz flux for z = 2 at vm [V],
+    times the fraction of the conductance carried by Ca.  cin, cout in mM,
+    temperature in K.  Positive = inward, as MOOSE's channel currents
+    (Ik = Gk (Ek - Vm)): a CaConc with B > 0 fed on ``current`` rises.
+    Near vm = 0 the GHK factor
+    x/(1 - e^-x) is taken as 1/(1 - x/2) (MOOSE 5.0.0's expansion drops the
+    1/x and goes to 0 within 0.13 uV of 0 V: a bug not copied)."""
+    from ..core.units import FaradayConst, GasConst
+    gk, vm, cin, cout = (np.asarray(a, dtype=float) for a in (gk, vm, cin, cout))
+    k = 2.0 * FaradayConst / (GasConst * np.asarray(temperature, dtype=float))
+    x = k * vm
+    e = np.exp(-x)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        # ln(cout/cin)/(cin - cout) -> -1/cin as cout -> cin
+        same = np.isclose(cin, cout, rtol=1e-12, atol=0.0)
+        ratio = np.where(same, -1.0 / cin, np.log(cout / cin) / np.where(same, 1.0, cin - cout))
+        small = np.abs(x) < 1e-5
+        ghk = np.where(small, 1.0 / (1.0 - 0.5 * x), x / np.where(small, 1.0, 1.0 - e))
+    return gk * ratio / k * ghk * (cin - cout * e) * cond_fraction
+
+
 class NMDAChan(SynChan):
     """NMDA receptor channel: a SynChan whose conductance is multiplied by the
-    Mg2+ unblocked fraction 1/(1 + CMg/KMg_A·exp(-Vm/KMg_B)).  Defaults are
-    MOOSE's (1, 1, 1); Jahr & Stevens' values are KMg_A = 3.57 mM,
-    KMg_B = 1/62 V with CMg = 1.2 mM."""
+    Mg2+ unblocked fraction 1/(1 + CMg/KMg_A·exp(-Vm/KMg_B)), and whose Ca
+    part ``ICa`` (Goldman-Hodgkin-Katz, see :func:`ghk_ca_current`) is sent
+    on ``ICaOut`` every step (to a CaConc ``current``).  ``intCa`` follows
+    ``assignIntCa`` (value·intCaScale + intCaOffset, e.g. from a CaConc's
+    concOut).  Defaults are MOOSE's (KMg_A = KMg_B = CMg = 1); Jahr &
+    Stevens' values are KMg_A = 3.57 mM, KMg_B = 1/62 V with CMg = 1.2 mM."""
 
-    KMg_A = Field(1.0, 'mM', 'Mg2+ dissociation constant at 0 V (Jahr & Stevens: 3.57)')
-    KMg_B = Field(1.0, 'V', 'Voltage scale of the Mg2+ block (Jahr & Stevens: 1/62)')
-    CMg = Field(1.0, 'mM', 'Extracellular Mg2+ concentration')
-    ICa = Field(0.0, 'A', 'Calcium part of the current (not modelled in moosepy: 0)', ro=True)
-    condFraction = Field(0.02, '', 'Fraction of the current carried by Ca (kept for MOOSE '
-                         'compatibility; the Ca current is not modelled)')
-    extCa = Field(1.5, 'mM', 'Extracellular Ca (kept for MOOSE compatibility, unused)')
-    intCa = Field(0.0008, 'mM', 'Intracellular Ca (kept for MOOSE compatibility, unused)')
-    temperature = Field(300.0, 'K', 'Temperature (kept for MOOSE compatibility, unused)')
+    KMg_A = Field(1.0, 'mM', 'Mg2+ dissociation constant at 0 V (Jahr & Stevens: 3.57; > 0)')
+    KMg_B = Field(1.0, 'V', 'Voltage scale of the Mg2+ block (Jahr & Stevens: 1/62; > 0)')
+    CMg = Field(1.0, 'mM', 'Extracellular Mg2+ concentration (> 0)')
+    ICa = Field(0.0, 'A', 'Calcium part of the current (GHK; positive = inward, as Ik)',
+                ro=True)
+    condFraction = Field(0.02, '', 'Fraction of the conductance carried by Ca ions')
+    extCa = Field(1.5, 'mM', 'Extracellular Ca (> 0)')
+    intCa = Field(0.0008, 'mM', 'Intracellular Ca (> 0); set by assignIntCa')
+    intCaScale = Field(1.0, '', 'Scale applied to values received on assignIntCa')
+    intCaOffset = Field(0.0, 'mM', 'Offset added after the scale to assignIntCa values')
+    temperature = Field(300.0, 'K', 'Temperature (> 0)')
+    permeability = Field(0.0, 'S', 'Alias of Gbar (as MOOSE)', stored=False)
+
+    ports = (Dest('assignIntCa', 'double', 'Sets intCa = value·intCaScale + intCaOffset'),
+             Src('ICaOut', 'double', 'Sends ICa [A] every step'))
+
+    def _positive(name):
+        def s(self, v):
+            if not (math.isfinite(v) and v > 0):
+                raise FieldError(f'{self.path} (NMDAChan).{name}: expected a finite value '
+                                 f'> 0, got {v}')
+            self._el.cols[name][self._idx] = v
+        return s
+
+    _set_KMg_A = _positive('KMg_A')
+    _set_KMg_B = _positive('KMg_B')
+    _set_CMg = _positive('CMg')
+    _set_extCa = _positive('extCa')
+    _set_intCa = _positive('intCa')
+    _set_temperature = _positive('temperature')
+    del _positive
+
+    def _get_permeability(self):
+        return self.Gbar
+
+    def _set_permeability(self, v):
+        self.Gbar = v
+
+    def _recv_assignIntCa(self, v):
+        c = self._el.cols
+        i = self._idx
+        c['intCa'][i] = v * c['intCaScale'][i] + c['intCaOffset'][i]
 
     @classmethod
     def _conductance(cls, el, vm):
         c = el.cols
         return super()._conductance(el, vm) * mg_block(vm, c['KMg_A'], c['KMg_B'], c['CMg'])
+
+    @classmethod
+    def _reinit(cls, el):
+        super()._reinit(el)
+        el.cols['ICa'][:] = 0.0
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        super()._process(el, t, dt)
+        c = el.cols
+        c['ICa'][:] = ghk_ca_current(c['Gk'], c['_Vm'], c['intCa'], c['extCa'],
+                                     c['temperature'], c['condFraction'])
+        _send_each(el, 'ICaOut', c['ICa'])
 
 
 class MgBlock(ChanBase):
@@ -954,4 +1027,5 @@ class TimeTable(Neutral):
 
 
 __all__ = ['SpikeGen', 'Synapse', 'SynHandlerBase', 'SimpleSynHandler', 'SynChan', 'NMDAChan',
-           'MgBlock', 'IntFire', 'LIF', 'RandSpike', 'TimeTable', 'mg_block', 'emit_spikes']
+           'MgBlock', 'IntFire', 'LIF', 'RandSpike', 'TimeTable', 'mg_block', 'ghk_ca_current',
+           'emit_spikes']

@@ -93,7 +93,7 @@ def _ring_network(n, delays, weights, nmda=False):
     stim = moose.PulseGen('/net/stim')
     stim.firstDelay, stim.firstWidth, stim.firstLevel, stim.secondDelay = 2e-3, 0.5e-3, 3e-10, 1e9
     moose.connect(stim, 'output', somas[0], 'injectMsg')
-    tabs = {'vm': [], 'gk': [], 'spk': []}
+    tabs = {'vm': [], 'gk': [], 'spk': [], 'ica': []}
     for i, soma in enumerate(somas):
         sg = moose.SpikeGen(soma.path + '/spike')
         sg.threshold, sg.refractT = 0.0, 2e-3
@@ -105,6 +105,9 @@ def _ring_network(n, delays, weights, nmda=False):
                                  cls=syn.NMDAChan)
             c.KMg_A, c.KMg_B, c.CMg = 3.57, 1 / 62.0, 1.2
             chans.append((c, h))
+            t = moose.Table(f'/net/ica{i}')
+            moose.connect(t, 'requestOut', c, 'getICa')
+            tabs['ica'].append(t)
         for chan, h in chans:
             h.synapse.num = 1
             h.synapse[0].weight = weights[i]
@@ -182,6 +185,9 @@ def test_nmda_network_equals_python_path():
     (a, _), (b, _) = _run_both(lambda: _ring_network(3, delays, weights, nmda=True), 0.04)
     for x, y in zip(a['gk'] + a['vm'], b['gk'] + b['vm']):
         assert np.max(np.abs(x - y)) < 1e-9 * max(1.0, np.max(np.abs(y)))
+    # the NMDA Ca current: the kernel's GHK equals NMDAChan's own
+    for x, y in zip(a['ica'], b['ica']):
+        assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(y)) and np.max(y) > 0
     for x, y in zip(a['spk'], b['spk']):
         assert len(x) == len(y) and np.max(np.abs(x - y), initial=0.0) < 1e-12
     # the NMDA channels conduct (blocked only in part at depolarised Vm)
