@@ -398,10 +398,12 @@ def advance(nsteps, t0, dt, cn,
         done = k
         if nlogsg > 0 and nlog + nlogsg > cap:
             break           # the spike log is full: Python delivers, then resumes
+    tot = 0.0
     for p in range(n):
         V[sidx[p]] = Vp[p]
+        tot += Vp[p]
     kbase[0] = kb + done
-    return done, r, nlog
+    return done, r, nlog, np.isfinite(tot)
 
 
 @numba.njit(cache=True)

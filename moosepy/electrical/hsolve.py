@@ -86,6 +86,8 @@ _ALIASES = {'crank-nicolson': 'cn', 'cranknicolson': 'cn', 'backward-euler': 'be
             'backwardeuler': 'be', 'euler': 'be'}
 _KIND = 1 << 32
 _GEN = {'sched': None, 'gen': 0}     # reinit generation (cells of older ones are stale)
+_NO_STEPS = np.zeros(0, dtype=np.int64)      # no samples asked (the kernel only reads)
+_NO_REC = np.zeros((0, 0))
 _FIELD_KIND = {'Vm': 0, 'Gk': 1, 'Ik': 2, 'Ca': 3, 'X': 4, 'Y': 5, 'Z': 6, 'Im': 7}
 #: HSolve takes over SynChans, their handlers and their RandSpike/TimeTable
 #: inputs (False: they stay Python-stepped; for comparisons of the two paths)
@@ -761,7 +763,8 @@ class Group:
                 for other, oport, m, fwd in links(el, port):
                     if fwd and not served(other, oport):
                         a, b = m.pairs()
-                        tg.append((other, oport, np.asarray(a), np.asarray(b)))
+                        tg.append((other, oport, list(zip(np.asarray(a).tolist(),
+                                                          np.asarray(b).tolist()))))
                 if tg:
                     outs.append((el, field, tg))
         self.outputs = outs
@@ -770,8 +773,8 @@ class Group:
         from .compartment import deliver
         for el, field, tg in self.outputs:
             vals = el.cols[field]
-            for other, oport, a, b in tg:
-                for i, j in zip(a.tolist(), b.tolist()):
+            for other, oport, pairs in tg:
+                for i, j in pairs:
                     deliver(other, j, oport, float(vals[i]))
 
     # ------------------------------------------------------------ synapses
@@ -1205,8 +1208,7 @@ class Group:
             self._sync_syn()
         head, syn_args, work = self._kernel_args()
         if not requests:
-            z = np.zeros(0, dtype=np.int64)
-            steps, kind, idx, rec = z, z, z, np.zeros((0, 0))
+            steps, kind, idx, rec = _NO_STEPS, _NO_STEPS, _NO_STEPS, _NO_REC
         else:
             steps_all = []
             flats = []
@@ -1224,6 +1226,7 @@ class Group:
         t0 = self.t
         done = 0
         r = 0
+        finite = True
         nrs = self.rs_U.shape[1] if self.has_syn else 0
         most = max(1, 2_000_000 // nrs) if nrs else nsteps
         while True:
@@ -1233,9 +1236,13 @@ class Group:
             n = min(nsteps - done, most)
             if nrs:
                 syn_args = self._draw_uniforms(n)
-            k, dr, nlog = hkernels.advance(n, t0 + done * self.dt, self.dt,
-                                           self.cn, *head, steps[r:] - done, kind, idx,
-                                           rec[r:], *syn_args, *work)
+            if done:
+                st_, rec_ = steps[r:] - done, rec[r:]
+            else:
+                st_, rec_ = steps, rec
+            k, dr, nlog, ok = hkernels.advance(n, t0 + done * self.dt, self.dt, self.cn,
+                                               *head, st_, kind, idx, rec_, *syn_args, *work)
+            finite = finite and ok
             if nlog:
                 self._emit_spikes(nlog, t0 + done * self.dt)
             done += k
@@ -1250,7 +1257,8 @@ class Group:
             self._send_outputs()
         self.nstep += nsteps
         self.t = self.t_origin + self.nstep * self.dt
-        self._check_finite()
+        if not finite:
+            self._check_finite()
         if not requests:
             return
         for tab, _ticks, st, specs in requests:

@@ -281,8 +281,16 @@ class VClamp(Neutral):
 
     @staticmethod
     def _sensed_sources(el, i):
-        return [(o, j) for o, j, p in linked_indices(el, i, 'sensedIn')
-                if issubclass(o.cls, CompartmentBase)]
+        # cached until the messages into the clamp change
+        key = (len(el.msg_in), id(el.msg_in[-1]) if el.msg_in else 0)
+        cache = el.data.get('_sensed')
+        if cache is None or cache[0] != key:
+            cache = el.data['_sensed'] = (key, {})
+        src = cache[1].get(i)
+        if src is None:
+            src = cache[1][i] = [(o, j) for o, j, p in linked_indices(el, i, 'sensedIn')
+                                 if issubclass(o.cls, CompartmentBase)]
+        return src
 
     @classmethod
     def _reinit(cls, el):
