@@ -654,8 +654,9 @@ _INDEX = ('VOLT_INDEX', 'C1_INDEX', 'C2_INDEX', 'VOLT_C1_INDEX', 'VOLT_C2_INDEX'
 class HHChannel2D(HHChannelBase):
     """HH channel whose gates look up two variables; ``Xindex`` etc. name them
     (VOLT_INDEX, C1_INDEX, C2_INDEX, VOLT_C1_INDEX, VOLT_C2_INDEX,
-    C1_C2_INDEX).  Stepped by exponential Euler on its tick (not absorbed by
-    HSolve: an HSolve raises on a cell that holds one)."""
+    C1_C2_INDEX).  Stepped by exponential Euler on its tick; an HSolve does
+    not take it over: it reads the solved Vm and sends its conductance into
+    the solver's next step (the run then goes step by step)."""
 
     Xindex = Field('VOLT_INDEX', '', 'Variables of the X gate', type='string')
     Yindex = Field('VOLT_INDEX', '', 'Variables of the Y gate', type='string')
