@@ -112,148 +112,149 @@ def unpack(I, F):
             I[I[36]:I[37]], F[I[38]:I[39]])
 
 
+@numba.njit(cache=True, nogil=True, inline='always')
+def _func_inputs(f, w, base, navol, fin_ptr, fin_idx, fin_kind, xbuf):
+    """Fill xbuf with the inputs of function f, read from the voxel whose
+    pools start at w[base] (navol = NA * its volume); returns their count."""
+    a, b = fin_ptr[f], fin_ptr[f + 1]
+    for q in range(a, b):
+        j = fin_idx[q]
+        if j < 0:
+            xbuf[q - a] = 0.0
+        elif fin_kind[q] == 1:
+            xbuf[q - a] = w[base + j] / navol
+        else:
+            xbuf[q - a] = w[base + j]
+    return b - a
+
+
 @numba.njit(cache=True, nogil=True)
-def _apply_funcs(t, w, base, kloc, extra, navol, M, assign_only, stack, xbuf):
-    """Evaluate the functions of the voxel whose pools start at w[base]
-    (molecules; navol = NA * its volume): with assign_only those that set
-    pools (in w), else those that add rates (into extra) or set rate
-    constants (in kloc).  stack (64) and xbuf (the functions' inputs + 1)
-    are scratch space."""
-    nf = M[0][3]
+def _term_rate(r, k, ye, kmrow, M):
+    """Rate [#/s] of term r with rate constant k (molecule units) on the
+    voxel state ye (its pools and a trailing 1.0)."""
+    sub_ptr, sub_idx = M[4], M[5]
+    s = 1.0
+    for q in range(sub_ptr[r], sub_ptr[r + 1]):
+        s *= ye[sub_idx[q]]
+    if M[3][r] == 0:
+        return k * s
+    return k * ye[M[9][r]] * s / (kmrow[r] + s)
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply_rate_funcs(t, ye, navol, kmrow, rate, extra, M, stack, xbuf):
+    """The functions that add a rate [#/s] to a pool (into extra) or set a
+    term's rate constant (numKf/Kf...: that term's rate is recomputed), on
+    the voxel state ye (after the assigning functions)."""
     fcode, fargs, fconsts, fstart = M[11], M[12], M[13], M[14]
-    fin_ptr, fin_idx, fin_kind = M[15], M[16], M[17]
     fout_kind, fout_target = M[18], M[19]
     order = M[20]
-    for f in range(nf):
+    for f in range(M[0][3]):
         kind = fout_kind[f]
-        if assign_only and kind > 1:
+        if kind <= 1:
             continue
-        if (not assign_only) and kind <= 1:
-            continue
-        a, b = fin_ptr[f], fin_ptr[f + 1]
-        for q in range(a, b):
-            j = fin_idx[q]
-            if j < 0:
-                xbuf[q - a] = 0.0
-            elif fin_kind[q] == 1:
-                xbuf[q - a] = w[base + j] / navol
-            else:
-                xbuf[q - a] = w[base + j]
-        val = eval_program(fcode, fargs, fconsts, xbuf[: b - a + 1], t, stack,
-                           fstart[f], fstart[f + 1])
+        m = _func_inputs(f, ye, 0, navol, M[15], M[16], M[17], xbuf)
+        val = eval_program(fcode, fargs, fconsts, xbuf[:m + 1], t, stack, fstart[f],
+                           fstart[f + 1])
         tgt = fout_target[f]
-        if kind == 0:
-            w[base + tgt] = val if val > 0.0 else 0.0
-        elif kind == 1:
-            w[base + tgt] = (val if val > 0.0 else 0.0) * navol
-        elif kind == 2:
+        if kind == 2:
             extra[tgt] += val
         elif kind == 3:
-            kloc[tgt] = val
+            rate[tgt] = _term_rate(tgt, val, ye, kmrow, M)
         else:
-            kloc[tgt] = val * navol ** (1.0 - order[tgt])
+            rate[tgt] = _term_rate(tgt, val * navol ** (1.0 - order[tgt]), ye, kmrow, M)
+
+
+@numba.njit(cache=True, nogil=True)
+def _general_rates(ye, krow, kmrow, rate, ttype, sub_ptr, sub_idx, mm_enz, nsimple):
+    """Rates of the terms after the plain ones: mass action of order > 2 and
+    Michaelis-Menten (k * enzyme * s / (numKm + s), s the substrates'
+    product)."""
+    for r in range(nsimple, krow.shape[0]):
+        a, b = sub_ptr[r], sub_ptr[r + 1]
+        s = 1.0
+        for q in range(a, b):
+            s *= ye[sub_idx[q]]
+        if ttype[r] == 0:
+            rate[r] = krow[r] * s
+        else:
+            rate[r] = krow[r] * ye[mm_enz[r]] * s / (kmrow[r] + s)
 
 
 @numba.njit(cache=True, nogil=True)
 def work_buffer(M):
     """Scratch space of rhs_m, laid out as :func:`_work_parts` reads it: one
     voxel's state + a trailing 1.0, the rates + a trailing 0.0, the fluxes,
-    and for functions the local rate constants, the functions' rates, an
-    evaluation stack and their inputs (so that no call allocates)."""
+    and for functions their rates into pools, an evaluation stack, their
+    inputs and a copy of the state (so that no call allocates)."""
     dims = M[0]
     fin_ptr = M[15]
-    nin = fin_ptr[dims[3]] - fin_ptr[0] if dims[3] > 0 else 0
-    return np.empty(2 * dims[1] + 2 * dims[2] + 2 + M[27][1] + 64 + nin + 1)
+    nin = fin_ptr[dims[3]] - fin_ptr[0]
+    nw = dims[0] * dims[1] if dims[3] > 0 else 0
+    return np.empty(2 * dims[1] + dims[2] + 2 + M[27][1] + 64 + nin + 1 + nw)
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
 def _work_parts(M, work):
-    """(ye, rate, flux, kloc, extra, stack, xbuf) views of a work buffer."""
+    """(ye, rate, flux, extra, stack, xbuf, state copy) views of a work
+    buffer."""
     dims = M[0]
-    npools, nterms = dims[1], dims[2]
+    npools, nterms, nf = dims[1], dims[2], dims[3]
     a = npools + 1
     b = a + nterms + 1
     c = b + M[27][1]
-    d = c + nterms
-    e = d + npools
-    f = e + 64
+    d = c + npools
+    e = d + 64
+    f = e + 1 + M[15][nf] - M[15][0]
     return work[:a], work[a:b], work[b:c], work[c:d], work[d:e], work[e:f], work[f:]
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
-def _rates(ye, krow, kmrow, rate, M):
-    """Rates [#/s] of all terms of one voxel with state ye (its pools and a
-    trailing 1.0), into rate[:nterms]; rate[nterms] = 0.
+def _rhs(t, y, dydt, M, W, rfuncs):
+    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules), whose
+    function-assigned pools hold their values already.
 
-    The first rk_info[0] terms are mass action of order <= 2:
-    k * ye[sub0] * ye[sub1], with the 1.0 slot standing in for absent
-    reactants (no branches); higher orders and MM terms follow."""
-    nterms = krow.shape[0]
-    nsimple = M[27][0]
-    s0, s1 = M[22], M[23]
-    for r in range(nsimple):
-        rate[r] = krow[r] * ye[s0[r]] * ye[s1[r]]
-    if nsimple < nterms:
-        ttype, sub_ptr, sub_idx, mm_enz = M[3], M[4], M[5], M[9]
-        for r in range(nsimple, nterms):
-            a, b = sub_ptr[r], sub_ptr[r + 1]
-            if ttype[r] == 0:
-                v = krow[r]
-                for q in range(a, b):
-                    v *= ye[sub_idx[q]]
-                rate[r] = v
-            else:
-                s = 1.0
-                for q in range(a, b):
-                    s *= ye[sub_idx[q]]
-                rate[r] = krow[r] * ye[mm_enz[r]] * s / (kmrow[r] + s)
-    rate[nterms] = 0.0
+    Per voxel: copy the state (with a trailing 1.0 standing in for absent
+    reactants), compute the rates (plain terms, k * ye[sub0] * ye[sub1], in
+    one branch-free loop; then the others), let the Functions that add
+    rates or set rate constants act (only if *rfuncs*), net opposite terms
+    into fluxes (rate[flux_a] - rate[flux_b]), and scatter the fluxes to the
+    free pools (ent_*); held pools have no entries: their dn/dt stays 0.
 
-
-@numba.njit(cache=True, nogil=True, inline='always')
-def _rhs(t, y, dydt, M, work, funcs):
-    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules).
-
-    Per voxel: copy the state (with a trailing 1.0), let the Functions
-    assign their pools in that copy (only if *funcs*), compute the rates,
-    net opposite terms into fluxes (flux_a - flux_b), and scatter the
-    fluxes to the free pools (ent_*); held pools have no entries, so their
-    dn/dt stays 0.  *funcs* is a constant of each caller, so that the plain
-    model's code has no function branches."""
+    *rfuncs* is a constant of each caller: the code for a model without such
+    Functions has no function branches (measured on acc35: their mere
+    presence slowed the rate loops by half)."""
     dims = M[0]
     nvox, npools, nterms = dims[0], dims[1], dims[2]
     kk, km, held = M[1], M[2], M[10]
+    ttype, sub_ptr, sub_idx, mm_enz = M[3], M[4], M[5], M[9]
+    s0, s1 = M[22], M[23]
     info = M[27]
-    nflux = info[1]
+    nsimple = info[0]
     fa, fb, ef, ep, ec = M[28], M[29], M[30], M[31], M[32]
+    nflux = fa.shape[0]
     nent = ef.shape[0]
-    ye, rate, flux, kloc, extra, stack, xbuf = _work_parts(M, work)
+    ye, rate, flux, extra, stack, xbuf = W[0], W[1], W[2], W[3], W[4], W[5]
     for v in range(nvox):
         base = v * npools
         for j in range(npools):
             ye[j] = y[base + j]
             dydt[base + j] = 0.0
         ye[npools] = 1.0
-        if funcs:
-            navol = NA * M[21][v]
-            if info[2] > 0:
-                _apply_funcs(t, ye, 0, kloc, extra, navol, M, True, stack, xbuf)
-            if info[3] + info[4] > 0:
-                for r in range(nterms):
-                    kloc[r] = kk[v, r]
-                for j in range(npools):
-                    extra[j] = 0.0
-                _apply_funcs(t, ye, 0, kloc, extra, navol, M, False, stack, xbuf)
-                _rates(ye, kloc, km[v], rate, M)
-            else:
-                _rates(ye, kk[v], km[v], rate, M)
-        else:
-            _rates(ye, kk[v], km[v], rate, M)
+        for r in range(nsimple):
+            rate[r] = kk[v, r] * ye[s0[r]] * ye[s1[r]]
+        if nsimple < nterms:
+            _general_rates(ye, kk[v], km[v], rate, ttype, sub_ptr, sub_idx, mm_enz, nsimple)
+        rate[nterms] = 0.0
+        if rfuncs:
+            for j in range(npools):
+                extra[j] = 0.0
+            _apply_rate_funcs(t, ye, NA * M[21][v], km[v], rate, extra, M, stack, xbuf)
         for g in range(nflux):
             flux[g] = rate[fa[g]] - rate[fb[g]]
         for q in range(nent):
             dydt[base + ep[q]] += ec[q] * flux[ef[q]]
-        if funcs and info[3] > 0:
+        if rfuncs and info[3] > 0:
             for j in range(npools):
                 if not held[j]:
                     dydt[base + j] += extra[j]
@@ -261,30 +262,56 @@ def _rhs(t, y, dydt, M, work, funcs):
 
 @numba.njit(cache=True, nogil=True)
 def rhs_m(t, y, dydt, M, work):
-    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules);
-    work from :func:`work_buffer`."""
+    """dn/dt [#/s] for all voxels of state y (voxel-major, molecules; not
+    changed: Functions assign their pools in a copy); work from
+    :func:`work_buffer`."""
+    info = M[27]
+    W = _work_parts(M, work)
     if M[0][3] == 0:
-        _rhs(t, y, dydt, M, work, False)
+        _rhs(t, y, dydt, M, W, False)
+        return
+    w = y
+    if info[2] > 0:
+        w = W[6]
+        for i in range(y.shape[0]):
+            w[i] = y[i]
+        _assign_m(t, w, M, W)
+    if info[3] + info[4] > 0:
+        _rhs(t, w, dydt, M, W, True)
     else:
-        _rhs(t, y, dydt, M, work, True)
+        _rhs(t, w, dydt, M, W, False)
 
 
 @numba.njit(cache=True, nogil=True)
 def assign(t, y, I, F):
     """Put the values of function-assigned pools into state y."""
     M = unpack(I, F)
-    _assign_m(t, y, M, work_buffer(M))
+    _assign_m(t, y, M, _work_parts(M, work_buffer(M)))
 
 
-@numba.njit(cache=True, nogil=True)
-def _assign_m(t, y, M, work):
-    """Function-assigned pools of every voxel of y, in place."""
+@numba.njit(cache=True, nogil=True, inline='always')
+def _assign_m(t, y, M, W):
+    """Let the functions that set pools (n or conc) assign them, in their
+    order, in every voxel of state y (molecules).  W: the work buffer's
+    parts (:func:`_work_parts`)."""
     dims = M[0]
-    if dims[3] == 0 or M[27][2] == 0:
-        return
-    _ye, _rate, _flux, kloc, extra, stack, xbuf = _work_parts(M, work)
+    npools, nf = dims[1], dims[3]
+    stack, xbuf = W[4], W[5]
+    fcode, fargs, fconsts, fstart = M[11], M[12], M[13], M[14]
+    fin_ptr, fin_idx, fin_kind = M[15], M[16], M[17]
+    fout_kind, fout_target = M[18], M[19]
+    voxvol = M[21]
     for v in range(dims[0]):
-        _apply_funcs(t, y, v * dims[1], kloc, extra, NA * M[21][v], M, True, stack, xbuf)
+        navol = NA * voxvol[v]
+        base = v * npools
+        for f in range(nf):
+            kind = fout_kind[f]
+            if kind <= 1:
+                m = _func_inputs(f, y, base, navol, fin_ptr, fin_idx, fin_kind, xbuf)
+                val = eval_program(fcode, fargs, fconsts, xbuf[:m + 1], t, stack, fstart[f],
+                                   fstart[f + 1])
+                val = val if val > 0.0 else 0.0
+                y[base + fout_target[f]] = val if kind == 0 else val * navol
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
@@ -369,10 +396,18 @@ def jac_m(t, y, J, M, mu):
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
-def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work, funcs):
-    """One embedded RK step: ynew (higher order) and err (difference)."""
+def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs):
+    """One embedded RK step: ynew (higher order) and err (difference).
+    With *afuncs*, the Functions assign their pools in each stage's state
+    (ytmp) before its right-hand side; y is not changed."""
     n = y.shape[0]
-    _rhs(t, y, ks[0], M, work, funcs)
+    if afuncs:
+        for i in range(n):
+            ytmp[i] = y[i]
+        _assign_m(t, ytmp, M, W)
+        _rhs(t, ytmp, ks[0], M, W, rfuncs)
+    else:
+        _rhs(t, y, ks[0], M, W, rfuncs)
     for s in range(1, nst):
         for i in range(n):
             ytmp[i] = y[i]
@@ -381,7 +416,10 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, work, funcs):
             if a != 0.0:
                 for i in range(n):
                     ytmp[i] += a * ks[r, i]
-        _rhs(t + C[s] * h, ytmp, ks[s], M, work, funcs)
+        ts = t + C[s] * h
+        if afuncs:
+            _assign_m(ts, ytmp, M, W)
+        _rhs(ts, ytmp, ks[s], M, W, rfuncs)
     for i in range(n):
         ynew[i] = y[i]
         err[i] = 0.0
@@ -406,14 +444,16 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
     if the state became non-finite.  Negative values produced by round-off
     are clipped to zero after each accepted step.
     """
-    funcs = I[I[0] + 3] > 0
-    return (_rk_integrate_f if funcs else _rk_integrate_nf)(
-        y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F, max_steps)
+    info = I[I[32]:I[33]]
+    fn = _rk_integrate_rf if info[3] + info[4] > 0 else (_rk_integrate_af if info[2] > 0 else
+                                                          _rk_integrate_nf)
+    return fn(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+              max_steps)
 
 
 @numba.njit(cache=True, nogil=True, inline='always')
 def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
-                  max_steps, funcs):
+                  max_steps, afuncs, rfuncs):
     M = unpack(I, F)
     n = y.shape[0]
     nst = B.shape[0]
@@ -421,7 +461,7 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
     ytmp = np.empty(n)
     ynew = np.empty(n)
     err = np.empty(n)
-    work = work_buffer(M)
+    W = _work_parts(M, work_buffer(M))
     ns = sample_t.shape[0]
     si = 0
     t = t0
@@ -443,7 +483,7 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
         if t + hstep >= target - 1e-12 * max(1.0, abs(target)):
             hstep = target - t
             hit = True
-        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, work, funcs)
+        _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs)
         steps += 1
         if steps > max_steps:
             return -1.0
@@ -467,8 +507,8 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
             for i in range(n):
                 v = ynew[i]
                 y[i] = v if v > 0.0 else 0.0
-            if funcs:
-                _assign_m(t, y, M, work)
+            if afuncs:
+                _assign_m(t, y, M, W)
             fac = 5.0 if emax == 0.0 else min(5.0, max(0.2, 0.9 * emax ** (-expo)))
             hn = hstep * fac
             # a step cut short to land on a sample does not shrink the next one
@@ -492,15 +532,24 @@ def _rk_integrate_nf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_
                      max_steps):
     """:func:`rk_integrate` of a model without Functions."""
     return _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out,
-                         I, F, max_steps, False)
+                         I, F, max_steps, False, False)
 
 
 @numba.njit(cache=True, nogil=True)
-def _rk_integrate_f(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
-                    max_steps):
-    """:func:`rk_integrate` of a model with Functions."""
+def _rk_integrate_af(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+                     max_steps):
+    """:func:`rk_integrate` of a model whose Functions only assign pools."""
     return _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out,
-                         I, F, max_steps, True)
+                         I, F, max_steps, True, False)
+
+
+@numba.njit(cache=True, nogil=True)
+def _rk_integrate_rf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
+                     max_steps):
+    """:func:`rk_integrate` of a model with Functions that add rates or set
+    rate constants (and perhaps assign pools)."""
+    return _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out,
+                         I, F, max_steps, True, True)
 
 
 @numba.njit(cache=True, nogil=True)
