@@ -126,6 +126,13 @@ def _release_solver(el):
         g.release()
 
 
+def _changed(cls, el, msg=None):
+    """A message to or from *el* was made, or *el* is deleted: an HSolve
+    group that steps it lets go, and takes the model again (with the change)
+    at the next start."""
+    _release_solver(el)
+
+
 def _pull_vm(el, port='Vm'):
     """Vm [V] of the compartments feeding *el* through VmOut -> *port*
     (read straight from their columns, so solved compartments work too)."""
@@ -1025,6 +1032,11 @@ class TimeTable(Neutral):
                 p += 1
             d['pos'][i] = p
 
+
+for _cls in (SpikeGen, Synapse, SynHandlerBase, SynChan, RandSpike, TimeTable):
+    _cls._on_connect = classmethod(_changed)
+    _cls._on_delete = classmethod(_changed)
+del _cls
 
 __all__ = ['SpikeGen', 'Synapse', 'SynHandlerBase', 'SimpleSynHandler', 'SynChan', 'NMDAChan',
            'MgBlock', 'IntFire', 'LIF', 'RandSpike', 'TimeTable', 'mg_block', 'ghk_ca_current',

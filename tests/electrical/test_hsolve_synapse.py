@@ -565,3 +565,37 @@ def test_two_cells_through_a_synapse_equal_pymoose_hsolve():
         assert len(crossings(m[k])) >= 3
         assert np.array_equal(crossings(m[k]), crossings(p[k]))
         assert np.max(np.abs(m[k] - p[k])) < 2e-3
+
+
+def test_synapses_connected_or_deleted_between_starts_take_effect():
+    """After a start, a new SpikeGen -> synapse message reaches the kernel
+    (the group lets go and takes the model again), and a deleted SynChan no
+    longer conducts."""
+    moose.Neutral('/net')
+    a = moose.Compartment('/net/a')
+    a.Rm, a.Cm, a.Em, a.initVm, a.inject = 1e8, 1e-10, -0.07, -0.07, 3e-10
+    b = moose.Compartment('/net/b')
+    b.Cm, b.Rm, b.Em, b.initVm = 1e-11, 1e9, -0.07, -0.07
+    for c in (a, b):
+        hs = moose.HSolve(f'/net/hs_{c.name}')
+        hs.dt, hs.target = DT, c.path
+    sg = moose.SpikeGen('/net/sg')
+    sg.threshold, sg.edgeTriggered, sg.refractT = -0.06, False, 2e-3
+    moose.connect(a, 'VmOut', sg, 'Vm')
+    chan, h = _synapse_onto(b, 'syn', gbar=1e-9)
+    h.synapse.num = 1
+    tg = moose.Table('/net/gk')
+    moose.connect(tg, 'requestOut', chan, 'getGk')
+    _clocks()
+    moose.reinit()
+    moose.start(0.02)
+    assert np.all(tg.vector == 0)                 # not connected yet
+    moose.connect(sg, 'spikeOut', h.synapse[0], 'addSpike')
+    moose.start(0.01)
+    assert tg.vector[-1] > 0                       # the new message works in the kernel
+    assert chan._el.cls._batch_role(chan._el) == 'idle'
+    vb = b.Vm
+    moose.delete(chan)
+    moose.start(0.02)
+    # no conductance any more: b relaxes back towards Em
+    assert abs(b.Vm - b.Em) < abs(vb - b.Em)
