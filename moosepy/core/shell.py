@@ -229,7 +229,8 @@ def copy(orig, parent, name='', num=1, toGlobal=False, copyExtMsgs=False):
                 e.cols[k] = arr
         e.tick = src.tick
         e.is_field_element = src.is_field_element
-        e.data = {k: _deep(v) for k, v in src.data.items()}
+        # a solver's hold on the original (keys 'hsolve...') is not copied
+        e.data = {k: _deep(v) for k, v in src.data.items() if not k.startswith('hsolve')}
         mapping[src] = e
         for c in src.children.values():
             dup(c, e, c.name)

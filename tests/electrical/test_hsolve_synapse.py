@@ -599,3 +599,34 @@ def test_synapses_connected_or_deleted_between_starts_take_effect():
     moose.start(0.02)
     # no conductance any more: b relaxes back towards Em
     assert abs(b.Vm - b.Em) < abs(vb - b.Em)
+
+
+def test_copy_of_a_solved_network_runs_as_the_original():
+    """moose.copy of a cell with absorbed synapses, after a run: the copy
+    carries no hold of the original's solver, and after reinit both cells
+    (each with its HSolve) give the same trace."""
+    _hh_prototypes()
+    moose.Neutral('/net')
+    soma = _hh_cell('/net/c0')
+    chan, h = _synapse_onto(soma, 'ampa')
+    h.synapse.num = 1
+    tt = syn.TimeTable('/net/c0/tt')
+    tt.vector = [2e-3, 4e-3]
+    moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+    _clocks()
+    moose.reinit()
+    moose.start(5e-3)
+    cp = moose.element(moose.copy('/net/c0', '/net', 'c1'))
+    for el in moose.wildcardFind(cp.path + '/##'):
+        assert not any(k.startswith('hsolve') for k in el._el.data)
+    moose.element('/net/c1/hsolve').target = '/net/c1/soma'
+    tabs = []
+    for p in ('/net/c0/soma', '/net/c1/soma'):
+        t = moose.Table(f'/net/v{len(tabs)}')
+        moose.connect(t, 'requestOut', moose.element(p), 'getVm')
+        tabs.append(t)
+    moose.reinit()
+    moose.start(0.02)
+    v0, v1 = tabs[0].vector, tabs[1].vector
+    assert v0.max() > 0.0                      # the synaptic events make it fire
+    assert np.max(np.abs(v0 - v1)) < 1e-12
