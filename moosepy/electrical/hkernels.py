@@ -134,6 +134,9 @@ def advance(nsteps, t0, dt, cn,
             sc_act, sc_min, sc_gk, sc_ik, sc_mg, sc_kA, sc_kB, sc_cmg,
             # NMDA Ca part: ICa, intCa, extCa [mM], 2F/RT [1/V], condFraction
             sc_ica, sc_cin, sc_cout, sc_zfrt, sc_cf,
+            # intCa from a pool (-1: none) as ca * scale + offset; ICaOut into
+            # pools (channel, pool), their sum per pool for this step
+            sc_cain, sc_cascale, sc_caoffs, ica_c, ica_pool, ca_syn,
             # synapse handlers: event ring (entry, absolute step mod L) [1/s],
             # the absolute step before this call, handler entry -> channels
             ring, kbase, h_ptr, h_chan,
@@ -268,11 +271,15 @@ def advance(nsteps, t0, dt, cn,
                 gs = y * sc_norm[c] * sc_mod[c]
                 if sc_mg[c]:
                     gs = gs / (1.0 + sc_cmg[c] / sc_kA[c] * np.exp(-v / sc_kB[c]))
+                    if sc_cain[c] >= 0:
+                        sc_cin[c] = ca[sc_cain[c]] * sc_cascale[c] + sc_caoffs[c]
                     sc_ica[c] = _ghk_ica(gs, v, sc_cin[c], sc_cout[c], sc_zfrt[c], sc_cf[c])
                 sc_gk[c] = gs
                 sc_ik[c] = gs * (sc_ek[c] - v)
                 gch[node] += gs
                 ich[node] += gs * sc_ek[c]
+            for q in range(ica_c.shape[0]):
+                ca_syn[ica_pool[q]] += sc_ica[ica_c[q]]
         # 2. gates (trapezoidal, at the current V) and conductances
         for c in range(nch):
             gk[c] = gbm[c]
@@ -377,9 +384,10 @@ def advance(nsteps, t0, dt, cn,
                 ik[c] = gk[c] * (ek[c] - Vp[ch_node[c]])
         if nca > 0:
             for m in range(nca):
-                ca_I[m] = 0.0
+                ca_I[m] = ca_syn[m]
+                ca_syn[m] = 0.0
                 if k == 1:
-                    ca_I[m] = ca_ext[m]
+                    ca_I[m] += ca_ext[m]
                     ca_ext[m] = 0.0
             for q in range(ca_in_ch.shape[0]):
                 ca_I[ca_in_pool[q]] += ik[ca_in_ch[q]]

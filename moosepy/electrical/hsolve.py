@@ -33,7 +33,10 @@ own step, on the new Vm (whatever the SpikeGen's tick), so a threshold
 crossing in a step is a spike at the end of that step.  The group also takes
 over the ``SynChan``/``NMDAChan`` of its compartments and the
 ``SimpleSynHandler`` entries that drive only those (on ticks of the
-solver's dt, handler before SynChan before solver, as MOOSE's defaults).  A spike from such a
+solver's dt, handler before SynChan before solver, as MOOSE's defaults);
+an NMDA receptor's Ca current into a CaConc of the cell (``ICaOut ->
+current``) and the pool's concentration back (``concOut -> assignIntCa``)
+stay inside the kernel too.  A spike from such a
 generator to such a synapse goes into an event ring (one slot per step, per
 handler entry, as long as the longest delay); a spike to anything else (a
 Table, an IntFire's handler) is logged by the kernel and delivered from
@@ -376,6 +379,14 @@ def compile_cell(hs, target):
             for other, oport, m, fwd in links(c, port):
                 if issubclass(other.cls, CaConcBase) and other not in cas:
                     cas.append(other)
+    # pools fed by the NMDA receptors of the cell (ICaOut -> current)
+    from .synapse import NMDAChan
+    for el in els:
+        for nm, oport, m, fwd in links(el, 'channel'):
+            if issubclass(nm.cls, NMDAChan):
+                for other, op2, m2, fwd2 in links(nm, 'ICaOut'):
+                    if issubclass(other.cls, CaConcBase) and other not in cas:
+                        cas.append(other)
     cell.ca_els = cas
     pgs = []
     for el in els:
@@ -696,6 +707,8 @@ class Group:
                    posof[np.array(tg_node, dtype=np.int64)])
         self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
                                                                   np.zeros(ntot))
+        self.choff = choff
+        self.caoff = caoff
         self._build_syn(comp_els, off, posof, clock)
         # --- views and ownership
         self.off = off
@@ -756,7 +769,9 @@ class Group:
         sgoff = getattr(self, 'sgoff', {})
         for els, port, field, served in (
                 (comp_els, 'VmOut', 'Vm', lambda o, op: id(o) in sgoff),
-                (ca_els, 'concOut', 'Ca', lambda o, op: id(o) in self.choff and op == 'concen'),
+                (ca_els, 'concOut', 'Ca',
+                 lambda o, op: (id(o) in self.choff and op == 'concen') or
+                 (id(o) in self.scoff and op == 'assignIntCa')),
                 (chan_els, 'IkOut', 'Ik', lambda o, op: id(o) in self.caoff)):
             for el in els:
                 tg = []
@@ -833,8 +848,11 @@ class Group:
                 if not same_tick(other) or links(other, 'IkOut') or \
                         links(other, 'channelOut') or not before(other, here):
                     continue
-                if issubclass(other.cls, NMDAChan) and (links(other, 'ICaOut') or
-                                                        links(other, 'assignIntCa')):
+                if issubclass(other.cls, NMDAChan) and not (
+                        all(fw and op == 'current' and id(o) in self.caoff
+                            for o, op, _m, fw in links(other, 'ICaOut')) and
+                        all(not fw and op == 'concOut' and id(o) in self.caoff
+                            for o, op, _m, fw in links(other, 'assignIntCa'))):
                     continue            # its Ca current meets Python-side objects
                 nd = single_source(other, 'channel', 'channel')
                 if nd is None:
@@ -990,6 +1008,21 @@ class Group:
         from ..core.units import FaradayConst, GasConst
         sc_zfrt = 2.0 * FaradayConst / (GasConst * gather(sc_els, scoff, nsc, 'temperature',
                                                           default=300.0))
+        sc_cascale = gather(sc_els, scoff, nsc, 'intCaScale', default=1.0)
+        sc_caoffs = gather(sc_els, scoff, nsc, 'intCaOffset')
+        sc_cain = np.full(nsc, -1, dtype=np.int64)
+        ica_c, ica_pool = [], []
+        for el in sc_els:
+            if not issubclass(el.cls, NMDAChan):
+                continue
+            o = scoff[id(el)]
+            for other, oport, m, fwd in links(el, 'assignIntCa'):
+                a, b = m.pairs()
+                sc_cain[o + np.asarray(b)] = self.caoff[id(other)] + np.asarray(a)
+            for other, oport, m, fwd in links(el, 'ICaOut'):
+                a, b = m.pairs()
+                ica_c.extend((o + np.asarray(a)).tolist())
+                ica_pool.extend((self.caoff[id(other)] + np.asarray(b)).tolist())
         sc_mg = np.zeros(nsc, dtype=np.bool_)
         for el in sc_els:
             if issubclass(el.cls, NMDAChan):
@@ -1027,7 +1060,9 @@ class Group:
         self.sc_parts = (sc_node, sc['Ek'], sc['modulation'], sc['_norm'], t1 * (1 - x2), x2,
                          t2 * (1 - y2), y2, sc['_X'], sc['_Yv'], sc['_act'], sc['_mod'],
                          sc['Gk'], sc['Ik'], sc_mg, sc_kA, sc_kB, sc_cmg,
-                         sc_ica, sc_cin, sc_cout, sc_zfrt, sc_cf)
+                         sc_ica, sc_cin, sc_cout, sc_zfrt, sc_cf, sc_cain, sc_cascale,
+                         sc_caoffs, np.array(ica_c, dtype=np.int64),
+                         np.array(ica_pool, dtype=np.int64), np.zeros(len(self.ca[0])))
         self.sg_parts = (sg_node, sg['threshold'], sg['refractT'], sg['edgeTriggered'],
                          sg['lastSpikeTime'], sg['_above'], sg['hasFired'], sg['_V'],
                          sg_ptr, sg_syn, sg_m, sg_log, self.log_g, self.log_k)
@@ -1044,8 +1079,10 @@ class Group:
         # views and ownership (the HSolve that solves the first compartment)
         lead = self.leader
         for els, offs, cols, names in (
-                (sc_els, scoff, dict(sc, ICa=sc_ica),
-                 ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk', 'Ik', 'ICa')),
+                (sc_els, scoff, dict(sc, ICa=sc_ica, intCa=sc_cin, intCaScale=sc_cascale,
+                                     intCaOffset=sc_caoffs),
+                 ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk', 'Ik', 'ICa',
+                  'intCa', 'intCaScale', 'intCaOffset')),
                 (sg_els, sgoff, sg, ('threshold', 'refractT', 'lastSpikeTime', '_V',
                                      'edgeTriggered', '_above', 'hasFired')),
                 (syn_els, synoff, {'weight': syn_w}, ('weight',)),

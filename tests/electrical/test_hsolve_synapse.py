@@ -630,3 +630,40 @@ def test_copy_of_a_solved_network_runs_as_the_original():
     v0, v1 = tabs[0].vector, tabs[1].vector
     assert v0.max() > 0.0                      # the synaptic events make it fire
     assert np.max(np.abs(v0 - v1)) < 1e-12
+
+
+def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
+    """An NMDA receptor whose Ca current feeds a CaConc (ICaOut -> current)
+    that sets its intCa back (concOut -> assignIntCa): the solver takes the
+    loop into its kernel (batched run) and gives the Python path's Ca, ICa and
+    Vm step for step; the Ca rises with the synaptic events."""
+
+    def build():
+        _hh_prototypes()
+        moose.Neutral('/net')
+        soma = _hh_cell('/net/c0')
+        nm, h = _synapse_onto(soma, 'nmda', gbar=2e-9, tau1=2e-3, tau2=20e-3,
+                              cls=syn.NMDAChan)
+        nm.KMg_A, nm.KMg_B, nm.CMg = 3.57, 1 / 62.0, 1.2
+        h.synapse.num = 1
+        tt = syn.TimeTable('/net/tt')
+        tt.vector = [2e-3, 3e-3, 4e-3]
+        moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+        ca = moose.CaConc(soma.path + '/ca')
+        ca.tau, ca.B, ca.CaBasal = 0.02, 3e10, 1e-4
+        moose.connect(nm, 'ICaOut', ca, 'current')
+        moose.connect(ca, 'concOut', nm, 'assignIntCa')
+        tabs = {'ca': [], 'vm': [], 'gk': []}
+        for key, obj, f in (('ca', ca, 'getCa'), ('vm', soma, 'getVm'), ('gk', nm, 'getGk')):
+            t = moose.Table(f'/net/{key}')
+            moose.connect(t, 'requestOut', obj, f)
+            tabs[key].append(t)
+        return tabs
+
+    (a, calls_a), (b, calls_b) = _run_both(build, 0.03, monkeypatch)
+    assert calls_a <= 10                  # batched: the NMDA-Ca loop is in the kernel
+    for k in ('ca', 'vm', 'gk'):
+        x, y = a[k][0], b[k][0]
+        assert len(x) == len(y)
+        assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(y))
+    assert a['ca'][0].max() > 2e-4       # the Ca current raises the pool
