@@ -54,7 +54,8 @@ def main():
     args = ap.parse_args()
     import numpy as np
     pym = find_pymoose(args.pymoose)
-    print(f'# kinetics benchmark  (pymoose: {pym or "not installed"})')
+    print(f'# kinetics benchmark  (pymoose: {pym or "not installed"}; load average '
+          f'{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)')
     print(f'{"model":<10} {"method":<6} {"pools":>5} {"rates":>5} {"moosepy s":>10} '
           f'{"MOOSE s":>9} {"ratio":>6} {"max rel diff":>12}')
     for method in args.methods.split(','):
@@ -86,6 +87,7 @@ def main():
     print(f'python -c "import moosepy": {t_import:.3f} s (whole process)')
     print(f'fresh process, import + build + first kin_small run: {first:.3f} s '
           f'(numba kernels from cache)')
+    print(f'load average at the end: {os.getloadavg()[0]:.2f}')
 
 
 if __name__ == '__main__':

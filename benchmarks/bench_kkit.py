@@ -15,6 +15,7 @@ MOOSE's side: benchmarks/kkit_pymoose_side.py --time <model>.
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -96,7 +97,8 @@ def main():
         sys.exit(f'{KKIT} is absent')
     path = KKIT / a.model if a.model else max(KKIT.glob('*.g'), key=lambda p: p.stat().st_size)
     T = maxtime(path)
-    print(f'model: {path.name} ({path.stat().st_size} bytes)')
+    print(f'model: {path.name} ({path.stat().st_size} bytes); load average '
+          f'{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs')
     for runtime in sorted({T, min(T, 200.0)}):
         print(f'--- simulated {runtime:g} s (MAXTIME of the file: {T:g} s)')
         for method in ('gsl', 'lsoda'):
@@ -116,6 +118,7 @@ def main():
         else:
             print(f"MOOSE {m['moose']} gsl : load {m['load_s'] * 1e3:6.1f} ms  run "
                   f"{m['run_s']:7.3f} s  total {m['load_s'] + m['run_s']:7.3f} s{note}")
+        print(f'load average now: {os.getloadavg()[0]:.2f}')
 
 
 if __name__ == '__main__':
