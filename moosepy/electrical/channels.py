@@ -654,9 +654,10 @@ _INDEX = ('VOLT_INDEX', 'C1_INDEX', 'C2_INDEX', 'VOLT_C1_INDEX', 'VOLT_C2_INDEX'
 class HHChannel2D(HHChannelBase):
     """HH channel whose gates look up two variables; ``Xindex`` etc. name them
     (VOLT_INDEX, C1_INDEX, C2_INDEX, VOLT_C1_INDEX, VOLT_C2_INDEX,
-    C1_C2_INDEX).  Stepped by exponential Euler on its tick; an HSolve does
-    not take it over: it reads the solved Vm and sends its conductance into
-    the solver's next step (the run then goes step by step)."""
+    C1_C2_INDEX).  Stepped by exponential Euler on its tick; on a solved
+    compartment the HSolve steps it inside its kernel the same way (when
+    its concentrations come from Ca pools of the cell and nothing reads its
+    IkOut), else it reads the solved Vm and feeds the solver's next step."""
 
     Xindex = Field('VOLT_INDEX', '', 'Variables of the X gate', type='string')
     Yindex = Field('VOLT_INDEX', '', 'Variables of the Y gate', type='string')
@@ -670,6 +671,16 @@ class HHChannel2D(HHChannelBase):
 
     def _recv_concen2(self, v):
         self._el.cols['_conc2'][self._idx] = v
+
+    @classmethod
+    def _batch_role(cls, el):
+        if el.data.get('hsolve') is not None:
+            from .hsolve import absorbed
+            if absorbed(el):
+                return 'idle'           # stepped inside the HSolve kernel
+        if not (links(el, 'channel') or links(el, 'Vm') or links(el, 'concen')):
+            return 'idle'
+        return 'python'
 
     def _gate_class(self):
         return registry['HHGate2D']
@@ -714,6 +725,9 @@ class HHChannel2D(HHChannelBase):
 
     @classmethod
     def _reinit(cls, el):
+        g = el.data.get('hsolve_group')
+        if g is not None:
+            g.release()                 # the HSolve takes it again at its reinit
         gates = cls._gates(el)
         comps = cls._compartments(el)
         el.data['net'] = (gates, comps)
@@ -731,6 +745,9 @@ class HHChannel2D(HHChannelBase):
 
     @classmethod
     def _process(cls, el, t, dt):
+        g = el.data.get('hsolve_group')
+        if g is not None and not g.released:
+            return                      # stepped inside the HSolve kernel
         net = el.data.get('net')
         if net is None:
             cls._reinit(el)

@@ -96,6 +96,30 @@ def _ghk_ica(g, v, cin, cout, k, cf):
 
 
 @numba.njit(cache=True, inline='always')
+def _lookup2(T, off, nx, ny, lim, x, y):
+    """Bilinear interpolation in a 2-D table (nx+1 by ny+1, row-major from
+    T[off]) over [xmin, xmax] x [ymin, ymax] = lim, clipped at the edges, as
+    channels.lookup2d."""
+    i = 0
+    fx = 0.0
+    if nx >= 1 and lim[1] > lim[0]:
+        u = (min(max(x, lim[0]), lim[1]) - lim[0]) * (nx / (lim[1] - lim[0]))
+        i = min(int(u), nx - 1)
+        fx = u - i
+    j = 0
+    fy = 0.0
+    if ny >= 1 and lim[3] > lim[2]:
+        u = (min(max(y, lim[2]), lim[3]) - lim[2]) * (ny / (lim[3] - lim[2]))
+        j = min(int(u), ny - 1)
+        fy = u - j
+    i1 = min(i + 1, nx)
+    j1 = min(j + 1, ny)
+    w = ny + 1
+    return (T[off + i * w + j] * (1 - fx) * (1 - fy) + T[off + i1 * w + j] * fx * (1 - fy)
+            + T[off + i * w + j1] * (1 - fx) * fy + T[off + i1 * w + j1] * fx * fy)
+
+
+@numba.njit(cache=True, inline='always')
 def _ipow(x, p):
     if p == 1.0:
         return x
@@ -127,6 +151,11 @@ def advance(nsteps, t0, dt, cn,
             ca_ext,
             # pulse generators (targets as tree positions)
             pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out, pg_tgt_pg, pg_tgt_node,
+            # HHChannel2D entries (node: tree position; gates j = X, Y, Z in
+            # rows: state, power (0: none), table, x and y sources: -1 V,
+            # -2 none (y = 0), >= 0 a Ca pool), their 2-D tables
+            c2_node, c2_gbar, c2_ek, c2_mod, c2_gk, c2_ik, c2_inst, c2_S, c2_pow, c2_tab,
+            c2_xs, c2_ys, t2_A, t2_B, t2_off, t2_nx, t2_ny, t2_lim,
             # probes (kinds 0 and 7 index tree positions)
             rec_steps, pr_kind, pr_idx, rec,
             # synaptic channels (SynChan, NMDAChan; sc_node: tree positions)
@@ -194,7 +223,7 @@ def advance(nsteps, t0, dt, cn,
         gbm[c] = gbar[c] * modul[c]
     r = 0
     while r < nrec and rec_steps[r] == 0:
-        _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, pr_kind, pr_idx, rec)
+        _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec)
         r += 1
     # d and rhs are accumulators of the children's eliminated terms; gch and
     # ich of the channels': all start at zero and are zeroed as consumed
@@ -280,6 +309,37 @@ def advance(nsteps, t0, dt, cn,
                 ich[node] += gs * sc_ek[c]
             for q in range(ica_c.shape[0]):
                 ca_syn[ica_pool[q]] += sc_ica[ica_c[q]]
+        # 1d. HHChannel2D: exponential Euler at the step-start V and Ca, as
+        # the channel does on its own tick (MOOSE's HSolve leaves it so)
+        for c in range(c2_node.shape[0]):
+            node = c2_node[c]
+            v = Vp[node]
+            gs = c2_gbar[c] * c2_mod[c]
+            for j in range(3):
+                pw = c2_pow[j, c]
+                if pw <= 0.0:
+                    continue
+                xsrc = c2_xs[j, c]
+                ysrc = c2_ys[j, c]
+                xv = v if xsrc < 0 else ca[xsrc]
+                yv = 0.0 if ysrc == -2 else (v if ysrc == -1 else ca[ysrc])
+                tb = c2_tab[j, c]
+                a = _lookup2(t2_A, t2_off[tb], t2_nx[tb], t2_ny[tb], t2_lim[tb], xv, yv)
+                b = _lookup2(t2_B, t2_off[tb], t2_nx[tb], t2_ny[tb], t2_lim[tb], xv, yv)
+                st2 = c2_S[j, c]
+                if (c2_inst[c] >> j) & 1:
+                    st2 = a / b
+                elif b > 1e-15:
+                    ex2 = np.exp(-b * dt)
+                    st2 = st2 * ex2 + (a / b) * (1.0 - ex2)
+                else:
+                    st2 = st2 + (a - b * st2) * dt
+                c2_S[j, c] = st2
+                gs *= st2 ** pw
+            c2_gk[c] = gs
+            c2_ik[c] = gs * (c2_ek[c] - v)
+            gch[node] += gs
+            ich[node] += gs * c2_ek[c]
         # 2. gates (trapezoidal, at the current V) and conductances
         for c in range(nch):
             gk[c] = gbm[c]
@@ -401,7 +461,7 @@ def advance(nsteps, t0, dt, cn,
                     c2 = ca_floor[m]
                 ca[m] = c2
         while r < nrec and rec_steps[r] == k:
-            _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, pr_kind, pr_idx, rec)
+            _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec)
             r += 1
         done = k
         if nlogsg > 0 and nlog + nlogsg > cap:
@@ -415,7 +475,7 @@ def advance(nsteps, t0, dt, cn,
 
 
 @numba.njit(cache=True)
-def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, kind, idx, rec):
+def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, kind, idx, rec):
     for k in range(kind.shape[0]):
         kd = kind[k]
         i = idx[k]
@@ -435,3 +495,7 @@ def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, kind, idx, rec):
             rec[r, k] = sc_gk[i]
         elif kd == 9:
             rec[r, k] = sc_ik[i]
+        elif kd == 10:
+            rec[r, k] = c2_gk[i]
+        elif kd == 11:
+            rec[r, k] = c2_ik[i]

@@ -62,7 +62,11 @@ Table's ``input``, a Nernst, a Python-stepped object), and currents that
 Python-stepped objects send to a solved CaConc enter its next step (a group
 with such messages runs step by step).
 
-Objects that the kernel does not handle (VClamp, HHChannel2D, MgBlock,
+``HHChannel2D`` on solved compartments is stepped in the kernel too, with
+the exponential Euler it uses on its own tick (MOOSE's HSolve leaves it to
+its tick), when its concentrations come from Ca pools of the cell.
+
+Objects that the kernel does not handle (VClamp, MgBlock,
 triggered PulseGens, SynChans sending IkOut...) stay Python-stepped: they
 read ``Vm`` from the solver's state and add their currents and conductances
 to the compartment (``injectMsg``, the ``channel`` message) for the next
@@ -93,7 +97,8 @@ _NO_STEPS = np.zeros(0, dtype=np.int64)      # no samples asked (the kernel only
 _NO_REC = np.zeros((0, 0))
 _FIELD_KIND = {'Vm': 0, 'Gk': 1, 'Ik': 2, 'Ca': 3, 'X': 4, 'Y': 5, 'Z': 6, 'Im': 7}
 #: HSolve takes over SynChans, their handlers and their RandSpike/TimeTable
-#: inputs (False: they stay Python-stepped; for comparisons of the two paths)
+#: inputs, and HHChannel2Ds (False: they stay Python-stepped; for comparisons
+#: of the two paths)
 ABSORB_SYNAPSES = True
 
 
@@ -709,6 +714,7 @@ class Group:
                                                                   np.zeros(ntot))
         self.choff = choff
         self.caoff = caoff
+        self.c2 = self._build_2d(comp_els, off, posof, clock)
         self._build_syn(comp_els, off, posof, clock)
         # --- views and ownership
         self.off = off
@@ -759,6 +765,120 @@ class Group:
         self.t = self.t_origin = clock.current_time
         self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
 
+    # ------------------------------------------------------------ 2-D channels
+    def _build_2d(self, comp_els, off, posof, clock):
+        """Take the HHChannel2D of solved compartments into the kernel (same
+        exponential Euler as on their tick), when they step at the solver's
+        dt before it, their concentrations come from Ca pools of the group,
+        and nothing reads their IkOut."""
+        from .channels import HHChannel2D
+        dt = self.dt
+        place = {}
+        for tk, els in self.schedule:
+            for i, e in enumerate(els):
+                place[id(e)] = (tk, i)
+        here = place.get(id(self.leader))
+        els, nodes, seen = [], [], set()
+        for ce in (comp_els if ABSORB_SYNAPSES else ()):
+            for other, oport, m, fwd in links(ce, 'channel'):
+                if not issubclass(other.cls, HHChannel2D) or id(other) in seen:
+                    continue
+                seen.add(id(other))
+                if other.tick < 0 or abs(clock.dts[other.tick] - dt) > 1e-9 * dt or \
+                        place.get(id(other)) is None or here is None or \
+                        not place[id(other)] < here or links(other, 'IkOut'):
+                    continue
+                node = np.full(other.num, -1, dtype=np.int64)
+                ok = True
+                for comp, mine, theirs in HHChannel2D._compartments(other):
+                    if id(comp) not in off or np.any(node[mine] >= 0):
+                        ok = False
+                        break
+                    node[mine] = off[id(comp)] + theirs
+                srcs = {}
+                for port in ('concen', 'concen2'):
+                    src = np.full(other.num, -1, dtype=np.int64)
+                    for o2, op2, m2, fw2 in links(other, port):
+                        if fw2 or op2 != 'concOut' or id(o2) not in self.caoff:
+                            ok = False
+                            break
+                        a, b = m2.pairs()
+                        src[np.asarray(b)] = self.caoff[id(o2)] + np.asarray(a)
+                    srcs[port] = src
+                if not ok or np.any(node < 0):
+                    continue
+                names = [other.cols[g + 'index'][0].replace('_INDEX', '').split('_')
+                         for g in 'XYZ']
+                need = {n for g, nm in zip('XYZ', names) if np.any(other.cols[g + 'power'] > 0)
+                        for n in nm}
+                if ('C1' in need and np.any(srcs['concen'] < 0)) or \
+                        ('C2' in need and np.any(srcs['concen2'] < 0)):
+                    continue
+                HHChannel2D._gates(other)          # raises for gates without tables
+                els.append((other, node, srcs, names))
+        c2off, n2 = _offsets([e for e, _n, _s, _nm in els])
+        node = np.zeros(n2, dtype=np.int64)
+        S = np.zeros((3, n2))
+        pw = np.zeros((3, n2))
+        tab = np.zeros((3, n2), dtype=np.int64)
+        xs = np.full((3, n2), -1, dtype=np.int64)
+        ys = np.full((3, n2), -2, dtype=np.int64)
+        cols = {k: np.zeros(n2) for k in ('Gbar', 'Ek', 'modulation', 'Gk', 'Ik')}
+        inst = np.zeros(n2, dtype=np.int64)
+        tA, tB, toff, tnx, tny, tlim = [], [], [], [], [], []
+        tids = {}
+        total = 0
+        for el, nd, srcs, names in els:
+            o = c2off[id(el)]
+            sl = slice(o, o + el.num)
+            node[sl] = posof[nd]
+            for k in cols:
+                cols[k][sl] = el.cols[k]
+            inst[sl] = el.cols['instant']
+            for j, g in enumerate('XYZ'):
+                p = el.cols[g + 'power']
+                if not np.any(p > 0):
+                    continue
+                ge = el.children['gate' + g]
+                key = id(ge)
+                if key not in tids:
+                    A = np.asarray(ge.data['A'], dtype=float)
+                    B = np.asarray(ge.data['B'], dtype=float)
+                    c = ge.cols
+                    tids[key] = len(toff)
+                    tA.append(A.ravel())
+                    tB.append(B.ravel())
+                    toff.append(total)
+                    tnx.append(A.shape[0] - 1)
+                    tny.append(A.shape[1] - 1)
+                    tlim.append([c['xmin'][0], c['xmax'][0], c['ymin'][0], c['ymax'][0]])
+                    total += A.size
+                S[j, sl] = el.cols[g]
+                pw[j, sl] = p
+                tab[j, sl] = tids[key]
+                src = {'VOLT': -1, 'C1': srcs['concen'], 'C2': srcs['concen2']}
+                xs[j, sl] = src[names[j][0]]
+                ys[j, sl] = src[names[j][1]] if len(names[j]) > 1 else -2
+        self.c2off = c2off
+        for el, _nd, _s, _nm in els:
+            o = c2off[id(el)]
+            for k in cols:
+                el.cols[k] = cols[k][o:o + el.num]
+            for j, g in enumerate('XYZ'):
+                el.cols[g] = S[j, o:o + el.num]
+            el.data['hsolve_group'] = self
+            el.data['hsolve'] = self.leader
+            el.data['hsolve_syn'] = True
+            self.owned.append(el)
+        self.c2_els = [e for e, _n, _s, _nm in els]
+        return (node, cols['Gbar'], cols['Ek'], cols['modulation'], cols['Gk'], cols['Ik'],
+                inst, S, pw, tab, xs, ys,
+                np.concatenate(tA) if tA else np.zeros(1),
+                np.concatenate(tB) if tB else np.zeros(1),
+                np.array(toff, dtype=np.int64), np.array(tnx, dtype=np.int64),
+                np.array(tny, dtype=np.int64),
+                np.array(tlim, dtype=float).reshape(-1, 4))
+
     # ------------------------------------------------------------ outputs
     def _find_outputs(self, comp_els, chan_els, ca_els):
         """Value messages that solved objects must still send (as MOOSE's
@@ -771,7 +891,8 @@ class Group:
                 (comp_els, 'VmOut', 'Vm', lambda o, op: id(o) in sgoff),
                 (ca_els, 'concOut', 'Ca',
                  lambda o, op: (id(o) in self.choff and op == 'concen') or
-                 (id(o) in self.scoff and op == 'assignIntCa')),
+                 (id(o) in self.scoff and op == 'assignIntCa') or
+                 (id(o) in self.c2off and op in ('concen', 'concen2'))),
                 (chan_els, 'IkOut', 'Ik', lambda o, op: id(o) in self.caoff)):
             for el in els:
                 tg = []
@@ -1231,7 +1352,7 @@ class Group:
         args = getattr(self, '_args', None)
         if args is None:
             args = self._args = (self.nodes + self.tree + self.chan + self.tabs + self.ca
-                                 + self.pg, self.syn_args, self.work)
+                                 + self.pg + self.c2, self.syn_args, self.work)
         return args
 
     def advance_to(self, t_end, requests):
@@ -1427,6 +1548,8 @@ def solver_spec(el, idx, field):
         return g.leader, kind * _KIND + g.off[id(el)] + idx, 1.0
     if 'Ca' in el.cols and field == 'Ca':
         return g.leader, kind * _KIND + g.caoff[id(el)] + idx, 1.0
+    if id(el) in getattr(g, 'c2off', ()) and field in ('Gk', 'Ik'):
+        return g.leader, (10 if field == 'Gk' else 11) * _KIND + g.c2off[id(el)] + idx, 1.0
     if id(el) in getattr(g, 'scoff', ()) and field in ('Gk', 'Ik'):
         return g.leader, (8 if field == 'Gk' else 9) * _KIND + g.scoff[id(el)] + idx, 1.0
     if id(el) in g.choff and field in ('Gk', 'Ik'):

@@ -667,3 +667,54 @@ def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
         assert len(x) == len(y)
         assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(y))
     assert a['ca'][0].max() > 2e-4       # the Ca current raises the pool
+
+
+def test_hhchannel2d_on_a_solved_cell_runs_in_the_kernel(monkeypatch):
+    """A V- and Ca-dependent HHChannel2D (a KC-like gate on tableA/B over
+    (Vm, Ca)) on an HH cell whose Ca pool is fed by a Ca channel: the HSolve
+    steps it inside its kernel (batched run) with the exponential Euler it
+    uses on its tick, and gives the Python path's Vm, Ca and Gk."""
+
+    def build():
+        _hh_prototypes()
+        moose.Neutral('/net')
+        soma = _hh_cell('/net/c0')
+        cach = moose.HHChannel(soma.path + '/CaL')
+        cach.Xpower, cach.Ek, cach.Gbar = 1, 0.12, 2e-10
+        g = moose.element(cach.path + '/gateX')
+        v = np.linspace(-0.1, 0.05, 151)
+        g.min, g.max = -0.1, 0.05
+        g.tableA = 2000.0 / (1 + np.exp(-(v + 0.02) / 0.005))
+        g.tableB = 2000.0 * np.ones_like(v)
+        moose.connect(cach, 'channel', soma, 'channel')
+        ca = moose.CaConc(soma.path + '/ca')
+        ca.tau, ca.B, ca.CaBasal = 0.01, 2e9, 5e-5
+        moose.connect(cach, 'IkOut', ca, 'current')
+        kc = moose.HHChannel2D(soma.path + '/KC')
+        kc.Xpower, kc.Ek, kc.Gbar = 1, -0.08, 5e-9
+        kc.Xindex = 'VOLT_C1_INDEX'
+        gx = moose.element(kc.path + '/gateX')
+        gx.xmin, gx.xmax, gx.ymin, gx.ymax = -0.1, 0.05, 0.0, 0.01
+        vv, cc = np.meshgrid(np.linspace(-0.1, 0.05, 31), np.linspace(0, 0.01, 21), indexing='ij')
+        alpha = 500.0 * (cc / (cc + 1e-3)) * np.exp((vv + 0.01) / 0.03)
+        gx.tableA = alpha
+        gx.tableB = alpha + 200.0
+        moose.connect(kc, 'channel', soma, 'channel')
+        moose.connect(ca, 'concOut', kc, 'concen')
+        stim = moose.PulseGen('/net/stim')
+        stim.firstDelay, stim.firstWidth, stim.firstLevel, stim.secondDelay = 2e-3, 30e-3, 1e-10, 1e9
+        moose.connect(stim, 'output', soma, 'injectMsg')
+        tabs = {}
+        for key, obj, f in (('vm', soma, 'getVm'), ('ca', ca, 'getCa'), ('gk', kc, 'getGk')):
+            t = moose.Table(f'/net/{key}')
+            moose.connect(t, 'requestOut', obj, f)
+            tabs[key] = [t]
+        return tabs
+
+    (a, calls_a), (b, calls_b) = _run_both(build, 0.04, monkeypatch)
+    assert calls_a <= 10 and calls_b >= 1600
+    for k in ('vm', 'ca', 'gk'):
+        x, y = a[k][0], b[k][0]
+        assert len(x) == len(y)
+        assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(y))
+    assert a['gk'][0].max() > 1e-10 and a['vm'][0].max() > 0.0   # it spikes, KC opens
