@@ -765,6 +765,15 @@ class Group:
         self.t = self.t_origin = clock.current_time
         self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
 
+    def _places(self):
+        """{id(element): (tick, index in its tick)}: the order of objects in a
+        clock step, which the kernel keeps."""
+        place = {}
+        for tk, els in self.schedule:
+            for i, e in enumerate(els):
+                place[id(e)] = (tk, i)
+        return place
+
     # ------------------------------------------------------------ 2-D channels
     def _build_2d(self, comp_els, off, posof, clock):
         """Take the HHChannel2D of solved compartments into the kernel (same
@@ -773,10 +782,7 @@ class Group:
         and nothing reads their IkOut."""
         from .channels import HHChannel2D
         dt = self.dt
-        place = {}
-        for tk, els in self.schedule:
-            for i, e in enumerate(els):
-                place[id(e)] = (tk, i)
+        place = self._places()
         here = place.get(id(self.leader))
         els, nodes, seen = [], [], set()
         for ce in (comp_els if ABSORB_SYNAPSES else ()):
@@ -933,10 +939,7 @@ class Group:
         # the kernel keeps the order of the Python path, so an object is
         # absorbed only where that order is the one the kernel follows
         # (handler before SynChan before solver; SpikeGen before solver)
-        place = {}
-        for tk, els in self.schedule:
-            for i, e in enumerate(els):
-                place[id(e)] = (tk, i)
+        place = self._places()
         here = place.get(id(self.leader), (-1, -1))
 
         def before(a, b):

@@ -527,11 +527,10 @@ for p in ('/A', '/B'):
 moose.reinit(); moose.start(0.04)
 print('JSON' + json.dumps({k: list(map(float, t.vector)) for k, t in tabs.items()}))
 '''
-SIDE = '/work/sidevenv/bin/python'
+from pymoose_side import have_pymoose, run_both  # noqa: E402
 
 
-@pytest.mark.skipif(not __import__('os').path.exists(SIDE),
-                    reason='pymoose side venv /work/sidevenv absent')
+@pytest.mark.skipif(not have_pymoose(), reason='pymoose side venv /work/sidevenv absent')
 def test_two_cells_through_a_synapse_equal_pymoose_hsolve():
     """One script, run by pymoose 5.0.0 and by moosepy: two HH cells, each
     with its HSolve, A's SpikeGen -> synapse (delay 2 ms) -> SynChan on B.
@@ -539,20 +538,7 @@ def test_two_cells_through_a_synapse_equal_pymoose_hsolve():
     moosepy does both in the kernel.  The SynChan conductance is the same
     to rounding, the synaptic onset and every spike (Vm crossing 0) fall on
     the same step, and Vm agrees to the two solvers' table interpolation."""
-    import json
-    import subprocess
-    import sys
-    from pathlib import Path
-    out = {}
-    for who, exe in (('moose', SIDE), ('moosepy', sys.executable)):
-        proc = subprocess.run([exe, '-c', _TWO_CELLS, who], capture_output=True, text=True,
-                              timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
-        line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
-        if not line:
-            if who == 'moose':
-                pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
-            raise AssertionError(proc.stderr[-2000:])
-        out[who] = {k: np.array(v) for k, v in json.loads(line[0][4:]).items()}
+    out = run_both(_TWO_CELLS)
     m, p = out['moose'], out['moosepy']
     for k in m:
         assert len(m[k]) == len(p[k])

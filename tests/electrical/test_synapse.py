@@ -368,7 +368,7 @@ def test_sparse_message_to_synapse_vec_as_moose():
         assert moose.element(f'/m/cells[{j}]').Vm == pytest.approx(want, rel=1e-4)  # decay 1e-5
 
 
-SIDE = '/work/sidevenv/bin/python'
+from pymoose_side import SIDE, run_both  # noqa: E402
 _SCRIPT = r'''
 import sys, json
 import numpy as np
@@ -414,19 +414,7 @@ def test_synchan_and_lif_traces_equal_pymoose():
     agree to rounding.  (The refractory period is not a whole number of
     steps: MOOSE compares times without tolerance, so at an exact multiple
     its last refractory step depends on rounding; moosepy's does not.)"""
-    import json
-    import subprocess
-    import sys
-    out = {}
-    for who, exe in (('moose', SIDE), ('moosepy', sys.executable)):
-        proc = subprocess.run([exe, '-c', _SCRIPT, who], capture_output=True, text=True,
-                              timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
-        line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
-        if not line:
-            if who == 'moose':
-                pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
-            raise AssertionError(proc.stderr[-2000:])
-        out[who] = json.loads(line[0][4:])
+    out = run_both(_SCRIPT)
     for k in ('gk', 'vm'):
         a, b = np.array(out['moose'][k]), np.array(out['moosepy'][k])
         assert len(a) == len(b)
@@ -551,19 +539,7 @@ print('JSON' + json.dumps({'ica': list(map(float, ti.vector)), 'gk': list(map(fl
 def test_nmda_gk_and_ica_equal_pymoose():
     """One NMDAChan script (Mg block, one event, a passive compartment) under
     pymoose 5.0.0 and moosepy: Gk, ICa and Vm agree to rounding."""
-    import json
-    import subprocess
-    import sys
-    out = {}
-    for who, exe in (('moose', SIDE), ('moosepy', sys.executable)):
-        proc = subprocess.run([exe, '-c', _NMDA_SCRIPT, who], capture_output=True, text=True,
-                              timeout=120, cwd=str(Path(__file__).resolve().parents[2]))
-        line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
-        if not line:
-            if who == 'moose':
-                pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
-            raise AssertionError(proc.stderr[-2000:])
-        out[who] = json.loads(line[0][4:])
+    out = run_both(_NMDA_SCRIPT)
     for k in ('gk', 'ica', 'vm'):
         a, b = np.array(out['moose'][k]), np.array(out['moosepy'][k])
         assert len(a) == len(b)
