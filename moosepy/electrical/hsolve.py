@@ -784,7 +784,7 @@ class Group:
         dt = self.dt
         place = self._places()
         here = place.get(id(self.leader))
-        els, nodes, seen = [], [], set()
+        els, seen = [], set()
         for ce in (comp_els if ABSORB_SYNAPSES else ()):
             for other, oport, m, fwd in links(ce, 'channel'):
                 if not issubclass(other.cls, HHChannel2D) or id(other) in seen:
@@ -929,7 +929,7 @@ class Group:
         Table, an IntFire, a handler outside) are logged by the kernel and
         delivered from Python after the call.  What is not absorbed stays
         Python-stepped and meets the solver through messages, as before."""
-        from .synapse import SynChan, NMDAChan, SimpleSynHandler, SpikeGen, Synapse
+        from .synapse import SynChan, NMDAChan, SimpleSynHandler, SpikeGen
         dt = self.dt
 
         def same_tick(el):
@@ -1070,7 +1070,7 @@ class Group:
                 sg_log[g] = True
             self.sg_targets.update(other_t)
         sg_ptr, sg_syn, sg_m = csr(nsg, sg_edges)
-        self.sg_els, self.sgoff = sg_els, sgoff
+        self.sgoff = sgoff
         # --- RandSpikes and TimeTables that feed only absorbed synapses
         from .synapse import RandSpike, TimeTable
         rs_els, tt_els, seen = [], [], set()
@@ -1199,7 +1199,6 @@ class Group:
         self.h_parts = (h_ptr, h_chan, syn_w, syn_owner)
         self._set_syn_args()
         self.scoff = scoff
-        self.sc_arrays = sc
         # views and ownership (the HSolve that solves the first compartment)
         lead = self.leader
         for els, offs, cols, names in (

@@ -366,7 +366,7 @@ def test_solved_objects_still_send_their_values_and_take_python_inputs():
     (ca0, e0, v0), (ca1, e1, v1) = out[False], out[True]
     assert len(ca0) == len(ca1) and np.max(np.abs(ca0 - ca1)) < 1e-12
     assert np.max(np.abs(e0 - e1)) < 1e-12
-    assert len(v1) == 2000                        # one pushed Vm per step
+    assert len(v1) == len(v0) == 2000             # one pushed Vm per step, as unsolved
     t = np.arange(len(ca1)) * 25e-6
     on = t >= 1e-3 - 1e-12
     ref = 1e-4 + 1e9 * 2e-12 * 0.02 * (1 - np.exp(-(t - (1e-3 - 25e-6)) / 0.02))
