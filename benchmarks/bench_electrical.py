@@ -42,26 +42,13 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+from hh_tables import hh_tables  # noqa: E402
 import moosepy as moose  # noqa: E402
 from moosepy.core.shell import reset_tree  # noqa: E402
 
 DT = 25e-6
 REF = HERE.parent.parent / 'shared' / 'reference' / 'neuron'
-
-
-def hh_tables():
-    v = np.linspace(-0.1, 0.05, 3001)
-    vm = v * 1e3
-    with np.errstate(all='ignore'):
-        am = np.where(np.abs(vm + 40) < 1e-6, 1.0, 0.1 * (vm + 40) / (1 - np.exp(-(vm + 40) / 10)))
-        an = np.where(np.abs(vm + 55) < 1e-6, 0.1,
-                      0.01 * (vm + 55) / (1 - np.exp(-(vm + 55) / 10)))
-    bm = 4 * np.exp(-(vm + 65) / 18)
-    ah = 0.07 * np.exp(-(vm + 65) / 20)
-    bh = 1 / (1 + np.exp(-(vm + 35) / 10))
-    bn = 0.125 * np.exp(-(vm + 65) / 80)
-    return {'m': (am * 1e3, (am + bm) * 1e3), 'h': (ah * 1e3, (ah + bh) * 1e3),
-            'n': (an * 1e3, (an + bn) * 1e3)}
 
 
 def _fill(gate, ab):

@@ -7,28 +7,17 @@ line with the sim-only time (``moose.start``).
 """
 
 import json
+import os
 import sys
 import time
 
 import numpy as np
 import moose
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hh_tables import hh_tables as tables  # noqa: E402
+
 DT = 25e-6
-
-
-def tables():
-    v = np.linspace(-0.1, 0.05, 3001)
-    vm = v * 1e3
-    with np.errstate(all='ignore'):
-        am = np.where(np.abs(vm + 40) < 1e-6, 1.0, 0.1 * (vm + 40) / (1 - np.exp(-(vm + 40) / 10)))
-        an = np.where(np.abs(vm + 55) < 1e-6, 0.1,
-                      0.01 * (vm + 55) / (1 - np.exp(-(vm + 55) / 10)))
-    bm = 4 * np.exp(-(vm + 65) / 18)
-    ah = 0.07 * np.exp(-(vm + 65) / 20)
-    bh = 1 / (1 + np.exp(-(vm + 35) / 10))
-    bn = 0.125 * np.exp(-(vm + 65) / 80)
-    return {'m': (am * 1e3, (am + bm) * 1e3), 'h': (ah * 1e3, (ah + bh) * 1e3),
-            'n': (an * 1e3, (an + bn) * 1e3)}
 
 
 def protos():

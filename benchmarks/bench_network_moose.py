@@ -14,27 +14,15 @@ up when the target is assigned).
 """
 
 import json
+import os
 import sys
 import time
 
 import numpy as np
 import moose
 
-HH_V = np.linspace(-0.1, 0.05, 3001)
-
-
-def tables():
-    vm = HH_V * 1e3
-    with np.errstate(all='ignore'):
-        am = np.where(np.abs(vm + 40) < 1e-6, 1.0, 0.1 * (vm + 40) / (1 - np.exp(-(vm + 40) / 10)))
-        an = np.where(np.abs(vm + 55) < 1e-6, 0.1,
-                      0.01 * (vm + 55) / (1 - np.exp(-(vm + 55) / 10)))
-    bm = 4 * np.exp(-(vm + 65) / 18)
-    ah = 0.07 * np.exp(-(vm + 65) / 20)
-    bh = 1 / (1 + np.exp(-(vm + 35) / 10))
-    bn = 0.125 * np.exp(-(vm + 65) / 80)
-    return {'m': (am * 1e3, (am + bm) * 1e3), 'h': (ah * 1e3, (ah + bh) * 1e3),
-            'n': (an * 1e3, (an + bn) * 1e3)}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hh_tables import hh_tables as tables  # noqa: E402
 
 
 def protos():
