@@ -26,6 +26,7 @@ import numpy as np
 
 from .errors import MooseError
 from .fields import Field, LookupField
+from .structure import changed as structure_changed
 
 log = logging.getLogger('moosepy.core')
 
@@ -66,6 +67,8 @@ def setClock(tick, dt):
     dt = float(dt)
     if dt < 0 or not math.isfinite(dt):
         raise MooseError(f'setClock({tick}, {dt}): dt must be a finite number >= 0')
+    if clock.dts[tick] != dt:
+        structure_changed()
     clock.dts[tick] = dt
     clock.reinited = False
 
@@ -90,6 +93,7 @@ def useClock(tick, path, field='process'):
     found = wildcardFind(path)
     for h in found:
         h._el.tick = tick
+    structure_changed()
     clock.reinited = False
     return len(found)
 

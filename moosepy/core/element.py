@@ -13,6 +13,7 @@ import re
 
 from .errors import FieldError, PathError, MooseError, suggest
 from .fields import Field, LookupField, declare, registry
+from .structure import changed as _structure_changed
 
 _NAME_RE = re.compile(r'^([^/\[\]]+)(?:\[(\d+)\])?$')
 
@@ -41,6 +42,7 @@ class Element:
         self.is_field_element = False
         if parent is not None:
             parent.children[name] = self
+        _structure_changed()
 
     # ---- identity / paths -------------------------------------------------
     @property
@@ -90,6 +92,7 @@ class Element:
                 new[:len(col)] = col
                 self.cols[name] = new
         self.num = num
+        _structure_changed()
 
     def walk(self):
         """This element and all its descendants, depth first, parents first."""
@@ -252,6 +255,7 @@ class Neutral:
 
     def _set_tick(self, v):
         self._el.tick = int(v)
+        _structure_changed()
 
     def _get_dt(self):
         from .clock import clock

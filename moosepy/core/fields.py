@@ -13,6 +13,7 @@ arrays, one per element and field) owned by :class:`~moosepy.core.element.Elemen
 import numpy as np
 
 from .errors import FieldError
+from .structure import changed as structure_changed
 
 #: class name -> Python class, for every declared moosepy class
 registry = {}
@@ -47,13 +48,18 @@ class Field:
     stored : bool
         True: the value lives in a column of the element.  False: the owning
         class supplies ``_get_<name>(self)`` (and ``_set_<name>(self, v)``).
+    structural : bool
+        Setting it changes the shape of what a solver compiles (a gate power,
+        a solver's target): it advances :mod:`moosepy.core.structure`'s
+        version, so solvers compile again at the next reinit.
     """
 
     kind = 'valueFinfo'
 
     def __init__(self, default=0.0, unit='', doc='', type='double', ro=False,
-                 stored=True, hidden=False):
+                 stored=True, hidden=False, structural=False):
         self.hidden = hidden
+        self.structural = structural
         self.default = default
         self.unit = unit
         self.doc = doc
@@ -129,6 +135,8 @@ class Field:
             self.setter(obj, value)
         else:
             el.cols[self.name][obj._idx] = value
+        if self.structural:
+            structure_changed()
         if el.hooks:
             el.notify(self.name)
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from .element import Neutral, Vec
 from .errors import MessageError, suggest
+from .structure import changed as structure_changed
 
 MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 'Sparse')
 
@@ -37,6 +38,7 @@ class Msg:
         _all_msgs.append(self)
         e1.msg_out.append(self)
         e2.msg_in.append(self)
+        structure_changed()
 
     # MOOSE-style read-only fields
     @property
@@ -112,12 +114,14 @@ class Msg:
     # data entries owning a field element) and _on_sparse_fill(msg, start,
     # field_index) (turn the new entries' columns into its own indices).
     def _filled(self, start, field_index=None):
+        structure_changed()
         hook = getattr(self.el2.cls, '_on_sparse_fill', None)
         if hook is not None:
             hook(self, start, field_index)
 
     def setEntry(self, row, col, value=0):
         self._sparse_only()
+        structure_changed()
         start = len(self.rows)
         self.rows = np.append(self.rows, int(row))
         self.cols = np.append(self.cols, int(col))
@@ -319,6 +323,7 @@ def listmsg(obj):
 
 def drop_messages(el):
     """Remove every message touching *el* (used by delete)."""
+    structure_changed()
     for m in list(el.msg_out) + list(el.msg_in):
         if m in m.el1.msg_out:
             m.el1.msg_out.remove(m)

@@ -12,6 +12,7 @@ import numpy as np
 from .element import Element, Neutral, Vec, _Root, _NAME_RE
 from .errors import PathError, FieldError, MooseError, suggest
 from .fields import registry
+from .structure import changed as structure_changed
 
 log = logging.getLogger('moosepy.core')
 
@@ -146,6 +147,7 @@ def rename(el, newname):
     del el.parent.children[el.name]
     el.name = newname
     el.parent.children[newname] = el
+    structure_changed()
 
 
 # ---------------------------------------------------------------- delete/move/copy
@@ -160,6 +162,7 @@ def _delete_element(el):
         e.children = {}
     if el.parent is not None:
         el.parent.children.pop(el.name, None)
+    structure_changed()
     if _Root.cwe is not None and not _Root.cwe.alive:
         _Root.cwe = _Root.element
 
@@ -196,6 +199,7 @@ def move(orig, parent, name=None):
     el.name = newname
     el.parent = pel
     pel.children[newname] = el
+    structure_changed()
     return Vec(el)
 
 
