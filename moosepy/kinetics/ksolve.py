@@ -269,6 +269,71 @@ def advance(el, comp, t_end, times, flats):
     return out
 
 
+class _BlasThreads:
+    """Get and set the thread count of the BLAS/LAPACK that scipy's LSODA
+    calls (for its LU factorisations), found once: the OpenBLAS bundled
+    with scipy's wheels, else any library threadpoolctl knows, else none.
+
+    Why: OpenBLAS runs the LU of a few-hundred-pool Jacobian on all cores
+    and its worker threads then busy-wait between calls.  On an idle
+    machine that doubles the CPU time of a run for a little less wall time;
+    on a loaded one (more busy threads than cores) a factorisation waits
+    for a descheduled worker, and runs of identical work took 0.04 to 1.8 s
+    (kin_large, lsoda).  One thread costs the same every run."""
+
+    def __init__(self):
+        self.get = self.set = None
+        import ctypes
+        import glob
+        import os
+        import scipy
+        libs = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), 'scipy.libs')
+        for path in sorted(glob.glob(os.path.join(libs, '*openblas*.so*'))):
+            try:
+                lib = ctypes.CDLL(path)
+            except OSError:
+                continue
+            for pre in ('scipy_openblas', 'openblas'):
+                g = getattr(lib, pre + '_get_num_threads', None)
+                s = getattr(lib, pre + '_set_num_threads', None)
+                if g is not None and s is not None:
+                    g.restype, s.argtypes = ctypes.c_int, (ctypes.c_int,)
+                    self.get, self.set = g, s
+                    return
+        try:
+            from threadpoolctl import threadpool_limits
+        except ImportError:
+            return
+        self.limits = threadpool_limits
+
+
+_blas = []
+
+
+class _one_blas_thread:
+    """Context in which scipy's BLAS/LAPACK runs on one thread."""
+
+    def __enter__(self):
+        if not _blas:
+            _blas.append(_BlasThreads())
+        b = _blas[0]
+        self.restore = None
+        if b.get is not None:
+            n = b.get()
+            if n != 1:
+                b.set(1)
+                self.restore = lambda: b.set(n)
+        elif hasattr(b, 'limits'):
+            lim = b.limits(limits=1, user_api='blas')
+            self.restore = lim.restore_original_limits
+        return self
+
+    def __exit__(self, *exc):
+        if self.restore is not None:
+            self.restore()
+        return False
+
+
 def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
     from scipy.integrate import odeint
     from . import kernels
@@ -287,7 +352,7 @@ def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
         kw = dict(Dfun=kernels.jac_banded_odeint, ml=npools - 1, mu=npools - 1)
     else:
         kw = dict(Dfun=kernels.jac_odeint)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _one_blas_thread():
         warnings.simplefilter('ignore')
         sol, info = odeint(kernels.rhs_odeint, y.copy(), grid, args=(comp.I, comp.F),
                            rtol=rtol, atol=atol, full_output=True, mxstep=10_000_000, **kw)
