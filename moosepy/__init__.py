@@ -40,6 +40,9 @@ from .electrical.hsolve import HSolve  # noqa: F401
 from .electrical.morphology import Neuron, loadSwc  # noqa: F401
 from .electrical.synapse import (SpikeGen, Synapse, SimpleSynHandler, SynChan,  # noqa: F401
                                  NMDAChan, MgBlock, IntFire, LIF, RandSpike, TimeTable)
+from .electrical.intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF,  # noqa: F401
+                                 IzhIF, IzhikevichNrn)
+from .electrical.passive import Leakage, GapJunction  # noqa: F401
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
 from .core import shell as _shell
 

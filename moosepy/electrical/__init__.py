@@ -14,3 +14,6 @@ from .channels import (ChanBase, HHChannelBase, HHChannel, HHGate, HHChannel2D, 
                        HHGate2D, CaConcBase, CaConc, Nernst)
 from .stimuli import PulseGen, VClamp  # noqa: F401
 from .hsolve import HSolve  # noqa: F401
+from .intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF, IzhIF,  # noqa: F401
+                      IzhikevichNrn)
+from .passive import Leakage, GapJunction  # noqa: F401

@@ -1,0 +1,45 @@
+"""Run one script under pymoose 5.0.0 (the side venv, ``../pymoose-venv``
+next to the checkout, as ``run_corpus.py`` expects it) and under moosepy;
+return what each printed on its ``JSON...`` line.  Tests that use it skip
+when the venv is absent or pymoose does not run there."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+_CANDIDATES = (REPO.parent / 'pymoose-venv' / 'bin' / 'python',
+               Path('/work/pymoose-venv/bin/python'),
+               Path('/work/sidevenv/bin/python'))
+
+
+def pymoose_python():
+    """The side venv's interpreter, or None."""
+    for p in _CANDIDATES:
+        if p.exists():
+            return str(p)
+    return None
+
+
+def run_both(script, timeout=180):
+    """{'moose': {...}, 'moosepy': {...}} of numpy arrays; the script gets
+    'moose' or 'moosepy' as argv[1] and runs from the repository root."""
+    side = pymoose_python()
+    if side is None:
+        pytest.skip('pymoose side venv (../pymoose-venv) absent')
+    out = {}
+    for who, exe in (('moose', side), ('moosepy', sys.executable)):
+        proc = subprocess.run([exe, '-c', script, who], capture_output=True, text=True,
+                              timeout=timeout, cwd=str(REPO))
+        line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
+        if not line:
+            if who == 'moose':
+                pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
+            raise AssertionError(proc.stderr[-2000:])
+        out[who] = {k: (np.asarray(v) if isinstance(v, list) else v)
+                    for k, v in json.loads(line[0][4:]).items()}
+    return out
