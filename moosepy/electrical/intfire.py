@@ -23,12 +23,21 @@ test_intfire_family.py compares traces):
 * Units are SI: ``IzhIF``'s a0 [1/(V s)], b0 [1/s], c0 [V/s] default to
   Izhikevich's 0.04/mV/ms, 5/ms, 140 mV/ms.
 
-Deviations from MOOSE 5.0.0 (reasons stated, measured with pymoose):
+Deviations from MOOSE 5.0.0 (each measured with pymoose; MOOSE's own
+code clears the other inputs of such steps, so these read as omissions):
 
+* Activation (synaptic input) that arrives while the neuron is refractory
+  is dropped.  MOOSE keeps summing it and adds the whole sum to Vm on the
+  first step after the refractory period (an event 2 ms before the end of
+  the period then acts as if it came at the end).
+* The injected current and channel sums of a step that ends in a spike are
+  dropped with it.  MOOSE carries them into the next step when that step is
+  not refractory (refractoryPeriod below one dt), so the step after a spike
+  counts them twice (IzhIF with refractoryPeriod 0: 2x inject for a step).
 * ``QIF`` and ``IzhIF`` ignore their channels in MOOSE (the channel
-  messages add to sums their update never reads, so a channel on them has no
-  effect).  moosepy adds the channel current ``sum Gk (Ek - Vm)`` to their
-  equation, as for every other compartment.
+  messages add to sums their update never reads: a 10 nS leak to 0 V leaves
+  them at rest).  moosepy adds the channel current ``sum Gk (Ek - Vm)`` to
+  their equation, as for every other compartment.
 * ``ExIF``/``AdExIF`` with ``deltaThresh = 0`` (the default) evaluate
   ``0·exp(+inf)`` = NaN in MOOSE once Vm passes ``thresh``; moosepy drops
   the exponential term when deltaThresh is 0 (the neuron is then an LIF
@@ -36,6 +45,9 @@ Deviations from MOOSE 5.0.0 (reasons stated, measured with pymoose):
 * The refractory test allows 1e-9·dt of rounding (as moosepy's LIF), so a
   refractory period that is a whole number of steps lasts that number of
   steps whatever the rounding of t.
+
+Otherwise the traces equal pymoose's to rounding (Vm within 1e-12 V, same
+spike steps; tests/electrical/test_intfire_family.py).
 
 An HSolve does not take these neurons over: they are stepped in Python on
 their tick (axial messages to them are refused at reinit).
