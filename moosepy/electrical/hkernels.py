@@ -40,11 +40,12 @@ the tree per step.
 Units: V, S, A, F, s, mM.
 """
 
-import numba
 import numpy as np
 
+from ..jit import njit
 
-@numba.njit(cache=True, inline='always')
+
+@njit(cache=True, inline='always')
 def _pulse(t, base, L, W, D, cnt, prev):
     period = W[0] + D[0] if cnt > 0 else 0.0
     for i in range(1, cnt):
@@ -66,7 +67,7 @@ def _pulse(t, base, L, W, D, cnt, prev):
     return prev
 
 
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _to_ring(ring, e0, e1, syn, m, syn_dk, syn_w, syn_owner, kabs, dt):
     """A spike at absolute step *kabs* onto synapses syn[e0:e1]: weight/dt
     into each handler entry's slot max(m, ceil(delay/dt)) steps later."""
@@ -79,7 +80,7 @@ def _to_ring(ring, e0, e1, syn, m, syn_dk, syn_w, syn_owner, kabs, dt):
         ring[syn_owner[s], (kabs + ka) % L] += syn_w[s] / dt
 
 
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _ghk_ica(g, v, cin, cout, k, cf):
     """NMDA Ca current [A] (see synapse.ghk_ca_current; k = 2F/RT)."""
     x = k * v
@@ -95,7 +96,7 @@ def _ghk_ica(g, v, cin, cout, k, cf):
     return g * ratio / k * ghk * (cin - cout * e) * cf
 
 
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _lookup2(T, off, nx, ny, lim, x, y):
     """Bilinear interpolation in a 2-D table (nx+1 by ny+1, row-major from
     T[off]) over [xmin, xmax] x [ymin, ymax] = lim, clipped at the edges, as
@@ -119,7 +120,7 @@ def _lookup2(T, off, nx, ny, lim, x, y):
             + T[off + i * w + j1] * (1 - fx) * fy + T[off + i1 * w + j1] * fx * fy)
 
 
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _ipow(x, p):
     if p == 1.0:
         return x
@@ -132,7 +133,7 @@ def _ipow(x, p):
     return x ** p
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def advance(nsteps, t0, dt, cn,
             # nodes (storage order; views of the model's fields)
             V, Cm, Rm, Em, inj, extA, extB, extI, Im,
@@ -474,7 +475,7 @@ def advance(nsteps, t0, dt, cn,
     return done, r, nlog, np.isfinite(tot)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, kind, idx, rec):
     for k in range(kind.shape[0]):
         kd = kind[k]

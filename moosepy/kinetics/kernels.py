@@ -51,12 +51,12 @@ flags and the rare code sits in separate, non-inlined functions.
 
 import math
 
-import numba
 import numpy as np
 
+from ..jit import njit
 from .expr import _eval_impl
 
-eval_program = numba.njit(cache=True, nogil=True)(_eval_impl)
+eval_program = njit(cache=True, nogil=True)(_eval_impl)
 
 NA = 6.02214076e23
 
@@ -104,7 +104,7 @@ def pack(arrays):
     return I, F
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def unpack(I, F):
     """Views of the packed model, in the order of the table above."""
     dims = I[I[0]:I[1]]
@@ -120,7 +120,7 @@ def unpack(I, F):
             I[I[36]:I[37]], F[I[38]:I[39]])
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _func_inputs(f, w, base, navol, fin_ptr, fin_idx, fin_kind, xbuf):
     """Fill xbuf with the inputs of function f, read from the voxel whose
     pools start at w[base] (navol = NA * its volume); returns their count."""
@@ -136,7 +136,7 @@ def _func_inputs(f, w, base, navol, fin_ptr, fin_idx, fin_kind, xbuf):
     return b - a
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _term_rate(r, k, ye, kmrow, M):
     """Rate [#/s] of term r with rate constant k (molecule units) on the
     voxel state ye (its pools and a trailing 1.0)."""
@@ -149,7 +149,7 @@ def _term_rate(r, k, ye, kmrow, M):
     return k * ye[M[9][r]] * s / (kmrow[r] + s)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _apply_rate_funcs(t, ye, navol, kmrow, rate, extra, M, stack, xbuf):
     """The functions that add a rate [#/s] to a pool (into extra) or set a
     term's rate constant (numKf/Kf...: that term's rate is recomputed), on
@@ -173,7 +173,7 @@ def _apply_rate_funcs(t, ye, navol, kmrow, rate, extra, M, stack, xbuf):
             rate[tgt] = _term_rate(tgt, val * navol ** (1.0 - order[tgt]), ye, kmrow, M)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _general_rates(ye, krow, kmrow, rate, ttype, sub_ptr, sub_idx, mm_enz, nsimple):
     """Rates of the terms after the plain ones: mass action of order > 2 and
     Michaelis-Menten (k * enzyme * s / (numKm + s), s the substrates'
@@ -189,7 +189,7 @@ def _general_rates(ye, krow, kmrow, rate, ttype, sub_ptr, sub_idx, mm_enz, nsimp
             rate[r] = krow[r] * ye[mm_enz[r]] * s / (kmrow[r] + s)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def work_buffer(M):
     """Scratch space of rhs_m, laid out as :func:`_work_parts` reads it: one
     voxel's state + a trailing 1.0, the rates + a trailing 0.0, the fluxes,
@@ -202,7 +202,7 @@ def work_buffer(M):
     return np.empty(2 * dims[1] + dims[2] + 2 + M[27][1] + 64 + nin + 1 + nw)
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _work_parts(M, work):
     """(ye, rate, flux, extra, stack, xbuf, state copy) views of a work
     buffer."""
@@ -217,7 +217,7 @@ def _work_parts(M, work):
     return work[:a], work[a:b], work[b:c], work[c:d], work[d:e], work[e:f], work[f:]
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _rhs(t, y, dydt, M, W, rfuncs):
     """dn/dt [#/s] for all voxels of state y (voxel-major, molecules), whose
     function-assigned pools hold their values already.
@@ -268,7 +268,7 @@ def _rhs(t, y, dydt, M, W, rfuncs):
                     dydt[base + j] += extra[j]
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def rhs_m(t, y, dydt, M, work):
     """dn/dt [#/s] for all voxels of state y (voxel-major, molecules; not
     changed: Functions assign their pools in a copy); work from
@@ -290,14 +290,14 @@ def rhs_m(t, y, dydt, M, work):
         _rhs(t, w, dydt, M, W, False)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def assign(t, y, I, F):
     """Put the values of function-assigned pools into state y."""
     M = unpack(I, F)
     _assign_m(t, y, M, _work_parts(M, work_buffer(M)))
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _assign_m(t, y, M, W):
     """Let the functions that set pools (n or conc) assign them, in their
     order, in every voxel of state y (molecules).  W: the work buffer's
@@ -322,7 +322,7 @@ def _assign_m(t, y, M, W):
                 y[base + fout_target[f]] = val if kind == 0 else val * navol
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _jadd(J, r, c, v, mu):
     if mu < 0:
         J[r, c] += v
@@ -330,7 +330,7 @@ def _jadd(J, r, c, v, mu):
         J[mu + r - c, c] += v
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def jac_m(t, y, J, M, mu):
     """Jacobian d(dn/dt)/dn.  Mass-action and MM terms analytically; with
     functions, by forward differences of :func:`rhs`.  With mu < 0, J is the
@@ -403,7 +403,7 @@ def jac_m(t, y, J, M, mu):
                         J[mu + base + j - c, c] = 0.0
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs):
     """One embedded RK step: ynew (higher order) and err (difference).
     With *afuncs*, the Functions assign their pools in each stage's state
@@ -459,7 +459,7 @@ def rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx,
               max_steps)
 
 
-@numba.njit(cache=True, nogil=True, inline='always')
+@njit(cache=True, nogil=True, inline='always')
 def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
                   max_steps, afuncs, rfuncs):
     M = unpack(I, F)
@@ -535,7 +535,7 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
     return h
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _rk_integrate_nf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
                      max_steps):
     """:func:`rk_integrate` of a model without Functions."""
@@ -543,7 +543,7 @@ def _rk_integrate_nf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_
                          I, F, max_steps, False, False)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _rk_integrate_af(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
                      max_steps):
     """:func:`rk_integrate` of a model whose Functions only assign pools."""
@@ -551,7 +551,7 @@ def _rk_integrate_af(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_
                          I, F, max_steps, True, False)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def _rk_integrate_rf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx, out, I, F,
                      max_steps):
     """:func:`rk_integrate` of a model with Functions that add rates or set
@@ -560,14 +560,14 @@ def _rk_integrate_rf(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_
                          I, F, max_steps, True, True)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def rhs(t, y, dydt, I, F):
     """dn/dt of the packed model into dydt."""
     M = unpack(I, F)
     rhs_m(t, y, dydt, M, work_buffer(M))
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def rhs_odeint(y, t, I, F):
     """scipy odeint's callback form: returns dn/dt."""
     M = unpack(I, F)
@@ -576,7 +576,7 @@ def rhs_odeint(y, t, I, F):
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def jac_odeint(y, t, I, F):
     """scipy odeint's Jacobian callback (dense)."""
     n = y.shape[0]
@@ -585,7 +585,7 @@ def jac_odeint(y, t, I, F):
     return J
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def jac_banded_odeint(y, t, I, F):
     """Banded Jacobian for odeint (ml = mu = npools - 1), block-diagonal model."""
     M = unpack(I, F)

@@ -53,9 +53,9 @@ Tau-leaping (Cao, Gillespie and Petzold, J Chem Phys 124, 044109, 2006)
 
 import math
 
-import numba
 import numpy as np
 
+from ..jit import njit
 from ..kinetics.kernels import NA, eval_program, unpack
 
 BLOCK = 16
@@ -111,7 +111,7 @@ def mix_seed(a, b):
 
 
 # ---------------------------------------------------------------- xoshiro
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _next(s0, s1, s2, s3):
     res = s0 + s3
     t = s1 << _U17
@@ -124,13 +124,13 @@ def _next(s0, s1, s2, s3):
     return res, s0, s1, s2, s3
 
 
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _u01(res):
     """Uniform in [0, 1)."""
     return np.float64(res >> _U11) * _TWO53
 
 
-@numba.njit(cache=True, inline='always')
+@njit(cache=True, inline='always')
 def _u01_open(res):
     """Uniform in (0, 1]."""
     return (np.float64(res >> _U11) + 1.0) * _TWO53
@@ -153,7 +153,7 @@ _U3 = np.uint64(3)
 _U255 = np.uint64(255)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _exp1(q0, q1, q2, q3):
     """A unit exponential number (ziggurat: one draw and no logarithm in
     about 98.9 % of the calls; the layer from bits 3-10 of the draw, the
@@ -173,7 +173,7 @@ def _exp1(q0, q1, q2, q3):
             return z, q0, q1, q2, q3
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def exponentials(rng, n):
     """n unit exponentials from stream row 0 of rng (advanced); for tests."""
     q0, q1, q2, q3 = rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3]
@@ -185,7 +185,7 @@ def exponentials(rng, n):
     return out
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def uniforms(rng, n):
     """n uniforms in [0, 1) from stream row 0 of rng (advanced); for tests."""
     s0, s1, s2, s3 = rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3]
@@ -198,7 +198,7 @@ def uniforms(rng, n):
 
 
 # ---------------------------------------------------------------- propensities
-@numba.njit(cache=True)
+@njit(cache=True)
 def _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
     """Propensity of reaction r on the voxel state x (x[npools] = 1.0)."""
     p = ptype[r]
@@ -232,7 +232,7 @@ def _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_e
     return v if v > 0.0 else 0.0
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _func_work(M):
     """Scratch space of :func:`_eval_funcs`: an evaluation stack of 64 and
     the inputs of the widest function."""
@@ -240,7 +240,7 @@ def _func_work(M):
     return np.empty(64 + fin_ptr[fin_ptr.shape[0] - 1] - fin_ptr[0] + 1)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, work):
     """Functions of voxel v: assign function pools in y, set the rate
     constants they drive in krow (starting from kk[v]) and the rateOut
@@ -307,7 +307,7 @@ def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, work):
     return -1
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
     """All propensities, block sums and their total a0."""
     R = a.shape[0]
@@ -336,7 +336,7 @@ def _refresh(x, a, bsum, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_m
     return a0
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def round_init(y, npools, var, rng, randomly):
     """Round the variable pools (var[j] = 1) of every voxel to integers:
     with ``randomly``, up with probability equal to the fraction (MOOSE's
@@ -362,7 +362,7 @@ def round_init(y, npools, var, rng, randomly):
         rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = s0, s1, s2, s3
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _fold_held(krow, x, hf_ptr, hf_idx, hf_mult):
     """Multiply each rate constant by the (falling-factorial) counts of its
     held reactants (BufPools, Function-assigned pools): no event changes
@@ -375,7 +375,7 @@ def _fold_held(krow, x, hf_ptr, hf_idx, hf_mult):
 
 
 # ---------------------------------------------------------------- direct method
-@numba.njit(cache=True)
+@njit(cache=True)
 def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
             hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep,
             fr_term, fr_pool, I, F, nfunc,
@@ -608,12 +608,12 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
     return total
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _unpack(I, F, nfunc):
     return unpack(I, F)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _dep_update(r, x, a, bsum, a0, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx,
                 rs_mult, mm_enz, dep_ptr, dep_idx):
     """The propensities that depend on reaction r, after it fired (the slow
@@ -632,7 +632,7 @@ def _dep_update(r, x, a, bsum, a0, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs
 MAX_CASCADE = 10000
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _ev_trigger(e, x, E):
     """Value of the state trigger of event e on counts x."""
     strict, tr_ptr, tr_idx, tr_coef, tr_const = E[1], E[3], E[4], E[5], E[6]
@@ -644,7 +644,7 @@ def _ev_trigger(e, x, E):
     return s >= 0.0
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _ev_fire(e, x, E, tmp):
     """The assignments of event e on counts x (all values computed before
     any is written); False (x unchanged) if one would be negative."""
@@ -662,7 +662,7 @@ def _ev_fire(e, x, E, tmp):
     return True
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _ev_cascade(x, E, prev, count, v, pend, tmp):
     """Fire the state events of voxel v whose trigger rose (prev[v, e] false,
     now true) on counts x, in index order, then again for triggers their
@@ -698,7 +698,7 @@ def _ev_cascade(x, E, prev, count, v, pend, tmp):
                 return -(1 + n + e)
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def fire_event_all(y, npools, E, e, count):
     """Fire event e (a time event) in every voxel of the flat state y;
     returns 0, or -1 if an assignment would make a count negative."""

@@ -46,9 +46,9 @@ as the SSA.
 
 import math
 
-import numba
 import numpy as np
 
+from ..jit import njit
 from .kernels import (_next, _u01, _u01_open, _exp1, _prop, _fold_held, _eval_funcs,
                       _unpack, _func_work)
 
@@ -56,7 +56,7 @@ _SSA_STEPS = 100
 _N1 = 10.0
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _poisson(lam, q0, q1, q2, q3):
     """A Poisson(lam) number and the advanced generator state."""
     if lam <= 0.0:
@@ -94,7 +94,7 @@ def _poisson(lam, q0, q1, q2, q3):
             return int(k), q0, q1, q2, q3
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def poisson_samples(lam, n, rng):
     """n Poisson(lam) numbers from stream row 0 of rng; for tests."""
     q0, q1, q2, q3 = rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3]
@@ -106,7 +106,7 @@ def poisson_samples(lam, n, rng):
     return out
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def _all_props(x, a, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz):
     a0 = 0.0
     for r in range(a.shape[0]):
@@ -116,7 +116,7 @@ def _all_props(x, a, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult,
     return a0
 
 
-@numba.njit(cache=True)
+@njit(cache=True)
 def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
             hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep,
             fr_term, fr_pool, I, F, nfunc, rng, tnext, fires, t0, t1, times, rec_ptr,

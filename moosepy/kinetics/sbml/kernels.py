@@ -8,15 +8,15 @@ Statement ``s`` writes ``v[target[s]]``.  Kind 0 evaluates the program
 vector interpolated linearly from the history at ``t - tau``.
 """
 
-import numba
 import numpy as np
 
+from ...jit import njit
 from ..expr import _eval_impl
 
-_ev = numba.njit(cache=True, nogil=True)(_eval_impl)
+_ev = njit(cache=True, nogil=True)(_eval_impl)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def run_statements(t, v, code, args, consts, kind, target, a0, a1, b0, b1, s0, s1,
                    stack, hist_t, hist_v, nhist, vtmp):
     for s in range(s0, s1):
@@ -60,7 +60,7 @@ def run_statements(t, v, code, args, consts, kind, target, a0, a1, b0, b1, s0, s
                 v[target[s]] = _ev(code, args, consts, vtmp, td, stack, a0[s], a1[s])
 
 
-@numba.njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True)
 def evaluate(t, y, v, state_slots, deriv_slots, dy, code, args, consts, kind, target,
              a0, a1, b0, b1, s1, stack, hist_t, hist_v, nhist, vtmp, alg_u, alg_r, alg_nonneg):
     """Load state *y* into *v*, run the statements, solve algebraic rules,
