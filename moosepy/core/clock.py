@@ -15,6 +15,7 @@ chunks; between chunks progress is reported (when asked) and Ctrl-C or
 ``stop()`` ends the run with the state consistent at a chunk boundary.
 """
 
+import gc
 import logging
 import math
 import signal
@@ -26,7 +27,7 @@ import numpy as np
 
 from .errors import MooseError
 from .fields import Field, LookupField
-from .structure import changed as structure_changed
+from .structure import changed as structure_changed, version as structure_version
 
 log = logging.getLogger('moosepy.core')
 
@@ -55,6 +56,10 @@ class _ClockState:
         self.schedule = []      # [(tick, [elements])] in tick order
         self.strides = {}
         self.last_wall = 0.0
+        # reinits counted over the whole process (never reset), and the
+        # structure version at the end of the last one (see core.structure)
+        self.reinit_serial = getattr(self, 'reinit_serial', 0)
+        self.reinit_version = -1
 
 
 clock = _ClockState()
@@ -98,14 +103,24 @@ def useClock(tick, path, field='process'):
     return len(found)
 
 
+_SCHED = {'version': None, 'sched': None}
+
+
 def _live_scheduled():
-    from .element import root
-    by_tick = {}
-    for el in root().walk():
-        t = el.tick
-        if t >= 0 and clock.dts[t] > 0:
-            by_tick.setdefault(t, []).append(el)
-    return sorted(by_tick.items())
+    """[(tick, [elements])] of the live elements on ticks with dt > 0, in
+    tick order; a new list each call, walked again only when the structure
+    changed (objects, ticks and dts are structure)."""
+    v = structure_version()
+    if _SCHED['version'] != v:
+        from .element import root
+        by_tick = {}
+        for el in root().walk():
+            t = el.tick
+            if t >= 0 and clock.dts[t] > 0:
+                by_tick.setdefault(t, []).append(el)
+        _SCHED['sched'] = sorted(by_tick.items())
+        _SCHED['version'] = v
+    return list(_SCHED['sched'])
 
 
 def reinit():
@@ -123,13 +138,35 @@ def reinit():
     clock.base_dt = min(dts) if dts else 0.0
     clock.strides = {t: max(1, int(round(clock.dts[t] / clock.base_dt)))
                      for t, _ in clock.schedule}
+    clock.reinit_serial += 1
+    # compiling makes many small objects in a model of many: the cyclic
+    # garbage collector would walk the whole model again and again meanwhile
+    gc_on = gc.isenabled()
+    gc.disable()
+    try:
+        _reinit_objects()
+    finally:
+        if gc_on:
+            gc.enable()
+    clock.reinited = True
+    clock.reinit_version = structure_version()
+
+
+def _reinit_objects():
+    # solvers first: each may keep what it compiled (nothing structural
+    # changed) and names the objects whose reinit it does itself, in bulk
+    done = set()
     for t, els in clock.schedule:
         for el in els:
-            if el.alive:
+            pre = getattr(el.cls, '_prepare_reinit', None)
+            if pre is not None and el.alive:
+                done.update(map(id, pre(el)))
+    for t, els in clock.schedule:
+        for el in els:
+            if el.alive and id(el) not in done:
                 fn = getattr(el.cls, '_reinit', None)
                 if fn is not None:
                     fn(el)
-    clock.reinited = True
 
 
 def stop():
@@ -138,6 +175,8 @@ def stop():
 
 
 def _stale_schedule():
+    if _SCHED['version'] == structure_version() and clock.schedule == _SCHED['sched']:
+        return False
     return any(not el.alive for _, els in clock.schedule for el in els) or \
         _live_scheduled() != clock.schedule
 

@@ -26,6 +26,7 @@ from ..core.element import Element, Neutral
 from ..core.errors import FieldError, SolverError
 from ..core.fields import Field, FieldElementField, LookupField, Src, Dest, Shared, registry
 from ..core.msg import links
+from ..core.structure import changed as structure_changed
 from ..core.units import FaradayConst, GasConst
 from .compartment import CompartmentBase, deliver, send_values
 
@@ -87,25 +88,31 @@ class HHGate(Neutral):
     def _d(self):
         return self._el.data
 
+    def _w(self):
+        """The gate's data, about to be written: tables are structure (a
+        solver compiles them), so solvers compile again at the next reinit."""
+        structure_changed()
+        return self._el.data
+
     # --- plain fields ---------------------------------------------------------
     def _get_min(self):
         return self._d()['min']
 
     def _set_min(self, v):
-        self._d()['min'] = float(v)
+        self._w()['min'] = float(v)
 
     def _get_max(self):
         return self._d()['max']
 
     def _set_max(self, v):
-        self._d()['max'] = float(v)
+        self._w()['max'] = float(v)
 
     def _get_divs(self):
         return max(0, len(self._d()['A']) - 1)
 
     def _set_divs(self, n):
         n = int(n)
-        d = self._d()
+        d = self._w()
         # as MOOSE: resizing resamples nothing; tables get n+1 entries
         d['A'] = _resize(d['A'], n + 1)
         d['B'] = _resize(d['B'], n + 1)
@@ -114,13 +121,13 @@ class HHGate(Neutral):
         return self._d()['A'].copy()
 
     def _set_tableA(self, v):
-        self._d()['A'] = np.array(v, dtype=float).ravel()
+        self._w()['A'] = np.array(v, dtype=float).ravel()
 
     def _get_tableB(self):
         return self._d()['B'].copy()
 
     def _set_tableB(self, v):
-        self._d()['B'] = np.array(v, dtype=float).ravel()
+        self._w()['B'] = np.array(v, dtype=float).ravel()
 
     def _get_alpha(self):
         return self._d()['A'].copy()
@@ -144,7 +151,7 @@ class HHGate(Neutral):
         return self._d()['interp']
 
     def _set_useInterpolation(self, v):
-        self._d()['interp'] = bool(v)
+        self._w()['interp'] = bool(v)
 
     def _get_alphaParms(self):
         return self._d()['parms'].copy()
@@ -157,7 +164,7 @@ class HHGate(Neutral):
             return self._d()['exprs'][name]
 
         def s(self, v):
-            self._d()['exprs'][name] = str(v)
+            self._w()['exprs'][name] = str(v)
         return g, s
 
     _get_alphaExpr, _set_alphaExpr = _expr_get('alpha')
@@ -186,7 +193,7 @@ class HHGate(Neutral):
         if len(p) not in (10, 13):
             raise FieldError(f'{self.path} (HHGate).{what}: expected 13 values (10 '
                              f'rate parameters, divs, min, max), got {len(p)}')
-        d = self._d()
+        d = self._w()
         if len(p) == 13:
             n, lo, hi = int(p[10]), p[11], p[12]
             d['min'], d['max'] = lo, hi
@@ -216,7 +223,7 @@ class HHGate(Neutral):
         if len(p) != 9:
             raise FieldError(f'{self.path} (HHGate).setupGate: expected 9 values, got '
                              f'{len(p)}')
-        d = self._d()
+        d = self._w()
         n, lo, hi = int(p[5]), p[6], p[7]
         d['min'], d['max'] = lo, hi
         v = self._grid(n, lo, hi)
@@ -232,19 +239,19 @@ class HHGate(Neutral):
 
     def tweakAlpha(self):
         """Tables hold alpha and beta: make them A = alpha, B = alpha + beta."""
-        d = self._d()
+        d = self._w()
         d['B'] = d['A'] + d['B']
 
     def tweakTau(self):
         """Tables hold tau and inf: make them A = inf/tau, B = 1/tau."""
-        d = self._d()
+        d = self._w()
         tau, inf = d['A'], d['B']
         d['A'], d['B'] = inf / tau, 1.0 / tau
 
     def fillFromExpr(self):
         """Fill the tables from alphaExpr/betaExpr or tauExpr/infExpr, evaluated
         at the divs+1 points of min..max (variable ``v`` [V] or ``c`` [mM])."""
-        d = self._d()
+        d = self._w()
         ex = d['exprs']
         n = self._get_divs()
         v = self._grid(n, d['min'], d['max'])
@@ -418,16 +425,17 @@ class ChanBase(Neutral):
 class HHChannelBase(ChanBase):
     """Base of Hodgkin-Huxley channels."""
 
-    Xpower = Field(0.0, '', 'Power of the X gate (> 0 creates gateX)')
-    Ypower = Field(0.0, '', 'Power of the Y gate (> 0 creates gateY)')
-    Zpower = Field(0.0, '', 'Power of the Z gate (> 0 creates gateZ)')
+    Xpower = Field(0.0, '', 'Power of the X gate (> 0 creates gateX)', structural=True)
+    Ypower = Field(0.0, '', 'Power of the Y gate (> 0 creates gateY)', structural=True)
+    Zpower = Field(0.0, '', 'Power of the Z gate (> 0 creates gateZ)', structural=True)
     X = Field(0.0, '', 'State of the X gate')
     Y = Field(0.0, '', 'State of the Y gate')
     Z = Field(0.0, '', 'State of the Z gate')
     instant = Field(0, '', 'Bitmask of gates at steady state at once (1 X, 2 Y, 4 Z)',
-                    type='int')
+                    type='int', structural=True)
     useConcentration = Field(0, '', 'Nonzero: the Z gate is a function of the '
-                             'concentration [mM] received on "concen"', type='int')
+                             'concentration [mM] received on "concen"', type='int',
+                             structural=True)
     _conc = Field(0.0, 'mM', hidden=True)
     _xset = Field(False, '', type='bool', hidden=True)
     _yset = Field(False, '', type='bool', hidden=True)

@@ -77,6 +77,7 @@ Ek and gate states can be changed between ``start`` calls.
 """
 
 import logging
+from operator import itemgetter
 
 import numpy as np
 
@@ -108,11 +109,11 @@ class HSolve(Neutral):
     default_tick = 6
 
     dt = Field(5e-5, 's', 'Integration step (the tick of the HSolve sets how often it '
-               'runs; keep them equal)', stored=True)
+               'runs; keep them equal)', stored=True, structural=True)
     target = Field('', '', 'Path of one compartment of the cell (or of the cell: its '
-                   'first compartment)', type='string')
+                   'first compartment)', type='string', structural=True)
     method = Field('cn', '', "Scheme: 'cn' (Crank-Nicolson, MOOSE's) or 'be' (backward "
-                   "Euler)", type='string')
+                   "Euler)", type='string', structural=True)
     vDiv = Field(3000, '', 'Voltage table divisions (gates keep their own grids)', type='int')
     vMin = Field(-0.1, 'V', 'Voltage table minimum (informational)')
     vMax = Field(0.05, 'V', 'Voltage table maximum (informational)')
@@ -161,27 +162,61 @@ class HSolve(Neutral):
 
     # ------------------------------------------------------------ clock
     @classmethod
-    def _reinit(cls, el):
-        old = el.data.get('group')
-        if old is not None:
-            old.release()
-        el.data['group'] = None
-        el.data['cell'] = None
-        target = el.cols['target'][0]
-        if not target:
-            log.warning('%s: HSolve without a target does nothing', el.path)
-            return
-        cell = compile_cell(el, target)
+    def _prepare_reinit(cls, el):
+        """Before any object's reinit: keep the compiled group when nothing
+        structural changed since the last reinit, else compile the cell
+        again.  Returns the elements whose reinit the solver does itself, in
+        bulk (its compartments, channels and Ca pools)."""
         from ..core.clock import clock
         if _GEN['sched'] is not clock.schedule:     # first HSolve of a reinit
             _GEN['sched'] = clock.schedule
             _GEN['gen'] += 1
+        g = el.data.get('group')
+        cell = el.data.get('cell')
+        if g is not None and _keeps(g) and cell is not None:
+            if g.kept_serial != clock.reinit_serial:
+                g.kept_serial = clock.reinit_serial
+                g.schedule = clock.schedule
+                g.prepare()
+            cell.gen = _GEN['gen']
+            el.data['keep'] = True
+            return cell.comp_els + cell.chan_els + cell.ca_els
+        el.data.pop('keep', None)
+        if g is not None:
+            g.release()
+        el.data['group'] = None
+        el.data['cell'] = None
+        target = el.cols['target'][0]
+        if not target:
+            return ()
+        cell = compile_cell(el, target)
         cell.gen = _GEN['gen']
         el.data['cell'] = cell
+        # the compartments' own reinit, in bulk where it matters: the solver
+        # reads initVm; Python-stepped objects deliver currents from zero
+        for e in cell.comp_els:
+            c = e.cols
+            c['Vm'][:] = c['initVm']
+            for k in ('_chA', '_chB', '_inj', 'Im'):
+                c[k][:] = 0.0
         # mark what the solver will own (compartments, channels and pools go
-        # idle); the group that holds the state is built at the first step
+        # idle); the group that holds the state is built at the HSolve's tick
         for e in cell.comp_els + cell.chan_els + cell.ca_els:
             e.data['hsolve'] = el
+        return cell.comp_els + cell.chan_els + cell.ca_els
+
+    @classmethod
+    def _reinit(cls, el):
+        from ..core.clock import clock
+        if el.data.pop('keep', False):
+            g = el.data['group']
+            if g.leader is el:
+                g.reset()
+            return
+        if el.data.get('cell') is None:
+            if not el.cols['target'][0]:
+                log.warning('%s: HSolve without a target does nothing', el.path)
+            return
         # the last HSolve of the tick builds the group now, so that the run
         # itself starts at once and fields read after reinit come from it
         last = None
@@ -191,7 +226,9 @@ class HSolve(Neutral):
                     if issubclass(e.cls, HSolve) and e.alive and e.cols['target'][0]:
                         last = e
         if last is el:
-            _build_group(el)
+            g = _build_group(el, fresh=True)
+            if g is not None:
+                g.kept_serial = clock.reinit_serial
 
     @classmethod
     def _on_delete(cls, el):
@@ -245,14 +282,59 @@ class Cell:
         return range(self.ncomp)
 
 
+def _scan(el, ports):
+    """{port: [(other element, other port, msg, el is e1)]} of *el*'s messages
+    on *ports*, in one pass over its message lists."""
+    out = {}
+    for m in el.msg_out:
+        if m.srcField in ports:
+            out.setdefault(m.srcField, []).append((m.el2, m.destField, m, True))
+    for m in el.msg_in:
+        if m.destField in ports:
+            out.setdefault(m.destField, []).append((m.el1, m.srcField, m, False))
+    return out
+
+
+def _pairs(m):
+    """(i on e1, j on e2) of a message, without arrays for a Single one."""
+    if m.msgType == 'Single':
+        return (m.i1,), (m.i2,)
+    return m.pairs()
+
+
+def _preorder(parent, root):
+    """Depth-first preorder of the tree given by *parent* (-1: root) from
+    *root*, children in increasing index (networkx's order for the same
+    edges); nodes not reached are left out."""
+    n = len(parent)
+    kids = np.nonzero(parent >= 0)[0]
+    srt = kids[np.argsort(parent[kids], kind='stable')]
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, parent[kids] + 1, 1)
+    ptr = np.cumsum(ptr)
+    ptr_l, srt_l = ptr.tolist(), srt.tolist()
+    out = []
+    stack = [root]
+    while stack:
+        p = stack.pop()
+        out.append(p)
+        a, b = ptr_l[p], ptr_l[p + 1]
+        if b > a:
+            stack.extend(reversed(srt_l[a:b]))
+    return np.array(out, dtype=np.int64)
+
+
 def compile_cell(hs, target):
     """Collect the cell around *target* and its tree; raise SolverError on
     anything the solver cannot take (not a compartment, a loop, two parents,
-    zero Ra, part of a vec)."""
-    import networkx as nx
+    zero Ra, part of a vec).  Messages are read once per element from its
+    message lists; the tree is built with array operations."""
     from ..core.shell import resolve
     from ..core.errors import PathError
     from .compartment import AXIAL_PORTS
+    from .channels import HHChannel, CaConcBase
+    from .stimuli import PulseGen
+    from .synapse import NMDAChan
     try:
         tel, tidx = resolve(target)
     except PathError as exc:
@@ -263,64 +345,106 @@ def compile_cell(hs, target):
             raise SolverError(f'{hs.path} (HSolve).target {target!r} is a '
                               f'{tel.cls.__name__} with no compartment under it')
         tel, tidx = comps[0], 0
-    # elements joined by axial messages
+    # elements joined by axial messages; on the way, what hangs off them
+    ports = set(AXIAL_PORTS) | {'channel', 'injectMsg', 'randInject', 'handleChannel', 'VmOut'}
+    ext = set()         # compartments that Python-stepped objects may deliver to
+    chan_other = set()  # ... with channels other than HHChannels (SynChan, 2-D...)
+    vm_out = set()      # ... that send VmOut
     els = [tel]
     seen = {id(tel)}
     msgs = {}
+    chans, nmdas, pgs = [], [], []
+    seen_o = set()
     k = 0
     while k < len(els):
         el = els[k]
         k += 1
-        for port in AXIAL_PORTS:
-            for other, oport, m, fwd in links(el, port):
-                if not issubclass(other.cls, CompartmentBase) or oport not in AXIAL_PORTS:
+        for port, ls in _scan(el, ports).items():
+            if port in AXIAL_PORTS:
+                for other, oport, m, fwd in ls:
+                    if oport not in AXIAL_PORTS or not issubclass(other.cls, CompartmentBase):
+                        continue
+                    msgs[id(m)] = m
+                    if id(other) not in seen:
+                        seen.add(id(other))
+                        els.append(other)
+                continue
+            if port == 'VmOut':
+                vm_out.add(id(el))
+                continue
+            for other, oport, m, fwd in ls:
+                if port != 'channel' or not issubclass(other.cls, HHChannel):
+                    ext.add(id(el))
+                    if port == 'channel':
+                        chan_other.add(id(el))
+                if id(other) in seen_o:
                     continue
-                msgs[id(m)] = m
-                if id(other) not in seen:
-                    seen.add(id(other))
-                    els.append(other)
+                if port == 'channel':
+                    if issubclass(other.cls, HHChannel):
+                        seen_o.add(id(other))
+                        chans.append(other)
+                    elif issubclass(other.cls, NMDAChan):
+                        seen_o.add(id(other))
+                        nmdas.append(other)
+                elif issubclass(other.cls, PulseGen):
+                    seen_o.add(id(other))
+                    pgs.append(other)
     base = {}
     n = 0
     for el in els:
         base[id(el)] = n
         n += el.num
     names = _namer(els, base)
-    par = np.full(n, -1, dtype=np.int64)
+    pl, cl = [], []
     for m in msgs.values():
-        a, b = m.pairs()
+        a, b = _pairs(m)
+        o1, o2 = base[id(m.el1)], base[id(m.el2)]
         if AXIAL_PORTS[m.srcField]:
-            pg, cg = base[id(m.el1)] + a, base[id(m.el2)] + b
+            pl.extend(o1 + i for i in a)
+            cl.extend(o2 + j for j in b)
         else:
-            pg, cg = base[id(m.el2)] + b, base[id(m.el1)] + a
-        if np.any(pg == cg):
-            q = int(cg[pg == cg][0])
-            raise SolverError(f'{hs.path} (HSolve): {names(q)} is joined to itself')
-        clash = (par[cg] >= 0) & (par[cg] != pg)
-        if clash.any():
-            q = int(np.nonzero(clash)[0][0])
+            pl.extend(o2 + j for j in b)
+            cl.extend(o1 + i for i in a)
+    pg_ = np.array(pl, dtype=np.int64)
+    cg = np.array(cl, dtype=np.int64)
+    if np.any(pg_ == cg):
+        q = int(cg[pg_ == cg][0])
+        raise SolverError(f'{hs.path} (HSolve): {names(q)} is joined to itself')
+    # one parent per compartment (a pair given twice is one link)
+    if len(cg):
+        # (np.unique would import numpy.ma, 0.1 s, on the first call)
+        key = np.sort(cg * (n + 1) + pg_)
+        key = key[np.r_[True, key[1:] != key[:-1]]]
+        cg, pg_ = key // (n + 1), key % (n + 1)
+        dup = np.nonzero(cg[1:] == cg[:-1])[0]
+        if len(dup):
+            q = int(dup[0])
             raise SolverError(f'{hs.path} (HSolve): {names(int(cg[q]))} has two parents '
-                              f'({names(int(par[cg[q]]))} and {names(int(pg[q]))}); a '
+                              f'({names(int(pg_[q]))} and {names(int(pg_[q + 1]))}); a '
                               f'cell must be a tree')
-        # a child listed twice in one message (Sparse) is also two parents
-        u, cnt = np.unique(cg, return_counts=True)
-        if np.any(cnt > 1):
-            q = int(u[cnt > 1][0])
-            raise SolverError(f'{hs.path} (HSolve): {names(q)} has two parents; a cell '
-                              f'must be a tree')
-        par[cg] = pg
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
+    par = np.full(n, -1, dtype=np.int64)
+    par[cg] = pg_
     kids = np.nonzero(par >= 0)[0]
-    graph.add_edges_from(zip(par[kids].tolist(), kids.tolist()))
-    if not nx.is_forest(graph):
-        cyc = nx.find_cycle(graph)
+    roots = np.nonzero(par < 0)[0]
+    reach = np.zeros(n, dtype=bool)
+    for r in roots.tolist():
+        reach[_preorder(par, r)] = True
+    if not reach.all():
+        import networkx as nx
+        graph = nx.Graph()
+        graph.add_edges_from(zip(par[kids].tolist(), kids.tolist()))
+        cyc = nx.find_cycle(graph, int(np.nonzero(~reach)[0][0]))
         raise SolverError(f'{hs.path} (HSolve): the compartments form a loop ('
                           + ' -> '.join(names(a) for a, _ in cyc)
                           + '); a cell must be a tree')
     t0 = base[id(tel)] + tidx
-    comp = nx.node_connected_component(graph, t0)
-    if len(comp) != n:
-        missing = next(q for q in range(n) if q not in comp)
+    r0 = t0
+    while par[r0] >= 0:
+        r0 = int(par[r0])
+    if len(roots) > 1:
+        mine = np.zeros(n, dtype=bool)
+        mine[_preorder(par, r0)] = True
+        missing = int(np.nonzero(~mine)[0][0])
         raise SolverError(f'{hs.path} (HSolve): {names(missing)} is in an element of the '
                           f'cell of {target!r} but not joined to it; a vec of compartments '
                           f'must belong to one cell (give each cell its own elements)')
@@ -354,50 +478,34 @@ def compile_cell(hs, target):
     gpar[junc[branch]] = 2.0 / ra[branch]
     tpar[multi] = junc[par[multi]]
     gpar[multi] = 2.0 / ra[multi]
-    root = int(np.nonzero(par < 0)[0][0])
-    tree = nx.DiGraph()
-    tree.add_nodes_from(range(ntot))
-    ch = np.nonzero(tpar >= 0)[0]
-    tree.add_edges_from(zip(tpar[ch].tolist(), ch.tolist()))
-    order = np.fromiter(nx.dfs_preorder_nodes(tree, root), dtype=np.int64, count=ntot)
+    root = int(roots[0])
+    order = _preorder(tpar, root)
     cell = Cell(hs)
     cell.comp_els = els
+    cell.ext = ext
+    cell.chan_other = chan_other
+    cell.vm_out = vm_out
     cell.ncomp = n
     cell.njunc = len(branch)
     cell.order = order
     cell.parent = tpar
     cell.gpar = gpar
-    # channels, Ca pools, pulse generators
-    from .channels import HHChannel, CaConcBase
-    from .stimuli import PulseGen
-    chans = []
-    for el in els:
-        for other, oport, m, fwd in links(el, 'channel'):
-            if issubclass(other.cls, HHChannel) and other not in chans:
-                chans.append(other)
+    # channels (gates checked), Ca pools they feed or read, and the pools
+    # fed by the cell's NMDA receptors (ICaOut -> current)
+    cell.chan_els = chans               # (their gates are checked by the group)
+    cas, seen_ca = [], set()
     for c in chans:
-        HHChannel.active_gates(c)        # raises for gates without tables
-    cell.chan_els = chans
-    cas = []
-    for c in chans:
-        for port in ('IkOut', 'concen'):
-            for other, oport, m, fwd in links(c, port):
-                if issubclass(other.cls, CaConcBase) and other not in cas:
+        for port, ls in _scan(c, ('IkOut', 'concen')).items():
+            for other, oport, m, fwd in ls:
+                if issubclass(other.cls, CaConcBase) and id(other) not in seen_ca:
+                    seen_ca.add(id(other))
                     cas.append(other)
-    # pools fed by the NMDA receptors of the cell (ICaOut -> current)
-    from .synapse import NMDAChan
-    for el in els:
-        for nm, oport, m, fwd in links(el, 'channel'):
-            if issubclass(nm.cls, NMDAChan):
-                for other, op2, m2, fwd2 in links(nm, 'ICaOut'):
-                    if issubclass(other.cls, CaConcBase) and other not in cas:
-                        cas.append(other)
+    for nm in nmdas:
+        for other, op2, m2, fwd2 in links(nm, 'ICaOut'):
+            if issubclass(other.cls, CaConcBase) and id(other) not in seen_ca:
+                seen_ca.add(id(other))
+                cas.append(other)
     cell.ca_els = cas
-    pgs = []
-    for el in els:
-        for other, oport, m, fwd in links(el, 'injectMsg'):
-            if issubclass(other.cls, PulseGen) and other not in pgs:
-                pgs.append(other)
     cell.pg_els = pgs
     return cell
 
@@ -421,15 +529,32 @@ class Group:
         self.leader = hsolves[0]
         self.schedule = schedule
         self.t = 0.0
-        self.owned = []          # (element, [column names]) given views
+        self.owned = []          # elements whose columns are views of the group's
+        self._viewed = []        # [(elements, field names)] made views by _view
+        self._hooked = {}        # field -> group array, kept up by _on_set
+        self._hooked_els = []
         self.released = False
+        self.kept_serial = None  # the reinit that built (or kept) it
 
     # ------------------------------------------------------------ build
-    def build(self):
-        from .channels import HHChannel, gate_lookup
+    # compartments and channels: state the kernel changes is a view of its
+    # arrays; values only the user sets reach them through a hook (a view
+    # per field and element costs ~2 us: the columns are scattered in memory)
+    _COMP_FIELDS = ('Vm', 'Cm', 'Rm', 'Em', 'inject', '_chA', '_chB', '_inj', 'Im', 'initVm')
+    _COMP_HOOKED = ('Cm', 'Rm', 'Em', 'inject', 'initVm')
+    _COMP_EXT = ('_chA', '_chB', '_inj')          # views where objects deliver
+    _CHAN_FIELDS = ('Gbar', 'Ek', 'modulation', 'Gk', 'Ik')
+    _CHAN_HOOKED = ('Gbar', 'Ek', 'modulation')
+    _CA_VIEWS = ('Ca', '_act', 'Ca_base', 'tau', 'B', 'ceiling', 'floor')
+
+    def build(self, fresh=True):
+        """Compile the group.  *fresh* (at reinit): the objects start from
+        their initial state; otherwise (a rebuild between starts) they go on
+        from the values their fields hold."""
+        from ..core.clock import clock
+        from ..core.structure import version
         lead = self.leader
         self.dt = float(lead.cols['dt'][0])
-        from ..core.clock import clock
         tick_dt = clock.dts[lead.tick] if lead.tick >= 0 else 0.0
         if tick_dt > 0 and abs(tick_dt - self.dt) > 1e-9 * self.dt:
             log.warning('%s: HSolve.dt = %g s but its tick %d runs every %g s; the solver '
@@ -441,47 +566,117 @@ class Group:
                               f'got {sorted(methods)}')
         self.cn = methods.pop() == 'cn'
         cells = [hs.data['cell'] for hs in self.hsolves]
-        # --- nodes: element blocks then junctions
+        self.cells = cells
         comp_els = [el for c in cells for el in c.comp_els]
-        off = {}
-        n = 0
-        for el in comp_els:
-            off[id(el)] = n
-            n += el.num
+        off, n = _offsets(comp_els)
+        self._build_nodes(cells, comp_els, n, fresh)
+        chan_els = [el for c in cells for el in c.chan_els]
+        ca_els = list({id(el): el for c in cells for el in c.ca_els}.values())
+        self.chan_els, self.ca_els, self.comp_els = chan_els, ca_els, comp_els
+        self.off = off
+        self._build_ca(ca_els)
+        self._build_channels(chan_els, off, fresh)
+        pg_els = list({id(el): el for c in cells for el in c.pg_els
+                       if _pg_absorbable(el, off)}.values())
+        self.pg_els = pg_els
+        self._build_pg(pg_els, off)
+        ntot = len(self.nodes[0])
+        nca, nch = len(self.ca[0]), len(self.chan[0])
+        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
+                                                                  np.zeros(ntot))
+        posof = self.posof
+        # (only the compartments that have such objects are looked at)
+        other_els = [el for c in cells for el in c.comp_els if id(el) in c.chan_other]
+        vm_els = [el for c in cells for el in c.comp_els if id(el) in c.vm_out]
+        self.c2 = self._build_2d(other_els, off, posof, clock)
+        self._build_syn(other_els, vm_els, off, posof, clock)
+        self._find_outputs(vm_els, chan_els, ca_els)
+        for hs, c in zip(self.hsolves, cells):
+            hs.data['group'] = self
+            for e in c.comp_els + c.chan_els + c.ca_els:
+                e.data['hsolve'] = hs
+        if fresh:
+            self.reset()
+        else:
+            self._read_pg()
+            self.t = self.t_origin = clock.current_time
+            self.nstep = 0
+        # a later reinit keeps this layout while the structure is unchanged
+        # (compartments, HHChannels, Ca pools and free-running PulseGens;
+        # synaptic objects and 2-D channels are compiled again)
+        self.version = version()
+        self.keepable = not (self.has_syn or len(self.c2_els))
+
+    def _view(self, els, offs, arrays):
+        """Make *arrays* ({field: group array}) the columns of *els*."""
+        if els and all(el.num == 1 for el in els) and \
+                all(offs[id(el)] == k for k, el in enumerate(els)):
+            # one entry each, in order: the views come from iterating rows
+            for name, arr in arrays.items():
+                for el, v in zip(els, arr[:len(els)].reshape(-1, 1)):
+                    el.cols[name] = v
+        else:
+            for el in els:
+                o = offs[id(el)]
+                e = o + el.num
+                cols = el.cols
+                for name, arr in arrays.items():
+                    cols[name] = arr[o:e]
+        for el in els:
+            el.data['hsolve_group'] = self
+        self._viewed.append((els, tuple(arrays)))
+
+    def _on_set(self, el, name):
+        """Hook on solved compartments and channels: a value set between
+        runs (initVm, Rm, Gbar, ...) goes into the solver's arrays; a gate
+        state set by the user is kept at the next reinit."""
+        arr = self._hooked.get(name)
+        if arr is None:
+            return
+        if name in ('X', 'Y', 'Z'):
+            go = self.gateoff.get((id(el), 'XYZ'.index(name)))
+            if go is not None:
+                arr[go:go + el.num] = el.cols['_' + name.lower() + 'set']
+            return
+        o = (self.off if name in self._COMP_HOOKED else self.choff).get(id(el))
+        if o is not None:
+            arr[o:o + el.num] = el.cols[name]
+
+    def _hook(self, els):
+        f = self._on_set
+        for el in els:
+            el.hooks.append(f)
+        self._hooked_els.extend(els)
+
+    def _build_nodes(self, cells, comp_els, n, fresh):
+        """Node arrays (element blocks, then junctions), the tree in Hines
+        positions of all cells, and the compartments' fields as views."""
         njunc = sum(c.njunc for c in cells)
         ntot = n + njunc
-        V = np.zeros(ntot)
-        Cm = np.ones(ntot)
-        Rm = np.full(ntot, np.inf)
-        Em = np.zeros(ntot)
-        inj = np.zeros(ntot)
-        extA = np.zeros(ntot)
-        extB = np.zeros(ntot)
-        extI = np.zeros(ntot)
-        Im = np.zeros(ntot)
-        for el in comp_els:
-            o = off[id(el)]
-            sl = slice(o, o + el.num)
-            for name, arr in (('Vm', V), ('Cm', Cm), ('Rm', Rm), ('Em', Em),
-                              ('inject', inj), ('_chA', extA), ('_chB', extB),
-                              ('_inj', extI), ('Im', Im)):
-                arr[sl] = el.cols[name]
-        # junction nodes: no membrane; a tiny capacitance keeps CN's V update
-        # defined (they carry no charge: Cm/h is ~1e-30 of the axial terms)
+        arrs = {}
+        ext_els = [el for c in cells for el in c.comp_els if id(el) in c.ext]
+        got = _columns(comp_els, self._COMP_HOOKED + (() if fresh else ('Vm', 'Im')))
+        offs, _n = _offsets(comp_els)
+        for name in self._COMP_FIELDS:
+            col = got[name] if name in got else np.zeros(n)
+            if name in self._COMP_EXT:
+                for el in ext_els:
+                    o = offs[id(el)]
+                    col[o:o + el.num] = el.cols[name]
+            arrs[name] = np.concatenate([col, np.zeros(njunc)])
+        arrs['Cm'][n:] = 0.0      # junctions: no membrane (see the kernel)
+        arrs['Rm'][n:] = np.inf
         sidx = np.zeros(ntot, dtype=np.int64)
         par = np.full(ntot, -1, dtype=np.int64)
         gpar = np.zeros(ntot)
         gsum = np.zeros(ntot)
-        pos0 = 0
-        cbase = 0
+        pos0 = cbase = 0
         jbase = n
         for c in cells:
             m = c.ncomp + c.njunc
-            # storage index of every tree node of this cell
             store = np.empty(m, dtype=np.int64)
             store[:c.ncomp] = cbase + np.arange(c.ncomp)
             store[c.ncomp:] = jbase + np.arange(c.njunc)
-            Cm[jbase:jbase + c.njunc] = 0.0
             posof = np.empty(m, dtype=np.int64)
             posof[c.order] = pos0 + np.arange(m)
             sidx[pos0:pos0 + m] = store[c.order]
@@ -500,200 +695,224 @@ class Group:
         posof = np.empty(ntot, dtype=np.int64)
         posof[sidx] = np.arange(ntot)
         self.posof = posof
-        self.nodes = (V, Cm, Rm, Em, inj, extA, extB, extI, Im)
+        self.initVm = arrs['initVm']
+        self.nodes = tuple(arrs[k] for k in self._COMP_FIELDS[:-1])
         self.tree = (sidx, par, gpar, gsum)
         self.ncomp = n
-        # --- gate tables (shared by identity)
-        chan_els = [el for c in cells for el in c.chan_els]
-        tabs = {}
-        tA, tB, toff, tn, tmin, tinv = [], [], [], [], [], []
-        total = 0
+        self._view(comp_els, offs, {'Vm': arrs['Vm'], 'Im': arrs['Im']})
+        self._view(ext_els, offs, {k: arrs[k] for k in self._COMP_EXT})
+        self._hooked.update({k: arrs[k] for k in self._COMP_HOOKED})
+        self._hook(comp_els)
 
-        def table_id(d):
-            nonlocal total
-            key = (id(d['A']), id(d['B']), d['min'], d['max'])
-            if key not in tabs:
-                a = np.asarray(d['A'], dtype=float)
-                b = np.asarray(d['B'], dtype=float)
-                tabs[key] = len(toff)
-                tA.append(a)
-                tB.append(b)
-                toff.append(total)
-                tn.append(len(a) - 1)
-                tmin.append(d['min'])
-                tinv.append((len(a) - 1) / (d['max'] - d['min']))
-                total += len(a)
-            return tabs[key]
-        choff = {}
-        nch = 0
-        for el in chan_els:
-            choff[id(el)] = nch
-            nch += el.num
-        ch_node = np.zeros(nch, dtype=np.int64)
-        gbar = np.zeros(nch)
-        ek = np.zeros(nch)
-        modul = np.ones(nch)
-        gk = np.zeros(nch)
-        ik = np.zeros(nch)
-        S = np.zeros((3, nch))
-        P = np.zeros((3, nch))
-        gtab = np.full((3, nch), -1, dtype=np.int64)
-        gsrc = np.full((3, nch), -1, dtype=np.int64)
-        inst = np.zeros((3, nch), dtype=np.bool_)
-        # --- Ca pools
-        ca_els = []
-        for c in cells:
-            for el in c.ca_els:
-                if el not in ca_els:
-                    ca_els.append(el)
-        caoff = {}
-        nca = 0
-        for el in ca_els:
-            caoff[id(el)] = nca
-            nca += el.num
-        ca = np.zeros(nca)
-        ca_base = np.zeros(nca)
-        ca_tau = np.ones(nca)
-        ca_B = np.zeros(nca)
-        ca_ceil = np.zeros(nca)
-        ca_floor = np.zeros(nca)
-        ca_ext = np.zeros(nca)
-        for el in ca_els:
-            o = caoff[id(el)]
-            sl = slice(o, o + el.num)
-            ca[sl] = el.cols['Ca']
-            ca_base[sl] = el.cols['Ca_base']
-            if np.any(~(el.cols['tau'] > 0)):
-                raise SolverError(f'{el.path} ({el.cls.__name__}): tau must be > 0')
-            ca_tau[sl] = el.cols['tau']
-            ca_B[sl] = el.cols['B']
-            ca_ceil[sl] = el.cols['ceiling']
-            ca_floor[sl] = el.cols['floor']
-            ca_ext[sl] = el.cols['_act']
+    def _build_ca(self, ca_els):
+        self.caoff, nca = _offsets(ca_els)
+        arrs = _columns(ca_els, self._CA_VIEWS)
+        self.ca_arrays = arrs
+        self._ca_in = ([], [])
+        self._view(ca_els, self.caoff, arrs)
+
+    def _build_channels(self, chan_els, off, fresh):
+        """HHChannels: the compartment of each entry, the Ca pool of its
+        concentration gate, currents into pools, gate instances in blocks,
+        gate tables shared by identity."""
+        from .channels import HHChannel
+        choff, nch = _offsets(chan_els)
+        self.choff = choff
+        ch_node = np.full(nch, -1, dtype=np.int64)
         ca_in_ch, ca_in_pool = [], []
+        conc_src = np.full(nch, -1, dtype=np.int64)
+        caoff = self.caoff
         for el in chan_els:
             o = choff[id(el)]
-            sl = slice(o, o + el.num)
-            seen_comp = np.zeros(el.num, dtype=bool)
-            for comp, mine, theirs in HHChannel._compartments(el):
-                if id(comp) not in off:
-                    raise SolverError(f'{el.path}: channel joined to {comp.path}, which is '
-                                      f'not in the cell of its other compartments')
-                ch_node[o + mine] = off[id(comp)] + theirs
-                seen_comp[mine] = True
-            if not seen_comp.all():
-                raise SolverError(f'{el.path} ({el.cls.__name__}): entry '
-                                  f'{int(np.nonzero(~seen_comp)[0][0])} has no compartment')
-            gbar[sl] = el.cols['Gbar']
-            ek[sl] = el.cols['Ek']
-            modul[sl] = el.cols['modulation']
-            conc_src = np.full(el.num, -1, dtype=np.int64)
-            for other, oport, m, fwd in links(el, 'concen'):
-                a, b = m.pairs()
-                mine, theirs = (b, a) if not fwd else (a, b)
-                if id(other) in caoff:
-                    conc_src[mine] = caoff[id(other)] + theirs
-            for other, oport, m, fwd in links(el, 'IkOut'):
-                if id(other) in caoff and oport == 'current':
-                    a, b = m.pairs()
-                    mine, theirs = (a, b) if fwd else (b, a)
-                    ca_in_ch.extend(o + mine)
-                    ca_in_pool.extend(caoff[id(other)] + theirs)
-            usec = el.cols['useConcentration'] != 0
-            vm0 = V[ch_node[sl]]
-            for j, (g, d, pw) in enumerate(_gate_list(el)):
-                if d is None:
-                    continue
-                tid = table_id(d)
-                gtab[j, sl] = np.where(pw > 0, tid, -1)
-                P[j, sl] = pw
-                inst[j, sl] = (el.cols['instant'] & (1 << j)) != 0
-                if g == 'Z':
-                    if np.any(usec & (conc_src < 0)):
-                        raise SolverError(f'{el.path} ({el.cls.__name__}): useConcentration '
-                                          f'is set but no CaConc sends "concOut" to its '
-                                          f'"concen"')
-                    gsrc[j, sl] = np.where(usec, conc_src, -1)
-                x = vm0.copy()
-                cs = gsrc[j, sl]
-                x[cs >= 0] = ca[cs[cs >= 0]]
-                dd = dict(d, interp=True)
-                A, B = gate_lookup(dd, x)
-                keep = el.cols['_' + g.lower() + 'set']
-                with np.errstate(divide='ignore', invalid='ignore'):
-                    S[j, sl] = np.where(keep, el.cols[g], A / B)
-            g0 = gbar[sl] * modul[sl]
-            for j in range(3):
-                g0 = g0 * np.where(gtab[j, sl] >= 0, S[j, sl] ** P[j, sl], 1.0)
-            gk[sl] = g0
-            ik[sl] = g0 * (ek[sl] - V[ch_node[sl]])
-        ch_node = posof[ch_node]          # the kernel works in tree positions
-        # gate instances in blocks: one run per (channel element, gate) of
-        # equal table, power, instant flag and source kind
-        S_parts, src_parts = [], []
-        blk = {'start': [], 'ch0': [], 'tab': [], 'pow': [], 'inst': [], 'src': []}
-        gateoff = {}
-        ngi = 0
-        for el in chan_els:
-            o = choff[id(el)]
-            for j in range(3):
-                tb = gtab[j, o:o + el.num]
-                if not np.all(tb >= 0):
-                    if np.any(tb >= 0):
-                        raise SolverError(f'{el.path}: gate {"XYZ"[j]} has a power on some '
-                                          f'entries only; give all entries the same gates')
-                    continue
-                gateoff[(id(el), j)] = ngi
-                key = np.stack([tb, P[j, o:o + el.num], inst[j, o:o + el.num],
-                                gsrc[j, o:o + el.num] >= 0]).T
-                cut = np.nonzero(np.any(key[1:] != key[:-1], axis=1))[0] + 1
-                for a, b in zip(np.r_[0, cut], np.r_[cut, el.num]):
-                    blk['start'].append(ngi + a)
-                    blk['ch0'].append(o + a)
-                    blk['tab'].append(int(tb[a]))
-                    blk['pow'].append(float(P[j, o + a]))
-                    blk['inst'].append(bool(inst[j, o + a]))
-                    blk['src'].append(bool(gsrc[j, o + a] >= 0))
-                S_parts.append(S[j, o:o + el.num])
-                src_parts.append(gsrc[j, o:o + el.num])
-                ngi += el.num
-        blk['start'].append(ngi)
-        Sg = np.concatenate(S_parts) if S_parts else np.zeros(0)
-        gi_src = np.concatenate(src_parts).astype(np.int64) if src_parts else \
-            np.zeros(0, dtype=np.int64)
+            for port, ls in _scan(el, ('channel', 'concen', 'IkOut')).items():
+                for other, oport, m, fwd in ls:
+                    if port == 'channel':
+                        if not issubclass(other.cls, CompartmentBase):
+                            continue
+                        if id(other) not in off:
+                            raise SolverError(f'{el.path}: channel joined to {other.path}, '
+                                              f'which is not in the cell of its other '
+                                              f'compartments')
+                        a, b = _pairs(m)
+                        mine, theirs = (a, b) if fwd else (b, a)
+                        ch_node[[o + i for i in mine]] = [off[id(other)] + j for j in theirs]
+                    elif id(other) in caoff and (port == 'concen' or oport == 'current'):
+                        a, b = _pairs(m)
+                        mine, theirs = (a, b) if fwd else (b, a)
+                        if port == 'concen':
+                            conc_src[[o + i for i in mine]] = [caoff[id(other)] + j
+                                                               for j in theirs]
+                        else:
+                            ca_in_ch.extend(o + i for i in mine)
+                            ca_in_pool.extend(caoff[id(other)] + j for j in theirs)
+        if np.any(ch_node < 0):
+            q = int(np.nonzero(ch_node < 0)[0][0])
+            el = next(e for e in chan_els if choff[id(e)] <= q < choff[id(e)] + e.num)
+            raise SolverError(f'{el.path} ({el.cls.__name__}): entry {q - choff[id(el)]} '
+                              f'has no compartment')
+        # (at a fresh build Gk and Ik are computed, not read)
+        need = [k for k in self._CHAN_FIELDS if not (fresh and k in ('Gk', 'Ik'))]
+        cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
+                                          'Zpower', '_xset', '_yset', '_zset'])
+        arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
+        usec = cols['useConcentration'] != 0
+        inst_bits = cols['instant'].astype(np.int64)
+        # gate instances: for each channel element, the entries of its X,
+        # then Y, then Z gate; tables shared by identity
+        nel = len(chan_els)
+        nums = np.array([el.num for el in chan_els], dtype=np.int64)
+        el_start = np.concatenate([[0], np.cumsum(nums)[:-1]]).astype(np.int64)
+        ent_el = np.repeat(np.arange(nel), nums)
+        tabs = {}
+        tA, tB, toff, tn, tmin, tinv, tmax = [], [], [], [], [], [], []
+        total = 0
+        Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
+        for j, g in enumerate('XYZ'):
+            pw = cols[g + 'power']
+            has = pw > 0
+            if not has.any():
+                continue
+            anyp = np.logical_or.reduceat(has, el_start)
+            allp = np.logical_and.reduceat(has, el_start)
+            if np.any(anyp & ~allp):
+                el = chan_els[int(np.nonzero(anyp & ~allp)[0][0])]
+                raise SolverError(f'{el.path}: gate {g} has a power on some entries only; '
+                                  f'give all entries the same gates')
+            tid_el = np.full(nel, -1, dtype=np.int64)
+            for k in np.nonzero(anyp)[0].tolist():
+                el = chan_els[k]
+                ge = el.children.get('gate' + g)
+                d = ge.data if ge is not None else None
+                key = (id(d['A']), id(d['B']), d['min'], d['max']) if d is not None else None
+                tid = tabs.get(key)
+                if tid is None:
+                    if d is None or len(d['A']) < 2 or len(d['B']) != len(d['A']) or \
+                            not d['max'] > d['min']:
+                        raise SolverError(
+                            f'{el.path} ({el.cls.__name__}): {g}power = {pw[el_start[k]]} but '
+                            f'gate{g} has no usable tables (need tableA and tableB of equal '
+                            f'length >= 2 and max > min; use setupAlpha, setupTau, '
+                            f'tableA/tableB or fillFromExpr)')
+                    a = np.asarray(d['A'], dtype=float)
+                    b = np.asarray(d['B'], dtype=float)
+                    tid = tabs[key] = len(toff)
+                    tA.append(a)
+                    tB.append(b)
+                    toff.append(total)
+                    tn.append(len(a) - 1)
+                    tmin.append(d['min'])
+                    tinv.append((len(a) - 1) / (d['max'] - d['min']))
+                    tmax.append(d['max'])
+                    total += len(a)
+                tid_el[k] = tid
+            c = np.nonzero(has)[0]
+            Cs.append(c)
+            Js.append(np.full(len(c), j))
+            Ts.append(tid_el[ent_el[c]])
+            Ps.append(pw[c])
+            kp = cols['_' + g.lower() + 'set'][c] != 0
+            Ks.append(kp)
+            # states: read where kept (set by the user), or on a rebuild
+            Ss.append(_gather(chan_els, g)[c] if (not fresh or kp.any()) else np.zeros(len(c)))
+        if Cs:
+            C, J = np.concatenate(Cs), np.concatenate(Js)
+            order = np.lexsort((C, J, ent_el[C]))
+            gi_ch, gi_j = C[order].astype(np.int64), J[order]
+            gi_tab = np.concatenate(Ts)[order].astype(np.int64)
+            gi_pow = np.concatenate(Ps)[order].astype(float)
+            S = np.concatenate(Ss)[order].astype(float)
+            keep = np.concatenate(Ks)[order].astype(np.bool_)
+        else:
+            gi_ch = gi_j = gi_tab = np.zeros(0, dtype=np.int64)
+            gi_pow = S = np.zeros(0)
+            keep = np.zeros(0, dtype=np.bool_)
+        ngi = len(gi_ch)
+        gi_inst = (inst_bits[gi_ch] & (1 << gi_j)) != 0
+        zc = (gi_j == 2) & usec[gi_ch]
+        if np.any(zc & (conc_src[gi_ch] < 0)):
+            el = chan_els[int(ent_el[gi_ch[np.nonzero(zc & (conc_src[gi_ch] < 0))[0][0]]])]
+            raise SolverError(f'{el.path} ({el.cls.__name__}): useConcentration is set but no '
+                              f'CaConc sends "concOut" to its "concen"')
+        gi_src = np.where(zc, conc_src[gi_ch], -1).astype(np.int64)
+        # the first instance of each (channel element, gate)
+        firsts = np.nonzero(np.r_[True, (ent_el[gi_ch[1:]] != ent_el[gi_ch[:-1]]) |
+                                  (gi_j[1:] != gi_j[:-1])])[0] if ngi else np.zeros(0, int)
+        gateoff, gate_views = {}, []
+        for go, k, j in zip(firsts.tolist(), ent_el[gi_ch[firsts]].tolist(),
+                            gi_j[firsts].tolist()):
+            el = chan_els[k]
+            gateoff[(id(el), j)] = go
+            gate_views.append((el, 'XYZ'[j], go))
+        # blocks: runs of consecutive gate instances of equal table, power,
+        # instant flag and source kind over consecutive channels
+        if ngi:
+            new = np.ones(ngi, dtype=bool)
+            new[1:] = ((gi_tab[1:] != gi_tab[:-1]) | (gi_pow[1:] != gi_pow[:-1]) |
+                       (gi_inst[1:] != gi_inst[:-1]) | ((gi_src[1:] >= 0) != (gi_src[:-1] >= 0))
+                       | (gi_ch[1:] != gi_ch[:-1] + 1))
+            for el, g, go in gate_views:
+                new[go] = True
+            starts = np.nonzero(new)[0]
+        else:
+            starts = np.zeros(0, dtype=np.int64)
         self.gateoff = gateoff
+        self.gates = (gi_ch, gi_tab, gi_pow, gi_src, keep)
         tabA = np.concatenate(tA) if tA else np.zeros(1)
         tabB = np.concatenate(tB) if tB else np.zeros(1)
-        self.chan = (ch_node, gbar, ek, modul, gk, ik, Sg, gi_src,
-                     np.array(blk['start'], dtype=np.int64), np.array(blk['ch0'], dtype=np.int64),
-                     np.array(blk['tab'], dtype=np.int64), np.array(blk['pow'], dtype=float),
-                     np.array(blk['inst'], dtype=np.bool_), np.array(blk['src'], dtype=np.bool_))
+        self.chan = (self.posof[ch_node], arrs['Gbar'], arrs['Ek'], arrs['modulation'],
+                     arrs['Gk'], arrs['Ik'], S, gi_src,
+                     np.r_[starts, ngi].astype(np.int64), gi_ch[starts].astype(np.int64),
+                     gi_tab[starts].astype(np.int64), gi_pow[starts].astype(float),
+                     gi_inst[starts].astype(np.bool_), (gi_src[starts] >= 0).astype(np.bool_))
+        self.ch_store = ch_node
         self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
                      np.array(tmin, dtype=float), np.array(tinv, dtype=float))
-        self.ca = (ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor,
+        self.tmax = np.array(tmax, dtype=float)
+        ca = self.ca_arrays
+        self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
                    np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
-                   ca_ext)
-        # --- pulse generators (absorbed: free run, only into solved compartments)
-        pg_els = []
-        for c in cells:
-            for el in c.pg_els:
-                if el not in pg_els and _pg_absorbable(el, off):
-                    pg_els.append(el)
-        pgoff = {}
-        npg = 0
+                   ca['_act'])
+        self._view(chan_els, choff, {'Gk': arrs['Gk'], 'Ik': arrs['Ik']})
+        self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
+        self._hooked.update(X=keep, Y=keep, Z=keep)
+        self._hook(chan_els)
+        # gate states as views
+        for el, g, go in gate_views:
+            el.cols[g] = S[go:go + el.num]
+        self._viewed.append((gate_views, None))
+
+    def _build_pg(self, pg_els, off):
+        """Free-running PulseGens into solved compartments (evaluated by the
+        kernel); their pulse tables are read again at every reset."""
+        self.pgoff, npg = _offsets(pg_els)
+        tg_pg, tg_node = [], []
         for el in pg_els:
-            pgoff[id(el)] = npg
-            npg += el.num
+            o = self.pgoff[id(el)]
+            for other, oport, m, fwd in links(el, 'output'):
+                a, b = m.pairs()
+                tg_pg.extend(o + a)
+                tg_node.extend(off[id(other)] + b)
+        self._pg_targets = (np.array(tg_pg, dtype=np.int64),
+                            self.posof[np.array(tg_node, dtype=np.int64)])
+        self._pg_out = _gather(pg_els, 'outputValue')
+        self._view(pg_els, self.pgoff, {'outputValue': self._pg_out})
+        for el in pg_els:
+            el.data['hsolve_pg'] = self
+            el.data.pop('hsolve_group', None)
+
+    def _read_pg(self):
+        """The PulseGens' levels, widths, delays and base levels (values the
+        user may change between runs)."""
+        pg_els = self.pg_els
+        npg = len(self._pg_out)
         cmax = max([el.data['p']['L'].shape[1] for el in pg_els] + [1])
         pg_base = np.zeros(npg)
         pg_L = np.zeros((npg, cmax))
         pg_W = np.zeros((npg, cmax))
         pg_D = np.zeros((npg, cmax))
         pg_cnt = np.zeros(npg, dtype=np.int64)
-        pg_out = np.zeros(npg)
-        tg_pg, tg_node = [], []
         for el in pg_els:
-            o = pgoff[id(el)]
+            o = self.pgoff[id(el)]
             sl = slice(o, o + el.num)
             p = el.data['p']
             k = p['L'].shape[1]
@@ -702,68 +921,78 @@ class Group:
             pg_D[sl, :k] = p['D'][:el.num]
             pg_cnt[sl] = k
             pg_base[sl] = el.cols['baseLevel']
-            pg_out[sl] = el.cols['outputValue']
-            for other, oport, m, fwd in links(el, 'output'):
-                a, b = m.pairs()
-                tg_pg.extend(o + a)
-                tg_node.extend(off[id(other)] + b)
-        self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out,
-                   np.array(tg_pg, dtype=np.int64),
-                   posof[np.array(tg_node, dtype=np.int64)])
-        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
-                                                                  np.zeros(ntot))
-        self.choff = choff
-        self.caoff = caoff
-        self.c2 = self._build_2d(comp_els, off, posof, clock)
-        self._build_syn(comp_els, off, posof, clock)
-        # --- views and ownership
-        self.off = off
-        self.choff = choff
-        self.caoff = caoff
-        for el in comp_els:
-            o = off[id(el)]
-            sl = slice(o, o + el.num)
-            for name, arr in (('Vm', V), ('Cm', Cm), ('Rm', Rm), ('Em', Em),
-                              ('inject', inj), ('_chA', extA), ('_chB', extB),
-                              ('_inj', extI), ('Im', Im)):
-                el.cols[name] = arr[sl]
-            el.data['hsolve_group'] = self
-            self.owned.append(el)
-        for el in chan_els:
-            o = choff[id(el)]
-            sl = slice(o, o + el.num)
-            for name, arr in (('Gbar', gbar), ('Ek', ek), ('modulation', modul),
-                              ('Gk', gk), ('Ik', ik)):
-                el.cols[name] = arr[sl]
-            for j, g in enumerate('XYZ'):
-                go = gateoff.get((id(el), j))
-                if go is not None:
-                    el.cols[g] = Sg[go:go + el.num]
-                else:
-                    el.cols[g] = np.array(S[j, sl])
-            el.data['hsolve_group'] = self
-            self.owned.append(el)
-        for el in ca_els:
-            o = caoff[id(el)]
-            el.cols['Ca'] = ca[o:o + el.num]
-            el.cols['_act'] = ca_ext[o:o + el.num]
-            el.data['hsolve_group'] = self
-            self.owned.append(el)
-        for el in pg_els:
-            o = pgoff[id(el)]
-            el.cols['outputValue'] = pg_out[o:o + el.num]
-            el.data['hsolve_pg'] = self
-            self.owned.append(el)
-        self._find_outputs(comp_els, chan_els, ca_els)
-        for hs, c in zip(self.hsolves, cells):
-            hs.data['group'] = self
-            for e in c.comp_els + c.chan_els + c.ca_els:
-                e.data['hsolve'] = hs
-        # validation: finite parameters
-        if not np.all(np.isfinite(V[:n])):
-            raise SolverError(f'{lead.path}: a compartment has a non-finite Vm/initVm')
+        self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, self._pg_out) + self._pg_targets
+        self._args = None
+
+    # ------------------------------------------------------------ reset
+    def reset(self):
+        """Initial state of every compartment, channel, pool and pulse, in
+        bulk, from the current field values (what the objects' own reinit
+        does): Vm = initVm, gates at their steady state at initVm (or the
+        pool's Ca) unless set by the user, Ca = Ca_base; time to the clock's."""
+        from ..core.clock import clock
+        V = self.nodes[0]
+        n = self.ncomp
+        if not np.all(np.isfinite(self.initVm[:n])):
+            raise SolverError(f'{self.leader.path}: a compartment has a non-finite Vm/initVm')
+        V[:n] = self.initVm[:n]
+        V[n:] = 0.0
+        ca = self.ca_arrays
+        if np.any(~(ca['tau'] > 0)):
+            q = int(np.nonzero(~(ca['tau'] > 0))[0][0])
+            el = next(e for e in self.ca_els
+                      if self.caoff[id(e)] <= q < self.caoff[id(e)] + e.num)
+            raise SolverError(f'{el.path} ({el.cls.__name__}): tau must be > 0 (got '
+                              f'{ca["tau"][q]})')
+        ca['Ca'][:] = ca['Ca_base']
+        ca['_act'][:] = 0.0
+        gi_ch, gi_tab, gi_pow, gi_src, keep = self.gates
+        ch_node, gbar, ek, modul, gk, ik, S = self.chan[:7]
+        x = V[self.ch_store[gi_ch]]
+        cs = gi_src >= 0
+        x[cs] = ca['Ca'][gi_src[cs]]
+        A, B = self._lookup(gi_tab, x)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            S[:] = np.where(keep, S, A / B)
+        g0 = gbar * modul
+        np.multiply.at(g0, gi_ch, S ** gi_pow)
+        gk[:] = g0
+        ik[:] = g0 * (ek - V[self.ch_store])
+        for el in self.pg_els:
+            el.cls._reinit(el)
+        self._read_pg()
+        for w in self.work:
+            w[:] = 0.0
         self.t = self.t_origin = clock.current_time
         self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
+        # what the pools' and channels' own reinit sends to targets outside
+        # the kernel (their next values go after each step)
+        if self.outputs:
+            self._send_outputs(('Ca', 'Ik'))
+
+    def _lookup(self, tid, v):
+        """A, B of gate tables *tid* at *v*, interpolated (as gate_lookup
+        with interpolation, for many tables at once)."""
+        tabA, tabB, toff, tn, tmin, tinv = self.tabs
+        if len(tid) == 0:
+            return np.zeros(0), np.zeros(0)
+        n = tn[tid]
+        lo = tmin[tid]
+        x = (np.clip(v, lo, self.tmax[tid]) - lo) * tinv[tid]
+        i = np.minimum(x.astype(np.int64), n - 1)
+        f = x - i
+        k = toff[tid] + i
+        return tabA[k] + f * (tabA[k + 1] - tabA[k]), tabB[k] + f * (tabB[k + 1] - tabB[k])
+
+    def prepare(self):
+        """Before the objects' reinit, on a kept layout: the compartments'
+        own reinit in bulk (Vm = initVm; the currents and conductances that
+        Python-stepped objects deliver start from zero)."""
+        V, Cm, Rm, Em, inj, extA, extB, extI, Im = self.nodes
+        n = self.ncomp
+        V[:n] = self.initVm[:n]
+        for a in (extA, extB, extI, Im):
+            a[:] = 0.0
 
     def _places(self):
         """{id(element): (tick, index in its tick)}: the order of objects in a
@@ -911,16 +1140,18 @@ class Group:
                     outs.append((el, field, tg))
         self.outputs = outs
 
-    def _send_outputs(self):
+    def _send_outputs(self, fields=None):
         from .compartment import deliver
         for el, field, tg in self.outputs:
+            if fields is not None and field not in fields:
+                continue
             vals = el.cols[field]
             for other, oport, pairs in tg:
                 for i, j in pairs:
                     deliver(other, j, oport, float(vals[i]))
 
     # ------------------------------------------------------------ synapses
-    def _build_syn(self, comp_els, off, posof, clock):
+    def _build_syn(self, comp_els, vm_els, off, posof, clock):
         """Absorb the SynChans (and NMDAChans) of solved compartments, the
         SimpleSynHandlers that drive only those, and the SpikeGens that read
         a solved compartment's Vm, when their ticks run at the solver's dt.
@@ -957,7 +1188,7 @@ class Group:
                     return None
                 a, b = m.pairs()
                 mine, theirs = (b, a) if not fwd else (a, b)
-                if np.any(node[mine] >= 0) or len(np.unique(mine)) != len(mine):
+                if np.any(node[mine] >= 0) or len(_uniq(mine)) != len(mine):
                     return None
                 node[mine] = off[id(other)] + theirs
             return node if np.all(node >= 0) else None
@@ -1018,7 +1249,7 @@ class Group:
         # --- spike generators on solved compartments: as MOOSE's HSolve, the
         # solver checks them right after its step, whatever their own tick
         sg_els, sg_nodes, seen = [], [], set()
-        for el in comp_els:
+        for el in vm_els:
             for other, oport, m, fwd in links(el, 'VmOut'):
                 if not issubclass(other.cls, SpikeGen) or id(other) in seen:
                     continue
@@ -1376,8 +1607,8 @@ class Group:
                 k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
                 steps_all.append(np.clip(k, 0, nsteps))
                 flats.extend(f for f, _ in specs)
-            steps = np.unique(np.concatenate(steps_all))
-            flats = np.unique(np.array(flats, dtype=np.int64))
+            steps = _uniq(np.concatenate(steps_all))
+            flats = _uniq(np.array(flats, dtype=np.int64))
             kind = (flats // _KIND).astype(np.int64)
             idx = (flats % _KIND).astype(np.int64)
             node = (kind == 0) | (kind == 7)
@@ -1445,6 +1676,23 @@ class Group:
         from ..core.clock import clock
         if clock.schedule is self.schedule:       # mid-run (not a new reinit)
             self._ring_to_queues()
+        for els, names in self._viewed:
+            if names is None:               # gate states: (element, gate, offset)
+                for el, g, _go in els:
+                    el.cols[g] = np.array(el.cols[g])
+                continue
+            for el in els:
+                cols = el.cols
+                for name in names:
+                    cols[name] = np.array(cols[name])
+                if el.data.get('hsolve_group') is self:
+                    el.data.pop('hsolve_group', None)
+                    el.data.pop('hsolve', None)
+                el.data.pop('hsolve_pg', None)
+        f = self._on_set
+        for el in self._hooked_els:
+            if f in el.hooks:
+                el.hooks.remove(f)
         for el in self.owned:
             for name, col in list(el.cols.items()):
                 if isinstance(col, np.ndarray) and col.base is not None:
@@ -1460,6 +1708,34 @@ class Group:
         for hs in self.hsolves:
             if hs.data.get('group') is self:
                 hs.data['group'] = None
+
+
+def _uniq(a):
+    """Sorted distinct values of *a* (np.unique imports numpy.ma, 0.1 s, at
+    its first call in a process)."""
+    a = np.sort(np.asarray(a).ravel())
+    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+
+
+def _columns(els, names):
+    """{name: float array of that column of *els* laid end to end}, read in
+    one pass over the elements (their columns are scattered in memory)."""
+    names = tuple(names)
+    if not els or not names:
+        return {n: np.zeros(0) for n in names}
+    if all(el.num == 1 for el in els):
+        get = itemgetter(*names) if len(names) > 1 else (lambda c: (c[names[0]],))
+        rows = [[a[0] for a in get(el.cols)] for el in els]
+        A = np.array(rows, dtype=float).reshape(len(els), len(names))
+        return {n: np.ascontiguousarray(A[:, k]) for k, n in enumerate(names)}
+    return {n: _gather(els, n) for n in names}
+
+
+def _gather(els, name):
+    """Column *name* of *els* laid end to end (one float array)."""
+    if not els:
+        return np.zeros(0)
+    return np.concatenate([el.cols[name] for el in els]).astype(float)
 
 
 def _offsets(els):
@@ -1496,15 +1772,16 @@ def _pg_absorbable(el, off):
     return True
 
 
-def _build_group(el):
-    """(Re)build the group of HSolves on *el*'s tick, taking over their cells."""
+def _build_group(el, fresh=False):
+    """(Re)build the group of HSolves on *el*'s tick, taking over their cells
+    (*fresh*: at reinit, from the initial state)."""
     from ..core.clock import clock
-    hss = []
-    from ..core.element import root
-    for e in root().walk():
-        if e.alive and issubclass(e.cls, HSolve) and e.tick == el.tick and \
-                e.data.get('cell') is not None and e.data['cell'].gen == _GEN['gen']:
-            hss.append(e)
+    hss = [e for t, els in clock.schedule if t == el.tick for e in els
+           if e.alive and issubclass(e.cls, HSolve) and e.data.get('cell') is not None
+           and e.data['cell'].gen == _GEN['gen']]
+    if el not in hss and el.alive and el.data.get('cell') is not None and \
+            el.data['cell'].gen == _GEN['gen']:
+        hss.append(el)          # (off the schedule: a tick without dt)
     for e in hss:
         g = e.data.get('group')
         if g is not None:
@@ -1513,11 +1790,27 @@ def _build_group(el):
         return None
     g = Group(hss, clock.schedule)
     try:
-        g.build()
+        g.build(fresh)
     except BaseException:
         g.release()
         raise
     return g
+
+
+def _keeps(g):
+    """True when group *g*, compiled at the last reinit, is still the model:
+    nothing structural changed since (see core.structure) and its
+    PulseGens still run free."""
+    from ..core.clock import clock
+    from ..core.structure import version
+    if g.released or not g.keepable or g.kept_serial is None:
+        return False
+    if g.kept_serial not in (clock.reinit_serial, clock.reinit_serial - 1):
+        return False
+    if g.kept_serial == clock.reinit_serial - 1 and clock.reinit_version != version():
+        return False
+    pgs = [e for c in g.cells for e in c.pg_els if _pg_absorbable(e, g.off)]
+    return [id(e) for e in pgs] == [id(e) for e in g.pg_els]
 
 
 def _group(el):
