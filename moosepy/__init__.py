@@ -43,6 +43,7 @@ from .electrical.synapse import (SpikeGen, Synapse, SimpleSynHandler, SynChan,  
 from .electrical.intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF,  # noqa: F401
                                  IzhIF, IzhikevichNrn)
 from .electrical.passive import Leakage, GapJunction  # noqa: F401
+from .electrical.devices import DiffAmp, RC, PIDController  # noqa: F401
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
 from .core import shell as _shell
 

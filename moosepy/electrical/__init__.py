@@ -17,3 +17,4 @@ from .hsolve import HSolve  # noqa: F401
 from .intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF, IzhIF,  # noqa: F401
                       IzhikevichNrn)
 from .passive import Leakage, GapJunction  # noqa: F401
+from .devices import DiffAmp, RC, PIDController  # noqa: F401

@@ -91,6 +91,7 @@ class IntFireBase(Compartment):
     Subclasses say what fires and how Vm moves between spikes."""
 
     default_tick = 2
+    _sends_vm_at_reinit = True
 
     thresh = Field(0.0, 'V', 'Firing threshold')
     vReset = Field(0.0, 'V', 'Potential after a spike')
@@ -132,6 +133,7 @@ class IntFireBase(Compartment):
         c['hasFired'][:] = False
         el.data.pop('_targets', None)
         cls._reset_state(el)
+        send_values(el, 'VmOut', c['Vm'])      # as MOOSE's compartments
 
     @classmethod
     def _reset_state(cls, el):
@@ -374,6 +376,7 @@ class IzhikevichNrn(Neutral):
     read back too; MOOSE keeps returning the last step's value.)"""
 
     default_tick = 2
+    _sends_vm_at_reinit = True
 
     Vm = Field(-0.065, 'V', 'Membrane potential (Vmax on a spike step)')
     u = Field(-13.0, 'V/s', 'Recovery variable', ro=True)
