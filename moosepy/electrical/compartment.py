@@ -62,7 +62,8 @@ class CompartmentBase(Neutral):
     Em = Field(-0.06, 'V', 'Resting potential (reversal of the leak through Rm)')
     Rm = Field(1.0, 'ohm', 'Membrane (leak) resistance (> 0)')
     Ra = Field(1.0, 'ohm', 'Axial resistance (>= 0); without HSolve the resistance from '
-               'this compartment to its parent, under HSolve split in two halves')
+               'this compartment to its parent, under HSolve split in two halves',
+               structural=True)
     initVm = Field(-0.06, 'V', 'Vm given at reinit')
     inject = Field(0.0, 'A', 'Constant current injected into the compartment')
     Im = Field(0.0, 'A', 'Net current into the compartment over the last step '

@@ -101,6 +101,9 @@ _FIELD_KIND = {'Vm': 0, 'Gk': 1, 'Ik': 2, 'Ca': 3, 'X': 4, 'Y': 5, 'Z': 6, 'Im':
 #: inputs, and HHChannel2Ds (False: they stay Python-stepped; for comparisons
 #: of the two paths)
 ABSORB_SYNAPSES = True
+#: how often groups were compiled and kept at a reinit (for tests and
+#: benchmarks: a sweep of runs should compile once)
+STATS = {'builds': 0, 'keeps': 0}
 
 
 class HSolve(Neutral):
@@ -175,6 +178,7 @@ class HSolve(Neutral):
         cell = el.data.get('cell')
         if g is not None and _keeps(g) and cell is not None:
             if g.kept_serial != clock.reinit_serial:
+                STATS['keeps'] += 1
                 g.kept_serial = clock.reinit_serial
                 g.schedule = clock.schedule
                 g.prepare()
@@ -553,6 +557,7 @@ class Group:
         from the values their fields hold."""
         from ..core.clock import clock
         from ..core.structure import version
+        STATS['builds'] += 1
         lead = self.leader
         self.dt = float(lead.cols['dt'][0])
         tick_dt = clock.dts[lead.tick] if lead.tick >= 0 else 0.0
