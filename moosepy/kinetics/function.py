@@ -12,6 +12,7 @@ right-hand side); otherwise it runs on its own tick (12) in Python.
 import numpy as np
 
 from ..core.element import Element, Neutral
+from ..core import structure
 from ..core.errors import FieldError
 from ..core.fields import Field, LookupField, FieldElementField, Src, Dest, registry
 from ..core.msg import linked_indices, links
@@ -92,6 +93,7 @@ class Function(Neutral):
         prog = self._compile(text)          # raises before anything changes
         self._el.cols['_expr'][self._idx] = text
         self._el.data['prog'][self._idx] = prog
+        structure.changed()       # a solver's compiled programs have another shape
         xe = self._el.children['x']
         if prog.nvars > xe.num:
             xe.resize(prog.nvars)

@@ -33,6 +33,7 @@ from ..core.element import Neutral
 from ..core.errors import SolverError, FieldError
 from ..core.fields import Field, LookupField, Dest
 from ..core.units import NA
+from ..core import structure
 from .stoich import compile_stoich, Compiled
 
 log = logging.getLogger('moosepy.kinetics')
@@ -132,9 +133,15 @@ class Ksolve(Neutral):
             return
         old = el.data.get('compiled')
         comp = compile_stoich(stoich)      # raises before anything is changed
-        if old is not None:
-            _release(old)
-        _own(el, comp)
+        if old is not None and old.layout is comp.layout and _holds(el, old):
+            # same structure: keep the state array the pools point at
+            _take_over(el, old, comp)
+        else:
+            if old is not None:
+                _release(old)
+            _own(el, comp)
+            _pack(comp)
+        comp.state[:] = initial_state(comp)
         el.data['compiled'] = comp
 
     @classmethod
@@ -180,11 +187,37 @@ def batch_advance(el, t_end, requests, advance_fn):
         tab.cls._record_batch(tab, st, vals)
 
 
-def _own(el, comp):
-    """Make the solver state and point the pools' n columns at it."""
-    state = np.zeros((comp.nvox, comp.npools))
+def initial_state(comp):
+    """Initial molecule counts (voxels, pools) of the compiled pools."""
+    nv = comp.nvox
+    if not comp.npools:
+        return np.zeros((nv, 0))
+    return np.stack([p.cols['nInit'][:nv] for p in comp.pool_els], axis=1)
+
+
+def _holds(el, comp):
+    """The pools of *comp* still read their n from its state (no other
+    solver took them since)."""
+    st = comp.state
+    return all(p.data.get('solver') is el and p.cols['n'].base is st for p in comp.pool_els)
+
+
+def _mark_dirty(el):
+    """The hook a solver leaves on its reactions, enzymes and Functions: a
+    field set on them mid-run makes the solver read the values again."""
+    def mark(_el, _name):
+        c = el.data.get('compiled')
+        if c is not None:
+            c.dirty = True
+    return mark
+
+
+def _own(el, comp, state=None):
+    """Make the solver state (*state*, else zeros) and point the pools' n
+    columns at it."""
+    if state is None:
+        state = np.zeros((comp.nvox, comp.npools))
     for j, p in enumerate(comp.pool_els):
-        state[:, j] = p.cols['nInit'][:comp.nvox]
         p.cols['n'] = state[:, j]
         p.data['solver'] = el
         p.data['solver_index'] = j
@@ -193,16 +226,10 @@ def _own(el, comp):
     comp.h = 0.0
     for f in comp.func_els:
         f.data['absorbed'] = True
-    stoich = el.data['stoich']
     comp.owner = el
-
-    def mark(_el, _name):
-        comp.dirty = True
-    comp.hook = mark
+    comp.hook = _mark_dirty(el)
     for e in comp.reac_els + comp.enz_els + comp.func_els:
-        e.hooks.append(mark)
-    del stoich
-    _pack(comp)
+        e.hooks.append(comp.hook)
 
 
 def _release(comp):
@@ -219,29 +246,64 @@ def _release(comp):
         f.data.pop('absorbed', None)
 
 
+def _take_over(el, old, comp):
+    """Give *comp* (same layout as *old*) the state, pools and hooks of
+    *old*; only the values are new."""
+    comp.state, comp.owner, comp.hook = old.state, el, old.hook
+    _pack(comp)
+
+
 def _pack(comp):
     from . import kernels
     comp.I, comp.F = kernels.pack(comp.arrays)
 
 
 def _refresh(el, comp):
-    """Re-read rate constants and functions after fields changed mid-run."""
-    stoich = el.data['stoich']
-    fresh = compile_stoich(stoich)
-    if fresh.npools != comp.npools or fresh.nterms != comp.nterms:
-        raise SolverError(f'{el.path}: the reaction system changed shape since reinit; '
-                          f'call moose.reinit()')
-    comp.arrays = fresh.arrays
-    _pack(comp)
-    comp.dirty = False
+    """Read the values again after fields changed mid-run, and the
+    structure if it changed: a new layout takes over with the current
+    counts (new pools start from their own n).  Returns the compiled model
+    to go on with."""
+    fresh = compile_stoich(el.data['stoich'])
+    if fresh.layout is comp.layout or same_layout(fresh.layout, comp.layout):
+        _take_over(el, comp, fresh)
+        fresh.h = comp.h
+    else:
+        nv = fresh.nvox
+        state = np.empty((nv, fresh.npools))
+        for j, p in enumerate(fresh.pool_els):
+            state[:, j] = p.cols['n'][:nv]
+        _release(comp)
+        _own(el, fresh, state)
+        _pack(fresh)
+        log.info('%s: the reaction system changed since reinit; compiled again at '
+                 't = %g s', el.path, comp.t)
+    fresh.t = comp.t
+    el.data['compiled'] = fresh
+    return fresh
+
+
+def same_layout(a, b):
+    """Two layouts compile the same system (the same pool, reaction, enzyme
+    and Function elements, equal arrays)."""
+    if a.npools != b.npools or a.nterms != b.nterms or a.nvox != b.nvox:
+        return False
+    for x, y in ((a.pools, b.pools), (a.reacs, b.reacs), (a.enzs, b.enzs),
+                 (a.absorbed, b.absorbed)):
+        if len(x) != len(y) or any(p is not q for p, q in zip(x, y)):
+            return False
+    if a.arrays.keys() != b.arrays.keys():
+        return False
+    return all(np.array_equal(a.arrays[k], b.arrays[k]) for k in a.arrays) and \
+        all(np.array_equal(getattr(a, k), getattr(b, k))
+            for k in ('rkind', 'robj', 'kexp', 'kmexp', 'tref'))
 
 
 def advance(el, comp, t_end, times, flats):
     """Integrate the state to t_end; return the states at *times* (rows) for
     the flat indices *flats* (columns)."""
     from . import kernels
-    if comp.dirty:
-        _refresh(el, comp)
+    if comp.dirty or comp.layout.version != structure.version():
+        comp = _refresh(el, comp)
     h = el.handle(0)
     method = h.method
     rtol, atol = float(h.epsRel), float(h.epsAbs)

@@ -7,6 +7,7 @@ the pools inside (their molecule counts are rescaled), as MOOSE does.
 
 import numpy as np
 
+from ..core import structure
 from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, LookupField, Src, Dest
@@ -54,6 +55,8 @@ class ChemCompt(Neutral):
         """Keep pool concentrations and pool entry counts in step with voxels."""
         from .pool import PoolBase
         new = self._voxel_volumes()
+        if len(new) != len(old_voxvol):
+            structure.changed()       # solvers have another number of voxels
         for el in self._el.walk():
             if not issubclass(el.cls, PoolBase) or _compartment_el(el) is not self._el:
                 continue

@@ -16,14 +16,14 @@ import numpy as np
 from ..core.element import Neutral
 from ..core.errors import SolverError, FieldError
 from ..core.fields import Field
-from ..core.msg import links
 from ..core.shell import wildcardFind
+from ..core import structure
 from ..core.units import NA
 from .enz import EnzBase, Enz
 from .function import Function
-from .mesh import ChemCompt, voxel_volumes
+from .mesh import ChemCompt, DEFAULT_VOLUME, compartment_of
 from .pool import PoolBase
-from .reac import ReacBase, reactants
+from .reac import ReacBase
 
 
 def _obj_field(name, doc, classes):
@@ -36,6 +36,7 @@ def _obj_field(name, doc, classes):
         return None if el is None or not el.alive else el.handle(0)
 
     def set(self, v):
+        structure.changed()
         if v is None or v == '':
             self._el.data.pop(hid, None)
             return
@@ -59,7 +60,8 @@ class Stoich(Neutral):
                              (ChemCompt,))
     ksolve = _obj_field('ksolve', 'Solver that integrates the system', ())
     dsolve = _obj_field('dsolve', 'Diffusion solver (not yet implemented)', ())
-    reacSystemPath = Field('', '', 'Wildcard path of the reaction system', type='string')
+    reacSystemPath = Field('', '', 'Wildcard path of the reaction system', type='string',
+                           structural=True)
     allowNegative = Field(False, '', 'Allow negative concentrations (else clipped at 0)',
                           type='bool')
     numVarPools = Field(0, '', 'Pools integrated by the solver', type='unsigned int', ro=True,
@@ -152,13 +154,112 @@ class Stoich(Neutral):
 Stoich.ksolve.setter = Stoich._set_ksolve
 
 
-class Compiled:
-    """A chemical system compiled to arrays (molecule units, per voxel)."""
+# ------------------------------------------------------------------ compiling
+#
+# Compiling is two steps.  build_layout() reads the structure (which pools,
+# reactions, enzymes and Functions, and the messages between them) into
+# arrays; it is kept on the Stoich and reused until core.structure's version
+# moves.  read_values() gathers the values (rate constants, Km, volumes,
+# Function constants) from the objects' columns at every compile, so a value
+# set between runs is always seen and never costs a rebuild.
 
-    def __init__(self):
+_PORTS = ('sub', 'prd', 'enz', 'cplx', 'enzDest')
+_PORT = {p: k for k, p in enumerate(_PORTS)}
+SUB, PRD, ENZ, CPLX, ENZDEST = range(5)
+# what a term's rate constant is made of (Layout.rkind)
+KF, KB, K1, K2, K3, MM = range(6)
+_SUFFIX = (':f', ':b', ':k1', ':k2', ':k3', '')
+# (first, second) port segment of the reactants R and of the products P of a
+# term of each kind; its changes are P - R (-1: no segment)
+_R_SEGS = ((SUB, -1), (PRD, -1), (ENZ, SUB), (CPLX, -1), (CPLX, -1), (SUB, -1))
+_P_SEGS = ((PRD, -1), (SUB, -1), (CPLX, -1), (ENZ, SUB), (ENZ, PRD), (PRD, -1))
+
+_kinds = {}
+
+
+def _kind(cls):
+    """0 pool, 1 reaction, 2 Enz, 3 MMenz (or other enzyme), 4 Function,
+    -1 anything else; cached per class."""
+    k = _kinds.get(cls)
+    if k is None:
+        k = (0 if issubclass(cls, PoolBase) else 1 if issubclass(cls, ReacBase)
+             else 2 if issubclass(cls, Enz) else 3 if issubclass(cls, EnzBase)
+             else 4 if issubclass(cls, Function) else -1)
+        _kinds[cls] = k
+    return k
+
+
+_held_cls = {}
+
+
+def _held_class(el):
+    """Pools of this class are held at their initial value (BufPool)."""
+    v = _held_cls.get(el.cls)
+    if v is None:
+        v = el.cls.__name__ == 'BufPool' or bool(el.handle(0).isBuffered)
+        _held_cls[el.cls] = v
+    return v
+
+
+def _ragged(starts, lens):
+    """Concatenated ranges starts[i] .. starts[i] + lens[i]."""
+    lens = np.asarray(lens, dtype=np.int64)
+    tot = int(lens.sum())
+    if tot == 0:
+        return np.zeros(0, dtype=np.int64)
+    off = np.cumsum(lens) - lens
+    return np.repeat(np.asarray(starts, dtype=np.int64) - off, lens) + np.arange(tot)
+
+
+class Layout:
+    """What the structure of a chemical system fixes: the pools, reactions,
+    enzymes and absorbed Functions, the reactant and change lists of every
+    rate term (sorted as the kernels want them), and, per term, where its
+    rate constant comes from (``rkind``: KF, KB, K1, K2, K3, MM; ``robj``:
+    the reaction or enzyme; ``kexp``/``kmexp``: the power of NA*volume that
+    turns it into molecule units).  Built by :func:`build_layout` at
+    structure version ``version``."""
+
+    @property
+    def labels(self):
+        """'element path:direction' of each term (for Gsolve.rateLabels)."""
+        if self._labels is None:
+            objs = self.reacs + self.enzs
+            off = np.where(self.rkind <= KB, 0, len(self.reacs))
+            paths = {}
+            out = []
+            for k, o in zip(self.rkind.tolist(), (self.robj + off).tolist()):
+                p = paths.get(o)
+                if p is None:
+                    p = paths[o] = objs[o].path
+                out.append(p + _SUFFIX[k])
+            self._labels = out
+        return self._labels
+
+
+class Compiled:
+    """A chemical system compiled to arrays (molecule units, per voxel): a
+    :class:`Layout` with the values read at one compile."""
+
+    def __init__(self, layout, values, allow_negative):
         self.t = 0.0
         self.h = 0.0
         self.dirty = False
+        self.layout = layout
+        A = dict(layout.arrays)
+        A.update(values)
+        self.arrays = A
+        self.pool_els = layout.pools
+        self.reac_els, self.enz_els, self.func_els = layout.reacs, layout.enzs, layout.absorbed
+        self.npools, self.nvox, self.nterms = layout.npools, layout.nvox, layout.nterms
+        self.voxvol = values['voxvol']
+        self.n_func, self.n_buf, self.n_var = layout.n_func, layout.n_buf, layout.n_var
+        self.n_rates = layout.n_rates
+        self.allow_negative = allow_negative
+
+    @property
+    def term_labels(self):
+        return self.layout.labels
 
     def stoich_matrix(self):
         N = np.zeros((self.npools, self.nterms))
@@ -168,17 +269,101 @@ class Compiled:
         return N
 
 
-def _pool_index(index, pel, owner, port):
-    j = index.get(id(pel))
-    if j is None:
-        raise SolverError(f"{owner.path} ({owner.cls.__name__}): its '{port}' pool "
-                          f"{pel.path} is not in the Stoich's reacSystemPath")
-    return j
+def _pool_error(owner, port, pel):
+    return SolverError(f"{owner.path} ({owner.cls.__name__}): its '{port}' pool "
+                       f"{pel.path} is not in the Stoich's reacSystemPath")
 
 
 def compile_stoich(stoich_el):
-    """Build the :class:`Compiled` model of a Stoich element; raise
-    SolverError (nothing in the tree is changed) if it cannot be built."""
+    """The :class:`Compiled` model of a Stoich element: its layout (kept on
+    the Stoich while the structure is unchanged, else built again) and the
+    values read now.  Raises SolverError (nothing in the tree is changed) if
+    it cannot be compiled."""
+    lay = stoich_el.data.get('_layout')
+    vals = None
+    if lay is not None and lay.version == structure.version():
+        vals = read_values(lay)
+    if vals is None:
+        stoich_el.data.pop('_layout', None)
+        lay = build_layout(stoich_el)
+        vals = read_values(lay)
+        if vals is None:
+            raise SolverError(f'{stoich_el.path} (Stoich): the model changed while it was '
+                              f'compiled')
+        stoich_el.data['_layout'] = lay
+        stoich_el.data['_builds'] = stoich_el.data.get('_builds', 0) + 1
+    return Compiled(lay, vals, bool(stoich_el.cols['allowNegative'][0]))
+
+
+def num_builds(stoich):
+    """How many times the layout of *stoich* (a Stoich or its element) was
+    built, for tests that a run of reinits reuses it."""
+    el = getattr(stoich, '_el', stoich)
+    return el.data.get('_builds', 0)
+
+
+def _col(els, name):
+    """Entry 0 of column *name* of each element, as a float array."""
+    return np.fromiter((e.cols[name][0] for e in els), dtype=np.float64, count=len(els))
+
+
+def read_values(L):
+    """Rate constants per voxel in molecule units (kk, km), Function
+    constants and voxel volumes of layout *L*, read from the objects now.
+    None if what was read no longer fits the layout (build it again)."""
+    comp = L.comp_el
+    if not comp.alive:
+        return None
+    voxvol = np.asarray(comp.handle(0)._voxel_volumes(), dtype=float)
+    if len(voxvol) != L.nvox:
+        return None
+    kf, kb = _col(L.reacs, '_kf'), _col(L.reacs, '_kb')
+    km_e, k3 = _col(L.enzs, '_Km'), _col(L.enzs, '_k3')
+    k2 = np.fromiter((e.cols['_k2'][0] if '_k2' in e.cols else 0.0 for e in L.enzs),
+                     dtype=np.float64, count=len(L.enzs))
+    rk, ro = L.rkind, L.robj
+    kval = np.zeros(L.nterms)
+    kmval = np.zeros(L.nterms)
+    for kind, src in ((KF, kf), (KB, kb), (K2, k2), (K3, k3), (MM, k3)):
+        sel = rk == kind
+        kval[sel] = src[ro[sel]]
+    sel = rk == K1
+    e = ro[sel]
+    kval[sel] = (k2[e] + k3[e]) / km_e[e]
+    sel = rk == MM
+    kmval[sel] = km_e[ro[sel]]
+    # per voxel: k * (NA*vol)**kexp, computed once per distinct volume
+    uvol, vox_of = np.unique(NA * voxvol, return_inverse=True)
+    kk = (kval[None, :] * uvol[:, None] ** L.kexp[None, :])[vox_of.ravel()]
+    km = (kmval[None, :] * uvol[:, None] ** L.kmexp[None, :])[vox_of.ravel()]
+    if L.nvox == 1 and L.npools:
+        # pools of several single-voxel compartments in one system (e.g. a
+        # kkit model whose reactions cross compartments): each term converts
+        # with the volume of its own reference pool
+        cvol = np.array([DEFAULT_VOLUME if c is None else
+                         float(c.handle(0)._voxel_volumes()[0]) for c in L.pool_comps])
+        pvol = cvol[L.pool_comp]
+        if np.any(pvol != voxvol[0]):
+            tv = np.where(L.tref >= 0, pvol[np.maximum(L.tref, 0)], voxvol[0])
+            kk = (kval * (NA * tv) ** L.kexp)[None, :]
+            km = (kmval * (NA * tv) ** L.kmexp)[None, :]
+    fconsts = []
+    for f, code, args, nconst in L.func_progs:
+        prog = f.handle(0)._program()
+        if (len(prog.consts) != nconst or not np.array_equal(prog.code, code)
+                or not np.array_equal(prog.args, args)):
+            return None
+        fconsts.append(prog.consts)
+    fconsts = np.concatenate(fconsts) if fconsts else np.zeros(0)
+    return {'kk': kk, 'km': km, 'fconsts': fconsts, 'voxvol': voxvol}
+
+
+def build_layout(stoich_el):
+    """Read the structure of a Stoich's reaction system into a
+    :class:`Layout`: one pass over the objects' messages, the rest in bulk
+    array operations.  Raises SolverError naming the element if the system
+    cannot be compiled."""
+    version = structure.version()
     h = stoich_el.handle(0)
     comp_el = stoich_el.data.get('_compartment')
     if comp_el is None or not comp_el.alive:
@@ -188,152 +373,280 @@ def compile_stoich(stoich_el):
     if not path:
         raise SolverError(f"{stoich_el.path} (Stoich): 'reacSystemPath' is not set "
                           f"(e.g. '{comp_el.path}/##')")
-    found = [x._el for x in wildcardFind(path)]
-    pools = [e for e in found if issubclass(e.cls, PoolBase)]
-    reacs = [e for e in found if issubclass(e.cls, ReacBase)]
-    enzs = [e for e in found if issubclass(e.cls, EnzBase)]
-    funcs = [e for e in found if issubclass(e.cls, Function)]
-    comp = comp_el.handle(0)
-    voxvol = np.asarray(comp._voxel_volumes(), dtype=float)
-    nvox = len(voxvol)
-    for p in pools:
-        if p.num != nvox:
-            raise SolverError(f'{p.path}: has {p.num} entries but compartment {comp_el.path} '
-                              f'has {nvox} voxels')
-    index = {id(p): j for j, p in enumerate(pools)}
+    groups = ([], [], [], [], [])      # pools, reactions, enzymes, (unused), Functions
+    for x in wildcardFind(path):
+        el = x._el
+        k = _kind(el.cls)
+        if k >= 0:
+            groups[2 if k == 3 else k].append(el)
+    pools, reacs, enzs, _unused, funcs = groups
+    nvox = len(comp_el.handle(0)._voxel_volumes())
+    nums = np.fromiter((p.num for p in pools), dtype=np.int64, count=len(pools))
+    bad = np.nonzero(nums != nvox)[0]
+    if len(bad):
+        p = pools[bad[0]]
+        raise SolverError(f'{p.path}: has {p.num} entries but compartment {comp_el.path} '
+                          f'has {nvox} voxels')
     npools = len(pools)
+    index = {id(p): j for j, p in enumerate(pools)}
 
-    sub_lists, chg_lists, ttype, mm_enz, order = [], [], [], [], []
-    kval, kexp, kmval, kmexp = [], [], [], []
-    term_of = {}   # (element id, 'f'/'b') -> term index, for Function rate outputs
-    navol = NA * voxvol
-
-    labels = []   # 'element path:direction' of each term (for Gsolve.numFire)
-    tref = []     # pool whose volume converts each term's rate constant
-
-    def add_term(subs, changes, k, kx, kind=0, enzj=-1, km=0.0, kmx=0.0, label='', vref=None):
-        """A rate term; its per-voxel constant is k * (NA*vol)**kx (molecule
-        units), and for MM terms numKm = km * (NA*vol)**kmx.  vol is that of
-        pool *vref* (default: the first reactant), as the Reac/Enz fields
-        convert; it differs from the Stoich's only for pools of another
-        single-voxel compartment."""
-        labels.append(label)
-        tref.append(subs[0] if vref is None and subs else (-1 if vref is None else vref))
-        sub_lists.append(subs)
-        chg_lists.append(changes)
-        ttype.append(kind)
-        mm_enz.append(enzj)
-        kval.append(float(k))
-        kexp.append(float(kx))
-        kmval.append(float(km))
-        kmexp.append(float(kmx))
-        order.append(len(subs))
-        return len(sub_lists) - 1
-
-    def changes_of(minus, plus):
-        d = {}
-        for j in minus:
-            d[j] = d.get(j, 0) - 1
-        for j in plus:
-            d[j] = d.get(j, 0) + 1
-        return [(j, c) for j, c in d.items() if c != 0]
-
-    def conv(n):
-        return 0.0 if n <= 1 else 1.0 - n
-
-    def ports_of(el):
-        """Pool indices on each shared port of a reaction, in one pass over
-        its messages (repeats kept: they are the stoichiometry)."""
-        out = {}
+    # ---- messages of reactions and enzymes: one pass, in message order
+    objs = reacs + enzs
+    nobj = len(objs)
+    e_obj, e_port, e_pool = [], [], []
+    missing = {}
+    for k, el in enumerate(objs):
         for m in el.msg_out:
-            o = m.el2
-            if issubclass(o.cls, PoolBase):
-                out.setdefault(m.srcField, []).append(
-                    _pool_index(index, o, el, m.srcField))
+            c = _PORT.get(m.srcField)
+            if c is not None and _kind(m.el2.cls) == 0:
+                j = index.get(id(m.el2), -1)
+                if j < 0:
+                    missing[len(e_obj)] = m.el2
+                e_obj.append(k)
+                e_port.append(c)
+                e_pool.append(j)
         for m in el.msg_in:
-            o = m.el1
-            if issubclass(o.cls, PoolBase) and m.destField in ('sub', 'prd', 'enz', 'cplx'):
-                out.setdefault(m.destField, []).append(
-                    _pool_index(index, o, el, m.destField))
-        return out
+            c = _PORT.get(m.destField)
+            if c is not None and _kind(m.el1.cls) == 0:
+                j = index.get(id(m.el1), -1)
+                if j < 0:
+                    missing[len(e_obj)] = m.el1
+                e_obj.append(k)
+                e_port.append(c)
+                e_pool.append(j)
+    e_obj = np.asarray(e_obj, dtype=np.int64)
+    e_port = np.asarray(e_port, dtype=np.int64)
+    e_pool = np.asarray(e_pool, dtype=np.int64)
+    cnt = np.bincount(e_obj * 5 + e_port, minlength=nobj * 5).reshape(nobj, 5)
+    okind = np.array([1] * len(reacs) + [_kind(e.cls) for e in enzs], dtype=np.int64)
+    _check(objs, okind, cnt, e_obj, e_port, missing)
 
-    for r in reacs:
-        ps = ports_of(r)
-        subs, prds = ps.get('sub', []), ps.get('prd', [])
-        if not subs and not r.data.get('allow_zero_order'):
-            raise SolverError(f"{r.path} ({r.cls.__name__}): a reaction with no substrates; "
+    # entries grouped by (object, port), message order kept within
+    o = np.lexsort((np.arange(len(e_obj)), e_port, e_obj))
+    seg_pool = e_pool[o]
+    seg_start = (np.cumsum(cnt.ravel()) - cnt.ravel()).reshape(nobj, 5)
+
+    # ---- terms: per reaction f (and b if it has products); per Enz k1, k2,
+    # k3; per MMenz one; in object order
+    is_reac = okind == 1
+    nt = np.where(is_reac, 1 + (cnt[:, PRD] > 0), np.where(okind == 2, 3, 1))
+    nterms = int(nt.sum())
+    t_obj = np.repeat(np.arange(nobj), nt)
+    t_sub = np.arange(nterms) - np.repeat(np.cumsum(nt) - nt, nt)   # 0, 1, 2 within object
+    t_kind = np.where(is_reac[t_obj], KF + t_sub,
+                      np.where(okind[t_obj] == 2, K1 + t_sub, MM))
+
+    def expand(segs):
+        """Pools and term of the entries of segment lists (R or P) of all terms."""
+        ports = np.array(segs, dtype=np.int64)[t_kind]          # (nterms, 2)
+        lens = np.where(ports >= 0, cnt[t_obj[:, None], np.maximum(ports, 0)], 0)
+        starts = seg_start[t_obj[:, None], np.maximum(ports, 0)]
+        lens, starts = lens.ravel(), starts.ravel()
+        idx = _ragged(starts, lens)
+        return seg_pool[idx], np.repeat(np.repeat(np.arange(nterms), 2), lens)
+
+    r_pool, r_term = expand(_R_SEGS)
+    p_pool, p_term = expand(_P_SEGS)
+    n_r = np.bincount(r_term, minlength=nterms)
+    # changes P - R, netted per (term, pool), in order of first appearance
+    # (reactants first)
+    a_term = np.concatenate([r_term, p_term])
+    a_pool = np.concatenate([r_pool, p_pool])
+    a_coef = np.concatenate([-np.ones(len(r_term)), np.ones(len(p_term))])
+    a_side = np.concatenate([np.zeros(len(r_term), np.int64), np.ones(len(p_term), np.int64)])
+    o = np.lexsort((np.arange(len(a_term)), a_side, a_term))
+    key = a_term[o] * (npools + 1) + a_pool[o]
+    _u, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    net = np.bincount(inv.ravel(), weights=a_coef[o], minlength=len(_u))
+    keep = np.nonzero(net != 0)[0]
+    keep = keep[np.argsort(first[keep], kind='stable')]
+    c_term = a_term[o][first[keep]]
+    c_pool = a_pool[o][first[keep]]
+    c_coef = net[keep]
+    n_c = np.bincount(c_term, minlength=nterms)
+
+    ttype = (t_kind == MM).astype(np.int64)
+    t_enzdest = np.full(nterms, -1, dtype=np.int64)
+    mm = np.nonzero(t_kind == MM)[0]
+    if len(mm):
+        t_enzdest[mm] = seg_pool[seg_start[t_obj[mm], ENZDEST]]
+    # terms sorted by shape (type, reactant and change counts): the kernel's
+    # short inner loops then have predictable trip counts
+    perm = np.lexsort((n_c, n_r, ttype))
+    inv_perm = np.empty(nterms, dtype=np.int64)
+    inv_perm[perm] = np.arange(nterms)
+
+    def by_new_term(terms, *cols):
+        q = np.argsort(inv_perm[terms], kind='stable')
+        return [c[q] for c in cols]
+
+    sub_idx, = by_new_term(r_term, r_pool)
+    chg_idx, chg_coef, chg_newterm = by_new_term(c_term, c_pool, c_coef, inv_perm[c_term])
+    n_r_p, n_c_p = n_r[perm], n_c[perm]
+    sub_ptr = np.concatenate([[0], np.cumsum(n_r_p)]).astype(np.int64)
+    chg_ptr = np.concatenate([[0], np.cumsum(n_c_p)]).astype(np.int64)
+    sub0 = np.where(n_r_p > 0, sub_idx[np.minimum(sub_ptr[:-1], max(len(sub_idx) - 1, 0))]
+                    if len(sub_idx) else npools, npools)
+    sub1 = np.where(n_r_p > 1, sub_idx[np.minimum(sub_ptr[:-1] + 1, max(len(sub_idx) - 1, 0))]
+                    if len(sub_idx) else npools, npools)
+    rows = np.lexsort((chg_newterm, chg_idx))
+    held = np.fromiter((_held_class(p) for p in pools), dtype=np.int64, count=npools)
+
+    # rate constant recipe, per term (new order)
+    rkind = t_kind[perm]
+    robj = t_obj[perm] - np.where(rkind <= KB, 0, len(reacs))
+    nsub_p = n_r_p - (rkind == K1)
+    kexp = np.where(rkind <= KB, np.where(n_r_p <= 1, 0.0, 1.0 - n_r_p),
+                    np.where(rkind == K1, -nsub_p.astype(float), 0.0)).astype(float)
+    kmexp = np.where(rkind == MM, n_r_p, 0).astype(float)
+    first_r = sub_idx[np.minimum(sub_ptr[:-1], max(len(sub_idx) - 1, 0))] \
+        if len(sub_idx) else np.zeros(nterms, np.int64)
+    second_r = sub_idx[np.minimum(sub_ptr[:-1] + 1, max(len(sub_idx) - 1, 0))] \
+        if len(sub_idx) else np.zeros(nterms, np.int64)
+    tref = np.where(rkind == K1, second_r, np.where(n_r_p > 0, first_r, -1))
+
+    # ---- Functions (few: a loop)
+    func = _functions(funcs, index, pools, reacs, objs, t_obj, t_kind, inv_perm, held)
+
+    L = Layout()
+    L._labels = None
+    L.version = version
+    L.comp_el = comp_el
+    L.pools, L.reacs, L.enzs = pools, reacs, enzs
+    L.absorbed = func['absorbed']
+    L.func_progs = func['progs']
+    L.npools, L.nvox, L.nterms = npools, nvox, nterms
+    L.rkind, L.robj, L.kexp, L.kmexp, L.tref = rkind, robj, kexp, kmexp, tref
+    comps, pool_comp = _pool_compartments(pools)
+    L.pool_comps, L.pool_comp = comps, pool_comp
+    nf = len(func['fout_kind'])
+    A = {}
+    A['dims'] = np.array([nvox, npools, nterms, nf], dtype=np.int64)
+    A['ttype'] = ttype[perm]
+    A['sub_ptr'], A['sub_idx'] = sub_ptr, sub_idx
+    A['sub0'], A['sub1'] = np.asarray(sub0, np.int64), np.asarray(sub1, np.int64)
+    A['row_ptr'] = np.searchsorted(chg_idx[rows], np.arange(npools + 1)).astype(np.int64)
+    A['row_term'] = chg_newterm[rows]
+    A['row_coef'] = chg_coef[rows]
+    A['chg_ptr'], A['chg_idx'], A['chg_coef'] = chg_ptr, chg_idx, chg_coef
+    A['mm_enz'] = t_enzdest[perm]
+    A['held'] = held
+    for k in ('fcode', 'fargs', 'fstart', 'fin_ptr', 'fin_idx', 'fin_kind', 'fout_kind',
+              'fout_target'):
+        A[k] = np.asarray(func[k], dtype=np.int64)
+    A['term_order'] = n_r_p.astype(float)
+    A.update(_flux_arrays(chg_ptr, chg_idx, chg_coef, held, A['ttype'], n_r_p,
+                          A['fout_kind'], nterms))
+    L.arrays = A
+    L.n_func = len(func['func_pools'])
+    L.n_buf = int(held.sum()) - L.n_func
+    L.n_var = npools - L.n_buf - L.n_func
+    L.n_rates = len(reacs) + int(np.sum(np.where(okind == 2, 2, 1)[len(reacs):]))
+    return L
+
+
+def _check(objs, okind, cnt, e_obj, e_port, missing):
+    """Raise the first error of the reactions and enzymes, in object order
+    (the counts are checked in bulk; the loop runs only on a bad model)."""
+    nsub = cnt[:, SUB]
+    bad = (nsub == 0) & (okind != 1)
+    bad |= (okind == 2) & ((cnt[:, ENZ] != 1) | (cnt[:, CPLX] != 1))
+    bad |= (okind == 3) & (cnt[:, ENZDEST] != 1)
+    zero = np.nonzero((nsub == 0) & (okind == 1))[0]
+    for k in zero:
+        if not objs[k].data.get('allow_zero_order'):
+            bad[k] = True
+    if missing:
+        bad[e_obj[list(missing)]] = True
+    if not bad.any():
+        return
+    mpos = {}
+    for q in sorted(missing):
+        mpos.setdefault(int(e_obj[q]), []).append(q)
+    for k in np.nonzero(bad)[0]:
+        el = objs[k]
+        name = el.cls.__name__
+        for q in mpos.get(int(k), ()):
+            if e_port[q] != ENZDEST:
+                raise _pool_error(el, _PORTS[e_port[q]], missing[q])
+        if okind[k] == 1:
+            if nsub[k] == 0 and not el.data.get('allow_zero_order'):
+                raise SolverError(f"{el.path} ({name}): a reaction with no substrates; "
+                                  f"connect at least one pool to 'sub'")
+            continue
+        if nsub[k] == 0:
+            raise SolverError(f"{el.path} ({name}): an enzyme with no substrates; "
                               f"connect at least one pool to 'sub'")
-        term_of[(id(r), 'f')] = add_term(subs, changes_of(subs, prds), r.cols['_kf'][0],
-                                         conv(len(subs)), label=r.path + ':f')
-        if prds:
-            term_of[(id(r), 'b')] = add_term(prds, changes_of(prds, subs), r.cols['_kb'][0],
-                                             conv(len(prds)), label=r.path + ':b')
-    for e in enzs:
-        ps = ports_of(e)
-        subs, prds = ps.get('sub', []), ps.get('prd', [])
-        if not subs:
-            raise SolverError(f"{e.path} ({e.cls.__name__}): an enzyme with no substrates; "
-                              f"connect at least one pool to 'sub'")
-        km = e.cols['_Km'][0]
-        k3 = e.cols['_k3'][0]
-        if issubclass(e.cls, Enz):
-            enz = reactants(e, 'enz')
-            cplx = reactants(e, 'cplx')
-            if len(enz) != 1:
-                raise SolverError(f"{e.path} (Enz): needs exactly one pool on 'enz', "
-                                  f"has {len(enz)}")
-            if len(cplx) != 1:
-                raise SolverError(f"{e.path} (Enz): needs exactly one complex pool on 'cplx', "
-                                  f"has {len(cplx)}")
-            ej = _pool_index(index, enz[0], e, 'enz')
-            cj = _pool_index(index, cplx[0], e, 'cplx')
-            k2 = e.cols['_k2'][0]
-            add_term([ej] + subs, changes_of([ej] + subs, [cj]), (k2 + k3) / km, -len(subs),
-                     label=e.path + ':k1', vref=subs[0])
-            add_term([cj], changes_of([cj], [ej] + subs), k2, 0.0, label=e.path + ':k2')
-            add_term([cj], changes_of([cj], [ej] + prds), k3, 0.0, label=e.path + ':k3')
+        if okind[k] == 2:
+            if cnt[k, ENZ] != 1:
+                raise SolverError(f"{el.path} (Enz): needs exactly one pool on 'enz', "
+                                  f"has {cnt[k, ENZ]}")
+            if cnt[k, CPLX] != 1:
+                raise SolverError(f"{el.path} (Enz): needs exactly one complex pool on "
+                                  f"'cplx', has {cnt[k, CPLX]}")
         else:
-            srcs = [o for o, _p, _m, _f in links(e, 'enzDest') if issubclass(o.cls, PoolBase)]
-            if len(srcs) != 1:
-                raise SolverError(f"{e.path} (MMenz): needs exactly one enzyme pool sending "
-                                  f"'nOut' to 'enzDest', has {len(srcs)}")
-            ej = _pool_index(index, srcs[0], e, 'enzDest')
-            add_term(subs, changes_of(subs, prds), k3, 0.0, 1, ej, km, len(subs),
-                     label=e.path)
+            if cnt[k, ENZDEST] != 1:
+                raise SolverError(f"{el.path} (MMenz): needs exactly one enzyme pool sending "
+                                  f"'nOut' to 'enzDest', has {cnt[k, ENZDEST]}")
+            for q in mpos.get(int(k), ()):
+                raise _pool_error(el, 'enzDest', missing[q])
 
-    held = np.array([1 if p.cls.__name__ == 'BufPool' or p.handle(0).isBuffered else 0
-                     for p in pools], dtype=np.int64)
 
-    # ---- Functions -------------------------------------------------------------
-    fcode, fargs, fconsts, fstart = [], [], [], [0]
+def _pool_compartments(pools):
+    """The compartments holding the pools (None: no compartment) and the
+    index of each pool's, found once per parent element."""
+    comps, where, by_parent = [], {}, {}
+    out = np.empty(len(pools), dtype=np.int64)
+    for j, p in enumerate(pools):
+        k = by_parent.get(id(p.parent))
+        if k is None:
+            c = compartment_of(p)
+            k = where.get(id(c))
+            if k is None:
+                k = where[id(c)] = len(comps)
+                comps.append(c)
+            by_parent[id(p.parent)] = k
+        out[j] = k
+    return comps, out
+
+
+def _functions(funcs, index, pools, reacs, objs, t_obj, t_kind, inv_perm, held):
+    """Arrays of the Functions the solver absorbs (those whose inputs and
+    outputs are all its pools and reactions); *held* gets the pools they
+    assign."""
+    fcode, fargs, fstart = [], [], [0]
     fin_ptr, fin_idx, fin_kind = [0], [], []
     fout_kind, fout_target = [], []
-    absorbed = []
+    absorbed, progs = [], []
     func_pools = set()
+    nconst = 0
+    term_of = None
     for f in funcs:
+        if term_of is None:
+            term_of = {}
+            for t in np.nonzero(t_kind <= KB)[0]:
+                term_of[(id(objs[t_obj[t]]), 'f' if t_kind[t] == KF else 'b')] = int(t)
         fh = f.handle(0)
         prog = fh._program()
         outs = []
         ok = True
         for o, j, port in fh.output_targets('valueOut'):
-            if issubclass(o.cls, PoolBase) and id(o) in index and port in ('setN', 'setConc',
-                                                                           'nIn'):
+            if _kind(o.cls) == 0 and id(o) in index and port in ('setN', 'setConc', 'nIn'):
                 outs.append((1 if port == 'setConc' else 0, index[id(o)]))
-            elif issubclass(o.cls, ReacBase) and port in ('setNumKf', 'setKf', 'setNumKb',
-                                                          'setKb'):
+            elif _kind(o.cls) == 1 and port in ('setNumKf', 'setKf', 'setNumKb', 'setKb'):
                 d = 'f' if port.endswith('f') else 'b'
                 t = term_of.get((id(o), d))
                 if t is None:
                     ok = False
                     break
-                outs.append((3 if 'Num' in port else 4, t))
-            elif issubclass(o.cls, PoolBase) and id(o) in index and port == 'increment':
+                outs.append((3 if 'Num' in port else 4, int(inv_perm[t])))
+            elif _kind(o.cls) == 0 and id(o) in index and port == 'increment':
                 outs.append((2, index[id(o)]))
             else:
                 ok = False
                 break
         for o, j, port in fh.output_targets('rateOut'):
-            if issubclass(o.cls, PoolBase) and id(o) in index and port == 'increment':
+            if _kind(o.cls) == 0 and id(o) in index and port == 'increment':
                 outs.append((2, index[id(o)]))
             else:
                 ok = False
@@ -345,20 +658,20 @@ def compile_stoich(stoich_el):
                 ins.append((-1, 0))
                 continue
             o, j, fld = s[-1]
-            if issubclass(o.cls, PoolBase) and id(o) in index and fld in ('n', 'conc'):
+            if _kind(o.cls) == 0 and id(o) in index and fld in ('n', 'conc'):
                 ins.append((index[id(o)], 1 if fld == 'conc' else 0))
             else:
                 ok = False
         if not ok or not outs:
             continue   # runs in Python on its own tick
         absorbed.append(f)
+        code = np.asarray(prog.code, dtype=np.int64)
+        args = np.asarray(prog.args, dtype=np.int64)
         for kind, tgt in outs:
-            off = len(fconsts)
-            code = list(prog.code)
-            args = [a + off if c == 0 else a for c, a in zip(code, prog.args)]
-            fcode += code
-            fargs += args
-            fconsts += list(prog.consts)
+            progs.append((f, code, args, len(prog.consts)))
+            fcode += code.tolist()
+            fargs += [a + nconst if c == 0 else a for c, a in zip(code.tolist(), args.tolist())]
+            nconst += len(prog.consts)
             fstart.append(len(fcode))
             for j, k in ins:
                 fin_idx.append(j)
@@ -371,104 +684,68 @@ def compile_stoich(stoich_el):
                     raise SolverError(f'{pools[tgt].path}: assigned by more than one Function')
                 func_pools.add(tgt)
                 held[tgt] = 1
-    nterms = len(sub_lists)
-    # terms sorted by shape (reactant and change counts): the kernel's short
-    # inner loops then have predictable trip counts
-    perm = sorted(range(nterms), key=lambda r: (ttype[r], len(sub_lists[r]),
-                                                len(chg_lists[r])))
-    inv = {old: new for new, old in enumerate(perm)}
-    sub_lists = [sub_lists[r] for r in perm]
-    chg_lists = [chg_lists[r] for r in perm]
-    ttype, mm_enz, order = ([x[r] for r in perm] for x in (ttype, mm_enz, order))
-    kval, kexp, kmval, kmexp = (np.array([x[r] for r in perm], dtype=float)
-                                for x in (kval, kexp, kmval, kmexp))
-    fout_target = [inv[t] if k >= 3 else t for k, t in zip(fout_kind, fout_target)]
-    A = {}
-    A['dims'] = [nvox, npools, nterms, len(fout_kind)]
-    A['kk'] = kval[None, :] * navol[:, None] ** kexp[None, :]
-    A['km'] = kmval[None, :] * navol[:, None] ** kmexp[None, :]
-    if nvox == 1 and pools:
-        # pools of several single-voxel compartments in one system (e.g. a
-        # kkit model whose reactions cross compartments): each term converts
-        # with the volume of its own reference pool
-        pvol = np.array([float(voxel_volumes(p)[0]) for p in pools])
-        if np.any(pvol != voxvol[0]):
-            tv = np.array([pvol[tref[r]] if tref[r] >= 0 else voxvol[0] for r in perm])
-            A['kk'] = (kval * (NA * tv) ** kexp)[None, :]
-            A['km'] = (kmval * (NA * tv) ** kmexp)[None, :]
-    A['ttype'] = ttype
-    A['sub_ptr'] = np.concatenate([[0], np.cumsum([len(s) for s in sub_lists])]).astype(int)
-    A['sub_idx'] = [j for s in sub_lists for j in s]
-    A['sub0'] = [s[0] if len(s) > 0 else npools for s in sub_lists]
-    A['sub1'] = [s[1] if len(s) > 1 else npools for s in sub_lists]
-    rows = sorted((j, r, c) for r, chg in enumerate(chg_lists) for j, c in chg)
-    A['row_ptr'] = np.searchsorted([j for j, _, _ in rows], np.arange(npools + 1))
-    A['row_term'] = [r for _, r, _ in rows]
-    A['row_coef'] = [float(c) for _, _, c in rows]
-    A['chg_ptr'] = np.concatenate([[0], np.cumsum([len(c) for c in chg_lists])]).astype(int)
-    A['chg_idx'] = [j for c in chg_lists for j, _ in c]
-    A['chg_coef'] = [float(v) for c in chg_lists for _, v in c]
-    A['mm_enz'] = mm_enz
-    A['held'] = held
-    A['fcode'], A['fargs'], A['fconsts'], A['fstart'] = fcode, fargs, fconsts, fstart
-    A['fin_ptr'], A['fin_idx'], A['fin_kind'] = fin_ptr, fin_idx, fin_kind
-    A['fout_kind'], A['fout_target'] = fout_kind, fout_target
-    A['term_order'] = np.array(order, dtype=float)
-    A['voxvol'] = voxvol
-    A.update(flux_arrays(chg_lists, ttype, order, held, fout_kind, npools))
-    c = Compiled()
-    c.arrays = A
-    c.term_labels = [labels[r] for r in perm]
-    c.pool_els = pools
-    c.reac_els, c.enz_els, c.func_els = reacs, enzs, absorbed
-    c.npools, c.nvox, c.nterms = npools, nvox, nterms
-    c.voxvol = voxvol
-    c.n_func = len(func_pools)
-    c.n_buf = int(sum(1 for j, p in enumerate(pools) if held[j] and j not in func_pools))
-    c.n_var = npools - c.n_buf - c.n_func
-    c.allow_negative = bool(h.allowNegative)
-    c.n_rates = len(reacs) + sum(2 if issubclass(e.cls, Enz) else 1 for e in enzs)
-    return c
+    return {'fcode': fcode, 'fargs': fargs, 'fstart': fstart, 'fin_ptr': fin_ptr,
+            'fin_idx': fin_idx, 'fin_kind': fin_kind, 'fout_kind': fout_kind,
+            'fout_target': fout_target, 'absorbed': absorbed, 'progs': progs,
+            'func_pools': func_pools}
 
 
-def flux_arrays(chg_lists, ttype, order, held, fout_kind, npools):
+def _flux_arrays(chg_ptr, chg_idx, chg_coef, held, ttype, order, fout_kind, nterms):
     """Arrays of the explicit integrators' right-hand side (kernels.rhs_m).
 
     Terms whose changes of the free (not held) pools are opposite (the two
     directions of a Reac, an Enz's binding and unbinding) are netted into
     one flux, rate[a] - rate[b], that is then scattered to the free pools
-    it changes (held pools get no entries: their dn/dt is 0).  Fluxes of a
+    it changes (held pools get no entries: their dn/dt is 0).  Terms are
+    taken in order; each takes as partner the first term after it, not yet
+    taken, whose free changes are its own negated (so the i-th term of a
+    set of changes pairs with the i-th of the opposite set).  Fluxes of a
     single term have b = nterms, a rate slot that holds 0.  ``rk_info`` =
     [terms of plain mass action of order <= 2 (they come first), fluxes,
     assigning Functions, Functions adding rates, Functions setting rate
     constants]."""
-    nterms = len(chg_lists)
-    free = [[(j, c) for j, c in chg if not held[j]] for chg in chg_lists]
-    keys = [tuple(sorted(f)) for f in free]
-    waiting = {}
-    for r in range(nterms):
-        waiting.setdefault(keys[r], []).append(r)
-    used = [False] * nterms
-    fa, fb, ent = [], [], []
-    for r in range(nterms):
-        if used[r] or not free[r]:
-            continue
-        used[r] = True
-        neg = tuple(sorted((j, -c) for j, c in free[r]))
-        partner = nterms
-        for q in waiting.get(neg, ()):
-            if not used[q]:
-                partner = q
-                used[q] = True
-                break
-        ent += [(len(fa), j, c) for j, c in free[r]]
-        fa.append(r)
-        fb.append(partner)
-    nsimple = 0
-    while nsimple < nterms and ttype[nsimple] == 0 and order[nsimple] <= 2:
-        nsimple += 1
-    fk = list(fout_kind)
-    return {'rk_info': [nsimple, len(fa), sum(1 for k in fk if k <= 1),
-                        sum(1 for k in fk if k == 2), sum(1 for k in fk if k >= 3)],
-            'flux_a': fa, 'flux_b': fb, 'ent_flux': [g for g, _, _ in ent],
-            'ent_pool': [j for _, j, _ in ent], 'ent_coef': [float(c) for _, _, c in ent]}
+    term = np.repeat(np.arange(nterms), np.diff(chg_ptr))
+    keep = held[chg_idx] == 0
+    ft, fj, fc = term[keep], chg_idx[keep], chg_coef[keep]
+    nfree = np.bincount(ft, minlength=nterms)
+    # each term's free changes as a row (pool, coef, pool, coef, ...) sorted
+    # by pool and padded with (-1, 0): equal rows are equal change sets
+    o = np.lexsort((fj, ft))
+    w = int(nfree.max()) if nterms else 0
+    pos = np.arange(len(o)) - (np.cumsum(nfree) - nfree)[ft[o]]
+    key = np.zeros((nterms, 2 * w))
+    key[:, 0::2] = -1.0
+    key[ft[o], 2 * pos] = fj[o]
+    key[ft[o], 2 * pos + 1] = fc[o]
+    neg = key.copy()
+    neg[ft[o], 2 * pos + 1] = -fc[o]
+    both = np.ascontiguousarray(np.concatenate([key, neg]))
+    if w:
+        rowid = np.unique(both.view(np.dtype((np.void, both.dtype.itemsize * 2 * w))).ravel(),
+                          return_inverse=True)[1].ravel()
+    else:
+        rowid = np.zeros(2 * nterms, dtype=np.int64)
+    gid, ngid = rowid[:nterms], rowid[nterms:]
+    act = np.nonzero(nfree > 0)[0]
+    g, ng = gid[act], ngid[act]
+    o2 = np.lexsort((act, g))
+    sorted_t, sorted_g = act[o2], g[o2]
+    rank = np.empty(len(act), dtype=np.int64)
+    rank[o2] = np.arange(len(act))
+    rank -= np.searchsorted(sorted_g, g, 'left')
+    ng_lo = np.searchsorted(sorted_g, ng, 'left')
+    has = rank < np.searchsorted(sorted_g, ng, 'right') - ng_lo
+    partner = np.full(len(act), nterms, dtype=np.int64)
+    partner[has] = sorted_t[ng_lo[has] + rank[has]]
+    lead = ~has | (partner > act)
+    fa, fb = act[lead], partner[lead]
+    fidx = np.full(nterms, -1, dtype=np.int64)
+    fidx[fa] = np.arange(len(fa))
+    sel = fidx[ft] >= 0
+    simple = (np.asarray(ttype) == 0) & (np.asarray(order) <= 2)
+    nsimple = int(np.argmin(simple)) if not simple.all() else nterms
+    fk = np.asarray(fout_kind)
+    return {'rk_info': np.array([nsimple, len(fa), int(np.sum(fk <= 1)), int(np.sum(fk == 2)),
+                                 int(np.sum(fk >= 3))], dtype=np.int64),
+            'flux_a': fa, 'flux_b': fb, 'ent_flux': fidx[ft[sel]],
+            'ent_pool': fj[sel], 'ent_coef': fc[sel]}

@@ -62,6 +62,7 @@ import numpy as np
 from ..core.element import Neutral
 from ..core.errors import SolverError, FieldError
 from ..core.fields import Field, LookupField, Dest
+from ..core import structure
 
 log = logging.getLogger('moosepy.stochastic')
 
@@ -221,11 +222,17 @@ class Gsolve(Neutral):
             raise SolverError(f'{comp.pool_els[j].path}: initial count {nin[j, v]!r} in voxel '
                               f'{v} is not a finite value >= 0; Gsolve counts molecules')
         old = el.data.get('compiled')
-        if old is not None:
-            _release(old)
         comp.ssa = ssa
         comp.ev = ev
-        _own(el, comp)
+        from ..kinetics.ksolve import _holds
+        if old is not None and old.layout is comp.layout and _holds(el, old):
+            # same structure: keep the state array the pools point at
+            comp.state, comp.owner, comp.hook = old.state, el, old.hook
+            comp.state[:] = nin.T
+        else:
+            if old is not None:
+                _release(old)
+            _own(el, comp)
         el.data['compiled'] = comp
         comp.used_seed = _choose_seed(el, int(h.seed))
         from . import kernels
@@ -293,24 +300,9 @@ def _func_pools(comp):
 
 def _own(el, comp):
     """Make the solver state and point the pools' n columns at it."""
-    state = np.zeros((comp.nvox, comp.npools))
-    for j, p in enumerate(comp.pool_els):
-        state[:, j] = p.cols['nInit'][:comp.nvox]
-        p.cols['n'] = state[:, j]
-        p.data['solver'] = el
-        p.data['solver_index'] = j
-    comp.state = state
-    comp.t = 0.0
-    comp.h = 0.0
-    for f in comp.func_els:
-        f.data['absorbed'] = True
-    comp.owner = el
-
-    def mark(_el, _name):
-        comp.dirty = True
-    comp.hook = mark
-    for e in comp.reac_els + comp.enz_els + comp.func_els:
-        e.hooks.append(mark)
+    from ..kinetics.ksolve import _own as own, initial_state
+    own(el, comp)
+    comp.state[:] = initial_state(comp)
 
 
 def _release(comp):
@@ -330,10 +322,13 @@ def _release(comp):
 def _refresh_rates(el, comp):
     """Re-read rate constants and functions after fields changed mid-run."""
     from ..kinetics.stoich import compile_stoich
+    from ..kinetics.ksolve import same_layout
     fresh = compile_stoich(el.data['stoich'])
-    if fresh.npools != comp.npools or fresh.nterms != comp.nterms:
-        raise SolverError(f'{el.path}: the reaction system changed shape since reinit; '
-                          f'call moose.reinit()')
+    if fresh.layout is not comp.layout and not same_layout(fresh.layout, comp.layout):
+        raise SolverError(f'{el.path} (Gsolve): the reaction system changed since reinit '
+                          f'(objects or messages added, deleted or moved); call '
+                          f'moose.reinit()')
+    comp.layout = fresh.layout
     comp.arrays = fresh.arrays
     from .model import SsaModel
     comp.ssa = SsaModel(fresh, order=comp.ssa.order, event_pools=comp.ev.trig_pools)
@@ -361,7 +356,7 @@ def advance(el, comp, t_end, times, flats):
     """Run the SSA of every voxel to t_end; return the states at *times*
     (rows) for the flat indices *flats* (columns)."""
     changed = _check_state(el, comp)
-    if comp.dirty:
+    if comp.dirty or comp.layout.version != structure.version():
         _refresh_rates(el, comp)
         changed = True
     if changed:
