@@ -9,10 +9,17 @@ soma, and the Vm of the soma and of the farthest compartment are plotted,
 0.1 s by default).  With no MODEL the bundled default
 (``models/mapk_feedback.py``) runs.  The run prints a summary, and writes
 the recorded tables as CSV and a PNG plot.
+
+``moosepy warmup [--only NAME ...] [--no-aot] [--aot-dir DIR]`` compiles
+every kernel ahead of time (:mod:`moosepy.warmup`): later processes then
+start their first run without loading numba.  Both commands report on
+stderr what numba is compiling, and for how long, while it does (the first
+run after installing takes 15-30 s of compilation).
 """
 
 import argparse
 import importlib.util
+import logging
 import os
 import sys
 import time
@@ -155,6 +162,66 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
     return times, data, wall
 
 
+class _StderrHandler(logging.StreamHandler):
+    """``moosepy: message`` lines on stderr; on a terminal, progress
+    records (``extra={'progress': True}``) rewrite one line in place."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter('moosepy: %(message)s'))
+        self._open = False
+
+    def emit(self, record):
+        try:
+            msg = self.format(record)
+            tty = getattr(self.stream, 'isatty', lambda: False)()
+            if getattr(record, 'progress', False) and tty:
+                self.stream.write('\r' + msg + '\x1b[K')
+                self._open = True
+            else:
+                self.stream.write(('\n' if self._open else '') + msg + '\n')
+                self._open = False
+            self.flush()
+        except Exception:
+            self.handleError(record)
+
+
+def report_progress(interval=2.0):
+    """Show moosepy's compile and warm-up messages on stderr (INFO), with a
+    progress line every *interval* seconds while numba compiles; returns
+    the handler (remove it from the 'moosepy' logger to stop)."""
+    from . import jit
+    logger = logging.getLogger('moosepy')
+    for h in logger.handlers:
+        if isinstance(h, _StderrHandler):
+            return h
+    h = _StderrHandler()
+    h.setLevel(logging.INFO)
+    for name in ('moosepy.jit', 'moosepy.warmup'):
+        logging.getLogger(name).setLevel(logging.INFO)
+    logger.addHandler(h)
+    jit.report_compiles(interval)
+    return h
+
+
+def warmup(only=None, aot=True, aot_dir=None):
+    """Compile every kernel (``moosepy warmup``); prints what was done and
+    the time it took; returns the summary of :func:`moosepy.warmup.warmup`."""
+    from . import warmup as wu
+    s = wu.warmup(aot=aot, names=only, out_dir=aot_dir)
+    sec = s['seconds']
+    print(f"numba    : {len(s['exercise'])} models run, {s['harvested']} more "
+          f"specialisations from the cache, {sec['numba']:.1f} s")
+    if s['aot'] is not None:
+        n = sum(v[0] for v in s['aot'].values())
+        print(f"aot      : {n} specialisations in {len(s['aot'])} modules, {sec['aot']:.1f} s, "
+              f"in {s['aot_dir']}")
+    elif aot:
+        print(f"aot      : skipped ({s.get('aot_error', '?')})")
+    print(f"total    : {sec['total']:.1f} s")
+    return s
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='moosepy', description=__doc__.split('\n\n')[0])
     sub = ap.add_subparsers(dest='cmd')
@@ -162,16 +229,30 @@ def main(argv=None):
     r.add_argument('model', nargs='?', default=None, help='model file (.py with build(), .xml/.sbml/.g, or a cell .swc/.p)')
     r.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
     r.add_argument('--out', default='moosepy_out', help='folder for the CSV and PNG')
+    w = sub.add_parser('warmup', help='compile every kernel ahead of time (a few minutes, once)')
+    w.add_argument('--only', nargs='+', metavar='NAME',
+                   help='only the exercise models whose label contains NAME '
+                        '(chemistry, lsoda, rk5, stochastic, ssa, tau, cell)')
+    w.add_argument('--no-aot', action='store_true',
+                   help="fill numba's cache only; no ahead-of-time modules")
+    w.add_argument('--aot-dir', default=None,
+                   help='folder for the ahead-of-time modules (default: see moosepy.jit.aot_dir)')
     args = ap.parse_args(argv)
-    if args.cmd != 'run':
+    if args.cmd not in ('run', 'warmup'):
         ap.print_help()
         return 2
     from .core.errors import MooseError
+    handler = report_progress()
     try:
+        if args.cmd == 'warmup':
+            s = warmup(args.only, not args.no_aot, args.aot_dir)
+            return 1 if 'aot_error' in s else 0
         run(args.model, args.runtime, args.out)
     except MooseError as exc:
         print(f'moosepy: error: {exc}', file=sys.stderr)
         return 1
+    finally:
+        logging.getLogger('moosepy').removeHandler(handler)
     return 0
 
 

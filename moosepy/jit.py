@@ -65,15 +65,17 @@ def njit(*args, **options):
 
     Use as ``@njit(cache=True, ...)`` or ``name = njit(cache=True)(func)``;
     the options are numba.njit's.  Returns a :class:`Kernel` (or, once numba
-    is in use, the numba dispatcher itself).
+    is in use, the numba dispatcher itself; the kernel is registered either
+    way, for ``moosepy warmup``).
     """
     group = sys._getframe(1).f_globals.get('__name__', '?')
 
     def decorate(func):
-        if _numba is not None:
-            return _numba.njit(**options)(func)
         k = Kernel(func, options, group)
         _kernels.append(k)
+        if _numba is not None:
+            k._disp = _numba.njit(**options)(func)
+            return k._disp
         return k
 
     if args:
@@ -124,6 +126,18 @@ class Kernel:
     def numba_call(self, *args, **kwargs):
         """Call through numba's dispatcher (numba is loaded if it is not)."""
         return self.dispatcher(*args, **kwargs)
+
+    @property
+    def _numba_type_(self):
+        # numba code that finds a Kernel (a kernel declared with numba.njit
+        # directly, compiled before use_numba) types it as its dispatcher
+        from numba.core import types
+        return types.Dispatcher(self.dispatcher)
+
+    @property
+    def targetoptions(self):
+        # read by numba's inlining pass (inline='always')
+        return self.dispatcher.targetoptions
 
     @property
     def dispatcher(self):
@@ -357,43 +371,52 @@ class _Progress:
     """Logs numba compilations of moosepy kernels: what, and for how long."""
 
     def __init__(self):
-        self.depth = 0
+        self.stack = []            # names of the functions being compiled
         self.t0 = 0.0
-        self.top = ''
-        self.current = ''
         self.count = 0
+        self.quiet = False
         self.interval = None       # seconds between progress lines; None: off
         self._stop = None
 
     def start(self, name):
-        if self.depth == 0:
+        if not self.stack:
             self.t0 = time.perf_counter()
-            self.top = name
             self.count = 0
-            log.info('compiling %s (numba, first use after install or a change; '
-                     'cached afterwards)', name)
-            if self.interval:
+            # numba's own helpers compiled on their own (by an AOT build) are
+            # not news
+            self.quiet = not name.startswith('moosepy')
+            if not self.quiet:
+                log.info('compiling %s (numba: first use after installing or changing moosepy, '
+                         'cached afterwards; `moosepy warmup` compiles every kernel at once)',
+                         name)
+            if self.interval and not self.quiet:
                 self._stop = threading.Event()
                 threading.Thread(target=self._tick, args=(self._stop,), daemon=True,
                                  name='moosepy-compile-progress').start()
-        self.depth += 1
+        self.stack.append(name)
         self.count += 1
-        self.current = name
 
     def end(self):
-        self.depth -= 1
-        if self.depth == 0:
+        top = self.stack[0] if self.stack else '?'
+        if self.stack:
+            self.stack.pop()
+        if not self.stack:
             if self._stop is not None:
                 self._stop.set()
                 self._stop = None
-            log.info('compiled %s in %.1f s (%d function%s)', self.top,
-                     time.perf_counter() - self.t0, self.count, '' if self.count == 1 else 's')
+            if not self.quiet:
+                log.info('compiled %s in %.1f s (%d function%s)', top,
+                         time.perf_counter() - self.t0, self.count,
+                         '' if self.count == 1 else 's')
 
     def _tick(self, stop):
         while not stop.wait(self.interval):
-            log.info('compiling %s: %.0f s, %d function%s so far, now %s', self.top,
+            stack = list(self.stack)
+            if not stack:
+                continue
+            log.info('compiling %s: %.0f s, %d function%s so far, now %s', stack[0],
                      time.perf_counter() - self.t0, self.count,
-                     '' if self.count == 1 else 's', self.current, extra={'progress': True})
+                     '' if self.count == 1 else 's', stack[-1], extra={'progress': True})
 
 
 _progress = _Progress()
@@ -416,7 +439,7 @@ def _install_listener():
         def on_end(self, ev):
             _progress.end()
 
-    event.install_listener('numba:compile', Listener())
+    event.register('numba:compile', Listener())
     _listener_installed = True
 
 

@@ -1,0 +1,358 @@
+"""Compile moosepy's kernels ahead of time (``moosepy warmup``).
+
+Three steps, each timed and logged on ``moosepy.warmup``:
+
+1. **exercise**: small models run through the public API, one per solver
+   path (Ksolve lsoda and the explicit Runge-Kutta variants with and
+   without Functions, Gsolve's exact and tau-leaping methods, an HSolve
+   cell with channels, a Ca pool and a current pulse), so that numba
+   compiles (or loads from its cache) every kernel specialisation a usual
+   script needs;
+2. **harvest**: the specialisations numba's on-disk cache holds for the
+   kernels from earlier runs (other models, other argument types) are
+   added;
+3. **aot**: every specialisation whose arguments are numeric scalars and
+   arrays is compiled by numba.pycc into one extension module per kernel
+   module, in :func:`moosepy.jit.aot_dir`, with a manifest that
+   :mod:`moosepy.jit` reads.  Later processes then run those kernels
+   without importing numba.  This needs a C compiler; without one the
+   AOT step is reported as skipped and the numba cache stays warm.
+
+What it does not do: change any kernel or its numerics (the AOT modules
+are compiled from the same functions by the same numba pipeline).
+"""
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+
+from . import jit
+
+log = logging.getLogger('moosepy.warmup')
+
+
+# ------------------------------------------------------------ exercise models
+def _chem(moose, path, method, functions):
+    """A + B <-> C, C -E(MM)-> P, P -> A + B in 1e-18 m^3, with optionally a
+    Function of time setting a buffered pool ('assign') and one of a pool
+    setting numKf ('rate')."""
+    root = moose.Neutral(path)
+    mesh = moose.CubeMesh(path + '/compartment')
+    mesh.volume = 1e-18
+    p = {}
+    for name, c0 in (('A', 1.0), ('B', 0.8), ('C', 0.0), ('P', 0.0), ('E', 0.01)):
+        p[name] = moose.Pool(f'{mesh.path}/{name}')
+        p[name].concInit = c0
+    r1 = moose.Reac(mesh.path + '/r1')
+    for s in ('A', 'B'):
+        moose.connect(r1, 'sub', p[s], 'reac')
+    moose.connect(r1, 'prd', p['C'], 'reac')
+    r1.Kf, r1.Kb = 0.5, 0.05
+    enz = moose.MMenz(p['E'].path + '/mmenz')
+    moose.connect(p['E'], 'nOut', enz, 'enzDest')
+    moose.connect(enz, 'sub', p['C'], 'reac')
+    moose.connect(enz, 'prd', p['P'], 'reac')
+    enz.Km, enz.kcat = 0.2, 1.0
+    r2 = moose.Reac(mesh.path + '/r2')
+    moose.connect(r2, 'sub', p['P'], 'reac')
+    for s in ('A', 'B'):
+        moose.connect(r2, 'prd', p[s], 'reac')
+    r2.Kf = 0.02
+    if 'assign' in functions:
+        s = moose.BufPool(mesh.path + '/S')
+        f = moose.Function(mesh.path + '/fin')
+        f.expr = '0.5 * (1 + sin(t))'
+        moose.connect(f, 'valueOut', s, 'setConc')
+        r3 = moose.Reac(mesh.path + '/r3')
+        moose.connect(r3, 'sub', s, 'reac')
+        moose.connect(r3, 'prd', p['C'], 'reac')
+        r3.Kf = 0.01
+    if 'rate' in functions:
+        f = moose.Function(r2.path + '/rate')
+        f.expr = '0.02 + 0.01 * x0 / (100 + x0)'
+        moose.connect(p['A'], 'nOut', f.x[0], 'input')
+        moose.connect(f, 'valueOut', r2, 'setNumKf')
+    tab = moose.Table2(path + '/tC')
+    moose.connect(tab, 'requestOut', p['C'], 'getConc')
+    if method in ('ssa', 'tau'):
+        solver = moose.Gsolve(mesh.path + '/gsolve')
+        solver.method = method
+        solver.seed = 1
+    else:
+        solver = moose.Ksolve(mesh.path + '/ksolve')
+        solver.method = method
+    stoich = moose.Stoich(mesh.path + '/stoich')
+    stoich.compartment = mesh
+    stoich.ksolve = solver
+    stoich.reacSystemPath = mesh.path + '/##'
+    return root, 10.0
+
+
+def _cell(moose, path):
+    """A soma and a 3-compartment dendrite with squid Na and K channels, a
+    Ca pool fed by the K current, a current pulse, a Vm table, HSolve."""
+    import numpy as np
+    root = moose.Neutral(path)
+    v = np.linspace(-0.1, 0.05, 151) * 1e3 + 65.0      # mV above rest
+    with np.errstate(divide='ignore', invalid='ignore'):
+        am = np.where(np.abs(25 - v) < 1e-9, 1.0, 0.1 * (25 - v) / (np.exp((25 - v) / 10) - 1))
+        an = np.where(np.abs(10 - v) < 1e-9, 0.1, 0.01 * (10 - v) / (np.exp((10 - v) / 10) - 1))
+    bm, ah, bh = 4 * np.exp(-v / 18), 0.07 * np.exp(-v / 20), 1 / (np.exp((30 - v) / 10) + 1)
+    bn = 0.125 * np.exp(-v / 80)
+    comps = []
+    for i in range(4):
+        c = moose.Compartment(f'{path}/c{i}')
+        length, diam = (20e-6, 20e-6) if i == 0 else (10e-6, 1e-6)
+        area = np.pi * diam * length
+        c.Rm, c.Cm, c.Ra = 1 / (3.0 * area), 0.01 * area, 0.354 * length / (np.pi * diam ** 2 / 4)
+        c.Em, c.initVm = -0.0543, -0.065
+        c.length, c.diameter = length, diam
+        for name, g, ek, gates in (('Na', 1200.0, 0.05, ((3, am, bm), (1, ah, bh))),
+                                   ('K', 360.0, -0.077, ((4, an, bn),))):
+            ch = moose.HHChannel(f'{c.path}/{name}')
+            ch.Ek, ch.Gbar = ek, g * area
+            ch.Xpower = gates[0][0]
+            if len(gates) > 1:
+                ch.Ypower = gates[1][0]
+            for gname, (_, a, b) in zip(('gateX', 'gateY'), gates):
+                gate = moose.element(f'{ch.path}/{gname}')
+                gate.min, gate.max = -0.1, 0.05
+                gate.tableA, gate.tableB = a * 1e3, (a + b) * 1e3
+            moose.connect(ch, 'channel', c, 'channel')
+        if comps:
+            moose.connect(comps[-1], 'axial', c, 'raxial')
+        comps.append(c)
+    ca = moose.CaConc(comps[0].path + '/Ca')
+    ca.tau, ca.B, ca.CaBasal = 0.02, 1e9, 5e-5
+    moose.connect(moose.element(comps[0].path + '/K'), 'IkOut', ca, 'current')
+    pg = moose.PulseGen(path + '/stim')
+    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 1e-3, 2e-3, 1e-10, 1e9
+    moose.connect(pg, 'output', comps[0], 'injectMsg')
+    tab = moose.Table(path + '/vm')
+    moose.connect(tab, 'requestOut', comps[-1], 'getVm')
+    for tick in range(10):
+        moose.setClock(tick, 25e-6)
+    hs = moose.HSolve(path + '/hsolve')
+    hs.dt, hs.target = 25e-6, comps[0].path
+    return root, 0.005
+
+
+EXERCISES = (
+    ('chemistry, lsoda', lambda m, p: _chem(m, p, 'lsoda', ())),
+    ('chemistry, lsoda with Functions', lambda m, p: _chem(m, p, 'lsoda', ('assign', 'rate'))),
+    ('chemistry, rk5', lambda m, p: _chem(m, p, 'rk5', ())),
+    ('chemistry, rk5 with an assigning Function', lambda m, p: _chem(m, p, 'rk5', ('assign',))),
+    ('chemistry, rk5 with a rate Function', lambda m, p: _chem(m, p, 'rk5', ('assign', 'rate'))),
+    ('stochastic, ssa', lambda m, p: _chem(m, p, 'ssa', ('assign', 'rate'))),
+    ('stochastic, tau-leaping', lambda m, p: _chem(m, p, 'tau', ())),
+    ('cell, HSolve', _cell),
+)
+
+
+def exercise(names=None):
+    """Run the exercise models (all, or those whose label contains one of
+    *names*); returns [(label, seconds)]."""
+    import moosepy as moose
+    todo = [(lab, fn) for lab, fn in EXERCISES
+            if not names or any(n in lab for n in names)]
+    done = []
+    for i, (label, build) in enumerate(todo):
+        path = '/moosepy_warmup'
+        if moose.exists(path):
+            moose.delete(path)
+        t0 = time.perf_counter()
+        root, runtime = build(moose, path)
+        moose.reinit()
+        moose.start(runtime)
+        moose.delete(root)
+        dt = time.perf_counter() - t0
+        log.info('[%d/%d] %s: %.1f s', i + 1, len(todo), label, dt)
+        done.append((label, dt))
+    return done
+
+
+# --------------------------------------------------------------- harvesting
+def harvest():
+    """Load every specialisation numba's on-disk cache holds for the
+    kernels (of this numba, CPU and source); returns how many were new."""
+    numba = jit.use_numba()
+    from numba.core.registry import cpu_target
+    codegen = cpu_target.target_context.codegen()
+    added = 0
+    for k in jit.kernels():
+        disp = k.dispatcher
+        cache = getattr(disp, '_cache', None)
+        try:
+            index = cache._cache_file._load_index()
+            impl_key = cache._index_key
+        except Exception:            # numba without these internals: skip
+            continue
+        for key in list(index):
+            sig = key[0]
+            if not isinstance(sig, tuple) or tuple(sig) in disp.overloads:
+                continue
+            try:
+                if impl_key(sig, codegen) != key:
+                    continue
+                disp.compile(sig)
+                added += 1
+            except Exception as exc:    # a stale entry: numba would recompile
+                log.debug('harvest %s %s: %s', k.key, sig, exc)
+    del numba
+    return added
+
+
+# ------------------------------------------------------------------- AOT
+def specialisations():
+    """{group: {kernel key: (py_func, [(spec, numba signature), ...])}} of the
+    compiled, AOT-eligible specialisations of every kernel."""
+    out = {}
+    seen = set()
+    for k in jit.kernels():
+        if k.options.get('inline') == 'always' or k._disp is None or k.key in seen:
+            continue
+        seen.add(k.key)
+        ents = []
+        for args, cres in sorted(k._disp.overloads.items(), key=lambda x: str(x[0])):
+            spec = tuple(jit.spec_of(t) for t in args)
+            if any(s is None for s in spec):
+                continue
+            ents.append((spec, cres.signature))
+        if ents:
+            out.setdefault(k.group, {})[k.key] = (k.py_func, ents)
+    return out
+
+
+def _group_files(group):
+    """Source files (relative to the package) an AOT group depends on: its
+    module, the files of its kernels' functions, and the same for every
+    group whose kernels its module's globals hold (calls between kernel
+    modules)."""
+    import sys
+    groups = {}
+    for k in jit.kernels():
+        groups.setdefault(id(k.py_func), set()).add(k.group)
+
+    def rel(f):
+        return os.path.relpath(os.path.realpath(f), jit.PACKAGE_DIR)
+
+    files, todo, seen = set(), [group], set()
+    while todo:
+        g = todo.pop()
+        if g in seen or g not in sys.modules:
+            continue
+        seen.add(g)
+        files.add(rel(sys.modules[g].__file__))
+        files.update(rel(k.py_func.__code__.co_filename) for k in jit.kernels() if k.group == g)
+        for v in list(vars(sys.modules[g]).values()):
+            todo.extend(groups.get(id(getattr(v, 'py_func', None)), ()))
+    return sorted(files)
+
+
+def build_aot(out_dir=None, target_cpu='host'):
+    """Compile the AOT modules of every specialisation compiled in this
+    process; returns {group: (number of entries, seconds)}.  The manifest
+    is written last, and a group's old module is replaced only once the new
+    one is built."""
+    from numba.pycc import CC
+    out_dir = jit.aot_dir() if out_dir is None else out_dir
+    out_dir = os.fspath(out_dir)
+    os.makedirs(out_dir, exist_ok=True)
+    env = jit.environment()
+    man_path = os.path.join(out_dir, jit.MANIFEST)
+    try:
+        with open(man_path) as fh:
+            manifest = json.load(fh)
+        if manifest.get('environment') != env:
+            manifest = {}
+    except (OSError, ValueError):
+        manifest = {}
+    groups = manifest.setdefault('groups', {})
+    manifest['environment'] = env
+    specs = specialisations()
+    result = {}
+    for gi, (group, kernels) in enumerate(sorted(specs.items())):
+        t0 = time.perf_counter()
+        files = _group_files(group)
+        tag = jit.source_tag(files)
+        modname = f'moosepy_aot_{group.replace(".", "_")}_{tag[:12]}'
+        nent = sum(len(e) for _, e in kernels.values())
+        old = groups.get(group)
+        if old and old['tag'] == tag and old['module'] == modname and \
+                os.path.exists(os.path.join(out_dir, old['file'])) and \
+                {k: [s for _, s in v] for k, v in old['entries'].items()} == \
+                {k: [list(map(list, s)) for s, _ in e] for k, (_, e) in kernels.items()}:
+            log.info('[%d/%d] AOT %s: up to date (%d specialisations)', gi + 1, len(specs),
+                     group, nent)
+            result[group] = (nent, 0.0)
+            continue
+        log.info('[%d/%d] AOT %s: compiling %d specialisations of %d kernels ...', gi + 1,
+                 len(specs), group, nent, len(kernels))
+        cc = CC(modname, 'moosepy.jit')
+        cc.output_dir = tempfile.mkdtemp(prefix='moosepy-aot-', dir=out_dir)
+        cc.target_cpu = target_cpu
+        entries = {}
+        n = 0
+        for key, (py_func, ents) in sorted(kernels.items()):
+            rows = []
+            for spec, sig in ents:
+                name = f'k{n}'
+                n += 1
+                cc.export(name, sig)(py_func)
+                rows.append([name, [list(s) for s in spec]])
+            entries[key] = rows
+        try:
+            cc.compile()
+        except Exception as exc:
+            shutil.rmtree(cc.output_dir, ignore_errors=True)
+            raise RuntimeError(f'AOT compilation of {group} failed: {exc}') from exc
+        fname = cc.output_file
+        os.replace(os.path.join(cc.output_dir, fname), os.path.join(out_dir, fname))
+        shutil.rmtree(cc.output_dir, ignore_errors=True)
+        if old and old.get('file') != fname:
+            try:
+                os.remove(os.path.join(out_dir, old['file']))
+            except OSError:
+                pass
+        groups[group] = {'tag': tag, 'files': files, 'module': modname, 'file': fname,
+                         'entries': entries}
+        dt = time.perf_counter() - t0
+        log.info('[%d/%d] AOT %s: %d specialisations in %.1f s', gi + 1, len(specs), group,
+                 nent, dt)
+        result[group] = (nent, dt)
+    tmp = man_path + '.tmp'
+    with open(tmp, 'w') as fh:
+        json.dump(manifest, fh, indent=1, sort_keys=True)
+    os.replace(tmp, man_path)
+    jit.forget_aot()
+    return result
+
+
+def warmup(aot=True, names=None, out_dir=None):
+    """Compile every kernel: run the exercise models, harvest numba's cache,
+    build the AOT modules (if *aot*).  Returns a summary dict with the
+    seconds each step took."""
+    t0 = time.perf_counter()
+    jit.use_numba()
+    summary = {'exercise': exercise(names)}
+    t1 = time.perf_counter()
+    summary['harvested'] = harvest() if not names else 0
+    t2 = time.perf_counter()
+    log.info('numba: kernels compiled or loaded in %.1f s (%d more specialisations from '
+             'the cache)', t2 - t0, summary['harvested'])
+    summary['aot'] = None
+    if aot:
+        try:
+            summary['aot'] = build_aot(out_dir)
+        except Exception as exc:
+            log.warning('AOT step skipped: %s; numba\'s cache is warm, the first run in a '
+                        'new process loads numba (about 1 s)', exc)
+            summary['aot_error'] = str(exc)
+    summary['seconds'] = {'numba': t2 - t0, 'harvest': t2 - t1,
+                          'aot': time.perf_counter() - t2,
+                          'total': time.perf_counter() - t0}
+    summary['aot_dir'] = os.fspath(jit.aot_dir() if out_dir is None else out_dir)
+    return summary
