@@ -23,6 +23,8 @@ from .core.shell import (element, exists, delete, move, copy, le, ce, pwe,  # no
 from .core.msg import connect, showmsg, listmsg, neighbors, Msg  # noqa: F401
 from .core.table import Table, Table2, TableBase  # noqa: F401
 from .core.stimtable import StimulusTable  # noqa: F401
+from .core.interpol import Interpol, Interpol2D, VectorTable  # noqa: F401
+from .core.arith import Arith  # noqa: F401
 from .core.units import NA, FaradayConst, GasConst, PI  # noqa: F401
 from .kinetics.mesh import ChemCompt, CubeMesh  # noqa: F401
 from .kinetics.pool import PoolBase, Pool, BufPool  # noqa: F401
