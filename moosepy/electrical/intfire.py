@@ -42,12 +42,14 @@ code clears the other inputs of such steps, so these read as omissions):
   ``0·exp(+inf)`` = NaN in MOOSE once Vm passes ``thresh``; moosepy drops
   the exponential term when deltaThresh is 0 (the neuron is then an LIF
   that fires at ``vPeak``).
-* The refractory test allows 1e-9·dt of rounding (as moosepy's LIF), so a
-  refractory period that is a whole number of steps lasts that number of
-  steps whatever the rounding of t.
 
-Otherwise the traces equal pymoose's to rounding (Vm within 1e-12 V, same
-spike steps; tests/electrical/test_intfire_family.py).
+The refractory test is MOOSE's, ``t < lastEventTime + refractoryPeriod``
+with no tolerance, so a period that is a whole number of steps lasts that
+number of steps or one more, as the rounding of the times falls (as in
+MOOSE; moosepy's LIF allows 1e-9·dt instead).  With it, MOOSE's
+IntegrateFireZoo example gives pymoose's Vm and spike times to rounding for
+every class here, and so do the traces of
+tests/electrical/test_intfire_family.py.
 
 An HSolve does not take these neurons over: they are stepped in Python on
 their tick (axial messages to them are refused at reinit).
@@ -173,7 +175,8 @@ class IntFireBase(Compartment):
     def _process(cls, el, t, dt):
         c = el.cols
         V = c['Vm']
-        refr = t < c['lastEventTime'] + c['refractoryPeriod'] - 1e-9 * dt
+        # MOOSE's test, without tolerance (see the module docstring)
+        refr = t < c['lastEventTime'] + c['refractoryPeriod']
         V += np.where(refr, 0.0, c['_act'] * dt)
         c['_act'][:] = 0.0
         fire = ~refr & cls._fires(el, V)
