@@ -386,10 +386,10 @@ class ChanBase(Neutral):
 
     @classmethod
     def _solver_spec(cls, el, idx, field):
-        if el.data.get('hsolve') is None:
-            return None
-        from .hsolve import solver_spec
-        return solver_spec(el, idx, field)
+        hs = el.data.get('hsolve')
+        # (the solver is reached through the element that owns it; this
+        # module does not import it)
+        return None if hs is None else hs.cls.solver_spec(el, idx, field)
 
     @staticmethod
     def _compartments(el):
@@ -536,9 +536,9 @@ class HHChannel(HHChannelBase):
 
     @classmethod
     def _reinit(cls, el):
-        if el.data.get('hsolve') is not None:
-            from .hsolve import release_channel
-            release_channel(el)
+        hs = el.data.get('hsolve')
+        if hs is not None:
+            hs.cls.release_element(el)
         gates = cls.active_gates(el)
         comps = cls._compartments(el)
         el.data['net'] = (gates, comps)
@@ -682,9 +682,9 @@ class HHChannel2D(HHChannelBase):
 
     @classmethod
     def _batch_role(cls, el):
-        if el.data.get('hsolve') is not None:
-            from .hsolve import absorbed
-            if absorbed(el):
+        hs = el.data.get('hsolve')
+        if hs is not None:
+            if hs.cls.absorbed(el):
                 return 'idle'           # stepped inside the HSolve kernel
         if not (links(el, 'channel') or links(el, 'Vm') or links(el, 'concen')):
             return 'idle'
@@ -845,16 +845,16 @@ class CaConcBase(Neutral):
 
     @classmethod
     def _solver_spec(cls, el, idx, field):
-        if el.data.get('hsolve') is None:
-            return None
-        from .hsolve import solver_spec
-        return solver_spec(el, idx, field)
+        hs = el.data.get('hsolve')
+        # (the solver is reached through the element that owns it; this
+        # module does not import it)
+        return None if hs is None else hs.cls.solver_spec(el, idx, field)
 
     @classmethod
     def _reinit(cls, el):
-        if el.data.get('hsolve') is not None:
-            from .hsolve import release_caconc
-            release_caconc(el)
+        hs = el.data.get('hsolve')
+        if hs is not None:
+            hs.cls.release_element(el)
         c = el.cols
         bad = ~(c['tau'] > 0)
         if bad.any():

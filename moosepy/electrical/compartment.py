@@ -168,10 +168,10 @@ class CompartmentBase(Neutral):
     @classmethod
     def _solver_spec(cls, el, idx, field):
         """(solver element, flat state index, scale) when an HSolve owns *field*."""
-        if el.data.get('hsolve') is None:
-            return None
-        from .hsolve import solver_spec
-        return solver_spec(el, idx, field)
+        hs = el.data.get('hsolve')
+        # (the solver is reached through the element that owns it; this
+        # module does not import it)
+        return None if hs is None else hs.cls.solver_spec(el, idx, field)
 
     @classmethod
     def _batch_role(cls, el):
@@ -188,18 +188,17 @@ class CompartmentBase(Neutral):
     def _on_delete(cls, el):
         hs = el.data.get('hsolve')
         if hs is not None:
-            from .hsolve import invalidate
-            invalidate(hs)
+            hs.cls.invalidate(hs)
 
     # ------------------------------------------------------------ clock
     @classmethod
     def _reinit(cls, el):
         c = el.cols
-        if el.data.get('hsolve') is not None:
+        hs = el.data.get('hsolve')
+        if hs is not None:
             # a solver held it after the last reinit: give the columns back;
             # the HSolve (tick 6) takes them again if it still targets them
-            from .hsolve import release_compartment
-            release_compartment(el)
+            hs.cls.release_element(el)
         c['Vm'][:] = c['initVm']
         c['_vs0'][:] = c['initVm']
         c['_vs1'][:] = c['initVm']

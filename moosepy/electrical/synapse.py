@@ -112,10 +112,8 @@ def _send_each(el, port, values, mask=None):
 
 def _absorbed(el):
     """True when an HSolve steps *el* inside its kernel (see hsolve.absorbed)."""
-    if el.data.get('hsolve') is None:
-        return False
-    from .hsolve import absorbed
-    return absorbed(el)
+    hs = el.data.get('hsolve')
+    return hs is not None and hs.cls.absorbed(el)
 
 
 def _release_solver(el):

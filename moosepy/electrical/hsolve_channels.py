@@ -1,0 +1,374 @@
+"""HSolve's builders of channels and gates, calcium pools and pulse
+generators (:class:`ChannelBuilder`, part of the group): gate instances
+in blocks with tables shared by identity, the Ca pools the channels feed
+and read, free-running PulseGens into solved compartments, and
+HHChannel2Ds stepped in the kernel.
+"""
+
+import numpy as np
+
+from ..core.errors import SolverError
+from ..core.msg import links
+from .compartment import CompartmentBase
+from .hsolve_cells import _scan, _pairs, _columns, _gather, _offsets
+
+
+def _pg_absorbable(el, off):
+    from .stimuli import FREE_RUN
+    if np.any(el.cols['trigMode'] != FREE_RUN):
+        return False
+    ls = links(el, 'output')
+    if not ls:
+        return False
+    for other, oport, m, fwd in ls:
+        if not fwd or oport != 'injectMsg' or id(other) not in off:
+            return False
+    return True
+
+
+class ChannelBuilder:
+    """Part of the group: channels, gates, Ca pools, pulses, 2-D channels."""
+
+    def _build_ca(self, ca_els):
+        self.caoff, nca = _offsets(ca_els)
+        arrs = _columns(ca_els, self._CA_VIEWS)
+        self.ca_arrays = arrs
+        self._ca_in = ([], [])
+        self._view(ca_els, self.caoff, arrs)
+
+    def _build_channels(self, chan_els, off, fresh):
+        """HHChannels: the compartment of each entry, the Ca pool of its
+        concentration gate, currents into pools, gate instances in blocks,
+        gate tables shared by identity."""
+        choff, nch = _offsets(chan_els)
+        self.choff = choff
+        ch_node = np.full(nch, -1, dtype=np.int64)
+        ca_in_ch, ca_in_pool = [], []
+        conc_src = np.full(nch, -1, dtype=np.int64)
+        caoff = self.caoff
+        for el in chan_els:
+            o = choff[id(el)]
+            for port, ls in _scan(el, ('channel', 'concen', 'IkOut')).items():
+                for other, oport, m, fwd in ls:
+                    if port == 'channel':
+                        if not issubclass(other.cls, CompartmentBase):
+                            continue
+                        if id(other) not in off:
+                            raise SolverError(f'{el.path}: channel joined to {other.path}, '
+                                              f'which is not in the cell of its other '
+                                              f'compartments')
+                        a, b = _pairs(m)
+                        mine, theirs = (a, b) if fwd else (b, a)
+                        ch_node[[o + i for i in mine]] = [off[id(other)] + j for j in theirs]
+                    elif id(other) in caoff and (port == 'concen' or oport == 'current'):
+                        a, b = _pairs(m)
+                        mine, theirs = (a, b) if fwd else (b, a)
+                        if port == 'concen':
+                            conc_src[[o + i for i in mine]] = [caoff[id(other)] + j
+                                                               for j in theirs]
+                        else:
+                            ca_in_ch.extend(o + i for i in mine)
+                            ca_in_pool.extend(caoff[id(other)] + j for j in theirs)
+        if np.any(ch_node < 0):
+            q = int(np.nonzero(ch_node < 0)[0][0])
+            el = next(e for e in chan_els if choff[id(e)] <= q < choff[id(e)] + e.num)
+            raise SolverError(f'{el.path} ({el.cls.__name__}): entry {q - choff[id(el)]} '
+                              f'has no compartment')
+        # (at a fresh build Gk and Ik are computed, not read)
+        need = [k for k in self._CHAN_FIELDS if not (fresh and k in ('Gk', 'Ik'))]
+        cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
+                                          'Zpower', '_xset', '_yset', '_zset'])
+        arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
+        usec = cols['useConcentration'] != 0
+        inst_bits = cols['instant'].astype(np.int64)
+        # gate instances: for each channel element, the entries of its X,
+        # then Y, then Z gate; tables shared by identity
+        nel = len(chan_els)
+        nums = np.array([el.num for el in chan_els], dtype=np.int64)
+        el_start = np.concatenate([[0], np.cumsum(nums)[:-1]]).astype(np.int64)
+        ent_el = np.repeat(np.arange(nel), nums)
+        tabs = {}
+        tA, tB, toff, tn, tmin, tinv, tmax = [], [], [], [], [], [], []
+        total = 0
+        Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
+        for j, g in enumerate('XYZ'):
+            pw = cols[g + 'power']
+            has = pw > 0
+            if not has.any():
+                continue
+            anyp = np.logical_or.reduceat(has, el_start)
+            allp = np.logical_and.reduceat(has, el_start)
+            if np.any(anyp & ~allp):
+                el = chan_els[int(np.nonzero(anyp & ~allp)[0][0])]
+                raise SolverError(f'{el.path}: gate {g} has a power on some entries only; '
+                                  f'give all entries the same gates')
+            tid_el = np.full(nel, -1, dtype=np.int64)
+            for k in np.nonzero(anyp)[0].tolist():
+                el = chan_els[k]
+                ge = el.children.get('gate' + g)
+                d = ge.data if ge is not None else None
+                key = (id(d['A']), id(d['B']), d['min'], d['max']) if d is not None else None
+                tid = tabs.get(key)
+                if tid is None:
+                    if d is None or len(d['A']) < 2 or len(d['B']) != len(d['A']) or \
+                            not d['max'] > d['min']:
+                        raise SolverError(
+                            f'{el.path} ({el.cls.__name__}): {g}power = {pw[el_start[k]]} but '
+                            f'gate{g} has no usable tables (need tableA and tableB of equal '
+                            f'length >= 2 and max > min; use setupAlpha, setupTau, '
+                            f'tableA/tableB or fillFromExpr)')
+                    a = np.asarray(d['A'], dtype=float)
+                    b = np.asarray(d['B'], dtype=float)
+                    tid = tabs[key] = len(toff)
+                    tA.append(a)
+                    tB.append(b)
+                    toff.append(total)
+                    tn.append(len(a) - 1)
+                    tmin.append(d['min'])
+                    tinv.append((len(a) - 1) / (d['max'] - d['min']))
+                    tmax.append(d['max'])
+                    total += len(a)
+                tid_el[k] = tid
+            c = np.nonzero(has)[0]
+            Cs.append(c)
+            Js.append(np.full(len(c), j))
+            Ts.append(tid_el[ent_el[c]])
+            Ps.append(pw[c])
+            kp = cols['_' + g.lower() + 'set'][c] != 0
+            Ks.append(kp)
+            # states: read where kept (set by the user), or on a rebuild
+            Ss.append(_gather(chan_els, g)[c] if (not fresh or kp.any()) else np.zeros(len(c)))
+        if Cs:
+            C, J = np.concatenate(Cs), np.concatenate(Js)
+            order = np.lexsort((C, J, ent_el[C]))
+            gi_ch, gi_j = C[order].astype(np.int64), J[order]
+            gi_tab = np.concatenate(Ts)[order].astype(np.int64)
+            gi_pow = np.concatenate(Ps)[order].astype(float)
+            S = np.concatenate(Ss)[order].astype(float)
+            keep = np.concatenate(Ks)[order].astype(np.bool_)
+        else:
+            gi_ch = gi_j = gi_tab = np.zeros(0, dtype=np.int64)
+            gi_pow = S = np.zeros(0)
+            keep = np.zeros(0, dtype=np.bool_)
+        ngi = len(gi_ch)
+        gi_inst = (inst_bits[gi_ch] & (1 << gi_j)) != 0
+        zc = (gi_j == 2) & usec[gi_ch]
+        if np.any(zc & (conc_src[gi_ch] < 0)):
+            el = chan_els[int(ent_el[gi_ch[np.nonzero(zc & (conc_src[gi_ch] < 0))[0][0]]])]
+            raise SolverError(f'{el.path} ({el.cls.__name__}): useConcentration is set but no '
+                              f'CaConc sends "concOut" to its "concen"')
+        gi_src = np.where(zc, conc_src[gi_ch], -1).astype(np.int64)
+        # the first instance of each (channel element, gate)
+        firsts = np.nonzero(np.r_[True, (ent_el[gi_ch[1:]] != ent_el[gi_ch[:-1]]) |
+                                  (gi_j[1:] != gi_j[:-1])])[0] if ngi else np.zeros(0, int)
+        gateoff, gate_views = {}, []
+        for go, k, j in zip(firsts.tolist(), ent_el[gi_ch[firsts]].tolist(),
+                            gi_j[firsts].tolist()):
+            el = chan_els[k]
+            gateoff[(id(el), j)] = go
+            gate_views.append((el, 'XYZ'[j], go))
+        # blocks: runs of consecutive gate instances of equal table, power,
+        # instant flag and source kind over consecutive channels
+        if ngi:
+            new = np.ones(ngi, dtype=bool)
+            new[1:] = ((gi_tab[1:] != gi_tab[:-1]) | (gi_pow[1:] != gi_pow[:-1]) |
+                       (gi_inst[1:] != gi_inst[:-1]) | ((gi_src[1:] >= 0) != (gi_src[:-1] >= 0))
+                       | (gi_ch[1:] != gi_ch[:-1] + 1))
+            for el, g, go in gate_views:
+                new[go] = True
+            starts = np.nonzero(new)[0]
+        else:
+            starts = np.zeros(0, dtype=np.int64)
+        self.gateoff = gateoff
+        self.gates = (gi_ch, gi_tab, gi_pow, gi_src, keep)
+        tabA = np.concatenate(tA) if tA else np.zeros(1)
+        tabB = np.concatenate(tB) if tB else np.zeros(1)
+        self.chan = (self.posof[ch_node], arrs['Gbar'], arrs['Ek'], arrs['modulation'],
+                     arrs['Gk'], arrs['Ik'], S, gi_src,
+                     np.r_[starts, ngi].astype(np.int64), gi_ch[starts].astype(np.int64),
+                     gi_tab[starts].astype(np.int64), gi_pow[starts].astype(float),
+                     gi_inst[starts].astype(np.bool_), (gi_src[starts] >= 0).astype(np.bool_))
+        self.ch_store = ch_node
+        self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
+                     np.array(tmin, dtype=float), np.array(tinv, dtype=float))
+        self.tmax = np.array(tmax, dtype=float)
+        ca = self.ca_arrays
+        self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
+                   np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
+                   ca['_act'])
+        self._view(chan_els, choff, {'Gk': arrs['Gk'], 'Ik': arrs['Ik']})
+        self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
+        self._hooked.update(X=keep, Y=keep, Z=keep)
+        self._hook(chan_els)
+        # gate states as views
+        for el, g, go in gate_views:
+            el.cols[g] = S[go:go + el.num]
+        self._viewed.append((gate_views, None))
+
+    def _build_pg(self, pg_els, off):
+        """Free-running PulseGens into solved compartments (evaluated by the
+        kernel); their pulse tables are read again at every reset."""
+        self.pgoff, npg = _offsets(pg_els)
+        tg_pg, tg_node = [], []
+        for el in pg_els:
+            o = self.pgoff[id(el)]
+            for other, oport, m, fwd in links(el, 'output'):
+                a, b = m.pairs()
+                tg_pg.extend(o + a)
+                tg_node.extend(off[id(other)] + b)
+        self._pg_targets = (np.array(tg_pg, dtype=np.int64),
+                            self.posof[np.array(tg_node, dtype=np.int64)])
+        self._pg_out = _gather(pg_els, 'outputValue')
+        self._view(pg_els, self.pgoff, {'outputValue': self._pg_out})
+        for el in pg_els:
+            el.data['hsolve_pg'] = self
+            el.data.pop('hsolve_group', None)
+
+    def _read_pg(self):
+        """The PulseGens' levels, widths, delays and base levels (values the
+        user may change between runs)."""
+        pg_els = self.pg_els
+        npg = len(self._pg_out)
+        cmax = max([el.data['p']['L'].shape[1] for el in pg_els] + [1])
+        pg_base = np.zeros(npg)
+        pg_L = np.zeros((npg, cmax))
+        pg_W = np.zeros((npg, cmax))
+        pg_D = np.zeros((npg, cmax))
+        pg_cnt = np.zeros(npg, dtype=np.int64)
+        for el in pg_els:
+            o = self.pgoff[id(el)]
+            sl = slice(o, o + el.num)
+            p = el.data['p']
+            k = p['L'].shape[1]
+            pg_L[sl, :k] = p['L'][:el.num]
+            pg_W[sl, :k] = p['W'][:el.num]
+            pg_D[sl, :k] = p['D'][:el.num]
+            pg_cnt[sl] = k
+            pg_base[sl] = el.cols['baseLevel']
+        self.pg = (pg_base, pg_L, pg_W, pg_D, pg_cnt, self._pg_out) + self._pg_targets
+        self._args = None
+
+    def _lookup(self, tid, v):
+        """A, B of gate tables *tid* at *v*, interpolated (as gate_lookup
+        with interpolation, for many tables at once)."""
+        tabA, tabB, toff, tn, tmin, tinv = self.tabs
+        if len(tid) == 0:
+            return np.zeros(0), np.zeros(0)
+        n = tn[tid]
+        lo = tmin[tid]
+        x = (np.clip(v, lo, self.tmax[tid]) - lo) * tinv[tid]
+        i = np.minimum(x.astype(np.int64), n - 1)
+        f = x - i
+        k = toff[tid] + i
+        return tabA[k] + f * (tabA[k + 1] - tabA[k]), tabB[k] + f * (tabB[k + 1] - tabB[k])
+
+    def _build_2d(self, comp_els, off, posof, clock):
+        """Take the HHChannel2D of solved compartments into the kernel (same
+        exponential Euler as on their tick), when they step at the solver's
+        dt before it, their concentrations come from Ca pools of the group,
+        and nothing reads their IkOut."""
+        from .channels import HHChannel2D
+        dt = self.dt
+        place = self._places()
+        here = place.get(id(self.leader))
+        els, seen = [], set()
+        from .hsolve import ABSORB_SYNAPSES
+        for ce in (comp_els if ABSORB_SYNAPSES else ()):
+            for other, oport, m, fwd in links(ce, 'channel'):
+                if not issubclass(other.cls, HHChannel2D) or id(other) in seen:
+                    continue
+                seen.add(id(other))
+                if other.tick < 0 or abs(clock.dts[other.tick] - dt) > 1e-9 * dt or \
+                        place.get(id(other)) is None or here is None or \
+                        not place[id(other)] < here or links(other, 'IkOut'):
+                    continue
+                node = np.full(other.num, -1, dtype=np.int64)
+                ok = True
+                for comp, mine, theirs in HHChannel2D._compartments(other):
+                    if id(comp) not in off or np.any(node[mine] >= 0):
+                        ok = False
+                        break
+                    node[mine] = off[id(comp)] + theirs
+                srcs = {}
+                for port in ('concen', 'concen2'):
+                    src = np.full(other.num, -1, dtype=np.int64)
+                    for o2, op2, m2, fw2 in links(other, port):
+                        if fw2 or op2 != 'concOut' or id(o2) not in self.caoff:
+                            ok = False
+                            break
+                        a, b = m2.pairs()
+                        src[np.asarray(b)] = self.caoff[id(o2)] + np.asarray(a)
+                    srcs[port] = src
+                if not ok or np.any(node < 0):
+                    continue
+                names = [other.cols[g + 'index'][0].replace('_INDEX', '').split('_')
+                         for g in 'XYZ']
+                need = {n for g, nm in zip('XYZ', names) if np.any(other.cols[g + 'power'] > 0)
+                        for n in nm}
+                if ('C1' in need and np.any(srcs['concen'] < 0)) or \
+                        ('C2' in need and np.any(srcs['concen2'] < 0)):
+                    continue
+                HHChannel2D._gates(other)          # raises for gates without tables
+                els.append((other, node, srcs, names))
+        c2off, n2 = _offsets([e for e, _n, _s, _nm in els])
+        node = np.zeros(n2, dtype=np.int64)
+        S = np.zeros((3, n2))
+        pw = np.zeros((3, n2))
+        tab = np.zeros((3, n2), dtype=np.int64)
+        xs = np.full((3, n2), -1, dtype=np.int64)
+        ys = np.full((3, n2), -2, dtype=np.int64)
+        cols = {k: np.zeros(n2) for k in ('Gbar', 'Ek', 'modulation', 'Gk', 'Ik')}
+        inst = np.zeros(n2, dtype=np.int64)
+        tA, tB, toff, tnx, tny, tlim = [], [], [], [], [], []
+        tids = {}
+        total = 0
+        for el, nd, srcs, names in els:
+            o = c2off[id(el)]
+            sl = slice(o, o + el.num)
+            node[sl] = posof[nd]
+            for k in cols:
+                cols[k][sl] = el.cols[k]
+            inst[sl] = el.cols['instant']
+            for j, g in enumerate('XYZ'):
+                p = el.cols[g + 'power']
+                if not np.any(p > 0):
+                    continue
+                ge = el.children['gate' + g]
+                key = id(ge)
+                if key not in tids:
+                    A = np.asarray(ge.data['A'], dtype=float)
+                    B = np.asarray(ge.data['B'], dtype=float)
+                    c = ge.cols
+                    tids[key] = len(toff)
+                    tA.append(A.ravel())
+                    tB.append(B.ravel())
+                    toff.append(total)
+                    tnx.append(A.shape[0] - 1)
+                    tny.append(A.shape[1] - 1)
+                    tlim.append([c['xmin'][0], c['xmax'][0], c['ymin'][0], c['ymax'][0]])
+                    total += A.size
+                S[j, sl] = el.cols[g]
+                pw[j, sl] = p
+                tab[j, sl] = tids[key]
+                src = {'VOLT': -1, 'C1': srcs['concen'], 'C2': srcs['concen2']}
+                xs[j, sl] = src[names[j][0]]
+                ys[j, sl] = src[names[j][1]] if len(names[j]) > 1 else -2
+        self.c2off = c2off
+        for el, _nd, _s, _nm in els:
+            o = c2off[id(el)]
+            for k in cols:
+                el.cols[k] = cols[k][o:o + el.num]
+            for j, g in enumerate('XYZ'):
+                el.cols[g] = S[j, o:o + el.num]
+            el.data['hsolve_group'] = self
+            el.data['hsolve'] = self.leader
+            el.data['hsolve_syn'] = True
+            self.owned.append(el)
+        self.c2_els = [e for e, _n, _s, _nm in els]
+        return (node, cols['Gbar'], cols['Ek'], cols['modulation'], cols['Gk'], cols['Ik'],
+                inst, S, pw, tab, xs, ys,
+                np.concatenate(tA) if tA else np.zeros(1),
+                np.concatenate(tB) if tB else np.zeros(1),
+                np.array(toff, dtype=np.int64), np.array(tnx, dtype=np.int64),
+                np.array(tny, dtype=np.int64),
+                np.array(tlim, dtype=float).reshape(-1, 4))

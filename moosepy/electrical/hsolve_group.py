@@ -1,0 +1,380 @@
+"""The HSolve group: the solver object that all HSolves of one tick share
+(:class:`Group`): it is compiled by its builders (cells, channels and
+gates, calcium and pulses, synapses and spikes; one module each), reset in
+bulk at a reinit that keeps it, advanced by one kernel call per chunk
+(:mod:`moosepy.electrical.hkernels`), and released when the model changes.
+"""
+
+import logging
+
+import numpy as np
+
+from ..core.errors import SolverError
+from ..core.msg import links
+from .hsolve_cells import NodesBuilder, _uniq, _offsets
+from .hsolve_channels import ChannelBuilder, _pg_absorbable
+from .hsolve_synapses import SynapseBuilder
+
+log = logging.getLogger('moosepy.electrical')
+
+_KIND = 1 << 32                              # probe kinds: kind * _KIND + index
+_NO_STEPS = np.zeros(0, dtype=np.int64)      # no samples asked (the kernel only reads)
+_NO_REC = np.zeros((0, 0))
+#: how often groups were compiled and kept at a reinit (for tests and
+#: benchmarks: a sweep of runs should compile once)
+STATS = {'builds': 0, 'keeps': 0}
+
+
+class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
+    """The concatenated state of all HSolves of one tick: arrays handed to
+    the kernel, and the views the model's fields point at."""
+
+    def __init__(self, hsolves, schedule):
+        self.hsolves = hsolves
+        self.leader = hsolves[0]
+        self.schedule = schedule
+        self.t = 0.0
+        self.owned = []          # elements whose columns are views of the group's
+        self._viewed = []        # [(elements, field names)] made views by _view
+        self._hooked = {}        # field -> group array, kept up by _on_set
+        self._hooked_els = []
+        self.released = False
+        self.kept_serial = None  # the reinit that built (or kept) it
+
+    # compartments and channels: state the kernel changes is a view of its
+    # arrays; values only the user sets reach them through a hook (a view
+    # per field and element costs ~2 us: the columns are scattered in memory)
+    _COMP_FIELDS = ('Vm', 'Cm', 'Rm', 'Em', 'inject', '_chA', '_chB', '_inj', 'Im', 'initVm')
+    _COMP_HOOKED = ('Cm', 'Rm', 'Em', 'inject', 'initVm')
+    _COMP_EXT = ('_chA', '_chB', '_inj')          # views where objects deliver
+    _CHAN_FIELDS = ('Gbar', 'Ek', 'modulation', 'Gk', 'Ik')
+    _CHAN_HOOKED = ('Gbar', 'Ek', 'modulation')
+    _CA_VIEWS = ('Ca', '_act', 'Ca_base', 'tau', 'B', 'ceiling', 'floor')
+
+    def build(self, fresh=True):
+        """Compile the group.  *fresh* (at reinit): the objects start from
+        their initial state; otherwise (a rebuild between starts) they go on
+        from the values their fields hold."""
+        from ..core.clock import clock
+        from ..core.structure import version
+        STATS['builds'] += 1
+        lead = self.leader
+        self.dt = float(lead.cols['dt'][0])
+        tick_dt = clock.dts[lead.tick] if lead.tick >= 0 else 0.0
+        if tick_dt > 0 and abs(tick_dt - self.dt) > 1e-9 * self.dt:
+            log.warning('%s: HSolve.dt = %g s but its tick %d runs every %g s; the solver '
+                        'steps with the tick dt', lead.path, self.dt, lead.tick, tick_dt)
+            self.dt = float(tick_dt)
+        methods = {hs.cols['method'][0] for hs in self.hsolves}
+        if len(methods) > 1:
+            raise SolverError(f'{lead.path}: HSolves on one tick must use the same method; '
+                              f'got {sorted(methods)}')
+        self.cn = methods.pop() == 'cn'
+        cells = [hs.data['cell'] for hs in self.hsolves]
+        self.cells = cells
+        comp_els = [el for c in cells for el in c.comp_els]
+        off, n = _offsets(comp_els)
+        self._build_nodes(cells, comp_els, n, fresh)
+        chan_els = [el for c in cells for el in c.chan_els]
+        ca_els = list({id(el): el for c in cells for el in c.ca_els}.values())
+        self.chan_els, self.ca_els, self.comp_els = chan_els, ca_els, comp_els
+        self.off = off
+        self._build_ca(ca_els)
+        self._build_channels(chan_els, off, fresh)
+        pg_els = list({id(el): el for c in cells for el in c.pg_els
+                       if _pg_absorbable(el, off)}.values())
+        self.pg_els = pg_els
+        self._build_pg(pg_els, off)
+        ntot = len(self.nodes[0])
+        nca, nch = len(self.ca[0]), len(self.chan[0])
+        self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
+                                                                  np.zeros(ntot))
+        posof = self.posof
+        # (only the compartments that have such objects are looked at)
+        other_els = [el for c in cells for el in c.comp_els if id(el) in c.chan_other]
+        vm_els = [el for c in cells for el in c.comp_els if id(el) in c.vm_out]
+        self.c2 = self._build_2d(other_els, off, posof, clock)
+        self._build_syn(other_els, vm_els, off, posof, clock)
+        self._find_outputs(vm_els, chan_els, ca_els)
+        for hs, c in zip(self.hsolves, cells):
+            hs.data['group'] = self
+            for e in c.comp_els + c.chan_els + c.ca_els:
+                e.data['hsolve'] = hs
+        if fresh:
+            self.reset()
+        else:
+            self._read_pg()
+            self.t = self.t_origin = clock.current_time
+            self.nstep = 0
+        # a later reinit keeps this layout while the structure is unchanged
+        # (compartments, HHChannels, Ca pools and free-running PulseGens;
+        # synaptic objects and 2-D channels are compiled again)
+        self.version = version()
+        self.keepable = not (self.has_syn or len(self.c2_els))
+
+    def _view(self, els, offs, arrays):
+        """Make *arrays* ({field: group array}) the columns of *els*."""
+        if els and all(el.num == 1 for el in els) and \
+                all(offs[id(el)] == k for k, el in enumerate(els)):
+            # one entry each, in order: the views come from iterating rows
+            for name, arr in arrays.items():
+                for el, v in zip(els, arr[:len(els)].reshape(-1, 1)):
+                    el.cols[name] = v
+        else:
+            for el in els:
+                o = offs[id(el)]
+                e = o + el.num
+                cols = el.cols
+                for name, arr in arrays.items():
+                    cols[name] = arr[o:e]
+        for el in els:
+            el.data['hsolve_group'] = self
+        self._viewed.append((els, tuple(arrays)))
+
+    def _on_set(self, el, name):
+        """Hook on solved compartments and channels: a value set between
+        runs (initVm, Rm, Gbar, ...) goes into the solver's arrays; a gate
+        state set by the user is kept at the next reinit."""
+        arr = self._hooked.get(name)
+        if arr is None:
+            return
+        if name in ('X', 'Y', 'Z'):
+            go = self.gateoff.get((id(el), 'XYZ'.index(name)))
+            if go is not None:
+                arr[go:go + el.num] = el.cols['_' + name.lower() + 'set']
+            return
+        o = (self.off if name in self._COMP_HOOKED else self.choff).get(id(el))
+        if o is not None:
+            arr[o:o + el.num] = el.cols[name]
+
+    def _hook(self, els):
+        f = self._on_set
+        for el in els:
+            el.hooks.append(f)
+        self._hooked_els.extend(els)
+
+    def reset(self):
+        """Initial state of every compartment, channel, pool and pulse, in
+        bulk, from the current field values (what the objects' own reinit
+        does): Vm = initVm, gates at their steady state at initVm (or the
+        pool's Ca) unless set by the user, Ca = Ca_base; time to the clock's."""
+        from ..core.clock import clock
+        V = self.nodes[0]
+        n = self.ncomp
+        if not np.all(np.isfinite(self.initVm[:n])):
+            raise SolverError(f'{self.leader.path}: a compartment has a non-finite Vm/initVm')
+        V[:n] = self.initVm[:n]
+        V[n:] = 0.0
+        ca = self.ca_arrays
+        if np.any(~(ca['tau'] > 0)):
+            q = int(np.nonzero(~(ca['tau'] > 0))[0][0])
+            el = next(e for e in self.ca_els
+                      if self.caoff[id(e)] <= q < self.caoff[id(e)] + e.num)
+            raise SolverError(f'{el.path} ({el.cls.__name__}): tau must be > 0 (got '
+                              f'{ca["tau"][q]})')
+        ca['Ca'][:] = ca['Ca_base']
+        ca['_act'][:] = 0.0
+        gi_ch, gi_tab, gi_pow, gi_src, keep = self.gates
+        ch_node, gbar, ek, modul, gk, ik, S = self.chan[:7]
+        x = V[self.ch_store[gi_ch]]
+        cs = gi_src >= 0
+        x[cs] = ca['Ca'][gi_src[cs]]
+        A, B = self._lookup(gi_tab, x)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            S[:] = np.where(keep, S, A / B)
+        g0 = gbar * modul
+        np.multiply.at(g0, gi_ch, S ** gi_pow)
+        gk[:] = g0
+        ik[:] = g0 * (ek - V[self.ch_store])
+        for el in self.pg_els:
+            el.cls._reinit(el)
+        self._read_pg()
+        for w in self.work:
+            w[:] = 0.0
+        self.t = self.t_origin = clock.current_time
+        self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
+        # what the pools' and channels' own reinit sends to targets outside
+        # the kernel (their next values go after each step)
+        if self.outputs:
+            self._send_outputs(('Ca', 'Ik'))
+
+    def prepare(self):
+        """Before the objects' reinit, on a kept layout: the compartments'
+        own reinit in bulk (Vm = initVm; the currents and conductances that
+        Python-stepped objects deliver start from zero)."""
+        V, Cm, Rm, Em, inj, extA, extB, extI, Im = self.nodes
+        n = self.ncomp
+        V[:n] = self.initVm[:n]
+        for a in (extA, extB, extI, Im):
+            a[:] = 0.0
+
+    def _places(self):
+        """{id(element): (tick, index in its tick)}: the order of objects in a
+        clock step, which the kernel keeps."""
+        place = {}
+        for tk, els in self.schedule:
+            for i, e in enumerate(els):
+                place[id(e)] = (tk, i)
+        return place
+
+    def _find_outputs(self, comp_els, chan_els, ca_els):
+        """Value messages that solved objects must still send (as MOOSE's
+        HSolve does after each step): VmOut, concOut and IkOut to targets
+        the kernel does not serve itself (a Table's input, a Nernst, a
+        Python-stepped object).  A group with any runs step by step."""
+        outs = []
+        sgoff = getattr(self, 'sgoff', {})
+        for els, port, field, served in (
+                (comp_els, 'VmOut', 'Vm', lambda o, op: id(o) in sgoff),
+                (ca_els, 'concOut', 'Ca',
+                 lambda o, op: (id(o) in self.choff and op == 'concen') or
+                 (id(o) in self.scoff and op == 'assignIntCa') or
+                 (id(o) in self.c2off and op in ('concen', 'concen2'))),
+                (chan_els, 'IkOut', 'Ik', lambda o, op: id(o) in self.caoff)):
+            for el in els:
+                tg = []
+                for other, oport, m, fwd in links(el, port):
+                    if fwd and not served(other, oport):
+                        a, b = m.pairs()
+                        tg.append((other, oport, list(zip(np.asarray(a).tolist(),
+                                                          np.asarray(b).tolist()))))
+                if tg:
+                    outs.append((el, field, tg))
+        self.outputs = outs
+
+    def _send_outputs(self, fields=None):
+        from .compartment import deliver
+        for el, field, tg in self.outputs:
+            if fields is not None and field not in fields:
+                continue
+            vals = el.cols[field]
+            for other, oport, pairs in tg:
+                for i, j in pairs:
+                    deliver(other, j, oport, float(vals[i]))
+
+    def _kernel_args(self):
+        args = getattr(self, '_args', None)
+        if args is None:
+            args = self._args = (self.nodes + self.tree + self.chan + self.tabs + self.ca
+                                 + self.pg + self.c2, self.syn_args, self.work)
+        return args
+
+    def advance_to(self, t_end, requests):
+        """Step every cell of the group to *t_end* [s]; *requests* are the
+        tables fed from the solver's state (see core.clock)."""
+        from . import hkernels
+        nsteps = int(round((t_end - self.t) / self.dt))
+        if nsteps < 0:
+            nsteps = 0
+        if self.has_syn:
+            self._sync_syn()
+        head, syn_args, work = self._kernel_args()
+        if not requests:
+            steps, kind, idx, rec = _NO_STEPS, _NO_STEPS, _NO_STEPS, _NO_REC
+        else:
+            steps_all = []
+            flats = []
+            for tab, _ticks, st, specs in requests:
+                k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
+                steps_all.append(np.clip(k, 0, nsteps))
+                flats.extend(f for f, _ in specs)
+            steps = _uniq(np.concatenate(steps_all))
+            flats = _uniq(np.array(flats, dtype=np.int64))
+            kind = (flats // _KIND).astype(np.int64)
+            idx = (flats % _KIND).astype(np.int64)
+            node = (kind == 0) | (kind == 7)
+            idx[node] = self.posof[idx[node]]
+            rec = np.zeros((len(steps), len(flats)))
+        t0 = self.t
+        done = 0
+        r = 0
+        finite = True
+        nrs = self.rs_U.shape[1] if self.has_syn else 0
+        most = max(1, 2_000_000 // nrs) if nrs else nsteps
+        while True:
+            # one kernel call normally; more when the log of spikes for
+            # targets outside the solver fills (they are delivered between),
+            # or to bound the RandSpikes' uniforms drawn for a call
+            n = min(nsteps - done, most)
+            if nrs:
+                syn_args = self._draw_uniforms(n)
+            if done:
+                st_, rec_ = steps[r:] - done, rec[r:]
+            else:
+                st_, rec_ = steps, rec
+            k, dr, nlog, ok = hkernels.advance(n, t0 + done * self.dt, self.dt, self.cn,
+                                               *head, st_, kind, idx, rec_, *syn_args, *work)
+            finite = finite and ok
+            if nlog:
+                self._emit_spikes(nlog, t0 + done * self.dt)
+            done += k
+            r += dr
+            if nrs and k < n:
+                self._undraw_uniforms(n - k)
+            if done >= nsteps:
+                break
+        if self.has_syn and self.tt_els:
+            self._tt_positions_back()
+        if self.outputs:
+            self._send_outputs()
+        self.nstep += nsteps
+        self.t = self.t_origin + self.nstep * self.dt
+        if not finite:
+            self._check_finite()
+        if not requests:
+            return
+        for tab, _ticks, st, specs in requests:
+            kk = np.clip(np.rint((np.asarray(st) - t0) / self.dt).astype(np.int64), 0, nsteps)
+            rows = np.searchsorted(steps, kk)
+            vals = np.empty((len(st), len(specs)))
+            for c, (flat, scale) in enumerate(specs):
+                vals[:, c] = rec[rows, np.searchsorted(flats, flat)] * scale
+            tab.cls._record_batch(tab, st, vals)
+
+    def _check_finite(self):
+        V = self.nodes[0]
+        if not np.isfinite(V.sum()):
+            bad = int(np.nonzero(~np.isfinite(V))[0][0])
+            raise SolverError(f'{self.leader.path}: Vm became non-finite (node {bad}) by '
+                              f't = {self.t:g} s; check Rm, Cm, Ra and channel tables')
+
+    def release(self):
+        """Give every owned element its own columns back (values kept)."""
+        if self.released:
+            return
+        self.released = True
+        from ..core.clock import clock
+        if clock.schedule is self.schedule:       # mid-run (not a new reinit)
+            self._ring_to_queues()
+        for els, names in self._viewed:
+            if names is None:               # gate states: (element, gate, offset)
+                for el, g, _go in els:
+                    el.cols[g] = np.array(el.cols[g])
+                continue
+            for el in els:
+                cols = el.cols
+                for name in names:
+                    cols[name] = np.array(cols[name])
+                if el.data.get('hsolve_group') is self:
+                    el.data.pop('hsolve_group', None)
+                    el.data.pop('hsolve', None)
+                el.data.pop('hsolve_pg', None)
+        f = self._on_set
+        for el in self._hooked_els:
+            if f in el.hooks:
+                el.hooks.remove(f)
+        for el in self.owned:
+            for name, col in list(el.cols.items()):
+                if isinstance(col, np.ndarray) and col.base is not None:
+                    el.cols[name] = np.array(col)
+            if el.data.get('hsolve_group') is self:
+                el.data.pop('hsolve_group', None)
+                if not el.data.get('hsolve_syn'):
+                    # (synaptic objects keep their HSolve: absorbed() asks it
+                    # to rebuild the group before they would step themselves)
+                    el.data.pop('hsolve', None)
+            if el.data.get('hsolve_pg') is self:
+                el.data.pop('hsolve_pg', None)
+        for hs in self.hsolves:
+            if hs.data.get('group') is self:
+                hs.data['group'] = None
