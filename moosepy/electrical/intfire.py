@@ -51,8 +51,9 @@ IntegrateFireZoo example gives pymoose's Vm and spike times to rounding for
 every class here, and so do the traces of
 tests/electrical/test_intfire_family.py.
 
-An HSolve does not take these neurons over: they are stepped in Python on
-their tick (axial messages to them are refused at reinit).
+These neurons are stepped in Python on their tick, never by an HSolve:
+axial messages to them are refused at reinit, and an HSolve whose target
+is one of them raises SolverError at the first step.
 """
 
 import math
@@ -60,7 +61,7 @@ import math
 import numpy as np
 
 from ..core.element import Neutral
-from ..core.errors import FieldError, MooseError
+from ..core.errors import FieldError, MooseError, SolverError
 from ..core.fields import Field, Src, Dest, Shared
 from ..core.msg import links
 from .compartment import Compartment, CompartmentBase, AXIAL_PORTS, send_values
@@ -173,6 +174,11 @@ class IntFireBase(Compartment):
 
     @classmethod
     def _process(cls, el, t, dt):
+        hs = el.data.get('hsolve')
+        if hs is not None:
+            raise SolverError(f'{el.path} ({el.cls.__name__}): the HSolve {hs.path} took this '
+                              f'integrate-and-fire neuron as a compartment; HSolve cannot '
+                              f'step these neurons (target a cell of Compartments)')
         c = el.cols
         V = c['Vm']
         # MOOSE's test, without tolerance (see the module docstring)

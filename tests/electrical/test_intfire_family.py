@@ -222,6 +222,16 @@ def test_axial_messages_to_integrate_and_fire_neurons_are_refused():
         moose.reinit()
 
 
+def test_an_hsolve_cannot_take_an_integrate_and_fire_neuron():
+    moose.Neutral('/c')
+    e = moose.ExIF('/c/e')
+    hs = moose.HSolve('/c/hs')
+    hs.dt, hs.target = 5e-5, '/c/e'
+    moose.reinit()
+    with pytest.raises(moose.SolverError, match=r'/c/e.*HSolve.*integrate-and-fire'):
+        moose.start(1e-3)
+
+
 # ----------------------------------------------------------- pymoose traces
 _ZOO = r'''
 import sys, json
