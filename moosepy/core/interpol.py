@@ -93,6 +93,13 @@ class Interpol(TableBase):
              Dest('input', 'double', 'Sets the x to look up at the next tick'),
              Dest('linearTransform', 'double2', 'Scales then offsets the table'))
 
+    @classmethod
+    def _on_copy(cls, new, old):
+        # the table is configuration: every copy of an entry gets it
+        k = new.num // max(1, old.num)
+        tabs = [old.handle(i)._get_vector() for i in range(old.num)]
+        new.data['vec'] = [[t.copy()] for _ in range(k) for t in tabs]
+
     def _set_xmin(self, v):
         if math.isclose(v, self._el.cols['xmax'][self._idx], rel_tol=1e-12, abs_tol=0.0):
             raise FieldError(f'{self.path} (Interpol).xmin: must differ from xmax ({v})')

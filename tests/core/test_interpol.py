@@ -145,6 +145,30 @@ def test_arith_adds_its_arguments():
         a.anyValue[4]
 
 
+def test_copies_keep_their_tables():
+    """moose.copy(..., num=3): every copy holds the tables of the original,
+    and editing one copy leaves the others and the original alone."""
+    moose.Neutral('/p')
+    i2 = moose.Interpol2D('/p/i2')
+    i2.tableVector2D = [[0, 1], [2, 3]]
+    v = moose.VectorTable('/p/v')
+    v.xmin, v.xmax = 0.0, 1.0
+    v.table = [1.0, 2.0, 3.0]
+    ip = moose.Interpol('/p/ip')
+    ip.vector = [5.0, 6.0]
+    moose.Neutral('/q')
+    moose.copy('/p', '/q', 'c', 3)
+    for k in range(3):
+        assert moose.element(f'/q/c/i2[{k}]').tableVector2D == [[0, 1], [2, 3]]
+        assert list(moose.element(f'/q/c/v[{k}]').table) == [1.0, 2.0, 3.0]
+        assert list(moose.element(f'/q/c/ip[{k}]').vector) == [5.0, 6.0]
+    moose.element('/q/c/i2[1]').table[0, 0] = 9.0
+    moose.element('/q/c/v[1]').table = [7.0, 8.0]
+    assert [moose.element(f'/q/c/i2[{k}]').table[0, 0] for k in range(3)] == [0, 9.0, 0]
+    assert i2.table[0, 0] == 0 and list(v.table) == [1.0, 2.0, 3.0]
+    assert list(moose.element('/q/c/v[2]').table) == [1.0, 2.0, 3.0]
+
+
 _SCRIPT = r'''
 import sys, json
 import numpy as np
