@@ -87,12 +87,29 @@ def compile_cell(hs, target):
     anything the solver cannot take (not a compartment, a loop, two parents,
     zero Ra, part of a vec).  Messages are read once per element from its
     message lists; the tree is built with array operations."""
+    tel, tidx = _target(hs, target)
+    cell = Cell(hs)
+    msgs = _collect(cell, tel)
+    els = cell.comp_els
+    base, n = _offsets(els)
+    names = _namer(els, base)
+    par = _parents(hs, msgs, base, n, names)
+    _check_tree(hs, target, par, base[id(tel)] + tidx, names)
+    for el in els:
+        other = el.data.get('hsolve')
+        if other is not None and other is not hs and other.alive and \
+                other.data.get('cell') is not None and other.data['cell'].gen == _GEN['gen']:
+            raise SolverError(f'{hs.path} (HSolve): {el.path} is already solved by '
+                              f'{other.path}')
+    _electrical_tree(hs, cell, par, names)
+    cell.ca_els = _ca_pools(cell)
+    return cell
+
+
+def _target(hs, target):
+    """(element, index) of the compartment the walk starts from."""
     from ..core.shell import resolve
     from ..core.errors import PathError
-    from .compartment import AXIAL_PORTS
-    from .channels import HHChannel, CaConcBase
-    from .stimuli import PulseGen
-    from .synapse import NMDAChan
     try:
         tel, tidx = resolve(target)
     except PathError as exc:
@@ -103,16 +120,22 @@ def compile_cell(hs, target):
             raise SolverError(f'{hs.path} (HSolve).target {target!r} is a '
                               f'{tel.cls.__name__} with no compartment under it')
         tel, tidx = comps[0], 0
-    # elements joined by axial messages; on the way, what hangs off them
+    return tel, tidx
+
+
+def _collect(cell, tel):
+    """Walk the compartments joined to *tel* by axial messages; on the way
+    note what hangs off them (HHChannels, NMDA receptors, PulseGens, and
+    which compartments other objects deliver to or read).  Fills *cell*;
+    returns the axial messages."""
+    from .compartment import AXIAL_PORTS
+    from .channels import HHChannel
+    from .stimuli import PulseGen
+    from .synapse import NMDAChan
     ports = set(AXIAL_PORTS) | {'channel', 'injectMsg', 'randInject', 'handleChannel', 'VmOut'}
-    ext = set()         # compartments that Python-stepped objects may deliver to
-    chan_other = set()  # ... with channels other than HHChannels (SynChan, 2-D...)
-    vm_out = set()      # ... that send VmOut
-    els = [tel]
-    seen = {id(tel)}
-    msgs = {}
-    chans, nmdas, pgs = [], [], []
-    seen_o = set()
+    ext, chan_other, vm_out = set(), set(), set()
+    els, seen, msgs = [tel], {id(tel)}, {}
+    chans, nmdas, pgs, seen_o = [], [], [], set()
     k = 0
     while k < len(els):
         el = els[k]
@@ -120,39 +143,39 @@ def compile_cell(hs, target):
         for port, ls in _scan(el, ports).items():
             if port in AXIAL_PORTS:
                 for other, oport, m, fwd in ls:
-                    if oport not in AXIAL_PORTS or not issubclass(other.cls, CompartmentBase):
-                        continue
-                    msgs[id(m)] = m
-                    if id(other) not in seen:
-                        seen.add(id(other))
-                        els.append(other)
+                    if oport in AXIAL_PORTS and issubclass(other.cls, CompartmentBase):
+                        msgs[id(m)] = m
+                        if id(other) not in seen:
+                            seen.add(id(other))
+                            els.append(other)
                 continue
             if port == 'VmOut':
                 vm_out.add(id(el))
                 continue
             for other, oport, m, fwd in ls:
-                if port != 'channel' or not issubclass(other.cls, HHChannel):
-                    ext.add(id(el))
+                plain = port == 'channel' and issubclass(other.cls, HHChannel)
+                if not plain:
+                    ext.add(id(el))         # Python-stepped objects deliver here
                     if port == 'channel':
                         chan_other.add(id(el))
                 if id(other) in seen_o:
                     continue
-                if port == 'channel':
-                    if issubclass(other.cls, HHChannel):
-                        seen_o.add(id(other))
-                        chans.append(other)
-                    elif issubclass(other.cls, NMDAChan):
-                        seen_o.add(id(other))
-                        nmdas.append(other)
-                elif issubclass(other.cls, PulseGen):
-                    seen_o.add(id(other))
+                seen_o.add(id(other))
+                if plain:
+                    chans.append(other)
+                elif port == 'channel' and issubclass(other.cls, NMDAChan):
+                    nmdas.append(other)
+                elif port == 'injectMsg' and issubclass(other.cls, PulseGen):
                     pgs.append(other)
-    base = {}
-    n = 0
-    for el in els:
-        base[id(el)] = n
-        n += el.num
-    names = _namer(els, base)
+    cell.comp_els, cell.chan_els, cell.pg_els, cell.nmda_els = els, chans, pgs, nmdas
+    cell.ext, cell.chan_other, cell.vm_out = ext, chan_other, vm_out
+    return msgs
+
+
+def _parents(hs, msgs, base, n, names):
+    """Parent of every compartment (-1: none) from the axial messages;
+    raises for a compartment joined to itself or with two parents."""
+    from .compartment import AXIAL_PORTS
     pl, cl = [], []
     for m in msgs.values():
         a, b = _pairs(m)
@@ -168,9 +191,8 @@ def compile_cell(hs, target):
     if np.any(pg_ == cg):
         q = int(cg[pg_ == cg][0])
         raise SolverError(f'{hs.path} (HSolve): {names(q)} is joined to itself')
-    # one parent per compartment (a pair given twice is one link)
     if len(cg):
-        # (np.unique would import numpy.ma, 0.1 s, on the first call)
+        # a pair given twice is one link (np.unique would import numpy.ma)
         key = np.sort(cg * (n + 1) + pg_)
         key = key[np.r_[True, key[1:] != key[:-1]]]
         cg, pg_ = key // (n + 1), key % (n + 1)
@@ -182,38 +204,46 @@ def compile_cell(hs, target):
                               f'cell must be a tree')
     par = np.full(n, -1, dtype=np.int64)
     par[cg] = pg_
-    kids = np.nonzero(par >= 0)[0]
+    return par
+
+
+def _check_tree(hs, target, par, t0, names):
+    """Raise for a loop, or for compartments of the cell's elements that are
+    not joined to the target's tree."""
+    n = len(par)
     roots = np.nonzero(par < 0)[0]
     reach = np.zeros(n, dtype=bool)
     for r in roots.tolist():
         reach[_preorder(par, r)] = True
     if not reach.all():
         import networkx as nx
+        kids = np.nonzero(par >= 0)[0]
         graph = nx.Graph()
         graph.add_edges_from(zip(par[kids].tolist(), kids.tolist()))
         cyc = nx.find_cycle(graph, int(np.nonzero(~reach)[0][0]))
         raise SolverError(f'{hs.path} (HSolve): the compartments form a loop ('
                           + ' -> '.join(names(a) for a, _ in cyc)
                           + '); a cell must be a tree')
-    t0 = base[id(tel)] + tidx
-    r0 = t0
-    while par[r0] >= 0:
-        r0 = int(par[r0])
     if len(roots) > 1:
+        r0 = t0
+        while par[r0] >= 0:
+            r0 = int(par[r0])
         mine = np.zeros(n, dtype=bool)
         mine[_preorder(par, r0)] = True
         missing = int(np.nonzero(~mine)[0][0])
         raise SolverError(f'{hs.path} (HSolve): {names(missing)} is in an element of the '
                           f'cell of {target!r} but not joined to it; a vec of compartments '
                           f'must belong to one cell (give each cell its own elements)')
-    for el in els:
-        other = el.data.get('hsolve')
-        if other is not None and other is not hs and other.alive and \
-                other.data.get('cell') is not None and other.data['cell'].gen == _GEN['gen']:
-            raise SolverError(f'{hs.path} (HSolve): {el.path} is already solved by '
-                              f'{other.path}')
-    # electrical tree with MOOSE's Ra halves; a junction node per branch point
-    ra = np.concatenate([el.cols['Ra'] for el in els]).astype(float)
+
+
+def _electrical_tree(hs, cell, par, names):
+    """MOOSE's reading of Ra: every compartment is two Ra/2 halves; a
+    parent with one child is joined by Ra_p/2 + Ra_c/2, one with several
+    meets them at a star junction (an extra node) of its Ra_p/2 arm and
+    their Ra_c/2 arms.  Fills the tree of *cell* and its Hines order."""
+    n = len(par)
+    ra = np.concatenate([el.cols['Ra'] for el in cell.comp_els]).astype(float)
+    kids = np.nonzero(par >= 0)[0]
     nkids = np.bincount(par[kids], minlength=n)
     branch = np.nonzero(nkids > 1)[0]
     junc = np.full(n, -1, dtype=np.int64)
@@ -236,36 +266,24 @@ def compile_cell(hs, target):
     gpar[junc[branch]] = 2.0 / ra[branch]
     tpar[multi] = junc[par[multi]]
     gpar[multi] = 2.0 / ra[multi]
-    root = int(roots[0])
-    order = _preorder(tpar, root)
-    cell = Cell(hs)
-    cell.comp_els = els
-    cell.ext = ext
-    cell.chan_other = chan_other
-    cell.vm_out = vm_out
-    cell.ncomp = n
-    cell.njunc = len(branch)
-    cell.order = order
-    cell.parent = tpar
-    cell.gpar = gpar
-    # channels (gates checked), Ca pools they feed or read, and the pools
-    # fed by the cell's NMDA receptors (ICaOut -> current)
-    cell.chan_els = chans               # (their gates are checked by the group)
-    cas, seen_ca = [], set()
-    for c in chans:
-        for port, ls in _scan(c, ('IkOut', 'concen')).items():
-            for other, oport, m, fwd in ls:
-                if issubclass(other.cls, CaConcBase) and id(other) not in seen_ca:
-                    seen_ca.add(id(other))
-                    cas.append(other)
-    for nm in nmdas:
-        for other, op2, m2, fwd2 in links(nm, 'ICaOut'):
-            if issubclass(other.cls, CaConcBase) and id(other) not in seen_ca:
-                seen_ca.add(id(other))
-                cas.append(other)
-    cell.ca_els = cas
-    cell.pg_els = pgs
-    return cell
+    cell.ncomp, cell.njunc = n, len(branch)
+    cell.order = _preorder(tpar, int(np.nonzero(par < 0)[0][0]))
+    cell.parent, cell.gpar = tpar, gpar
+
+
+def _ca_pools(cell):
+    """The Ca pools the cell's channels feed (IkOut) or read (concen), and
+    those its NMDA receptors feed (ICaOut -> current)."""
+    from .channels import CaConcBase
+    cas, seen = [], set()
+    found = [o for c in cell.chan_els for ls in _scan(c, ('IkOut', 'concen')).values()
+             for o, _op, _m, _f in ls]
+    found += [o for nm in cell.nmda_els for o, _op, _m, _f in links(nm, 'ICaOut')]
+    for other in found:
+        if issubclass(other.cls, CaConcBase) and id(other) not in seen:
+            seen.add(id(other))
+            cas.append(other)
+    return cas
 
 
 def _namer(els, base):

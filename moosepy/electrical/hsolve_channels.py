@@ -26,6 +26,107 @@ def _pg_absorbable(el, off):
     return True
 
 
+class _Tables:
+    """Gate tables laid end to end, each once (copies of a channel share
+    their prototype's tables by identity)."""
+
+    def __init__(self):
+        self.ids = {}
+        self.A, self.B, self.off, self.n, self.min, self.inv, self.max = \
+            [], [], [], [], [], [], []
+        self.total = 0
+
+    def id(self, el, g, d, power):
+        """Table id of gate *g* (data *d*) of channel element *el*; raises
+        for a gate with a power but no usable tables."""
+        key = (id(d['A']), id(d['B']), d['min'], d['max']) if d is not None else None
+        tid = self.ids.get(key)
+        if tid is not None:
+            return tid
+        if d is None or len(d['A']) < 2 or len(d['B']) != len(d['A']) or \
+                not d['max'] > d['min']:
+            raise SolverError(
+                f'{el.path} ({el.cls.__name__}): {g}power = {power} but gate{g} has no '
+                f'usable tables (need tableA and tableB of equal length >= 2 and max > '
+                f'min; use setupAlpha, setupTau, tableA/tableB or fillFromExpr)')
+        a = np.asarray(d['A'], dtype=float)
+        tid = self.ids[key] = len(self.off)
+        self.A.append(a)
+        self.B.append(np.asarray(d['B'], dtype=float))
+        self.off.append(self.total)
+        self.n.append(len(a) - 1)
+        self.min.append(d['min'])
+        self.inv.append((len(a) - 1) / (d['max'] - d['min']))
+        self.max.append(d['max'])
+        self.total += len(a)
+        return tid
+
+    def arrays(self):
+        """(tabA, tabB, offsets, divisions, min, 1/step) for the kernel, and
+        the maxima."""
+        return ((np.concatenate(self.A) if self.A else np.zeros(1),
+                 np.concatenate(self.B) if self.B else np.zeros(1),
+                 np.array(self.off, dtype=np.int64), np.array(self.n, dtype=np.int64),
+                 np.array(self.min, dtype=float), np.array(self.inv, dtype=float)),
+                np.array(self.max, dtype=float))
+
+
+def _gate_instances(chan_els, cols, tables, fresh):
+    """Gate instances, ordered by channel element, then gate (X, Y, Z),
+    then entry: (channel entry, gate 0-2, table id, power, state, kept by
+    the user).  States are read only where kept, or on a rebuild."""
+    nums = np.array([el.num for el in chan_els], dtype=np.int64)
+    el_start = np.concatenate([[0], np.cumsum(nums)[:-1]]).astype(np.int64)
+    ent_el = np.repeat(np.arange(len(chan_els)), nums)
+    Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
+    for j, g in enumerate('XYZ'):
+        pw = cols[g + 'power']
+        has = pw > 0
+        if not has.any():
+            continue
+        anyp = np.logical_or.reduceat(has, el_start)
+        allp = np.logical_and.reduceat(has, el_start)
+        if np.any(anyp & ~allp):
+            el = chan_els[int(np.nonzero(anyp & ~allp)[0][0])]
+            raise SolverError(f'{el.path}: gate {g} has a power on some entries only; '
+                              f'give all entries the same gates')
+        tid_el = np.full(len(chan_els), -1, dtype=np.int64)
+        for k in np.nonzero(anyp)[0].tolist():
+            el = chan_els[k]
+            ge = el.children.get('gate' + g)
+            tid_el[k] = tables.id(el, g, ge.data if ge is not None else None, pw[el_start[k]])
+        c = np.nonzero(has)[0]
+        kp = cols['_' + g.lower() + 'set'][c] != 0
+        Cs.append(c)
+        Js.append(np.full(len(c), j))
+        Ts.append(tid_el[ent_el[c]])
+        Ps.append(pw[c])
+        Ks.append(kp)
+        Ss.append(_gather(chan_els, g)[c] if (not fresh or kp.any()) else np.zeros(len(c)))
+    if not Cs:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.bool_)
+    C, J = np.concatenate(Cs), np.concatenate(Js)
+    order = np.lexsort((C, J, ent_el[C]))
+    return (C[order].astype(np.int64), J[order], np.concatenate(Ts)[order].astype(np.int64),
+            np.concatenate(Ps)[order].astype(float), np.concatenate(Ss)[order].astype(float),
+            np.concatenate(Ks)[order].astype(np.bool_))
+
+
+def _blocks(gi_ch, gi_tab, gi_pow, gi_inst, gi_src, firsts):
+    """Starts of the kernel's blocks: runs of gate instances of equal table,
+    power, instant flag and source kind over consecutive channels, within
+    one (channel element, gate)."""
+    if not len(gi_ch):
+        return np.zeros(0, dtype=np.int64)
+    new = np.ones(len(gi_ch), dtype=bool)
+    new[1:] = ((gi_tab[1:] != gi_tab[:-1]) | (gi_pow[1:] != gi_pow[:-1]) |
+               (gi_inst[1:] != gi_inst[:-1]) | ((gi_src[1:] >= 0) != (gi_src[:-1] >= 0))
+               | (gi_ch[1:] != gi_ch[:-1] + 1))
+    new[firsts] = True
+    return np.nonzero(new)[0]
+
+
 class ChannelBuilder:
     """Part of the group: channels, gates, Ca pools, pulses, 2-D channels."""
 
@@ -40,12 +141,63 @@ class ChannelBuilder:
         """HHChannels: the compartment of each entry, the Ca pool of its
         concentration gate, currents into pools, gate instances in blocks,
         gate tables shared by identity."""
-        choff, nch = _offsets(chan_els)
-        self.choff = choff
+        self.choff, nch = _offsets(chan_els)
+        ch_node, conc_src, ca_in_ch, ca_in_pool = self._channel_links(chan_els, off)
+        # (at a fresh build Gk and Ik are computed, not read)
+        need = [k for k in self._CHAN_FIELDS if not (fresh and k in ('Gk', 'Ik'))]
+        cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
+                                          'Zpower', '_xset', '_yset', '_zset'])
+        arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
+        tables = _Tables()
+        gi_ch, gi_j, gi_tab, gi_pow, S, keep = _gate_instances(chan_els, cols, tables, fresh)
+        ent_el = np.repeat(np.arange(len(chan_els)), [el.num for el in chan_els])
+        gi_inst = (cols['instant'].astype(np.int64)[gi_ch] & (1 << gi_j)) != 0
+        zc = (gi_j == 2) & (cols['useConcentration'] != 0)[gi_ch]
+        if np.any(zc & (conc_src[gi_ch] < 0)):
+            el = chan_els[int(ent_el[gi_ch[np.nonzero(zc & (conc_src[gi_ch] < 0))[0][0]]])]
+            raise SolverError(f'{el.path} ({el.cls.__name__}): useConcentration is set but no '
+                              f'CaConc sends "concOut" to its "concen"')
+        gi_src = np.where(zc, conc_src[gi_ch], -1).astype(np.int64)
+        # the first instance of each (channel element, gate)
+        ngi = len(gi_ch)
+        firsts = np.nonzero(np.r_[True, (ent_el[gi_ch[1:]] != ent_el[gi_ch[:-1]]) |
+                                  (gi_j[1:] != gi_j[:-1])])[0] if ngi else np.zeros(0, int)
+        gateoff, gate_views = {}, []
+        for go, k, j in zip(firsts.tolist(), ent_el[gi_ch[firsts]].tolist(),
+                            gi_j[firsts].tolist()):
+            gateoff[(id(chan_els[k]), j)] = go
+            gate_views.append((chan_els[k], 'XYZ'[j], go))
+        starts = _blocks(gi_ch, gi_tab, gi_pow, gi_inst, gi_src, firsts)
+        self.gateoff = gateoff
+        self.gates = (gi_ch, gi_tab, gi_pow, gi_src, keep)
+        self.chan = (self.posof[ch_node], arrs['Gbar'], arrs['Ek'], arrs['modulation'],
+                     arrs['Gk'], arrs['Ik'], S, gi_src,
+                     np.r_[starts, ngi].astype(np.int64), gi_ch[starts].astype(np.int64),
+                     gi_tab[starts].astype(np.int64), gi_pow[starts].astype(float),
+                     gi_inst[starts].astype(np.bool_), (gi_src[starts] >= 0).astype(np.bool_))
+        self.ch_store = ch_node
+        self.tabs, self.tmax = tables.arrays()
+        ca = self.ca_arrays
+        self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
+                   np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
+                   ca['_act'])
+        self._view(chan_els, self.choff, {'Gk': arrs['Gk'], 'Ik': arrs['Ik']})
+        self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
+        self._hooked.update(X=keep, Y=keep, Z=keep)
+        self._hook(chan_els)
+        for el, g, go in gate_views:            # gate states as views
+            el.cols[g] = S[go:go + el.num]
+        self._viewed.append((gate_views, None))
+
+    def _channel_links(self, chan_els, off):
+        """(compartment node of each channel entry, Ca pool of its
+        concentration or -1, and the (channel, pool) pairs of currents into
+        pools), read from each channel's messages once."""
+        choff, caoff = self.choff, self.caoff
+        nch = sum(el.num for el in chan_els)
         ch_node = np.full(nch, -1, dtype=np.int64)
-        ca_in_ch, ca_in_pool = [], []
         conc_src = np.full(nch, -1, dtype=np.int64)
-        caoff = self.caoff
+        ca_in_ch, ca_in_pool = [], []
         for el in chan_els:
             o = choff[id(el)]
             for port, ls in _scan(el, ('channel', 'concen', 'IkOut')).items():
@@ -74,136 +226,7 @@ class ChannelBuilder:
             el = next(e for e in chan_els if choff[id(e)] <= q < choff[id(e)] + e.num)
             raise SolverError(f'{el.path} ({el.cls.__name__}): entry {q - choff[id(el)]} '
                               f'has no compartment')
-        # (at a fresh build Gk and Ik are computed, not read)
-        need = [k for k in self._CHAN_FIELDS if not (fresh and k in ('Gk', 'Ik'))]
-        cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
-                                          'Zpower', '_xset', '_yset', '_zset'])
-        arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
-        usec = cols['useConcentration'] != 0
-        inst_bits = cols['instant'].astype(np.int64)
-        # gate instances: for each channel element, the entries of its X,
-        # then Y, then Z gate; tables shared by identity
-        nel = len(chan_els)
-        nums = np.array([el.num for el in chan_els], dtype=np.int64)
-        el_start = np.concatenate([[0], np.cumsum(nums)[:-1]]).astype(np.int64)
-        ent_el = np.repeat(np.arange(nel), nums)
-        tabs = {}
-        tA, tB, toff, tn, tmin, tinv, tmax = [], [], [], [], [], [], []
-        total = 0
-        Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
-        for j, g in enumerate('XYZ'):
-            pw = cols[g + 'power']
-            has = pw > 0
-            if not has.any():
-                continue
-            anyp = np.logical_or.reduceat(has, el_start)
-            allp = np.logical_and.reduceat(has, el_start)
-            if np.any(anyp & ~allp):
-                el = chan_els[int(np.nonzero(anyp & ~allp)[0][0])]
-                raise SolverError(f'{el.path}: gate {g} has a power on some entries only; '
-                                  f'give all entries the same gates')
-            tid_el = np.full(nel, -1, dtype=np.int64)
-            for k in np.nonzero(anyp)[0].tolist():
-                el = chan_els[k]
-                ge = el.children.get('gate' + g)
-                d = ge.data if ge is not None else None
-                key = (id(d['A']), id(d['B']), d['min'], d['max']) if d is not None else None
-                tid = tabs.get(key)
-                if tid is None:
-                    if d is None or len(d['A']) < 2 or len(d['B']) != len(d['A']) or \
-                            not d['max'] > d['min']:
-                        raise SolverError(
-                            f'{el.path} ({el.cls.__name__}): {g}power = {pw[el_start[k]]} but '
-                            f'gate{g} has no usable tables (need tableA and tableB of equal '
-                            f'length >= 2 and max > min; use setupAlpha, setupTau, '
-                            f'tableA/tableB or fillFromExpr)')
-                    a = np.asarray(d['A'], dtype=float)
-                    b = np.asarray(d['B'], dtype=float)
-                    tid = tabs[key] = len(toff)
-                    tA.append(a)
-                    tB.append(b)
-                    toff.append(total)
-                    tn.append(len(a) - 1)
-                    tmin.append(d['min'])
-                    tinv.append((len(a) - 1) / (d['max'] - d['min']))
-                    tmax.append(d['max'])
-                    total += len(a)
-                tid_el[k] = tid
-            c = np.nonzero(has)[0]
-            Cs.append(c)
-            Js.append(np.full(len(c), j))
-            Ts.append(tid_el[ent_el[c]])
-            Ps.append(pw[c])
-            kp = cols['_' + g.lower() + 'set'][c] != 0
-            Ks.append(kp)
-            # states: read where kept (set by the user), or on a rebuild
-            Ss.append(_gather(chan_els, g)[c] if (not fresh or kp.any()) else np.zeros(len(c)))
-        if Cs:
-            C, J = np.concatenate(Cs), np.concatenate(Js)
-            order = np.lexsort((C, J, ent_el[C]))
-            gi_ch, gi_j = C[order].astype(np.int64), J[order]
-            gi_tab = np.concatenate(Ts)[order].astype(np.int64)
-            gi_pow = np.concatenate(Ps)[order].astype(float)
-            S = np.concatenate(Ss)[order].astype(float)
-            keep = np.concatenate(Ks)[order].astype(np.bool_)
-        else:
-            gi_ch = gi_j = gi_tab = np.zeros(0, dtype=np.int64)
-            gi_pow = S = np.zeros(0)
-            keep = np.zeros(0, dtype=np.bool_)
-        ngi = len(gi_ch)
-        gi_inst = (inst_bits[gi_ch] & (1 << gi_j)) != 0
-        zc = (gi_j == 2) & usec[gi_ch]
-        if np.any(zc & (conc_src[gi_ch] < 0)):
-            el = chan_els[int(ent_el[gi_ch[np.nonzero(zc & (conc_src[gi_ch] < 0))[0][0]]])]
-            raise SolverError(f'{el.path} ({el.cls.__name__}): useConcentration is set but no '
-                              f'CaConc sends "concOut" to its "concen"')
-        gi_src = np.where(zc, conc_src[gi_ch], -1).astype(np.int64)
-        # the first instance of each (channel element, gate)
-        firsts = np.nonzero(np.r_[True, (ent_el[gi_ch[1:]] != ent_el[gi_ch[:-1]]) |
-                                  (gi_j[1:] != gi_j[:-1])])[0] if ngi else np.zeros(0, int)
-        gateoff, gate_views = {}, []
-        for go, k, j in zip(firsts.tolist(), ent_el[gi_ch[firsts]].tolist(),
-                            gi_j[firsts].tolist()):
-            el = chan_els[k]
-            gateoff[(id(el), j)] = go
-            gate_views.append((el, 'XYZ'[j], go))
-        # blocks: runs of consecutive gate instances of equal table, power,
-        # instant flag and source kind over consecutive channels
-        if ngi:
-            new = np.ones(ngi, dtype=bool)
-            new[1:] = ((gi_tab[1:] != gi_tab[:-1]) | (gi_pow[1:] != gi_pow[:-1]) |
-                       (gi_inst[1:] != gi_inst[:-1]) | ((gi_src[1:] >= 0) != (gi_src[:-1] >= 0))
-                       | (gi_ch[1:] != gi_ch[:-1] + 1))
-            for el, g, go in gate_views:
-                new[go] = True
-            starts = np.nonzero(new)[0]
-        else:
-            starts = np.zeros(0, dtype=np.int64)
-        self.gateoff = gateoff
-        self.gates = (gi_ch, gi_tab, gi_pow, gi_src, keep)
-        tabA = np.concatenate(tA) if tA else np.zeros(1)
-        tabB = np.concatenate(tB) if tB else np.zeros(1)
-        self.chan = (self.posof[ch_node], arrs['Gbar'], arrs['Ek'], arrs['modulation'],
-                     arrs['Gk'], arrs['Ik'], S, gi_src,
-                     np.r_[starts, ngi].astype(np.int64), gi_ch[starts].astype(np.int64),
-                     gi_tab[starts].astype(np.int64), gi_pow[starts].astype(float),
-                     gi_inst[starts].astype(np.bool_), (gi_src[starts] >= 0).astype(np.bool_))
-        self.ch_store = ch_node
-        self.tabs = (tabA, tabB, np.array(toff, dtype=np.int64), np.array(tn, dtype=np.int64),
-                     np.array(tmin, dtype=float), np.array(tinv, dtype=float))
-        self.tmax = np.array(tmax, dtype=float)
-        ca = self.ca_arrays
-        self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
-                   np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
-                   ca['_act'])
-        self._view(chan_els, choff, {'Gk': arrs['Gk'], 'Ik': arrs['Ik']})
-        self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
-        self._hooked.update(X=keep, Y=keep, Z=keep)
-        self._hook(chan_els)
-        # gate states as views
-        for el, g, go in gate_views:
-            el.cols[g] = S[go:go + el.num]
-        self._viewed.append((gate_views, None))
+        return ch_node, conc_src, ca_in_ch, ca_in_pool
 
     def _build_pg(self, pg_els, off):
         """Free-running PulseGens into solved compartments (evaluated by the
