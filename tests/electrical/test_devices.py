@@ -3,8 +3,6 @@ difference of known inputs, a textbook trapezoid PID on a constant error)
 and a voltage-clamp circuit traced by pymoose 5.0.0 (with and without an
 HSolve)."""
 
-import math
-
 import numpy as np
 import pytest
 

@@ -224,7 +224,7 @@ def test_axial_messages_to_integrate_and_fire_neurons_are_refused():
 
 def test_an_hsolve_cannot_take_an_integrate_and_fire_neuron():
     moose.Neutral('/c')
-    e = moose.ExIF('/c/e')
+    moose.ExIF('/c/e')
     hs = moose.HSolve('/c/hs')
     hs.dt, hs.target = 5e-5, '/c/e'
     moose.reinit()
@@ -256,7 +256,8 @@ n = moose.AdThreshIF('/m/adth'); common(n); n.thresh = -0.055
 n.tauThresh, n.a0, n.threshJump = 0.02, 0.2, 0.003; nrns['adth'] = (n, 3e-10)
 n = moose.QIF('/m/qif'); common(n); n.thresh, n.vCritical, n.a0 = 0.0, -0.05, 60.0
 nrns['qif'] = (n, 2e-10)
-n = moose.IzhIF('/m/izh'); common(n); n.vPeak, n.a, n.b, n.d, n.uInit = 0.03, 20.0, 200.0, 2.0, -13.0
+n = moose.IzhIF('/m/izh'); common(n)
+n.vPeak, n.a, n.b, n.d, n.uInit = 0.03, 20.0, 200.0, 2.0, -13.0
 n.vReset, n.initVm, n.refractoryPeriod = -0.065, -0.065, 1.01e-4; nrns['izh'] = (n, 1.2e-9)
 tabs = {}
 for name, (n, amp) in nrns.items():
