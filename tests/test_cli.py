@@ -1,7 +1,14 @@
 """The ``moosepy run`` command: the bundled default model, an SBML file, a
 cell file (.swc), and a bad path.  Each run writes its CSV and PNG; the
-figures printed are checked against what the model must do."""
+figures printed are checked against what the model must do.  ``moosepy
+warmup``: its AOT kernels are used by a new process without numba and give
+the same numbers; numba compiles are reported on stderr."""
 
+import json
+import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -64,3 +71,84 @@ def test_bad_path(tmp_path, capsys):
     rc = cli.main(['run', str(tmp_path / 'nope.swc'), '--out', str(tmp_path)])
     assert rc == 1
     assert 'nope.swc' in capsys.readouterr().err
+
+
+ROOT = Path(__file__).resolve().parents[1]
+CELL_SCRIPT = f"""
+import sys
+sys.path.insert(0, {str(ROOT / 'benchmarks')!r})
+import numpy as np
+import moosepy as moose
+from cell_models import build_cell
+m = build_cell(moose, 30)
+moose.reinit()
+moose.start(0.02)
+np.save(sys.argv[1], np.array([t.vector for t in m['tables']]))
+print('numba loaded' if 'numba' in sys.modules else 'numba not loaded')
+"""
+
+
+def _env(**kw):
+    env = dict(os.environ)
+    env.pop('MOOSEPY_AOT', None)
+    env.update(kw)
+    return env
+
+
+def test_warmup_aot_kernels_used_without_numba(tmp_path):
+    """``moosepy warmup --only cell`` builds the HSolve kernel's AOT module;
+    a new process runs a cell on it without loading numba, with the same
+    trace as numba's, bit for bit; when the manifest no longer matches the
+    sources (its tag changed), numba runs it again."""
+    aot = tmp_path / 'aot'
+    r = subprocess.run([sys.executable, '-m', 'moosepy.cli', 'warmup', '--only', 'cell',
+                        '--aot-dir', str(aot)], capture_output=True, text=True, env=_env(),
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'aot      : ' in r.stdout and 'total    : ' in r.stdout, r.stdout
+    assert '[1/1] cell, HSolve' in r.stderr and 'AOT moosepy.electrical.hkernels' in r.stderr
+    man = json.loads((aot / 'manifest.json').read_text())
+    group = man['groups']['moosepy.electrical.hkernels']
+    assert 'electrical/hkernels.py' in group['files']
+    assert (aot / group['file']).exists()
+
+    script = tmp_path / 'cell.py'
+    script.write_text(CELL_SCRIPT)
+
+    def run(name, **env):
+        p = subprocess.run([sys.executable, str(script), str(tmp_path / name)],
+                           capture_output=True, text=True, env=_env(**env), timeout=600)
+        assert p.returncode == 0, p.stderr[-2000:]
+        return p.stdout.strip(), np.load(tmp_path / name)
+
+    said, v_aot = run('aot.npy', MOOSEPY_AOT_DIR=str(aot))
+    assert said == 'numba not loaded'
+    said, v_numba = run('numba.npy', MOOSEPY_AOT='0')
+    assert said == 'numba loaded'
+    assert v_aot.shape == (3, 801) and np.array_equal(v_aot, v_numba)
+    assert v_aot[0].max() > 0.0                  # the soma fired: the kernel ran
+
+    group['tag'] = '0' * 64                      # as if hkernels.py had changed
+    (aot / 'manifest.json').write_text(json.dumps(man))
+    said, v_stale = run('stale.npy', MOOSEPY_AOT_DIR=str(aot))
+    assert said == 'numba loaded' and np.array_equal(v_stale, v_numba)
+
+
+def test_compile_progress_on_stderr(capsys):
+    """What the CLI shows on a cold start: the kernel being compiled and,
+    when done, the time it took (here a fresh kernel, so that it compiles)."""
+    from moosepy import jit
+
+    def probe_cli_kernel(x):
+        return x.sum() * 2.0
+    probe_cli_kernel.__module__ = 'moosepy.test_cli_probe'
+    k = jit.njit(cache=False)(probe_cli_kernel)
+    h = cli.report_progress(interval=0.01)
+    try:
+        assert k(np.ones(3)) == 6.0
+    finally:
+        logging.getLogger('moosepy').removeHandler(h)
+        jit.report_compiles(None)
+    err = capsys.readouterr().err
+    assert 'moosepy: compiling moosepy.test_cli_probe.' in err
+    assert 'moosepy: compiled moosepy.test_cli_probe.' in err
