@@ -91,7 +91,10 @@ class IntFireBase(Compartment):
     """Base of integrate-and-fire compartments: a membrane patch (Vm, Em, Rm,
     Cm, inject, channels) that sends a spike and resets to ``vReset`` when
     its test fires, then stays at vReset for ``refractoryPeriod``.
-    Subclasses say what fires and how Vm moves between spikes."""
+    Subclasses say what fires and how Vm moves between spikes; an
+    IntFireBase made directly fires at Vm > thresh and integrates the
+    membrane by exponential Euler, as LIF (MOOSE 5.0.0 crashes on reading a
+    field of one)."""
 
     default_tick = 2
     _sends_vm_at_reinit = True
