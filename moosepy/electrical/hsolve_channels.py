@@ -130,6 +130,59 @@ def _blocks(gi_ch, gi_tab, gi_pow, gi_inst, gi_src, firsts):
 class ChannelBuilder:
     """Part of the group: channels, gates, Ca pools, pulses, 2-D channels."""
 
+    def _find_2d(self, comp_els, off, clock):
+        """[(HHChannel2D element, compartment node of each entry, Ca pool of
+        each concentration input, gate input names)] the kernel can take."""
+        from .channels import HHChannel2D
+        from .hsolve import ABSORB_SYNAPSES
+        dt = self.dt
+        place = self._places()
+        here = place.get(id(self.leader))
+        els, seen = [], set()
+        for ce in (comp_els if ABSORB_SYNAPSES else ()):
+            for other, oport, m, fwd in links(ce, 'channel'):
+                if not issubclass(other.cls, HHChannel2D) or id(other) in seen:
+                    continue
+                seen.add(id(other))
+                if other.tick < 0 or abs(clock.dts[other.tick] - dt) > 1e-9 * dt or \
+                        place.get(id(other)) is None or here is None or \
+                        not place[id(other)] < here or links(other, 'IkOut'):
+                    continue
+                found = self._take_2d(other, off)
+                if found is not None:
+                    els.append(found)
+        return els
+
+    def _take_2d(self, el, off):
+        """(el, nodes, sources, names) when every entry sits on one solved
+        compartment and the concentrations its gates use come from pools of
+        the group; else None."""
+        from .channels import HHChannel2D
+        node = np.full(el.num, -1, dtype=np.int64)
+        for comp, mine, theirs in HHChannel2D._compartments(el):
+            if id(comp) not in off or np.any(node[mine] >= 0):
+                return None
+            node[mine] = off[id(comp)] + theirs
+        srcs = {}
+        for port in ('concen', 'concen2'):
+            src = np.full(el.num, -1, dtype=np.int64)
+            for o2, op2, m2, fw2 in links(el, port):
+                if fw2 or op2 != 'concOut' or id(o2) not in self.caoff:
+                    return None
+                a, b = m2.pairs()
+                src[np.asarray(b)] = self.caoff[id(o2)] + np.asarray(a)
+            srcs[port] = src
+        if np.any(node < 0):
+            return None
+        names = [el.cols[g + 'index'][0].replace('_INDEX', '').split('_') for g in 'XYZ']
+        need = {n for g, nm in zip('XYZ', names) if np.any(el.cols[g + 'power'] > 0)
+                for n in nm}
+        if ('C1' in need and np.any(srcs['concen'] < 0)) or \
+                ('C2' in need and np.any(srcs['concen2'] < 0)):
+            return None
+        HHChannel2D._gates(el)          # raises for gates without tables
+        return el, node, srcs, names
+
     def _build_ca(self, ca_els):
         self.caoff, nca = _offsets(ca_els)
         arrs = _columns(ca_els, self._CA_VIEWS)
@@ -290,49 +343,7 @@ class ChannelBuilder:
         exponential Euler as on their tick), when they step at the solver's
         dt before it, their concentrations come from Ca pools of the group,
         and nothing reads their IkOut."""
-        from .channels import HHChannel2D
-        dt = self.dt
-        place = self._places()
-        here = place.get(id(self.leader))
-        els, seen = [], set()
-        from .hsolve import ABSORB_SYNAPSES
-        for ce in (comp_els if ABSORB_SYNAPSES else ()):
-            for other, oport, m, fwd in links(ce, 'channel'):
-                if not issubclass(other.cls, HHChannel2D) or id(other) in seen:
-                    continue
-                seen.add(id(other))
-                if other.tick < 0 or abs(clock.dts[other.tick] - dt) > 1e-9 * dt or \
-                        place.get(id(other)) is None or here is None or \
-                        not place[id(other)] < here or links(other, 'IkOut'):
-                    continue
-                node = np.full(other.num, -1, dtype=np.int64)
-                ok = True
-                for comp, mine, theirs in HHChannel2D._compartments(other):
-                    if id(comp) not in off or np.any(node[mine] >= 0):
-                        ok = False
-                        break
-                    node[mine] = off[id(comp)] + theirs
-                srcs = {}
-                for port in ('concen', 'concen2'):
-                    src = np.full(other.num, -1, dtype=np.int64)
-                    for o2, op2, m2, fw2 in links(other, port):
-                        if fw2 or op2 != 'concOut' or id(o2) not in self.caoff:
-                            ok = False
-                            break
-                        a, b = m2.pairs()
-                        src[np.asarray(b)] = self.caoff[id(o2)] + np.asarray(a)
-                    srcs[port] = src
-                if not ok or np.any(node < 0):
-                    continue
-                names = [other.cols[g + 'index'][0].replace('_INDEX', '').split('_')
-                         for g in 'XYZ']
-                need = {n for g, nm in zip('XYZ', names) if np.any(other.cols[g + 'power'] > 0)
-                        for n in nm}
-                if ('C1' in need and np.any(srcs['concen'] < 0)) or \
-                        ('C2' in need and np.any(srcs['concen2'] < 0)):
-                    continue
-                HHChannel2D._gates(other)          # raises for gates without tables
-                els.append((other, node, srcs, names))
+        els = self._find_2d(comp_els, off, clock)
         c2off, n2 = _offsets([e for e, _n, _s, _nm in els])
         node = np.zeros(n2, dtype=np.int64)
         S = np.zeros((3, n2))

@@ -14,6 +14,86 @@ from .compartment import CompartmentBase
 from .hsolve_cells import _uniq, _offsets
 
 
+class _Scope:
+    """What the synaptic builders ask while they decide what the kernel
+    takes: the solver's dt and the clock's order of objects in a step (the
+    kernel keeps the order of the Python path, so an object is absorbed
+    only where that order is the one the kernel follows: handler before
+    SynChan before solver; SpikeGen before solver)."""
+
+    def __init__(self, group, off, clock):
+        self.g, self.off, self.clock, self.dt = group, off, clock, group.dt
+        self.place = group._places()
+        self.here = self.place.get(id(group.leader), (-1, -1))
+        self.synoff, self.syn_handler = {}, {}
+
+    def same_tick(self, el):
+        dt = self.dt
+        return el.tick >= 0 and abs(self.clock.dts[el.tick] - dt) <= 1e-9 * dt
+
+    def before(self, a, b):
+        place = self.place
+        pa, pb = place.get(id(a)), place.get(id(b)) if not isinstance(b, tuple) else b
+        return pa is not None and pb is not None and pa < pb
+
+    def single_source(self, el, port, want_port):
+        """Node (storage index) of each entry's one solved compartment on
+        *port*, or None when some entry has none or several."""
+        off = self.off
+        node = np.full(el.num, -1, dtype=np.int64)
+        for other, oport, m, fwd in links(el, port):
+            if not issubclass(other.cls, CompartmentBase) or oport != want_port:
+                return None
+            if id(other) not in off:
+                return None
+            a, b = m.pairs()
+            mine, theirs = (b, a) if not fwd else (a, b)
+            if np.any(node[mine] >= 0) or len(_uniq(mine)) != len(mine):
+                return None
+            node[mine] = off[id(other)] + theirs
+        return node if np.all(node >= 0) else None
+
+    def edges_of(self, el, ports, off0):
+        """(source entry, synapse, m) of *el*'s spike ports onto absorbed
+        synapses, and the other targets {entry: [(element, entry, port)]}."""
+        es, other_t = [], {}
+        synoff = self.synoff
+        for port in ports:
+            for other, oport, m, fwd in links(el, port):
+                if not fwd:
+                    continue
+                a, b = m.pairs()
+                if oport == 'addSpike' and id(other) in synoff:
+                    mm = 0 if self.before(el, self.syn_handler[id(other)]) else 1
+                    es.extend(zip((off0 + a).tolist(), (synoff[id(other)] + b).tolist(),
+                                  [mm] * len(a)))
+                    continue
+                for i, j in zip(a.tolist(), b.tolist()):
+                    other_t.setdefault(off0 + i, []).append((other, j, oport))
+        return es, other_t
+
+
+def _csr(n, es):
+    """Rows of (source, target, m) edges: (pointers, targets, m)."""
+    es.sort()
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    for e in es:
+        ptr[e[0] + 1] += 1
+    return (np.cumsum(ptr), np.array([e[1] for e in es], dtype=np.int64),
+            np.array([e[2] for e in es], dtype=np.int64))
+
+
+def _fill(els, offs, total, name, dtype=float, default=0.0):
+    """Column *name* of *els* end to end (*default* where an element has
+    no such field)."""
+    arr = np.full(total, default, dtype=dtype)
+    for el in els:
+        if name in el.cols:
+            o = offs[id(el)]
+            arr[o:o + el.num] = el.cols[name]
+    return arr
+
+
 class SynapseBuilder:
     """Part of the group: synaptic channels, handlers, spike sources."""
 
@@ -26,49 +106,68 @@ class SynapseBuilder:
         Table, an IntFire, a handler outside) are logged by the kernel and
         delivered from Python after the call.  What is not absorbed stays
         Python-stepped and meets the solver through messages, as before."""
-        from .synapse import SynChan, NMDAChan, SimpleSynHandler, SpikeGen
-        dt = self.dt
+        sc = _Scope(self, off, clock)
+        sc_els, sc_nodes = self._find_synchans(sc, comp_els)
+        self.scoff, nsc = _offsets(sc_els)
+        h_els, h_ptr, h_chan = self._find_handlers(sc, sc_els)
+        # their synapses
+        syn_els = [el.children['synapse'] for el in h_els]
+        synoff, nsyn = _offsets(syn_els)
+        syn_owner = np.zeros(nsyn, dtype=np.int64)
+        for el in syn_els:
+            o = synoff[id(el)]
+            syn_owner[o:o + el.num] = self.hoff[id(el.parent)] + el.cols['_owner']
+            sc.syn_handler[id(el)] = el.parent
+        sc.synoff = synoff
+        sg_els, sg_nodes = self._find_spikegens(sc, vm_els)
+        sg_edges = self._spikegen_edges(sc, sg_els)
+        self._find_sources(sc, syn_els)
+        self.has_syn = bool(nsc or len(sg_els))
+        self._synchan_arrays(sc, sc_els, posof[np.concatenate(sc_nodes)] if sc_nodes
+                             else np.zeros(0, dtype=np.int64))
+        self._source_arrays(sc, sg_els, posof[np.concatenate(sg_nodes)] if sg_nodes
+                            else np.zeros(0, dtype=np.int64), sg_edges)
+        self.syn_els, self.synoff, self.h_els = syn_els, synoff, h_els
+        syn_w = _fill(syn_els, synoff, nsyn, 'weight')
+        self.syn_delay_dirty = True
+        self.syn_dk = np.ones(nsyn, dtype=np.int64)
+        self.syn_dkf = np.ones(nsyn)
+        self.ring = np.zeros((len(h_ptr) - 1, 2))
+        self.kbase = np.zeros(1, dtype=np.int64)
+        self.h_parts = (h_ptr, h_chan, syn_w, syn_owner)
+        self._set_syn_args()
+        self._own_syn(((syn_els, synoff, {'weight': syn_w}, ('weight',)),), h_els)
 
-        def same_tick(el):
-            return el.tick >= 0 and abs(clock.dts[el.tick] - dt) <= 1e-9 * dt
+    def _own_syn(self, groups, h_els=()):
+        """The fields of absorbed synaptic objects become views of the
+        group's arrays; they are marked as stepped by the leader."""
+        lead = self.leader
+        for els, offs, cols, names in groups:
+            for el in els:
+                o = offs[id(el)]
+                for name in names:
+                    if name in el.cols:
+                        el.cols[name] = cols[name][o:o + el.num]
+        for els in [g[0] for g in groups] + [h_els]:
+            for el in els:
+                el.data['hsolve_group'] = self
+                el.data['hsolve'] = lead
+                el.data['hsolve_syn'] = True
+                self.owned.append(el)
 
-        # place of each element in a clock step (tick, then schedule order):
-        # the kernel keeps the order of the Python path, so an object is
-        # absorbed only where that order is the one the kernel follows
-        # (handler before SynChan before solver; SpikeGen before solver)
-        place = self._places()
-        here = place.get(id(self.leader), (-1, -1))
-
-        def before(a, b):
-            pa, pb = place.get(id(a)), place.get(id(b)) if not isinstance(b, tuple) else b
-            return pa is not None and pb is not None and pa < pb
-
-        def single_source(el, port, want_port):
-            """Node (storage index) of each entry's one solved compartment on
-            *port*, or None when some entry has none or several."""
-            node = np.full(el.num, -1, dtype=np.int64)
-            for other, oport, m, fwd in links(el, port):
-                if not issubclass(other.cls, CompartmentBase) or oport != want_port:
-                    return None
-                if id(other) not in off:
-                    return None
-                a, b = m.pairs()
-                mine, theirs = (b, a) if not fwd else (a, b)
-                if np.any(node[mine] >= 0) or len(_uniq(mine)) != len(mine):
-                    return None
-                node[mine] = off[id(other)] + theirs
-            return node if np.all(node >= 0) else None
-
-        # --- synaptic channels
-        sc_els, sc_nodes, seen = [], [], set()
+    def _find_synchans(self, sc, comp_els):
+        """SynChans/NMDAChans of solved compartments on the solver's tick,
+        before it in a step, whose outputs the kernel serves."""
+        from .synapse import SynChan, NMDAChan
         from .hsolve import ABSORB_SYNAPSES
+        sc_els, sc_nodes, seen = [], [], set()
         for el in (comp_els if ABSORB_SYNAPSES else ()):
             for other, oport, m, fwd in links(el, 'channel'):
                 if not issubclass(other.cls, SynChan) or id(other) in seen:
                     continue
                 seen.add(id(other))
-                if not same_tick(other) or links(other, 'IkOut') or \
-                        links(other, 'channelOut') or not before(other, here):
+                if not sc.same_tick(other) or links(other, 'IkOut') or \
+                        links(other, 'channelOut') or not sc.before(other, sc.here):
                     continue
                 if issubclass(other.cls, NMDAChan) and not (
                         all(fw and op == 'current' and id(o) in self.caoff
@@ -76,13 +175,18 @@ class SynapseBuilder:
                         all(not fw and op == 'concOut' and id(o) in self.caoff
                             for o, op, _m, fw in links(other, 'assignIntCa'))):
                     continue            # its Ca current meets Python-side objects
-                nd = single_source(other, 'channel', 'channel')
+                nd = sc.single_source(other, 'channel', 'channel')
                 if nd is None:
                     continue
                 sc_els.append(other)
                 sc_nodes.append(nd)
-        scoff, nsc = _offsets(sc_els)
-        # --- handlers that drive only absorbed channels
+        return sc_els, sc_nodes
+
+    def _find_handlers(self, sc, sc_els):
+        """SimpleSynHandlers that drive only absorbed channels, and their
+        handler entry -> channel rows."""
+        from .synapse import SimpleSynHandler
+        scoff = self.scoff
         h_els, seen = [], set()
         for el in sc_els:
             for other, oport, m, fwd in links(el, 'activation'):
@@ -90,240 +194,181 @@ class SynapseBuilder:
                     continue
                 seen.add(id(other))
                 outs = links(other, 'activationOut')
-                if same_tick(other) and outs and all(
-                        fw and id(o) in scoff and op == 'activation' and before(other, o)
+                if sc.same_tick(other) and outs and all(
+                        fw and id(o) in scoff and op == 'activation' and sc.before(other, o)
                         for o, op, _m, fw in outs):
                     h_els.append(other)
-        hoff, nh = _offsets(h_els)
+        self.hoff, nh = _offsets(h_els)
         edges = []
         for el in h_els:
             for other, oport, m, fwd in links(el, 'activationOut'):
                 a, b = m.pairs()
-                edges.extend(zip((hoff[id(el)] + a).tolist(), (scoff[id(other)] + b).tolist()))
+                edges.extend(zip((self.hoff[id(el)] + a).tolist(),
+                                 (scoff[id(other)] + b).tolist()))
         edges.sort()
         h_ptr = np.zeros(nh + 1, dtype=np.int64)
         for hh, _c in edges:
             h_ptr[hh + 1] += 1
-        h_ptr = np.cumsum(h_ptr)
-        h_chan = np.array([c for _h, c in edges], dtype=np.int64)
-        # --- their synapses
-        syn_els = [el.children['synapse'] for el in h_els]
-        synoff, nsyn = _offsets(syn_els)
-        syn_owner = np.zeros(nsyn, dtype=np.int64)
-        for el in syn_els:
-            o = synoff[id(el)]
-            syn_owner[o:o + el.num] = hoff[id(el.parent)] + el.cols['_owner']
-        # --- spike generators on solved compartments: as MOOSE's HSolve, the
-        # solver checks them right after its step, whatever their own tick
+        return h_els, np.cumsum(h_ptr), np.array([c for _h, c in edges], dtype=np.int64)
+
+    def _find_spikegens(self, sc, vm_els):
+        """SpikeGens reading a solved compartment's Vm: as MOOSE's HSolve,
+        the solver checks them right after its step, whatever their tick."""
+        from .synapse import SpikeGen
         sg_els, sg_nodes, seen = [], [], set()
         for el in vm_els:
             for other, oport, m, fwd in links(el, 'VmOut'):
                 if not issubclass(other.cls, SpikeGen) or id(other) in seen:
                     continue
                 seen.add(id(other))
-                nd = single_source(other, 'Vm', 'VmOut')
+                nd = sc.single_source(other, 'Vm', 'VmOut')
                 if nd is not None:
                     sg_els.append(other)
                     sg_nodes.append(nd)
-        sgoff, nsg = _offsets(sg_els)
-        syn_handler = {}               # synapse element -> its handler
-        for el in syn_els:
-            syn_handler[id(el)] = el.parent
+        self.sgoff, nsg = _offsets(sg_els)
+        return sg_els, sg_nodes
 
-        def edges_of(el, ports, off0):
-            """(source entry, synapse, m) of *el*'s spike ports onto absorbed
-            synapses, and the other targets {entry: [(element, entry, port)]}."""
-            es, other_t = [], {}
-            for port in ports:
-                for other, oport, m, fwd in links(el, port):
-                    if not fwd:
-                        continue
-                    a, b = m.pairs()
-                    if oport == 'addSpike' and id(other) in synoff:
-                        mm = 0 if before(el, syn_handler[id(other)]) else 1
-                        es.extend(zip((off0 + a).tolist(), (synoff[id(other)] + b).tolist(),
-                                      [mm] * len(a)))
-                        continue
-                    for i, j in zip(a.tolist(), b.tolist()):
-                        other_t.setdefault(off0 + i, []).append((other, j, oport))
-            return es, other_t
-
-        def csr(n, es):
-            es.sort()
-            ptr = np.zeros(n + 1, dtype=np.int64)
-            for e in es:
-                ptr[e[0] + 1] += 1
-            return (np.cumsum(ptr), np.array([e[1] for e in es], dtype=np.int64),
-                    np.array([e[2] for e in es], dtype=np.int64))
-
+    def _spikegen_edges(self, sc, sg_els):
+        """The generators' edges onto absorbed synapses, and the spike log
+        for their other targets (delivered from Python after each call)."""
+        nsg = len(self.sgoff) and sum(el.num for el in sg_els)
         sg_edges = []
         sg_log = np.zeros(nsg, dtype=np.bool_)
         self.sg_targets = {}          # global generator -> [(element, entry, port)]
         for el in sg_els:
-            es, other_t = edges_of(el, ('spikeOut',), sgoff[id(el)])
+            es, other_t = sc.edges_of(el, ('spikeOut',), self.sgoff[id(el)])
             # a spike made after the solver's step meets the handlers in the
             # next step at the earliest (they step before the solver)
             sg_edges.extend((g, sy, 1) for g, sy, _m in es)
             for g in other_t:
                 sg_log[g] = True
             self.sg_targets.update(other_t)
-        sg_ptr, sg_syn, sg_m = csr(nsg, sg_edges)
-        self.sgoff = sgoff
-        # --- RandSpikes and TimeTables that feed only absorbed synapses
+        cap = int(min(max(64 * int(sg_log.sum()), 1024), 1 << 20)) if sg_log.any() else 1
+        self.log_g = np.zeros(cap, dtype=np.int64)
+        self.log_k = np.zeros(cap, dtype=np.int64)
+        return _csr(nsg, sg_edges) + (sg_log,)
+
+    def _find_sources(self, sc, syn_els):
+        """RandSpikes (on the solver's tick) and TimeTables (on a tick a
+        whole number of steps long) whose every target is an absorbed
+        synapse; their edges and TimeTables' spike times."""
         from .synapse import RandSpike, TimeTable
+        clock, dt = sc.clock, sc.dt
         rs_els, tt_els, seen = [], [], set()
         for el in syn_els:
             for other, oport, m, fwd in links(el, 'addSpike'):
                 if fwd or id(other) in seen:
                     continue
                 seen.add(id(other))
-                if other.cls is RandSpike and same_tick(other):
-                    es, other_t = edges_of(other, ('spikeOut',), 0)
-                    if not other_t:
+                if other.cls is RandSpike and sc.same_tick(other):
+                    if not sc.edges_of(other, ('spikeOut',), 0)[1]:
                         rs_els.append(other)
                 elif other.cls is TimeTable and other.tick >= 0:
                     r = clock.dts[other.tick] / dt
                     if abs(r - round(r)) <= 1e-9 * r and round(r) >= 1:
-                        es, other_t = edges_of(other, ('eventOut', 'spikeOut'), 0)
-                        if not other_t:
+                        if not sc.edges_of(other, ('eventOut', 'spikeOut'), 0)[1]:
                             tt_els.append(other)
         rsoff, nrs = _offsets(rs_els)
         rs_edges = []
         for el in rs_els:
-            rs_edges.extend(edges_of(el, ('spikeOut',), rsoff[id(el)])[0])
-        rs_ptr, rs_syn, rs_m = csr(nrs, rs_edges)
+            rs_edges.extend(sc.edges_of(el, ('spikeOut',), rsoff[id(el)])[0])
+        self.rs_csr = _csr(nrs, rs_edges)
         ttoff, ntt = _offsets(tt_els)
         tt_edges, times, tt_ptr, tt_next = [], [], [0], []
         tt_stride = np.ones(ntt, dtype=np.int64)
         for el in tt_els:
             o = ttoff[id(el)]
-            tt_edges.extend(edges_of(el, ('eventOut', 'spikeOut'), o)[0])
+            tt_edges.extend(sc.edges_of(el, ('eventOut', 'spikeOut'), o)[0])
             st = el.handle(0)._store()
             tt_stride[o:o + el.num] = int(round(clock.dts[el.tick] / dt))
             for i in range(el.num):
                 tt_next.append(tt_ptr[-1] + int(st['pos'][i]))
                 times.append(np.asarray(st['times'][i], dtype=float))
                 tt_ptr.append(tt_ptr[-1] + len(times[-1]))
-        tt_eptr, tt_syn, tt_m = csr(ntt, tt_edges)
+        self.tt_csr = _csr(ntt, tt_edges)
+        self.tt_times = np.concatenate(times) if times else np.zeros(0)
+        self.tt_next = np.array(tt_next, dtype=np.int64)
+        self.tt_ptr = np.array(tt_ptr, dtype=np.int64)
+        self.tt_stride = tt_stride
         self.rs_els, self.rsoff, self.tt_els, self.ttoff = rs_els, rsoff, tt_els, ttoff
-        self.has_syn = bool(nsc or nsg)
 
-        # --- arrays; the elements' fields become views of them
-        def gather(els, offs, total, name, dtype=float, default=0.0):
-            arr = np.full(total, default, dtype=dtype)
-            for el in els:
-                if name in el.cols:
-                    o = offs[id(el)]
-                    arr[o:o + el.num] = el.cols[name]
-            return arr
-
-        sc = {name: gather(sc_els, scoff, nsc, name)
-              for name in ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk',
-                           'Ik', 'tau1', 'tau2')}
-        sc_kA = gather(sc_els, scoff, nsc, 'KMg_A', default=1.0)
-        sc_kB = gather(sc_els, scoff, nsc, 'KMg_B', default=1.0)
-        sc_cmg = gather(sc_els, scoff, nsc, 'CMg', default=0.0)
-        sc_ica = gather(sc_els, scoff, nsc, 'ICa')
-        sc_cin = gather(sc_els, scoff, nsc, 'intCa', default=1.0)
-        sc_cout = gather(sc_els, scoff, nsc, 'extCa', default=1.0)
-        sc_cf = gather(sc_els, scoff, nsc, 'condFraction')
+    def _synchan_arrays(self, sc, sc_els, sc_node):
+        """The synaptic channels' arrays (dual-exponential factors, Mg block
+        and NMDA Ca terms); their fields become views."""
+        from .synapse import NMDAChan
         from ..core.units import FaradayConst, GasConst
-        sc_zfrt = 2.0 * FaradayConst / (GasConst * gather(sc_els, scoff, nsc, 'temperature',
-                                                          default=300.0))
-        sc_cascale = gather(sc_els, scoff, nsc, 'intCaScale', default=1.0)
-        sc_caoffs = gather(sc_els, scoff, nsc, 'intCaOffset')
-        sc_cain = np.full(nsc, -1, dtype=np.int64)
+        scoff, nsc, dt = self.scoff, len(sc_node), sc.dt
+        c = {name: _fill(sc_els, scoff, nsc, name)
+             for name in ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk',
+                          'Ik', 'tau1', 'tau2', 'ICa', 'condFraction', 'intCaOffset')}
+        for name, d in (('KMg_A', 1.0), ('KMg_B', 1.0), ('CMg', 0.0), ('intCa', 1.0),
+                        ('extCa', 1.0), ('temperature', 300.0), ('intCaScale', 1.0)):
+            c[name] = _fill(sc_els, scoff, nsc, name, default=d)
+        zfrt = 2.0 * FaradayConst / (GasConst * c['temperature'])
+        cain = np.full(nsc, -1, dtype=np.int64)
+        mg = np.zeros(nsc, dtype=np.bool_)
         ica_c, ica_pool = [], []
         for el in sc_els:
             if not issubclass(el.cls, NMDAChan):
                 continue
             o = scoff[id(el)]
+            mg[o:o + el.num] = True
             for other, oport, m, fwd in links(el, 'assignIntCa'):
                 a, b = m.pairs()
-                sc_cain[o + np.asarray(b)] = self.caoff[id(other)] + np.asarray(a)
+                cain[o + np.asarray(b)] = self.caoff[id(other)] + np.asarray(a)
             for other, oport, m, fwd in links(el, 'ICaOut'):
                 a, b = m.pairs()
                 ica_c.extend((o + np.asarray(a)).tolist())
                 ica_pool.extend((self.caoff[id(other)] + np.asarray(b)).tolist())
-        sc_mg = np.zeros(nsc, dtype=np.bool_)
-        for el in sc_els:
-            if issubclass(el.cls, NMDAChan):
-                sc_mg[scoff[id(el)]:scoff[id(el)] + el.num] = True
-        t1, t2 = sc['tau1'], sc['tau2']
+        t1, t2 = c['tau1'], c['tau2']
         if nsc and (np.any(~(t1 > 0)) or np.any(~(t2 > 0))):
             raise SolverError(f'{self.leader.path}: a SynChan has tau1 or tau2 <= 0')
         with np.errstate(divide='ignore', invalid='ignore'):
             x2 = np.exp(-dt / t1)
             y2 = np.exp(-dt / t2)
-        sc_node = posof[np.concatenate(sc_nodes)] if sc_nodes else np.zeros(0, dtype=np.int64)
-        sg_node = posof[np.concatenate(sg_nodes)] if sg_nodes else np.zeros(0, dtype=np.int64)
-        sg = {name: gather(sg_els, sgoff, nsg, name) for name in
+        self.sc_parts = (sc_node, c['Ek'], c['modulation'], c['_norm'], t1 * (1 - x2), x2,
+                         t2 * (1 - y2), y2, c['_X'], c['_Yv'], c['_act'], c['_mod'],
+                         c['Gk'], c['Ik'], mg, c['KMg_A'], c['KMg_B'], c['CMg'],
+                         c['ICa'], c['intCa'], c['extCa'], zfrt, c['condFraction'], cain,
+                         c['intCaScale'], c['intCaOffset'], np.array(ica_c, dtype=np.int64),
+                         np.array(ica_pool, dtype=np.int64), np.zeros(len(self.ca[0])))
+        self._own_syn(((sc_els, scoff, c, ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act',
+                                           '_mod', 'Gk', 'Ik', 'ICa', 'intCa', 'intCaScale',
+                                           'intCaOffset')),))
+
+    def _source_arrays(self, sc, sg_els, sg_node, sg_edges):
+        """SpikeGens', RandSpikes' and TimeTables' arrays; their fields
+        become views."""
+        sgoff, nsg = self.sgoff, len(sg_node)
+        sg = {name: _fill(sg_els, sgoff, nsg, name) for name in
               ('threshold', 'refractT', 'lastSpikeTime', '_V')}
         for name in ('edgeTriggered', '_above', 'hasFired'):
-            sg[name] = gather(sg_els, sgoff, nsg, name, dtype=np.bool_, default=False)
-        rs = {name: gather(rs_els, rsoff, nrs, name) for name in ('rate', 'refractT',
-                                                                   'lastEventT')}
+            sg[name] = _fill(sg_els, sgoff, nsg, name, dtype=np.bool_, default=False)
+        rs_els, rsoff = self.rs_els, self.rsoff
+        nrs = sum(el.num for el in rs_els)
+        rs = {name: _fill(rs_els, rsoff, nrs, name) for name in ('rate', 'refractT',
+                                                                  'lastEventT')}
         for name in ('doPeriodic', 'hasFired'):
-            rs[name] = gather(rs_els, rsoff, nrs, name, dtype=np.bool_, default=False)
-        tt_state = gather(tt_els, ttoff, ntt, 'state')
-        self.tt_next = np.array(tt_next, dtype=np.int64)
-        self.tt_ptr = np.array(tt_ptr, dtype=np.int64)
+            rs[name] = _fill(rs_els, rsoff, nrs, name, dtype=np.bool_, default=False)
+        tt_els, ttoff = self.tt_els, self.ttoff
+        tt_state = _fill(tt_els, ttoff, sum(el.num for el in tt_els), 'state')
         self.rs_U = np.zeros((0, nrs))
-        syn_w = gather(syn_els, synoff, nsyn, 'weight')
-        self.syn_els, self.synoff, self.h_els, self.hoff = syn_els, synoff, h_els, hoff
-        self.syn_delay_dirty = True
-        self.syn_dk = np.ones(nsyn, dtype=np.int64)
-        self.syn_dkf = np.ones(nsyn)
-        self.ring = np.zeros((nh, 2))
-        self.kbase = np.zeros(1, dtype=np.int64)
-        cap = int(min(max(64 * int(sg_log.sum()), 1024), 1 << 20)) if sg_log.any() else 1
-        self.log_g = np.zeros(cap, dtype=np.int64)
-        self.log_k = np.zeros(cap, dtype=np.int64)
-        self.sc_parts = (sc_node, sc['Ek'], sc['modulation'], sc['_norm'], t1 * (1 - x2), x2,
-                         t2 * (1 - y2), y2, sc['_X'], sc['_Yv'], sc['_act'], sc['_mod'],
-                         sc['Gk'], sc['Ik'], sc_mg, sc_kA, sc_kB, sc_cmg,
-                         sc_ica, sc_cin, sc_cout, sc_zfrt, sc_cf, sc_cain, sc_cascale,
-                         sc_caoffs, np.array(ica_c, dtype=np.int64),
-                         np.array(ica_pool, dtype=np.int64), np.zeros(len(self.ca[0])))
+        sg_ptr, sg_syn, sg_m, sg_log = sg_edges
         self.sg_parts = (sg_node, sg['threshold'], sg['refractT'], sg['edgeTriggered'],
                          sg['lastSpikeTime'], sg['_above'], sg['hasFired'], sg['_V'],
                          sg_ptr, sg_syn, sg_m, sg_log, self.log_g, self.log_k)
         self.rs_parts = (rs['rate'], rs['refractT'], rs['doPeriodic'], rs['lastEventT'],
-                         rs['hasFired'], rs_ptr, rs_syn, rs_m)
-        tt_times = np.concatenate(times) if times else np.zeros(0)
-        self.gstep0 = int(round(clock.current_time / dt)) if dt > 0 else 0
-        self.tt_parts = (tt_times, self.tt_ptr, self.tt_next, tt_stride, tt_state, tt_eptr,
-                         tt_syn, tt_m, self.gstep0)
-        self.h_parts = (h_ptr, h_chan, syn_w, syn_owner)
-        self._set_syn_args()
-        self.scoff = scoff
-        # views and ownership (the HSolve that solves the first compartment)
-        lead = self.leader
-        for els, offs, cols, names in (
-                (sc_els, scoff, dict(sc, ICa=sc_ica, intCa=sc_cin, intCaScale=sc_cascale,
-                                     intCaOffset=sc_caoffs),
-                 ('Ek', 'modulation', '_norm', '_X', '_Yv', '_act', '_mod', 'Gk', 'Ik', 'ICa',
-                  'intCa', 'intCaScale', 'intCaOffset')),
-                (sg_els, sgoff, sg, ('threshold', 'refractT', 'lastSpikeTime', '_V',
-                                     'edgeTriggered', '_above', 'hasFired')),
-                (syn_els, synoff, {'weight': syn_w}, ('weight',)),
-                (rs_els, rsoff, rs, ('rate', 'refractT', 'lastEventT', 'doPeriodic',
-                                     'hasFired')),
-                (tt_els, ttoff, {'state': tt_state}, ('state',))):
-            for el in els:
-                o = offs[id(el)]
-                for name in names:
-                    if name in el.cols:
-                        el.cols[name] = cols[name][o:o + el.num]
-                el.data['hsolve_group'] = self
-                el.data['hsolve'] = lead
-                el.data['hsolve_syn'] = True
-                self.owned.append(el)
-        for el in h_els:
-            el.data['hsolve_group'] = self
-            el.data['hsolve'] = lead
-            el.data['hsolve_syn'] = True
-            self.owned.append(el)
+                         rs['hasFired']) + self.rs_csr
+        dt = sc.dt
+        self.gstep0 = int(round(sc.clock.current_time / dt)) if dt > 0 else 0
+        tt_eptr, tt_syn, tt_m = self.tt_csr
+        self.tt_parts = (self.tt_times, self.tt_ptr, self.tt_next, self.tt_stride, tt_state,
+                         tt_eptr, tt_syn, tt_m, self.gstep0)
+        self._own_syn((
+            (sg_els, sgoff, sg, ('threshold', 'refractT', 'lastSpikeTime', '_V',
+                                 'edgeTriggered', '_above', 'hasFired')),
+            (rs_els, rsoff, rs, ('rate', 'refractT', 'lastEventT', 'doPeriodic', 'hasFired')),
+            (tt_els, ttoff, {'state': tt_state}, ('state',))))
 
     def _set_syn_args(self):
         h_ptr, h_chan, syn_w, syn_owner = self.h_parts
