@@ -165,6 +165,11 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
             raise SolverError(f'{self.leader.path}: a compartment has a non-finite Vm/initVm')
         V[:n] = self.initVm[:n]
         V[n:] = 0.0
+        # as MOOSE's HSolve at its reinit: currents and conductances that
+        # objects delivered to its compartments during their reinit are
+        # dropped (the objects deliver again at their first step)
+        for a in self.nodes[5:]:          # extA, extB, extI, Im
+            a[:] = 0.0
         ca = self.ca_arrays
         if np.any(~(ca['tau'] > 0)):
             q = int(np.nonzero(~(ca['tau'] > 0))[0][0])

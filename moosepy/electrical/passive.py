@@ -29,49 +29,8 @@ from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Src, Dest, Shared
 from ..core.msg import links
-from ..core.structure import version as structure_version
 from .channels import ChanBase
-from .compartment import CompartmentBase, AXIAL_PORTS
-
-_SOLVED = {'key': None, 'ids': frozenset()}
-
-
-def solved_compartments():
-    """ids of the compartment elements that the scheduled HSolves will take
-    over at this reinit (the axially connected cell of a compartment
-    target, or every compartment under another target), cached until the
-    structure or a target changes."""
-    from ..core.clock import clock
-    from ..core.errors import PathError
-    from ..core.shell import resolve
-    from .hsolve import HSolve
-    hss = [el for t, els in clock.schedule for el in els
-           if el.alive and issubclass(el.cls, HSolve) and el.cols['target'][0]]
-    key = (structure_version(), tuple((id(h), str(h.cols['target'][0])) for h in hss))
-    if _SOLVED['key'] == key:
-        return _SOLVED['ids']
-    ids = set()
-    for h in hss:
-        try:
-            tel, _ = resolve(str(h.cols['target'][0]))
-        except PathError:
-            continue
-        if not issubclass(tel.cls, CompartmentBase):
-            ids.update(id(e) for e in tel.walk() if issubclass(e.cls, CompartmentBase))
-            continue
-        stack = [tel]
-        while stack:
-            e = stack.pop()
-            if id(e) in ids:
-                continue
-            ids.add(id(e))
-            for port in AXIAL_PORTS:
-                for other, oport, m, fwd in links(e, port):
-                    if issubclass(other.cls, CompartmentBase) and id(other) not in ids:
-                        stack.append(other)
-    _SOLVED['key'], _SOLVED['ids'] = key, frozenset(ids)
-    return _SOLVED['ids']
-
+from .compartment import CompartmentBase
 
 class Leakage(ChanBase):
     """Passive leak channel: ``Gk = Gbar·modulation`` [S] toward ``Ek`` [V],
@@ -103,11 +62,10 @@ class Leakage(ChanBase):
         comps = el.data['comps'] = cls._compartments(el)
         # As MOOSE, Gk, Ek go out at reinit too: an unsolved compartment
         # (tick 3, before this tick 4) uses them for its first step.  An
-        # HSolve (tick 6, after) takes this tick's values of each step, so
-        # for a compartment it is about to solve the reinit values are not
-        # sent (MOOSE's HSolve discards them at its reinit).
-        solved = solved_compartments()
-        cls._step(el, [x for x in comps if id(x[0]) not in solved])
+        # HSolve (tick 6, after) drops what its compartments received
+        # during the reinit, as MOOSE's does, and takes this tick's values
+        # of each step.
+        cls._step(el, comps)
 
     @classmethod
     def _process(cls, el, t, dt):
