@@ -504,6 +504,11 @@ class HHChannel(HHChannelBase):
     """Hodgkin-Huxley type voltage-gated ion channel (GENESIS tabchannel):
     up to three gates X, Y, Z with table lookups."""
 
+    #: what HSolve takes of an HHChannel (see CompartmentBase.solver_columns;
+    #: the gate states X, Y, Z are views too, and these fields are structure:
+    #: X/Y/Zpower, instant, useConcentration, the gates' tables)
+    solver_columns = {'state': ('Gk', 'Ik'), 'values': ('Gbar', 'Ek', 'modulation')}
+
     gateX = FieldElementField('HHGate', 'The X gate (made when Xpower > 0)')
     gateY = FieldElementField('HHGate', 'The Y gate (made when Ypower > 0)')
     gateZ = FieldElementField('HHGate', 'The Z gate (made when Zpower > 0)')
@@ -784,6 +789,9 @@ class CaConcBase(Neutral):
     ``dCa/dt = B I - (Ca - CaBasal)/tau`` [mM/s], B in mM/(A s)."""
 
     default_tick = 1
+    #: what HSolve takes of a Ca pool (all views of its arrays)
+    solver_columns = {'state': ('Ca', '_act'),
+                      'values': ('Ca_base', 'tau', 'B', 'ceiling', 'floor')}
 
     Ca = Field(0.0, 'mM', 'Calcium concentration')
     CaBasal = Field(0.0, 'mM', 'Resting concentration', stored=False)

@@ -56,6 +56,14 @@ class CompartmentBase(Neutral):
     """Base of compartments: an RC membrane patch with an axial resistance."""
 
     default_tick = 3
+    #: what a solver of cells (HSolve) takes of a compartment, gathered in
+    #: bulk when it compiles: the state it changes (its fields become views
+    #: of the solver's arrays), values only the user sets (read at compile,
+    #: then passed on by a hook when set) and the accumulators into which
+    #: Python-stepped objects deliver currents and conductances
+    solver_columns = {'state': ('Vm', 'Im'),
+                      'values': ('Cm', 'Rm', 'Em', 'inject', 'initVm'),
+                      'delivered': ('_chA', '_chB', '_inj')}
 
     Vm = Field(-0.06, 'V', 'Membrane potential')
     Cm = Field(1.0, 'F', 'Membrane capacitance (> 0)')

@@ -342,7 +342,8 @@ class NodesBuilder:
         ntot = n + njunc
         arrs = {}
         ext_els = [el for c in cells for el in c.comp_els if id(el) in c.ext]
-        got = _columns(comp_els, self._COMP_HOOKED + (() if fresh else ('Vm', 'Im')))
+        state = CompartmentBase.solver_columns['state']
+        got = _columns(comp_els, self._COMP_HOOKED + (() if fresh else state))
         offs, _n = _offsets(comp_els)
         for name in self._COMP_FIELDS:
             col = got[name] if name in got else np.zeros(n)
@@ -386,7 +387,7 @@ class NodesBuilder:
         self.nodes = tuple(arrs[k] for k in self._COMP_FIELDS[:-1])
         self.tree = (sidx, par, gpar, gsum)
         self.ncomp = n
-        self._view(comp_els, offs, {'Vm': arrs['Vm'], 'Im': arrs['Im']})
+        self._view(comp_els, offs, {k: arrs[k] for k in state})
         self._view(ext_els, offs, {k: arrs[k] for k in self._COMP_EXT})
         self._hooked.update({k: arrs[k] for k in self._COMP_HOOKED})
         self._hook(comp_els)

@@ -197,7 +197,9 @@ class ChannelBuilder:
         self.choff, nch = _offsets(chan_els)
         ch_node, conc_src, ca_in_ch, ca_in_pool = self._channel_links(chan_els, off)
         # (at a fresh build Gk and Ik are computed, not read)
-        need = [k for k in self._CHAN_FIELDS if not (fresh and k in ('Gk', 'Ik'))]
+        from .channels import HHChannel
+        state = HHChannel.solver_columns['state']
+        need = [k for k in self._CHAN_FIELDS if not (fresh and k in state)]
         cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
                                           'Zpower', '_xset', '_yset', '_zset'])
         arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
@@ -234,7 +236,7 @@ class ChannelBuilder:
         self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
                    np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
                    ca['_act'])
-        self._view(chan_els, self.choff, {'Gk': arrs['Gk'], 'Ik': arrs['Ik']})
+        self._view(chan_els, self.choff, {k: arrs[k] for k in state})
         self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
         self._hooked.update(X=keep, Y=keep, Z=keep)
         self._hook(chan_els)

@@ -11,6 +11,8 @@ import numpy as np
 
 from ..core.errors import SolverError
 from ..core.msg import links
+from .compartment import CompartmentBase
+from .channels import HHChannel, CaConcBase
 from .hsolve_cells import NodesBuilder, _uniq, _offsets
 from .hsolve_channels import ChannelBuilder, _pg_absorbable
 from .hsolve_synapses import SynapseBuilder
@@ -44,12 +46,14 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
     # compartments and channels: state the kernel changes is a view of its
     # arrays; values only the user sets reach them through a hook (a view
     # per field and element costs ~2 us: the columns are scattered in memory)
-    _COMP_FIELDS = ('Vm', 'Cm', 'Rm', 'Em', 'inject', '_chA', '_chB', '_inj', 'Im', 'initVm')
-    _COMP_HOOKED = ('Cm', 'Rm', 'Em', 'inject', 'initVm')
-    _COMP_EXT = ('_chA', '_chB', '_inj')          # views where objects deliver
-    _CHAN_FIELDS = ('Gbar', 'Ek', 'modulation', 'Gk', 'Ik')
-    _CHAN_HOOKED = ('Gbar', 'Ek', 'modulation')
-    _CA_VIEWS = ('Ca', '_act', 'Ca_base', 'tau', 'B', 'ceiling', 'floor')
+    # (what each class contributes is declared on the class: solver_columns)
+    _COMP_FIELDS = ('Vm', 'Cm', 'Rm', 'Em', 'inject', '_chA', '_chB', '_inj', 'Im',
+                    'initVm')                     # the kernel's order of node arrays
+    _COMP_HOOKED = CompartmentBase.solver_columns['values']
+    _COMP_EXT = CompartmentBase.solver_columns['delivered']
+    _CHAN_HOOKED = HHChannel.solver_columns['values']
+    _CHAN_FIELDS = _CHAN_HOOKED + HHChannel.solver_columns['state']
+    _CA_VIEWS = CaConcBase.solver_columns['state'] + CaConcBase.solver_columns['values']
 
     def build(self, fresh=True):
         """Compile the group.  *fresh* (at reinit): the objects start from
