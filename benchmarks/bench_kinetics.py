@@ -10,8 +10,17 @@ kernels loaded from the on-disk cache, not compiled).
 
     python benchmarks/bench_kinetics.py [--pymoose /path/to/venv/bin/python]
 
-pymoose is found through --pymoose, $MOOSEPY_PYMOOSE_PYTHON, or
-/work/sidevenv/bin/python; without it only moosepy's figures are printed.
+pymoose is found through --pymoose, $MOOSEPY_PYMOOSE_PYTHON,
+/work/pymoose-venv/bin/python or /work/sidevenv/bin/python; without it only
+moosepy's figures are printed.
+
+    python benchmarks/bench_kinetics.py --steady 20 [--methods lsoda,rk5]
+
+instead builds and runs kin_large 20 times in one process per simulator
+(moosepy here, MOOSE in a side process), the runs interleaved one by one,
+and prints the CPU seconds (time.process_time) of each warm run, reinit +
+start and start only, with their spread (the first run, which loads
+moosepy's numba kernels, is printed apart).
 """
 
 import argparse
@@ -28,7 +37,8 @@ RUNNER = os.path.join(HERE, 'run_pymoose_ref.py')
 
 
 def find_pymoose(arg):
-    for cand in (arg, os.environ.get('MOOSEPY_PYMOOSE_PYTHON'), '/work/sidevenv/bin/python'):
+    for cand in (arg, os.environ.get('MOOSEPY_PYMOOSE_PYTHON'), '/work/pymoose-venv/bin/python',
+                 '/work/sidevenv/bin/python'):
         if cand and os.path.exists(cand):
             ok = subprocess.run([cand, '-c', 'import moose'], capture_output=True)
             if ok.returncode == 0:
@@ -51,9 +61,14 @@ def main():
     ap.add_argument('--pymoose', default=None, help='python of a venv with pymoose 5.0.0')
     ap.add_argument('--repeats', type=int, default=7)
     ap.add_argument('--methods', default='lsoda,default')
+    ap.add_argument('--steady', type=int, default=0, metavar='N',
+                    help='N interleaved runs of kin_large per method: spread of run times')
     args = ap.parse_args()
     import numpy as np
     pym = find_pymoose(args.pymoose)
+    if args.steady:
+        steady_runs(pym, args.steady, args.methods.replace('default', 'rk5').split(','))
+        return
     print(f'# kinetics benchmark  (pymoose: {pym or "not installed"}; load average '
           f'{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)')
     print(f'{"model":<10} {"method":<6} {"pools":>5} {"rates":>5} {"moosepy s":>10} '
@@ -88,6 +103,41 @@ def main():
     print(f'fresh process, import + build + first kin_small run: {first:.3f} s '
           f'(numba kernels from cache)')
     print(f'load average at the end: {os.getloadavg()[0]:.2f}')
+
+
+def steady_runs(pym, n, methods):
+    """kin_large built and run n times in one process, moosepy and MOOSE
+    alternately; CPU seconds of each run."""
+    import numpy as np
+    sys.path.insert(0, ROOT)
+    import moosepy
+    from benchmarks.bench_reinit_kinetics import Side, steady
+    side = Side(pym) if pym else None
+    print(f'# kin_large (200 pools, 400 reactions, 100 s), {n} runs per simulator, each '
+          f'built anew in one process, moosepy and MOOSE interleaved; CPU s '
+          f'(time.process_time); load average {os.getloadavg()[0]:.2f} on '
+          f'{os.cpu_count()} CPUs')
+    for method in methods:
+        ours, theirs = [], []
+        for _ in range(n + 1):
+            ours += steady(moosepy, {'method': method, 'n': 1})
+            if side is not None:
+                r = side({'kind': 'steady', 'method': method, 'n': 1})
+                theirs += r or []
+        for name, runs in (('moosepy', ours), ('MOOSE', theirs)):
+            if not runs:
+                continue
+            first, warm = runs[0], np.array(runs[1:])
+            both = warm.sum(axis=1)
+            start = warm[:, 1]
+            print(f'{name:<8} {method:<6} first run {sum(first):.4f} | warm x{len(warm)}: '
+                  f'reinit+start min {both.min():.4f} median {np.median(both):.4f} '
+                  f'max {both.max():.4f} (max/min {both.max() / both.min():.2f}); '
+                  f'start only min {start.min():.4f} max {start.max():.4f}')
+            print(f'{"":<15} runs: ' + ' '.join(f'{x:.4f}' for x in both))
+    if side is not None:
+        side.close()
+    print(f'# load average at the end: {os.getloadavg()[0]:.2f}')
 
 
 if __name__ == '__main__':
