@@ -60,6 +60,7 @@ class _ClockState:
         # structure version at the end of the last one (see core.structure)
         self.reinit_serial = getattr(self, 'reinit_serial', 0)
         self.reinit_version = -1
+        self.in_reinit = False
 
 
 clock = _ClockState()
@@ -143,9 +144,11 @@ def reinit():
     # garbage collector would walk the whole model again and again meanwhile
     gc_on = gc.isenabled()
     gc.disable()
+    clock.in_reinit = True
     try:
         _reinit_objects()
     finally:
+        clock.in_reinit = False
         if gc_on:
             gc.enable()
     clock.reinited = True

@@ -200,6 +200,7 @@ class HSolve(Neutral):
             if g.kept_serial != clock.reinit_serial:
                 STATS['keeps'] += 1
                 g.kept_serial = clock.reinit_serial
+                g.version_seen = None
                 g.schedule = clock.schedule
                 g.prepare()
             cell.gen = _GEN['gen']
@@ -325,13 +326,34 @@ def _keeps(g):
 
 
 def _group(el):
+    from ..core.clock import clock
     g = el.data.get('group')
     if g is None or g.released:
         cell = el.data.get('cell')
         if cell is None or cell.gen != _GEN['gen']:
             return None
         g = _build_group(el)
+    elif not clock.in_reinit and _moved_on(g):
+        # the structure changed between starts (a gate table, a compartment,
+        # a message...): the cells are compiled again and the run goes on
+        # from the values the fields hold, never with the old layout
+        for hs in g.hsolves:
+            if hs.alive and hs.cols['target'][0]:
+                cell = compile_cell(hs, hs.cols['target'][0])
+                cell.gen = _GEN['gen']
+                hs.data['cell'] = cell
+        g = _build_group(el)
     return g
+
+
+def _moved_on(g):
+    """True when the structure changed since *g* was compiled (or kept)."""
+    from ..core.clock import clock
+    from ..core.structure import version
+    if g.version_seen is None:
+        g.version_seen = clock.reinit_version if g.kept_serial == clock.reinit_serial \
+            else g.version
+    return version() != g.version_seen
 
 
 # ================================================================== hooks

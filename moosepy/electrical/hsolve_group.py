@@ -42,6 +42,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
         self._hooked_els = []
         self.released = False
         self.kept_serial = None  # the reinit that built (or kept) it
+        self.version_seen = None  # structure version it stands for (see hsolve._moved_on)
 
     # compartments and channels: state the kernel changes is a view of its
     # arrays; values only the user sets reach them through a hook (a view
