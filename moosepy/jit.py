@@ -268,8 +268,7 @@ def _group_table(group):
             except (ImportError, OSError) as exc:
                 log.warning('AOT module %s did not load (%s); using numba', path, exc)
             else:
-                table = {key: [(tuple(tuple(s) for s in spec_), getattr(mod, name))
-                               for name, spec_ in ents]
+                table = {key: [(tuple(spec_), getattr(mod, name)) for name, spec_ in ents]
                          for key, ents in g['entries'].items()}
     _groups[group] = table
     return table
@@ -295,23 +294,37 @@ _LAYOUT = {'C': '{f}.c_contiguous',
            'A': '(not {f}.c_contiguous and not {f}.f_contiguous)'}
 
 
+def _condition(s, expr, tag):
+    """A Python expression true when the value *expr* has exactly the numba
+    type of the spec *s* (see :func:`spec_of`)."""
+    if s[0] == 's':
+        pys = _SCALARS.get(s[1], (f'np.{s[1]}',))
+        return '(' + ' or '.join(f'type({expr}) is {p}' for p in pys) + ')'
+    if s[0] == 't':
+        parts = [f'type({expr}) is tuple', f'len({expr}) == {len(s[1])}']
+        parts += [_condition(e, f'{expr}[{j}]', f'{tag}_{j}') for j, e in enumerate(s[1])]
+        return '(' + ' and '.join(parts) + ')'
+    _, dt, ndim, layout, readonly = s
+    f = f'f{tag}'
+    return (f'(type({expr}) is ND and {expr}.dtype is DT_{dt} and {expr}.ndim == {ndim} '
+            f'and ({f} := {expr}.flags).aligned and '
+            f'{"not " if readonly else ""}{f}.writeable and '
+            + _LAYOUT[layout].format(f=f) + ')')
+
+
 def _conditions(spec):
     """A Python expression true when the arguments a0, a1, ... have exactly
-    the numba types of *spec* (see :func:`spec_of`)."""
-    conds = []
-    for i, s in enumerate(spec):
-        a = f'a{i}'
-        if s[0] == 's':
-            pys = _SCALARS.get(s[1], (f'np.{s[1]}',))
-            conds.append('(' + ' or '.join(f'type({a}) is {p}' for p in pys) + ')')
-        else:
-            _, dt, ndim, layout, readonly = s
-            f = f'f{i}'
-            conds.append(f'type({a}) is ND and {a}.dtype is DT_{dt} and {a}.ndim == {ndim} '
-                         f'and ({f} := {a}.flags).aligned and '
-                         f'{"not " if readonly else ""}{f}.writeable and '
-                         + _LAYOUT[layout].format(f=f))
+    the numba types of *spec*."""
+    conds = [_condition(s, f'a{i}', str(i)) for i, s in enumerate(spec)]
     return ' and '.join(conds) if conds else 'True'
+
+
+def _dtypes(spec):
+    for s in spec:
+        if s[0] == 'a':
+            yield s[1]
+        elif s[0] == 't':
+            yield from _dtypes(s[1])
 
 
 def _make_aot_call(kernel, entries):
@@ -327,8 +340,8 @@ def _make_aot_call(kernel, entries):
         env[f'AOT{j}'] = fn
         body.append(f'    if {_conditions(spec)}:\n'
                     f'        return AOT{j}(*args)')
-    for s in {s[1] for spec, _ in entries for s in spec if s[0] == 'a'}:
-        env[f'DT_{s}'] = np.dtype(s)
+    for dt in {d for spec, _ in entries for d in _dtypes(spec)}:
+        env[f'DT_{dt}'] = np.dtype(dt)
     unpack = (', '.join(f'a{i}' for i in range(n)) + (',' if n == 1 else '')) if n else '_'
     src = (f'def call(*args, **kwargs):\n'
            f'    if kwargs or len(args) != {n}:\n'
@@ -343,12 +356,17 @@ def _make_aot_call(kernel, entries):
 
 def spec_of(numba_type):
     """The argument spec of a numba type, or None where the AOT path does
-    not take it (only numeric scalars and aligned numeric arrays)."""
+    not take it: ``('s', name)`` a numeric scalar, ``('a', dtype, ndim,
+    layout, readonly)`` an aligned numeric array, ``('t', (specs))`` a
+    plain tuple of these."""
     from numba.core import types
     from numba.np.numpy_support import as_dtype
     t = numba_type
     if isinstance(t, types.Literal):
         return None
+    if isinstance(t, (types.UniTuple, types.Tuple)) and not isinstance(t, types.BaseNamedTuple):
+        inner = tuple(spec_of(e) for e in t.types)
+        return None if any(e is None for e in inner) else ('t', inner)
     if isinstance(t, types.Array):
         if type(t) is not types.Array or not t.aligned or t.layout not in 'CFA':
             return None

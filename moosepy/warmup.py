@@ -17,6 +17,9 @@ Three steps, each timed and logged on ``moosepy.warmup``:
    :mod:`moosepy.jit` reads.  Later processes then run those kernels
    without importing numba.  This needs a C compiler; without one the
    AOT step is reported as skipped and the numba cache stays warm.
+   numba.pycc has been "pending deprecation" since numba 0.57 and its
+   announced replacement does not exist yet; should it go, this step
+   reports itself skipped and everything runs on numba's cache.
 
 What it does not do: change any kernel or its numerics (the AOT modules
 are compiled from the same functions by the same numba pipeline).
@@ -252,12 +255,19 @@ def _group_files(group):
     return sorted(files)
 
 
-def build_aot(out_dir=None, target_cpu='host'):
+def build_aot(out_dir=None, target_cpu='host', exercised=None):
     """Compile the AOT modules of every specialisation compiled in this
-    process; returns {group: (number of entries, seconds)}.  The manifest
+    process; returns {group: (number of entries, seconds)}.  A group that
+    does not compile is retried with only the *exercised* specialisations
+    (a set of (kernel key, spec)), then left to numba.  The manifest
     is written last, and a group's old module is replaced only once the new
     one is built."""
-    from numba.pycc import CC
+    import warnings
+    with warnings.catch_warnings():
+        # pycc is "pending deprecation" since numba 0.57 with no replacement
+        # yet; it is the AOT compiler numba ships (see the module docstring)
+        warnings.simplefilter('ignore')
+        from numba.pycc import CC
     out_dir = jit.aot_dir() if out_dir is None else out_dir
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
@@ -284,31 +294,52 @@ def build_aot(out_dir=None, target_cpu='host'):
         if old and old['tag'] == tag and old['module'] == modname and \
                 os.path.exists(os.path.join(out_dir, old['file'])) and \
                 {k: [s for _, s in v] for k, v in old['entries'].items()} == \
-                {k: [list(map(list, s)) for s, _ in e] for k, (_, e) in kernels.items()}:
+                json.loads(json.dumps({k: [s for s, _ in e] for k, (_, e) in kernels.items()})):
             log.info('[%d/%d] AOT %s: up to date (%d specialisations)', gi + 1, len(specs),
                      group, nent)
             result[group] = (nent, 0.0)
             continue
         log.info('[%d/%d] AOT %s: compiling %d specialisations of %d kernels ...', gi + 1,
                  len(specs), group, nent, len(kernels))
-        cc = CC(modname, 'moosepy.jit')
-        cc.output_dir = tempfile.mkdtemp(prefix='moosepy-aot-', dir=out_dir)
-        cc.target_cpu = target_cpu
-        entries = {}
-        n = 0
-        for key, (py_func, ents) in sorted(kernels.items()):
-            rows = []
-            for spec, sig in ents:
-                name = f'k{n}'
-                n += 1
-                cc.export(name, sig)(py_func)
-                rows.append([name, [list(s) for s in spec]])
-            entries[key] = rows
-        try:
-            cc.compile()
-        except Exception as exc:
-            shutil.rmtree(cc.output_dir, ignore_errors=True)
-            raise RuntimeError(f'AOT compilation of {group} failed: {exc}') from exc
+        cc, entries, error = None, None, None
+        for attempt in ('all', 'exercised'):
+            if attempt == 'exercised':
+                # numba's cache does not track calls into other files: an entry
+                # harvested from it can be older than the functions it calls,
+                # and then it does not compile; try without the harvest
+                kernels = {k: (f, [e for e in ents if (k, e[0]) in (exercised or ())])
+                           for k, (f, ents) in kernels.items()}
+                kernels = {k: v for k, v in kernels.items() if v[1]}
+                if not kernels or exercised is None:
+                    break
+                log.info('[%d/%d] AOT %s: retrying with the exercised specialisations only',
+                         gi + 1, len(specs), group)
+            cc = CC(modname, 'moosepy.jit')
+            cc.output_dir = tempfile.mkdtemp(prefix='moosepy-aot-', dir=out_dir)
+            cc.target_cpu = target_cpu
+            entries = {}
+            n = 0
+            for key, (py_func, ents) in sorted(kernels.items()):
+                rows = []
+                for spec, sig in ents:
+                    name = f'k{n}'
+                    n += 1
+                    cc.export(name, sig)(py_func)
+                    rows.append([name, json.loads(json.dumps(spec))])
+                entries[key] = rows
+            try:
+                cc.compile()
+                error = None
+                break
+            except Exception as exc:
+                shutil.rmtree(cc.output_dir, ignore_errors=True)
+                error = exc
+        if error is not None:
+            log.warning('[%d/%d] AOT %s failed (%s); its kernels keep running on numba',
+                        gi + 1, len(specs), group, str(error).split('\n')[0])
+            result[group] = (0, time.perf_counter() - t0)
+            continue
+        nent = sum(len(r) for r in entries.values())
         fname = cc.output_file
         os.replace(os.path.join(cc.output_dir, fname), os.path.join(out_dir, fname))
         shutil.rmtree(cc.output_dir, ignore_errors=True)
@@ -338,6 +369,8 @@ def warmup(aot=True, names=None, out_dir=None):
     t0 = time.perf_counter()
     jit.use_numba()
     summary = {'exercise': exercise(names)}
+    exercised = {(k, spec) for g in specialisations().values()
+                 for k, (_, ents) in g.items() for spec, _ in ents}
     t1 = time.perf_counter()
     summary['harvested'] = harvest() if not names else 0
     t2 = time.perf_counter()
@@ -346,7 +379,7 @@ def warmup(aot=True, names=None, out_dir=None):
     summary['aot'] = None
     if aot:
         try:
-            summary['aot'] = build_aot(out_dir)
+            summary['aot'] = build_aot(out_dir, exercised=exercised)
         except Exception as exc:
             log.warning('AOT step skipped: %s; numba\'s cache is warm, the first run in a '
                         'new process loads numba (about 1 s)', exc)

@@ -7,6 +7,7 @@ the same numbers; numba compiles are reported on stderr."""
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -95,6 +96,8 @@ def _env(**kw):
     return env
 
 
+@pytest.mark.skipif(not (shutil.which('cc') or shutil.which('gcc')),
+                    reason='AOT compilation needs a C compiler')
 def test_warmup_aot_kernels_used_without_numba(tmp_path):
     """``moosepy warmup --only cell`` builds the HSolve kernel's AOT module;
     a new process runs a cell on it without loading numba, with the same

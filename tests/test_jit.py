@@ -57,6 +57,10 @@ def _readonly():
 
 
 VALUES['f8 C readonly'] = _readonly()
+VALUES['tuple f8 C, i8 C'] = (np.zeros(2), np.zeros(2, dtype=np.int64))
+VALUES['tuple f8 C, f8 C'] = (np.zeros(2), np.zeros(3))
+VALUES['tuple f8 C, f8 strided'] = (np.zeros(2), np.zeros(6)[::2])
+VALUES['tuple float, int'] = (1.0, 2)
 
 
 def test_aot_taken_exactly_for_numba_types():
