@@ -78,3 +78,18 @@ def about():
 
 def version():
     return __version__
+
+
+# MOOSE's helper modules, imported on first use so ``import moosepy`` stays
+# light: moose.utils, moose.fixXreacs, moose.chemUtil, moose.SBML
+_HELPER_MODULES = ('utils', 'fixXreacs', 'chemUtil', 'SBML')
+
+
+def __getattr__(name):
+    if name in _HELPER_MODULES:
+        import importlib
+        return importlib.import_module('.' + name, __name__)
+    if name in ('mooseReadSBML', 'mooseWriteSBML'):
+        from . import SBML
+        return getattr(SBML, name)
+    raise AttributeError(f"module 'moosepy' has no attribute {name!r}")
