@@ -49,7 +49,9 @@ def spikes(v):
     return (i + (0 - v[i]) / (v[i + 1] - v[i])) * DT
 
 
-def run(model, n):
+def build(model, n):
+    """Build the model under /m (and /library) with its HSolve and clocks;
+    returns (tables, runtime)."""
     protos()
     moose.Neutral('/m')
     if model == 'squid':
@@ -90,6 +92,11 @@ def run(model, n):
     hs.target = target
     for tick in range(10):
         moose.setClock(tick, DT)
+    return tabs, runtime
+
+
+def run(model, n):
+    tabs, runtime = build(model, n)
     moose.reinit()
     t0 = time.perf_counter()
     moose.start(runtime)
