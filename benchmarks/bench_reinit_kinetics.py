@@ -236,7 +236,7 @@ class Side:
     loaded again in one process) ends the process; the next task starts a
     new one."""
 
-    def __init__(self, python, limit=300):
+    def __init__(self, python, limit=120):
         self.python, self.limit, self.p = python, limit, None
 
     def _start(self):
@@ -377,6 +377,8 @@ def main():
             name = os.path.basename(path)
             row(f'{where}:{name}' + ('*' if b and b['nstoich'] > 1 else ''),
                 len((a or b)['conc']), a, b)
+        if pym:
+            side.close()      # a fresh MOOSE: after many kkit loads it can stall
     wide = [500, 1000, 2000, 4000] if args.quick else [1000, 2000, 4000, 8000, 10000]
     deep = [1000, 10000] if args.quick else [1000, 10000, 100000]
     mixed = [] if args.quick else [{'kind': 'wide', 'n': 1000, 'nvox': 100, 'runtime': 1.0},

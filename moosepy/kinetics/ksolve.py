@@ -250,7 +250,10 @@ def _take_over(el, old, comp):
     """Give *comp* (same layout as *old*) the state, pools and hooks of
     *old*; only the values are new."""
     comp.state, comp.owner, comp.hook = old.state, el, old.hook
-    _pack(comp)
+    if all(comp.arrays[k] is old.arrays[k] for k in ('kk', 'km', 'fconsts', 'voxvol')):
+        comp.I, comp.F = old.I, old.F     # the same values: the kernels only read them
+    else:
+        _pack(comp)
 
 
 def _pack(comp):
