@@ -92,4 +92,7 @@ def __getattr__(name):
     if name in ('mooseReadSBML', 'mooseWriteSBML'):
         from . import SBML
         return getattr(SBML, name)
+    if name in ('addChemSolver', 'deleteChemSolver'):
+        from . import chemUtil
+        return getattr(chemUtil, 'moose' + name[0].upper() + name[1:])
     raise AttributeError(f"module 'moosepy' has no attribute {name!r}")
