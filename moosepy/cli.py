@@ -214,8 +214,8 @@ def warmup(only=None, aot=True, aot_dir=None):
           f"specialisations from the cache, {sec['numba']:.1f} s")
     if s['aot'] is not None:
         n = sum(v[0] for v in s['aot'].values())
-        print(f"aot      : {n} specialisations in {len(s['aot'])} modules, {sec['aot']:.1f} s, "
-              f"in {s['aot_dir']}")
+        print(f"aot      : {n} specialisations of {len(s['aot'])} kernel modules, "
+              f"{sec['aot']:.1f} s, in {s['aot_dir']}")
     elif aot:
         print(f"aot      : skipped ({s.get('aot_error', '?')})")
     print(f"total    : {sec['total']:.1f} s")

@@ -48,7 +48,7 @@ from pathlib import Path
 
 log = logging.getLogger('moosepy.jit')
 
-FORMAT = 1
+FORMAT = 2
 MANIFEST = 'manifest.json'
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -250,7 +250,7 @@ def _read_manifest():
 
 def _group_table(group):
     """{kernel key: [(argument spec, function), ...]} of a group's valid AOT
-    module, or None."""
+    modules, or None."""
     if group in _groups:
         return _groups[group]
     table = None
@@ -260,15 +260,17 @@ def _group_table(group):
             log.info('AOT kernels of %s are older than its sources; using numba '
                      '(`moosepy warmup` rebuilds them)', group)
         else:
-            path = aot_dir() / g['file']
+            mods = {}
             try:
-                spec = importlib.util.spec_from_file_location(g['module'], path)
-                mod = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(mod)
+                for name, fname in g['modules'].items():
+                    spec = importlib.util.spec_from_file_location(name, aot_dir() / fname)
+                    mods[name] = importlib.util.module_from_spec(spec)
+                    spec.loader.exec_module(mods[name])
             except (ImportError, OSError) as exc:
-                log.warning('AOT module %s did not load (%s); using numba', path, exc)
+                log.warning('AOT module of %s did not load (%s); using numba', group, exc)
             else:
-                table = {key: [(tuple(spec_), getattr(mod, name)) for name, spec_ in ents]
+                table = {key: [(tuple(spec_), getattr(mods[mod], name))
+                               for mod, name, spec_ in ents]
                          for key, ents in g['entries'].items()}
     _groups[group] = table
     return table

@@ -10,7 +10,8 @@ Three steps, each timed and logged on ``moosepy.warmup``:
    script needs;
 2. **harvest**: the specialisations numba's on-disk cache holds for the
    kernels from earlier runs (other models, other argument types) are
-   added;
+   added, for the kernels that Python code called in step 1 (the others
+   are called only by kernels and are compiled into their callers);
 3. **aot**: every specialisation whose arguments are numeric scalars and
    arrays is compiled by numba.pycc into one extension module per kernel
    module, in :func:`moosepy.jit.aot_dir`, with a manifest that
@@ -25,6 +26,7 @@ What it does not do: change any kernel or its numerics (the AOT modules
 are compiled from the same functions by the same numba pipeline).
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -38,13 +40,18 @@ log = logging.getLogger('moosepy.warmup')
 
 
 # ------------------------------------------------------------ exercise models
-def _chem(moose, path, method, functions):
-    """A + B <-> C, C -E(MM)-> P, P -> A + B in 1e-18 m^3, with optionally a
-    Function of time setting a buffered pool ('assign') and one of a pool
-    setting numKf ('rate')."""
+def _chem(moose, path, method, functions, stiff=False, nvox=1):
+    """A + B <-> C, C -E(MM)-> P, P -> A + B in 1e-18 m^3 voxels, with
+    optionally a Function of time setting a buffered pool ('assign'), one
+    of a pool setting numKf ('rate'), a fast C <-> Q (*stiff*: lsoda then
+    uses the Jacobian) and *nvox* voxels (lsoda's banded Jacobian)."""
     root = moose.Neutral(path)
     mesh = moose.CubeMesh(path + '/compartment')
-    mesh.volume = 1e-18
+    if nvox > 1:
+        mesh.x1, mesh.y1, mesh.z1 = nvox * 1e-6, 1e-6, 1e-6
+        mesh.nx = nvox
+    else:
+        mesh.volume = 1e-18
     p = {}
     for name, c0 in (('A', 1.0), ('B', 0.8), ('C', 0.0), ('P', 0.0), ('E', 0.01)):
         p[name] = moose.Pool(f'{mesh.path}/{name}')
@@ -73,6 +80,12 @@ def _chem(moose, path, method, functions):
         moose.connect(r3, 'sub', s, 'reac')
         moose.connect(r3, 'prd', p['C'], 'reac')
         r3.Kf = 0.01
+    if stiff:
+        q = moose.Pool(mesh.path + '/Q')
+        fast = moose.Reac(mesh.path + '/fast')
+        moose.connect(fast, 'sub', p['C'], 'reac')
+        moose.connect(fast, 'prd', q, 'reac')
+        fast.Kf, fast.Kb = 1e4, 1e4
     if 'rate' in functions:
         f = moose.Function(r2.path + '/rate')
         f.expr = '0.02 + 0.01 * x0 / (100 + x0)'
@@ -146,6 +159,9 @@ def _cell(moose, path):
 EXERCISES = (
     ('chemistry, lsoda', lambda m, p: _chem(m, p, 'lsoda', ())),
     ('chemistry, lsoda with Functions', lambda m, p: _chem(m, p, 'lsoda', ('assign', 'rate'))),
+    ('chemistry, lsoda, stiff', lambda m, p: _chem(m, p, 'lsoda', (), stiff=True)),
+    ('chemistry, lsoda, stiff, 3 voxels',
+     lambda m, p: _chem(m, p, 'lsoda', (), stiff=True, nvox=3)),
     ('chemistry, rk5', lambda m, p: _chem(m, p, 'rk5', ())),
     ('chemistry, rk5 with an assigning Function', lambda m, p: _chem(m, p, 'rk5', ('assign',))),
     ('chemistry, rk5 with a rate Function', lambda m, p: _chem(m, p, 'rk5', ('assign', 'rate'))),
@@ -209,13 +225,38 @@ def harvest():
 
 
 # ------------------------------------------------------------------- AOT
-def specialisations():
+@contextlib.contextmanager
+def python_calls():
+    """Record which kernels Python code calls (not kernels calling kernels):
+    yields a set that fills with their functions' ids.  numba's dispatcher
+    goes through ``_compile_for_args`` for the first call of each argument
+    type from Python in a process, and never for a call from compiled code."""
+    from numba.core import dispatcher
+    seen = set()
+    orig = dispatcher.Dispatcher._compile_for_args
+
+    def compile_for_args(self, *args, **kws):
+        seen.add(id(self.py_func))
+        return orig(self, *args, **kws)
+
+    dispatcher.Dispatcher._compile_for_args = compile_for_args
+    try:
+        yield seen
+    finally:
+        dispatcher.Dispatcher._compile_for_args = orig
+
+
+def specialisations(called=None):
     """{group: {kernel key: (py_func, [(spec, numba signature), ...])}} of the
-    compiled, AOT-eligible specialisations of every kernel."""
+    compiled, AOT-eligible specialisations of every kernel (of those whose
+    function ids are in *called*, when given: kernels that only other
+    kernels call need no module of their own)."""
     out = {}
     seen = set()
     for k in jit.kernels():
         if k.options.get('inline') == 'always' or k._disp is None or k.key in seen:
+            continue
+        if called is not None and id(k.py_func) not in called:
             continue
         seen.add(k.key)
         ents = []
@@ -255,19 +296,52 @@ def _group_files(group):
     return sorted(files)
 
 
-def build_aot(out_dir=None, target_cpu='host', exercised=None):
-    """Compile the AOT modules of every specialisation compiled in this
-    process; returns {group: (number of entries, seconds)}.  A group that
-    does not compile is retried with only the *exercised* specialisations
-    (a set of (kernel key, spec)), then left to numba.  The manifest
-    is written last, and a group's old module is replaced only once the new
-    one is built."""
+def _compile_module(modname, kernels, out_dir, target_cpu):
+    """One extension module of *kernels* ({key: (py_func, [(spec, signature)])})
+    in *out_dir*; returns (file name, {key: [[module, export, spec], ...]})."""
     import warnings
     with warnings.catch_warnings():
         # pycc is "pending deprecation" since numba 0.57 with no replacement
         # yet; it is the AOT compiler numba ships (see the module docstring)
         warnings.simplefilter('ignore')
         from numba.pycc import CC
+    cc = CC(modname, 'moosepy.jit')
+    cc.output_dir = tempfile.mkdtemp(prefix='moosepy-aot-', dir=out_dir)
+    cc.target_cpu = target_cpu
+    entries = {}
+    n = 0
+    for key, (py_func, ents) in sorted(kernels.items()):
+        rows = []
+        for spec, sig in ents:
+            cc.export(f'k{n}', sig)(py_func)
+            rows.append([modname, f'k{n}', json.loads(json.dumps(spec))])
+            n += 1
+        entries[key] = rows
+    try:
+        cc.compile()
+        os.replace(os.path.join(cc.output_dir, cc.output_file),
+                   os.path.join(out_dir, cc.output_file))
+    finally:
+        shutil.rmtree(cc.output_dir, ignore_errors=True)
+    return cc.output_file, entries
+
+
+def _first_line(exc):
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+def build_aot(out_dir=None, target_cpu='host', exercised=None, called=None):
+    """Compile the AOT modules of every specialisation compiled in this
+    process; returns {group: (number of entries, seconds)}.
+
+    A group is one module; if that does not compile (numba.pycc typed a
+    function differently with another in the same module, seen with
+    Gsolve's kernels; or an entry harvested from numba's cache is older
+    than a function it calls, which that cache does not track), each
+    kernel gets a module of its own, and a kernel that still fails is
+    retried with only the *exercised* specialisations (a set of (kernel
+    key, spec)), then left to numba.  The manifest is written last; a
+    group's old modules are removed once the new ones are in place."""
     out_dir = jit.aot_dir() if out_dir is None else out_dir
     out_dir = os.fspath(out_dir)
     os.makedirs(out_dir, exist_ok=True)
@@ -282,78 +356,62 @@ def build_aot(out_dir=None, target_cpu='host', exercised=None):
         manifest = {}
     groups = manifest.setdefault('groups', {})
     manifest['environment'] = env
-    specs = specialisations()
+    specs = specialisations(called)
     result = {}
     for gi, (group, kernels) in enumerate(sorted(specs.items())):
         t0 = time.perf_counter()
+        head = f'[{gi + 1}/{len(specs)}] AOT {group}'
         files = _group_files(group)
         tag = jit.source_tag(files)
-        modname = f'moosepy_aot_{group.replace(".", "_")}_{tag[:12]}'
+        base = f'moosepy_aot_{group.replace(".", "_")}_{tag[:12]}'
         nent = sum(len(e) for _, e in kernels.values())
         old = groups.get(group)
-        if old and old['tag'] == tag and old['module'] == modname and \
-                os.path.exists(os.path.join(out_dir, old['file'])) and \
-                {k: [s for _, s in v] for k, v in old['entries'].items()} == \
-                json.loads(json.dumps({k: [s for s, _ in e] for k, (_, e) in kernels.items()})):
-            log.info('[%d/%d] AOT %s: up to date (%d specialisations)', gi + 1, len(specs),
-                     group, nent)
+        want = json.loads(json.dumps({k: [s for s, _ in e] for k, (_, e) in kernels.items()}))
+        if old and old['tag'] == tag and \
+                all(os.path.exists(os.path.join(out_dir, f)) for f in old['modules'].values()) \
+                and {k: [r[2] for r in v] for k, v in old['entries'].items()} == want:
+            log.info('%s: up to date (%d specialisations)', head, nent)
             result[group] = (nent, 0.0)
             continue
-        log.info('[%d/%d] AOT %s: compiling %d specialisations of %d kernels ...', gi + 1,
-                 len(specs), group, nent, len(kernels))
-        cc, entries, error = None, None, None
-        for attempt in ('all', 'exercised'):
-            if attempt == 'exercised':
-                # numba's cache does not track calls into other files: an entry
-                # harvested from it can be older than the functions it calls,
-                # and then it does not compile; try without the harvest
-                kernels = {k: (f, [e for e in ents if (k, e[0]) in (exercised or ())])
-                           for k, (f, ents) in kernels.items()}
-                kernels = {k: v for k, v in kernels.items() if v[1]}
-                if not kernels or exercised is None:
+        log.info('%s: compiling %d specialisations of %d kernels ...', head, nent, len(kernels))
+        modules, entries = {}, {}
+        try:
+            f, e = _compile_module(base, kernels, out_dir, target_cpu)
+            modules[base], entries = f, e
+        except Exception as exc:
+            log.info('%s: not as one module (%s); one module per kernel', head, _first_line(exc))
+            for i, (key, (py_func, ents)) in enumerate(sorted(kernels.items())):
+                tries = [ents]
+                ex = [e for e in ents if (key, e[0]) in (exercised or ())]
+                if ex and len(ex) < len(ents):
+                    tries.append(ex)
+                for ents_ in tries:
+                    try:
+                        f, e = _compile_module(f'{base}_{i}', {key: (py_func, ents_)},
+                                               out_dir, target_cpu)
+                    except Exception as exc2:
+                        err = exc2
+                        continue
+                    modules[f'{base}_{i}'] = f
+                    entries.update(e)
                     break
-                log.info('[%d/%d] AOT %s: retrying with the exercised specialisations only',
-                         gi + 1, len(specs), group)
-            cc = CC(modname, 'moosepy.jit')
-            cc.output_dir = tempfile.mkdtemp(prefix='moosepy-aot-', dir=out_dir)
-            cc.target_cpu = target_cpu
-            entries = {}
-            n = 0
-            for key, (py_func, ents) in sorted(kernels.items()):
-                rows = []
-                for spec, sig in ents:
-                    name = f'k{n}'
-                    n += 1
-                    cc.export(name, sig)(py_func)
-                    rows.append([name, json.loads(json.dumps(spec))])
-                entries[key] = rows
-            try:
-                cc.compile()
-                error = None
-                break
-            except Exception as exc:
-                shutil.rmtree(cc.output_dir, ignore_errors=True)
-                error = exc
-        if error is not None:
-            log.warning('[%d/%d] AOT %s failed (%s); its kernels keep running on numba',
-                        gi + 1, len(specs), group, str(error).split('\n')[0])
+                else:
+                    log.warning('%s: %s stays on numba (%s)', head, key, _first_line(err))
+        if not modules:
             result[group] = (0, time.perf_counter() - t0)
             continue
-        nent = sum(len(r) for r in entries.values())
-        fname = cc.output_file
-        os.replace(os.path.join(cc.output_dir, fname), os.path.join(out_dir, fname))
-        shutil.rmtree(cc.output_dir, ignore_errors=True)
-        if old and old.get('file') != fname:
-            try:
-                os.remove(os.path.join(out_dir, old['file']))
-            except OSError:
-                pass
-        groups[group] = {'tag': tag, 'files': files, 'module': modname, 'file': fname,
-                         'entries': entries}
+        for f in (old or {}).get('modules', {}).values():
+            if f not in modules.values():
+                try:
+                    os.remove(os.path.join(out_dir, f))
+                except OSError:
+                    pass
+        groups[group] = {'tag': tag, 'files': files, 'modules': modules, 'entries': entries}
+        n = sum(len(r) for r in entries.values())
         dt = time.perf_counter() - t0
-        log.info('[%d/%d] AOT %s: %d specialisations in %.1f s', gi + 1, len(specs), group,
-                 nent, dt)
-        result[group] = (nent, dt)
+        log.info('%s: %d specialisations in %d module%s, %.1f s', head, n, len(modules),
+                 '' if len(modules) == 1 else 's', dt)
+        result[group] = (n, dt)
     tmp = man_path + '.tmp'
     with open(tmp, 'w') as fh:
         json.dump(manifest, fh, indent=1, sort_keys=True)
@@ -368,8 +426,9 @@ def warmup(aot=True, names=None, out_dir=None):
     seconds each step took."""
     t0 = time.perf_counter()
     jit.use_numba()
-    summary = {'exercise': exercise(names)}
-    exercised = {(k, spec) for g in specialisations().values()
+    with python_calls() as called:
+        summary = {'exercise': exercise(names)}
+    exercised = {(k, spec) for g in specialisations(called).values()
                  for k, (_, ents) in g.items() for spec, _ in ents}
     t1 = time.perf_counter()
     summary['harvested'] = harvest() if not names else 0
@@ -379,7 +438,7 @@ def warmup(aot=True, names=None, out_dir=None):
     summary['aot'] = None
     if aot:
         try:
-            summary['aot'] = build_aot(out_dir, exercised=exercised)
+            summary['aot'] = build_aot(out_dir, exercised=exercised, called=called)
         except Exception as exc:
             log.warning('AOT step skipped: %s; numba\'s cache is warm, the first run in a '
                         'new process loads numba (about 1 s)', exc)

@@ -113,7 +113,7 @@ def test_warmup_aot_kernels_used_without_numba(tmp_path):
     man = json.loads((aot / 'manifest.json').read_text())
     group = man['groups']['moosepy.electrical.hkernels']
     assert 'electrical/hkernels.py' in group['files']
-    assert (aot / group['file']).exists()
+    assert group['modules'] and all((aot / f).exists() for f in group['modules'].values())
 
     script = tmp_path / 'cell.py'
     script.write_text(CELL_SCRIPT)
