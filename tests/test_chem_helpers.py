@@ -190,3 +190,24 @@ def test_mooseWriteSBML_round_trip(tmp_path, monkeypatch):
     with pytest.raises(moose.ModelImportError, match='nofile.xml'):
         mooseReadSBML(str(tmp_path / 'nofile.xml'), '/x')
     assert moose.mooseReadSBML is mooseReadSBML
+
+
+def test_addChemSolver_on_a_read_sbml_model_as_pymoose():
+    import os
+    if not os.path.exists(SBML):
+        pytest.skip('moose-examples corpus absent')
+    body = f'''
+m = moose.readSBML({SBML!r}, '/sbml')
+t = moose.Table2('/sbml/t')
+moose.connect(t, 'requestOut', moose.element('/sbml/compartment/S1'), 'getConc')
+out['ret'] = moose.addChemSolver(m.path, 'gsl')
+moose.reinit()
+moose.start(20)
+out['s1'] = list(map(float, t.vector))
+'''
+    r = run_both(HEAD + body + TAIL)
+    a, b = r['moosepy'], r['moose']
+    assert bool(a['ret']) is bool(b['ret']) is True
+    assert len(a['s1']) == len(b['s1']) == 21
+    assert b['s1'][-1] < 1e-8 * b['s1'][0]          # S1 decays in MOOSE
+    assert np.max(np.abs(a['s1'] - b['s1'])) <= 1e-4 * np.max(np.abs(b['s1']))

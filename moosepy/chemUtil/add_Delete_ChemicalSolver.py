@@ -11,7 +11,18 @@ splits cross-compartment reactions (``fixXreacs``) and adds a Dsolve per
 compartment; moosepy has no Dsolve and builds what its ``loadModel`` builds
 for such a model: one Stoich spanning the compartments when a reaction
 crosses them (exact coupling), else one per compartment.
+
+A model that moosepy's SBML reader runs on its compiled engine (an
+``SbmlSolver`` under the model, no Reac objects) keeps that engine:
+'gsl'/'rk5' and 'lsoda' (and 'ee', which moosepy's ``readSBML`` also maps
+to LSODA) set its integration method and return True, as MOOSE's call
+returns after replacing the solver; 'gssa' raises a
+:class:`~moosepy.core.errors.SolverError` saying to read the file with
+``moose.readSBML(file, path, 'gssa')``.  ``mooseDeleteChemSolver`` leaves
+the engine in place (it deletes Stoichs, as MOOSE's does).
 """
+
+from ..core.errors import SolverError
 
 
 def _moose():
@@ -119,8 +130,11 @@ def mooseAddChemSolver(modelRoot, solver):
     if len(compts) > 3:
         return ('Warning: setSolverOnCompt Cannot handle ', len(compts),
                 ' chemical compartments\n')
-    previous = _current_solver(compts)
     current = stdSolvertype(solver)
+    engines = moose.wildcardFind(modelRoot + '/##[ISA=SbmlSolver]')
+    if engines:
+        return _set_engine(engines, current, modelRoot)
+    previous = _current_solver(compts)
     has_stoich = moose.exists(compts[0].path + '/stoich')
     if previous != current:
         if has_stoich:
@@ -131,3 +145,14 @@ def mooseAddChemSolver(modelRoot, solver):
         setCompartmentSolver(modelRoot, current)
         return True
     return None
+
+
+def _set_engine(engines, current, modelRoot):
+    if current == 'gssa':
+        raise SolverError(
+            f"mooseAddChemSolver({modelRoot}, 'gssa'): {engines[0].path} runs this SBML model "
+            "on moosepy's deterministic engine, which cannot be switched to a stochastic "
+            "solver afterwards; read the file with moose.readSBML(file, path, 'gssa')")
+    for e in engines:
+        e.method = 'rk5' if current == 'gsl' else 'lsoda'
+    return True
