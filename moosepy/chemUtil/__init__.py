@@ -13,7 +13,10 @@ a chemical model (:func:`mooseAddChemSolver`, :func:`mooseDeleteChemSolver`,
 from .add_Delete_ChemicalSolver import (mooseAddChemSolver, mooseDeleteChemSolver,  # noqa: F401
                                         setCompartmentSolver, stdSolvertype)
 from .chemConnectUtil import countitems, findCompartment, mooseIsInstance  # noqa: F401
-from .. import fixXreacs  # noqa: F401  (MOOSE's chemUtil namespace has it)
+from ..fixXreacs import fixXreacs  # noqa: F401  (MOOSE's chemUtil has the function)
+
+__all__ = ['mooseAddChemSolver', 'mooseDeleteChemSolver', 'setCompartmentSolver',
+           'stdSolvertype', 'countitems', 'findCompartment', 'mooseIsInstance', 'fixXreacs']
 
 _GUI = ('positionCompt', 'getRandColor', 'getColor', 'colorCheck', 'validColorcheck',
         'xyPosition', 'setupMeshObj', 'getxyCord', 'setupItem', 'autoCoordinates',

@@ -23,6 +23,10 @@ the engine in place (it deletes Stoichs, as MOOSE's does).
 """
 
 from ..core.errors import SolverError
+from ..fixXreacs import fixXreacs  # noqa: F401  (MOOSE's module namespace has it)
+
+__all__ = ['stdSolvertype', 'mooseDeleteChemSolver', 'setCompartmentSolver',
+           'mooseAddChemSolver', 'fixXreacs']
 
 
 def _moose():
