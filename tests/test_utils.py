@@ -344,3 +344,42 @@ def test_unsupported_helpers_raise_naming_them():
         mu.no_such_helper
     with pytest.raises(moose.MooseError, match='boom'):
         mu.fatal('boom')
+
+
+def test_resetSim_hsolve_builds_one_solver_per_neuron_as_pymoose_calls():
+    body = '''
+model = moose.Neutral('/model'); data = moose.Neutral('/data')
+cell = moose.Neuron('/model/cell')
+comps = []
+for i in range(3):
+    c = moose.Compartment('/model/cell/c%d' % i)
+    c.Rm, c.Cm, c.Em, c.initVm, c.Ra = 1e9, 1e-11, -0.065, -0.065, 1e6
+    c.length, c.diameter = 10e-6, 2e-6
+    comps.append(c)
+moose.connect(comps[0], 'raxial', comps[1], 'axial')
+moose.connect(comps[1], 'raxial', comps[2], 'axial')
+comps[0].initVm = -0.045      # relaxes through the cable (no stimulus timing involved)
+tab = moose.Table('/data/vm2')
+moose.connect(tab, 'requestOut', comps[2], 'getVm')
+if sys.argv[1] == 'moose':
+    for tick in (0, 1, 2, 3, 7):
+        moose.setClock(tick, 2e-5)
+    moose.setClock(8, 1e-4)
+    moose.useClock(8, '/data/vm2', 'process')
+    h = moose.HSolve('/model/cell/solve')
+    h.dt = 2e-5
+    h.target = '/model/cell'
+    moose.useClock(0, h.path, 'process')
+    moose.reinit()
+else:
+    mu.resetSim(['/model', '/data'], 2e-5, 1e-4, simmethod='hsolve')
+out['solvers'] = sorted(P(o) for o in moose.wildcardFind('/##[ISA=HSolve]'))
+moose.start(0.03)
+out['vm'] = list(map(float, tab.vector))
+'''
+    r = run_both(HEAD + body + TAIL)
+    a, b = r['moosepy'], r['moose']
+    assert a['solvers'].tolist() == b['solvers'].tolist() == ['/model/cell/solve']
+    assert len(a['vm']) == len(b['vm']) > 250
+    assert np.max(np.abs(a['vm'] - b['vm'])) <= 1e-4 * np.max(np.abs(b['vm']))
+    assert np.max(b['vm'][5:]) > -0.065 + 1e-4
