@@ -6,14 +6,18 @@ substrates and products lie in different chemical compartments: it copies
 each remote pool into the reaction's compartment as ``<pool>_xfer_<compt>``
 (diffConst 0, enzymes and Functions removed), moves the reaction's
 messages to the copy, keeps ``numKf``/``numKb``/``numKm``, and records the
-old messages in an Annotator ``<copy>/info``.  MOOSE's Dsolve then couples
-each ``_xfer_`` copy to its original through the mesh junction built by
-``Dsolve.buildMeshJunctions``; ``restoreXreacs`` undoes the split.
+old messages in an Annotator ``<copy>/info``.  MOOSE's solvers are then to
+couple each ``_xfer_`` copy to its original across compartments (the
+cross-solver transfer of Ksolve/Dsolve, with junctions from
+``Dsolve.buildMeshJunctions``); ``restoreXreacs`` undoes the split.  (In
+pymoose 5.0.0 that coupling does not happen in MOOSE's own example
+``snippets/crossComptSimpleReac.py``: after 100 s a, b, c are 1.0, 1.27,
+1.0, where the example says all converge to 2.0.)
 
 moosepy solves cross-compartment reactions exactly without that split: one
 Stoich spanning the compartments (what ``loadModel`` and
 :func:`moosepy.chemUtil.mooseAddChemSolver` build) integrates the reaction
-across them.  moosepy has no Dsolve junctions yet, so split-off copies would
+across them.  moosepy has no cross-solver transfer, so split-off copies would
 run uncoupled from their originals and give wrong numbers without a word.
 Hence, here:
 
@@ -95,7 +99,7 @@ def fixXreacs(basepath):
     :class:`SolverError` naming the reactions: moosepy integrates them
     across compartments with one Stoich (``moose.loadModel`` or
     ``moosepy.chemUtil.mooseAddChemSolver`` set that up), and cannot couple
-    the ``_xfer_`` proxies MOOSE's split would make (no Dsolve junctions).
+    the ``_xfer_`` proxies MOOSE's split would make (no cross-solver transfer).
     """
     found = findXreacs(basepath, 'Reac') + findXreacs(basepath, 'EnzBase')
     if not found:
@@ -104,8 +108,9 @@ def fixXreacs(basepath):
                       for x in found)
     raise SolverError(
         f'fixXreacs({basepath}): {len(found)} reaction(s) cross compartments: {names}. '
-        'MOOSE would split them into _xfer_ proxy pools coupled by Dsolve mesh junctions, '
-        'which moosepy does not have; moosepy solves them unsplit with one Stoich across '
+        'MOOSE would split them into _xfer_ proxy pools coupled by cross-solver transfer '
+        '(Ksolve/Dsolve), which moosepy does not have; moosepy solves them unsplit with one '
+        'Stoich across '
         'the compartments, as moose.loadModel(..., solver) or '
         "moosepy.chemUtil.mooseAddChemSolver(path, 'gsl') set it up")
 
