@@ -383,3 +383,58 @@ out['vm'] = list(map(float, tab.vector))
     assert len(a['vm']) == len(b['vm']) > 250
     assert np.max(np.abs(a['vm'] - b['vm'])) <= 1e-4 * np.max(np.abs(b['vm']))
     assert np.max(b['vm'][5:]) > -0.065 + 1e-4
+
+
+def test_print_and_vector_helpers_as_pymoose(tmp_path):
+    body = f'''
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    mu.info('one `two` three')
+    mu.warn(['head', 'sub1', 'sub2'])
+    mu.dump('NOTE', 'n', exception='E')
+    mu.log('STEP', 's')
+    mu.error('e'); mu.debug('d')
+out['printed'] = buf.getvalue()
+out['cl'] = mu.cl('x', 'FAIL')
+out['xy'] = mu.xyToString([1.5, 2], [0, 0.1], sepby=',')
+out['sv'] = [list(mu.scaleVector([1.0, 2.0], 3.0)), list(mu.scaleVector([1.0, 2.0], 1.0))]
+out['sa'] = [list(v) for v in mu.scaleAxis([1.0, 2.0], [3.0, 4.0], 2.0, None)]
+with contextlib.redirect_stdout(io.StringIO()):
+    mu.saveNumpyVec([1, 2], [3, 4], {str(tmp_path)!r} + '/' + sys.argv[1] + '.txt')
+out['file'] = open({str(tmp_path)!r} + '/' + sys.argv[1] + '.txt').read()
+'''
+    r = run_both(HEAD + body + TAIL)
+    a, b = r['moosepy'], r['moose']
+    for k in ('printed', 'cl', 'xy', 'file'):
+        assert a[k] == b[k], k
+    assert a['sv'].tolist() == b['sv'].tolist() == [[3.0, 6.0], [1.0, 2.0]]
+    assert a['sa'].tolist() == b['sa'].tolist()
+
+
+def test_updateTicks_assignTicks_and_plotVector():
+    import matplotlib.pyplot as plt
+    import moosepy as moose
+    mu = moose.utils
+    mu.updateTicks({3: 2e-4, 5: 0.0, 7: 1e-3})
+    dts = moose.element('/clock').dts
+    assert (dts[3], dts[7]) == (2e-4, 1e-3) and dts[5] == pytest.approx(5e-5)
+    mu.updateTicks({0: 0, 1: 0})             # all zero: setDefaultDt()
+    np.testing.assert_allclose(moose.element('/clock').dts[:10],
+                               [1e-5] * 4 + [0.01] * 2 + [1e-5] * 2 + [1.0, 0.25e-3])
+    moose.Neutral('/m')
+    c = moose.Compartment('/m/c')
+    t = moose.Table('/m/t')
+    mu.assignTicks({4: '/m/c', 11: ('/m/t', 'process')})
+    assert (c.tick, t.tick) == (4, 11)
+    moose.reinit()
+    moose.start(0.01)
+    plt.figure()
+    mu.plotVector(np.arange(5.0), label='v')
+    line = plt.gca().get_lines()[0]
+    np.testing.assert_allclose(line.get_xdata(), np.linspace(0, 0.01, 5))
+    assert plt.gca().get_xlabel() == 'Time (sec)'
+    with pytest.raises(ValueError):
+        mu.plotVector(np.arange(5.0), xvec=[1, 2])
+    with pytest.raises(TypeError):
+        mu.plotVector([1, 2])
+    plt.close('all')
