@@ -7,9 +7,10 @@ options.  A declared kernel is a :class:`Kernel`: nothing is imported or
 compiled until it is first called.  A call then runs in one of two ways:
 
 * **ahead-of-time (AOT)**: ``moosepy warmup`` (:mod:`moosepy.warmup`)
-  compiles every kernel specialisation it and earlier runs used into
-  extension modules (numba.pycc, same source, same numba pipeline and
-  options, so the same machine code up to CPU tuning) in :func:`aot_dir`.
+  compiles the specialisations of the kernels Python calls, those its
+  models and earlier runs used, into extension modules (numba.pycc, same
+  source, same numba pipeline and options; results equal bit for bit) in
+  :func:`aot_dir`.
   A call whose argument types are exactly those of a compiled
   specialisation (numba's typing: Python float -> float64, int -> int64,
   bool -> boolean, arrays by dtype, ndim, layout C/F/A, read-only) runs it
