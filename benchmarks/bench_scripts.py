@@ -110,7 +110,7 @@ def env_for(side, state, args, scratch):
         env.pop(k, None)
     env.update(MPLBACKEND='Agg', MOOSEPY_EXAMPLE_OUT=str(scratch),
                PYTHONPYCACHEPREFIX=str(Path(args.cache_dir) / 'pyc'),
-               PYTHONPATH=str(EXAMPLES))
+               PYTHONPATH=str(EXAMPLES), PYTHONFAULTHANDLER='1')
     if side == 'moosepy':
         env['NUMBA_CACHE_DIR'] = str(Path(args.cache_dir) / 'numba')
         if state == 'numba':
@@ -136,8 +136,15 @@ def run_once(cmd, env, cwd, timeout):
 
 def why_failed(rc, err):
     """One line: the exit (a signal by name) and the last message line."""
-    lines = [x for x in err.strip().splitlines()
-             if x.strip() and not x.startswith(('INFO:', 'ReadSwc', '  File', '    '))]
+    raw = err.strip().splitlines()
+    where = ''
+    for i, x in enumerate(raw[:-1]):       # faulthandler: the innermost frame
+        if 'most recent call first' in x:
+            where = ' at ' + raw[i + 1].strip().replace(str(ROOT) + '/', '')
+    lines = [x for x in raw
+             if x.strip() and not x.startswith(('INFO:', 'ReadSwc', '  File', '    ', 'Fatal Python',
+                                                'Current thread', 'Thread 0x', 'Extension modules',
+                                                'Segmentation fault'))]
     last = lines[-1].strip() if lines else ''
     if isinstance(rc, int) and rc < 0:
         import signal
@@ -145,7 +152,8 @@ def why_failed(rc, err):
             name = signal.Signals(-rc).name
         except ValueError:
             name = str(-rc)
-        return f'killed by {name}' + (f' after "{last[:160]}"' if last else '')
+        return f'killed by {name}{where}' + (f' after "{last[:160]}"' if last and not
+                                               last.startswith('File') else '')
     return f'exit {rc}: {last[:200]}'
 
 
