@@ -213,15 +213,26 @@ class Gsolve(Neutral):
         ev = compile_events(h, comp.pool_els)   # idem
         nin = np.array([p.cols['nInit'][:comp.nvox] for p in comp.pool_els]).reshape(
             comp.npools, comp.nvox)
-        ssa = SsaModel(comp, y0=nin[:, 0] if comp.nvox else None,
-                       event_pools=ev.trig_pools)   # idem
+        old = el.data.get('compiled')
+        trig = tuple(sorted(int(j) for j in ev.trig_pools))
+        if (old is not None and old.layout is comp.layout
+                and getattr(old, 'ssa_at_reinit', False)
+                and all(comp.arrays[k] is old.arrays[k] for k in ('kk', 'km', 'fconsts',
+                                                                  'voxvol'))
+                and old.trig == trig and np.array_equal(old.nin, nin)):
+            # the same structure, values and initial counts: the same kernel
+            # arrays (reaction order included) as a new build would make
+            ssa = old.ssa
+        else:
+            ssa = SsaModel(comp, y0=nin[:, 0] if comp.nvox else None,
+                           event_pools=ev.trig_pools)   # idem
+        comp.ssa_at_reinit, comp.trig, comp.nin = True, trig, nin
         ev.check_held(h, ssa.held, _func_pools(comp))
         bad = np.argwhere(~(nin >= 0) | ~np.isfinite(nin))
         if len(bad):
             j, v = bad[0]
             raise SolverError(f'{comp.pool_els[j].path}: initial count {nin[j, v]!r} in voxel '
                               f'{v} is not a finite value >= 0; Gsolve counts molecules')
-        old = el.data.get('compiled')
         comp.ssa = ssa
         comp.ev = ev
         from ..kinetics.ksolve import _holds
@@ -332,6 +343,7 @@ def _refresh_rates(el, comp):
     comp.arrays = fresh.arrays
     from .model import SsaModel
     comp.ssa = SsaModel(fresh, order=comp.ssa.order, event_pools=comp.ev.trig_pools)
+    comp.ssa_at_reinit = False      # its reaction order is not the one reinit would choose
     comp.dirty = False
 
 
