@@ -152,6 +152,8 @@ def _clear(moose):
 
 def _pools(moose, root):
     out = {}
+    # entry 0 (voxel 0) of each pool: MOOSE's vec(...).conc takes seconds
+    # on a pool of 1000 voxels
     for p in moose.wildcardFind(root + '/##[ISA=PoolBase]'):
         path = p.path.replace('[0]', '')
         out[path] = float(p.conc)
@@ -188,9 +190,7 @@ def task(moose, spec):
     moose.start(spec['runtime'])
     t4 = cpu()
     res = {'build': t1 - t0, 'reinit1': t2 - t1, 'reinit2': t3 - t2, 'run': t4 - t3,
-           'setup': setup, 'conc': _pools(moose, root) if kind == 'kkit' else
-           {p.path.replace('[0]', ''): float(moose.vec(p).conc[0])
-            for p in moose.wildcardFind(root + '/##[ISA=PoolBase]')},
+           'setup': setup, 'conc': _pools(moose, root),
            'nstoich': len(moose.wildcardFind(root + '/##[ISA=Stoich]'))}
     _clear(moose)
     return res
@@ -236,7 +236,7 @@ class Side:
     loaded again in one process) ends the process; the next task starts a
     new one."""
 
-    def __init__(self, python, limit=120):
+    def __init__(self, python, limit=300):
         self.python, self.limit, self.p = python, limit, None
 
     def _start(self):
