@@ -66,8 +66,13 @@ class ChemCompt(Neutral):
             else:
                 old = old_voxvol
             ratio = new / old
-            el.cols['n'] = el.cols['n'] * ratio
-            el.cols['nInit'] = el.cols['nInit'] * ratio
+            # in place: a solved pool's n is a view of its solver's state
+            el.cols['n'][:] = el.cols['n'] * ratio
+            el.cols['nInit'][:] = el.cols['nInit'] * ratio
+            solver = el.data.get('solver')
+            comp = None if solver is None else solver.data.get('compiled')
+            if comp is not None and hasattr(comp, 'dirty'):
+                comp.dirty = True     # it reads the new volumes before its next step
 
 
 def _compartment_el(el):

@@ -427,3 +427,28 @@ def test_gsolve_reinit_reuses_its_kernel_arrays_exactly():
     assert close(fresh_run(lambda m: setattr(m['r']['r1'], 'Kf', 0.001), solver='Gsolve'),
                  got, 0.0)
     assert not close(first, got, 1e-3)
+
+
+@pytest.mark.parametrize('method', ['rk5', 'lsoda'])
+def test_volume_change_between_starts_takes_effect(method):
+    """A compartment volume set between two starts (no reinit) keeps the
+    concentrations and is used from then on: the same as a fresh model of
+    the new volume started from the concentrations reached."""
+    m = build(method=method)
+    moose.reinit()
+    moose.start(5.0)
+    m['mesh'].volume = 3e-18
+    mid = {p._el.path: p.conc for p in moose.wildcardFind('/m/##[ISA=PoolBase]')}
+    moose.start(5.0)
+    got = state()
+    del got['table']
+    reset_tree()
+    m = build(method=method)
+    m['mesh'].volume = 3e-18
+    for path, c in mid.items():
+        moose.element(path).concInit = c
+    moose.reinit()
+    moose.start(5.0)
+    want = state()
+    del want['table']
+    assert close(got, want, 1e-6)
