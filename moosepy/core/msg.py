@@ -8,6 +8,8 @@ are validated when connected and compiled into arrays by the solvers at
 ``reinit``; nothing walks them per time step on a solved model.
 """
 
+import itertools
+
 import numpy as np
 
 from .element import Neutral, Vec
@@ -16,7 +18,9 @@ from .structure import changed as structure_changed
 
 MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 'Sparse')
 
-_all_msgs = []
+#: serial numbers of messages (MOOSE's Msg paths /Msgs[0]/...Msg[serial]); no
+#: list of all messages is kept, so deleted models are freed with their messages
+_serials = itertools.count()
 
 
 class Msg:
@@ -34,8 +38,7 @@ class Msg:
         self.stride = 1
         self.rows = np.zeros(0, dtype=np.int64)
         self.cols = np.zeros(0, dtype=np.int64)
-        self.serial = len(_all_msgs)
-        _all_msgs.append(self)
+        self.serial = next(_serials)
         e1.msg_out.append(self)
         e2.msg_in.append(self)
         structure_changed()
@@ -364,9 +367,12 @@ def msg_graph():
     """A networkx MultiDiGraph of all live messages between element paths
     (built on demand, for analysis and drawing)."""
     import networkx as nx
+    from .element import root
     g = nx.MultiDiGraph()
-    for m in _all_msgs:
-        if m.el1.alive and m.el2.alive and m in m.el1.msg_out:
+    for el in root().walk():
+        for m in el.msg_out:
+            if not (m.el1.alive and m.el2.alive):
+                continue
             g.add_edge(m.el1.path, m.el2.path, src=m.srcField, dest=m.destField,
                        type=m.msgType)
     return g
