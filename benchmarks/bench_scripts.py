@@ -73,7 +73,10 @@ def jobs(args):
     """[(name, {'moosepy': argv, 'moose': argv or None}, note)]"""
     out = []
     tmp = ROOT / 'build'
+    keep = args.only.split(',') if args.only else None
     for path in sorted(EXAMPLES.glob('[0-9]*.py')):
+        if keep and not any(k in path.stem for k in keep):
+            continue
         src = path.read_text()
         why = moosepy_only(src)
         cmds = {'moosepy': [args.python, str(path)]}
@@ -97,8 +100,7 @@ def jobs(args):
         cmds = {'moosepy': [args.python, str(DRIVER), 'moosepy', case],
                 'moose': [args.pymoose, str(DRIVER), 'moose', case] if args.pymoose else None}
         out.append((case, cmds, ''))
-    if args.only:
-        keep = args.only.split(',')
+    if keep:
         out = [j for j in out if any(k in j[0] for k in keep)]
     return out
 
@@ -266,6 +268,13 @@ def main(argv=None):
                     d['later'].extend(res[0]['starts'][1:])
         load_seen.append(os.getloadavg())
     shutil.rmtree(scratch, ignore_errors=True)
+    for _, cmds, _ in todo:                  # the MOOSE copies of the examples
+        if cmds.get('moose') and cmds['moose'][1].startswith(str(ROOT / 'build')):
+            Path(cmds['moose'][1]).unlink(missing_ok=True)
+    try:
+        (ROOT / 'build').rmdir()             # only if nothing else is there
+    except OSError:
+        pass
 
     report(todo, sides, samples, failed, warm, load_seen, args)
     if args.json:
