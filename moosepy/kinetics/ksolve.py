@@ -25,6 +25,7 @@ integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
 """
 
 import logging
+import os
 import warnings
 
 import numpy as np
@@ -399,8 +400,70 @@ class _one_blas_thread:
         return False
 
 
-def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
+_LSODA_STOPS = {-1: 'too many steps', -2: 'tolerances too small for the precision',
+                -3: 'illegal input', -4: 'repeated error-test failures',
+                -5: 'repeated convergence failures (bad Jacobian or tolerances?)',
+                -6: 'an error weight became zero', -7: 'workspace too small'}
+_ODEPACK = []
+
+
+def _odepack():
+    """scipy's ODEPACK extension module, loaded on its own: ``import
+    scipy.integrate`` imports some 350 scipy modules (0.45-0.55 s of CPU in
+    every process that runs lsoda), while the extension alone loads in
+    0.02 s.  None when it cannot be found or loaded (then scipy.integrate's
+    ``odeint`` is used; both call the same LSODA with the same arguments)."""
+    if not _ODEPACK:
+        mod = None
+        try:
+            import importlib.machinery
+            import importlib.util
+            import sys
+            mod = sys.modules.get('scipy.integrate._odepack')
+            if mod is None:
+                spec = importlib.util.find_spec('scipy')
+                d = os.path.join(os.path.dirname(spec.origin), 'integrate')
+                for suffix in importlib.machinery.EXTENSION_SUFFIXES:
+                    path = os.path.join(d, '_odepack' + suffix)
+                    if os.path.exists(path):
+                        s = importlib.util.spec_from_file_location('scipy.integrate._odepack',
+                                                                   path)
+                        mod = importlib.util.module_from_spec(s)
+                        s.loader.exec_module(mod)
+                        # one instance only: scipy.integrate, when imported
+                        # later, takes this one (LSODA's state is shared)
+                        sys.modules['scipy.integrate._odepack'] = mod
+                        break
+        except Exception:           # any trouble: the public route
+            mod = None
+        _ODEPACK.append(mod if mod is not None and hasattr(mod, 'odeint') else None)
+    return _ODEPACK[0]
+
+
+def _odeint(func, y0, grid, args, Dfun, ml, mu, rtol, atol, mxstep):
+    """LSODA over *grid*: (states at the grid points, info with 'message'
+    and 'hu'), as scipy.integrate.odeint(..., full_output=True) returns."""
+    mod = _odepack()
+    if mod is not None:
+        try:
+            # (ODEPACK writes into its inputs: give it copies, as odeint does)
+            sol, info, istate = mod.odeint(func, np.array(y0, dtype=float),
+                                           np.array(grid, dtype=float), args, Dfun, 0, ml,
+                                           mu, 1, rtol,
+                                           atol, None, 0.0, 0.0, 0.0, 0, mxstep, 0, 12, 5, 0)
+        except TypeError:           # another scipy's signature: the public route
+            _ODEPACK[0] = None
+        else:
+            info['message'] = 'Integration successful.' if istate >= 0 else \
+                f'LSODA stopped: {_LSODA_STOPS.get(istate, "istate " + str(istate))}'
+            return sol, info
     from scipy.integrate import odeint
+    return odeint(func, y0, grid, args=args, Dfun=Dfun, ml=None if ml < 0 else ml,
+                  mu=None if mu < 0 else mu, rtol=rtol, atol=atol, full_output=True,
+                  mxstep=mxstep)
+
+
+def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
     from . import kernels
     tl = times[times > t0]
     grid = np.concatenate([[t0], tl, [t_end]]) if t_end > t0 else np.array([t0])
@@ -412,15 +475,14 @@ def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
     if len(grid) < 2:
         return
     npools, nvox = comp.npools, comp.nvox
-    kw = {}
     if nvox > 1:
-        kw = dict(Dfun=kernels.jac_banded_odeint, ml=npools - 1, mu=npools - 1)
+        dfun, ml, mu = kernels.jac_banded_odeint, npools - 1, npools - 1
     else:
-        kw = dict(Dfun=kernels.jac_odeint)
+        dfun, ml, mu = kernels.jac_odeint, -1, -1
     with warnings.catch_warnings(), _one_blas_thread():
         warnings.simplefilter('ignore')
-        sol, info = odeint(kernels.rhs_odeint, y.copy(), grid, args=(comp.I, comp.F),
-                           rtol=rtol, atol=atol, full_output=True, mxstep=10_000_000, **kw)
+        sol, info = _odeint(kernels.rhs_odeint, y.copy(), grid, (comp.I, comp.F), dfun, ml,
+                            mu, rtol, atol, 10_000_000)
     if info['message'] != 'Integration successful.':
         raise SolverError(f'{comp.owner.path}: lsoda failed between t = {t0:g} and '
                           f'{t_end:g} s: {info["message"]}')
