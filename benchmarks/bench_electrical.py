@@ -132,15 +132,8 @@ def build_swc_cell(method='be'):
     everywhere (0.5 S/m^2, -65 mV), HH on the soma; 0.3 nA from 10 to
     90 ms into the middle soma compartment; 100 ms."""
     from moosepy.electrical.morphology import read_swc
-    tabs = hh_tables()
-    moose.Neutral('/library')
-    na = moose.HHChannel('/library/Na')
-    na.Xpower, na.Ypower, na.Ek = 3, 1, 0.050
-    k = moose.HHChannel('/library/K')
-    k.Xpower, k.Ek = 4, -0.077
-    _fill(moose.element('/library/Na/gateX'), tabs['m'])
-    _fill(moose.element('/library/Na/gateY'), tabs['h'])
-    _fill(moose.element('/library/K/gateX'), tabs['n'])
+    from cell_models import make_library
+    make_library(moose)
     read_swc(str(SWC), '/gc', RM=2.0, RA=1.0, CM=0.01, length=10e-6, Em=-0.065,
              initVm=-0.065)
     comps = moose.wildcardFind('/gc/##[ISA=CompartmentBase]')

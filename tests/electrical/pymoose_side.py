@@ -1,35 +1,24 @@
-"""Run one script under pymoose 5.0.0 (the side venv) and under moosepy, and
-return what each printed on its ``JSON...`` line (used by the tests that
-compare the two to rounding)."""
+"""The electrical tests' names for the pymoose runner of ``tests/side_pymoose.py``
+(one runner: it finds the side venv, runs a script under pymoose 5.0.0 and
+under moosepy and returns what each printed on its ``JSON...`` line)."""
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
-import pytest
 
-SIDE = '/work/sidevenv/bin/python'
-REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import side_pymoose  # noqa: E402
+
+SIDE = side_pymoose.pymoose_python() or '/work/sidevenv/bin/python'
 
 
 def have_pymoose():
-    return Path(SIDE).exists()
+    return side_pymoose.pymoose_python() is not None
 
 
 def run_both(script, timeout=120):
-    """{'moose': {...}, 'moosepy': {...}} of numpy arrays; the script gets
-    'moose' or 'moosepy' as argv[1] and runs from the repository root.
-    Skips the test when pymoose does not run."""
-    out = {}
-    for who, exe in (('moose', SIDE), ('moosepy', sys.executable)):
-        proc = subprocess.run([exe, '-c', script, who], capture_output=True, text=True,
-                              timeout=timeout, cwd=str(REPO))
-        line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
-        if not line:
-            if who == 'moose':
-                pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
-            raise AssertionError(proc.stderr[-2000:])
-        out[who] = {k: np.asarray(v) for k, v in json.loads(line[0][4:]).items()}
-    return out
+    """{'moose': {...}, 'moosepy': {...}}, every value a numpy array; skips
+    the test when pymoose does not run."""
+    out = side_pymoose.run_both(script, timeout=timeout)
+    return {who: {k: np.asarray(v) for k, v in d.items()} for who, d in out.items()}
