@@ -40,7 +40,7 @@ class HHGate(Neutral):
 
     min = Field(0.0, 'V', 'Lower end of the tables (mM for a concentration gate)',
                 stored=False)
-    max = Field(0.0, 'V', 'Upper end of the tables (mM for a concentration gate)',
+    max = Field(1.0, 'V', 'Upper end of the tables (mM for a concentration gate)',
                 stored=False)
     divs = Field(0, '', 'Number of divisions (tables hold divs+1 entries)',
                  type='unsigned int', stored=False)
@@ -76,7 +76,8 @@ class HHGate(Neutral):
 
     def __init_obj__(self):
         d = self._el.data
-        d.update(A=np.zeros(0), B=np.zeros(0), min=0.0, max=0.0, interp=False,
+        # as MOOSE: min 0, max 1, one table entry (divs 0)
+        d.update(A=np.zeros(1), B=np.zeros(1), min=0.0, max=1.0, interp=False,
                  parms=np.zeros(0), exprs={'alpha': '', 'beta': '', 'tau': '', 'inf': ''})
 
     @classmethod
