@@ -187,7 +187,6 @@ class ChannelBuilder:
         self.caoff, nca = _offsets(ca_els)
         arrs = _columns(ca_els, self._CA_VIEWS)
         self.ca_arrays = arrs
-        self._ca_in = ([], [])
         self._view(ca_els, self.caoff, arrs)
 
     def _build_channels(self, chan_els, off, fresh):

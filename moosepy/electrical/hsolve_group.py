@@ -82,7 +82,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
         self._build_nodes(cells, comp_els, n, fresh)
         chan_els = [el for c in cells for el in c.chan_els]
         ca_els = list({id(el): el for c in cells for el in c.ca_els}.values())
-        self.chan_els, self.ca_els, self.comp_els = chan_els, ca_els, comp_els
+        self.ca_els = ca_els
         self.off = off
         self._build_ca(ca_els)
         self._build_channels(chan_els, off, fresh)
@@ -199,8 +199,6 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
         for el in self.pg_els:
             el.cls._reinit(el)
         self._read_pg()
-        for w in self.work:
-            w[:] = 0.0
         self.t = self.t_origin = clock.current_time
         self.nstep = 0           # steps taken since the build: t = t_origin + nstep dt
         # what the pools' and channels' own reinit sends to targets outside
