@@ -132,29 +132,11 @@ def build_swc_cell(method='be'):
     everywhere (0.5 S/m^2, -65 mV), HH on the soma; 0.3 nA from 10 to
     90 ms into the middle soma compartment; 100 ms."""
     from moosepy.electrical.morphology import read_swc
-    from cell_models import make_library
+    from cell_models import make_library, dress_swc_cell
     make_library(moose)
     read_swc(str(SWC), '/gc', RM=2.0, RA=1.0, CM=0.01, length=10e-6, Em=-0.065,
              initVm=-0.065)
-    comps = moose.wildcardFind('/gc/##[ISA=CompartmentBase]')
-    soma = sorted([c for c in comps if c.name.startswith('soma')], key=lambda c: c.name)
-    for c in soma:
-        area = c.Cm / 0.01
-        c.Rm, c.Em = 1 / (3.5 * area), (0.5 * -0.065 + 3.0 * -0.0543) / 3.5
-        for proto, gbar in (('Na', 1200.0), ('K', 360.0)):
-            ch = moose.element(moose.copy('/library/' + proto, c, proto))
-            ch.Gbar = gbar * area
-            moose.connect(ch, 'channel', c, 'channel')
-    mid = soma[len(soma) // 2]
-    pg = moose.PulseGen('/gc/stim')
-    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 0.010 + DT, 0.080, 3e-10, 1e9
-    moose.connect(pg, 'output', mid, 'injectMsg')
-    t = moose.Table('/gc/vsoma')
-    moose.connect(t, 'requestOut', mid, 'getVm')
-    hs = moose.HSolve('/gc/hsolve')
-    hs.dt, hs.target, hs.method = DT, mid.path, method
-    for tick in range(10):
-        moose.setClock(tick, DT)
+    t, comps = dress_swc_cell(moose, '/gc', DT, method, soma_leak=True)
     return [t], len(comps)
 
 

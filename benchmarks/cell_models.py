@@ -86,3 +86,37 @@ def build_cell(moose, N, path='/cell', nbranch=8):
     hs.dt = DT
     hs.target = soma.path
     return {'tables': tables, 'hsolve': hs, 'comps': comps, 'soma': soma}
+
+
+def dress_swc_cell(moose, path, dt, method=None, soma_leak=False):
+    """HH on the soma compartments of the cell read under *path* (Na and K
+    copied from /library, 1200 and 360 S/m^2; with *soma_leak* their leak
+    becomes 3.5 S/m^2 toward the mean reversal of pas and HH's leak), 0.3 nA
+    from 10 to 90 ms into the middle soma compartment, a Table of its Vm and
+    an HSolve on it (every tick 0-9 at *dt*).  Returns (table, compartments)."""
+    if not moose.exists('/library/Na'):
+        make_library(moose)
+    comps = moose.wildcardFind(path + '/##[ISA=CompartmentBase]')
+    soma = sorted([c for c in comps if c.name.startswith('soma')], key=lambda c: c.name)
+    for c in soma:
+        area = c.Cm / 0.01
+        if soma_leak:
+            c.Rm, c.Em = 1 / (3.5 * area), (0.5 * -0.065 + 3.0 * -0.0543) / 3.5
+        for proto, gbar in (('Na', 1200.0), ('K', 360.0)):
+            ch = moose.element(moose.copy('/library/' + proto, c, proto))
+            ch.Gbar = gbar * area
+            moose.connect(ch, 'channel', c, 'channel')
+    mid = soma[len(soma) // 2]
+    pg = moose.PulseGen(path + '/stim')
+    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 0.010 + dt, 0.080, 3e-10, 1e9
+    moose.connect(pg, 'output', mid, 'injectMsg')
+    t = moose.Table(path + '/vsoma')
+    moose.connect(t, 'requestOut', mid, 'getVm')
+    for tick in range(10):
+        moose.setClock(tick, dt)
+    hs = moose.HSolve(path + '/hsolve')
+    hs.dt = dt
+    if method is not None:
+        hs.method = method
+    hs.target = mid.path
+    return t, comps

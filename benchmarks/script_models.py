@@ -82,25 +82,7 @@ def build_swc(moose):
     import cell_models
     cell_models.make_library(moose)
     moose.loadModel(SWC, '/gc')
-    comps = moose.wildcardFind('/gc/##[ISA=CompartmentBase]')
-    soma = sorted([c for c in comps if c.name.startswith('soma')], key=lambda c: c.name)
-    for c in soma:
-        area = c.Cm / 0.01
-        for proto, gbar in (('Na', 1200.0), ('K', 360.0)):
-            ch = moose.element(moose.copy('/library/' + proto, c, proto))
-            ch.Gbar = gbar * area
-            moose.connect(ch, 'channel', c, 'channel')
-    mid = soma[len(soma) // 2]
-    pg = moose.PulseGen('/gc/stim')
-    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 0.010 + DT, 0.080, 3e-10, 1e9
-    moose.connect(pg, 'output', mid, 'injectMsg')
-    t = moose.Table('/gc/vsoma')
-    moose.connect(t, 'requestOut', mid, 'getVm')
-    for tick in range(10):
-        moose.setClock(tick, DT)
-    hs = moose.HSolve('/gc/hsolve')
-    hs.dt = DT
-    hs.target = mid.path
+    cell_models.dress_swc_cell(moose, '/gc', DT)
     return 0.1
 
 
