@@ -236,6 +236,10 @@ class Synapse(Neutral):
     @staticmethod
     def _queue_spike(el, j, t):
         handler = el.parent
+        push = getattr(handler.cls, '_push_spike', None)
+        if push is not None:            # handlers with their own queues (plasticity)
+            push(handler, el, j, t)
+            return
         q = handler.data.setdefault('queue', [])
         seq = handler.data.get('seq', 0)
         handler.data['seq'] = seq + 1
@@ -384,15 +388,21 @@ class _SynapseView:
             if f.stored and f.getter is None:
                 return syn.cols[name][idx].copy()
             return np.array([getattr(syn.handle(int(i)), name) for i in idx])
-        raise FieldError(f"{syn.path} (Synapse) has no field '{name}'; fields: weight, delay")
+        names = ', '.join(n for n in syn.cls._fields if n not in Neutral._fields)
+        raise FieldError(f"{syn.path} ({syn.cls.__name__}) has no field '{name}'; "
+                         f"fields: {names}")
 
     def __setattr__(self, name, value):
         if name == 'num':
             SimpleSynHandler._resize(self._h, int(value))
             return
         syn, idx = self._block()
-        if name not in ('weight', 'delay'):
-            raise FieldError(f"{syn.path} (Synapse): cannot set '{name}'; fields: weight, delay")
+        f = syn.cls._fields.get(name)
+        if f is None or f.ro or f.hidden or name in Neutral._fields:
+            names = ', '.join(n for n, g in syn.cls._fields.items()
+                              if not g.ro and n not in Neutral._fields)
+            raise FieldError(f"{syn.path} ({syn.cls.__name__}): cannot set '{name}'; "
+                             f"fields: {names}")
         vals = np.broadcast_to(np.asarray(value, dtype=float), idx.shape)
         for i, v in zip(idx, vals):
             setattr(syn.handle(int(i)), name, float(v))
