@@ -26,13 +26,14 @@ from .core.stimtable import StimulusTable  # noqa: F401
 from .core.interpol import Interpol, Interpol2D, VectorTable  # noqa: F401
 from .core.arith import Arith  # noqa: F401
 from .core.units import NA, FaradayConst, GasConst, PI  # noqa: F401
-from .kinetics.mesh import ChemCompt, CubeMesh  # noqa: F401
+from .kinetics.mesh import ChemCompt, CubeMesh, CylMesh, MeshEntry  # noqa: F401
 from .kinetics.pool import PoolBase, Pool, BufPool  # noqa: F401
 from .kinetics.reac import ReacBase, Reac  # noqa: F401
 from .kinetics.enz import EnzBase, Enz, MMenz  # noqa: F401
 from .kinetics.function import Function, Variable  # noqa: F401
 from .kinetics.stoich import Stoich  # noqa: F401
 from .kinetics.ksolve import Ksolve  # noqa: F401
+from .kinetics.dsolve import Dsolve  # noqa: F401
 from .stochastic.gsolve import Gsolve  # noqa: F401
 from .electrical.compartment import CompartmentBase, Compartment, SymCompartment  # noqa: F401
 from .electrical.channels import (ChanBase, HHChannelBase, HHChannel, HHGate,  # noqa: F401

@@ -387,10 +387,15 @@ def _advance_chunk(s0, n, solvers, feeds, strides, base):
             last = ((steps - 1) // ks) * ks
         requests[id(sel)].append((tab, steps * base, last * base, spec))
     for tick, sel in solvers:
+        # a solver joined to others (Dsolve junctions) advances them and
+        # fills their tables: it finds their requests here
+        sel.data['_requests'] = requests[id(sel)]
+    for tick, sel in solvers:
         ks = strides[tick]
         t_end = ((s0 + n) // ks) * ks * base
         reqs = requests[id(sel)]
         sel.cls._batch_advance(sel, t_end, reqs)
+        sel.data.pop('_requests', None)
 
 
 # ----------------------------------------------------------------- /clock

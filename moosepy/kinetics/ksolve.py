@@ -161,6 +161,11 @@ class Ksolve(Neutral):
         batch_advance(el, t_end, requests, advance)
 
     @classmethod
+    def _chem_step(cls, el, comp, t_end):
+        """The chemistry alone to t_end (a joined solver steps it)."""
+        _advance_chem(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
+
+    @classmethod
     def _process(cls, el, t, dt):
         comp = el.data.get('compiled')
         if comp is not None:
@@ -173,6 +178,8 @@ def batch_advance(el, t_end, requests, advance_fn):
     ``advance_fn(el, comp, t_end, times, flats)``, and fill the tables in
     *requests* with the states at their times:
     [(table, tick times, state times, [(flat, scale)])]."""
+    if el.data.pop('_group_done', False):
+        return      # advanced, tables filled, by the solver it is joined to
     comp = el.data['compiled']
     if not requests:
         advance_fn(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
@@ -304,7 +311,15 @@ def same_layout(a, b):
 
 def advance(el, comp, t_end, times, flats):
     """Integrate the state to t_end; return the states at *times* (rows) for
-    the flat indices *flats* (columns)."""
+    the flat indices *flats* (columns).  With a Dsolve, diffusion and
+    chemistry are split per chemical tick (:func:`dsolve.advance_split`)."""
+    from .dsolve import dsolve_of, advance_split
+    if dsolve_of(el) is not None:
+        return advance_split(el, comp, t_end, times, flats, _advance_chem, False)
+    return _advance_chem(el, comp, t_end, times, flats)
+
+
+def _advance_chem(el, comp, t_end, times, flats):
     from . import kernels
     if comp.dirty or comp.layout.version != structure.version():
         comp = _refresh(el, comp)

@@ -1,8 +1,17 @@
-"""Chemical compartments: ``ChemCompt`` (base) and ``CubeMesh``.
+"""Chemical compartments: ``ChemCompt`` (base), ``MeshEntry`` and ``CubeMesh``.
 
 A compartment gives its pools their volume: pools made below a compartment
 have one entry per voxel.  Changing the volume keeps the concentrations of
 the pools inside (their molecule counts are rescaled), as MOOSE does.
+
+Geometry for diffusion (what Dsolve reads), one interface for every mesh:
+:meth:`ChemCompt._diffusion_geometry` returns a :class:`Geometry` with the
+voxel volumes [m^3], per-voxel cross-section areas [m^2] and lengths [m],
+the parent voxel of each voxel (-1 for a root; tree meshes), and the
+diffusive couplings as edges ``(i, j, g)`` with ``g`` = area / distance [m]:
+the flux from voxel i to j is ``D * g * (C_i - C_j)`` molecules/s per
+(molecules/m^3).  Tree meshes (CylMesh, NeuroMesh) get their edges from the
+parent voxel, as MOOSE's Dsolve does: ``g = (A_i + A_p) / (L_i + L_p)``.
 """
 
 import numpy as np
@@ -10,7 +19,41 @@ import numpy as np
 from ..core import structure
 from ..core.element import Neutral
 from ..core.errors import FieldError
-from ..core.fields import Field, LookupField, Src, Dest
+from ..core.element import Element
+from ..core.fields import Field, LookupField, FieldElementField, Src, Dest, registry
+
+
+class Geometry:
+    """Voxel geometry for diffusion.  ``volume``, ``area`` (cross-section
+    [m^2]), ``length`` [m]: per voxel; ``parent``: parent voxel or -1;
+    ``edges``: (i, j, g) arrays, g = area / distance [m] (from the parent
+    tree when not given); ``midpoints``: (3, n) [m]."""
+
+    def __init__(self, volume, area, length, parent, edges=None, midpoints=None):
+        self.volume = np.asarray(volume, dtype=float)
+        self.area = np.asarray(area, dtype=float)
+        self.length = np.asarray(length, dtype=float)
+        self.parent = np.asarray(parent, dtype=np.int64)
+        n = len(self.volume)
+        if edges is None:
+            kid = np.nonzero(self.parent >= 0)[0]
+            par = self.parent[kid]
+            g = (self.area[kid] + self.area[par]) / (self.length[kid] + self.length[par])
+            edges = (kid.astype(np.int64), par.astype(np.int64), g)
+        self.edges = tuple(np.asarray(e) for e in edges)
+        self.midpoints = (np.zeros((3, n)) if midpoints is None
+                          else np.asarray(midpoints, dtype=float).reshape(3, n))
+
+    @property
+    def num(self):
+        return len(self.volume)
+
+    def neighbours(self, v):
+        """(voxels coupled to *v*, their couplings g [m])."""
+        i, j, g = self.edges
+        a = i == v
+        b = j == v
+        return (np.concatenate([j[a], i[b]]).astype(np.int64), np.concatenate([g[a], g[b]]))
 
 
 class ChemCompt(Neutral):
@@ -27,13 +70,70 @@ class ChemCompt(Neutral):
                             type='bool')
     numVoxels = Field(1, '', 'Number of voxels', type='unsigned int', ro=True, stored=False)
     oneVoxelVolume = LookupField('unsigned int', 'double', 'm^3', 'Volume of one voxel')
+    oneVoxelMidpoint = LookupField('unsigned int', 'vector', 'm', 'Midpoint (x, y, z) of one '
+                                   'voxel')
+    voxelCoords = LookupField('unsigned int', 'vector', 'm', 'Coordinates of one voxel (as '
+                              'MeshEntry.Coordinates)')
+    stencilIndex = LookupField('unsigned int', 'vector', '', 'Voxels coupled to one voxel by '
+                               'diffusion')
+    stencilRate = LookupField('unsigned int', 'vector', 'm', 'Coupling (area / distance) to '
+                              'each voxel of stencilIndex')
 
     ports = (Src('voxelVolOut', 'vector', 'Sends voxel volumes when they change'),
              Dest('buildDefaultMesh', 'double,unsigned int', 'Rebuild as (volume, numVoxels)'),
              Dest('resetStencil', 'void', 'Recompute the diffusion stencil'))
 
+    mesh = FieldElementField('MeshEntry', 'One entry per voxel: its volume, coordinates and '
+                             'neighbours')
+
+    def __init_obj__(self):
+        me = Element('mesh', self._el, registry['MeshEntry'], 0)
+        me.is_field_element = True
+        me.resize(len(self._voxel_volumes()))
+
     def _voxel_volumes(self):
         raise NotImplementedError
+
+    def _get_numDimensions(self):
+        return 3
+
+    def _diffusion_geometry(self):
+        """The :class:`Geometry` of the voxels (see the module docstring).
+        Meshes without a tree give their edges; the default is no
+        coupling (one voxel)."""
+        vol = np.asarray(self._voxel_volumes(), dtype=float)
+        n = len(vol)
+        return Geometry(vol, np.zeros(n), np.zeros(n), np.full(n, -1, dtype=np.int64))
+
+    def _voxel_coordinates(self, i):
+        """MeshEntry.Coordinates of voxel *i* (class-specific layout) [m]."""
+        return np.zeros(0)
+
+    def _get_voxelMidpoint(self):
+        return self._diffusion_geometry().midpoints.reshape(-1)
+
+    def _lookup_oneVoxelMidpoint(self, i):
+        g = self._diffusion_geometry()
+        self._check_voxel(i, len(g.volume), 'oneVoxelMidpoint')
+        return g.midpoints[:, int(i)].copy()
+
+    def _lookup_voxelCoords(self, i):
+        self._check_voxel(i, len(self._voxel_volumes()), 'voxelCoords')
+        return self._voxel_coordinates(int(i))
+
+    def _lookup_stencilIndex(self, i):
+        g = self._diffusion_geometry()
+        self._check_voxel(i, len(g.volume), 'stencilIndex')
+        return g.neighbours(int(i))[0]
+
+    def _lookup_stencilRate(self, i):
+        g = self._diffusion_geometry()
+        self._check_voxel(i, len(g.volume), 'stencilRate')
+        return g.neighbours(int(i))[1]
+
+    def _check_voxel(self, i, n, field):
+        if not 0 <= int(i) < n:
+            raise FieldError(f'{self.path}.{field}[{i}]: voxel out of range (0..{n - 1})')
 
     def _get_voxelVolume(self):
         return self._voxel_volumes()
@@ -55,6 +155,9 @@ class ChemCompt(Neutral):
         """Keep pool concentrations and pool entry counts in step with voxels."""
         from .pool import PoolBase
         new = self._voxel_volumes()
+        me = self._el.children.get('mesh')
+        if me is not None and me.num != len(new):
+            me.resize(len(new))
         if len(new) != len(old_voxvol):
             structure.changed()       # solvers have another number of voxels
         for el in self._el.walk():
@@ -128,6 +231,52 @@ class CubeMesh(ChemCompt):
                   * (c['z1'][i] - c['z0'][i]))
         nv = int(c['nx'][i] * c['ny'][i] * c['nz'][i])
         return np.full(nv, vol / nv)
+
+    def _grid(self):
+        c, i = self._el.cols, self._idx
+        lo = np.array([c['x0'][i], c['y0'][i], c['z0'][i]], dtype=float)
+        hi = np.array([c['x1'][i], c['y1'][i], c['z1'][i]], dtype=float)
+        n = np.array([c['nx'][i], c['ny'][i], c['nz'][i]], dtype=np.int64)
+        return lo, hi, n
+
+    def _diffusion_geometry(self):
+        """Face neighbours of the grid (x fastest: voxel = ix + nx*(iy + ny*iz));
+        g = face area / centre distance; wrapped at the edges if isToroid."""
+        lo, hi, n = self._grid()
+        d = (hi - lo) / n
+        nv = int(np.prod(n))
+        vol = np.full(nv, float(np.prod(d)))
+        idx = np.arange(nv, dtype=np.int64).reshape(n[2], n[1], n[0])
+        ii, jj, gg = [], [], []
+        toroid = bool(self._el.cols['isToroid'][self._idx])
+        for ax, arr_ax in ((0, 2), (1, 1), (2, 0)):
+            if n[ax] < 2:
+                continue
+            face = float(np.prod(np.delete(d, ax)))
+            a = np.take(idx, np.arange(n[ax] - 1), axis=arr_ax).reshape(-1)
+            b = np.take(idx, np.arange(1, n[ax]), axis=arr_ax).reshape(-1)
+            if toroid and n[ax] > 2:
+                a = np.concatenate([a, np.take(idx, [n[ax] - 1], axis=arr_ax).reshape(-1)])
+                b = np.concatenate([b, np.take(idx, [0], axis=arr_ax).reshape(-1)])
+            ii.append(a)
+            jj.append(b)
+            gg.append(np.full(len(a), face / d[ax]))
+        if ii:
+            edges = (np.concatenate(ii), np.concatenate(jj), np.concatenate(gg))
+        else:
+            edges = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        iz, iy, ix = np.unravel_index(np.arange(nv), (n[2], n[1], n[0]))
+        mid = np.stack([lo[0] + (ix + 0.5) * d[0], lo[1] + (iy + 0.5) * d[1],
+                        lo[2] + (iz + 0.5) * d[2]])
+        area = np.full(nv, d[1] * d[2])
+        return Geometry(vol, area, np.full(nv, d[0]), np.full(nv, -1), edges, mid)
+
+    def _voxel_coordinates(self, v):
+        lo, hi, n = self._grid()
+        d = (hi - lo) / n
+        iz, iy, ix = np.unravel_index(v, (n[2], n[1], n[0]))
+        a = lo + np.array([ix, iy, iz]) * d
+        return np.concatenate([a, a + d])
 
     def _set_geometry(self, **kv):
         old = self._voxel_volumes()
@@ -215,3 +364,213 @@ def _coords_set(self, v):
 
 CubeMesh._fields['coords'].getter = _coords_get
 CubeMesh._fields['coords'].setter = _coords_set
+
+
+class MeshEntry(Neutral):
+    """One voxel of a chemical compartment: the field element ``mesh`` of
+    every mesh (``/model/compartment/mesh[i]``), one entry per voxel."""
+
+    volume = Field(0.0, 'm^3', 'Volume of the voxel', ro=True, stored=False)
+    dimensions = Field(3, '', 'Spatial dimensions of the mesh', type='unsigned int', ro=True,
+                       stored=False)
+    meshType = Field(0, '', 'Kind of mesh: 1 CubeMesh, 2 CylMesh, 3 NeuroMesh, 4 SpineMesh, '
+                     '5 PsdMesh, 6 EndoMesh, 7 PresynMesh', type='unsigned int', ro=True,
+                     stored=False)
+    Coordinates = Field(None, 'm', 'Coordinates of the voxel (layout depends on the mesh)',
+                        type='vector', ro=True, stored=False)
+    neighbors = Field(None, '', 'Voxels coupled to this one by diffusion',
+                      type='vector<unsigned int>', ro=True, stored=False)
+    DiffusionArea = Field(None, 'm^2', 'Cross-section area towards each neighbour',
+                          type='vector', ro=True, stored=False)
+    DiffusionScaling = Field(None, '', 'Scale factor of diffusion towards each neighbour',
+                             type='vector', ro=True, stored=False)
+
+    ports = (Src('remeshOut', 'double,unsigned int,unsigned int,vector,vector',
+                 'Announces a change of the mesh'),
+             Src('remeshReacsOut', 'void', 'Announces a change of the mesh to reactions'))
+
+    def _mesh(self):
+        return self._el.parent.handle(0)
+
+    def _get_volume(self):
+        return float(self._mesh()._voxel_volumes()[self._idx])
+
+    def _get_dimensions(self):
+        return int(self._mesh().numDimensions)
+
+    def _get_meshType(self):
+        return int(getattr(self._el.parent.cls, 'mesh_type', 0))
+
+    def _get_Coordinates(self):
+        return self._mesh()._voxel_coordinates(self._idx)
+
+    def _get_neighbors(self):
+        return self._mesh()._diffusion_geometry().neighbours(self._idx)[0]
+
+    def _get_DiffusionArea(self):
+        m = self._mesh()
+        g = m._diffusion_geometry()
+        nb, gg = g.neighbours(self._idx)
+        return m._face_areas(self._idx, nb, gg, g)
+
+    def _get_DiffusionScaling(self):
+        return np.ones(len(self._get_neighbors()))
+
+
+def _face_areas(self, v, nb, g, geom):
+    """Cross-section areas [m^2] between voxel *v* and its neighbours *nb*
+    (couplings *g*); the default: g times the mean voxel length."""
+    return g * 0.5 * (geom.length[v] + geom.length[nb])
+
+
+ChemCompt._face_areas = _face_areas
+CubeMesh.mesh_type = 1
+
+
+class CylMesh(ChemCompt):
+    """A cylinder (tapered when r0 != r1) from (x0, y0, z0) to (x1, y1, z1),
+    cut into ``numDiffCompts`` voxels of length ``diffLength`` along its
+    axis.  Default: radius 1 um, length 100 um, 100 voxels, as MOOSE.
+
+    Voxel volumes follow MOOSE's linearised taper (voxel i has radius
+    r0 + (i + 1/2)(r1 - r0)/n at its middle).  Differences from MOOSE 5.0,
+    on purpose: ``voxelMidpoint`` gives the middle of each voxel (MOOSE
+    gives its start), and ``coords`` reads back the radii it was given
+    (MOOSE reads back twice the radii)."""
+
+    mesh_type = 2
+    x0 = Field(0.0, 'm', 'Start of the axis, x')
+    y0 = Field(0.0, 'm', 'Start of the axis, y')
+    z0 = Field(0.0, 'm', 'Start of the axis, z')
+    x1 = Field(100e-6, 'm', 'End of the axis, x')
+    y1 = Field(0.0, 'm', 'End of the axis, y')
+    z1 = Field(0.0, 'm', 'End of the axis, z')
+    r0 = Field(1e-6, 'm', 'Radius at the start')
+    r1 = Field(1e-6, 'm', 'Radius at the end')
+    diffLength = Field(1e-6, 'm', 'Length of one voxel (rounded so a whole number fit)')
+    numDiffCompts = Field(100, '', 'Number of voxels', type='unsigned int', ro=True)
+    totLength = Field(100e-6, 'm', 'Length of the axis', ro=True, stored=False)
+    isToroid = Field(False, '', 'Join the last voxel to the first', type='bool')
+    coords = Field(None, 'm', '[x0 y0 z0 x1 y1 z1 r0 r1 diffLength]', type='vector',
+                   stored=False)
+
+    def _axis(self):
+        c, i = self._el.cols, self._idx
+        p0 = np.array([c['x0'][i], c['y0'][i], c['z0'][i]], dtype=float)
+        p1 = np.array([c['x1'][i], c['y1'][i], c['z1'][i]], dtype=float)
+        return p0, p1
+
+    def _get_totLength(self):
+        p0, p1 = self._axis()
+        return float(np.linalg.norm(p1 - p0))
+
+    def _shape(self):
+        c, i = self._el.cols, self._idx
+        return (float(c['r0'][i]), float(c['r1'][i]), int(c['numDiffCompts'][i]),
+                self._get_totLength())
+
+    def _voxel_volumes(self):
+        r0, r1, n, tot = self._shape()
+        dl = tot / n
+        k = np.arange(n) + 0.5
+        rs = (r1 - r0) / n
+        len0 = dl * 2 * r0 / (r0 + r1)
+        lslope = dl * rs * 2 / (r0 + r1)
+        return (len0 + k * lslope) * np.pi * (r0 + k * rs) ** 2
+
+    def _diffusion_geometry(self):
+        r0, r1, n, tot = self._shape()
+        frac = (np.arange(n) + 0.5) / n
+        r = r0 * (1 - frac) + r1 * frac
+        parent = np.arange(-1, n - 1, dtype=np.int64)
+        p0, p1 = self._axis()
+        mid = p0[:, None] + (p1 - p0)[:, None] * frac[None, :]
+        area = np.pi * r * r
+        length = np.full(n, tot / n)
+        geom = Geometry(self._voxel_volumes(), area, length, parent, midpoints=mid)
+        if bool(self._el.cols['isToroid'][self._idx]) and n > 2:
+            i, j, g = geom.edges
+            gw = (area[0] + area[-1]) / (2 * length[0])
+            geom.edges = (np.append(i, n - 1), np.append(j, 0), np.append(g, gw))
+        return geom
+
+    def _face_areas(self, v, nb, g, geom):
+        r0, r1, n, tot = self._shape()
+        rs = (r1 - r0) / n
+        faces = np.where(nb < v, r0 + v * rs, r0 + (v + 1) * rs)
+        return np.pi * faces ** 2
+
+    def _lookup_stencilRate(self, v):
+        g = self._diffusion_geometry()
+        self._check_voxel(v, g.num, 'stencilRate')
+        nb, gg = g.neighbours(int(v))
+        r0, r1, n, tot = self._shape()
+        return self._face_areas(int(v), nb, gg, g) / (tot / n)    # as MOOSE's stencil
+
+    def _voxel_coordinates(self, v):
+        r0, r1, n, tot = self._shape()
+        p0, p1 = self._axis()
+        rs = (r1 - r0) / n
+        a = p0 + (p1 - p0) * v / n
+        b = p0 + (p1 - p0) * (v + 1) / n
+        return np.concatenate([a, b, [r0 + v * rs, r0 + (v + 1) * rs, 0.0, 0.0]])
+
+    def _renumber(self, **kv):
+        """Set geometry fields and recount the voxels: n = round(length /
+        diffLength), at least 1; diffLength becomes length / n."""
+        c, i = self._el.cols, self._idx
+        old = self._voxel_volumes()
+        prev = {k: c[k][i] for k in kv}
+        for k, v in kv.items():
+            c[k][i] = v
+        try:
+            for k in ('r0', 'r1', 'diffLength'):
+                if not c[k][i] > 0 or not np.isfinite(c[k][i]):
+                    raise FieldError(f'{self.path} (CylMesh).{k}: expected a finite value > 0 '
+                                     f'[m], got {c[k][i]}')
+            tot = self._get_totLength()
+            if not tot > 0 or not np.isfinite(tot):
+                raise FieldError(f'{self.path} (CylMesh): the axis (x0,y0,z0)-(x1,y1,z1) has '
+                                 f'length {tot}; expected > 0')
+        except FieldError:
+            for k, v in prev.items():
+                c[k][i] = v
+            raise
+        n = max(1, int(np.floor(tot / c['diffLength'][i] + 0.5)))   # halves up, as MOOSE
+        c['numDiffCompts'][i] = n
+        c['diffLength'][i] = tot / n
+        self._after_geometry_change(old)
+
+    def _get_coords(self):
+        c, i = self._el.cols, self._idx
+        return np.array([c[k][i] for k in ('x0', 'y0', 'z0', 'x1', 'y1', 'z1', 'r0', 'r1',
+                                           'diffLength')], dtype=float)
+
+    def _set_coords(self, v):
+        v = [float(x) for x in v]
+        if len(v) < 9:
+            raise FieldError(f'{self.path} (CylMesh).coords: expected 9 numbers [x0 y0 z0 x1 '
+                             f'y1 z1 r0 r1 diffLength], got {len(v)}')
+        self._renumber(**dict(zip(('x0', 'y0', 'z0', 'x1', 'y1', 'z1', 'r0', 'r1',
+                                   'diffLength'), v[:9])))
+
+    def _set_volume(self, v):
+        if not v > 0:
+            raise FieldError(f'{self.path} (CylMesh).volume: expected a volume > 0 [m^3], '
+                             f'got {v}')
+        s = (float(v) / float(np.sum(self._voxel_volumes()))) ** (1.0 / 3.0)
+        c, i = self._el.cols, self._idx
+        p0, p1 = self._axis()
+        p1 = p0 + (p1 - p0) * s
+        self._renumber(x1=p1[0], y1=p1[1], z1=p1[2], r0=c['r0'][i] * s, r1=c['r1'][i] * s,
+                       diffLength=c['diffLength'][i] * s)
+
+
+def _cyl_setter(name):
+    def setter(self, v):
+        self._renumber(**{name: float(v)})
+    return setter
+
+
+for _n in ('x0', 'y0', 'z0', 'x1', 'y1', 'z1', 'r0', 'r1', 'diffLength'):
+    CylMesh._fields[_n].setter = _cyl_setter(_n)

@@ -59,7 +59,8 @@ class Stoich(Neutral):
     compartment = _obj_field('compartment', 'Chemical compartment (mesh) of the system',
                              (ChemCompt,))
     ksolve = _obj_field('ksolve', 'Solver that integrates the system', ())
-    dsolve = _obj_field('dsolve', 'Diffusion solver (not yet implemented)', ())
+    dsolve = _obj_field('dsolve', 'Diffusion solver (Dsolve) that moves the pools between '
+                        'voxels', ())
     reacSystemPath = Field('', '', 'Wildcard path of the reaction system', type='string',
                            structural=True)
     allowNegative = Field(False, '', 'Allow negative concentrations (else clipped at 0)',
@@ -91,6 +92,22 @@ class Stoich(Neutral):
         ks = self._el.data.get('_ksolve')
         if ks is not None:
             ks.data['stoich'] = self._el
+
+    def _set_dsolve(self, v):
+        from .dsolve import Dsolve
+        old = self._el.data.get('_dsolve')
+        if v is not None and v != '':
+            from ..core.shell import resolve
+            el = resolve(v)[0]
+            if not issubclass(el.cls, Dsolve):
+                raise FieldError(f"{self.path} (Stoich).dsolve: expected a Dsolve, got "
+                                 f"{el.path} ({el.cls.__name__})")
+        _obj_field('dsolve', '', ()).setter(self, v)
+        if old is not None and old.data.get('stoich') is self._el:
+            old.data.pop('stoich', None)
+        ds = self._el.data.get('_dsolve')
+        if ds is not None:
+            ds.data['stoich'] = self._el
 
     def _compiled(self):
         ks = self._el.data.get('_ksolve')
@@ -152,6 +169,7 @@ class Stoich(Neutral):
 
 
 Stoich.ksolve.setter = Stoich._set_ksolve
+Stoich.dsolve.setter = Stoich._set_dsolve
 
 
 # ------------------------------------------------------------------ compiling

@@ -248,6 +248,10 @@ class Gsolve(Neutral):
         comp.used_seed = _choose_seed(el, int(h.seed))
         from . import kernels
         comp.rng = kernels.seed_streams(comp.used_seed, comp.nvox)
+        from ..kinetics.dsolve import dsolve_of
+        if dsolve_of(el) is not None:
+            from ..kinetics import dkernels
+            dkernels.seed(int(comp.used_seed) % (2 ** 32))   # molecules hopping
         y = comp.state.reshape(-1)
         if ssa.nfunc:
             from ..kinetics import kernels as kk_mod
@@ -282,6 +286,11 @@ class Gsolve(Neutral):
     def _batch_advance(cls, el, t_end, requests):
         from ..kinetics.ksolve import batch_advance
         batch_advance(el, t_end, requests, advance)
+
+    @classmethod
+    def _chem_step(cls, el, comp, t_end):
+        """The SSA alone to t_end (a joined solver steps it)."""
+        _advance_chem(el, comp, t_end, np.zeros(0), np.zeros(0, dtype=np.int64))
 
     @classmethod
     def _process(cls, el, t, dt):
@@ -366,7 +375,15 @@ def _check_state(el, comp):
 
 def advance(el, comp, t_end, times, flats):
     """Run the SSA of every voxel to t_end; return the states at *times*
-    (rows) for the flat indices *flats* (columns)."""
+    (rows) for the flat indices *flats* (columns).  With a Dsolve, whole
+    molecules hop between voxels at its ticks (:func:`dsolve.advance_split`)."""
+    from ..kinetics.dsolve import dsolve_of, advance_split
+    if dsolve_of(el) is not None:
+        return advance_split(el, comp, t_end, times, flats, _advance_chem, True)
+    return _advance_chem(el, comp, t_end, times, flats)
+
+
+def _advance_chem(el, comp, t_end, times, flats):
     changed = _check_state(el, comp)
     if comp.dirty or comp.layout.version != structure.version():
         _refresh_rates(el, comp)

@@ -1,0 +1,152 @@
+"""numba kernels of the diffusion solver (:mod:`moosepy.kinetics.dsolve`).
+
+``lu_steps``: implicit steps of linear transport ``dn/dt = A n`` of each
+diffusing pool (a column of the solver state, molecules per voxel), with the
+step matrix factored once (sparse LU, scipy's SuperLU): backward Euler
+solves ``(I - dt A) n' = n`` (first order, unconditionally stable, keeps
+n >= 0); Crank-Nicolson solves ``(I - dt/2 A) n' = (I + dt/2 A) n`` (second
+order; may undershoot near steep fronts when ``D dt / dx^2`` is large).  The
+columns of A sum to zero, so both conserve molecules to rounding.
+
+``hop_steps``: the same transport for whole molecules (Gsolve): in each step
+every molecule of voxel i leaves with probability ``1 - exp(-k_i dt)``
+(``k_i`` its total rate out), to neighbour k with probability
+``A[k, i] / k_i``; counts stay whole and non-negative, totals exact.
+"""
+
+import numpy as np
+import numba as nb
+
+
+@nb.njit(cache=True)
+def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Up, Ui, Ux, Uo, pr, pc, Bp, Bi, Bx, Bo,
+             use_b):
+    """Advance columns *cols* of the state S (voxels, pools) by *nsteps*
+    implicit steps.  Per pool q: L/U in CSR (row pointers at q*(n+1), values
+    from offset Lo[q]/Uo[q]), row/column permutations pr/pc at q*n, and
+    (use_b) the explicit half B in CSR at offset Bo[q]."""
+    b = np.empty(n)
+    y = np.empty(n)
+    for q in range(len(cols)):
+        j = cols[q]
+        rp = q * (n + 1)
+        pq = q * n
+        for _s in range(nsteps):
+            if use_b:
+                for i in range(n):
+                    acc = 0.0
+                    for k in range(Bp[rp + i], Bp[rp + i + 1]):
+                        acc += Bx[Bo[q] + k] * S[Bi[Bo[q] + k], j]
+                    b[i] = acc
+            else:
+                for i in range(n):
+                    b[i] = S[i, j]
+            for i in range(n):
+                y[pr[pq + i]] = b[i]
+            for i in range(n):
+                acc = y[i]
+                d = 1.0
+                for k in range(Lp[rp + i], Lp[rp + i + 1]):
+                    c = Li[Lo[q] + k]
+                    if c < i:
+                        acc -= Lx[Lo[q] + k] * y[c]
+                    elif c == i:
+                        d = Lx[Lo[q] + k]
+                y[i] = acc / d
+            for i in range(n - 1, -1, -1):
+                acc = y[i]
+                d = 1.0
+                for k in range(Up[rp + i], Up[rp + i + 1]):
+                    c = Ui[Uo[q] + k]
+                    if c > i:
+                        acc -= Ux[Uo[q] + k] * y[c]
+                    elif c == i:
+                        d = Ux[Uo[q] + k]
+                y[i] = acc / d
+            for i in range(n):
+                S[i, j] = y[pc[pq + i]]
+
+
+@nb.njit(cache=True)
+def seed(s):
+    np.random.seed(s)
+
+
+@nb.njit(cache=True)
+def hop_steps(S, cols, nsteps, dt, n, Op, Oi, Ox, Oo):
+    """Whole-molecule transport of columns *cols* of S over *nsteps* steps
+    of *dt*.  Per pool q: out-rates in CSR by source voxel (pointers at
+    q*(n+1), destinations Oi and rates Ox [1/s] from offset Oo[q])."""
+    moved = np.zeros(n)
+    for q in range(len(cols)):
+        j = cols[q]
+        rp = q * (n + 1)
+        for _s in range(nsteps):
+            for i in range(n):
+                moved[i] = 0.0
+            for i in range(n):
+                m = int(S[i, j] + 0.5)
+                if m <= 0:
+                    continue
+                ktot = 0.0
+                for k in range(Op[rp + i], Op[rp + i + 1]):
+                    ktot += Ox[Oo[q] + k]
+                if ktot <= 0.0:
+                    continue
+                leave = np.random.binomial(m, 1.0 - np.exp(-ktot * dt))
+                if leave == 0:
+                    continue
+                moved[i] -= leave
+                left = ktot
+                for k in range(Op[rp + i], Op[rp + i + 1]):
+                    r = Ox[Oo[q] + k]
+                    if leave == 0:
+                        break
+                    if r >= left:
+                        x = leave
+                    else:
+                        x = np.random.binomial(leave, r / left)
+                    moved[Oi[Oo[q] + k]] += x
+                    leave -= x
+                    left -= r
+            for i in range(n):
+                S[i, j] += moved[i]
+
+
+@nb.njit(cache=True)
+def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
+    """Exchange molecules between voxel pairs of two solvers: pair p joins
+    voxel va[p] of Sa with vb[p] of Sb; pool pair m is column ca[m] of Sa and
+    cb[m] of Sb, with coupling kk[m*npairs + p] = D * g [m^3/s].  Exact
+    relaxation of the isolated pair over dt (deterministic) or binomial
+    exchange of whole molecules (whole).  pa/pb: voxel volumes [m^3]."""
+    npairs = len(va)
+    for m in range(len(ca)):
+        ja = ca[m]
+        jb = cb[m]
+        for p in range(npairs):
+            k = kk[m * npairs + p]
+            if k <= 0.0:
+                continue
+            a = va[p]
+            b = vb[p]
+            Va = pa[p]
+            Vb = pb[p]
+            na = Sa[a, ja]
+            nbb = Sb[b, jb]
+            ra = k / Va
+            rb = k / Vb
+            if whole:
+                x = int(na + 0.5)
+                y = int(nbb + 0.5)
+                f = 1.0 - np.exp(-(ra + rb) * dt)
+                ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
+                ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
+                Sa[a, ja] = x - ab + ba
+                Sb[b, jb] = y - ba + ab
+            else:
+                tot = na + nbb
+                eq = tot * rb / (ra + rb)
+                na2 = eq + (na - eq) * np.exp(-(ra + rb) * dt)
+                Sa[a, ja] = na2
+                Sb[b, jb] = tot - na2

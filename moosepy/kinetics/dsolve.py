@@ -1,0 +1,615 @@
+"""``Dsolve``: diffusion and motor transport of pools between the voxels of a
+mesh, operator-split with the chemistry (Ksolve or Gsolve) as MOOSE does.
+
+Attach it as MOOSE scripts do::
+
+    stoich.compartment = mesh; stoich.ksolve = ksolve; stoich.dsolve = dsolve
+    stoich.reacSystemPath = mesh.path + '/##'
+
+Every pool of the Stoich with ``diffConst`` > 0 [m^2/s] or ``motorConst``
+!= 0 [m/s] (positive: away from the root voxel, towards the twigs; negative:
+towards the root) moves between voxels.  The mesh gives the couplings
+(:meth:`ChemCompt._diffusion_geometry`): the flux from voxel i to k is
+``D * g_ik * (n_i/V_i - n_k/V_k)`` with ``g`` = area / distance [m]; motor
+transport moves a fraction ``|motorConst| / length`` [1/s] of a voxel's
+molecules to its parent (or, split by cross-section area, its children).
+
+Scheme (``method``): ``'be'`` backward Euler (MOOSE's; default) or ``'cn'``
+Crank-Nicolson, each step factored once per pool (sparse LU) and applied in
+a numba kernel, O(voxels) per step for tree meshes.  Time stepping follows
+MOOSE: the Dsolve's tick (10, dt 0.01 s) diffuses, the chemistry's tick
+(16, 0.1 s) then integrates the reactions over its dt, and junctions to
+other Dsolves (``buildMeshJunctions``) exchange molecules after each
+chemical step.  With a Gsolve, molecules hop as whole numbers
+(:func:`moosepy.kinetics.dkernels.hop_steps`).  The Ksolve or Gsolve drives
+its Dsolve: diffusion steps are taken, in order, when the chemistry
+advances, so a run that ends between two chemical ticks has taken the
+diffusion steps up to the last chemical tick (MOOSE's own Dsolve would have
+taken those in between too).
+"""
+
+import logging
+
+import numpy as np
+
+from ..core import structure
+from ..core.element import Neutral
+from ..core.errors import FieldError, SolverError, MessageError
+from ..core.fields import Field, LookupField, Dest
+
+log = logging.getLogger('moosepy.kinetics')
+
+METHODS = ('be', 'cn')
+
+
+class Dsolve(Neutral):
+    """Diffusion solver of the pools of a Stoich across the voxels of its
+    compartment (see the module docstring)."""
+
+    default_tick = 10
+
+    stoich = Field(None, '', 'The Stoich whose pools diffuse', type='object', stored=False)
+    compartment = Field(None, '', 'Mesh of the Stoich', type='object', ro=True, stored=False)
+    path = Field('', '', 'Wildcard path of the pools (as the Stoich sets it)', type='string',
+                 stored=False)
+    stoichPath = Field('', '', 'Path of the Stoich', type='string', ro=True, stored=False)
+    numVoxels = Field(0, '', 'Voxels of the mesh', type='unsigned int', ro=True, stored=False)
+    numAllVoxels = Field(0, '', 'Voxels of the mesh', type='unsigned int', ro=True,
+                         stored=False)
+    numPools = Field(0, '', 'Pools handled (all pools of the Stoich)', type='unsigned int',
+                     ro=True, stored=False)
+    numDiffPools = Field(0, '', 'Pools that move (diffConst > 0 or motorConst != 0)',
+                         type='unsigned int', ro=True, stored=False)
+    method = Field('be', '', "Scheme: 'be' backward Euler (MOOSE's), 'cn' Crank-Nicolson",
+                   type='string', stored=False)
+    _method = Field('be', type='string', hidden=True)
+    nVec = LookupField('unsigned int', 'vector', '#', 'Molecule counts of the pools in a voxel')
+    diffVol1 = LookupField('unsigned int', 'double', 'm^3', 'Volume of this side of junction '
+                           'pair i')
+    diffVol2 = LookupField('unsigned int', 'double', 'm^3', 'Volume of the other side of '
+                           'junction pair i')
+    diffScale = LookupField('unsigned int', 'double', 'm', 'Coupling (area / distance) of '
+                            'junction pair i')
+
+    ports = (Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'),
+             Dest('buildMeshJunctions', 'ObjId', 'Join to the Dsolve of an adjoining mesh'),
+             Dest('buildNeuroMeshJunctions', 'ObjId,ObjId', 'Join this (NeuroMesh) Dsolve to '
+                  'the spine and PSD Dsolves'))
+
+    # ------------------------------------------------------------ fields
+    def _stoich_el(self):
+        s = self._el.data.get('stoich')
+        return s if s is not None and s.alive else None
+
+    def _get_stoich(self):
+        s = self._stoich_el()
+        return None if s is None else s.handle(0)
+
+    def _set_stoich(self, v):
+        from .stoich import Stoich
+        el = v._element() if hasattr(v, '_element') else None
+        if el is None or not issubclass(el.cls, Stoich):
+            raise FieldError(f'{self.path} (Dsolve).stoich: expected a Stoich, got {v!r}')
+        el.handle(0).dsolve = self
+
+    def _get_stoichPath(self):
+        s = self._stoich_el()
+        return '' if s is None else s.path
+
+    def _get_path(self):
+        s = self._stoich_el()
+        return '' if s is None else s.handle(0).reacSystemPath
+
+    def _set_path(self, v):
+        s = self._stoich_el()
+        if s is None:
+            raise FieldError(f'{self.path} (Dsolve).path: set its Stoich first '
+                             f'(stoich.dsolve = dsolve), then stoich.reacSystemPath')
+        s.handle(0).reacSystemPath = v
+
+    def _get_compartment(self):
+        s = self._get_stoich()
+        return None if s is None else s.compartment
+
+    def _get_numVoxels(self):
+        c = self._get_compartment()
+        return 0 if c is None else int(c.numVoxels)
+
+    _get_numAllVoxels = _get_numVoxels
+
+    def _chem(self):
+        """The compiled chemistry this Dsolve moves (None before reinit)."""
+        s = self._stoich_el()
+        ks = None if s is None else s.data.get('_ksolve')
+        return None if ks is None else ks.data.get('compiled')
+
+    def _get_numPools(self):
+        c = self._chem()
+        return 0 if c is None else c.npools
+
+    def _get_numDiffPools(self):
+        p = self._el.data.get('plan')
+        return 0 if p is None else len(p.cols)
+
+    def _get_method(self):
+        return self._el.cols['_method'][self._idx]
+
+    def _set_method(self, v):
+        m = str(v).lower()
+        if m not in METHODS:
+            raise FieldError(f"{self.path} (Dsolve).method: unknown scheme {v!r}; valid: "
+                             f"'be' (backward Euler), 'cn' (Crank-Nicolson)")
+        self._el.cols['_method'][self._idx] = m
+        self._el.data.pop('plan', None)
+
+    def _lookup_nVec(self, voxel):
+        c = self._chem()
+        if c is None:
+            raise SolverError(f'{self.path}: not compiled yet (call moose.reinit())')
+        return c.state[int(voxel)].copy()
+
+    def _junction_field(self, i, what):
+        js = self._el.data.get('junctions', [])
+        pairs = [(j, k) for j in js for k in range(len(j.mine))]
+        if not 0 <= int(i) < len(pairs):
+            raise FieldError(f'{self.path} (Dsolve): junction pair {i} out of range '
+                             f'(0..{len(pairs) - 1})')
+        j, k = pairs[int(i)]
+        return float(getattr(j, what)[k])
+
+    def _lookup_diffVol1(self, i):
+        return self._junction_field(i, 'vol_mine')
+
+    def _lookup_diffVol2(self, i):
+        return self._junction_field(i, 'vol_other')
+
+    def _lookup_diffScale(self, i):
+        return self._junction_field(i, 'g')
+
+    # ------------------------------------------------------------ junctions
+    def buildMeshJunctions(self, other):
+        """Join this Dsolve to *other* (the Dsolve of an adjoining mesh):
+        pools of the same name exchange molecules across the voxels where
+        the meshes touch."""
+        oel = _dsolve_el(other, f'{self.path}.buildMeshJunctions')
+        mine, theirs = _mesh_of(self._el), _mesh_of(oel)
+        pairs = _mesh_pairs(mine, theirs)
+        if pairs is None:
+            raise MessageError(f'{self.path}.buildMeshJunctions({oel.path}): moosepy cannot '
+                               f'find where {mine.path} ({mine.cls.__name__}) touches '
+                               f'{theirs.path} ({theirs.cls.__name__}); junctions are built '
+                               f'between CubeMeshes that share a face and between meshes '
+                               f'that define them (NeuroMesh, SpineMesh, PsdMesh)')
+        _add_junction(self._el, oel, *pairs)
+
+    def buildNeuroMeshJunctions(self, spine, psd):
+        """Join this Dsolve (of a NeuroMesh) to the Dsolves of its SpineMesh
+        (*spine*) and PsdMesh (*psd*): dendrite <-> spine head <-> PSD."""
+        sel = _dsolve_el(spine, f'{self.path}.buildNeuroMeshJunctions')
+        pel = _dsolve_el(psd, f'{self.path}.buildNeuroMeshJunctions')
+        self.buildMeshJunctions(sel.handle(0))
+        sel.handle(0).buildMeshJunctions(pel.handle(0))
+
+    # ------------------------------------------------------------ clock
+    @classmethod
+    def _reinit(cls, el):
+        if el.data.get('stoich') is None:
+            log.warning('%s: no Stoich uses this Dsolve (set stoich.dsolve); it does nothing',
+                        el.path)
+
+    @classmethod
+    def _batch_role(cls, el):
+        return 'idle'       # its Ksolve/Gsolve takes its steps
+
+    @classmethod
+    def _on_delete(cls, el):
+        el.data.pop('plan', None)
+        for j in el.data.get('junctions', []):
+            o = j.other
+            if o.alive:
+                o.data['junctions'] = [x for x in o.data.get('junctions', [])
+                                       if x.other is not el]
+
+
+def _dsolve_el(v, where):
+    el = v._element() if hasattr(v, '_element') else None
+    if el is None or not issubclass(el.cls, Dsolve):
+        raise MessageError(f'{where}: expected a Dsolve, got {v!r}')
+    return el
+
+
+def _mesh_of(dsolve_el):
+    s = dsolve_el.data.get('stoich')
+    c = None if s is None else s.handle(0).compartment
+    if c is None:
+        raise MessageError(f'{dsolve_el.path} (Dsolve): it has no Stoich with a compartment '
+                           f'yet; set stoich.compartment and stoich.dsolve first')
+    return c._element()
+
+
+class _Junction:
+    """Voxel pairs joining this Dsolve's mesh to another's: mine[p] <->
+    other_vox[p] with coupling g[p] = area / distance [m]."""
+
+    def __init__(self, other, mine, theirs, g, vol_mine, vol_other):
+        self.other = other
+        self.mine = np.asarray(mine, dtype=np.int64)
+        self.theirs = np.asarray(theirs, dtype=np.int64)
+        self.g = np.asarray(g, dtype=float)
+        self.vol_mine = np.asarray(vol_mine, dtype=float)
+        self.vol_other = np.asarray(vol_other, dtype=float)
+
+
+def _add_junction(el, oel, mine, theirs, g):
+    ma, mb = _mesh_of(el), _mesh_of(oel)
+    va = ma.handle(0)._voxel_volumes()
+    vb = mb.handle(0)._voxel_volumes()
+    mine = np.asarray(mine, dtype=np.int64)
+    theirs = np.asarray(theirs, dtype=np.int64)
+    j = _Junction(oel, mine, theirs, g, va[mine], vb[theirs])
+    js = [x for x in el.data.get('junctions', []) if x.other is not oel]
+    js.append(j)
+    el.data['junctions'] = js
+    structure.changed()
+
+
+def _mesh_pairs(a, b):
+    """(voxels of a, voxels of b, g) where meshes a and b touch, or None."""
+    ha, hb = a.handle(0), b.handle(0)
+    f = getattr(ha, '_junctions', None)
+    if f is not None:
+        r = f(hb)
+        if r is not None:
+            return r
+    f = getattr(hb, '_junctions', None)
+    if f is not None:
+        r = f(ha)
+        if r is not None:
+            return r[1], r[0], r[2]
+    from .mesh import CubeMesh
+    if issubclass(a.cls, CubeMesh) and issubclass(b.cls, CubeMesh):
+        return _cube_faces(ha, hb)
+    return None
+
+
+def _cube_faces(a, b):
+    """Voxel pairs of two CubeMeshes whose faces touch (within 1e-3 of a
+    voxel); g = shared face area / distance between the voxel centres."""
+    ga, gb = a._diffusion_geometry(), b._diffusion_geometry()
+    lo_a, hi_a, n_a = a._grid()
+    lo_b, hi_b, n_b = b._grid()
+    da, db = (hi_a - lo_a) / n_a, (hi_b - lo_b) / n_b
+    ca, cb = ga.midpoints.T, gb.midpoints.T
+    tol = 1e-3 * min(da.min(), db.min())
+    mine, theirs, gs = [], [], []
+    for ax in range(3):
+        for sa, sb in ((hi_a, lo_b), (lo_a, hi_b)):
+            if abs(sa[ax] - sb[ax]) > tol:
+                continue
+            # voxels of a and b on that plane
+            ia = np.nonzero(np.abs(ca[:, ax] + (0.5 if sa is hi_a else -0.5) * da[ax]
+                                   - sa[ax]) < tol)[0]
+            ib = np.nonzero(np.abs(cb[:, ax] + (-0.5 if sa is hi_a else 0.5) * db[ax]
+                                   - sb[ax]) < tol)[0]
+            other = [k for k in range(3) if k != ax]
+            for i in ia:
+                lo1 = ca[i, other] - da[other] / 2
+                hi1 = ca[i, other] + da[other] / 2
+                lo2 = cb[ib][:, other] - db[other] / 2
+                hi2 = cb[ib][:, other] + db[other] / 2
+                ov = np.clip(np.minimum(hi1, hi2) - np.maximum(lo1, lo2), 0, None)
+                area = ov[:, 0] * ov[:, 1]
+                hit = area > 0
+                for k, ar in zip(ib[hit], area[hit]):
+                    mine.append(i)
+                    theirs.append(k)
+                    gs.append(ar / ((da[ax] + db[ax]) / 2))
+    if not mine:
+        return None
+    return np.array(mine), np.array(theirs), np.array(gs)
+
+
+# ---------------------------------------------------------------- compiling
+class Plan:
+    """A Dsolve compiled against the chemistry it moves: the state columns
+    of the moving pools and their factored step matrices (or, for whole
+    molecules, their out-rates)."""
+
+    def __init__(self, key, cols, n, dt, arrays, whole, cn=False):
+        self.cn = cn
+        self.key = key
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.n = n
+        self.dt = dt
+        self.arrays = arrays
+        self.whole = whole
+
+
+def _transport_matrix(geom, D, motor):
+    """Sparse A [1/s] with dn/dt = A n for one pool (columns sum to 0)."""
+    from scipy import sparse
+    n = geom.num
+    V = geom.volume
+    i, k, g = geom.edges
+    rows, cols, vals = [], [], []
+    if D > 0 and len(i):
+        w = D * g
+        rows += [i, k, i, k]
+        cols += [i, k, k, i]
+        vals += [-w / V[i], -w / V[k], w / V[k], w / V[i]]
+    if motor != 0:
+        par = geom.parent
+        kid = np.nonzero(par >= 0)[0]
+        if motor < 0:       # towards the root: child -> parent
+            r = -motor / geom.length[kid]
+            rows += [kid, par[kid]]
+            cols += [kid, kid]
+            vals += [-r, r]
+        else:               # towards the twigs: parent -> children, by area
+            p = par[kid]
+            tot = np.zeros(n)
+            np.add.at(tot, p, geom.area[kid])
+            share = geom.area[kid] / tot[p]
+            r = motor / geom.length[p]
+            has_kids = np.zeros(n, dtype=bool)
+            has_kids[p] = True
+            src = np.nonzero(has_kids)[0]
+            rows += [src, kid]
+            cols += [src, p]
+            vals += [-motor / geom.length[src], r * share]
+    if not rows:
+        return sparse.csr_matrix((n, n))
+    A = sparse.coo_matrix((np.concatenate(vals), (np.concatenate(rows),
+                                                   np.concatenate(cols))), shape=(n, n))
+    return A.tocsr()
+
+
+def _factor(A, dt, method):
+    """(L, U, perm_r, perm_c, B) of one implicit step of dn/dt = A n."""
+    from scipy import sparse
+    from scipy.sparse.linalg import splu
+    n = A.shape[0]
+    I = sparse.identity(n, format='csc')
+    theta = 1.0 if method == 'be' else 0.5
+    M = (I - theta * dt * A).tocsc()
+    lu = splu(M, permc_spec='MMD_AT_PLUS_A', diag_pivot_thresh=0.0,
+              options={'SymmetricMode': True})
+    B = None if method == 'be' else (I + 0.5 * dt * A).tocsr()
+    return lu.L.tocsr(), lu.U.tocsr(), lu.perm_r, lu.perm_c, B
+
+
+def _pack(mats, n):
+    """Concatenate CSR matrices: pointers (q*(n+1)), indices, values, offsets."""
+    ptr = np.concatenate([m.indptr for m in mats]).astype(np.int64)
+    idx = np.concatenate([m.indices for m in mats]).astype(np.int64)
+    val = np.concatenate([m.data for m in mats]).astype(float)
+    off = np.cumsum([0] + [m.nnz for m in mats[:-1]]).astype(np.int64)
+    return ptr, idx, val, off
+
+
+def compile_plan(dsolve_el, comp, dt, whole):
+    """The Plan of *dsolve_el* for compiled chemistry *comp* stepping by dt
+    [s]; kept while the structure, the pools' diffConst/motorConst, dt and
+    the scheme are unchanged."""
+    mesh = _mesh_of(dsolve_el)
+    h = dsolve_el.handle(0)
+    method = h.method
+    D = np.array([float(p.cols['diffConst'][0]) for p in comp.pool_els])
+    M = np.array([float(p.cols['motorConst'][0]) for p in comp.pool_els])
+    bad = np.nonzero(~np.isfinite(D) | (D < 0) | ~np.isfinite(M))[0]
+    if len(bad):
+        p = comp.pool_els[bad[0]]
+        raise SolverError(f'{p.path}: diffConst {D[bad[0]]!r} m^2/s / motorConst '
+                          f'{M[bad[0]]!r} m/s; expected finite values, diffConst >= 0')
+    n_var = comp.n_var
+    moving = [j for j in range(n_var) if D[j] > 0 or M[j] != 0]
+    geom = mesh.handle(0)._diffusion_geometry()
+    shape = hash((geom.volume.tobytes(), geom.area.tobytes(), geom.length.tobytes(),
+                  geom.edges[2].tobytes()))
+    key = (structure.version(), tuple(D[moving]), tuple(M[moving]), dt, method, whole,
+           id(comp.layout), shape)
+    old = dsolve_el.data.get('plan')
+    if old is not None and old.key == key:
+        return old
+    n = geom.num
+    if n != comp.nvox:
+        raise SolverError(f'{dsolve_el.path} (Dsolve): its mesh {mesh.path} has {n} voxels '
+                          f'but the chemistry has {comp.nvox}')
+    if any(M[j] != 0 for j in moving) and not (geom.parent >= 0).any() and n > 1:
+        log.warning('%s: motor transport needs a tree mesh (CylMesh, NeuroMesh); %s has '
+                    'none, so motorConst is ignored', dsolve_el.path, mesh.path)
+    mats = [_transport_matrix(geom, D[j], M[j]) for j in moving]
+    if whole:
+        outs = []
+        for A in mats:
+            O = A.tocsc().copy()
+            O.setdiag(0.0)
+            O.eliminate_zeros()
+            # column i of A: rates out of voxel i; as CSR by source voxel
+            outs.append(O.T.tocsr())
+        arrays = _pack(outs, n) if outs else None
+    else:
+        facs = [_factor(A, dt, method) for A in mats]
+        if facs:
+            L = _pack([f[0] for f in facs], n)
+            U = _pack([f[1] for f in facs], n)
+            pr = np.concatenate([f[2] for f in facs]).astype(np.int64)
+            pc = np.concatenate([f[3] for f in facs]).astype(np.int64)
+            if method == 'cn':
+                B = _pack([f[4] for f in facs], n)
+            else:
+                z = np.zeros(1, dtype=np.int64)
+                B = (z, z, np.zeros(1), z)
+            arrays = (L, U, pr, pc, B)
+        else:
+            arrays = None
+    plan = Plan(key, moving, n, dt, arrays, whole, method == 'cn')
+    dsolve_el.data['plan'] = plan
+    return plan
+
+
+def diffuse(plan, state, nsteps):
+    """Take *nsteps* transport steps of the plan on *state* (voxels, pools)."""
+    if nsteps <= 0 or plan.arrays is None or not len(plan.cols):
+        return
+    from . import dkernels as K
+    if plan.whole:
+        Op, Oi, Ox, Oo = plan.arrays
+        K.hop_steps(state, plan.cols, nsteps, plan.dt, plan.n, Op, Oi, Ox, Oo)
+    else:
+        (Lp, Li, Lx, Lo), (Up, Ui, Ux, Uo), pr, pc, (Bp, Bi, Bx, Bo) = plan.arrays
+        K.lu_steps(state, plan.cols, nsteps, plan.n, Lp, Li, Lx, Lo, Up, Ui, Ux, Uo, pr, pc,
+                   Bp, Bi, Bx, Bo, plan.cn)
+
+
+# ---------------------------------------------------------------- stepping
+def dsolve_of(solver_el):
+    """The Dsolve element driven by a Ksolve/Gsolve element, or None."""
+    st = solver_el.data.get('stoich')
+    if st is None or not st.alive:
+        return None
+    ds = st.data.get('_dsolve')
+    return ds if ds is not None and ds.alive else None
+
+
+def _ticks(el):
+    """(stride of the chemistry's tick, stride of the Dsolve's tick, base dt)
+    from the clock; strides in base steps."""
+    from ..core.clock import clock
+    base = clock.base_dt
+    ks = clock.strides.get(el.tick)
+    return base, ks
+
+
+def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
+    """Advance chemistry *comp* of solver *el* (driving Dsolve *ds*) to
+    t_end as MOOSE does: per chemical tick, the Dsolve's steps up to it,
+    then the chemistry over the tick, then the junctions.  Returns the
+    states at *times* (rows) for *flats* (columns), read after each tick."""
+    from ..core.clock import clock
+    ds = dsolve_of(el)
+    out = np.zeros((len(times), len(flats)))
+    base = clock.base_dt
+    kstride = clock.strides.get(el.tick)
+    dstride = clock.strides.get(ds.tick) if clock.dts[ds.tick] > 0 else None
+    if not base or not kstride:
+        # not scheduled through the clock: one chemical step, no diffusion
+        return chem_advance(el, comp, t_end, times, flats)
+    y = comp.state.reshape(-1)
+    pre = times <= comp.t + 1e-12 * max(1.0, abs(comp.t))
+    if pre.any():
+        out[pre] = y[flats]
+    s = int(round(comp.t / base))
+    s_end = int(round(t_end / base))
+    plan = None
+    if dstride:
+        plan = compile_plan(ds, comp, dstride * base, whole)
+    group = _group(el)
+    # the joined solvers' tables: filled here, from the states after each tick
+    recs = []
+    for m in group[1:]:
+        reqs = m.data.get('_requests')
+        if reqs is None:
+            continue
+        mt = np.unique(np.concatenate([r[2] for r in reqs])) if reqs else np.zeros(0)
+        mf = (np.unique(np.array([f for r in reqs for f, _ in r[3]], dtype=np.int64))
+              if reqs else np.zeros(0, np.int64))
+        mo = np.zeros((len(mt), len(mf)))
+        my = m.data['compiled'].state.reshape(-1)
+        mpre = mt <= comp.t + 1e-9 * base
+        if mpre.any():
+            mo[mpre] = my[mf]
+        recs.append((m, reqs, mt, mf, mo))
+    while s < s_end:
+        s_next = (s // kstride + 1) * kstride
+        if s_next > s_end:
+            break
+        for m in group:
+            mc = m.data['compiled']
+            mds = dsolve_of(m)
+            if dstride and mds is not None:
+                mplan = plan if m is el else compile_plan(mds, mc, dstride * base, whole)
+                nd = s_next // dstride - s // dstride
+                diffuse(mplan, mc.state, nd)
+            if m is el:
+                chem_advance(el, comp, s_next * base, np.zeros(0), np.zeros(0, np.int64))
+                comp = el.data['compiled']
+            else:
+                m.cls._chem_step(m, mc, s_next * base)
+        if len(group) > 1:
+            _junctions(group, kstride * base, whole)
+        s = s_next
+        t = s * base
+        hit = np.abs(times - t) <= 1e-9 * base
+        if hit.any():
+            y = el.data['compiled'].state.reshape(-1)
+            out[hit] = y[flats]
+        for m, reqs, mt, mf, mo in recs:
+            mh = np.abs(mt - t) <= 1e-9 * base
+            if mh.any():
+                mo[mh] = m.data['compiled'].state.reshape(-1)[mf]
+    for m, reqs, mt, mf, mo in recs:
+        for tab, _ticks, st, specs in reqs:
+            rows = np.searchsorted(mt, st)
+            vals = np.empty((len(st), len(specs)))
+            for k, (flat, scale) in enumerate(specs):
+                vals[:, k] = mo[rows, np.searchsorted(mf, flat)] * scale
+            tab.cls._record_batch(tab, st, vals)
+        m.data['_group_done'] = True
+    return out
+
+
+def _group(el):
+    """Solvers joined to *el* through Dsolve junctions (el first)."""
+    ds = dsolve_of(el)
+    if ds is None or not ds.data.get('junctions'):
+        return [el]
+    seen = [el]
+    todo = [ds]
+    done = {id(ds)}
+    while todo:
+        d = todo.pop()
+        for j in d.data.get('junctions', []):
+            o = j.other
+            if id(o) in done or not o.alive:
+                continue
+            done.add(id(o))
+            todo.append(o)
+            st = o.data.get('stoich')
+            ks = None if st is None else st.data.get('_ksolve')
+            if ks is not None and ks.data.get('compiled') is not None:
+                seen.append(ks)
+    return seen
+
+
+def _junctions(group, dt, whole):
+    from . import dkernels as K
+    for m in group:
+        ds = dsolve_of(m)
+        for j in ds.data.get('junctions', []) if ds is not None else ():
+            o = j.other
+            st = o.data.get('stoich')
+            ks = None if st is None else st.data.get('_ksolve')
+            oc = None if ks is None else ks.data.get('compiled')
+            if oc is None:
+                continue
+            mc = m.data['compiled']
+            names = {p.name: k for k, p in enumerate(oc.pool_els[:oc.n_var])}
+            ca, cb, kk = [], [], []
+            for a, p in enumerate(mc.pool_els[:mc.n_var]):
+                b = names.get(p.name)
+                if b is None:
+                    continue
+                Da = float(p.cols['diffConst'][0])
+                Db = float(oc.pool_els[b].cols['diffConst'][0])
+                if Da <= 0 or Db <= 0:
+                    continue
+                ca.append(a)
+                cb.append(b)
+                kk.append(np.sqrt(Da * Db) * j.g)     # MOOSE's geometric mean of D
+            if not ca:
+                continue
+            K.junction_exchange(mc.state, oc.state, np.array(ca, np.int64),
+                                np.array(cb, np.int64), j.mine, j.theirs, j.vol_mine,
+                                j.vol_other, np.concatenate(kk), dt, whole)

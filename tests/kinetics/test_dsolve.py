@@ -1,0 +1,190 @@
+"""Dsolve: diffusion and motor transport between voxels, split with Ksolve
+and Gsolve.  Oracles: the second moment of a spreading pulse (2 D t),
+conservation of molecules, the exact relaxation of two coupled voxels, the
+uniform steady state of a closed tapered cylinder, and pymoose 5.0.0's
+trajectories of the same script (side venv)."""
+
+import numpy as np
+import pytest
+
+import moosepy as moose
+from moosepy.core.errors import FieldError, MessageError
+
+from side_pymoose import run_both
+
+
+def _cyl(n=200, dl=0.5e-6, r0=1e-6, r1=None, D=1e-12, motor=0.0, solver='ksolve',
+         method='be'):
+    m = moose.CylMesh('/cyl')
+    m.x1 = n * dl
+    m.diffLength = dl
+    m.r0 = r0
+    m.r1 = r0 if r1 is None else r1
+    a = moose.Pool('/cyl/a')
+    a.diffConst = D
+    a.motorConst = motor
+    st = moose.Stoich('/cyl/st')
+    ks = moose.Ksolve('/cyl/ks') if solver == 'ksolve' else moose.Gsolve('/cyl/ks')
+    ds = moose.Dsolve('/cyl/ds')
+    ds.method = method
+    st.compartment = m
+    st.ksolve = ks
+    st.dsolve = ds
+    st.reacSystemPath = '/cyl/##'
+    return m, moose.vec('/cyl/a'), ds
+
+
+def _moments(nn, x):
+    mu = (nn * x).sum() / nn.sum()
+    return mu, (nn * (x - mu) ** 2).sum() / nn.sum()
+
+
+@pytest.mark.parametrize('method', ['be', 'cn'])
+def test_pulse_spreads_with_variance_2Dt_and_conserves_mass(method):
+    m, v, ds = _cyl(method=method)
+    n = m.numDiffCompts
+    c0 = np.zeros(n)
+    c0[n // 2] = 1.0
+    v.concInit = c0
+    moose.reinit()
+    tot = v.n.sum()
+    moose.start(10.0)
+    nn = np.array(v.n)
+    x = (np.arange(n) + 0.5) * m.diffLength
+    mu, var = _moments(nn, x)
+    # the lattice walk of backward Euler and of Crank-Nicolson keeps the
+    # second moment's growth exactly 2 D t while the pulse is far from the ends
+    assert var == pytest.approx(2 * 1e-12 * 10.0, rel=1e-9)
+    assert mu == pytest.approx(x[n // 2], rel=1e-12)
+    assert nn.sum() == pytest.approx(tot, rel=1e-12)
+    assert ds.numDiffPools == 1 and ds.numVoxels == n
+
+
+def test_closed_tapered_cylinder_relaxes_to_uniform_concentration():
+    m, v, ds = _cyl(n=20, dl=1e-6, r0=1e-6, r1=3e-6, D=5e-12)
+    c0 = np.zeros(20)
+    c0[0] = 1.0
+    v.concInit = c0
+    moose.reinit()
+    tot = v.n.sum()
+    moose.start(200.0)
+    conc = np.array(v.conc)
+    # all molecules spread over the whole volume: C = N / (NA V)
+    expect = tot / (moose.NA * m.volume) * 1.0
+    assert np.allclose(conc, expect, rtol=1e-6)
+    assert np.array(v.n).sum() == pytest.approx(tot, rel=1e-12)
+
+
+def test_motor_transport_moves_the_centre_of_mass_at_motorConst():
+    v_motor = 0.5e-6   # m/s, towards the twigs (away from voxel 0)
+    m, v, ds = _cyl(n=100, dl=1e-6, D=0.0, motor=v_motor)
+    c0 = np.zeros(100)
+    c0[5] = 1.0
+    v.concInit = c0
+    moose.reinit()
+    moose.start(40.0)
+    nn = np.array(v.n)
+    x = (np.arange(100) + 0.5) * 1e-6
+    mu, var = _moments(nn, x)
+    # upwind backward Euler: the mean moves exactly v t (far from the end)
+    assert mu - x[5] == pytest.approx(v_motor * 40.0, rel=1e-6)
+
+
+def test_motor_towards_the_root_collects_in_voxel_zero():
+    m, v, ds = _cyl(n=10, dl=1e-6, D=0.0, motor=-1e-6)
+    v.concInit = np.full(10, 1e-3)
+    moose.reinit()
+    tot = v.n.sum()
+    moose.start(200.0)
+    nn = np.array(v.n)
+    assert nn[0] == pytest.approx(tot, rel=1e-6)
+
+
+def test_two_cube_meshes_joined_by_a_junction_relax_exactly():
+    """Two one-voxel cubes that share a face: dC/dt follows the exact
+    two-compartment exponential, k = D A / d."""
+    a = moose.CubeMesh('/A')
+    a.x0, a.x1 = 0.0, 2e-6
+    a.y1 = a.z1 = 1e-6
+    b = moose.CubeMesh('/B')
+    b.x0, b.x1 = 2e-6, 3e-6
+    b.y1 = b.z1 = 1e-6
+    D = 1e-12
+    solvers = []
+    for mesh in (a, b):
+        p = moose.Pool(mesh.path + '/x')
+        p.diffConst = D
+        st = moose.Stoich(mesh.path + '/st')
+        ks = moose.Ksolve(mesh.path + '/ks')
+        ds = moose.Dsolve(mesh.path + '/ds')
+        st.compartment = mesh
+        st.ksolve = ks
+        st.dsolve = ds
+        st.reacSystemPath = mesh.path + '/x'
+        solvers.append(ds)
+    solvers[0].buildMeshJunctions(solvers[1])
+    assert solvers[0].diffScale[0] == pytest.approx(1e-12 / 1.5e-6)
+    moose.element('/A/x').concInit = 1.0
+    t = moose.Table2('/tb')
+    moose.connect(t, 'requestOut', moose.element('/B/x'), 'getConc')
+    moose.reinit()
+    moose.start(5.0)
+    Va, Vb = 2e-18, 1e-18
+    k = D * 1e-12 / 1.5e-6
+    rate = k / Va + k / Vb
+    tt = np.arange(len(t.vector)) * 1.0
+    nb = (1.0 * Va) * Vb / (Va + Vb) / Vb * (1 - np.exp(-rate * tt))
+    assert np.allclose(t.vector, nb, rtol=1e-9, atol=1e-12)
+    na = moose.element('/A/x').n
+    nbm = moose.element('/B/x').n
+    assert na + nbm == pytest.approx(1.0 * moose.NA * Va, rel=1e-12)
+
+
+def test_gsolve_molecules_hop_as_whole_numbers():
+    moose.seed(7)
+    m, v, ds = _cyl(n=40, dl=1e-6, D=1e-12, solver='gsolve')
+    n0 = np.zeros(40)
+    n0[20] = 20000
+    v.nInit = n0
+    moose.reinit()
+    moose.start(20.0)
+    nn = np.array(v.n)
+    assert np.all(nn == np.round(nn)) and nn.sum() == 20000 and nn.min() >= 0
+    x = (np.arange(40) + 0.5) * 1e-6
+    mu, var = _moments(nn, x)
+    # a random walk of 20000 molecules: variance 2Dt within sampling error
+    expect = 2e-12 * 20.0
+    assert abs(var - expect) < 5 * expect * np.sqrt(2.0 / 20000)
+
+
+def test_bad_method_and_unjoinable_meshes_are_clear_errors():
+    m, v, ds = _cyl(n=4, dl=1e-6)
+    with pytest.raises(FieldError, match="'be'"):
+        ds.method = 'rk4'
+    other = moose.CubeMesh('/far')
+    other.x1, other.x0 = 1.00001, 1.0
+    st = moose.Stoich('/far/st')
+    ds2 = moose.Dsolve('/far/ds')
+    st.compartment = other
+    st.dsolve = ds2
+    with pytest.raises(MessageError, match='touches'):
+        ds.buildMeshJunctions(ds2)
+
+
+_SCRIPT = open(__file__.replace('test_dsolve.py', 'dsolve_side.py')).read()
+
+
+@pytest.mark.parametrize('tight', [True, False])
+def test_same_trajectories_as_pymoose(tight):
+    """Tapered CylMesh; a diffusing pool in a reaction with a fixed one, and
+    a pool carried by motors.  With tight integrator tolerances the Dsolve /
+    Ksolve splitting reproduces MOOSE to 1e-8; at the default tolerances the
+    two Runge-Kutta error controls differ by up to ~1e-4 of the range."""
+    out = run_both(_SCRIPT + ('\nTIGHT = True\n' if tight else '\nTIGHT = False\n')
+                   + 'run()\n')
+    ref, got = out['moose'], out['moosepy']
+    tol = 1e-8 if tight else 2e-4
+    for k in ref:
+        a, b = np.asarray(ref[k], float), np.asarray(got[k], float)
+        assert a.shape == b.shape, k
+        assert np.max(np.abs(a - b)) <= tol * max(np.max(np.abs(a)), 1e-30), k
