@@ -51,6 +51,8 @@ from .electrical.intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF,  # 
 from .electrical.passive import Leakage, GapJunction  # noqa: F401
 from .electrical.devices import DiffAmp, RC, PIDController  # noqa: F401
 from .electrical.formula_gates import HHGateF, HHChannelF, HHGateF2D, HHChannelF2D  # noqa: F401,E501
+from .electrical.markov import (MarkovChannel, MarkovRateTable, MarkovSolverBase,  # noqa: F401
+                               MarkovSolver, MarkovOdeSolver)
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
 from .core import shell as _shell
 
