@@ -1,0 +1,381 @@
+"""NeuroMesh, SpineMesh and PsdMesh against pymoose 5.0.0 (tests/side_pymoose.py
+runs the same script under both): voxel counts, volumes, parent voxels,
+midpoints, MeshEntry coordinates, compartment maps, stencils, spine and PSD
+voxels; SWC cells on the totals.  Plus analytic checks of the junction
+couplings and the errors for bad input."""
+
+import math
+
+import numpy as np
+import pytest
+
+import moosepy as moose
+from moosepy.core.errors import FieldError, SolverError
+
+from side_pymoose import run_both
+
+# A soma, a dendrite that tapers and branches twice (dend2 -> dend3a, dend3b;
+# dend3a -> dend4) and two spines (spine_neck0/spine_head0 on dend1,
+# neck1/head1 on dend2), built the way MOOSE scripts build cells.
+CELL = r'''
+import sys, json
+import numpy as np
+who = sys.argv[1]
+if who == 'moose':
+    import moose
+else:
+    import moosepy as moose
+
+def comp(path, pa, x0, y0, z0, x, y, z, dia):
+    c = moose.Compartment(path)
+    c.x0, c.y0, c.z0 = x0, y0, z0
+    c.x, c.y, c.z = x, y, z
+    c.diameter = dia
+    c.length = float(np.sqrt((x - x0)**2 + (y - y0)**2 + (z - z0)**2))
+    if pa is not None:
+        moose.connect(pa, 'axial', c, 'raxial')
+    return c
+
+def build():
+    moose.Neutral('/model')
+    moose.Neutral('/model/cell')
+    u = 1e-6
+    soma = comp('/model/cell/soma', None, 0, 0, 0, 10*u, 0, 0, 10*u)
+    d1 = comp('/model/cell/dend1', soma, 10*u, 0, 0, 30*u, 0, 0, 4*u)
+    d2 = comp('/model/cell/dend2', d1, 30*u, 0, 0, 45*u, 0, 0, 3*u)
+    d3a = comp('/model/cell/dend3a', d2, 45*u, 0, 0, 55*u, 8*u, 0, 2*u)
+    comp('/model/cell/dend3b', d2, 45*u, 0, 0, 57*u, -6*u, 0, 1.5*u)
+    comp('/model/cell/dend4', d3a, 55*u, 8*u, 0, 62*u, 14*u, 0, 1.2*u)
+    n0 = comp('/model/cell/spine_neck0', d1, 20*u, 2*u, 0, 20*u, 3*u, 0, 0.2*u)
+    comp('/model/cell/spine_head0', n0, 20*u, 3*u, 0, 20*u, 3.5*u, 0, 0.5*u)
+    n1 = comp('/model/cell/neck1', d2, 40*u, 1.5*u, 0, 40*u, 2.7*u, 0, 0.15*u)
+    comp('/model/cell/head1', n1, 40*u, 2.7*u, 0, 40*u, 3.3*u, 0, 0.6*u)
+
+def names(objs):
+    return [o.path.split('/')[-1].split('[')[0] for o in objs]
+
+def stencil(m):
+    rows = [list(m.stencilIndex[i]) for i in range(m.numDiffCompts)]
+    rates = [list(m.stencilRate[i]) for i in range(m.numDiffCompts)]
+    return [x for r in rows for x in r], [x for r in rates for x in r], [len(r) for r in rows]
+'''
+
+NEURO = CELL + r'''
+build()
+sep, policy, dl = SEP, POLICY, DL
+nm = moose.NeuroMesh('/model/nm')
+nm.separateSpines = sep
+nm.geometryPolicy = policy
+if sep:
+    sm = moose.SpineMesh('/model/sm')
+    pm = moose.PsdMesh('/model/pm')
+    moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+    moose.connect(nm, 'psdListOut', pm, 'psdList', 'OneToOne')
+nm.diffLength = dl
+nm.subTreePath = '/model/cell/#'
+n = nm.numDiffCompts
+si, sr, sn = stencil(nm)
+out = dict(n=n, nseg=nm.numSegments, vol=list(nm.voxelVolume),
+           pv=[int(x) for x in nm.parentVoxel], mid=list(nm.voxelMidpoint),
+           emap=names(nm.elecComptMap), elist=names(nm.elecComptList),
+           start=[int(x) for x in nm.startVoxelInCompt], end=[int(x) for x in nm.endVoxelInCompt],
+           sod=[int(x) for x in nm.spineVoxelOnDendVoxel], total=nm.volume,
+           coords=[list(moose.element('/model/nm/mesh[%d]' % i).Coordinates) for i in range(n)],
+           mevol=[moose.element('/model/nm/mesh[%d]' % i).volume for i in range(n)],
+           si=[int(x) for x in si], sr=sr, sn=sn,
+           mtype=moose.element('/model/nm/mesh[0]').meshType)
+if sep:
+    ns = len(sm.voxelVolume)
+    out.update(svol=list(sm.voxelVolume), snv=[int(x) for x in sm.neuronVoxel],
+               spv=[int(x) for x in sm.parentVoxel], semap=names(sm.elecComptMap),
+               smid=list(sm.voxelMidpoint), sstart=[int(x) for x in sm.startVoxelInCompt],
+               send=[int(x) for x in sm.endVoxelInCompt],
+               scoords=[list(moose.element('/model/sm/mesh[%d]' % i).Coordinates)
+                        for i in range(ns)],
+               pvol=list(pm.voxelVolume), pmid=list(pm.voxelMidpoint),
+               pemap=names(pm.elecComptMap), pnv=[int(x) for x in pm.neuronVoxel],
+               pcoords=[list(moose.element('/model/pm/mesh[%d]' % i).Coordinates)
+                        for i in range(ns)],
+               pdim=pm.numDimensions,
+               smtype=moose.element('/model/sm/mesh[0]').meshType,
+               pmtype=moose.element('/model/pm/mesh[0]').meshType)
+print('JSON' + json.dumps(out, default=float))
+'''
+
+
+def _same(a, b, keys):
+    for k in keys:
+        x, y = a[k], b[k]
+        if isinstance(x, (list, np.ndarray)) and len(x) and isinstance(x[0], str):
+            assert list(x) == list(y), k
+        elif isinstance(x, str):
+            assert x == y, k
+        else:
+            x = np.asarray(x, dtype=float)
+            y = np.asarray(y, dtype=float)
+            assert x.shape == y.shape, (k, x.shape, y.shape)
+            np.testing.assert_allclose(y, x, rtol=1e-12, atol=1e-24, err_msg=k)
+
+
+DEND_KEYS = ('n', 'nseg', 'vol', 'pv', 'mid', 'emap', 'elist', 'start', 'end', 'sod', 'total',
+             'coords', 'mevol', 'si', 'sr', 'sn', 'mtype')
+SPINE_KEYS = ('svol', 'snv', 'spv', 'semap', 'smid', 'sstart', 'send', 'scoords', 'pvol',
+              'pmid', 'pemap', 'pnv', 'pcoords', 'pdim', 'smtype', 'pmtype')
+
+
+@pytest.mark.parametrize('policy,dl', [('default', 2e-6), ('cylinder', 1e-6),
+                                       ('default', 3.3e-6)])
+def test_neuromesh_whole_cell_as_moose(policy, dl):
+    """separateSpines off: spines are dendrite compartments; branch children
+    measured from their parent's end; depth-first voxel order."""
+    r = _run(NEURO, 0, policy, dl)
+    _same(r['moose'], r['moosepy'], DEND_KEYS)
+    assert r['moose']['n'] > 20       # the case is not trivial
+
+
+@pytest.mark.parametrize('policy,dl', [('default', 2e-6), ('cylinder', 3e-6),
+                                       ('default', 0.7e-6)])
+def test_spiny_neuromesh_spine_and_psd_as_moose(policy, dl):
+    """separateSpines on: dendrites in creation order, spines and PSDs
+    filled through spineListOut and psdListOut."""
+    r = _run(NEURO, 1, policy, dl)
+    _same(r['moose'], r['moosepy'], DEND_KEYS + SPINE_KEYS)
+    assert len(r['moose']['svol']) == 2
+
+
+def _run(script, sep, policy, dl):
+    return run_both(script.replace('SEP', str(sep)).replace('POLICY', repr(policy))
+                    .replace('DL', repr(dl)))
+
+
+REBUILD = CELL + r'''
+build()
+nm = moose.NeuroMesh('/model/nm')
+nm.separateSpines = 1
+sm = moose.SpineMesh('/model/sm')
+moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+nm.diffLength = 2e-6
+nm.subTreePath = '/model/cell/#'
+# MOOSE applies a policy set after the build at the next relayout
+nm.geometryPolicy = 'cylinder'
+nm.diffLength = 1.5e-6
+out = dict(n=nm.numDiffCompts, vol=list(nm.voxelVolume), pv=[int(x) for x in nm.parentVoxel],
+           mid=list(nm.voxelMidpoint))
+# a fresh build at 1.5 um: where the spines sit
+moose.delete('/model/nm')
+moose.delete('/model/sm')
+nm = moose.NeuroMesh('/model/nm2')
+nm.separateSpines = 1
+sm = moose.SpineMesh('/model/sm2')
+moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+nm.diffLength = 1.5e-6
+nm.subTreePath = '/model/cell/#'
+out['snv'] = [int(x) for x in sm.neuronVoxel]
+print('JSON' + json.dumps(out, default=float))
+'''
+
+
+def test_policy_after_build_as_moose():
+    """geometryPolicy 'cylinder' set after the build makes cylinders (MOOSE
+    shows it at the next relayout); frustums before it."""
+    r = run_both(REBUILD)
+    _same(r['moose'], r['moosepy'], ('n', 'vol', 'pv', 'mid'))
+
+
+def test_difflength_after_build_moves_spines():
+    """A new diffLength re-seats the spines (MOOSE keeps the old voxel
+    indices): the same as a fresh build at that diffLength in pymoose."""
+    r = run_both(REBUILD)
+    moose_fresh = r['moose']['snv']
+    _cell_here()
+    nm = moose.NeuroMesh('/model/nm')
+    nm.separateSpines = 1
+    sm = moose.SpineMesh('/model/sm')
+    moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+    nm.diffLength = 2e-6
+    nm.subTreePath = '/model/cell/#'
+    before = list(sm.neuronVoxel)
+    nm.diffLength = 1.5e-6
+    assert list(sm.neuronVoxel) == list(moose_fresh)
+    assert before != list(moose_fresh)
+
+
+SWC = r'''
+import sys, json
+who = sys.argv[1]
+if who == 'moose':
+    import moose
+else:
+    import moosepy as moose
+moose.Neutral('/model')
+moose.loadModel(FILE, '/model/cell')
+nm = moose.NeuroMesh('/model/nm')
+nm.geometryPolicy = 'cylinder'
+nm.diffLength = DL
+nm.subTreePath = '/model/cell/##[ISA=CompartmentBase]'
+print('JSON' + json.dumps(dict(n=nm.numDiffCompts, nseg=nm.numSegments, total=nm.volume,
+                               sumvol=float(sum(nm.voxelVolume)),
+                               pv=[int(x) for x in nm.parentVoxel])))
+'''
+
+
+@pytest.mark.parametrize('name,dl', [('h10', 1e-6), ('barrionuevo_cell1zr', 1.1e-6)])
+def test_swc_cell_totals_as_moose(name, dl):
+    """Cells read by loadModel: voxel count, segments, total volume, parents.
+    (At diffLength 1 um barrionuevo's count differs by 31: compartments
+    exactly k + 1/2 voxels long, whose lengths MOOSE's SWC reader gives
+    1e-15 short and moosepy's exactly.)"""
+    from side_pymoose import REPO
+    f = REPO.parent / 'shared' / 'models-ref' / 'swc' / f'{name}.CNG.swc'
+    if not f.exists():
+        f = REPO.parent.parent / 'shared' / 'models-ref' / 'swc' / f'{name}.CNG.swc'
+    if not f.exists():
+        pytest.skip(f'{f} absent')
+    r = run_both(SWC.replace('FILE', repr(str(f))).replace('DL', repr(dl)))
+    a, b = r['moose'], r['moosepy']
+    assert a['n'] == b['n'] and a['nseg'] == b['nseg']
+    np.testing.assert_array_equal(a['pv'], b['pv'])
+    np.testing.assert_allclose(b['total'], a['total'], rtol=1e-12)
+    np.testing.assert_allclose(b['sumvol'], a['sumvol'], rtol=1e-12)
+
+
+def _cell_here():
+    """The same cell, built here with moosepy."""
+    import sys
+    ns = {}
+    argv = sys.argv
+    sys.argv = ['', 'moosepy']
+    try:
+        exec(CELL, ns)                  # noqa: S102
+    finally:
+        sys.argv = argv
+    ns['build']()
+
+
+def _spiny_here(psd=True):
+    _cell_here()
+    nm = moose.NeuroMesh('/model/nm')
+    nm.separateSpines = 1
+    sm = moose.SpineMesh('/model/sm')
+    pm = moose.PsdMesh('/model/pm')
+    moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+    if psd:
+        moose.connect(nm, 'psdListOut', pm, 'psdList', 'OneToOne')
+    nm.diffLength = 2e-6
+    nm.subTreePath = '/model/cell/#'
+    return nm, sm, pm
+
+
+def test_junction_couplings():
+    """dendrite <-> head: g = neck area / neck length; head <-> PSD:
+    g = head area / half the distance from the neck's end to the head's end."""
+    nm, sm, pm = _spiny_here()
+    u = 1e-6
+    a, b, g = sm._junctions(nm)
+    np.testing.assert_array_equal(a, [0, 1])
+    np.testing.assert_array_equal(b, sm.neuronVoxel)
+    np.testing.assert_allclose(g, [math.pi / 4 * (0.2 * u) ** 2 / (1.0 * u),
+                                   math.pi / 4 * (0.15 * u) ** 2 / (1.2 * u)], rtol=1e-12)
+    b2, a2, g2 = nm._junctions(sm)
+    np.testing.assert_array_equal(a2, a)
+    np.testing.assert_array_equal(b2, b)
+    p, s, gp = pm._junctions(sm)
+    np.testing.assert_array_equal(p, [0, 1])
+    np.testing.assert_array_equal(s, [0, 1])
+    np.testing.assert_allclose(gp, [math.pi / 4 * (0.5 * u) ** 2 / (0.25 * u),
+                                    math.pi / 4 * (0.6 * u) ** 2 / (0.3 * u)], rtol=1e-12)
+    s2, p2, _ = sm._junctions(pm)
+    np.testing.assert_array_equal(p2, p)
+    # the dendrite voxel of each spine holds the point where its neck starts
+    for k, (x, y) in enumerate([(20 * u, 0.0), (40 * u, 0.0)]):
+        lo, hi = moose.element('/model/nm').voxelCoords[int(b[k])][[0, 3]]
+        assert lo <= x <= hi
+    # geometry for Dsolve: no couplings inside the spine and PSD meshes
+    for m in (sm, pm):
+        geo = m._diffusion_geometry()
+        assert len(geo.edges[0]) == 0 and np.all(geo.parent == -1)
+
+
+def test_junction_errors_for_meshes_that_do_not_touch():
+    nm, sm, pm = _spiny_here()
+    other = moose.NeuroMesh('/model/other')
+    with pytest.raises(SolverError, match='do not touch'):
+        sm._junctions(other)
+    lone = moose.PsdMesh('/model/lonepsd')
+    with pytest.raises(SolverError, match='do not touch'):
+        lone._junctions(sm)
+    cube = moose.CubeMesh('/model/cube')
+    with pytest.raises(SolverError, match='no junction'):
+        sm._junctions(cube)
+
+
+def test_pools_follow_the_voxels():
+    """Pools get one entry per voxel and follow the mesh when it is rebuilt
+    with another diffLength (ChemCompt._after_geometry_change); spine and
+    PSD pools one per spine."""
+    nm, sm, pm = _spiny_here()
+    a = moose.Pool('/model/nm/a')
+    moose.vec(a).concInit = 0.2
+    n_old = nm.numDiffCompts
+    b = moose.Pool('/model/sm/b')
+    c = moose.Pool('/model/pm/c')
+    assert len(moose.vec(a)) == nm.numDiffCompts
+    assert len(moose.vec(b)) == 2 and len(moose.vec(c)) == 2
+    assert moose.element('/model/nm/mesh').numData == nm.numDiffCompts
+    nm.diffLength = 1e-6
+    assert len(moose.vec(a)) == nm.numDiffCompts
+    assert moose.element('/model/nm/mesh').numData == nm.numDiffCompts
+    # entries that existed keep their concentration (the new ones are the
+    # Dsolve/Stoich's business, as in MOOSE's remesh)
+    np.testing.assert_allclose(moose.vec(a).concInit[:n_old], 0.2, rtol=1e-12)
+    np.testing.assert_allclose(moose.vec(a).volume, nm.voxelVolume, rtol=1e-12)
+    np.testing.assert_allclose(moose.vec(b).volume, sm.voxelVolume, rtol=1e-12)
+    pm.thickness = 100e-9
+    np.testing.assert_allclose(moose.vec(c).volume, pm.voxelVolume, rtol=1e-12)
+    np.testing.assert_allclose(pm.voxelVolume, [math.pi / 4 * (0.5e-6) ** 2 * 1e-7,
+                                                math.pi / 4 * (0.6e-6) ** 2 * 1e-7], rtol=1e-12)
+
+
+def test_spine_mesh_connected_after_build_is_filled():
+    nm, sm, pm = _spiny_here(psd=False)
+    assert len(pm.voxelVolume) == 1           # not filled yet (default disc)
+    moose.connect(nm, 'psdListOut', pm, 'psdList', 'OneToOne')
+    assert len(pm.voxelVolume) == 2
+
+
+def test_lookups():
+    nm, sm, pm = _spiny_here()
+    d1 = moose.element('/model/cell/dend1')
+    v = nm.dendVoxelsOnCompartment[d1]
+    k = [e.name for e in nm.elecComptList].index('dend1')
+    np.testing.assert_array_equal(v, np.arange(nm.startVoxelInCompt[k], nm.endVoxelInCompt[k]))
+    assert list(nm.spineVoxelsOnCompartment['/model/cell/head1']) == [1]
+    assert list(nm.spineVoxelsOnCompartment['/model/cell/spine_neck0']) == [0]
+    assert list(nm.dendVoxelsOnCompartment['/model/cell/head1']) == []
+    sod = nm.spineVoxelOnDendVoxel
+    assert sod[sm.neuronVoxel[0]] == 0 and sod[sm.neuronVoxel[1]] == 1
+    assert np.sum(sod >= 0) == 2
+
+
+def test_bad_input():
+    _cell_here()
+    nm = moose.NeuroMesh('/model/nm')
+    with pytest.raises(FieldError, match='geometryPolicy.*valid: default, trousers, cylinder'):
+        nm.geometryPolicy = 'cone'
+    with pytest.raises(FieldError, match='diffLength'):
+        nm.diffLength = -1e-6
+    with pytest.raises(FieldError, match="finds no compartments"):
+        nm.subTreePath = '/model/nothing#'
+    # a neck whose head is missing
+    moose.Neutral('/model/cell2')
+    d = moose.Compartment('/model/cell2/dend')
+    d.diameter, d.length, d.x = 1e-6, 10e-6, 10e-6
+    n = moose.Compartment('/model/cell2/neck')
+    n.diameter, n.length, n.x0, n.x = 0.1e-6, 1e-6, 5e-6, 5e-6
+    moose.connect(d, 'axial', n, 'raxial')
+    nm2 = moose.NeuroMesh('/model/nm2')
+    nm2.separateSpines = 1
+    with pytest.raises(FieldError, match='neck.* has no head'):
+        nm2.subTreePath = '/model/cell2/#'
+    with pytest.raises(FieldError, match='read-only'):
+        nm.numDiffCompts = 3
