@@ -605,9 +605,9 @@ class NeuroMesh(ChemCompt):
 
     def _transmit(self):
         """Send the spines to the SpineMeshes and PsdMeshes connected to
-        spineListOut and psdListOut."""
+        spineListOut and psdListOut (only with separateSpines, as MOOSE)."""
         v = self._state()
-        if not v.built:
+        if not v.built or not bool(self._el.cols['separateSpines'][self._idx]):
             return
         for m in self._el.msg_out:
             if m.srcField == 'spineListOut':
@@ -861,7 +861,11 @@ class SpineMesh(ChemCompt):
         return s.neuron_voxel.copy() if s.built else np.zeros(1, dtype=np.int64)
 
     def _get_elecComptMap(self):
-        return [_handle(h) for h in self._sstate().heads]
+        s = self._sstate()
+        if not s.built:
+            from ..core.element import root
+            return [root().handle(0)]      # MOOSE's default spine has no compartment
+        return [_handle(h) for h in s.heads]
 
     def _get_elecComptList(self):
         return self._get_elecComptMap()

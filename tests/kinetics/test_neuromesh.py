@@ -379,3 +379,52 @@ def test_bad_input():
         nm2.subTreePath = '/model/cell2/#'
     with pytest.raises(FieldError, match='read-only'):
         nm.numDiffCompts = 3
+
+
+SNIPPET = r'''
+import sys, json, os
+who = sys.argv[1]
+if who == 'moose':
+    import moose
+else:
+    import moosepy as moose
+os.chdir(SNIPPETS)
+moose.Neutral('/model')
+cell = moose.loadModel(CELLFILE, '/model/cell', 'Neutral')
+moose.Neutral('/model/chem')
+nm = moose.NeuroMesh('/model/chem/compt0')
+nm.separateSpines = SEP
+nm.geometryPolicy = 'cylinder'
+sm = moose.SpineMesh('/model/chem/compt1')
+moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+pm = moose.PsdMesh('/model/chem/compt2')
+moose.connect(nm, 'psdListOut', pm, 'psdList', 'OneToOne')
+nm.diffLength = DL
+nm.subTreePath = cell.path + '/#'
+print('JSON' + json.dumps(dict(
+    n=nm.numDiffCompts, nseg=nm.numSegments, vol=list(nm.voxelVolume),
+    pv=[int(x) for x in nm.parentVoxel], mid=list(nm.voxelMidpoint),
+    el=[e.name for e in nm.elecComptList], svol=list(sm.voxelVolume),
+    snv=[int(x) for x in sm.neuronVoxel], pvol=list(pm.voxelVolume),
+    smid=list(sm.voxelMidpoint), pmid=list(pm.voxelMidpoint),
+    sem=[e.path.split('/')[-1].split('[')[0] for e in sm.elecComptMap]), default=float))
+'''
+
+
+@pytest.mark.parametrize('cellfile,sep,dl', [('spinyNeuron.p', 1, 2e-6),
+                                             ('branching.p', 0, 1e-6)])
+def test_moose_snippet_cells_as_moose(cellfile, sep, dl):
+    """The mesh part of reacDiffSpinyNeuron.py and reacDiffBranchingNeuron.py
+    (cells from GENESIS .p files)."""
+    from side_pymoose import REPO
+    snippets = REPO.parent / 'shared' / 'moose-examples' / 'snippets'
+    if not (snippets / cellfile).exists():
+        pytest.skip(f'{snippets / cellfile} absent')
+    script = (SNIPPET.replace('SNIPPETS', repr(str(snippets)))
+              .replace('CELLFILE', repr('./' + cellfile)).replace('SEP', str(sep))
+              .replace('DL', repr(dl)))
+    r = run_both(script)
+    _same(r['moose'], r['moosepy'], ('n', 'nseg', 'vol', 'pv', 'mid', 'el', 'svol', 'snv',
+                                     'pvol', 'smid', 'pmid', 'sem'))
+    if sep:
+        assert len(r['moose']['svol']) > 10
