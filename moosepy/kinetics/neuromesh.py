@@ -372,57 +372,71 @@ def _insert_dummies(nodes, cylinder):
 
 
 def _layout(nodes, diff_length):
-    """MOOSE's updateCoords and buildStencil: voxel arrays of the tree."""
+    """MOOSE's updateCoords and buildStencil: voxel arrays of the tree
+    (vectorised over voxels; the per-node work is the parent lookup)."""
     v = _Voxels()
     v.nodes = nodes
     start = 0
-    for n in nodes:
+    real = []
+    for k, n in enumerate(nodes):
         if not n.dummy:
             n.ndiv = max(1, int(math.floor(0.5 + n.length / diff_length)))
             n.start = start
             start += n.ndiv
+            real.append(k)
     nv = start
-    node_of = np.empty(nv, dtype=np.int64)
-    vol, area, length = np.empty(nv), np.empty(nv), np.empty(nv)
-    parent = np.full(nv, -1, dtype=np.int64)
-    mid = np.empty((3, nv))
-    ei, ej, eg = [], [], []
-    for k, n in enumerate(nodes):
-        if n.dummy:
-            continue
+    nr = len(real)
+    ndiv = np.empty(nr, dtype=np.int64)
+    length = np.empty(nr)
+    dia, pdia = np.empty(nr), np.empty(nr)
+    xyz, pxyz = np.empty((nr, 3)), np.empty((nr, 3))
+    cyl = np.empty(nr, dtype=bool)
+    first_parent = np.full(nr, -1, dtype=np.int64)    # parent voxel of each first voxel
+    first_L2 = np.zeros(nr)
+    for r, k in enumerate(real):
+        n = nodes[k]
         pa = nodes[n.parent]
-        s = n.start
-        L1 = n.length / n.ndiv
-        for j in range(n.ndiv):
-            i = s + j
-            node_of[i] = k
-            vol[i] = n.voxel_volume(pa, j)
-            area[i] = n.middle_area(pa, j)
-            length[i] = L1
-            c = n.coordinates(pa, j)
-            mid[:, i] = 0.5 * (c[0:3] + c[3:6])
-            # MOOSE's getAdx: parent voxel and coupling
-            if j > 0:
-                p, L2 = i - 1, L1
-            else:
-                real = pa
-                if pa.dummy:
-                    if pa.parent == -1:
-                        continue
-                    real = nodes[pa.parent]
-                    if real.dummy:
-                        parent[i] = i - 1   # as MOOSE, uncoupled
-                        continue
-                p = real.start + real.ndiv - 1
-                L2 = real.length / real.ndiv
-            parent[i] = p
-            ei.append(i)
-            ej.append(p)
-            eg.append(n.face_area(pa, j) / (0.5 * (L1 + L2)))
-    v.node_of, v.volume, v.area, v.length, v.parent, v.mid = node_of, vol, area, length, \
-        parent, mid
-    v.edges = (np.array(ei, dtype=np.int64), np.array(ej, dtype=np.int64),
-               np.array(eg, dtype=float))
+        ndiv[r], length[r], dia[r], pdia[r], cyl[r] = n.ndiv, n.length, n.dia, pa.dia, n.cyl
+        xyz[r], pxyz[r] = n.xyz, pa.xyz
+        # MOOSE's getAdx for the first voxel of a node
+        rp = pa
+        if pa.dummy:
+            if pa.parent == -1:
+                continue
+            rp = nodes[pa.parent]
+            if rp.dummy:
+                first_parent[r] = n.start - 1     # as MOOSE: named, not coupled
+                first_L2[r] = np.nan
+                continue
+        first_parent[r] = rp.start + rp.ndiv - 1
+        first_L2[r] = rp.length / rp.ndiv
+    node_idx = np.repeat(np.arange(nr), ndiv)
+    starts = np.cumsum(ndiv) - ndiv
+    j = np.arange(nv) - starts[node_idx]
+    n_v = ndiv[node_idx].astype(float)
+    f0, f1, fm = j / n_v, (j + 1) / n_v, (j + 0.5) / n_v
+    d, pd = dia[node_idx], pdia[node_idx]
+    r0 = 0.5 * (pd * (1 - f0) + d * f0)
+    r1 = 0.5 * (pd * (1 - f1) + d * f1)
+    rm = 0.5 * (pd * (1 - fm) + d * fm)
+    L1 = length[node_idx] / n_v
+    c = cyl[node_idx]
+    cyl_area = math.pi * d * d / 4.0
+    vol = np.where(c, L1 * cyl_area, L1 * (r0 * r0 + r0 * r1 + r1 * r1) * math.pi / 3.0)
+    area = np.where(c, cyl_area, math.pi * rm * rm)
+    face = np.where(c, cyl_area, math.pi * r0 * r0)
+    a = pxyz[node_idx] + f0[:, None] * (xyz - pxyz)[node_idx]
+    b = pxyz[node_idx] + f1[:, None] * (xyz - pxyz)[node_idx]
+    parent = np.arange(nv, dtype=np.int64) - 1
+    L2 = L1.copy()
+    parent[starts] = first_parent
+    L2[starts] = first_L2
+    coupled = (parent >= 0) & ~np.isnan(L2)
+    i = np.nonzero(coupled)[0]
+    v.node_of = np.asarray(real, dtype=np.int64)[node_idx]
+    v.volume, v.area, v.length, v.parent = vol, area, L1, parent
+    v.mid = (0.5 * (a + b)).T.copy()
+    v.edges = (i.astype(np.int64), parent[i], face[i] / (0.5 * (L1[i] + L2[i])))
     return v
 
 
