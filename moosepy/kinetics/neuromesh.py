@@ -765,13 +765,12 @@ class NeuroMesh(ChemCompt):
     # ------------------------------------------------------------ junctions
     def _junctions(self, other):
         """Couplings to *other* (a SpineMesh filled by this NeuroMesh):
-        (my voxels, other voxels, g [m]); see :meth:`SpineMesh._junctions`."""
+        (my voxels, other voxels, g [m]); see :meth:`SpineMesh._junctions`.
+        None for other kinds of mesh (Dsolve then asks the other side)."""
         if isinstance(other, SpineMesh):
             a, b, g = other._junctions(self)
             return b, a, g
-        raise SolverError(f'{self.path} (NeuroMesh): no junction with {other.path} '
-                          f'({other.className}); a NeuroMesh couples to the SpineMesh it '
-                          f'fills (spineListOut)')
+        return None
 
 
 class _SpineState:
@@ -904,7 +903,11 @@ class SpineMesh(ChemCompt):
           (pi * shaft_dia^2 / 4) / shaft ``length`` (MOOSE's
           SpineMesh::matchNeuroMeshEntries);
         * with a PsdMesh filled from the same NeuroMesh: head i <-> PSD i,
-          g as :meth:`PsdMesh._junctions`.
+          g as :meth:`PsdMesh._junctions`;
+        * None for other kinds of mesh (Dsolve then asks the other side).
+
+        A NeuroMesh or PsdMesh that was not joined to this mesh through the
+        same NeuroMesh raises :class:`SolverError` (the meshes do not touch).
         """
         s = self._sstate()
         if isinstance(other, NeuroMesh):
@@ -916,9 +919,7 @@ class SpineMesh(ChemCompt):
         if isinstance(other, PsdMesh):
             a, b, g = other._junctions(self)
             return b, a, g
-        raise SolverError(f'{self.path} (SpineMesh): no junction with {other.path} '
-                          f'({other.className}); a SpineMesh couples to its NeuroMesh and '
-                          f'PsdMesh')
+        return None
 
     def _not_joined(self, other, how):
         return (f'{self.path} ({self.className}) and {other.path} ({other.className}) do not '
@@ -1036,7 +1037,8 @@ class PsdMesh(ChemCompt):
         NeuroMesh: (my voxels, spine voxels, g [m]); PSD i <-> head i,
         g = disc area / distance = (pi * head_dia^2 / 4) / d, d = half the
         distance from the shaft's end to the head's end (MOOSE's
-        PsdMesh::matchSpineMeshEntries)."""
+        PsdMesh::matchSpineMeshEntries).  None for other kinds of mesh;
+        :class:`SolverError` for a SpineMesh filled by another NeuroMesh."""
         p = self._pstate()
         if isinstance(other, SpineMesh):
             src = other._sstate().source
@@ -1048,5 +1050,4 @@ class PsdMesh(ChemCompt):
                     f'spineListOut -> spineList)')
             n = len(p['dia'])
             return np.arange(n, dtype=np.int64), p['spine'].copy(), self._areas() / p['dist']
-        raise SolverError(f'{self.path} (PsdMesh): no junction with {other.path} '
-                          f'({other.className}); a PsdMesh couples to its SpineMesh')
+        return None
