@@ -33,7 +33,12 @@ the per-object Python step of the compartment and channels, as for every
 Python-stepped object).  ``A[v]``/``B[v]`` evaluate the programs with
 numpy.  HSolve does not take these channels over (as
 MOOSE's, which absorbs only HHChannel): beside a solver they read the
-solved Vm and add their conductance to the compartment's next step.
+solved Vm and add their conductance to the compartment's next step.  At
+reinit they start at their steady state at the compartment's initVm;
+MOOSE's HSolve sends them no Vm at reinit, so there they start from their
+steady state at 0 V (or at the last run's Vm) unless X, Y, Z are set before
+reinit; with the states set, the traces equal pymoose's
+(tests/electrical/test_formula_gates.py).
 """
 
 import math

@@ -95,7 +95,9 @@ the exponential Euler it uses on its own tick (MOOSE's HSolve leaves it to
 its tick), when its concentrations come from Ca pools of the cell.
 
 Objects that the kernel does not handle (VClamp, MgBlock,
-triggered PulseGens, SynChans sending IkOut...) stay Python-stepped: they
+triggered PulseGens, SynChans sending IkOut, channels of classes other than
+HHChannel and HHChannel2D such as HHChannelF, HHChannelF2D and
+MarkovChannel, as in MOOSE...) stay Python-stepped: they
 read ``Vm`` from the solver's state and add their currents and conductances
 to the compartment (``injectMsg``, the ``channel`` message) for the next
 solver step; the run then goes step by step.
