@@ -36,9 +36,12 @@ compartment by compartment in node order: depth first from the soma; with
 ``separateSpines`` MOOSE keeps the dendrite compartments in creation order
 instead (here: tree order, the same for compartments created as siblings).
 
-Coupling between a voxel and its parent voxel, g = area / distance [m]:
-the cross-section at the voxel's proximal face divided by the mean of the
-two voxel lengths.  The root voxel has parent -1 (MOOSE reports 2^32 - 1 in
+Coupling between a voxel and its parent voxel, g = area / distance [m], as
+MOOSE's Dsolve computes it: (A_i + A_p) / (L_i + L_p), A the cross-section
+at the middle of each voxel and L its length (``_diffusion_geometry``).
+MOOSE's mesh stencil (``stencilRate``) differs: the cross-section at the
+voxel's proximal face over the mean of the two lengths; it is reported, not
+used.  The root voxel has parent -1 (MOOSE reports 2^32 - 1 in
 ``parentVoxel``).
 
 Spines: with ``separateSpines`` a compartment whose name contains
@@ -542,8 +545,11 @@ class NeuroMesh(ChemCompt):
         return self._state().volume
 
     def _diffusion_geometry(self):
+        """Couplings from the parent voxels, g = (A_i + A_p) / (L_i + L_p)
+        with the voxels' middle cross-sections: what MOOSE's Dsolve uses
+        (FastMatrixElim::buildForDiffusion), not the mesh's stencil."""
         v = self._state()
-        return Geometry(v.volume, v.area, v.length, v.parent, v.edges, v.mid)
+        return Geometry(v.volume, v.area, v.length, v.parent, None, v.mid)
 
     def _voxel_coordinates(self, i):
         v = self._state()
@@ -554,8 +560,9 @@ class NeuroMesh(ChemCompt):
         return n.coordinates(v.nodes[n.parent], i - n.start)
 
     def _face_areas(self, vox, nb, g, geom):
-        """Cross-section [m^2] between voxel *vox* and each neighbour: g times
-        the distance used for g (the mean of the two voxel lengths)."""
+        """Cross-section [m^2] between voxel *vox* and each neighbour: the
+        mean of the two voxels' middle cross-sections (g times the mean of
+        the two voxel lengths)."""
         return g * 0.5 * (geom.length[vox] + geom.length[nb])
 
     def _lookup_stencilIndex(self, i):
@@ -565,8 +572,11 @@ class NeuroMesh(ChemCompt):
         return self._stencil(i)[1]
 
     def _stencil(self, i):
-        g = self._diffusion_geometry()
-        self._check_voxel(i, g.num, 'stencilRate')
+        """MOOSE's NeuroMesh stencil: g = proximal face area / mean voxel
+        length (reported by stencilRate; MOOSE's Dsolve does not use it)."""
+        v = self._state()
+        self._check_voxel(i, len(v.volume), 'stencilRate')
+        g = Geometry(v.volume, v.area, v.length, v.parent, v.edges, v.mid)
         nb, gg = g.neighbours(int(i))
         o = np.argsort(nb, kind='stable')     # MOOSE's rows are sorted by column
         return nb[o], gg[o]
