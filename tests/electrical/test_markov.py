@@ -244,3 +244,41 @@ def test_grid_limits_and_errors():
     moose.connect(c, 'channel', ch, 'channel')
     with pytest.raises(SolverError, match='initialState'):
         moose.reinit()
+
+
+@pytest.mark.parametrize('with_ligand', [False, True], ids=['vm-1d', 'vm-and-ligand-1d'])
+def test_voltage_tables_on_grid_equal_expm(with_ligand):
+    """Rates from 1-D Vm tables (and a ligand table): where MOOSE 5.0.0
+    leaves invdx unset (NaN states), the state at a grid point equals
+    p0 expm(Q t) with Q read off the tables there."""
+    from scipy.linalg import expm
+    c = moose.Compartment('/c'); c.Cm = 1e3; c.Rm = 1e9; c.Em = -0.04; c.initVm = -0.04
+    ch = moose.MarkovChannel('/c/ch'); ch.numStates = 3; ch.numOpenStates = 1
+    ch.gbar = [1e-9]; ch.initialState = [0, 0, 1]
+    rt = moose.MarkovRateTable('/c/ch/rt'); rt.init(3)
+    v = np.linspace(-0.1, 0.05, 16)                      # -0.04 is entry 6
+    a = moose.VectorTable('/a'); a.xmin = -0.1; a.xmax = 0.05; a.table = 300 * np.exp(v / 0.03)
+    b = moose.VectorTable('/b'); b.xmin = -0.1; b.xmax = 0.05; b.table = 80 * np.exp(-v / 0.02)
+    rt.set1d(3, 2, a, 0); rt.set1d(2, 3, b, 0); rt.setconst(2, 1, 400.0)
+    L = np.linspace(0, 1e-3, 11)                         # 4e-4 is entry 4
+    if with_ligand:
+        lt = moose.VectorTable('/l'); lt.xmin = 0; lt.xmax = 1e-3; lt.table = 2e5 * L + 10
+        rt.set1d(1, 2, lt, 1)
+    else:
+        rt.setconst(1, 2, 90.0)
+    s = moose.MarkovSolver('/c/ch/s'); s.init(rt, 5e-5); s.initialState = [0, 0, 1]
+    moose.connect(c, 'channel', s, 'channel')
+    moose.connect(c, 'channel', ch, 'channel')
+    moose.connect(s, 'stateOut', ch, 'handleState')
+    if with_ligand:
+        s.ligandConc(4e-4)
+    moose.reinit()
+    moose.start(0.01)
+    k32, k23 = 300 * np.exp(-0.04 / 0.03), 80 * np.exp(0.04 / 0.02)
+    k12 = 2e5 * 4e-4 + 10 if with_ligand else 90.0
+    Q = np.array([[0, k12, 0], [400.0, 0, k23], [0, k32, 0]])
+    Q -= np.diag(Q.sum(axis=1))
+    want = np.array([0, 0, 1.0]) @ expm(Q * 0.01)
+    assert s.state == pytest.approx(want, abs=1e-9)
+    assert ch.state == pytest.approx(want, abs=1e-9)
+    assert s.invdx == pytest.approx(15 / 0.15)
