@@ -96,7 +96,12 @@ def exists(path):
 
 
 def element(path):
-    """The object at *path* (or the object given), wrapped in its own class."""
+    """The object at *path* (or the object given), wrapped in its own class.
+    A message (what ``connect`` returns) is given back as it is, as MOOSE's
+    ``element`` does with a message's ObjId."""
+    from .msg import Msg
+    if isinstance(path, Msg):
+        return path
     el, idx = resolve(path)
     return el.handle(idx)
 

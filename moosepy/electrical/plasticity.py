@@ -181,6 +181,13 @@ class STDPSynHandler(_PlasticHandler):
         s = syn.cols
         owner = s['_owner']
         eps = 0.0
+        pre, post = el.data.get('pre'), el.data.get('post')
+        if not (pre and pre[0][0] <= t) and not (post and post[0][0] <= t):
+            # only the traces decay
+            if syn.num:
+                s['aPlus'] *= 1.0 - dt / c['tauPlus'][owner]
+            c['aMinus'] -= c['aMinus'] / c['tauMinus'] * dt
+            return
         act = np.zeros(el.num)
         for _t, _seq, j, w_ev in cls._due(el.data.get('pre', []), t, eps):
             o = owner[j]
@@ -328,6 +335,9 @@ class GraupnerBrunel2012CaPlasticitySynHandler(_PlasticHandler):
 
     @classmethod
     def _process(cls, el, t, dt):
+        d = el.data
+        if not any(q and q[0][0] <= t for q in (d.get('pre'), d.get('preD'), d.get('post'))):
+            return                      # nothing happens between events
         c = el.cols
         s = el.children['synapse'].cols
         owner = s['_owner']

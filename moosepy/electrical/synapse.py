@@ -46,6 +46,7 @@ Numerics
 """
 
 import heapq
+import logging
 import math
 
 import numpy as np
@@ -895,9 +896,15 @@ class RandSpike(Neutral):
              Dest('reinit', 'proc', 'Handles reinit'))
 
     def _set_rate(self, v):
-        if not (math.isfinite(v) and v >= 0):
+        if not math.isfinite(v):
             raise FieldError(f'{self.path} (RandSpike).rate: expected a finite value >= 0 Hz, '
                              f'got {v}')
+        if v < 0:
+            # as MOOSE: a negative rate (e.g. a sine from a StimulusTable on
+            # setRate) is taken as 0, with a warning
+            logging.getLogger('moosepy.electrical').warning(
+                '%s (RandSpike).rate: %g < 0 taken as 0', self.path, v)
+            v = 0.0
         self._el.cols['rate'][self._idx] = v
 
     def _get_abs_refract(self):

@@ -380,3 +380,15 @@ class TestIntrospection:
         moose.delete(b)
         assert _epaths(r.neighbors['sub']) == ['/m[0]/a[0]', '/m[0]/a[0]']
         assert r.numSubstrates == 2
+
+
+def test_element_of_a_message_is_the_message():
+    """MOOSE scripts call moose.element(connect(...)) to reach a Sparse
+    message's methods (recurrentIntFire.py: setRandomConnectivity)."""
+    moose.Neutral('/net')
+    moose.IntFire('/net/a', 4)
+    moose.SimpleSynHandler('/net/s', 4)
+    m = moose.connect(moose.vec('/net/a'), 'spikeOut', moose.vec('/net/s/synapse'),
+                      'addSpike', 'Sparse')
+    assert moose.element(m) is m
+    moose.element(m).setRandomConnectivity(0.5, 1)

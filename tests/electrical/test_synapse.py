@@ -545,3 +545,14 @@ def test_nmda_gk_and_ica_equal_pymoose():
         assert len(a) == len(b)
         assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(a))
     assert np.max(out['moose']['ica']) > 0
+
+
+def test_randspike_negative_rate_is_zero_as_moose():
+    """MOOSE takes a negative rate (e.g. a sine on setRate) as 0 with a
+    warning (RandSpikeStats.py); NaN is still an error."""
+    moose.Neutral('/m')
+    rs = syn.RandSpike('/m/rs')
+    rs.rate = -3.0
+    assert rs.rate == 0.0
+    with pytest.raises(moose.FieldError, match='rate'):
+        rs.rate = float('nan')
