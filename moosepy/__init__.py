@@ -27,7 +27,8 @@ from .core.interpol import Interpol, Interpol2D, VectorTable  # noqa: F401
 from .core.arith import Arith  # noqa: F401
 from .core.units import NA, FaradayConst, GasConst, PI  # noqa: F401
 from .kinetics.mesh import ChemCompt, CubeMesh, CylMesh, MeshEntry  # noqa: F401
-from .kinetics.neuromesh import NeuroMesh, SpineMesh, PsdMesh  # noqa: F401
+from .kinetics.neuromesh import (NeuroMesh, SpineMesh, PsdMesh, EndoMesh,  # noqa: F401
+                                 PresynMesh)
 from .kinetics.pool import PoolBase, Pool, BufPool  # noqa: F401
 from .kinetics.reac import ReacBase, Reac  # noqa: F401
 from .kinetics.enz import EnzBase, Enz, MMenz  # noqa: F401

@@ -176,6 +176,10 @@ class ChemCompt(Neutral):
             comp = None if solver is None else solver.data.get('compiled')
             if comp is not None and hasattr(comp, 'dirty'):
                 comp.dirty = True     # it reads the new volumes before its next step
+        # EndoMeshes whose surround this is follow its voxels (kinetics/neuromesh.py)
+        for el, i in list(self._el.data.get('endo_meshes', ())):
+            if el.alive:
+                el.handle(i)._surround_changed(old_voxvol)
 
 
 def _compartment_el(el):

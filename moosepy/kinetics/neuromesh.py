@@ -1061,3 +1061,353 @@ class PsdMesh(ChemCompt):
             n = len(p['dia'])
             return np.arange(n, dtype=np.int64), p['spine'].copy(), self._areas() / p['dist']
         return None
+
+
+class EndoMesh(ChemCompt):
+    """Organelle (e.g. ER) inside another compartment, its ``surround``: one
+    voxel per surround voxel, of volume ``vScale * V^vPower`` and membrane
+    area ``aScale * V^aPower`` (V the surround voxel's volume), at the same
+    midpoints.  ``rScale`` sets ``vScale = rScale^(1/rPower)``, as MOOSE.
+    Voxels are coupled along the surround's tree only with
+    ``doAxialDiffusion``.  Without a surround: MOOSE's default (one 10 um
+    cube of 1e-15 m^3).
+
+    Difference from MOOSE 5.0, on purpose: the voxel lengths used for axial
+    diffusion are the surround's (MOOSE returns the endo volumes as
+    lengths)."""
+
+    mesh_type = 10    # MOOSE's MeshEntry meshType: ENDO
+
+    rPower = Field(1.0 / 3.0, '', 'rEndo = rScale * V^rPower (V: surround voxel volume)')
+    rScale = Field(0.5, '', 'rEndo = rScale * V^rPower; also sets vScale = rScale^(1/rPower)')
+    aPower = Field(0.5, '', 'Area of an endo voxel = aScale * V^aPower')
+    aScale = Field(0.25, '', 'Area of an endo voxel = aScale * V^aPower')
+    vPower = Field(1.0, '', 'Volume of an endo voxel = vScale * V^vPower')
+    vScale = Field(0.125, '', 'Volume of an endo voxel = vScale * V^vPower')
+    surround = Field(None, '', 'The compartment (ChemCompt) this one sits in', type='object',
+                     stored=False)
+    doAxialDiffusion = Field(False, '', 'Couple the endo voxels along the surround\'s tree '
+                             '(CylMesh, NeuroMesh)', type='bool')
+    elecComptMap = Field(None, '', "Electrical compartment of each voxel (the surround's)",
+                         type='vector', ro=True, stored=False)
+
+    def _surround_handle(self):
+        s = self._el.data.get('surround', {}).get(self._idx)
+        if s is None or not s[0].alive:
+            return None
+        return s[0].handle(s[1])
+
+    def _surround_volumes(self):
+        s = self._surround_handle()
+        return np.array([1e-15]) if s is None else np.asarray(s._voxel_volumes(), dtype=float)
+
+    def _scaled(self, vs):
+        c, i = self._el.cols, self._idx
+        return float(c['vScale'][i]) * vs ** float(c['vPower'][i])
+
+    def _voxel_volumes(self):
+        return self._scaled(self._surround_volumes())
+
+    def _diffusion_geometry(self):
+        c, i = self._el.cols, self._idx
+        s = self._surround_handle()
+        vs = self._surround_volumes()
+        n = len(vs)
+        area = float(c['aScale'][i]) * vs ** float(c['aPower'][i])
+        if s is None:
+            length, parent, mid = np.full(n, 10e-6), np.full(n, -1), np.full((3, n), 5e-6)
+        else:
+            g = s._diffusion_geometry()
+            length, mid = g.length, g.midpoints
+            parent = g.parent if bool(c['doAxialDiffusion'][i]) else np.full(n, -1)
+        edges = None if bool(c['doAxialDiffusion'][i]) and s is not None else \
+            (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        return Geometry(self._scaled(vs), area, length, parent, edges, mid)
+
+    def _voxel_coordinates(self, v):
+        """Middle of the surround voxel and the diameter of a sphere of the
+        endo voxel's volume [m] (empty when the surround gives no ends)."""
+        s = self._surround_handle()
+        if s is None:
+            return np.zeros(0)
+        t = np.asarray(s._voxel_coordinates(v), dtype=float)
+        if len(t) <= 6:
+            return np.zeros(0)
+        vol = self._voxel_volumes()[v]
+        return np.concatenate([0.5 * (t[0:3] + t[3:6]), [2.0 * (vol * 3.0 / (4.0 * math.pi))
+                                                          ** (1.0 / 3.0)]])
+
+    def _face_areas(self, v, nb, g, geom):
+        return g * 0.5 * (geom.length[v] + geom.length[nb])
+
+    def _get_surround(self):
+        return self._surround_handle()
+
+    def _set_surround(self, v):
+        from ..core.shell import element as _element_of
+        h = _element_of(v) if isinstance(v, str) else v
+        if isinstance(h, Vec):
+            h = h._element().handle(0)
+        if not isinstance(h, ChemCompt):
+            raise FieldError(f'{self.path} (EndoMesh).surround: expected a chemical '
+                             f'compartment (ChemCompt), got {getattr(h, "path", h)!r} '
+                             f'({getattr(h, "className", type(h).__name__)})')
+        if h._el is self._el:
+            raise FieldError(f'{self.path} (EndoMesh).surround: a compartment cannot surround '
+                             f'itself')
+        old = self._voxel_volumes().copy()
+        prev = self._el.data.get('surround', {}).get(self._idx)
+        if prev is not None and prev[0].alive:
+            lst = prev[0].data.get('endo_meshes', [])
+            prev[0].data['endo_meshes'] = [x for x in lst if not (x[0] is self._el
+                                                                   and x[1] == self._idx)]
+        self._el.data.setdefault('surround', {})[self._idx] = (h._el, h._idx)
+        h._el.data.setdefault('endo_meshes', []).append((self._el, self._idx))
+        self._after_geometry_change(old)
+
+    def _surround_changed(self, old_surround_volumes):
+        self._after_geometry_change(self._scaled(np.asarray(old_surround_volumes, dtype=float)))
+
+    def _set_scale(self, name, v):
+        old = self._voxel_volumes().copy()
+        self._el.cols[name][self._idx] = v
+        if name == 'rScale':
+            rp = float(self._el.cols['rPower'][self._idx])
+            self._el.cols['vScale'][self._idx] = v ** (1.0 / rp)
+        self._after_geometry_change(old)
+
+    def _set_rScale(self, v):
+        self._set_scale('rScale', v)
+
+    def _set_vScale(self, v):
+        self._set_scale('vScale', v)
+
+    def _set_vPower(self, v):
+        self._set_scale('vPower', v)
+
+    def _set_doAxialDiffusion(self, v):
+        from ..core import structure
+        self._el.cols['doAxialDiffusion'][self._idx] = bool(v)
+        structure.changed()
+
+    def _get_elecComptMap(self):
+        s = self._surround_handle()
+        if s is None or 'elecComptMap' not in type(s)._fields:
+            return []
+        return s.elecComptMap
+
+    def _set_volume(self, v):
+        raise FieldError(f'{self.path} (EndoMesh).volume: follows the surround (vScale, '
+                         f'vPower); it cannot be assigned')
+
+    def _junctions(self, other):
+        """Coupling to the surround, voxel i <-> surround voxel i, g =
+        2 * area_i / r_i [m], r_i = sqrt(V_i / (pi L_i)) the radius of the
+        surround voxel as a cylinder (MOOSE's EndoMesh::matchMeshEntries;
+        MOOSE's Dsolve uses it across the membrane, through ConcChans, as
+        an EndoMesh is membrane-bound).  None for other meshes."""
+        s = self._surround_handle()
+        if s is None or other._el is not s._el or other._idx != s._idx:
+            return None
+        c, i = self._el.cols, self._idx
+        gs = s._diffusion_geometry()
+        vs = np.asarray(gs.volume, dtype=float)
+        area = float(c['aScale'][i]) * vs ** float(c['aPower'][i])
+        r = np.sqrt(vs / (gs.length * math.pi))
+        idx = np.arange(len(vs), dtype=np.int64)
+        return idx, idx.copy(), 2.0 * area / r
+
+
+#: MOOSE's volume of a bouton before setRadiusStats [m^3]
+DEFAULT_BOUTON_VOLUME = 5e-20
+
+
+class PresynMesh(ChemCompt):
+    """Presynaptic boutons, one voxel each, placed on spine heads
+    (``buildOnSpineHeads``) or along dendrites every ``spacing``
+    (``buildOnDendrites``); no diffusion between them.  Empty (no voxels)
+    until built, as MOOSE."""
+
+    mesh_type = 11    # MOOSE's MeshEntry meshType: PRESYN
+
+    postsynCompts = Field(None, '', 'Postsynaptic compartment of each bouton', type='vector',
+                          ro=True, stored=False)
+    elecComptMap = Field(None, '', 'Postsynaptic compartment of each bouton', type='vector',
+                         ro=True, stored=False)
+    elecComptList = Field(None, '', 'Postsynaptic compartment of each bouton', type='vector',
+                          ro=True, stored=False)
+    startVoxelInCompt = Field(None, '', 'First bouton on the compartment of each bouton',
+                              type='vector<unsigned int>', ro=True, stored=False)
+    endVoxelInCompt = Field(None, '', 'One past the last bouton on the compartment of each '
+                            'bouton (as MOOSE)', type='vector<unsigned int>', ro=True,
+                            stored=False)
+    boutonSpacing = Field(100e-6, 'm', 'Spacing of boutons along dendrites (0 on spines)',
+                          ro=True)
+    numBoutons = Field(0, '', 'Number of boutons', type='unsigned int', ro=True, stored=False)
+    isOnSpines = Field(False, '', 'Boutons sit on spine heads (one each)', type='bool',
+                       ro=True)
+    startBoutonIndexFromCompartment = LookupField('object', 'int', '', 'First bouton on a '
+                                                  'compartment, -1 if none')
+    numBoutonsOnCompartment = LookupField('object', 'int', '', 'Boutons on a compartment')
+
+    ports = (Dest('buildOnSpineHeads', 'vector<ObjId>', 'Put one bouton on each spine head'),
+             Dest('buildOnDendrites', 'vector<ObjId>,double', 'Put boutons along dendrite '
+                  'compartments every spacing [m]'),
+             Dest('setRadiusStats', 'double,double', 'Bouton radius [m] (on dendrites) or '
+                  'scale (on spines), and its standard deviation (unused, as MOOSE)'))
+
+    def _bstate(self):
+        st = self._el.data.setdefault('presyn', {})
+        b = st.get(self._idx)
+        if b is None:
+            b = st[self._idx] = {'keys': [], 'xyz': np.zeros((0, 3)), 'dir': np.zeros((0, 3)),
+                                 'vol': np.zeros(0)}
+        return b
+
+    def _set_boutons(self, keys, xyz, direction, vol):
+        old = self._voxel_volumes().copy()
+        self._el.data.setdefault('presyn', {})[self._idx] = {
+            'keys': keys, 'xyz': np.asarray(xyz, dtype=float).reshape(-1, 3),
+            'dir': np.asarray(direction, dtype=float).reshape(-1, 3),
+            'vol': np.asarray(vol, dtype=float)}
+        self._after_geometry_change(old)
+
+    def _compartments(self, objs, where):
+        keys = _as_keys(objs, where)
+        for k in keys:
+            if not _is_compartment(k[0].cls):
+                raise FieldError(f'{where}: {_handle(k).path} is a {k[0].cls.__name__}, not a '
+                                 f'compartment (CompartmentBase)')
+        return keys
+
+    def buildOnSpineHeads(self, heads):
+        """One bouton 20 nm beyond the end of each head compartment, facing
+        it; volume = the head's cylinder."""
+        keys = self._compartments(heads, f'{self.path} (PresynMesh).buildOnSpineHeads')
+        xyz, dirs, vols = [], [], []
+        for k in keys:
+            start, end, dia, length = _geom(k)
+            d = (start - end) / length if length > 0 else np.zeros(3)
+            xyz.append(end - d * 20e-9)
+            dirs.append(d)
+            vols.append(length * dia * dia * 0.25 * math.pi)
+        self._el.cols['isOnSpines'][self._idx] = True
+        self._el.cols['boutonSpacing'][self._idx] = 0.0
+        self._set_boutons(keys, xyz, dirs, vols)
+
+    def buildOnDendrites(self, compts, spacing):
+        """Boutons at spacing/2, 3 spacing/2, ... along each compartment,
+        20 nm off its surface on one side (MOOSE's orthogonal axis);
+        volume 5e-20 m^3 each until setRadiusStats."""
+        where = f'{self.path} (PresynMesh).buildOnDendrites'
+        if not (spacing > 0 and math.isfinite(spacing)):
+            raise FieldError(f'{where}: expected a spacing > 0 [m], got {spacing}')
+        keys = self._compartments(compts, where)
+        bk, xyz, dirs = [], [], []
+        for k in keys:
+            start, end, dia, length = _geom(k)
+            radial = _orthogonal_axis(end - start)
+            r = 0.5 * spacing
+            while r < length:
+                d = -radial
+                xyz.append(start + (r / length) * (end - start) - (dia / 2 + 20e-9) * d)
+                dirs.append(d)
+                bk.append(k)
+                r += spacing
+        self._el.cols['isOnSpines'][self._idx] = False
+        self._el.cols['boutonSpacing'][self._idx] = float(spacing)
+        self._set_boutons(bk, xyz, dirs, np.full(len(bk), DEFAULT_BOUTON_VOLUME))
+
+    def setRadiusStats(self, r, sdev=0.0):
+        """On spines: scale each bouton's volume by r^3; on dendrites: every
+        bouton a hemisphere of radius r [m].  sdev is not used (MOOSE)."""
+        b = self._bstate()
+        if bool(self._el.cols['isOnSpines'][self._idx]):
+            vol = b['vol'] * r ** 3
+        else:
+            vol = np.full(len(b['vol']), r ** 3 * math.pi * 2.0 / 3.0)
+        self._set_boutons(b['keys'], b['xyz'], b['dir'], vol)
+
+    def _voxel_volumes(self):
+        return self._bstate()['vol'].copy()
+
+    def _diffusion_geometry(self):
+        b = self._bstate()
+        n = len(b['vol'])
+        none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+        return Geometry(b['vol'], b['vol'] ** (2.0 / 3.0), b['vol'] ** (1.0 / 3.0),
+                        np.full(n, -1, dtype=np.int64), none, b['xyz'].T.copy())
+
+    def _voxel_coordinates(self, i):
+        """bouton xyz, direction xyz, diameter of the hemisphere [m]."""
+        b = self._bstate()
+        return np.concatenate([b['xyz'][i], b['dir'][i],
+                               [2.0 * (b['vol'][i] * 1.5 / math.pi) ** (1.0 / 3.0)]])
+
+    def _face_areas(self, v, nb, g, geom):
+        return np.zeros(0)
+
+    def _get_postsynCompts(self):
+        return [_handle(k) for k in self._bstate()['keys']]
+
+    def _get_elecComptMap(self):
+        return self._get_postsynCompts()
+
+    def _get_elecComptList(self):
+        return self._get_postsynCompts()
+
+    def _get_numBoutons(self):
+        return len(self._bstate()['keys'])
+
+    def _runs(self):
+        keys = self._bstate()['keys']
+        ident = [(id(k[0]), k[1]) for k in keys]
+        start = np.zeros(len(keys), dtype=np.int64)
+        for i in range(1, len(keys)):
+            start[i] = start[i - 1] if ident[i] == ident[i - 1] else i
+        return start
+
+    def _get_startVoxelInCompt(self):
+        return self._runs()
+
+    def _get_endVoxelInCompt(self):
+        # MOOSE's: entry i - 1 gets the start of the run holding bouton i
+        start = self._runs()
+        n = len(start)
+        out = np.zeros(n, dtype=np.int64)
+        if n:
+            out[:-1] = start[1:]
+            out[-1] = n
+        return out
+
+    def _match(self, obj, field):
+        keys = _as_keys(obj, f'{self.path} (PresynMesh).{field}')
+        if len(keys) != 1:
+            raise FieldError(f'{self.path} (PresynMesh).{field}: expected one compartment')
+        el, i = keys[0]
+        return [j for j, k in enumerate(self._bstate()['keys']) if k[0] is el and k[1] == i]
+
+    def _lookup_startBoutonIndexFromCompartment(self, obj):
+        m = self._match(obj, 'startBoutonIndexFromCompartment')
+        return m[0] if m else -1
+
+    def _lookup_numBoutonsOnCompartment(self, obj):
+        return len(self._match(obj, 'numBoutonsOnCompartment'))
+
+    def _set_volume(self, v):
+        raise FieldError(f'{self.path} (PresynMesh).volume: set by its boutons; it cannot be '
+                         f'assigned')
+
+    def _junctions(self, other):
+        return None       # boutons exchange nothing by diffusion (MOOSE)
+
+
+def _orthogonal_axis(a):
+    """MOOSE's Vec::orthogonalAxes, first axis: a unit vector normal to *a*."""
+    a0, a1, a2 = (float(x) for x in a)
+    if abs(a1) < 1e-9 and abs(a2) < 1e-9:
+        o = (a0, a1, a2 - a0)
+    else:
+        o = (a0 + a1 + a2, a1, a2)
+    u = np.cross(np.array([a0, a1, a2]), np.array(o))
+    return u / np.linalg.norm(u)

@@ -429,3 +429,136 @@ def test_moose_snippet_cells_as_moose(cellfile, sep, dl):
                                      'pvol', 'smid', 'pmid', 'sem'))
     if sep:
         assert len(r['moose']['svol']) > 10
+
+
+ENDO_PRESYN = CELL + r'''
+out = {}
+em = moose.EndoMesh('/em0')
+for f in ('rPower', 'rScale', 'aPower', 'aScale', 'vPower', 'vScale', 'doAxialDiffusion',
+          'numDimensions'):
+    out['d_' + f] = getattr(em, f)
+out['d_vol'] = list(em.voxelVolume)
+pr = moose.PresynMesh('/pr0')
+for f in ('boutonSpacing', 'numBoutons', 'isOnSpines', 'numDimensions'):
+    out['p_' + f] = getattr(pr, f)
+out['p_nvol'] = len(pr.voxelVolume)
+build()
+nm = moose.NeuroMesh('/model/nm')
+nm.separateSpines = 1
+sm = moose.SpineMesh('/model/sm')
+moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+nm.diffLength = 2e-6
+nm.subTreePath = '/model/cell/#'
+em = moose.EndoMesh('/model/er')
+em.surround = nm
+em.rScale = 0.3
+out['vScale_after_r'] = em.vScale
+out['evol'] = list(em.voxelVolume)
+out['emid'] = list(em.voxelMidpoint)
+out['ecoords'] = [list(moose.element('/model/er/mesh[%d]' % i).Coordinates) for i in (0, 7)]
+out['emtype'] = moose.element('/model/er/mesh[0]').meshType
+out['eemap'] = names(em.elecComptMap)
+em2 = moose.EndoMesh('/model/er2')
+em2.surround = sm
+out['e2vol'] = list(em2.voxelVolume)
+out['e2coords'] = list(moose.element('/model/er2/mesh[0]').Coordinates)
+pr2 = moose.PresynMesh('/model/pr2')
+pr2.buildOnSpineHeads([moose.element('/model/cell/spine_head0'),
+                       moose.element('/model/cell/head1')])
+out['qvol'] = list(pr2.voxelVolume)
+out['qmid'] = list(pr2.voxelMidpoint)
+out['qison'] = pr2.isOnSpines
+out['qsp'] = pr2.boutonSpacing
+out['qn'] = pr2.numBoutons
+out['qcoords'] = [list(moose.element('/model/pr2/mesh[%d]' % i).Coordinates) for i in range(2)]
+out['qmtype'] = moose.element('/model/pr2/mesh[0]').meshType
+out['qemap'] = names(pr2.elecComptMap)
+out['qstart'] = [int(x) for x in pr2.startVoxelInCompt]
+out['qend'] = [int(x) for x in pr2.endVoxelInCompt]
+pr2.setRadiusStats(2.0, 0.1)
+out['qvol2'] = list(pr2.voxelVolume)
+print('JSON' + json.dumps(out, default=float))
+'''
+
+
+def test_endo_and_presyn_meshes_as_moose():
+    """EndoMesh in a NeuroMesh and in a SpineMesh (volumes, midpoints,
+    coordinates, rScale -> vScale) and PresynMesh on spine heads, against
+    pymoose 5.0.0 (whose Python binding cannot call buildOnDendrites)."""
+    r = run_both(ENDO_PRESYN)
+    _same(r['moose'], r['moosepy'], tuple(r['moose']))
+
+
+def test_endo_mesh_follows_its_surround():
+    """A rebuilt surround resizes the EndoMesh's pools and voxels (the
+    ChemCompt._after_geometry_change hook)."""
+    nm, sm, pm = _spiny_here()
+    er = moose.EndoMesh('/model/er')
+    er.surround = nm
+    a = moose.Pool('/model/er/ca')
+    moose.vec(a).concInit = 0.1
+    n_old = nm.numDiffCompts
+    assert len(moose.vec(a)) == n_old
+    nm.diffLength = 1e-6
+    assert len(er.voxelVolume) == nm.numDiffCompts == len(moose.vec(a)) != n_old
+    assert moose.element('/model/er/mesh').numData == nm.numDiffCompts
+    np.testing.assert_allclose(er.voxelVolume, 0.125 * nm.voxelVolume, rtol=1e-12)
+    np.testing.assert_allclose(moose.vec(a).volume, er.voxelVolume, rtol=1e-12)
+    np.testing.assert_allclose(moose.vec(a).concInit[:n_old], 0.1, rtol=1e-12)
+    er.vScale = 0.2
+    np.testing.assert_allclose(moose.vec(a).volume, 0.2 * nm.voxelVolume, rtol=1e-12)
+
+
+def test_endo_junction_and_axial_geometry():
+    """In a CylMesh of radius 1 um, 1 um voxels: g = 2 aScale V^aPower / r;
+    with doAxialDiffusion the endo voxels follow the cylinder's tree."""
+    cyl = moose.CylMesh('/cyl')
+    cyl.x1 = 10e-6
+    cyl.diffLength = 1e-6
+    er = moose.EndoMesh('/cyl/er')
+    er.surround = cyl
+    V = math.pi * 1e-6 ** 2 * 1e-6
+    i, j, g = er._junctions(cyl)
+    np.testing.assert_array_equal(i, np.arange(10))
+    np.testing.assert_array_equal(j, np.arange(10))
+    np.testing.assert_allclose(g, 2 * 0.25 * V ** 0.5 / 1e-6, rtol=1e-12)
+    assert er._junctions(moose.CubeMesh('/cube')) is None
+    geo = er._diffusion_geometry()
+    assert len(geo.edges[0]) == 0
+    er.doAxialDiffusion = True
+    geo = er._diffusion_geometry()
+    np.testing.assert_array_equal(geo.parent, np.arange(-1, 9))
+    np.testing.assert_allclose(geo.length, 1e-6, rtol=1e-12)
+    np.testing.assert_allclose(geo.volume, 0.125 * V, rtol=1e-12)
+
+
+def test_presyn_on_dendrites():
+    """Boutons every spacing from spacing/2 along each compartment, 20 nm
+    off its surface; 5e-20 m^3 until setRadiusStats gives hemispheres."""
+    _cell_here()
+    pr = moose.PresynMesh('/model/pr')
+    d1, d2 = moose.element('/model/cell/dend1'), moose.element('/model/cell/dend2')
+    pr.buildOnDendrites([d1, d2], 4e-6)
+    # dend1: 20 um -> 5 boutons; dend2: 15 um -> 4 boutons
+    assert pr.numBoutons == 9 and not pr.isOnSpines and pr.boutonSpacing == 4e-6
+    np.testing.assert_allclose(pr.voxelVolume, 5e-20)
+    mid = np.reshape(pr.voxelMidpoint, (3, -1))
+    np.testing.assert_allclose(mid[0], 1e-6 * np.array([12, 16, 20, 24, 28, 32, 36, 40, 44]),
+                               rtol=1e-12)
+    np.testing.assert_allclose(mid[1], [2.02e-6] * 5 + [1.52e-6] * 4, rtol=1e-12)
+    assert list(pr.startVoxelInCompt) == [0] * 5 + [5] * 4
+    assert list(pr.endVoxelInCompt) == [0, 0, 0, 0, 5, 5, 5, 5, 9]     # MOOSE's
+    assert pr.startBoutonIndexFromCompartment[d2] == 5
+    assert pr.numBoutonsOnCompartment[d1] == 5
+    assert pr.startBoutonIndexFromCompartment['/model/cell/soma'] == -1
+    pr.setRadiusStats(0.3e-6, 0.0)
+    np.testing.assert_allclose(pr.voxelVolume, 2 / 3 * math.pi * 0.3e-6 ** 3, rtol=1e-12)
+    b = moose.Pool('/model/pr/glu')
+    assert len(moose.vec(b)) == 9
+    with pytest.raises(FieldError, match='not a compartment'):
+        pr.buildOnDendrites([moose.element('/model/cell')], 4e-6)
+    with pytest.raises(FieldError, match='spacing'):
+        pr.buildOnDendrites([d1], 0.0)
+    er = moose.EndoMesh('/model/er')
+    with pytest.raises(FieldError, match='expected a chemical compartment'):
+        er.surround = d1
