@@ -66,6 +66,7 @@ volumes at once, and ``MeshEntry.DiffusionArea`` gives the face areas
 towards each neighbour (MOOSE indexes them by the neighbour's voxel number).
 """
 
+import logging
 import math
 
 import numpy as np
@@ -74,6 +75,8 @@ from ..core.element import Neutral, Vec
 from ..core.errors import FieldError, SolverError
 from ..core.fields import Field, LookupField, Src, Dest
 from .mesh import ChemCompt, Geometry
+
+_log = logging.getLogger('moosepy.kinetics')
 
 #: MOOSE's ~0U for "no voxel" in its unsigned parentVoxel fields
 _NO_VOXEL = 4294967295
@@ -464,6 +467,20 @@ def _spine_voxels(v, shafts, spine_node):
     return out
 
 
+def _warn_orphan_spines(keys, shafts, heads, where):
+    """Spine compartments given in the subtree but on no dendrite of it are
+    left out (as MOOSE, which says nothing); say which."""
+    placed = {(id(k[0]), k[1]) for k in shafts} | {(id(k[0]), k[1]) for k in heads
+                                                   if k is not None}
+    orphans = [_handle(k).path for k in keys
+               if (_is_shaft_name(k[0].name) or _is_head_name(k[0].name))
+               and (id(k[0]), k[1]) not in placed]
+    if orphans:
+        _log.warning('%s: %d spine compartment(s) not joined to any dendrite compartment of '
+                     'the subtree are left out: %s', where, len(orphans),
+                     ', '.join(orphans[:5]) + (' ...' if len(orphans) > 5 else ''))
+
+
 def _as_keys(obj, where):
     """(element, index) pairs of the compartments in *obj* (list of objects,
     vecs or paths)."""
@@ -603,6 +620,7 @@ class NeuroMesh(ChemCompt):
             if not nodes:
                 raise FieldError(f'{where}: only spine compartments (names with shaft, neck, '
                                  f'spine or head) were given; no dendrite to build on')
+            _warn_orphan_spines(keys, shafts, heads, where)
             for s, h in zip(shafts, heads):
                 if h is None:
                     raise FieldError(f'{where}: spine shaft {_handle(s).path} has no head '

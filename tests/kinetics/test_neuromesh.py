@@ -562,3 +562,42 @@ def test_presyn_on_dendrites():
     er = moose.EndoMesh('/model/er')
     with pytest.raises(FieldError, match='expected a chemical compartment'):
         er.surround = d1
+
+
+def test_subtree_list_as_rdesigneur_sets_it():
+    """subTree from a list of compartments (rdesigneur passes
+    Neuron.compartmentsFromExpression[...]) builds what subTreePath builds;
+    subTree reads back elecComptList."""
+    from side_pymoose import REPO
+    f = REPO.parent / 'shared' / 'models-ref' / 'swc' / 'h10.CNG.swc'
+    if not f.exists():
+        pytest.skip(f'{f} absent')
+    cell = moose.loadModel(str(f), '/model')
+    a = moose.NeuroMesh('/a')
+    a.diffLength = 2e-6
+    a.subTreePath = '/model/##[ISA=CompartmentBase]'
+    b = moose.NeuroMesh('/b')
+    b.diffLength = 2e-6
+    comps = moose.element(cell).compartmentsFromExpression['# 1']
+    assert len(comps) == a.numSegments
+    b.subTree = list(reversed(comps))          # any order: sorted as MOOSE does
+    assert b.subTreePath.startswith('Undefined')
+    assert b.numDiffCompts == a.numDiffCompts
+    np.testing.assert_array_equal(b.parentVoxel, a.parentVoxel)
+    np.testing.assert_allclose(b.voxelVolume, a.voxelVolume, rtol=1e-14)
+    assert [c.path for c in b.subTree] == [c.path for c in a.elecComptList]
+
+
+def test_spine_off_the_subtree_is_reported(caplog):
+    """A neck and head given in subTree whose dendrite is not: left out
+    (MOOSE), with a warning naming them."""
+    _cell_here()
+    nm = moose.NeuroMesh('/model/nm')
+    nm.separateSpines = 1
+    sm = moose.SpineMesh('/model/sm')
+    moose.connect(nm, 'spineListOut', sm, 'spineList', 'OneToOne')
+    with caplog.at_level('WARNING', logger='moosepy.kinetics'):
+        nm.subTree = [moose.element('/model/cell/' + n) for n in
+                      ('soma', 'dend1', 'neck1', 'head1')]
+    assert 'neck1' in caplog.text and 'head1' in caplog.text
+    assert [e.name for e in sm.elecComptMap] == ['spine_head0']
