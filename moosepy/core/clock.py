@@ -272,7 +272,9 @@ def _run(nsteps, notify):
     done = 0
     try:
         with _Interrupt():
-            if python:
+            if python and solvers and min(clock.strides[t] for t, _ in python) > 1:
+                done = _run_hybrid(nsteps, solvers, samplers, python, notify, wall0)
+            elif python:
                 done = _run_python(nsteps, notify, wall0)
             else:
                 done = _run_batched(nsteps, solvers, samplers, notify, wall0)
@@ -326,6 +328,62 @@ def _run_python(nsteps, notify, wall0):
             last_report = time.perf_counter()
             _progress(notify, k + 1, nsteps, wall0)
     return nsteps
+
+
+def _run_hybrid(nsteps, solvers, samplers, python, notify, wall0):
+    """Compiled solvers beside Python-processed objects that fire less often
+    than every base step (an Adaptor, a Function, Stats on slow ticks): the
+    solvers advance in whole chunks between the steps where a Python object
+    fires; at those steps every tick that fires is processed in tick order,
+    as in :func:`_run_python`."""
+    base = clock.base_dt
+    strides = clock.strides
+    feeds = [(tick, el, el.cls._sample_source(el)) for tick, el in samplers]
+    py_strides = sorted({strides[t] for t, _ in python})
+    kind = {}
+    for t, el in solvers:
+        kind[id(el)] = 'solver'
+    for t, el in samplers:
+        kind[id(el)] = 'sampler'
+    for t, el in python:
+        kind[id(el)] = 'python'
+    sched = sorted(solvers + samplers + python, key=lambda te: te[0])
+    last_report = time.perf_counter()
+    done = 0
+    while done < nsteps:
+        if clock.stop_requested:
+            break
+        s0 = clock.current_step
+        s_end = s0 + (nsteps - done)
+        s_py = min((s0 // k + 1) * k for k in py_strides)
+        # the steps before the next Python firing, in one chunk
+        n = min(s_py - 1, s_end) - s0
+        if n > 0:
+            _advance_chunk(s0, n, solvers, feeds, strides, base)
+            clock.current_step = s0 + n
+            clock.current_time = clock.current_step * base
+            done += n
+        if s_py > s_end or clock.stop_requested:
+            continue
+        s = s_py
+        t = s * base
+        for tick, el in sched:
+            if s % strides[tick] or not el.alive:
+                continue
+            k = kind[id(el)]
+            if k == 'solver':
+                el.cls._batch_advance(el, t, [])
+            else:
+                fn = getattr(el.cls, '_process', None)
+                if fn is not None:
+                    fn(el, t, clock.dts[tick])
+        clock.current_step = s
+        clock.current_time = t
+        done += 1
+        if notify and time.perf_counter() - last_report > 1.0:
+            last_report = time.perf_counter()
+            _progress(notify, done, nsteps, wall0)
+    return done
 
 
 def _run_batched(nsteps, solvers, samplers, notify, wall0):

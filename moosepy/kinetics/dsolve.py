@@ -125,8 +125,8 @@ class Dsolve(Neutral):
         return None if ks is None else ks.data.get('compiled')
 
     def _get_numPools(self):
-        c = self._chem()
-        return 0 if c is None else c.npools
+        s = self._stoich_el()
+        return 0 if s is None else int(s.handle(0).numAllPools)
 
     def _get_numDiffPools(self):
         p = self._el.data.get('plan')

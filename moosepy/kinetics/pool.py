@@ -86,6 +86,17 @@ class PoolBase(Neutral):
     def _get_isBuffered(self):
         return False
 
+    # messages from objects stepped in Python (an Adaptor, a Function not
+    # absorbed by a solver): they change n where it lives (the solver's state)
+    def _recv_increment(self, v):
+        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] + float(v))
+
+    def _recv_decrement(self, v):
+        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] - float(v))
+
+    def _recv_nIn(self, v):
+        self._set_n(float(v))
+
     def _get_compartment(self):
         from .mesh import compartment_of
         c = compartment_of(self._el)

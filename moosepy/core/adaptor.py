@@ -1,0 +1,82 @@
+"""``Adaptor``: the bridge between solvers (electrical <-> chemical).
+
+Each tick (11, dt 0.1 s) an Adaptor averages what it received: the values
+its ``requestOut`` pulls from every ``get<Field>`` it is connected to (a
+pool's getConc, a compartment's getVm, a CaConc's getCa ...) and the values
+sent to its ``input`` since the last tick.  It sends
+
+    output = outputOffset + scale * (mean - inputOffset)
+
+on ``output`` to every ``set<Field>`` (a pool's setConcInit/setConc, a
+channel's setGbar/setModulation) or ``increment`` it is connected to; with
+nothing received it sends ``outputOffset``.  At reinit it does the same once,
+as MOOSE does.  The solvers on either side run whole intervals between
+these exchanges (the clock advances them in chunks up to the Adaptor's
+tick; see :func:`moosepy.core.clock._run_hybrid`).  Units: those of the
+fields it joins; ``scale`` converts between them.
+"""
+
+import numpy as np
+
+from .element import Neutral
+from .fields import Field, Src, Dest
+from .interpol import send_value
+from .msg import linked_indices
+
+
+class Adaptor(Neutral):
+    """Averages its inputs and sends ``outputOffset + scale * (mean -
+    inputOffset)`` every tick (see the module docstring)."""
+
+    default_tick = 11
+
+    inputOffset = Field(0.0, '', 'Subtracted from the mean input')
+    outputOffset = Field(0.0, '', 'Added to the scaled value')
+    scale = Field(1.0, '', 'Factor from input units to output units')
+    outputValue = Field(0.0, '', 'Value sent at the last tick', ro=True)
+    _sum = Field(0.0, hidden=True)
+    _count = Field(0, type='int', hidden=True)
+
+    ports = (Src('output', 'double', 'Sends the converted value every tick'),
+             Src('requestOut', 'request', 'Pulls values from get<Field> ports every tick'),
+             Dest('input', 'double', 'Receives a value (averaged over the tick)'),
+             Dest('process', 'proc', 'Handles a clock tick'),
+             Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _recv_input(self, v):
+        c, i = self._el.cols, self._idx
+        c['_sum'][i] += float(v)
+        c['_count'][i] += 1
+
+    @classmethod
+    def _step(cls, el):
+        from .table import _read
+        c = el.cols
+        for i in range(el.num):
+            src = linked_indices(el, i, 'requestOut')
+            for o, j, port in src:
+                c['_sum'][i] += _read(o, j, port)
+            c['_count'][i] += len(src)
+            n = c['_count'][i]
+            if n:
+                out = c['outputOffset'][i] + c['scale'][i] * (c['_sum'][i] / n
+                                                              - c['inputOffset'][i])
+            else:
+                out = c['outputOffset'][i]
+            c['outputValue'][i] = out
+            c['_sum'][i] = 0.0
+            c['_count'][i] = 0
+            send_value(el, i, 'output', float(out))
+
+    @classmethod
+    def _reinit(cls, el):
+        el.cols['_sum'][:] = 0.0
+        el.cols['_count'][:] = 0
+        cls._step(el)
+
+    @classmethod
+    def _process(cls, el, t, dt):
+        cls._step(el)
+
+
+del np
