@@ -61,10 +61,18 @@ class Element:
         """MOOSE's ObjId path, with an index on every level: '/m[0]/A[0]'."""
         if self.parent is None:
             return '/'
-        parts = [f'{self.name}[{idx}]']
+        pidx, fidx = 0, idx
+        own = self.cols.get('_owner') if self.is_field_element else None
+        if own is not None and 0 <= idx < len(own):
+            # a field element laid out flat over its parent's entries (the
+            # synapses of a vec of handlers): '/h[entry]/synapse[k-th of it]'
+            pidx = int(own[idx])
+            fidx = int((own[:idx] == pidx).sum())
+        parts = [f'{self.name}[{fidx}]']
         e = self.parent
         while e.parent is not None:
-            parts.append(f'{e.name}[0]')
+            parts.append(f'{e.name}[{pidx}]')
+            pidx = 0
             e = e.parent
         return '/' + '/'.join(reversed(parts))
 

@@ -77,9 +77,20 @@ def resolve(path, must=True):
                 raise PathError(f"'{path}': no element '{name}' under '{el.path}' "
                                 f"(children: {have}){suggest(name, el.children)}")
             return None, 0
-        el = child
+        pidx, el = idx, child
         idx = int(index) if index is not None else 0
-        if idx >= max(el.num, 1) and not (el.num == 0 and idx == 0):
+        own = el.cols.get('_owner') if el.is_field_element else None
+        if own is not None and index is not None:
+            # '/h[i]/synapse[k]': the k-th synapse of handler entry i (they
+            # are stored flat over the entries)
+            mine = (own == pidx).nonzero()[0]
+            if idx >= len(mine):
+                if must:
+                    raise PathError(f"'{path}': index {idx} out of range for {el.path} of "
+                                    f"entry {pidx} ({len(mine)} entries)")
+                return None, 0
+            idx = int(mine[idx])
+        elif idx >= max(el.num, 1) and not (el.num == 0 and idx == 0):
             if must:
                 raise PathError(f"'{path}': index {idx} out of range for {el.path} "
                                 f"(numData {el.num})")

@@ -255,6 +255,54 @@ print('JSON' + json.dumps(out))
 '''
 
 
+VEC_SCRIPT = r'''
+import sys, json
+import numpy as np
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+dt = 1e-4
+for t in range(10):
+    moose.setClock(t, dt)
+moose.Neutral('/m')
+h = moose.STDPSynHandler('/m/h', 3)
+hv = moose.vec('/m/h')
+hv.aMinus0 = -0.05; hv.tauMinus = 0.02; hv.aPlus0 = 0.03; hv.tauPlus = 0.015
+hv.weightMax = 2.0; hv.weightMin = 0.1
+ns = [2, 1, 3]
+for i in range(3):
+    hv[i].numSynapses = ns[i]
+tabs = {}
+syn = moose.vec('/m/h/synapse')
+k = 0
+for i in range(3):
+    for j in range(ns[i]):
+        s = moose.element('/m/h[%d]/synapse[%d]' % (i, j))
+        s.weight = 0.5 + 0.1 * k
+        tt = moose.TimeTable('/m/tt%d' % k)
+        tt.vector = [0.002 + 0.003 * k, 0.02 + 0.001 * k]
+        moose.connect(tt, 'eventOut', s, 'addSpike')
+        t = moose.Table('/m/w%d' % k)
+        moose.connect(t, 'requestOut', s, 'getWeight')
+        tabs['w%d' % k] = t
+        k += 1
+post = moose.TimeTable('/m/post')
+post.vector = [0.01, 0.025]
+for i in range(3):
+    moose.connect(post, 'eventOut', hv[i], 'addPostSpike')
+    t = moose.Table('/m/am%d' % i)
+    moose.connect(t, 'requestOut', hv[i], 'getAMinus')
+    tabs['am%d' % i] = t
+cp = moose.copy('/m/h', '/m', 'hcopy')
+out = {'ncopy': [moose.element('/m/hcopy[%d]' % i).numSynapses for i in range(3)]}
+moose.reinit()
+moose.start(0.04)
+out.update({k: list(v.vector) for k, v in tabs.items()})
+print('JSON' + json.dumps(out))
+'''
+
+
 def _same(r, keys=None, rtol=1e-12):
     a, b = r['moose'], r['moosepy']
     for k in (keys or a):
@@ -383,3 +431,27 @@ def test_field_validation_and_synapse_fields():
     s.synapseOrder = [2, 9, 0, 7]
     assert list(s.synapseOrder) == [2, 1, 0, 3]
     assert s.synapseOrderOption == -2
+
+
+def test_vec_of_handlers_paths_and_copy_equal_pymoose():
+    """Three STDP handler entries with 2, 1 and 3 synapses, each synapse
+    reached by its path '/m/h[i]/synapse[k]' (the k-th synapse of entry i,
+    as in MOOSE, though moosepy stores them flat); a copy keeps the counts;
+    weights and aMinus of every entry equal pymoose's."""
+    r = run_both(VEC_SCRIPT)
+    _same(r)
+    assert len({tuple(r['moosepy']['w%d' % k]) for k in range(6)}) == 6
+
+
+def test_field_element_paths_of_a_vec_of_handlers():
+    h = moose.SimpleSynHandler('/h', 3)
+    for i, n in enumerate((2, 1, 3)):
+        moose.vec('/h')[i].numSynapses = n
+    assert [s.path for s in moose.vec('/h/synapse')] == [
+        '/h[0]/synapse[0]', '/h[0]/synapse[1]', '/h[1]/synapse[0]', '/h[2]/synapse[0]',
+        '/h[2]/synapse[1]', '/h[2]/synapse[2]']
+    assert moose.element('/h[2]/synapse[1]') == moose.vec('/h')[2].synapse[1]
+    assert moose.element('/h[1]/synapse[0]').path == '/h[1]/synapse[0]'
+    with pytest.raises(moose.PathError, match='entry 1'):
+        moose.element('/h[1]/synapse[1]')
+    assert h.synapse[1] == moose.element('/h/synapse[1]')
