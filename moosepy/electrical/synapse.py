@@ -213,6 +213,9 @@ class Synapse(Neutral):
 
     weight = Field(1.0, '', 'Weight of an event (dimensionless; the SynChan scales it)')
     delay = Field(0.0, 's', 'Delay between the spike and its arrival')
+    spikeTime = Field(0.0, 's', "Setting it adds a spike at that time (as addSpike); "
+                      "reading it gives the arrival time of the handler's next queued "
+                      "event (0 when none), as MOOSE", stored=False)
     _owner = Field(0, '', type='int', hidden=True)
 
     ports = (Dest('addSpike', 'double', 'Receives a spike time [s]'),)
@@ -254,6 +257,14 @@ class Synapse(Neutral):
     def addSpike(self, t):
         """Queue a spike at time *t* [s] on this synapse."""
         self._recv_addSpike(t)
+
+    def _set_spikeTime(self, t):
+        self._recv_addSpike(t)
+
+    def _get_spikeTime(self):
+        d = self._el.parent.data
+        q = d.get('pre') if 'pre' in d else d.get('queue')
+        return float(q[0][0]) if q else 0.0
 
     # Sparse messages onto the synapse vec follow MOOSE: the matrix columns
     # are the handler's data entries, and each new (source, entry) pair gets

@@ -303,6 +303,26 @@ print('JSON' + json.dumps(out))
 '''
 
 
+SPIKETIME_SCRIPT = r'''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+out = {}
+for cls in ('SimpleSynHandler', 'STDPSynHandler', 'SeqSynHandler'):
+    h = getattr(moose, cls)('/' + cls)
+    h.numSynapses = 2
+    h.synapse[1].delay = 0.002
+    a = [h.synapse[0].spikeTime]
+    h.synapse[1].spikeTime = 0.01
+    h.synapse[0].spikeTime = 0.011
+    a += [h.synapse[0].spikeTime, h.synapse[1].spikeTime]
+    out[cls] = a
+print('JSON' + json.dumps(out))
+'''
+
+
 def _same(r, keys=None, rtol=1e-12):
     a, b = r['moose'], r['moosepy']
     for k in (keys or a):
@@ -455,3 +475,10 @@ def test_field_element_paths_of_a_vec_of_handlers():
     with pytest.raises(moose.PathError, match='entry 1'):
         moose.element('/h[1]/synapse[1]')
     assert h.synapse[1] == moose.element('/h/synapse[1]')
+
+
+def test_synapse_spiketime_equals_pymoose():
+    """Synapse.spikeTime: setting adds a spike (after the synapse's delay),
+    reading gives the handler's next queued arrival, 0 when none."""
+    r = run_both(SPIKETIME_SCRIPT)
+    _same(r)
