@@ -11,8 +11,11 @@ the SynChan they drive may be solved: their ``activationOut`` reaches it
 through the solver's view of the channel (see
 :mod:`moosepy.electrical.hsolve_synapses`).
 
-Plasticity state (weights, ``aPlus``, ``aMinus``) is not reset by
-``reinit``, as in MOOSE: weights are both parameters and learned state.
+Plasticity state (weights, ``aPlus``, ``aMinus``, the sequence history)
+is not reset by ``reinit``, as in MOOSE: weights are both parameters and
+learned state.  Event times are compared exactly with the step's time, and
+that time is taken as MOOSE's clock has it (a multiple of its 50 us base
+step), so ties fall on the same steps as in MOOSE.
 
 Rules, per step of the handler (time ``t`` [s], step ``dt`` [s]):
 
@@ -82,6 +85,25 @@ def _send_activation(el, act):
         a = float(act[i])
         for other, j, oport in tg.get(i, ()):
             deliver(other, j, oport, a)
+
+
+def _moose_clock(t, dt):
+    """(t, dt) as MOOSE 5.0.0's clock has them: multiples of its base step,
+    the smallest dt ever given to a tick (the defaults have 50 us), so
+    that exact comparisons with event times and bin boundaries fall on the
+    same steps as in MOOSE (0.105 s is 2100 x 5e-5 = 0.10500000000000001
+    there, 105 x 1e-3 = 0.105 here)."""
+    from ..core.clock import clock
+    dts = clock.dts
+    key = dts.tobytes()
+    if _BASE[0] != key:
+        pos = dts[dts > 0]
+        _BASE[0], _BASE[1] = key, min(5e-5, float(pos.min()) if len(pos) else 5e-5)
+    b = _BASE[1]
+    return b * round(t / b), b * round(dt / b)
+
+
+_BASE = [None, 5e-5]
 
 
 class _PlasticHandler(SynHandlerBase):
@@ -176,6 +198,7 @@ class STDPSynHandler(_PlasticHandler):
 
     @classmethod
     def _process(cls, el, t, dt):
+        t, dt = _moose_clock(t, dt)
         c = el.cols
         syn = el.children['synapse']
         s = syn.cols
@@ -335,6 +358,7 @@ class GraupnerBrunel2012CaPlasticitySynHandler(_PlasticHandler):
 
     @classmethod
     def _process(cls, el, t, dt):
+        t, dt = _moose_clock(t, dt)
         d = el.data
         if not any(q and q[0][0] <= t for q in (d.get('pre'), d.get('preD'), d.get('post'))):
             return                      # nothing happens between events
@@ -584,6 +608,7 @@ class SeqSynHandler(_PlasticHandler):
 
     @classmethod
     def _process(cls, el, t, dt):
+        t, dt = _moose_clock(t, dt)
         c = el.cols
         syn = el.children['synapse']
         owner = syn.cols['_owner']

@@ -169,6 +169,11 @@ for k in range(3):
     out['hist%d' % k] = list(h.history)
     out['wsv%d' % k] = list(h.weightScaleVec)
 out.update({k: list(v.vector) for k, v in tabs.items()})
+moose.reinit()
+moose.start(0.05)
+out.update({k + '_r': list(v.vector) for k, v in tabs.items()})
+for k in range(3):
+    out['hist_r%d' % k] = list(moose.element('/m/h%d' % k).history)
 print('JSON' + json.dumps(out))
 '''
 
@@ -323,6 +328,40 @@ print('JSON' + json.dumps(out))
 '''
 
 
+ROLL_SCRIPT = r'''
+import sys
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+dt = DT; sdt = SEQDT
+for t in range(20):
+    moose.setClock(t, dt)
+h = moose.SeqSynHandler('/h')
+h.numSynapses = 1
+h.seqDt = sdt
+h.historyTime = sdt * 30
+h.kernelWidth = 1
+h.kernelEquation = '1'
+tt = moose.TimeTable('/tt')
+tt.vector = [dt * 0.5]
+moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+moose.reinit()
+rolls = []
+prev = None
+n = int(round(sdt * 25 / dt))
+for k in range(n):
+    moose.start(dt)
+    hist = list(h.history)
+    pos = hist.index(1.0) if 1.0 in hist else -1
+    if pos != prev:
+        rolls.append((k + 1, pos))
+        prev = pos
+import json
+print('JSON' + json.dumps({'rolls': rolls}))
+'''
+
+
 def _same(r, keys=None, rtol=1e-12):
     a, b = r['moose'], r['moosepy']
     for k in (keys or a):
@@ -358,6 +397,7 @@ def test_seqsynhandler_equals_pymoose():
     nothing, as MOOSE), sequenceScale 0: seqActivation, history, kernel and
     the activation integrated by a LIF equal pymoose's."""
     r = run_both(SEQ_SCRIPT)
+    assert 'sa0_r' in r['moose']          # and after a second reinit (history kept)
     _same(r, [k for k in r['moose'] if not k.startswith('vm')], rtol=0.0)
     _same(r, [k for k in r['moose'] if k.startswith('vm')], rtol=1e-12)
     assert r['moosepy']['sa0'].max() > 0
@@ -482,3 +522,13 @@ def test_synapse_spiketime_equals_pymoose():
     reading gives the handler's next queued arrival, 0 when none."""
     r = run_both(SPIKETIME_SCRIPT)
     _same(r)
+
+
+@pytest.mark.parametrize('dt,seqdt', [(1e-3, 0.01), (1e-3, 0.0105), (1e-4, 3e-3),
+                                      (2.5e-5, 3.3e-3)])
+def test_seqsynhandler_bin_boundaries_fall_on_moose_steps(dt, seqdt):
+    """The steps at which the history rolls (int(t/seqDt) grows): MOOSE's
+    clock time is a multiple of its 50 us base step, so rounding puts some
+    boundaries a step earlier or twice in a row; the same steps here."""
+    r = run_both(ROLL_SCRIPT.replace('DT;', repr(dt) + ';').replace('SEQDT', repr(seqdt)))
+    assert np.array_equal(r['moose']['rolls'], r['moosepy']['rolls'])
