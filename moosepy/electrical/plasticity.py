@@ -60,7 +60,7 @@ import numpy as np
 from ..core.element import Element
 from ..core.errors import FieldError
 from ..core.fields import Field, Dest, registry
-from ..core.msg import links
+from ..core.structure import version as _structure_version
 from .compartment import deliver
 from .synapse import Synapse, SynHandlerBase, _targets
 
@@ -93,14 +93,14 @@ def _moose_clock(t, dt):
     that exact comparisons with event times and bin boundaries fall on the
     same steps as in MOOSE (0.105 s is 2100 x 5e-5 = 0.10500000000000001
     there, 105 x 1e-3 = 0.105 here)."""
-    from ..core.clock import clock
-    dts = clock.dts
-    key = dts.tobytes()
+    key = _structure_version()          # setClock with a new dt advances it
     if _BASE[0] != key:
+        from ..core.clock import clock
+        dts = clock.dts
         pos = dts[dts > 0]
         _BASE[0], _BASE[1] = key, min(5e-5, float(pos.min()) if len(pos) else 5e-5)
     b = _BASE[1]
-    return b * round(t / b), b * round(dt / b)
+    return b * float(int(t / b + 0.5)), b * float(int(dt / b + 0.5))
 
 
 _BASE = [None, 5e-5]
