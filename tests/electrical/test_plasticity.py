@@ -532,3 +532,72 @@ def test_seqsynhandler_bin_boundaries_fall_on_moose_steps(dt, seqdt):
     boundaries a step earlier or twice in a row; the same steps here."""
     r = run_both(ROLL_SCRIPT.replace('DT;', repr(dt) + ';').replace('SEQDT', repr(seqdt)))
     assert np.array_equal(r['moose']['rolls'], r['moosepy']['rolls'])
+
+
+def _hh_cell_with_plastic_inputs():
+    """The solved HH cell of HSOLVE_SCRIPT, its SynChans driven by a
+    Graupner-Brunel handler and a sequence handler (pre spikes from
+    TimeTables, post spikes from the cell's SpikeGen)."""
+    src = HSOLVE_SCRIPT[:HSOLVE_SCRIPT.index('moose.reinit()')]
+    g = {}
+    sys_argv, sys.argv = sys.argv, ['x', 'moosepy']
+    try:
+        exec(compile(src, 'hsolve_script', 'exec'), g)
+    finally:
+        sys.argv = sys_argv
+    post, sgpost, rec = g['post'], g['sgpost'], g['rec']
+    c2 = moose.SynChan('/net/post/soma/ca')
+    c2.Gbar, c2.Ek, c2.tau1, c2.tau2 = 20e-9, 0.0, 2e-3, 10e-3
+    moose.connect(c2, 'channel', post, 'channel')
+    gb = moose.GraupnerBrunel2012CaPlasticitySynHandler('/net/post/soma/ca/gb')
+    gb.numSynapses = 1
+    gb.CaInit, gb.tauCa, gb.tauSyn, gb.CaPre, gb.CaPost = 0.0, 0.02, 0.05, 1.0, 2.0
+    gb.delayD, gb.thetaD, gb.thetaP, gb.gammaD, gb.gammaP = 4.6e-3, 1.0, 1.3, 200.0, 321.8
+    gb.weightMax, gb.weightMin = 1.0, 0.0
+    gb.synapse[0].weight = 0.5
+    moose.connect(gb, 'activationOut', c2, 'activation')
+    moose.connect(moose.element('/net/tt0'), 'eventOut', gb.synapse[0], 'addSpike')
+    moose.connect(sgpost, 'spikeOut', gb, 'addPostSpike')
+    c3 = moose.SynChan('/net/post/soma/seq')
+    c3.Gbar, c3.Ek, c3.tau1, c3.tau2 = 1e-9, 0.0, 1e-3, 3e-3
+    moose.connect(c3, 'channel', post, 'channel')
+    sq = moose.SeqSynHandler('/net/post/soma/seq/h')
+    sq.numSynapses = 2
+    sq.seqDt, sq.historyTime, sq.kernelWidth = 0.005, 0.01, 3
+    sq.kernelEquation = '1 + x - t*100'
+    sq.baseScale = 1.0
+    moose.connect(sq, 'activationOut', c3, 'activation')
+    moose.connect(moose.element('/net/tt0'), 'eventOut', sq.synapse[0], 'addSpike')
+    moose.connect(moose.element('/net/tt'), 'eventOut', sq.synapse[1], 'addSpike')
+    rec('gk2', c2, 'getGk')
+    rec('gk3', c3, 'getGk')
+    rec('ca', gb, 'getCa')
+    rec('wg', gb.synapse[0], 'getWeight')
+    return g['tabs']
+
+
+def test_plastic_handlers_into_solved_synchans_equal_the_python_path():
+    """With the SynChans taken over by the HSolve kernel or left on their
+    ticks (hsolve.ABSORB_SYNAPSES = False), the handlers' activations reach
+    them on the same steps: Vm, Gk, Ca and weights equal."""
+    from moosepy.core.shell import reset_tree
+    from moosepy.electrical import hsolve
+    out = {}
+    try:
+        for absorb in (True, False):
+            reset_tree()
+            hsolve.ABSORB_SYNAPSES = absorb
+            tabs = _hh_cell_with_plastic_inputs()
+            moose.reinit()
+            moose.start(0.05)
+            if absorb:
+                assert hsolve.absorbed(moose.element('/net/post/soma/ca')._el)
+                assert not hsolve.absorbed(moose.element('/net/post/soma/ca/gb')._el)
+            out[absorb] = {k: t.vector.copy() for k, t in tabs.items()}
+    finally:
+        hsolve.ABSORB_SYNAPSES = True
+    a, b = out[True], out[False]
+    for k in a:
+        assert np.max(np.abs(a[k] - b[k])) <= 1e-9 * max(1e-300, np.max(np.abs(b[k]))), k
+    assert np.ptp(a['wg']) > 0.01 and np.max(a['gk2']) > 0 and np.max(a['gk3']) > 0
+    assert np.max(a['vpost']) > 0
