@@ -17,6 +17,18 @@ learned state.  Event times are compared exactly with the step's time, and
 that time is taken as MOOSE's clock has it (a multiple of its 50 us base
 step), so ties fall on the same steps as in MOOSE.
 
+Differences from MOOSE 5.0.0 (bugs not copied): its Graupner-Brunel
+handler never initialises the time of the last Ca update, so the first
+event decays Ca over an undefined interval (measured: Ca is NaN until the
+script sets ``Ca`` again), and keeps that time across a reinit (Ca then
+grows over a negative interval); here it starts at 0 and is reset at
+reinit.  MOOSE's reinit of that handler also pops the wrong queue for
+pending delayed Ca events (undefined behaviour); here every queue is
+cleared.  pymoose cannot set ``SeqSynHandler.synapseOrder``
+(NotImplemented for vector<unsigned int>); moosepy can, and fixes
+out-of-range entries as MOOSE's C++ does.  A random ``synapseOrderOption``
+(>= 0) uses numpy's generator, not MOOSE's, so the order differs.
+
 Rules, per step of the handler (time ``t`` [s], step ``dt`` [s]):
 
 STDPSynHandler (Gilra's MOOSE rule)
