@@ -114,39 +114,58 @@ def hop_steps(S, cols, nsteps, dt, n, Op, Oi, Ox, Oo):
 
 
 @nb.njit(cache=True)
+def _integ(n, rf, rb, dt):
+    """Exponential-Euler relaxation of n molecules leaving at rate rf and
+    arriving at rate rb [#/s] over dt (MOOSE's junction step)."""
+    if n > 1e-12 and rf > 1e-12:
+        c = np.exp(-rf * dt / n)
+        n *= c + (rb / rf) * (1.0 - c)
+    else:
+        n += (rb - rf) * dt
+    return n if n > 0.0 else 0.0
+
+
+@nb.njit(cache=True)
 def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
     """Exchange molecules between voxel pairs of two solvers: pair p joins
-    voxel va[p] of Sa with vb[p] of Sb; pool pair m is column ca[m] of Sa and
-    cb[m] of Sb, with coupling kk[m*npairs + p] = D * g [m^3/s].  Exact
-    relaxation of the isolated pair over dt (deterministic) or binomial
-    exchange of whole molecules (whole).  pa/pb: voxel volumes [m^3]."""
+    voxel va[p] of Sa (this side) with vb[p] of Sb; pool pair m is column
+    ca[m] of Sa and cb[m] of Sb, with coupling kk[m*npairs + p] = D * g
+    [m^3/s]; pa/pb: voxel volumes [m^3].
+
+    Deterministic: MOOSE's scheme, two half steps of dt in which this side's
+    count relaxes exponentially towards the other side's concentration (the
+    other held) and the other side takes the difference (molecules
+    conserved).  Whole molecules: each molecule of the isolated pair ends
+    on the other side with the exact two-state probability over dt
+    (binomial draws)."""
     npairs = len(va)
-    for m in range(len(ca)):
-        ja = ca[m]
-        jb = cb[m]
-        for p in range(npairs):
-            k = kk[m * npairs + p]
-            if k <= 0.0:
-                continue
-            a = va[p]
-            b = vb[p]
-            Va = pa[p]
-            Vb = pb[p]
-            na = Sa[a, ja]
-            nbb = Sb[b, jb]
-            ra = k / Va
-            rb = k / Vb
-            if whole:
-                x = int(na + 0.5)
-                y = int(nbb + 0.5)
-                f = 1.0 - np.exp(-(ra + rb) * dt)
-                ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
-                ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
-                Sa[a, ja] = x - ab + ba
-                Sb[b, jb] = y - ba + ab
-            else:
-                tot = na + nbb
-                eq = tot * rb / (ra + rb)
-                na2 = eq + (na - eq) * np.exp(-(ra + rb) * dt)
-                Sa[a, ja] = na2
-                Sb[b, jb] = tot - na2
+    for half in range(1 if whole else 2):
+        for m in range(len(ca)):
+            ja = ca[m]
+            jb = cb[m]
+            for p in range(npairs):
+                k = kk[m * npairs + p]
+                if k <= 0.0:
+                    continue
+                a = va[p]
+                b = vb[p]
+                na = Sa[a, ja]
+                nbb = Sb[b, jb]
+                ra = k / pa[p]
+                rb = k / pb[p]
+                if whole:
+                    x = int(na + 0.5)
+                    y = int(nbb + 0.5)
+                    f = 1.0 - np.exp(-(ra + rb) * dt)
+                    ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
+                    ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
+                    Sa[a, ja] = x - ab + ba
+                    Sb[b, jb] = y - ba + ab
+                else:
+                    na2 = _integ(na, ra * na, rb * nbb, 0.5 * dt)
+                    nb2 = nbb + na - na2
+                    if nb2 < 0.0:
+                        na2 += nb2
+                        nb2 = 0.0
+                    Sa[a, ja] = na2
+                    Sb[b, jb] = nb2

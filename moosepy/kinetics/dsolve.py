@@ -188,8 +188,10 @@ class Dsolve(Neutral):
         (*spine*) and PsdMesh (*psd*): dendrite <-> spine head <-> PSD."""
         sel = _dsolve_el(spine, f'{self.path}.buildNeuroMeshJunctions')
         pel = _dsolve_el(psd, f'{self.path}.buildNeuroMeshJunctions')
-        self.buildMeshJunctions(sel.handle(0))
-        sel.handle(0).buildMeshJunctions(pel.handle(0))
+        # as MOOSE: the spine Dsolve holds the spine-dendrite junction, the
+        # PSD Dsolve the PSD-spine one (the side that holds it relaxes first)
+        sel.handle(0).buildMeshJunctions(self)
+        pel.handle(0).buildMeshJunctions(sel.handle(0))
 
     # ------------------------------------------------------------ clock
     @classmethod
@@ -251,6 +253,8 @@ def _add_junction(el, oel, mine, theirs, g):
     js = [x for x in el.data.get('junctions', []) if x.other is not oel]
     js.append(j)
     el.data['junctions'] = js
+    peers = [x for x in oel.data.get('junction_peers', []) if x is not el and x.alive]
+    oel.data['junction_peers'] = peers + [el]
     structure.changed()
 
 
@@ -508,7 +512,9 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
     group = _group(el)
     # the joined solvers' tables: filled here, from the states after each tick
     recs = []
-    for m in group[1:]:
+    for m in group:
+        if m is el:
+            continue
         reqs = m.data.get('_requests')
         if reqs is None:
             continue
@@ -525,6 +531,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
         s_next = (s // kstride + 1) * kstride
         if s_next > s_end:
             break
+        # as MOOSE's ticks: every Dsolve diffuses, then each chemical solver
+        # steps and exchanges across the junctions its Dsolve holds
         for m in group:
             mc = m.data['compiled']
             mds = dsolve_of(m)
@@ -532,13 +540,14 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 mplan = plan if m is el else compile_plan(mds, mc, dstride * base, whole)
                 nd = s_next // dstride - s // dstride
                 diffuse(mplan, mc.state, nd)
+        for m in group:
             if m is el:
                 chem_advance(el, comp, s_next * base, np.zeros(0), np.zeros(0, np.int64))
                 comp = el.data['compiled']
             else:
-                m.cls._chem_step(m, mc, s_next * base)
-        if len(group) > 1:
-            _junctions(group, kstride * base, whole)
+                m.cls._chem_step(m, m.data['compiled'], s_next * base)
+            if len(group) > 1:
+                _junctions([m], kstride * base, whole)
         s = s_next
         t = s * base
         hit = np.abs(times - t) <= 1e-9 * base
@@ -561,17 +570,19 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
 
 
 def _group(el):
-    """Solvers joined to *el* through Dsolve junctions (el first)."""
+    """Solvers joined to *el* through Dsolve junctions (either side holding
+    them), in the clock's order of processing."""
     ds = dsolve_of(el)
-    if ds is None or not ds.data.get('junctions'):
+    if ds is None:
         return [el]
-    seen = [el]
+    found = {id(el): el}
     todo = [ds]
     done = {id(ds)}
     while todo:
         d = todo.pop()
-        for j in d.data.get('junctions', []):
-            o = j.other
+        links = [j.other for j in d.data.get('junctions', [])]
+        links += [o for o in d.data.get('junction_peers', [])]
+        for o in links:
             if id(o) in done or not o.alive:
                 continue
             done.add(id(o))
@@ -579,8 +590,12 @@ def _group(el):
             st = o.data.get('stoich')
             ks = None if st is None else st.data.get('_ksolve')
             if ks is not None and ks.data.get('compiled') is not None:
-                seen.append(ks)
-    return seen
+                found[id(ks)] = ks
+    if len(found) == 1:
+        return [el]
+    from ..core.clock import clock
+    order = {id(e): k for k, e in enumerate(e for _, els in clock.schedule for e in els)}
+    return sorted(found.values(), key=lambda e: order.get(id(e), 0))
 
 
 def _junctions(group, dt, whole):

@@ -164,14 +164,25 @@ class ChemCompt(Neutral):
             if not issubclass(el.cls, PoolBase) or _compartment_el(el) is not self._el:
                 continue
             if len(new) != el.num:
+                # as MOOSE: entries that are kept keep their concentration,
+                # new entries take entry 0's concentration and other fields
+                n0 = el.num
+                ov = np.resize(np.asarray(old_voxvol, dtype=float), n0)
+                dens = {k: np.asarray(el.cols[k][:n0], dtype=float) / ov for k in ('n', 'nInit')}
                 el.resize(len(new))
-                old = np.resize(old_voxvol, len(new))
+                keep = min(n0, len(new))
+                for k, col in el.cols.items():
+                    if len(new) > n0 and n0 > 0 and k not in ('n', 'nInit'):
+                        col[n0:] = col[0]
+                for k in ('n', 'nInit'):
+                    d = np.full(len(new), dens[k][0] if n0 else 0.0)
+                    d[:keep] = dens[k][:keep]
+                    el.cols[k][:] = d * new
             else:
-                old = old_voxvol
-            ratio = new / old
-            # in place: a solved pool's n is a view of its solver's state
-            el.cols['n'][:] = el.cols['n'] * ratio
-            el.cols['nInit'][:] = el.cols['nInit'] * ratio
+                ratio = new / old_voxvol
+                # in place: a solved pool's n is a view of its solver's state
+                el.cols['n'][:] = el.cols['n'] * ratio
+                el.cols['nInit'][:] = el.cols['nInit'] * ratio
             solver = el.data.get('solver')
             comp = None if solver is None else solver.data.get('compiled')
             if comp is not None and hasattr(comp, 'dirty'):
@@ -377,9 +388,9 @@ class MeshEntry(Neutral):
     volume = Field(0.0, 'm^3', 'Volume of the voxel', ro=True, stored=False)
     dimensions = Field(3, '', 'Spatial dimensions of the mesh', type='unsigned int', ro=True,
                        stored=False)
-    meshType = Field(0, '', 'Kind of mesh: 1 CubeMesh, 2 CylMesh, 3 NeuroMesh, 4 SpineMesh, '
-                     '5 PsdMesh, 6 EndoMesh, 7 PresynMesh', type='unsigned int', ro=True,
-                     stored=False)
+    meshType = Field(0, '', "Kind of mesh, MOOSE's numbers: 1 CubeMesh, 2 CylMesh, NeuroMesh "
+                     'and SpineMesh, 9 PsdMesh, 10 EndoMesh, 11 PresynMesh', type='unsigned int',
+                     ro=True, stored=False)
     Coordinates = Field(None, 'm', 'Coordinates of the voxel (layout depends on the mesh)',
                         type='vector', ro=True, stored=False)
     neighbors = Field(None, '', 'Voxels coupled to this one by diffusion',
