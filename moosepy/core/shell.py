@@ -138,8 +138,8 @@ def create(cls, path, n=1):
             raise PathError(f"'{existing.path}' exists and is a {existing.cls.__name__}, "
                             f"not a {cls.__name__}")
         return existing.handle(int(index or 0), cls)
-    if parent_el.is_field_element:
-        raise PathError(f"cannot create children under field element {parent_el.path}")
+    # MOOSE allows children under a field element (rdesigneur puts a
+    # RandSpike under '<chan>/sh/synapse[0]'); they belong to the element
     n = int(n)
     if n < 1:
         raise PathError(f"{cls.__name__}('{path}'): n must be >= 1, got {n}")
