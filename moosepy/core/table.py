@@ -14,12 +14,16 @@ to fall below ``threshold``, which never happens) and stamps it with the
 table's previous tick instead of the spike's time.
 """
 
+import weakref
+
 import numpy as np
 
 from .element import Neutral
 from .errors import FieldError, MooseError
 from .fields import Field, Src, Dest
-from .msg import linked_indices
+from .msg import linked_indices, links  # noqa: F401
+
+_SOURCES = weakref.WeakKeyDictionary()   # element -> (message key, sources per entry)
 
 
 class TableBase(Neutral):
@@ -131,7 +135,23 @@ class TableBase(Neutral):
     # --- clock interface ------------------------------------------------------
     @staticmethod
     def _sources(el, idx):
-        return [(o, j, p) for o, j, p in linked_indices(el, idx, 'requestOut')]
+        # all entries' sources in one pass over the messages, cached until
+        # the messages change (a vec of n tables has n messages: asking each
+        # entry separately costs n^2 per sample)
+        from .structure import version
+        key = (version(), len(el.msg_out), len(el.msg_in))
+        hit = _SOURCES.get(el)
+        if hit is None or hit[0] != key:
+            per = [[] for _ in range(el.num)]
+            for other, oport, m, forward in links(el, 'requestOut'):
+                a, b = m.pairs()
+                if not forward:
+                    a, b = b, a
+                for i, j in zip(a.tolist(), b.tolist()):
+                    if 0 <= i < el.num:
+                        per[i].append((other, int(j), oport))
+            hit = _SOURCES[el] = (key, per)
+        return list(hit[1][idx])
 
     @classmethod
     def _reinit(cls, el):
