@@ -27,7 +27,9 @@ pending delayed Ca events (undefined behaviour); here every queue is
 cleared.  pymoose cannot set ``SeqSynHandler.synapseOrder``
 (NotImplemented for vector<unsigned int>); moosepy can, and fixes
 out-of-range entries as MOOSE's C++ does.  A random ``synapseOrderOption``
-(>= 0) uses numpy's generator, not MOOSE's, so the order differs.
+> 0 gives MOOSE's order (the same Mersenne Twister draws); option 0 draws
+from a generator seeded by ``moose.seed`` that nothing else uses, so it
+matches MOOSE only where nothing else drew from MOOSE's global one.
 
 Rules, per step of the handler (time ``t`` [s], step ``dt`` [s]):
 
@@ -585,11 +587,9 @@ class SeqSynHandler(_PlasticHandler):
         elif opt == -1:
             cfg['order'] = list(range(n))
         else:
-            # random order: MOOSE draws from its Mersenne Twister; moosepy from
-            # numpy (seed = the option, or moose.seed's) -- not the same order
-            from .. import _rng
-            seed = opt if opt > 0 else _rng.get('seed')
-            cfg['order'] = np.argsort(np.random.default_rng(seed).random(n),
+            # random order: n uniforms from MOOSE's generator (reseeded with
+            # the option when > 0), sorted; the same order as MOOSE
+            cfg['order'] = np.argsort(_mt_uniforms(opt if opt > 0 else None, n),
                                       kind='stable').tolist()
 
     def _sync_size(self):
@@ -667,6 +667,29 @@ class SeqSynHandler(_PlasticHandler):
                     a += c['baseScale'][i] * w / dt
             act[i] = a
         _send_activation(el, act)
+
+
+_MT = {'gen': None, 'seed': None}
+
+
+def _mt_uniforms(seed, n):
+    """*n* uniforms in [0, 1) as MOOSE's moose::mtrand draws them: a 32-bit
+    Mersenne Twister (MT19937, seeded as std::mt19937(seed)) read by
+    libstdc++'s uniform_real_distribution (two words a, b:
+    (a + b·2^32) / 2^64).  *seed* None: the global generator, seeded by
+    ``moose.seed`` (MOOSE's mtseed), which only these draws use here."""
+    if seed is None:
+        from .. import _rng
+        s = _rng.get('seed')
+        if _MT['gen'] is None or _MT['seed'] != s:
+            _MT['gen'], _MT['seed'] = np.random.MT19937(), s
+            _MT['gen']._legacy_seeding(int(s) if s is not None else 0)
+        bg = _MT['gen']
+    else:
+        bg = np.random.MT19937()
+        bg._legacy_seeding(int(seed))
+    raw = bg.random_raw(2 * n).astype(np.float64)
+    return (raw[0::2] + raw[1::2] * 4294967296.0) / 18446744073709551616.0
 
 
 def _correl(row, kern):

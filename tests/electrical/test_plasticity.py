@@ -362,6 +362,24 @@ print('JSON' + json.dumps({'rolls': rolls}))
 '''
 
 
+ORDER_SCRIPT = r'''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+out = {}
+for seed in (5, 12345):
+    h = moose.SeqSynHandler('/h%d' % seed)
+    h.numSynapses = 10
+    h.synapseOrderOption = seed
+    out['o%d' % seed] = [int(x) for x in h.synapseOrder]
+    h.numSynapses = 12
+    out['g%d' % seed] = [int(x) for x in h.synapseOrder]
+print('JSON' + json.dumps(out))
+'''
+
+
 def _same(r, keys=None, rtol=1e-12):
     a, b = r['moose'], r['moosepy']
     for k in (keys or a):
@@ -601,3 +619,11 @@ def test_plastic_handlers_into_solved_synchans_equal_the_python_path():
         assert np.max(np.abs(a[k] - b[k])) <= 1e-9 * max(1e-300, np.max(np.abs(b[k]))), k
     assert np.ptp(a['wg']) > 0.01 and np.max(a['gk2']) > 0 and np.max(a['gk3']) > 0
     assert np.max(a['vpost']) > 0
+
+
+def test_seqsynhandler_random_synapse_order_equals_pymoose():
+    """synapseOrderOption = seed > 0: MOOSE's Mersenne Twister order, also
+    after numSynapses grows."""
+    r = run_both(ORDER_SCRIPT)
+    _same(r, rtol=0.0)
+    assert r['moosepy']['o5'].tolist() != list(range(10))
