@@ -172,6 +172,13 @@ class HSolve(Neutral):
         if isinstance(v, Neutral):
             v = v.path
         self._el.cols['target'][self._idx] = str(v)
+        # MOOSE takes the cell when the target is set, so a cell renamed or
+        # moved afterwards stays solved: keep the element, not only its path
+        from ..core.shell import exists, element
+        self._el.data.pop('hsolve_target', None)
+        if v and exists(str(v)):
+            t = element(str(v))._element()
+            self._el.data['hsolve_target'] = (t, t.parent)
 
     def _get_seed(self):
         from ..core.shell import element
@@ -213,6 +220,12 @@ class HSolve(Neutral):
             g.release()
         el.data['group'] = None
         el.data['cell'] = None
+        kept = el.data.get('hsolve_target')
+        # the target followed when its cell (its parent) was renamed or moved
+        # with it; a compartment taken out of its cell is not followed
+        if kept is not None and kept[0].alive and kept[0].parent is kept[1] and \
+                el.cols['target'][0]:
+            el.cols['target'][0] = kept[0].path
         target = el.cols['target'][0]
         if not target:
             return ()
