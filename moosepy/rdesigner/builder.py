@@ -1,0 +1,694 @@
+"""The rdesigneur class: one call that builds a neuron model (cell,
+channels, spines, chemistry, adaptors, stimuli, plots) from spec lists.
+
+Life cycle, as MOOSE's rdesigneur: the constructor normalises every spec
+list into typed specs (:mod:`.specs`), checks them, and builds the
+prototypes into ``/library``; :meth:`rdesigneur.buildModel` checks the
+distributions, stimuli and plots against the cell, then copies the cell to
+``<modelPath>/elec`` and builds the rest, the solvers and the clocks.  A
+bad spec raises :class:`~moosepy.rdesigner.specs.SpecError` (naming the
+list, entry, field and value) before anything is built; an error during
+the build removes what that call had made.
+
+Differences from MOOSE 5.0.0 (its bugs, fixed): errors raise instead of
+printing and quitting, segfaulting or being skipped; numbers are accepted
+in place of strings; the short ``ballAndStick``/``branchedCell`` forms use
+the defaults; ``rdes.soma`` is the soma of largest diameter;
+``modelFileNameList`` is not shared between instances.
+"""
+
+import importlib.util
+import logging
+import math
+import os
+
+import numpy as np
+
+from ..core.errors import MooseError, ModelImportError, suggest
+from . import prototypes as P
+from . import specs as S
+from .geometry import CellGeometry, Expr, match_path, select, _is_compartment
+from .specs import SpecError
+
+log = logging.getLogger('moosepy.rdesigner')
+
+MESH_ORDER = ['soma', 'dend', 'spine', 'psd', 'psd_dend', 'presyn_dend', 'presyn_spine',
+              'endo', 'endo_axial']
+
+BuildError = SpecError
+
+
+def _moose():
+    import moosepy
+    return moosepy
+
+
+def dummyBuildFunction(rdes):
+    """The default extraBuildFunction: does nothing."""
+
+
+class rdesigneur:
+    """Build a multiscale neuron model from spec lists (MOOSE's
+    rdesigneur; see ../shared/moose-api/RDESIGNEUR.md for every list).
+
+    Time steps [s]: elecDt (ticks 0-7, HSolve), elecPlotDt (tick 8,
+    Tables), diffDt (tick 10, Dsolve), chemDt (ticks 11-17), funcDt (tick
+    12, stimulus Functions, when electrical), chemPlotDt (tick 18).
+    """
+
+    def __init__(self, modelPath='/model', turnOffElec=False, useGssa=False,
+                 combineSegments=True, stealCellFromLibrary=False, verbose=True,
+                 benchmark=False, addSomaChemCompt=False, addEndoChemCompt=False,
+                 diffusionLength=2e-6, meshLambda=-1.0, temperature=32, chemDt=0.1,
+                 diffDt=0.01, elecDt=50e-6, chemPlotDt=1.0, elecPlotDt=0.1e-3, funcDt=0.1e-3,
+                 statusDt=0.0, numWaveFrames=100, extraBuildFunction=dummyBuildFunction,
+                 cellProto=(), spineProto=(), chanProto=(), chemProto=(), passiveDistrib=(),
+                 spineDistrib=(), chanDistrib=(), chemDistrib=(), adaptorList=(), stimList=(),
+                 plotList=(), moogList=(), outputFileList=(), modelFileNameList=None,
+                 ode_method='lsoda', isLegacyMethod=False, params=None):
+        moose = _moose()
+        self.modelPath = modelPath
+        self.turnOffElec = bool(turnOffElec)
+        self.useGssa = bool(useGssa)
+        self.combineSegments = combineSegments
+        self.stealCellFromLibrary = bool(stealCellFromLibrary)
+        self.verbose = verbose
+        self.benchmark = benchmark
+        self.addSomaChemCompt = addSomaChemCompt
+        self.addEndoChemCompt = addEndoChemCompt
+        self.diffusionLength = diffusionLength
+        if meshLambda > 0.0:
+            log.warning('rdesigneur: meshLambda is deprecated; use diffusionLength')
+            self.diffusionLength = meshLambda
+        self.temperature = temperature
+        for nm, v in (('chemDt', chemDt), ('diffDt', diffDt), ('elecDt', elecDt),
+                      ('chemPlotDt', chemPlotDt), ('elecPlotDt', elecPlotDt),
+                      ('funcDt', funcDt)):
+            S._num('rdesigneur', None, nm, v, positive=True)
+        self.chemDt, self.diffDt, self.elecDt = chemDt, diffDt, elecDt
+        self.chemPlotDt, self.elecPlotDt, self.funcDt = chemPlotDt, elecPlotDt, funcDt
+        self.statusDt = statusDt
+        self.numWaveFrames = numWaveFrames
+        if not callable(extraBuildFunction):
+            raise SpecError(f'rdesigneur extraBuildFunction = {extraBuildFunction!r}: '
+                            'expected a function f(rdes)')
+        self.extraBuildFunction = extraBuildFunction
+        self.ode_method = ode_method
+        self.isLegacyMethod = isLegacyMethod
+        self.params = params
+        self.modelFileNameList = list(modelFileNameList or [])
+
+        # --- typed specs (the one internal form) -------------------------
+        self.cellProtoList = S.normalise('cellProto', cellProto)
+        self.chanProtoList = S.normalise('chanProto', chanProto)
+        self.spineProtoList = S.normalise('spineProto', spineProto)
+        self.chemProtoList = S.normalise('chemProto', chemProto)
+        self.passiveDistrib = S.normalise('passiveDistrib', passiveDistrib)
+        self.chanDistrib = S.normalise('chanDistrib', chanDistrib)
+        self.spineDistrib = S.normalise('spineDistrib', spineDistrib)
+        self.chemDistrib = S.normalise('chemDistrib', chemDistrib)
+        self.adaptorList = S.normalise('adaptorList', adaptorList)
+        self.stimList = S.normalise('stimList', stimList)
+        self.plotList = S.normalise('plotList', plotList)
+        self.moogList = S.normalise('moogList', moogList)
+        self.outputFileList = S.normalise('outputFileList', outputFileList)
+
+        self.plotNames = []
+        self.wavePlotNames = []
+        self.saveNames = []
+        self.moogNames = []
+        self.spines = []
+        self.cellPortionElist = []
+        self.comptDict = {}
+        self._finishedSaving = False
+
+        for lst, entries in (('cellProto', self.cellProtoList),
+                             ('chanProto', self.chanProtoList),
+                             ('spineProto', self.spineProtoList),
+                             ('chemProto', self.chemProtoList)):
+            for i, p in enumerate(entries):
+                self._check_source(lst, i, p)
+
+        if not moose.exists('/library'):
+            moose.Neutral('/library')
+        before = set(moose.element('/library')._element().children)
+        try:
+            self.buildCellProto()
+            self.buildChanProto()
+            self.buildSpineProto()
+            self.buildChemProto()
+        except Exception:
+            lib = moose.element('/library')._element()
+            for nm in [n for n in lib.children if n not in before]:
+                moose.delete('/library/' + nm)
+            raise
+        # prototypes are templates: nothing in /library is simulated (MOOSE
+        # disables what it loads from files; the rest runs unseen there)
+        set_ticks(moose.element('/library')._element(), disable=True)
+
+    # ============================================================ prototypes
+    def _check_source(self, lst, i, p):
+        """Raise SpecError if a prototype source cannot be resolved."""
+        moose = _moose()
+        src = p.source
+        if isinstance(p, S.CellProto) and p.kind != 'source':
+            return
+        if moose.exists('/library/' + p.name) or callable(src):
+            return
+        if src.startswith('moose.'):
+            cname = src[6:]
+            allowed = {'cellProto': ('Compartment', 'SymCompartment'),
+                       'spineProto': ('Compartment', 'SymCompartment'),
+                       'chemProto': ('Pool', 'BufPool')}.get(lst, ())
+            if cname not in allowed:
+                raise S._err(lst, i, 'source', src, f'class not allowed here; valid: '
+                             + ', '.join('moose.' + c for c in allowed))
+            return
+        brace = src.find('()')
+        if brace >= 0:
+            fn = src[:brace]
+            if '.' in fn:
+                mod, func = fn.rsplit('.', 1)
+                if not os.path.isfile(mod + '.py'):
+                    raise S._err(lst, i, 'source', src, f"no Python file '{mod}.py' (relative "
+                                 f'to the working directory {os.getcwd()})')
+                return
+            if fn not in P.BUILTINS:
+                raise S._err(lst, i, 'source', src, f'unknown prototype function'
+                             f'{suggest(fn, P.BUILTINS)}; built-ins: '
+                             f'{", ".join(sorted(P.BUILTINS))}')
+            return
+        if not src.startswith('../') and (moose.exists(src) or
+                                          moose.exists('/library/' + src)):
+            return
+        suffixes = {'cellProto': ('swc', 'p', 'nml', 'xml'),
+                    'spineProto': ('swc', 'p', 'nml', 'xml'),
+                    'chanProto': ('xml',),
+                    'chemProto': ('g', 'sbml', 'xml')}[lst]
+        ext = src.rsplit('.', 1)[-1] if '.' in os.path.basename(src) else ''
+        if ext not in suffixes:
+            raise S._err(lst, i, 'source', src, "not a known prototype: expected a built-in "
+                         "'func()', an object path, or a file ending in "
+                         + ', '.join('.' + s for s in suffixes))
+        if not os.path.isfile(src):
+            raise S._err(lst, i, 'source', src, f'no such file (relative to the working '
+                         f'directory {os.getcwd()})')
+
+    def _build_proto(self, lst, p):
+        """Build prototype *p* into /library/<name>; returns False if the
+        caller must load it from a file."""
+        moose = _moose()
+        name, src = p.name, p.source
+        if moose.exists('/library/' + name):
+            return True
+        if callable(src):
+            src(name)
+            return True
+        if src.startswith('moose.'):
+            getattr(moose, src[6:])('/library/' + name)
+            return True
+        brace = src.find('()')
+        if brace >= 0:
+            fn = src[:brace]
+            if '.' in fn:
+                mod, func = fn.rsplit('.', 1)
+                path = os.path.realpath(mod + '.py')
+                spec = importlib.util.spec_from_file_location(os.path.basename(mod), path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                if not hasattr(module, func):
+                    raise S._err(lst, None, 'source', src, f"'{path}' has no function '{func}'")
+                getattr(module, func)(name)
+            else:
+                P.BUILTINS[fn](name)
+            if not moose.exists('/library/' + name):
+                raise SpecError(f"rdesigneur {lst} {src!r}: the function did not build "
+                                f"/library/{name}")
+            return True
+        if not src.startswith('../'):
+            if moose.exists(src):
+                moose.copy(src, '/library', name)
+                return True
+            if moose.exists('/library/' + src):
+                moose.element('/library/' + src).name = name
+                return True
+        return False
+
+    def buildCellProto(self):
+        moose = _moose()
+        if not self.cellProtoList:
+            self.elecid = P.makePassiveHHsoma(name='cell')
+            self.soma = moose.element('/library/cell/soma')
+            return
+        if len(self.cellProtoList) > 1:
+            log.warning('rdesigneur: %d cellProto entries; only the last one is used (as '
+                        'MOOSE)', len(self.cellProtoList))
+        for p in self.cellProtoList:
+            if p.kind == 'somaProto':
+                self.elecid = self._build_soma(p)
+            elif p.kind == 'ballAndStick':
+                self.elecid = self._build_ball_and_stick(p)
+            elif p.kind == 'branchedCell':
+                self.elecid = self._build_branched(p)
+            elif self._build_proto('cellProto', p):
+                self.elecid = moose.element('/library/' + p.name)
+            else:
+                self.elecid = self._load_elec(p.source, p.name)
+
+    def _build_soma(self, p):
+        moose = _moose()
+        cell = moose.Neuron('/library/' + p.name)
+        P.buildCompt(cell, 'soma', dia=p.params['somaDia'], dx=p.params['somaLen'])
+        return cell
+
+    def _build_dend(self, cell, prev, prm, n, dlen, ddia):
+        moose = _moose()
+        dx = dlen / n
+        x = prev.x
+        for i in range(n):
+            c = P.buildCompt(cell, f'dend{i}', x=x, dx=dx, dia=ddia)
+            moose.connect(prev, 'axial', c, 'raxial')
+            prev = c
+            x += dx
+        return prev
+
+    def _build_ball_and_stick(self, p):
+        moose = _moose()
+        q = p.params
+        cell = moose.Neuron('/library/' + p.name)
+        soma = P.buildCompt(cell, 'soma', dia=q['somaDia'], dx=q['somaLen'])
+        self._build_dend(cell, soma, q, q['numDendSeg'], q['dendLen'], q['dendDia'])
+        return cell
+
+    def _build_branched(self, p):
+        moose = _moose()
+        q = p.params
+        cell = moose.Neuron('/library/' + p.name)
+        soma = P.buildCompt(cell, 'soma', dia=q['somaDia'], dx=q['somaLen'])
+        end = self._build_dend(cell, soma, q, q['dendNumSeg'], q['dendLen'], q['dendDia'])
+        nb = q['branchNumSeg']
+        dxy = (q['branchLen'] / float(nb)) * np.sqrt(1.0 / 2.0)
+        for b, sign in ((1, 1.0), (2, -1.0)):
+            x, y, prev = end.x, end.y, end
+            for i in range(nb):
+                c = P.buildCompt(cell, f'branch{b}_{i}', x=x, dx=dxy, y=y, dy=sign * dxy,
+                                 dia=q['branchDia'])
+                moose.connect(prev, 'axial', c, 'raxial')
+                prev = c
+                x += dxy
+                y += sign * dxy
+        return cell
+
+    def _load_elec(self, fname, name):
+        moose = _moose()
+        self.modelFileNameList.append(fname)
+        ext = fname.rsplit('.', 1)[-1].lower()
+        if ext in ('p', 'swc'):
+            cell = moose.loadModel(fname, '/library/' + name)
+            cell = moose.element(cell)
+        else:
+            raise ModelImportError(f'{fname}: NeuroML cell files are not supported by '
+                                   'moosepy.rdesigner yet (use SWC or GENESIS .p)')
+        P.transformNMDAR(cell.path)
+        return cell
+
+    def buildChanProto(self):
+        for p in self.chanProtoList:
+            if not self._build_proto('chanProto', p):
+                raise ModelImportError(f'{p.source}: ChannelML channel files are not '
+                                       'supported by moosepy.rdesigner yet')
+
+    def buildSpineProto(self):
+        for p in self.spineProtoList:
+            if not self._build_proto('spineProto', p):
+                self._load_elec(p.source, p.name)
+
+    def buildChemProto(self):
+        moose = _moose()
+        for p in self.chemProtoList:
+            if not self._build_proto('chemProto', p):
+                self._load_chem(p.source, p.name)
+            self.chemid = moose.element('/library/' + p.name)
+
+    def _load_chem(self, fname, name):
+        moose = _moose()
+        self.modelFileNameList.append(fname)
+        chem = moose.Neutral('/library/' + name)
+        ext = os.path.splitext(fname)[1]
+        if ext in ('.xml', '.sbml'):
+            moose.readSBML(fname, chem.path)
+        else:
+            moose.loadModel(fname, chem.path, 'ee')
+
+    # =============================================================== checks
+    def _library_names(self):
+        moose = _moose()
+        return list(moose.element('/library')._element().children)
+
+    def _validate(self, geom):
+        """Check every distribution, stimulus and plot against the cell and
+        /library; raise SpecError before anything is built."""
+        moose = _moose()
+        lib = self._library_names()
+        cell = geom.cell
+        comp_names = [c.name for c in geom.comps]
+
+        def need_match(lst, i, fld, path):
+            if not [e for e in match_path(cell, path) if _is_compartment(e)]:
+                raise S._err(lst, i, fld, path, f'matches no compartment of {cell.path}'
+                             f'{suggest(path, comp_names)} (compartments: '
+                             f'{", ".join(comp_names[:8])}{", ..." if len(comp_names) > 8 else ""})')
+
+        for i, d in enumerate(self.passiveDistrib):
+            need_match('passiveDistrib', i, 'path', d.path)
+        from ..electrical.channels import ChanBase, CaConcBase
+        for i, d in enumerate(self.chanDistrib):
+            if d.proto not in lib:
+                raise S._err('chanDistrib', i, 'proto', d.proto, f'no prototype /library/'
+                             f'{d.proto}{suggest(d.proto, lib)}; in /library: {", ".join(lib)}')
+            need_match('chanDistrib', i, 'path', d.path)
+            cls = moose.element('/library/' + d.proto)._element().cls
+            valid = S.CHAN_FIELDS if issubclass(cls, ChanBase) else (
+                S.CACONC_FIELDS if issubclass(cls, CaConcBase) else ())
+            for f, _ in d.fields:
+                if f not in valid:
+                    raise S._err('chanDistrib', i, 'field', f, f'not a field that can be '
+                                 f'distributed on {d.proto} ({cls.__name__})'
+                                 f'{suggest(f, valid)}; valid: {", ".join(valid) or "none"}')
+        for i, d in enumerate(self.spineDistrib):
+            if d.proto not in lib:
+                raise S._err('spineDistrib', i, 'proto', d.proto, f'no spine prototype '
+                             f'/library/{d.proto}{suggest(d.proto, lib)}')
+            need_match('spineDistrib', i, 'path', d.path)
+        for i, s in enumerate(self.stimList):
+            need_match('stimList', i, 'elecpath', s.elecpath)
+        for i, p in enumerate(self.plotList):
+            need_match('plotList', i, 'elecpath', p.elecpath)
+        for i, p in enumerate(self.moogList):
+            need_match('moogList', i, 'elecpath', p.elecpath)
+
+    # ================================================================ build
+    def buildModel(self, modelPath='/model'):
+        """Build the model under *modelPath* (default '/model')."""
+        moose = _moose()
+        if moose.exists(modelPath):
+            raise MooseError(f"rdesigneur.buildModel: '{modelPath}' already exists; delete "
+                             'it first (moose.delete) or give another modelPath')
+        if not moose.exists('/library/' + self.elecid.name) and \
+                self.elecid.path.startswith('/library'):
+            raise MooseError(f'rdesigneur.buildModel: the cell prototype {self.elecid.path} '
+                             'is gone (built once already with stealCellFromLibrary?)')
+        # check against a throw-away geometry of the prototype first
+        self._validate(CellGeometry(self.elecid))
+        self.model = moose.Neutral(modelPath)
+        self.modelPath = modelPath
+        steps = [self.installCellFromProtos, self.buildPassiveDistrib, self.buildChanDistrib,
+                 self.buildSpineDistrib, self.buildChemDistrib, self._configureSolvers,
+                 self.buildAdaptors, self._buildStims, self._buildExtras, self._buildPlots,
+                 self._buildMoogli, self._buildFileOutput, self._configureHSolve,
+                 self._configureClocks, self._printModelStats]
+        import time
+        try:
+            for f in steps:
+                t0 = time.time()
+                f()
+                if self.benchmark:
+                    log.warning('rdesigneur: %s took %.3f s', f.__name__, time.time() - t0)
+        except Exception:
+            if moose.exists(modelPath):
+                moose.delete(modelPath)
+            raise
+        return self.model
+
+    def installCellFromProtos(self):
+        moose = _moose()
+        if self.stealCellFromLibrary:
+            moose.move(self.elecid, self.model)
+            self.elecid = moose.element(self.model.path + '/' + self.elecid.name)
+            if self.elecid.name != 'elec':
+                self.elecid.name = 'elec'
+        else:
+            moose.copy(self.elecid, self.model, 'elec')
+            self.elecid = moose.element(self.model.path + '/elec')
+        if hasattr(self, 'chemid'):
+            if self.stealCellFromLibrary:
+                moose.move(self.chemid, self.model)
+                self.chemid = moose.element(self.model.path + '/' + self.chemid.name)
+                self.chemid.name = 'chem'
+            else:
+                moose.copy(self.chemid, self.model, 'chem')
+                self.chemid = moose.element(self.model.path + '/chem')
+        # copies and moved objects run on their classes' default ticks (as a
+        # MOOSE copy does)
+        set_ticks(self.elecid._element(), disable=False)
+        if hasattr(self, 'chemid'):
+            set_ticks(self.chemid._element(), disable=False)
+        ep = self.elecid.path
+        somas = moose.wildcardFind(ep + '/#oma#[ISA=CompartmentBase]') or \
+            moose.wildcardFind(ep + '/#[ISA=CompartmentBase]')
+        if not somas:
+            raise MooseError(f'rdesigneur: the cell {ep} has no compartments')
+        self.soma = max(somas, key=lambda c: c.diameter)
+        self.geom = CellGeometry(self.elecid)
+        self.elecid.buildSegmentTree()
+
+    def buildPassiveDistrib(self):
+        for d in self.passiveDistrib:
+            elems = [e for e in match_path(self.elecid, d.path) if _is_compartment(e)]
+            vals = self.geom.values(elems)
+            for f, ex in d.fields:
+                x = ex(vals, n=len(elems))
+                for e, v in zip(elems, x):
+                    c = e.handle(0)
+                    if f in ('initVm', 'INITVM'):
+                        c.initVm = v
+                    elif f in ('Em', 'EM'):
+                        c.Em = v
+                    elif v > 0:
+                        ln, dia = c.length, c.diameter
+                        if f in ('Rm', 'Ra', 'Cm'):
+                            setattr(c, f, v)
+                        elif f == 'RM':
+                            c.Rm = v / (ln * dia * math.pi)
+                        elif f == 'RA':
+                            c.Ra = v * ln * 4 / (dia * dia * math.pi)
+                        elif f == 'CM':
+                            c.Cm = v * ln * dia * math.pi
+
+    def buildChanDistrib(self):
+        moose = _moose()
+        from ..electrical.channels import CaConcBase
+        first, rest = [], []
+        for d in self.chanDistrib:
+            cls = moose.element('/library/' + d.proto)._element().cls
+            (first if issubclass(cls, CaConcBase) else rest).append(d)
+        for d in first + rest:
+            proto = moose.element('/library/' + d.proto)
+            elems = [e for e in match_path(self.elecid, d.path) if _is_compartment(e)]
+            vals = self.geom.values(elems)
+            inst = d.fields[0][1](vals, n=len(elems)) > 0
+            mechs = []
+            for e, ok in zip(elems, inst):
+                if not ok:
+                    mechs.append(None)
+                    continue
+                comp = e.handle(0)
+                path = f'{comp.path}/{proto.name}'
+                if moose.exists(path):
+                    mechs.append(moose.element(path))
+                    continue
+                obj = moose.element(moose.copy(proto, comp, proto.name))
+                self._class_messages(obj, comp)
+                mechs.append(obj)
+            for f, ex in d.fields:
+                x = ex(vals, n=len(elems))
+                for e, m, v in zip(elems, mechs, x):
+                    if m is not None:
+                        self._assign(m, f, v, e.cols['length'][0], e.cols['diameter'][0])
+
+    @staticmethod
+    def _class_messages(obj, comp):
+        moose = _moose()
+        from ..electrical.channels import ChanBase
+        el = obj._element()
+        if issubclass(el.cls, ChanBase):
+            moose.connect(comp, 'channel', obj, 'channel')
+            if 'Ca' in obj.name and 'addmsg1' not in el.children:
+                cc = moose.wildcardFind(comp.path + '/#[ISA=CaConcBase]')
+                if cc:
+                    moose.connect(obj, 'IkOut', cc[0], 'current')
+        add_messages(obj)
+
+    @staticmethod
+    def _assign(m, f, v, ln, dia):
+        from ..electrical.channels import ChanBase, CaConcBase
+        cls = m._element().cls
+        if issubclass(cls, ChanBase):
+            if f == 'Gbar':
+                if v > 0:
+                    m.Gbar = v * ln * dia * math.pi
+            elif f == 'Ek':
+                m.Ek = v
+        elif issubclass(cls, CaConcBase):
+            P.set_caconc_geometry(m, ln, dia)
+            if f == 'thick':
+                P.set_caconc_geometry(m, thick=v)
+            elif f in ('tau', 'floor', 'ceiling'):
+                setattr(m, f, v)
+            elif f == 'CaBasal':
+                m.CaBasal = v
+            elif f == 'B':
+                m.B = v / (96485.3415 * ln * dia * dia * math.pi / 4.0)
+
+    # --------------------------------------------------------------- spines
+    def buildSpineDistrib(self):
+        from .spines import install_spines
+        for d in self.spineDistrib:
+            self.spines.extend(install_spines(self, d))
+
+    # ------------------------------------------------------------ chemistry
+    def buildChemDistrib(self):
+        if self.chemDistrib:
+            from .chem import build_chem_distrib
+            build_chem_distrib(self)
+
+    def _configureSolvers(self):
+        if self.chemDistrib and hasattr(self, 'chemid'):
+            from .chem import configure_solvers
+            configure_solvers(self)
+
+    def buildAdaptors(self):
+        if self.adaptorList:
+            from .chem import build_adaptors
+            build_adaptors(self)
+
+    def _buildExtras(self):
+        self.extraBuildFunction(self)
+
+    # ------------------------------------------------------- stims and plots
+    def _buildStims(self):
+        from .io import build_stims
+        build_stims(self)
+
+    def _buildPlots(self):
+        from .io import build_plots
+        build_plots(self)
+
+    def _buildMoogli(self):
+        moose = _moose()
+        moose.Neutral(self.modelPath + '/moogli')
+        for m in self.moogList:
+            sel = self.compartmentsFromExpression(m.elecpath, m.geom_expr)
+            self.moogNames.append((m, sel))
+
+    def _buildFileOutput(self):
+        from .io import build_file_output
+        build_file_output(self)
+
+    def _configureHSolve(self):
+        moose = _moose()
+        # what the distributions copied from /library runs on default ticks
+        set_ticks(self.elecid._element(), disable=False)
+        if not self.turnOffElec:
+            hs = moose.HSolve(self.elecid.path + '/hsolve')
+            hs.dt = self.elecDt
+            hs.target = self.soma.path
+
+    def _configureClocks(self):
+        moose = _moose()
+        elecDt = 1e6 if self.turnOffElec else self.elecDt
+        elecPlotDt = 1e6 if self.turnOffElec else self.elecPlotDt
+        for i in range(0, 9):
+            moose.setClock(i, elecDt)
+        moose.setClock(8, elecPlotDt)
+        moose.setClock(10, self.diffDt)
+        for i in range(11, 18):
+            moose.setClock(i, self.chemDt)
+        if not self.turnOffElec:
+            moose.setClock(12, self.funcDt)
+        moose.setClock(18, self.chemPlotDt)
+
+    def _printModelStats(self):
+        if self.verbose:
+            log.info('rdesigneur: elec model has %d compartments and %d spines',
+                     len(self.geom.comps), len(self.spines))
+
+    # ================================================================= query
+    def compartmentsFromExpression(self, path, expr='1'):
+        """Compartments of the cell matching *path* where *expr* > 0."""
+        return [e.handle(0) for e in select(self.geom, path, expr)[0]]
+
+    # =============================================================== display
+    def display(self, startIndex=0, block=True, save=None):
+        """Draw the plots with matplotlib (one figure per plot).  Never
+        blocks without an interactive backend.  *save*: a folder to write
+        the figures into as PNG."""
+        from .io import display
+        return display(self, startIndex, block, save)
+
+    def displayMoogli(self, moogliDt, runtime, rotation=math.pi / 500.0, fullscreen=False,
+                      block=True, azim=0.0, elev=0.0, mergeDisplays=False, colormap='jet',
+                      center=(), bg='default', animation=(), movieFrame=()):
+        """Run the model for *runtime* [s] and show the plots.  (The 3-D
+        moogli view belongs to moosepy.viz3d; here the run and the 2-D plots
+        are done and the call returns.)"""
+        moose = _moose()
+        moose.reinit()
+        moose.start(runtime)
+        self._save()
+        self.display(len(self.moogNames) + 1, block=False)
+
+    def run(self, runtime):
+        """reinit, run *runtime* [s] and return the plotted data: a list of
+        dicts (path, title, field, unit, t [s], data [n_objects x n_points],
+        raw SI units / mM)."""
+        moose = _moose()
+        moose.reinit()
+        moose.start(runtime)
+        from .io import collect
+        return collect(self)
+
+    def _save(self):
+        from .io import save_plots
+        save_plots(self)
+
+
+def set_ticks(el, disable):
+    """Set the ticks of everything below element *el* (not *el* itself when
+    it is /library) to -1 (*disable*) or to each class's default tick."""
+    for e in el.walk():
+        if e is el and e.path == '/library':
+            continue
+        e.tick = -1 if disable else e.cls.default_tick
+
+
+def add_messages(obj):
+    """Set up the messages of the ``addmsg<k>`` Mstring children of *obj*
+    ('src srcField dest destField', paths relative to obj); a message whose
+    ends do not exist is skipped, as in MOOSE."""
+    moose = _moose()
+    el = obj._element()
+    for name, kid in list(el.children.items()):
+        if not name.startswith('addmsg'):
+            continue
+        tok = str(moose.element(kid.handle(0)).value).split()
+        if len(tok) != 4:
+            raise MooseError(f"{obj.path}/{name}: expected 'src srcField dest destField', "
+                             f'got {tok!r}')
+        src, dest = _rel(obj.path, tok[0]), _rel(obj.path, tok[2])
+        if moose.exists(src) and moose.exists(dest):
+            moose.connect(moose.element(src), tok[1], moose.element(dest), tok[3])
+
+
+def _rel(base, rel):
+    if rel.startswith('/'):
+        return rel
+    parts = base.strip('/').split('/')
+    for q in rel.split('/'):
+        if q in ('.', ''):
+            continue
+        if q == '..':
+            parts = parts[:-1]
+        else:
+            parts.append(q)
+    return '/' + '/'.join(parts)

@@ -1,0 +1,442 @@
+"""Geometry expressions and the cell's segment tree, for rdesigner's
+distributions (passiveDistrib, chanDistrib, spineDistrib), selections
+(plots, stimuli, chemical meshes) and stimulus expressions.
+
+What this module owns
+---------------------
+* :class:`Expr`: a parsed expression of MOOSE's ExprTk-style language
+  (numbers, variables, ``+ - * / % ^``, comparisons, ``&& || !``, the C
+  ternary ``c ? a : b``, ``if(c, a, b)``, the functions below and ``H(x)``,
+  the Heaviside step).  Text is tokenised and parsed by a small
+  recursive-descent parser into a tree of tuples, then evaluated with numpy
+  over all compartments at once.  Nothing is handed to Python's ``eval``.
+  An unknown variable or function, or a syntax error, raises
+  :class:`ExprError` naming the expression, the place and what is valid.
+* :class:`CellGeometry`: the variables of a cell's compartments as MOOSE's
+  ``Neuron`` computes them at ``buildSegmentTree`` (its first compartment is
+  the root of the distance tree; see the docstring).
+* :func:`select`: compartments of a cell matching a wildcard path and an
+  expression (MOOSE's ``compartmentsFromExpression``).
+
+Units: lengths in metres, L in length constants.
+"""
+
+import math
+import re
+
+import numpy as np
+
+from ..core.errors import MooseError, suggest
+
+#: the variables of a geometry expression, in MOOSE's order
+GEOM_VARS = ('p', 'g', 'L', 'len', 'dia', 'maxP', 'maxG', 'maxL', 'x', 'y', 'z', 'oldVal')
+CONSTANTS = {'pi': math.pi, 'epsilon': np.finfo(float).eps, 'inf': math.inf}
+
+_UNARY = {'sin': np.sin, 'cos': np.cos, 'tan': np.tan, 'asin': np.arcsin, 'acos': np.arccos,
+          'atan': np.arctan, 'sinh': np.sinh, 'cosh': np.cosh, 'tanh': np.tanh, 'exp': np.exp,
+          'log': np.log, 'ln': np.log, 'log10': np.log10, 'log2': np.log2, 'sqrt': np.sqrt,
+          'abs': np.abs, 'fabs': np.abs, 'floor': np.floor, 'ceil': np.ceil, 'sgn': np.sign,
+          'round': np.round, 'H': lambda a: (a > 0).astype(float)}
+_BINARY = {'pow': np.power, 'atan2': np.arctan2, 'fmod': np.fmod}
+_VARIADIC = {'min': np.minimum, 'max': np.maximum}
+FUNCTIONS = tuple(sorted(list(_UNARY) + list(_BINARY) + list(_VARIADIC) + ['if']))
+
+_TOKEN = re.compile(r"""\s*(?:
+    (?P<num>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?) |
+    (?P<name>[A-Za-z_][A-Za-z_0-9]*) |
+    (?P<op>\*\*|&&|\|\||<=|>=|==|!=|[-+*/%^()<>=!?:,])
+)""", re.VERBOSE)
+_MAX_DEPTH = 200
+
+
+class ExprError(MooseError, ValueError):
+    """An expression that cannot be parsed or names something unknown."""
+
+
+class Expr:
+    """A parsed expression.
+
+    Parameters
+    ----------
+    text : str or number
+        The expression; a number is taken as a constant expression.
+    variables : sequence of str
+        The names it may use (default: the geometry variables).
+    where : str
+        Said in error messages (e.g. ``"chanDistrib[2] 'Gbar' expression"``).
+    """
+
+    def __init__(self, text, variables=GEOM_VARS, where='expression'):
+        if isinstance(text, bool) or not isinstance(text, (str, int, float, np.number)):
+            raise ExprError(f'{where}: expected an expression (a string or a number), got '
+                            f'{type(text).__name__} {text!r}')
+        self.text = str(text) if isinstance(text, str) else repr(float(text))
+        self.variables = tuple(variables)
+        self.where = where
+        self.used = set()
+        self._toks = self._tokenise(self.text)
+        self._pos = 0
+        self._depth = 0
+        if not self._toks:
+            self._error('empty expression')
+        self.tree = self._ternary()
+        if self._pos != len(self._toks):
+            self._error(f"unexpected '{self._toks[self._pos][1]}' after a complete expression")
+
+    # ---------------------------------------------------------------- parsing
+    def _error(self, msg):
+        raise ExprError(f'{self.where}: cannot parse {self.text!r}: {msg}')
+
+    def _tokenise(self, text):
+        toks, pos = [], 0
+        text = text.strip().rstrip(';')
+        while pos < len(text):
+            m = _TOKEN.match(text, pos)
+            if not m or m.end() == pos:
+                if not text[pos:].strip():
+                    break
+                self._error(f'unexpected character {text[pos]!r} at position {pos}')
+            toks.append((m.lastgroup, m.group(m.lastgroup)))
+            pos = m.end()
+        return toks
+
+    def _peek(self):
+        return self._toks[self._pos][1] if self._pos < len(self._toks) else None
+
+    def _take(self, want=None):
+        if self._pos >= len(self._toks):
+            self._error('unexpected end of expression' + (f" (expected '{want}')" if want else ''))
+        tok = self._toks[self._pos]
+        if want is not None and tok[1] != want:
+            self._error(f"expected '{want}', found '{tok[1]}'")
+        self._pos += 1
+        return tok
+
+    def _enter(self):
+        self._depth += 1
+        if self._depth > _MAX_DEPTH:
+            self._error(f'nested deeper than {_MAX_DEPTH} levels')
+
+    def _ternary(self):
+        self._enter()
+        c = self._or()
+        if self._peek() == '?':
+            self._take('?')
+            a = self._ternary()
+            self._take(':')
+            b = self._ternary()
+            c = ('if', c, a, b)
+        self._depth -= 1
+        return c
+
+    def _or(self):
+        a = self._and()
+        while self._peek() in ('||', 'or'):
+            self._take()
+            a = ('or', a, self._and())
+        return a
+
+    def _and(self):
+        a = self._cmp()
+        while self._peek() in ('&&', 'and'):
+            self._take()
+            a = ('and', a, self._cmp())
+        return a
+
+    def _cmp(self):
+        a = self._add()
+        while self._peek() in ('<', '<=', '>', '>=', '==', '!=', '='):
+            op = self._take()[1]
+            a = ('==' if op == '=' else op, a, self._add())
+        return a
+
+    def _add(self):
+        a = self._mul()
+        while self._peek() in ('+', '-'):
+            op = self._take()[1]
+            a = (op, a, self._mul())
+        return a
+
+    def _mul(self):
+        a = self._unary()
+        while self._peek() in ('*', '/', '%'):
+            op = self._take()[1]
+            a = (op, a, self._unary())
+        return a
+
+    def _unary(self):
+        op = self._peek()
+        if op in ('-', '+', '!', 'not'):
+            self._take()
+            self._enter()
+            a = self._unary()
+            self._depth -= 1
+            return a if op == '+' else (('neg' if op == '-' else 'not'), a)
+        return self._power()
+
+    def _power(self):
+        a = self._primary()
+        if self._peek() in ('^', '**'):
+            self._take()
+            self._enter()
+            b = self._unary()       # right associative
+            self._depth -= 1
+            a = ('^', a, b)
+        return a
+
+    def _primary(self):
+        kind, val = self._take()
+        if kind == 'num':
+            return ('const', float(val))
+        if val == '(':
+            a = self._ternary()
+            self._take(')')
+            return a
+        if kind == 'name':
+            if self._peek() == '(':
+                return self._call(val)
+            if val in self.variables:
+                self.used.add(val)
+                return ('var', val)
+            if val in CONSTANTS:
+                return ('const', CONSTANTS[val])
+            valid = ', '.join(list(self.variables) + list(CONSTANTS))
+            self._error(f"unknown variable '{val}'{suggest(val, self.variables)}; valid "
+                        f"variables: {valid}")
+        self._error(f"unexpected '{val}'")
+
+    def _call(self, fname):
+        self._take('(')
+        args = []
+        if self._peek() != ')':
+            args.append(self._ternary())
+            while self._peek() == ',':
+                self._take(',')
+                args.append(self._ternary())
+        self._take(')')
+        n = len(args)
+        if fname in _UNARY:
+            if n != 1:
+                self._error(f'{fname}() takes 1 argument, got {n}')
+            return ('f1', fname, args[0])
+        if fname in _BINARY:
+            if n != 2:
+                self._error(f'{fname}() takes 2 arguments, got {n}')
+            return ('f2', fname, args[0], args[1])
+        if fname in _VARIADIC:
+            if n < 1:
+                self._error(f'{fname}() needs at least 1 argument')
+            return ('fn', fname, args)
+        if fname == 'if':
+            if n != 3:
+                self._error(f'if() takes 3 arguments, got {n}')
+            return ('if', args[0], args[1], args[2])
+        self._error(f"unknown function '{fname}'{suggest(fname, FUNCTIONS)}; valid: "
+                    f"{', '.join(FUNCTIONS)}")
+
+    # ------------------------------------------------------------- evaluation
+    def __call__(self, values=None, n=None):
+        """Evaluate over arrays.  *values* maps variable names to arrays (or
+        scalars); the result is a float array broadcast over them (length
+        *n* when given)."""
+        values = values or {}
+        with np.errstate(all='ignore'):
+            out = self._eval(self.tree, values)
+        out = np.asarray(out, dtype=float)
+        if n is not None:
+            out = np.broadcast_to(out, (n,)).astype(float)
+        return out
+
+    def scalar(self, **values):
+        return float(self(values))
+
+    def _eval(self, node, v):
+        op = node[0]
+        if op == 'const':
+            return node[1]
+        if op == 'var':
+            return np.asarray(v.get(node[1], 0.0), dtype=float)
+        if op == 'neg':
+            return -self._eval(node[1], v)
+        if op == 'not':
+            return (self._eval(node[1], v) == 0).astype(float)
+        if op == 'if':
+            c = np.asarray(self._eval(node[1], v))
+            return np.where(c != 0, self._eval(node[2], v), self._eval(node[3], v))
+        if op == 'f1':
+            return _UNARY[node[1]](np.asarray(self._eval(node[2], v), dtype=float))
+        if op == 'f2':
+            return _BINARY[node[1]](self._eval(node[2], v), self._eval(node[3], v))
+        if op == 'fn':
+            vals = [self._eval(a, v) for a in node[2]]
+            out = np.asarray(vals[0], dtype=float)
+            for b in vals[1:]:
+                out = _VARIADIC[node[1]](out, b)
+            return out
+        a = np.asarray(self._eval(node[1], v), dtype=float)
+        b = np.asarray(self._eval(node[2], v), dtype=float)
+        if op == '+':
+            return a + b
+        if op == '-':
+            return a - b
+        if op == '*':
+            return a * b
+        if op == '/':
+            return a / b
+        if op == '%':
+            return np.fmod(a, b)
+        if op == '^':
+            return np.power(a, b)
+        if op == 'and':
+            return ((a != 0) & (b != 0)).astype(float)
+        if op == 'or':
+            return ((a != 0) | (b != 0)).astype(float)
+        return {'<': np.less, '<=': np.less_equal, '>': np.greater, '>=': np.greater_equal,
+                '==': np.equal, '!=': np.not_equal}[op](a, b).astype(float)
+
+    def __repr__(self):
+        return f'Expr({self.text!r})'
+
+
+# ========================================================== the segment tree
+def _is_compartment(el):
+    from ..electrical.compartment import CompartmentBase
+    return issubclass(el.cls, CompartmentBase)
+
+
+def comp_parent_map(comps):
+    """{id(child element): parent element} from the axial messages among
+    *comps* (elements)."""
+    from ..core.msg import links
+    ids = {id(e) for e in comps}
+    parent = {}
+    for e in comps:
+        for port in ('axial', 'distal'):
+            for other, _, _, forward in links(e, port):
+                if forward and id(other) in ids and id(other) not in parent:
+                    parent[id(other)] = e
+    return parent
+
+
+class CellGeometry:
+    """The geometry variables of a cell's compartments, as MOOSE's Neuron
+    computes them when its segment tree is built.
+
+    The compartments are the cell's direct children of a compartment class,
+    in creation order.  The soma is the last one whose name contains
+    'soma', 'Soma' or 'SOMA' (else the first of largest diameter).  As in
+    MOOSE the distances run from the *first* compartment (normally the
+    soma): ``g`` is the straight distance between distal ends; ``p`` adds,
+    for each child, the distance between its distal end and its parent's;
+    ``L`` adds sqrt(Ra/Rm) of each child.  A compartment added later (a
+    spine) has g = |x0 - soma x0| (proximal ends), p = g and L = 2000 g.
+    """
+
+    def __init__(self, cell):
+        from ..core.shell import element
+        self.cell = element(cell)
+        el = self.cell._element()
+        comps = [c for c in el.children.values() if _is_compartment(c)]
+        self.comps = comps
+        self.index = {id(c): k for k, c in enumerate(comps)}
+        n = len(comps)
+        self.soma = None
+        fat, maxdia = None, 0.0
+        for c in comps:
+            nm = c.name
+            if 'soma' in nm or 'Soma' in nm or 'SOMA' in nm:
+                self.soma = c
+            d = float(c.cols['diameter'][0])
+            if d > maxdia:
+                maxdia, fat = d, c
+        if self.soma is None:
+            self.soma = fat
+        col = lambda c, f: float(c.cols[f][0])  # noqa: E731
+        self.xyz = np.array([[col(c, 'x'), col(c, 'y'), col(c, 'z')] for c in comps]).reshape(n, 3)
+        self.p = np.zeros(n)
+        self.L = np.zeros(n)
+        self.seglen = np.zeros(n)
+        self.g = np.linalg.norm(self.xyz - self.xyz[0], axis=1) if n else np.zeros(0)
+        pmap = comp_parent_map(comps)
+        kids = [[] for _ in range(n)]
+        for k, c in enumerate(comps):
+            pa = pmap.get(id(c))
+            if pa is not None:
+                kids[self.index[id(pa)]].append(k)
+        if n:
+            root = comps[0]
+            ln, dia = col(root, 'length'), col(root, 'diameter')
+            self.seglen[0] = max(ln, dia)
+            stack = [0]
+            seen = {0}
+            while stack:
+                k = stack.pop()
+                for j in kids[k]:
+                    if j in seen:
+                        continue
+                    seen.add(j)
+                    d = float(np.linalg.norm(self.xyz[j] - self.xyz[k]))
+                    self.seglen[j] = d
+                    self.p[j] = self.p[k] + d
+                    rm, ra = col(comps[j], 'Rm'), col(comps[j], 'Ra')
+                    self.L[j] = self.L[k] + (math.sqrt(ra / rm) if rm > 0 else 0.0)
+                    stack.append(j)
+        self.maxP = float(self.p.max()) if n else 0.0
+        self.maxG = float(self.g.max()) if n else 0.0
+        self.maxL = float(self.L.max()) if n else 0.0
+
+    def values(self, elems):
+        """Dict of variable arrays for compartment elements *elems*."""
+        m = len(elems)
+        out = {k: np.zeros(m) for k in GEOM_VARS}
+        sx0 = np.array([float(self.soma.cols[f][0]) for f in ('x0', 'y0', 'z0')]) \
+            if self.soma is not None else np.zeros(3)
+        for i, e in enumerate(elems):
+            k = self.index.get(id(e))
+            c = e.cols
+            if k is not None:
+                out['p'][i], out['g'][i], out['L'][i] = self.p[k], self.g[k], self.L[k]
+            else:
+                g = float(np.linalg.norm(sx0 - np.array([c['x0'][0], c['y0'][0],
+                                                         c['z0'][0]])))
+                out['p'][i], out['g'][i], out['L'][i] = g, g, g * 2e3
+            out['len'][i] = c['length'][0]
+            out['dia'][i] = c['diameter'][0]
+            out['x'][i], out['y'][i], out['z'][i] = c['x'][0], c['y'][0], c['z'][0]
+        out['maxP'][:] = self.maxP
+        out['maxG'][:] = self.maxG
+        out['maxL'][:] = self.maxL
+        return out
+
+
+def match_path(cell, path):
+    """Elements under *cell* matching a MOOSE wildcard *path* relative to
+    the cell (',' joins alternatives), in creation order."""
+    from ..core.shell import _name_match, wildcardFind, getCwe, setCwe
+    el = cell._element()
+    pats = [q.strip() for q in str(path).split(',') if q.strip()]
+    simple = all('/' not in q and '[' not in q for q in pats)
+    if simple:
+        return [c for c in el.children.values()
+                if any(_name_match(c.name, q) for q in pats)]
+    old = getCwe()
+    setCwe(cell)
+    try:
+        found = {id(h._element()): h._element() for h in wildcardFind(str(path))}
+    finally:
+        setCwe(old)
+    order = {id(e): k for k, e in enumerate(el.walk())}
+    return sorted(found.values(), key=lambda e: order.get(id(e), 1 << 60))
+
+
+def select(geom, path, expr, where='selection'):
+    """(compartment elements, values, variable dict) of the compartments of
+    the cell matching *path* where *expr* (an :class:`Expr` or text) > 0."""
+    if not isinstance(expr, Expr):
+        expr = Expr(expr, where=where)
+    elems = [e for e in match_path(geom.cell, path) if _is_compartment(e)]
+    vals = geom.values(elems)
+    v = expr(vals, n=len(elems))
+    keep = v > 0
+    sel = [e for e, k in zip(elems, keep) if k]
+    return sel, v[keep], {k: a[keep] for k, a in vals.items()}

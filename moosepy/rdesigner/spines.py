@@ -1,0 +1,169 @@
+"""Spines placed on a cell by a spineDistrib spec (MOOSE Neuron's spine
+placement, same geometry and the same order of random draws).
+
+Per selected compartment with spacing s > 0 (its ``spacing`` expression):
+``minSpacing`` < 0 puts spines at s/2, 3s/2, ... along the segment (if the
+segment is shorter than s/2 it falls through to the random rule); else the
+segment is cut into bins of width max(minSpacing, ...) (minSpacing raised
+to s/10 when below both s/10 and 0.1 µm, lowered to s/2 when above it) and
+each bin gets a spine at its centre with probability bin/s.  Then each
+spine's angle (``angle`` + (U - 1/2) ``angleDistrib``, radians about the
+dendrite, 0 facing away from the soma frame) and size (``size`` + (U -
+1/2) ``sizeDistrib``, a linear scale) are drawn.  The random numbers come
+from moosepy's seeded generator (``moose.seed``), so a seeded build is
+reproducible.
+
+Each spine is a copy of the prototype's compartments, renamed
+``<name><k>`` (k counts the spines of this spec), scaled (length,
+diameter; Rm, Cm, Ra and channel Gbar rescaled with the area and length),
+moved under the cell, attached to the parent compartment by an axial
+message and placed perpendicular to it at the chosen position.
+"""
+
+import math
+
+import numpy as np
+
+from .geometry import match_path, _is_compartment
+
+
+def _moose():
+    import moosepy
+    return moosepy
+
+
+def _rng():
+    import moosepy
+    if 'gen' not in moosepy._rng:
+        moosepy.seed(None)
+    return moosepy._rng['gen']
+
+
+def _positions(spacing, min_spacing, length, rng):
+    pos = []
+    if min_spacing < 0.0:
+        p = spacing * 0.5
+        while p < length:
+            pos.append(p)
+            p += spacing
+        if length > spacing * 0.5:
+            return pos
+    if min_spacing < spacing * 0.1 and min_spacing < 1e-7:
+        min_spacing = spacing * 0.1
+    if min_spacing > spacing * 0.5:
+        min_spacing = spacing * 0.5
+    n = int(1 + length / min_spacing)
+    dx = length / n
+    u = rng.random(n)
+    pos.extend(i * dx + dx * 0.5 for i in np.nonzero(u < dx / spacing)[0])
+    return pos
+
+
+def _frame(comp):
+    """Unit vectors (x, y, z): z along the compartment, y from (1, √2, 0) x z
+    (MOOSE's choice), x = z x y."""
+    p0 = np.array([comp.x0, comp.y0, comp.z0])
+    p1 = np.array([comp.x, comp.y, comp.z])
+    d = p1 - p0
+    z = d / np.linalg.norm(d)
+    y2 = np.cross(d, z)
+    t = 1.0
+    while np.linalg.norm(y2) < 1e-20:
+        y2 = np.cross(np.array([t, math.sqrt(2.0), 0.0]), z)
+        t += 1.0
+    y = y2 / np.linalg.norm(y2)
+    x = np.cross(z, y)
+    return x, y, z
+
+
+def _set_geom_and_elec(comp, ln, dia):
+    """Rescale a compartment to length *ln*, diameter *dia* [m] (Rm, Cm,
+    Ra, its channels' Gbar and its CaConcs' sizes follow), as MOOSE's
+    setGeomAndElec."""
+    from ..electrical.channels import ChanBase, CaConcBase
+    from .prototypes import set_caconc_geometry
+    L0, d0 = comp.length, comp.diameter
+    span2 = (comp.x - comp.x0) ** 2 + (comp.y - comp.y0) ** 2 + (comp.z - comp.z0) ** 2
+    if not (L0 > 0 and d0 > 0 and ln > 0 and dia > 0 and abs(L0 * L0 - span2) < 1e-10):
+        return
+    comp.Rm = comp.Rm * d0 * L0 / (dia * ln)
+    comp.Cm = comp.Cm * dia * ln / (d0 * L0)
+    comp.Ra = comp.Ra * ln * d0 * d0 / (L0 * dia * dia)
+    for kid in comp._element().children.values():
+        h = kid.handle(0)
+        if issubclass(kid.cls, ChanBase):
+            h.Gbar = h.Gbar * ln * dia / (L0 * d0)
+        elif issubclass(kid.cls, CaConcBase):
+            set_caconc_geometry(h, ln, dia)
+    comp.length = ln
+    comp.diameter = dia
+
+
+def _add_spine(rdes, parent, proto, pos, angle, frame, size, k):
+    moose = _moose()
+    cell = rdes.elecid
+    holder = moose.element(moose.copy(proto, cell, f'_spine{k}'))
+    kids = [c.handle(0) for c in holder._element().children.values()]
+    pr = parent.diameter / 2
+    coords, comps = [], []
+    for c in kids:
+        if not _is_compartment(c._element()):
+            continue
+        c.name = c.name + str(k)
+        a = np.array([c.x0, c.y0, c.z0]) * size
+        b = np.array([c.x, c.y, c.z]) * size
+        coords.append(a[0] + pr)
+        coords.append(b[0] + pr)
+        _set_geom_and_elec(c, float(np.linalg.norm(b - a)), c.diameter * size)
+        moose.move(c, cell)
+        comps.append(moose.element(f'{cell.path}/{c.name}'))
+    moose.delete(holder)
+    moose.connect(parent, 'axial', comps[0], 'raxial')
+    x, _, z = frame
+    pts = np.outer(coords, x)              # projected on the x axis of the frame
+    cth, sth = math.cos(angle), math.sin(angle)
+    omc = 1.0 - cth
+    rot = np.array([
+        [z[0] * z[0] * omc + cth, z[1] * z[0] * omc - z[2] * sth, z[2] * z[0] * omc + z[1] * sth],
+        [z[0] * z[1] * omc + z[2] * sth, z[1] * z[1] * omc + cth, z[2] * z[1] * omc - z[0] * sth],
+        [z[0] * z[2] * omc - z[1] * sth, z[1] * z[2] * omc + z[0] * sth, z[2] * z[2] * omc + cth]])
+    trans = z * pos + np.array([parent.x0, parent.y0, parent.z0])
+    out = pts @ rot.T + trans
+    for i, c in enumerate(comps):
+        c.x0, c.y0, c.z0 = out[2 * i]
+        c.x, c.y, c.z = out[2 * i + 1]
+    return comps
+
+
+def install_spines(rdes, spec):
+    """Add the spines of one spineDistrib spec; returns a list of the
+    spines' compartment lists."""
+    moose = _moose()
+    geom = rdes.geom
+    proto = moose.element('/library/' + spec.proto)
+    elems = [e for e in match_path(rdes.elecid, spec.path) if _is_compartment(e)]
+    vals = geom.values(elems)
+    n = len(elems)
+    spacing = spec.spacing(vals, n=n)
+    minsp = spec.minSpacing(vals, n=n)
+    rng = _rng()
+    parents, eidx, pos = [], [], []
+    for i, e in enumerate(elems):
+        if not spacing[i] > 0:
+            continue
+        k = geom.index.get(id(e))
+        if k is None:
+            continue
+        for p in _positions(spacing[i], minsp[i], geom.seglen[k], rng):
+            parents.append(e)
+            eidx.append(i)
+            pos.append(p)
+    ang, angd = spec.angle(vals, n=n), spec.angleDistrib(vals, n=n)
+    sz, szd = spec.size(vals, n=n), spec.sizeDistrib(vals, n=n)
+    theta = [ang[i] + (rng.random() - 0.5) * angd[i] if angd[i] > 0 else ang[i] for i in eidx]
+    size = [sz[i] + (rng.random() - 0.5) * szd[i] if szd[i] > 0 else sz[i] for i in eidx]
+    out = []
+    for k, (e, p, th, s) in enumerate(zip(parents, pos, theta, size)):
+        parent = e.handle(0)
+        out.append(_add_spine(rdes, parent, proto, p, th, _frame(parent), s, k))
+    return out
