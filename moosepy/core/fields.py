@@ -162,6 +162,11 @@ class Field:
             raise FieldError(
                 f"{el.path}.{self.name}: got {len(values)} values for "
                 f"{el.num} entries")
+        bulk = getattr(el.cls, '_vset_' + self.name, None)
+        if bulk is not None:
+            # the class sets all entries at once (same checks, same result)
+            bulk(el, values)
+            return
         for i, v in enumerate(values):
             self.__set__(el.handle(i), v)
 

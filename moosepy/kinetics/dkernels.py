@@ -19,52 +19,51 @@ import numba as nb
 
 
 @nb.njit(cache=True)
-def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Up, Ui, Ux, Uo, pr, pc, Bp, Bi, Bx, Bo,
-             use_b):
+def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Ld, Up, Ui, Ux, Uo, Ud, pr, pc, Bp, Bi, Bx,
+             Bo, use_b):
     """Advance columns *cols* of the state S (voxels, pools) by *nsteps*
-    implicit steps.  Per pool q: L/U in CSR (row pointers at q*(n+1), values
-    from offset Lo[q]/Uo[q]), row/column permutations pr/pc at q*n, and
-    (use_b) the explicit half B in CSR at offset Bo[q]."""
+    implicit steps.  Per pool q: the strictly lower and upper triangles of
+    its LU factors in CSR (row pointers at q*(n+1), entries from offset
+    Lo[q]/Uo[q]) with their inverse diagonals Ld/Ud (at q*n), the row and
+    column permutations pr/pc (at q*n), and (use_b) the explicit half B of
+    Crank-Nicolson in CSR at offset Bo[q]."""
     b = np.empty(n)
     y = np.empty(n)
+    x = np.empty(n)
     for q in range(len(cols)):
         j = cols[q]
         rp = q * (n + 1)
         pq = q * n
+        lo = Lo[q]
+        uo = Uo[q]
+        for i in range(n):
+            x[i] = S[i, j]
         for _s in range(nsteps):
             if use_b:
                 for i in range(n):
                     acc = 0.0
                     for k in range(Bp[rp + i], Bp[rp + i + 1]):
-                        acc += Bx[Bo[q] + k] * S[Bi[Bo[q] + k], j]
+                        acc += Bx[Bo[q] + k] * x[Bi[Bo[q] + k]]
                     b[i] = acc
+                for i in range(n):
+                    y[pr[pq + i]] = b[i]
             else:
                 for i in range(n):
-                    b[i] = S[i, j]
-            for i in range(n):
-                y[pr[pq + i]] = b[i]
+                    y[pr[pq + i]] = x[i]
             for i in range(n):
                 acc = y[i]
-                d = 1.0
                 for k in range(Lp[rp + i], Lp[rp + i + 1]):
-                    c = Li[Lo[q] + k]
-                    if c < i:
-                        acc -= Lx[Lo[q] + k] * y[c]
-                    elif c == i:
-                        d = Lx[Lo[q] + k]
-                y[i] = acc / d
+                    acc -= Lx[lo + k] * y[Li[lo + k]]
+                y[i] = acc * Ld[pq + i]
             for i in range(n - 1, -1, -1):
                 acc = y[i]
-                d = 1.0
                 for k in range(Up[rp + i], Up[rp + i + 1]):
-                    c = Ui[Uo[q] + k]
-                    if c > i:
-                        acc -= Ux[Uo[q] + k] * y[c]
-                    elif c == i:
-                        d = Ux[Uo[q] + k]
-                y[i] = acc / d
+                    acc -= Ux[uo + k] * y[Ui[uo + k]]
+                y[i] = acc * Ud[pq + i]
             for i in range(n):
-                S[i, j] = y[pc[pq + i]]
+                x[i] = y[pc[pq + i]]
+        for i in range(n):
+            S[i, j] = x[i]
 
 
 @nb.njit(cache=True)
@@ -169,3 +168,4 @@ def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
                         nb2 = 0.0
                     Sa[a, ja] = na2
                     Sb[b, jb] = nb2
+

@@ -369,6 +369,16 @@ def _transport_matrix(geom, D, motor):
     return A.tocsr()
 
 
+def _split_diag(T):
+    """(strictly triangular part of CSR matrix T, 1 / its diagonal)."""
+    from scipy import sparse
+    d = T.diagonal()
+    S = (T - sparse.diags(d)).tocsr()
+    S.eliminate_zeros()
+    S.sort_indices()
+    return S, 1.0 / d
+
+
 def _factor(A, dt, method):
     """(L, U, perm_r, perm_c, B) of one implicit step of dn/dt = A n."""
     from scipy import sparse
@@ -436,8 +446,10 @@ def compile_plan(dsolve_el, comp, dt, whole):
     else:
         facs = [_factor(A, dt, method) for A in mats]
         if facs:
-            L = _pack([f[0] for f in facs], n)
-            U = _pack([f[1] for f in facs], n)
+            Ls = [_split_diag(f[0]) for f in facs]
+            Us = [_split_diag(f[1]) for f in facs]
+            L = _pack([x[0] for x in Ls], n) + (np.concatenate([x[1] for x in Ls]),)
+            U = _pack([x[0] for x in Us], n) + (np.concatenate([x[1] for x in Us]),)
             pr = np.concatenate([f[2] for f in facs]).astype(np.int64)
             pc = np.concatenate([f[3] for f in facs]).astype(np.int64)
             if method == 'cn':
@@ -462,9 +474,9 @@ def diffuse(plan, state, nsteps):
         Op, Oi, Ox, Oo = plan.arrays
         K.hop_steps(state, plan.cols, nsteps, plan.dt, plan.n, Op, Oi, Ox, Oo)
     else:
-        (Lp, Li, Lx, Lo), (Up, Ui, Ux, Uo), pr, pc, (Bp, Bi, Bx, Bo) = plan.arrays
-        K.lu_steps(state, plan.cols, nsteps, plan.n, Lp, Li, Lx, Lo, Up, Ui, Ux, Uo, pr, pc,
-                   Bp, Bi, Bx, Bo, plan.cn)
+        (Lp, Li, Lx, Lo, Ld), (Up, Ui, Ux, Uo, Ud), pr, pc, (Bp, Bi, Bx, Bo) = plan.arrays
+        K.lu_steps(state, plan.cols, nsteps, plan.n, Lp, Li, Lx, Lo, Ld, Up, Ui, Ux, Uo, Ud,
+                   pr, pc, Bp, Bi, Bx, Bo, plan.cn)
 
 
 # ---------------------------------------------------------------- stepping

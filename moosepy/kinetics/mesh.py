@@ -154,6 +154,7 @@ class ChemCompt(Neutral):
     def _after_geometry_change(self, old_voxvol):
         """Keep pool concentrations and pool entry counts in step with voxels."""
         from .pool import PoolBase
+        self._el.data.pop('_voxvol', None)
         new = self._voxel_volumes()
         me = self._el.children.get('mesh')
         if me is not None and me.num != len(new):
@@ -216,7 +217,16 @@ def voxel_volumes(el):
     c = _compartment_el(el)
     if c is None:
         return np.full(max(el.num, 1), DEFAULT_VOLUME)
-    return c.handle(0)._voxel_volumes()
+    # kept until the geometry changes (a vec of 1e5 pools sets its entries
+    # one by one, each reading these volumes)
+    ver = structure.version()
+    hit = c.data.get('_voxvol')
+    if hit is not None and hit[0] == ver:
+        return hit[1]
+    v = c.handle(0)._voxel_volumes()
+    v.setflags(write=False)
+    c.data['_voxvol'] = (ver, v)
+    return v
 
 
 class CubeMesh(ChemCompt):

@@ -78,6 +78,32 @@ class PoolBase(Neutral):
             # as MOOSE: an unsolved pool takes its initial value at once
             self._el.cols['n'][self._idx] = v
 
+    # vec-wide sets in one go (vec.concInit = array): same checks and
+    # result as setting the entries one by one
+    @classmethod
+    def _vset_many(cls, el, name, values):
+        import numpy as np
+        v = np.asarray(values, dtype=float)
+        bad = np.nonzero(~(v >= 0.0) | (v == np.inf))[0]
+        if len(bad):
+            el.handle(int(bad[0]))._check_nonneg(name, float(v[bad[0]]))
+        if name == 'concInit':
+            from ..core.units import conc_to_n
+            v = conc_to_n(v, np.resize(voxel_volumes(el), el.num))
+        el.cols['nInit'][:] = v
+        if issubclass(cls, BufPool) or el.data.get('solver') is None:
+            el.cols['n'][:] = v
+        if el.hooks:
+            el.notify(name)
+
+    @classmethod
+    def _vset_concInit(cls, el, values):
+        cls._vset_many(el, 'concInit', values)
+
+    @classmethod
+    def _vset_nInit(cls, el, values):
+        cls._vset_many(el, 'nInit', values)
+
     def _check_nonneg(self, name, v):
         if not (v >= 0.0) or v == float('inf'):
             raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
