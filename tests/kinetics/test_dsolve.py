@@ -192,3 +192,74 @@ def test_same_trajectories_as_pymoose(tight):
         a, b = np.asarray(ref[k], float), np.asarray(got[k], float)
         assert a.shape == b.shape, k
         assert np.max(np.abs(a - b)) <= tol * max(np.max(np.abs(a)), 1e-30), k
+
+
+
+def _rxd_path():
+    import pathlib
+    p = pathlib.Path(__file__).resolve().parents[2].parent / 'shared' / 'reference' / \
+        'neuron' / 'rxd_diffusion.npz'
+    if not p.exists():
+        pytest.skip(f'{p} absent')
+    return p
+
+
+def test_same_as_neuron_rxd_and_its_analytic_solution():
+    """NEURON rxd's 1-D reference (README of ../shared/reference/neuron):
+    1000 segments of 1 um, diam 1 um, D = 1e-9 m^2/s, 1 mM in the first 10,
+    backward Euler at dt 1 ms, 10 s.  The same scheme here: equal to rxd's
+    profile and probe traces to rounding; both within 5e-5 of the analytic
+    solution."""
+    d = np.load(_rxd_path())
+    m = moose.CylMesh('/cyl')
+    m.x1 = 1e-3
+    m.diffLength = 1e-6
+    m.r0 = m.r1 = 0.5e-6
+    a = moose.Pool('/cyl/A')
+    a.diffConst = 1e-9
+    st = moose.Stoich('/cyl/st')
+    st.compartment = m
+    st.ksolve = moose.Ksolve('/cyl/ks')
+    st.dsolve = moose.Dsolve('/cyl/ds')
+    st.reacSystemPath = '/cyl/##'
+    v = moose.vec('/cyl/A')
+    c0 = np.zeros(1000)
+    c0[:10] = 1.0
+    v.concInit = c0
+    for tick in (10, 16, 18):
+        moose.setClock(tick, 1e-3)
+    tabs = []
+    for k in (0, 20, 50):       # probes at 0.5, 20.5, 50.5 um
+        t = moose.Table2(f'/t{k}')
+        moose.connect(t, 'requestOut', moose.element(f'/cyl/A[{k}]'), 'getConc')
+        tabs.append(t)
+    moose.reinit()
+    tot = np.sum(v.n)
+    moose.start(10.0)
+    A = np.array(v.conc)
+    ref = d['A_mM']
+    assert np.max(np.abs(A - ref)) <= 1e-10 * ref.max()
+    assert np.max(np.abs(A - d['A_analytic_mM'])) <= 5e-5 * ref.max()
+    assert np.sum(v.n) == pytest.approx(tot, rel=1e-12)
+    for k, t in enumerate(tabs):
+        assert len(t.vector) == d['A_probe_mM'].shape[1]
+        assert np.max(np.abs(t.vector - d['A_probe_mM'][k])) <= 1e-10
+
+
+def test_ten_voxel_pulse_second_moment_is_sigma0_sq_plus_2Dt():
+    """1000 voxels of 1 um, 1 mM in 10 voxels in the middle, D 1e-12, 10 s:
+    the second moment grows by exactly 2 D t (the lattice walk of backward
+    Euler), molecules conserved to 1e-12."""
+    m, v, ds = _cyl(n=1000, dl=1e-6, r0=0.5e-6, D=1e-12)
+    c0 = np.zeros(1000)
+    c0[495:505] = 1.0
+    v.concInit = c0
+    x = (np.arange(1000) + 0.5) * 1e-6
+    moose.reinit()
+    n0 = np.array(v.n)
+    mu0, var0 = _moments(n0, x)
+    moose.start(10.0)
+    nn = np.array(v.n)
+    mu, var = _moments(nn, x)
+    assert var == pytest.approx(var0 + 2e-12 * 10.0, rel=1e-6)
+    assert nn.sum() == pytest.approx(n0.sum(), rel=1e-12)
