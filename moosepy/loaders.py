@@ -19,12 +19,15 @@ from .core.errors import ModelImportError
 _KINDS = {'.xml': 'sbml', '.sbml': 'sbml', '.g': 'kkit', '.swc': 'swc', '.p': 'p'}
 
 
-def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
+def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True, build='auto'):
     """Read an SBML file (Level 2 or 3) into *loadpath* with its solver
-    attached; returns the model element.  See
-    :mod:`moosepy.kinetics.sbml.reader` for how SBML ids map to paths."""
+    attached; returns the model element.  *build*: 'objects' (Pools, Reacs,
+    MMenz, Functions under a Stoich and Ksolve, as MOOSE), 'engine' (one
+    SbmlSolver for the whole SBML model) or 'auto' (objects when they
+    express the file; the choice is logged).  See
+    :mod:`moosepy.kinetics.sbml.reader` and :mod:`moosepy.kinetics.sbml.objects`."""
     from .kinetics.sbml.reader import readSBML as _read
-    return _read(filepath, loadpath, solver, validate)
+    return _read(filepath, loadpath, solver, validate, build)
 
 
 def writeSBML(modelpath, filepath):

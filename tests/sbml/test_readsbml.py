@@ -55,7 +55,7 @@ DECAY = """<?xml version="1.0" encoding="UTF-8"?>
 
 def test_tree_layout_and_units(tmp_path):
     f = _write(tmp_path, DECAY)
-    root = moose.readSBML(str(f), '/model')
+    root = moose.readSBML(str(f), '/model', build='engine')
     assert root.path == '/model[0]'
     mesh = moose.element('/model/cyt')
     assert mesh.className == 'CubeMesh'
@@ -171,7 +171,7 @@ def test_unsupported_constructs_are_logged(tmp_path, caplog):
     assert body != DECAY
     f = _write(tmp_path, body)
     with caplog.at_level('WARNING', logger='moosepy.sbml'):
-        moose.readSBML(str(f), '/model')
+        moose.readSBML(str(f), '/model', build='engine')
     assert any("reaction 'r1' has no kinetic law" in r.getMessage() for r in caplog.records)
     assert moose.element('/model/sbml_solver').unsupported
 

@@ -99,7 +99,7 @@ def test_round_trip_same_trajectories(tmp_path):
     errors = [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
               if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
     assert errors == []
-    moose.readSBML(str(f), '/back')
+    moose.readSBML(str(f), '/back', build='engine')
     sol = moose.element('/back/sbml_solver')
     sol.epsRel = 1e-12
     b = _run('/back', lambda: None)
@@ -149,7 +149,7 @@ def _compare_round_trip(tmp_path, build, names_of, tmax, solver_el):
     doc.checkConsistency()
     assert not [doc.getError(i).getMessage() for i in range(doc.getNumErrors())
                 if doc.getError(i).getSeverity() >= libsbml.LIBSBML_SEV_ERROR]
-    moose.readSBML(str(f), '/back')
+    moose.readSBML(str(f), '/back', build='engine')
     moose.element('/back/sbml_solver').epsRel = 1e-12
     # the written species keep the MOOSE path as their SBML name
     doc = libsbml.readSBML(str(f))

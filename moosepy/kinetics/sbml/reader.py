@@ -38,10 +38,13 @@ from ...core.fields import Field, LookupField, Dest
 from ...core.units import NA
 from ..mesh import CubeMesh
 from ..pool import Pool, BufPool
-from .system import read_document, build
+from .system import read_document, build as build_system
 from .engine import Engine, species_value, _METHODS
 
 SOLVER_NAME = 'sbml_solver'
+# readSBML solver names that the object build runs with a Ksolve method
+_KSOLVE_METHODS = {'gsl': 'lsoda', 'lsoda': 'lsoda', '': 'lsoda', 'ee': 'lsoda', 'rk5': 'rk5',
+                   'rk45': 'rk5', 'rk4': 'rk4', 'rk2': 'rk2', 'rkck': 'rkck', 'rk8': 'rk8'}
 log = logging.getLogger('moosepy.sbml')
 
 
@@ -227,29 +230,65 @@ def _unit_scales(model):
     return nscale, vscale
 
 
-def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
-    """Read an SBML file into ``loadpath`` with an :class:`SbmlSolver`
-    (``solver``: lsoda (default), bdf, radau, rk45/rk5/gsl, rk8; 'gssa' for
-    the stochastic solver: mass-action reactions become Reacs under a Gsolve,
-    see :mod:`.stochastic`).  Returns the model element.  Nothing is added to
-    the tree if the file cannot be read."""
+def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True, build='auto'):
+    """Read an SBML file into ``loadpath``; returns the model element.
+    Nothing is added to the tree if the file cannot be read.
+
+    ``build``: 'objects' makes MOOSE objects (Pools, Reacs, MMenz, Functions,
+    a Stoich and a Ksolve per compartment; see :mod:`.objects`), 'engine' the
+    pools and one :class:`SbmlSolver` that integrates the whole SBML model,
+    'auto' (default) objects when they express the file, else the engine;
+    the choice and its reason are logged on ``moosepy.sbml``.
+
+    ``solver``: 'gsl' or 'lsoda' (default; the Ksolve's method is then
+    'lsoda', as MOOSE's reader sets it), another Ksolve method (rk5, rk4,
+    rk2, rkck, rk8), 'ee' (objects without a solver; the engine runs LSODA),
+    bdf or radau (engine integrators: the engine is used), or 'gssa' for the
+    stochastic solver (mass-action reactions become Reacs under a Gsolve,
+    see :mod:`.stochastic`)."""
     from ...core import shell
     from ...core.element import Neutral as _N
+    from . import objects as O
+    how = O.check_build_name(build)
     path = str(filepath)
     doc = read_document(path)
-    S = build(doc, path)
+    S = build_system(doc, path)
     for what in S.unsupported:          # approximations are said, by id
         log.warning('%s: %s', path, what)
     m = str(solver).lower()
     stochastic = m in ('gssa', 'gillespie', 'stochastic', 'gsolve')
+    if stochastic and how == 'engine':
+        raise SolverError(f"{path}: solver {solver!r} builds Reacs under a Gsolve; "
+                          f"build='engine' integrates deterministically (use solver='lsoda' "
+                          f"with build='engine', or build='auto' with 'gssa')")
     if stochastic:
         from .stochastic import mass_action_terms
         # checked before anything is built: refused models leave no trace
         mass_action_terms(S, _unit_scales(doc.getModel())[0])
         m = 'lsoda'
+    plan = None
+    why = "build='engine' was asked for" if how == 'engine' else ''
+    if not stochastic and how != 'engine':
+        kmethod = _KSOLVE_METHODS.get(m)
+        try:
+            if kmethod is None and m not in _METHODS:
+                valid = sorted((set(_METHODS) | set(_KSOLVE_METHODS) | {'gssa'}) - {''})
+                raise SolverError(f'{path}: unknown solver {solver!r}; valid: '
+                                  f'{", ".join(valid)}')
+            if kmethod is None:
+                raise O.NotExpressible(f'solver {solver!r} is an engine integrator')
+            nscale, vscale = _unit_scales(doc.getModel())
+            plan = O.make_plan(S, doc.getModel(), nscale, vscale)
+        except O.NotExpressible as e:
+            if how == 'objects':
+                raise ModelImportError(f"{path}: build='objects': the MOOSE object model cannot "
+                                       f"express {e}; use build='engine' or 'auto'") from None
+            why = str(e)
+            log.warning("%s: the whole-SBML engine (SbmlSolver) runs this model: the MOOSE object "
+                     "model cannot express %s", path, e)
     if m in ('ee', ''):
         m = 'lsoda'
-    if m not in _METHODS:
+    if plan is None and m not in _METHODS:
         raise SolverError(f'{path}: unknown solver {solver!r}; valid: lsoda, '
                           f'{", ".join(sorted(_METHODS))}')
     if shell.exists(loadpath):
@@ -258,6 +297,20 @@ def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
     model = doc.getModel()
     nscale, vscale = _unit_scales(model)
     created = []
+    if plan is not None:
+        try:
+            root = _N(loadpath)
+            created.append(root)
+            O.build_objects(plan, S, root, model, 'ee' if str(solver).lower() == 'ee'
+                            else 'ksolve', _KSOLVE_METHODS[str(solver).lower()])
+            root._el.data['sbml_build'] = ('objects', '')
+        except Exception:
+            for x in created:
+                if x._el.alive:
+                    shell.delete(x)
+            raise
+        log.info('%s: built as MOOSE objects (%s)', path, O.describe(plan))
+        return root
     try:
         root = _N(loadpath)
         created.append(root)
@@ -288,12 +341,14 @@ def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True):
             n0[sid] = n
         if stochastic:
             from .stochastic import build_gssa
+            root._el.data['sbml_build'] = ('gssa objects', '')
             build_gssa(S, root, model, nscale,
                        {c.getId(): f'{root.path}/{c.getId()}'
                         for c in model.getListOfCompartments()}, pools)
             return root
         sol = SbmlSolver(f'{root.path}/{SOLVER_NAME}')
         sol.method = m
+        root._el.data['sbml_build'] = ('engine', why)
         el = sol._el
         el.data.update(system=S, pools=pools, nscale=nscale, vscale=vscale,
                        comp_vol=comp_vol, n0_file=n0)
