@@ -303,9 +303,14 @@ class rdesigneur:
         moose = _moose()
         self.modelFileNameList.append(fname)
         ext = fname.rsplit('.', 1)[-1].lower()
-        if ext in ('p', 'swc'):
-            cell = moose.loadModel(fname, '/library/' + name)
-            cell = moose.element(cell)
+        if ext == 'swc':
+            # MOOSE's SWC reader leaves the compartments at their default
+            # Em = initVm = -60 mV (moosepy's loadModel uses -65 mV)
+            from ..electrical.morphology import read_swc
+            cell = moose.element(read_swc(fname, '/library/' + name, Em=-0.06,
+                                          initVm=-0.06))
+        elif ext == 'p':
+            cell = moose.element(moose.loadModel(fname, '/library/' + name))
         else:
             raise ModelImportError(f'{fname}: NeuroML cell files are not supported by '
                                    'moosepy.rdesigner yet (use SWC or GENESIS .p)')
@@ -333,12 +338,14 @@ class rdesigneur:
     def _load_chem(self, fname, name):
         moose = _moose()
         self.modelFileNameList.append(fname)
-        chem = moose.Neutral('/library/' + name)
+        path = '/library/' + name
         ext = os.path.splitext(fname)[1]
         if ext in ('.xml', '.sbml'):
-            moose.readSBML(fname, chem.path)
+            moose.readSBML(fname, path)
         else:
-            moose.loadModel(fname, chem.path, 'ee')
+            moose.loadModel(fname, path, 'ee')
+        if not moose.wildcardFind(path + '/##[ISA=ChemCompt]'):
+            raise ModelImportError(f'{fname}: no chemical compartment in the model')
 
     # =============================================================== checks
     def _library_names(self):
@@ -353,8 +360,27 @@ class rdesigneur:
         cell = geom.cell
         comp_names = [c.name for c in geom.comps]
 
+        # compartments the spines will add: '<proto compartment name><k>'
+        spine_names = set()
+        for d in self.spineDistrib:
+            if d.proto in lib:
+                spine_names.update(c.name for c in
+                                   moose.element('/library/' + d.proto)._element().children.values()
+                                   if _is_compartment(c))
+
+        def spine_match(path):
+            import re
+            from ..core.shell import _name_match
+            for q in (x.strip() for x in str(path).split(',')):
+                for nm in spine_names:
+                    if re.fullmatch(re.escape(nm) + r'\d+', q) or \
+                            any(_name_match(nm + k, q) for k in ('0', '1', '12345')):
+                        return True
+            return False
+
         def need_match(lst, i, fld, path):
-            if not [e for e in match_path(cell, path) if _is_compartment(e)]:
+            if not [e for e in match_path(cell, path) if _is_compartment(e)] and \
+                    not spine_match(path):
                 raise S._err(lst, i, fld, path, f'matches no compartment of {cell.path}'
                              f'{suggest(path, comp_names)} (compartments: '
                              f'{", ".join(comp_names[:8])}{", ..." if len(comp_names) > 8 else ""})')
@@ -386,6 +412,8 @@ class rdesigneur:
             need_match('plotList', i, 'elecpath', p.elecpath)
         for i, p in enumerate(self.moogList):
             need_match('moogList', i, 'elecpath', p.elecpath)
+        from .chem import validate
+        validate(self)
 
     # ================================================================ build
     def buildModel(self, modelPath='/model'):
