@@ -8,9 +8,10 @@ Where moosepy differs: MOOSE remembers the solver in an Annotator
 model itself (the class of the solver its Stoich points to, 'ee' with no
 Stoich), which gives the same answers.  For several compartments MOOSE
 splits cross-compartment reactions (``fixXreacs``) and adds a Dsolve per
-compartment; moosepy has no Dsolve and builds what its ``loadModel`` builds
-for such a model: one Stoich spanning the compartments when a reaction
-crosses them (exact coupling), else one per compartment.
+compartment; moosepy builds what its ``loadModel`` builds for such a model:
+one Stoich spanning the compartments when a reaction crosses them (exact
+coupling), else one per compartment with a Dsolve each, joined across the
+faces where the compartments abut (see :mod:`moosepy.kinetics.kkit`).
 
 A model that moosepy's SBML reader runs on its compiled engine (an
 ``SbmlSolver`` under the model, no Reac objects) keeps that engine:

@@ -50,8 +50,6 @@ class Dsolve(Neutral):
 
     stoich = Field(None, '', 'The Stoich whose pools diffuse', type='object', stored=False)
     compartment = Field(None, '', 'Mesh of the Stoich', type='object', ro=True, stored=False)
-    path = Field('', '', 'Wildcard path of the pools (as the Stoich sets it)', type='string',
-                 stored=False)
     stoichPath = Field('', '', 'Path of the Stoich', type='string', ro=True, stored=False)
     numVoxels = Field(0, '', 'Voxels of the mesh', type='unsigned int', ro=True, stored=False)
     numAllVoxels = Field(0, '', 'Voxels of the mesh', type='unsigned int', ro=True,
@@ -96,17 +94,6 @@ class Dsolve(Neutral):
     def _get_stoichPath(self):
         s = self._stoich_el()
         return '' if s is None else s.path
-
-    def _get_path(self):
-        s = self._stoich_el()
-        return '' if s is None else s.handle(0).reacSystemPath
-
-    def _set_path(self, v):
-        s = self._stoich_el()
-        if s is None:
-            raise FieldError(f'{self.path} (Dsolve).path: set its Stoich first '
-                             f'(stoich.dsolve = dsolve), then stoich.reacSystemPath')
-        s.handle(0).reacSystemPath = v
 
     def _get_compartment(self):
         s = self._get_stoich()
@@ -416,8 +403,8 @@ def compile_plan(dsolve_el, comp, dt, whole):
         p = comp.pool_els[bad[0]]
         raise SolverError(f'{p.path}: diffConst {D[bad[0]]!r} m^2/s / motorConst '
                           f'{M[bad[0]]!r} m/s; expected finite values, diffConst >= 0')
-    n_var = comp.n_var
-    moving = [j for j in range(n_var) if D[j] > 0 or M[j] != 0]
+    held = comp.arrays['held']       # buffered and Function-set pools do not move
+    moving = [j for j in range(comp.npools) if not held[j] and (D[j] > 0 or M[j] != 0)]
     geom = mesh.handle(0)._diffusion_geometry()
     shape = hash((geom.volume.tobytes(), geom.area.tobytes(), geom.length.tobytes(),
                   geom.edges[2].tobytes()))
@@ -622,11 +609,12 @@ def _junctions(group, dt, whole):
             if oc is None:
                 continue
             mc = m.data['compiled']
-            names = {p.name: k for k, p in enumerate(oc.pool_els[:oc.n_var])}
+            oheld, mheld = oc.arrays['held'], mc.arrays['held']
+            names = {p.name: k for k, p in enumerate(oc.pool_els) if not oheld[k]}
             ca, cb, kk = [], [], []
-            for a, p in enumerate(mc.pool_els[:mc.n_var]):
+            for a, p in enumerate(mc.pool_els):
                 b = names.get(p.name)
-                if b is None:
+                if b is None or mheld[a]:
                     continue
                 Da = float(p.cols['diffConst'][0])
                 Db = float(oc.pool_els[b].cols['diffConst'][0])

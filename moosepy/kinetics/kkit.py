@@ -44,11 +44,14 @@ its own name instead (volume of its first pool), and ``/kinetics`` a
 Neutral when nothing else is left in it.
 
 Solvers (``solverclass``): 'gsl'/'rk5' (and the other Ksolve methods) or
-'lsoda' give a ``Stoich`` + ``Ksolve`` in each compartment (a single one
-covering all compartments where reactions cross them: MOOSE instead couples
-per-compartment solvers through "xfer" pools and a Dsolve, and lets
-same-named pools diffuse between compartments; the single Stoich converts
-each rate with the volume of its own reactants); 'ee' gives no
+'lsoda' give a ``Stoich`` + ``Ksolve`` in each compartment, and, with
+several CubeMesh compartments, a ``Dsolve`` in each, the compartments moved
+along x to abut (smallest first) and each joined to the next smaller one by
+a junction, so that same-named diffusing pools exchange across them, as
+MOOSE's loader does.  Where reactions cross compartments a single Stoich
+covers them all (MOOSE instead couples per-compartment solvers through
+"xfer" pools, an O(dt) splitting; the single Stoich converts each rate with
+the volume of its own reactants); 'ee' gives no
 solver; 'gssa' a ``Gsolve`` where moosepy has one.  Clocks are set as MOOSE
 does: ticks 10-14 to SIMDT, 15-18 to PLOTDT.
 
@@ -746,6 +749,17 @@ def _add_solvers(moose, base, kind, method):
         pairs = [(main, base + '/##')]
     else:
         pairs = [(c, c.path + '/##') for c in compts]
+    diffuse = len(pairs) > 1 and all(c.className == 'CubeMesh' for c in compts)
+    if diffuse:
+        # as MOOSE's setCompartmentSolver: the compartments, smallest first,
+        # are moved along x to abut, and each gets a Dsolve; same-named
+        # diffusing pools then exchange across the shared faces
+        order = sorted(compts, key=lambda c: c.volume)
+        for a, b in zip(order, order[1:]):
+            c = list(b.coords[:6])
+            width = c[3] - c[0]
+            c[0], c[3] = a.x1, a.x1 + width    # b starts where a ends
+            b.coords = c
     for compt, path in pairs:
         ks = solver_cls(compt.path + '/' + name)
         if method is not None:
@@ -753,7 +767,16 @@ def _add_solvers(moose, base, kind, method):
         st = moose.Stoich(compt.path + '/stoich')
         st.compartment = compt
         st.ksolve = ks
+        if diffuse:
+            st.dsolve = moose.Dsolve(compt.path + '/dsolve')
         st.reacSystemPath = path
+    if diffuse:
+        # each compartment joined to the next smaller one, which it abuts
+        # (MOOSE joins them in its wildcard order, which here is this one);
+        # the larger one holds the junction, as in MOOSE
+        ds = [moose.element(c.path + '/dsolve') for c in order]
+        for a, b in zip(ds, ds[1:]):
+            b.buildMeshJunctions(a)
 
 
 # ------------------------------------------------------------------ entry point

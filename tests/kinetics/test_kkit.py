@@ -196,8 +196,11 @@ def test_same_tree_and_parameters_as_moose(name):
 
 
 # --------------------------------------------------------------- trajectories vs MOOSE
-def simulate(name, R, method='lsoda'):
+def simulate(name, R, method='lsoda', nodiff=False):
     load(name, method)
+    if nodiff:      # as the reference run: every diffConst 0
+        for p in moose.wildcardFind('/model/##[ISA=PoolBase]'):
+            p.diffConst = 0.0
     for ks in moose.wildcardFind('/model/##[ISA=Ksolve]'):
         ks.epsAbs = 1e-12
         ks.epsRel = 1e-10
@@ -215,10 +218,11 @@ def simulate(name, R, method='lsoda'):
 
 #: why a model is not compared with MOOSE as loaded (with diffusion)
 NOT_COMPARED = {
-    'CaOnly.g': 'MOOSE lets the two Ca pools diffuse between the compartments (Dsolve '
-                'junction); moosepy has no Dsolve: compared without diffusion (:nodiff)',
-    'NN_mapk15.g': 'MOOSE lets same-named pools diffuse between the compartments (Dsolve '
-                   'junctions); moosepy has no Dsolve: compared without diffusion (:nodiff)',
+    'CaOnly.g': 'compared with its one-tick shift in test_caonly_same_as_moose_one_tick_later',
+    'NN_mapk15.g': 'three compartments joined by Dsolve junctions as MOOSE builds them (same '
+                   'voxel pairs, couplings and volumes); the trajectories still differ from '
+                   "MOOSE's (SPINE Ca 2e-3 mM in MOOSE at 20 s, ~0 here): not yet understood; "
+                   'compared without diffusion (:nodiff)',
     'psd53.g': 'reactions cross compartments: MOOSE couples its per-compartment solvers '
                'through xfer pools exchanged once per solver step, an O(dt) splitting '
                'error: at t = 50 s Rpp is 1.25e-3 / 2.88e-4 / 1.95e-4 mM for MOOSE solver '
@@ -248,7 +252,7 @@ def test_trajectories_match_moose(key):
     if key not in refs:
         pytest.skip(f'{key}: no MOOSE reference recorded')
     R = refs[key]
-    ours = simulate(key.split(':')[0], R)
+    ours = simulate(key.split(':')[0], R, nodiff=':nodiff' in key)
     theirs = np.array(R['conc'])
     scale = np.maximum(np.abs(theirs).max(axis=0), 1e-12)
     err = np.abs(ours - theirs) / scale
@@ -508,3 +512,26 @@ def test_load_model_dispatches_g_files():
     m = moose.loadModel(str(KKIT / 'reaction.g'), '/model', 'lsoda')
     assert m.path.replace('[0]', '') == '/model'
     assert moose.element('/model/kinetics/ksolve').method == 'lsoda'
+
+
+@needs_models
+def test_caonly_same_as_moose_one_tick_later():
+    """CaOnly.g: two one-voxel compartments whose Ca pools diffuse through a
+    Dsolve junction, set up as MOOSE's loader does (compartments moved to
+    abut, the larger one holding the junction).  MOOSE reads pool values from
+    its Ksolves, which take the Dsolve's values only at their next tick, so
+    every sample it reports is the state one chemical tick earlier than its
+    time; moosepy reads the state itself.  Shifted by that tick the
+    trajectories agree to 1e-4 of each pool's range; molecules are conserved."""
+    R = _ref('kkit_pymoose_ref.json')['models'].get('CaOnly.g')
+    if R is None:
+        pytest.skip('no MOOSE reference recorded')
+    ours = simulate('CaOnly.g', R)
+    theirs = np.array(R['conc'])
+    scale = np.maximum(np.abs(theirs).max(axis=0), 1e-12)
+    assert (np.abs(ours[:-1] - theirs[1:]) / scale).max() <= 1e-4
+    assert (np.abs(ours - theirs) / scale).max() > 1e-2      # the shift is real
+    a, b = moose.element('/model/kinetics/Ca'), moose.element('/model/compartment_1/Ca')
+    assert len(moose.wildcardFind('/model/##[ISA=Dsolve]')) == 2
+    tot = a.volume * ours[0, 0] + b.volume * ours[0, 1]
+    assert a.volume * a.conc + b.volume * b.conc == pytest.approx(tot, rel=1e-9)
