@@ -42,19 +42,23 @@ solver                     ``C/stoich`` + ``C/ksolve`` per compartment
 A law is recognised by evaluating it (the kinetic law with function
 definitions and assignment rules inlined and constants folded) at random
 positive states and fitting the form exactly (relative residual below
-1e-9 at fresh points); a law that reads time or a value a rule changes is
-not a constant-coefficient form and becomes a Function.  Units: the law is
+1e-8 at every point, on two sets of states); a law that reads time or a
+value a rule changes is not a constant-coefficient form and becomes a
+Function.  A reaction's id in math is its law, inlined.  A constant
+conversion factor c multiplies numKf, numKb and kcat when the species the
+reaction changes share it (else the reaction becomes Functions, each
+species' term times its own c).  Units: the law is
 in substance/time; with n = amount x ``nscale`` (molecules per substance
 unit) and a species' value in the law v = n / f (f = nscale for
 hasOnlySubstanceUnits, nscale x compartment size otherwise),
-numKf = nscale kf / prod f^m, kcat = nscale a / f_E and
+numKf = c nscale kf / prod f^m, kcat = c nscale a / f_E and
 Km = b f_S / (NA V_S) [mM].
 
 The object model cannot express (the engine is used; these are the
 reasons logged): events, algebraic rules, fast reactions, ``delay``,
 ``rateOf``, compartments whose size changes or is not a positive number,
-conversion factors, stoichiometries that change, rules on compartments or
-species references, math reading a reaction's rate, non-finite initial
+conversion factors that change, stoichiometries that change, rules on
+compartments or species references, non-finite or negative initial
 values, and expressions nested deeper than ``moosepy.limits`` allows a
 Function.
 """
@@ -104,12 +108,17 @@ def engine_reasons(S, model):
     for name, kind in S.kinds.items():
         if kind == 'specref' and (name in S.assign_trees or name in rate_vars):
             out.append(f'species reference {name!r} set by a rule')
-    cf = sorted(sid for sid, sp in S.species.items() if sp.cf)
+    changing = set(S.assign_trees) | set(rate_vars) | set(S.ev_targets) | set(S.alg_vars)
+    cf = sorted({sp.cf for sp in S.species.values() if sp.cf and sp.cf in changing})
     if cf:
-        out.append(f'conversion factors ({", ".join(cf[:5])})')
-    varst = sorted(rid for rid, (subs, prds) in S.reaction_refs.items()
-                   if any(not math.isfinite(m) for m in list(subs.values()) +
-                          list(prds.values())))
+        out.append(f'conversion factors that change ({", ".join(cf[:5])})')
+    varst = []
+    for r in model.getListOfReactions():
+        for sr in list(r.getListOfReactants()) + list(r.getListOfProducts()):
+            if (model.getLevel() < 3 and sr.isSetStoichiometryMath()) or \
+                    (sr.isSetId() and sr.getId() in changing):
+                varst.append(r.getId())
+                break
     if varst:
         out.append(f'variable stoichiometry ({", ".join(varst[:5])})')
     return out
@@ -225,7 +234,18 @@ class _Resolver:
             if name in self.proxies:
                 return t
             if kind == 'reaction':
-                raise NotExpressible(f'{what} reads the rate of reaction {name!r}')
+                # a reaction's rate is its kinetic law
+                key = ('reaction', name)
+                r = self.memo.get(key)
+                if r is None:
+                    if key in self._active:
+                        raise NotExpressible(f'the rate of reaction {name!r} reads itself')
+                    law = S.laws.get(name)
+                    self._active.add(key)
+                    r = ('c', 0.0) if law is None else self(law, f'the kinetic law of {name!r}')
+                    self._active.discard(key)
+                    self.memo[key] = r
+                return r
             if kind in ('parameter', 'compartment', 'local', 'specref'):
                 val = float(self.v0[S.slots[name]])
                 if not math.isfinite(val):
@@ -275,7 +295,7 @@ def _evaluate(tree, env, n):
         elif k == 'v':
             r = env[t[1]]
         elif k == 't':
-            r = np.zeros(n)
+            r = env.get('#t', np.zeros(n))   # '#t' is no SBML id
         else:
             a = [vals[id(x)] for x in t[2]]
             name = t[1]
@@ -607,6 +627,18 @@ def make_plan(S, model, nscale, vscale):
         if not (math.isfinite(val) and val >= 0):
             raise NotExpressible(f'parameter {pid!r}, set by a rule, starts at {val} (its pool '
                                  f'holds a finite value >= 0)')
+    # conversion factors (constant): a species changes by cf x stoichiometry x law
+    cfval = {}
+    for sid, sp in S.species.items():
+        c = float(v0[S.slots[sp.cf]]) if sp.cf else 1.0
+        if not math.isfinite(c):
+            raise NotExpressible(f'the conversion factor of {sid!r} is {c}')
+        cfval[sid] = c
+
+    def common_cf(species):
+        vals = {cfval[x] for x in species if not (S.species[x].boundary or
+                                                  S.species[x].constant)}
+        return vals.pop() if len(vals) == 1 else (1.0 if not vals else None)
     # reactions
     rng = np.random.default_rng(20240713)
     stoich = _stoichiometry(S, model, v0)
@@ -632,16 +664,18 @@ def make_plan(S, model, nscale, vscale):
                               for s in list(subs) + list(prds))
         native = None
         if not moving_boundary:
-            ma = fit_mass_action(law_fit, subs, prds, rng, set(S.species))
+            cfr = common_cf(list(subs) + list(prds))
+            ma = fit_mass_action(law_fit, subs, prds, rng, set(S.species)) \
+                if cfr is not None else None
             if ma is not None:
                 kf, kb, cats = ma
                 parts = set(subs) | set(prds) | set(cats)
                 comps = {comp_of[s] for s in parts}
                 home = min(comps, key=lambda c: (vol[c], c))
-                numkf = nscale * kf
+                numkf = nscale * kf * cfr
                 for s, m in subs.items():
                     numkf /= fval[s] ** m
-                numkb = nscale * kb
+                numkb = nscale * kb * cfr
                 for s, m in prds.items():
                     numkb /= fval[s] ** m
                 for c in cats:
@@ -650,7 +684,8 @@ def make_plan(S, model, nscale, vscale):
                 P.reacs.append((rid, home, subs, prds, numkf, numkb, cats))
                 native = 'Reac'
             else:
-                mm = fit_michaelis_menten(law_fit, subs, prds, rng, set(S.species))
+                mm = fit_michaelis_menten(law_fit, subs, prds, rng, set(S.species)) \
+                    if cfr is not None else None
                 if mm is not None:
                     a, b, E = mm
                     (s0, _m), = subs.items()
@@ -666,7 +701,7 @@ def make_plan(S, model, nscale, vscale):
                             # a constant enzyme whose value in the law is 1
                             fval[E] = nscale * size[home]
                             P.implied.append((E, home, fval[E] / (NA * vol[home])))
-                        kcat = nscale * a / fval[E]
+                        kcat = nscale * a * cfr / fval[E]
                         km = b * fval[s0] / (NA * vol[home])
                         P.mmenz.append((rid, E, s0, prds, kcat, km))
                         native = 'MMenz'
@@ -679,7 +714,7 @@ def make_plan(S, model, nscale, vscale):
             for s, ns in net.items():
                 if ns == 0.0 or S.species[s].boundary or S.species[s].constant:
                     continue
-                P.dots.setdefault(s, []).append((ns, law, rid))
+                P.dots.setdefault(s, []).append((ns * cfval[s], law, rid))
     # Functions: reaction remainders, then rules
     for sid, terms in P.dots.items():
         w = _Writer(scale)

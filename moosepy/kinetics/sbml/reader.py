@@ -1,5 +1,23 @@
 """``moose.readSBML``: an SBML file as a MOOSE model tree with its solver.
 
+Two builds (``readSBML(..., build=)``; 'auto', the default, takes the
+first that expresses the file and logs the choice on ``moosepy.sbml``, the
+engine with the features that forced it):
+
+* **objects** (:mod:`.objects`), what MOOSE 5.0's reader builds: Pools and
+  BufPools, a Reac for each mass-action law, an MMenz for each
+  Michaelis-Menten law, Functions for rules and for other laws, parameters
+  that rules change as pools, and a Stoich with a Ksolve (or Gsolve) per
+  compartment.  The model is then like any other MOOSE model: its fields
+  can be edited (``Reac.Kf``), its Stoich given another solver, its
+  compartments meshed.
+* **engine**: the pools and one ``modelpath/sbml_solver`` (SbmlSolver) that
+  compiles the whole SBML model (rules, events with delays and priorities,
+  algebraic rules, fast reactions, ``delay``, ``rateOf``, variable
+  compartments) with :mod:`.system` and integrates it with :mod:`.engine`;
+  pools mirror its species after every run, and reactions, parameters and
+  species references are values of the solver (``solver.getValue(id)``).
+
 How SBML ids map to paths (``modelpath`` defaults to ``/model``):
 
 =====================  ==================================================
@@ -7,24 +25,21 @@ SBML                   moosepy
 =====================  ==================================================
 model                  ``modelpath`` (Neutral)
 compartment C          ``modelpath/C`` (CubeMesh, volume = size in litres
-                       x 1e-3 m^3; a size that is not positive or not set
-                       gives the CubeMesh 1e-15 m^3 and leaves the SBML
-                       size to the solver)
+                       x 1e-3 m^3; on the engine path a size that is not
+                       positive or not set gives the CubeMesh 1e-15 m^3
+                       and leaves the SBML size to the solver)
 species S in C         ``modelpath/C/S`` (Pool; BufPool when
-                       boundaryCondition or constant)
-reaction, parameter,   values of the solver, read with
-species reference      ``solver.getValue(id)`` / ``values`` (not objects)
-the whole system       ``modelpath/sbml_solver`` (SbmlSolver)
+                       boundaryCondition or constant, and on the objects
+                       path when an assignment rule sets it)
+reaction R             objects: ``modelpath/C/R`` (Reac) or
+                       ``modelpath/C/E/R`` (MMenz under its enzyme E)
 =====================  ==================================================
 
 Substance is taken in moles and size in litres, SBML's base units, when
 the model does not say otherwise (n = amount x NA; conc [mM] = amount /
-(size x 1e-3 m^3)).  Tables connected to a species' ``getConc``/``getN``
-are filled from the solver's state.
-
-The whole model (rules, events, delays, algebraic rules, variable
-compartments) is compiled by :mod:`.system` and integrated by
-:mod:`.engine`; pools mirror the solver's species after every run.
+(size x 1e-3 m^3)).  On the engine path tables connected to a species'
+``getConc``/``getN`` are filled from the solver's state.  ``solver='gssa'``
+builds Reacs under a Gsolve (:mod:`.stochastic`).
 """
 
 import logging

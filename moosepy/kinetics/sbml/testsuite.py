@@ -175,6 +175,22 @@ def simulate_objects(xml, settings, method='lsoda', base='/sbml_case'):
             cols.append(('tab', tab, 1.0))
         elif S.kinds.get(var) in ('parameter', 'compartment', 'specref'):
             cols.append(('const', float(eng.v[S.slots[var]]), None))
+        elif S.kinds.get(var) == 'reaction' and S.laws.get(var) is not None:
+            # a reaction's rate: its law at the pools' sampled values
+            from .objects import _Resolver, _uses
+            proxies = {x for x in S.state_names if S.kinds.get(x) == 'parameter'}
+            law = _Resolver(S, eng.v.copy(), proxies)(S.laws[var], f'reaction {var!r}')
+            reads = {}
+            for name in sorted(_uses(law)[0]):
+                tab = moose.Table2(f'{base}/tab{k}_{len(reads)}')
+                moose.connect(tab, 'requestOut', pools[name], 'getN')
+                if name in S.species:
+                    sp = S.species[name]
+                    f = nscale if sp.hosu else nscale * float(eng.v[S.slots[sp.comp]])
+                else:
+                    f = 1.0
+                reads[name] = (tab, 1.0 / f)
+            cols.append(('law', (law, reads), None))
         else:
             raise NotImplementedError(f'output {var!r} ({S.kinds.get(var)}) is not held by '
                                       f'an object')
@@ -184,16 +200,22 @@ def simulate_objects(xml, settings, method='lsoda', base='/sbml_case'):
     moose.start(st['duration'])
     n = st['steps'] + 1
     out = np.empty((n, len(cols)))
+    times = np.linspace(0.0, st['duration'], n)
     for j, (kind, x, scale) in enumerate(cols):
         if kind == 'const':
             out[:, j] = x
+        elif kind == 'law':
+            from .objects import _evaluate
+            law, reads = x
+            env = {name: np.asarray(tab.vector)[:n] * sc for name, (tab, sc) in reads.items()}
+            env['#t'] = times
+            out[:, j] = _evaluate(law, env, n)
         else:
             v = np.asarray(x.vector)[:n]
             if len(v) < n:
                 raise NotImplementedError(f'table has {len(v)} points, {n} expected')
             out[:, j] = v * scale
     moose.delete(base)
-    times = np.linspace(0.0, st['duration'], n)
     return times, out
 
 
