@@ -104,6 +104,21 @@ class PoolBase(Neutral):
     def _vset_nInit(cls, el, values):
         cls._vset_many(el, 'nInit', values)
 
+    def _set_diffConst(self, v):
+        v = float(v)
+        if not (v >= 0.0) or v == float('inf'):
+            raise FieldError(f'{self.path} ({self.className}).diffConst: expected a finite '
+                             f'diffusion constant >= 0 [m^2/s], got {v}')
+        self._el.cols['diffConst'][self._idx] = v
+
+    def _set_motorConst(self, v):
+        v = float(v)
+        if v != v or abs(v) == float('inf'):
+            raise FieldError(f'{self.path} ({self.className}).motorConst: expected a finite '
+                             f'speed [m/s] (> 0 away from the root voxel, < 0 towards it), '
+                             f'got {v}')
+        self._el.cols['motorConst'][self._idx] = v
+
     def _check_nonneg(self, name, v):
         if not (v >= 0.0) or v == float('inf'):
             raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '

@@ -1,0 +1,168 @@
+"""The chemical-electrical bridge: a ball-and-stick cell with two spines,
+solved by HSolve; a NeuroMesh over it with SpineMesh and PsdMesh voxels,
+Ksolves and Dsolves joined at the spine necks; Adaptors carrying the
+electrical calcium of each spine head into its spine's Ca pool, and a
+dendritic pool into a K channel's Gbar.  Oracles: the Adaptor formula,
+conservation across the junctions, and the direction of each coupling."""
+
+import numpy as np
+import pytest
+
+import moosepy as moose
+from moosepy.core import clock as clock_mod
+
+NDEND = 6
+
+
+def _compt(path, parent, length, dia, x0):
+    c = moose.Compartment(path)
+    c.length, c.diameter = length, dia
+    c.x0, c.x, c.y0, c.y, c.z0, c.z = x0, x0 + length, 0.0, 0.0, 0.0, 0.0
+    area = np.pi * dia * length
+    c.Rm, c.Cm, c.Ra = 1.0 / area, 0.01 * area, 1.0 * length / (np.pi * dia * dia / 4)
+    c.Em = c.initVm = -0.065
+    if parent is not None:
+        moose.connect(parent, 'axial', c, 'raxial')
+    return c
+
+
+def _spine(dend, k, x):
+    neck = moose.Compartment(f'/cell/shaft{k}')
+    head = moose.Compartment(f'/cell/head{k}')
+    for c, (l, d, y0) in ((neck, (1e-6, 0.2e-6, 0.0)), (head, (0.5e-6, 0.5e-6, 1e-6))):
+        c.length, c.diameter = l, d
+        c.x0, c.x, c.y0, c.y, c.z0, c.z = x, x, y0, y0 + l, 0.0, 0.0
+        area = np.pi * d * l
+        c.Rm, c.Cm, c.Ra = 1.0 / area, 0.01 * area, 1.0 * l / (np.pi * d * d / 4)
+        c.Em = c.initVm = -0.065
+    moose.connect(dend, 'axial', neck, 'raxial')
+    moose.connect(neck, 'axial', head, 'raxial')
+    # a Ca-permeable conductance (no gates) feeding a CaConc in the head
+    ch = moose.HHChannel(f'/cell/head{k}/caChan')
+    ch.Ek, ch.Gbar = 0.080, 2e-11 * (k + 1)      # the second spine lets in twice as much
+    moose.connect(ch, 'channel', head, 'channel')
+    ca = moose.CaConc(f'/cell/head{k}/Ca_conc')
+    ca.CaBasal, ca.tau, ca.B = 1e-4, 0.02, 1e12
+    moose.connect(ch, 'IkOut', ca, 'current')
+    return head, ca
+
+
+def _build(kmod_conc):
+    moose.Neutral('/cell')
+    soma = _compt('/cell/soma', None, 10e-6, 10e-6, 0.0)
+    prev, x = soma, 10e-6
+    dends = []
+    for i in range(NDEND):
+        prev = _compt(f'/cell/dend{i}', prev, 10e-6, 2e-6, x)
+        dends.append(prev)
+        x += 10e-6
+    heads = [_spine(dends[2], 0, 25e-6 + 10e-6), _spine(dends[4], 1, 45e-6 + 10e-6)]
+    # a K channel on the first dendrite compartment whose Gbar chemistry sets
+    k = moose.HHChannel('/cell/dend0/K')
+    k.Ek, k.Xpower = -0.090, 1
+    g = moose.element('/cell/dend0/K/gateX')
+    g.setupAlpha([10.0, 0, 0, 0, 1e9, 10.0, 0, 0, 0, 1e9, 3000, -0.1, 0.05])  # X -> 0.5
+    moose.connect(k, 'channel', dends[0], 'channel')
+    soma.inject = 2e-11
+    hs = moose.HSolve('/cell/hsolve')
+    hs.dt = 50e-6
+    hs.target = '/cell/soma'
+
+    # chemistry in space
+    moose.Neutral('/chem')
+    dend = moose.NeuroMesh('/chem/dend')
+    spine = moose.SpineMesh('/chem/spine')
+    psd = moose.PsdMesh('/chem/psd')
+    dend.separateSpines = True
+    moose.connect(dend, 'spineListOut', spine, 'spineList')
+    moose.connect(dend, 'psdListOut', psd, 'psdList')
+    for mesh in (dend, spine, psd):
+        p = moose.Pool(mesh.path + '/Ca')
+        p.diffConst = 2e-11
+        p.concInit = 1e-4
+    kmod = moose.Pool('/chem/dend/Kmod')
+    kmod.concInit = kmod_conc
+    dend.subTreePath = '/cell/##'
+    dsolves = []
+    for mesh in (dend, spine, psd):
+        st = moose.Stoich(mesh.path + '/stoich')
+        st.compartment = mesh
+        st.ksolve = moose.Ksolve(mesh.path + '/ksolve')
+        st.dsolve = moose.Dsolve(mesh.path + '/dsolve')
+        st.reacSystemPath = mesh.path + '/#[ISA=PoolBase]'
+        dsolves.append(moose.element(mesh.path + '/dsolve'))
+    dsolves[0].buildNeuroMeshJunctions(dsolves[1], dsolves[2])
+
+    # the bridge: electrical Ca -> spine pool, dendritic pool -> K Gbar
+    ads = []
+    for k_, (head, ca) in enumerate(heads):
+        ad = moose.Adaptor(f'/chem/spineAd{k_}')
+        moose.connect(ad, 'requestOut', ca, 'getCa')
+        moose.connect(ad, 'output', moose.element(f'/chem/spine/Ca[{k_}]'), 'setConc')
+        ad.inputOffset = 0.0
+        ad.scale = 1.0          # CaConc and Pool both in mM
+        ads.append(ad)
+    dv = dend.dendVoxelsOnCompartment[moose.element('/cell/dend0')]
+    kad = moose.Adaptor('/chem/kAd')
+    for v in dv:
+        moose.connect(kad, 'requestOut', moose.element(f'/chem/dend/Kmod[{int(v)}]'), 'getConc')
+    moose.connect(kad, 'output', moose.element('/cell/dend0/K'), 'setGbar')
+    kad.scale = 2e-9 / 1e-3      # S per mM
+    tv = moose.Table('/vm')
+    moose.connect(tv, 'requestOut', moose.element('/cell/dend0'), 'getVm')
+    return heads, ads, kad, tv
+
+
+def _run(kmod_conc, t=0.5):
+    moose.setClock(11, 0.01)      # adaptor
+    for tick in (16, 18):
+        moose.setClock(tick, 0.01)
+    heads, ads, kad, tv = _build(kmod_conc)
+    moose.reinit()
+    moose.start(t)
+    return heads, ads, kad, tv
+
+
+def test_bridge_both_directions(monkeypatch):
+    used = []
+    orig = clock_mod._run_hybrid
+    monkeypatch.setattr(clock_mod, '_run_hybrid',
+                        lambda *a, **k: used.append(1) or orig(*a, **k))
+    heads, ads, kad, tv = _run(1e-3)
+    # the HSolve and the chemical solvers ran whole intervals between the
+    # Adaptors' ticks (the clock's hybrid path, no Python per step)
+    assert used
+    # electrical -> chemical: each spine's Ca pool was set from its head's Ca
+    sp = moose.vec('/chem/spine/Ca')
+    ca_e = [ca.Ca for _, ca in heads]
+    assert ca_e[1] > ca_e[0] > 1e-4            # more Ca channel, more Ca
+    for k, ad in enumerate(ads):
+        assert ad.outputValue > 1e-4
+    assert sp.conc[1] > sp.conc[0] > 1e-4       # chemistry follows the electrical order
+    # the spine Ca diffused through the necks into the dendrite, above basal
+    dend_ca = np.array(moose.vec('/chem/dend/Ca').conc)
+    assert dend_ca.max() > 1e-4 * (1 + 1e-3)
+    # chemical -> electrical: Gbar = scale * mean(Kmod) exactly
+    assert moose.element('/cell/dend0/K').Gbar == pytest.approx(2e-9, rel=1e-12)
+    v_high = tv.vector[-1]
+    moose.delete('/cell')
+    moose.delete('/chem')
+    moose.delete('/vm')
+    _, _, kad2, tv2 = _run(0.0)
+    assert moose.element('/cell/dend0/K').Gbar == 0.0
+    # more K conductance (from more Kmod) holds the dendrite more hyperpolarised
+    assert tv2.vector[-1] - v_high > 1e-4
+
+
+def test_bridge_conserves_chemistry_across_junctions():
+    heads, ads, kad, tv = _run(1e-3, t=0.05)
+    # after the run, stop feeding: delete the spine adaptors and let Ca
+    # spread; molecules in dendrite + spines + PSDs stay constant
+    for ad in ads:
+        moose.delete(ad)
+    tot = sum(np.sum(moose.vec(p).n) for p in ('/chem/dend/Ca', '/chem/spine/Ca',
+                                               '/chem/psd/Ca'))
+    moose.start(0.5)
+    tot2 = sum(np.sum(moose.vec(p).n) for p in ('/chem/dend/Ca', '/chem/spine/Ca',
+                                                '/chem/psd/Ca'))
+    assert tot2 == pytest.approx(tot, rel=1e-9)
