@@ -5,7 +5,8 @@ Three steps, each timed and logged on ``moosepy.warmup``:
 1. **exercise**: small models run through the public API, one per solver
    path (Ksolve lsoda and the explicit Runge-Kutta variants with and
    without Functions, Gsolve's exact and tau-leaping methods, an HSolve
-   cell with channels, a Ca pool and a current pulse), so that numba
+   cell with channels, a Ca pool and a current pulse, diffusion by a
+   Dsolve beside a Ksolve), so that numba
    compiles (or loads from its cache) every kernel specialisation a usual
    script needs;
 2. **harvest**: the specialisations numba's on-disk cache holds for the
@@ -156,6 +157,25 @@ def _cell(moose, path):
     return root, 0.005
 
 
+def _diffusion(moose, path):
+    """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve and Dsolve."""
+    root = moose.Neutral(path)
+    m = moose.CylMesh(path + '/cyl')
+    m.x1, m.diffLength = 20e-6, 1e-6
+    a = moose.Pool(m.path + '/A')
+    b = moose.Pool(m.path + '/B')
+    a.diffConst, a.concInit = 1e-12, 1.0
+    r = moose.Reac(m.path + '/r')
+    moose.connect(r, 'sub', a, 'reac')
+    moose.connect(r, 'prd', b, 'reac')
+    st = moose.Stoich(m.path + '/stoich')
+    st.compartment = m
+    st.ksolve = moose.Ksolve(m.path + '/ksolve')
+    st.dsolve = moose.Dsolve(m.path + '/dsolve')
+    st.reacSystemPath = m.path + '/##'
+    return root, 0.2
+
+
 EXERCISES = (
     ('chemistry, lsoda', lambda m, p: _chem(m, p, 'lsoda', ())),
     ('chemistry, lsoda with Functions', lambda m, p: _chem(m, p, 'lsoda', ('assign', 'rate'))),
@@ -168,6 +188,7 @@ EXERCISES = (
     ('stochastic, ssa', lambda m, p: _chem(m, p, 'ssa', ('assign', 'rate'))),
     ('stochastic, tau-leaping', lambda m, p: _chem(m, p, 'tau', ())),
     ('cell, HSolve', _cell),
+    ('diffusion, Ksolve + Dsolve', _diffusion),
 )
 
 

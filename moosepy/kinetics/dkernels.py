@@ -17,8 +17,10 @@ every molecule of voxel i leaves with probability ``1 - exp(-k_i dt)``
 import numpy as np
 import numba as nb
 
+from ..jit import njit
 
-@nb.njit(cache=True)
+
+@njit(cache=True)
 def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Ld, Up, Ui, Ux, Uo, Ud, pr, pc, Bp, Bi, Bx,
              Bo, use_b):
     """Advance columns *cols* of the state S (voxels, pools) by *nsteps*
