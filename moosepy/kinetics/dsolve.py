@@ -236,6 +236,7 @@ def _add_junction(el, oel, mine, theirs, g):
     vb = mb.handle(0)._voxel_volumes()
     mine = np.asarray(mine, dtype=np.int64)
     theirs = np.asarray(theirs, dtype=np.int64)
+    _warn_unmatched(el, oel, ma, mb)
     j = _Junction(oel, mine, theirs, g, va[mine], vb[theirs])
     js = [x for x in el.data.get('junctions', []) if x.other is not oel]
     js.append(j)
@@ -243,6 +244,26 @@ def _add_junction(el, oel, mine, theirs, g):
     peers = [x for x in oel.data.get('junction_peers', []) if x is not el and x.alive]
     oel.data['junction_peers'] = peers + [el]
     structure.changed()
+
+
+def _warn_unmatched(el, oel, ma, mb):
+    """Diffusing pools of either mesh with no pool of the same name on the
+    other side stay where they are, as in MOOSE; say which."""
+    from .pool import PoolBase
+
+    def diffusing(mesh):
+        out = {}
+        for e in mesh.walk():
+            if issubclass(e.cls, PoolBase) and e.cols['diffConst'][0] > 0:
+                out.setdefault(e.name, e.path)
+        return out
+    da, db = diffusing(ma), diffusing(mb)
+    alone = sorted(set(da) ^ set(db))
+    if alone:
+        paths = [da.get(n) or db.get(n) for n in alone]
+        log.warning('%s <-> %s: diffusing pools with no pool of the same name across the '
+                    'junction do not cross it: %s%s', el.path, oel.path,
+                    ', '.join(paths[:6]), ' ...' if len(paths) > 6 else '')
 
 
 def _mesh_pairs(a, b):

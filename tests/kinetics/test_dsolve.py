@@ -263,3 +263,33 @@ def test_ten_voxel_pulse_second_moment_is_sigma0_sq_plus_2Dt():
     mu, var = _moments(nn, x)
     assert var == pytest.approx(var0 + 2e-12 * 10.0, rel=1e-6)
     assert nn.sum() == pytest.approx(n0.sum(), rel=1e-12)
+
+
+def test_unmatched_diffusing_pool_is_named(caplog):
+    a = moose.CubeMesh('/A')
+    a.x0, a.x1 = 0.0, 1e-6
+    a.y1 = a.z1 = 1e-6
+    b = moose.CubeMesh('/B')
+    b.x1, b.x0 = 2e-6, 1e-6
+    b.y1 = b.z1 = 1e-6
+    ds = []
+    for mesh, names in ((a, ('x', 'y')), (b, ('x',))):
+        for n in names:
+            moose.Pool(f'{mesh.path}/{n}').diffConst = 1e-12
+        st = moose.Stoich(mesh.path + '/st')
+        st.compartment = mesh
+        st.ksolve = moose.Ksolve(mesh.path + '/ks')
+        st.dsolve = moose.Dsolve(mesh.path + '/ds')
+        st.reacSystemPath = mesh.path + '/#[ISA=PoolBase]'
+        ds.append(moose.element(mesh.path + '/ds'))
+    with caplog.at_level('WARNING', logger='moosepy.kinetics'):
+        ds[1].buildMeshJunctions(ds[0])
+    assert '/A/y' in caplog.text and '/A/x' not in caplog.text
+
+
+def test_negative_diffusion_constant_is_refused():
+    p = moose.Pool('/p')
+    with pytest.raises(FieldError, match='diffConst'):
+        p.diffConst = -1e-12
+    with pytest.raises(FieldError, match='motorConst'):
+        p.motorConst = float('nan')
