@@ -355,6 +355,33 @@ def test_objects_switch_to_gsolve_through_the_stoich(tmp_path):
     assert abs(a.n - n0 * p) < 6 * math.sqrt(n0 * p * (1 - p))
 
 
+def test_objects_diffuse_on_a_meshed_compartment(tmp_path):
+    """The SBML decay A -> B put on 10 voxels of its CubeMesh with a Dsolve,
+    A diffusing from voxel 0: the total of A follows 1000 exp(-0.5 t) (a
+    uniform first-order decay commutes with diffusion), A + B is conserved
+    and A has spread along the line."""
+    moose.readSBML(str(_write(tmp_path, DECAY)), '/model')
+    mesh = moose.element('/model/cyt')
+    side = mesh.volume ** (1.0 / 3.0)
+    mesh.x1 = 10 * side
+    mesh.nx = 10
+    a = moose.element('/model/cyt/A')
+    assert len(moose.vec(a)) == 10
+    a.diffConst = 1e-12
+    moose.element('/model/cyt/stoich').dsolve = moose.Dsolve('/model/cyt/dsolve')
+    va, vb = moose.vec(a), moose.vec(moose.element('/model/cyt/B'))
+    ni = np.zeros(10)
+    ni[0] = 1000.0
+    va.nInit = ni
+    moose.reinit()
+    moose.start(4.0)
+    na, nb = np.asarray(va.n), np.asarray(vb.n)
+    assert na.sum() == pytest.approx(1000.0 * math.exp(-2.0), rel=1e-6)
+    assert na.sum() + nb.sum() == pytest.approx(1000.0, rel=1e-9)
+    assert na[0] < 0.5 * na.sum() and na[3] > 1e-2 * na[0]
+    assert np.all(np.diff(na) < 0)                   # spreading from voxel 0
+
+
 # ------------------------------------------------------------------ choice
 def test_engine_taken_for_events_and_said(tmp_path, caplog):
     f = _write(tmp_path, EVENT)
