@@ -66,9 +66,10 @@ from ..core import structure
 
 log = logging.getLogger('moosepy.stochastic')
 
-METHODS = ('ssa', 'tau')
+METHODS = ('ssa', 'tau', 'nsm')
 _ALIASES = {'gssa': 'ssa', 'gillespie': 'ssa', 'direct': 'ssa', 'tauleap': 'tau',
-            'tau-leaping': 'tau', 'tau_leaping': 'tau'}
+            'tau-leaping': 'tau', 'tau_leaping': 'tau', 'next-subvolume': 'nsm',
+            'spatial': 'nsm'}
 
 
 class Gsolve(Neutral):
@@ -77,8 +78,10 @@ class Gsolve(Neutral):
 
     default_tick = 16
 
-    method = Field('ssa', '', "Method: 'ssa' (exact direct method, default) or 'tau' "
-                   "(tau-leaping)", type='string', stored=False)
+    method = Field('ssa', '', "Method: 'ssa' (exact direct method per voxel, default; with "
+                   "a Dsolve, molecules hop at its ticks, as MOOSE), 'tau' (tau-leaping) or "
+                   "'nsm' (exact spatial SSA: reactions and single-molecule hops as one "
+                   "chain, next-subvolume method)", type='string', stored=False)
     _method = Field('ssa', type='string', hidden=True)
     seed = Field(-1, '', 'Seed of the random streams; -1: from moose.seed() or entropy',
                  type='int')
@@ -127,7 +130,7 @@ class Gsolve(Neutral):
         if m not in METHODS:
             alias = ', '.join(k for k, a in _ALIASES.items() if a == 'ssa')
             raise FieldError(f"{self.path} (Gsolve).method: unknown method {v!r}; valid: "
-                             f"'ssa' (aliases {alias}), 'tau'")
+                             f"'ssa' (aliases {alias}), 'tau', 'nsm' (exact spatial)")
         self._el.cols['_method'][self._idx] = m
 
     def _comp(self):
@@ -378,6 +381,13 @@ def advance(el, comp, t_end, times, flats):
     (rows) for the flat indices *flats* (columns).  With a Dsolve, whole
     molecules hop between voxels at its ticks (:func:`dsolve.advance_split`)."""
     from ..kinetics.dsolve import dsolve_of, advance_split
+    if el.cols['_method'][0] == 'nsm':
+        from . import nsm
+        changed = _check_state(el, comp)
+        if comp.dirty or comp.layout.version != structure.version():
+            _refresh_rates(el, comp)
+        del changed
+        return nsm.advance(el, comp, t_end, times, flats)
     if dsolve_of(el) is not None:
         return advance_split(el, comp, t_end, times, flats, _advance_chem, True)
     return _advance_chem(el, comp, t_end, times, flats)
