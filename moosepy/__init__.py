@@ -58,6 +58,7 @@ from .electrical.formula_gates import HHGateF, HHChannelF, HHGateF2D, HHChannelF
 from .electrical.markov import (MarkovChannel, MarkovRateTable, MarkovSolverBase,  # noqa: F401
                                MarkovSolver, MarkovOdeSolver)
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
+from .core.limits import limits  # noqa: F401  (bounds on model files)
 from .core import shell as _shell
 
 __version__ = '5.0.0'

@@ -1,6 +1,7 @@
 """Safe arithmetic expressions for ``Function`` (MOOSE/ExprTk syntax).
 
-The text is tokenised and parsed by a small recursive-descent parser into a
+The text is tokenised and parsed by a small recursive-descent parser (its
+nesting bounded by ``moosepy.limits.max_expr_depth``) into a
 postfix program of numeric op codes; nothing is ever handed to ``eval``.
 The program runs in a numba kernel (:func:`eval_program`) inside the
 solvers, or in the same kernel from Python for an unsolved Function.
@@ -76,9 +77,14 @@ class _Parser:
         self.uses_t = False
         self.depth = 0
         self.maxdepth = 0
+        self.nest = 0
+        from ..core.limits import limits
+        self.max_nest = limits.max_expr_depth
 
     def error(self, msg):
-        raise FieldError(f"{self.where}: cannot parse expression {self.text!r}: {msg}")
+        text = self.text if len(self.text) <= 200 else (
+            f'{self.text[:100]}...({len(self.text)} characters)')
+        raise FieldError(f"{self.where}: cannot parse expression {text!r}: {msg}")
 
     def _tokenise(self, text):
         toks, pos = [], 0
@@ -122,7 +128,19 @@ class _Parser:
         return Program(self.text, self.code, self.args, self.consts, sorted(self.xs),
                        sorted(self.ys), self.uses_t, self.cnames, self.maxdepth)
 
+    def enter(self):
+        # the parser is recursive-descent: bound the nesting (each level of
+        # parentheses costs ~10 Python frames) so that a pathological text
+        # is an error, not a RecursionError
+        self.nest += 1
+        if self.max_nest is not None and self.nest > self.max_nest:
+            self.error(f'nested more than {self.max_nest} deep (parentheses, function '
+                       f'arguments, ?: branches, prefix operators and powers count); the '
+                       f'bound is moosepy.limits.max_expr_depth, raise it with '
+                       f'moosepy.limits.max_expr_depth = N')
+
     def ternary(self):
+        self.enter()
         self.logic_or()
         if self.peek()[1] == '?':
             self.take('?')
@@ -130,6 +148,7 @@ class _Parser:
             self.take(':')
             self.ternary()
             self.emit(IF, 0, -2)
+        self.nest -= 1
 
     def logic_or(self):
         self.logic_and()
@@ -170,6 +189,14 @@ class _Parser:
 
     def unary(self):
         t = self.peek()[1]
+        if t in ('-', '+', '!', 'not'):
+            self.enter()
+            self._unary(t)
+            self.nest -= 1
+        else:
+            self.power()
+
+    def _unary(self, t):
         if t == '-':
             self.take()
             self.unary()
@@ -188,7 +215,9 @@ class _Parser:
         self.atom()
         if self.peek()[1] in ('^', '**'):
             self.take()
+            self.enter()
             self.unary()        # right associative, binds tighter than unary minus on left
+            self.nest -= 1
             self.emit(POW, 0, -1)
 
     def atom(self):
@@ -299,7 +328,14 @@ def parse(text, where='Function', constants=None, allow_unknown=False):
     """Parse *text* into a :class:`Program`; raise FieldError naming *where*."""
     if not isinstance(text, str):
         raise FieldError(f'{where}: expression must be a string, got {text!r}')
-    return _Parser(text, where, dict(constants or {}), allow_unknown).parse()
+    try:
+        return _Parser(text, where, dict(constants or {}), allow_unknown).parse()
+    except RecursionError:
+        # the nesting bound keeps well below the limit; a caller already deep
+        # in the stack may still reach it
+        raise FieldError(f'{where}: cannot parse expression {text[:80]!r}...: nested too '
+                         f'deep for the recursive-descent parser (lower '
+                         f'moosepy.limits.max_expr_depth or simplify it)') from None
 
 
 def _eval_py(code, args, consts, xvals, t, stack):

@@ -52,12 +52,29 @@ class MathError(ModelImportError):
 
 def from_ast(node, where):
     """Tuple tree of a libsbml ASTNode; *where* names the SBML element for
-    error messages."""
+    error messages.  Iterative (post-order over an explicit stack): no
+    Python recursion, whatever the nesting depth."""
     if node is None:
         raise MathError(f'{where}: missing math')
-    t = node.getType()
-    n = node.getNumChildren()
-    kids = [from_ast(node.getChild(i), where) for i in range(n)]
+    out = []
+    stack = [(node, False)]
+    while stack:
+        nd, done = stack.pop()
+        n = nd.getNumChildren()
+        if done:
+            kids = out[len(out) - n:] if n else []
+            if n:
+                del out[len(out) - n:]
+            out.append(_convert(nd, nd.getType(), n, kids, where))
+            continue
+        stack.append((nd, True))
+        for i in range(n - 1, -1, -1):
+            stack.append((nd.getChild(i), False))
+    return out[0]
+
+
+def _convert(node, t, n, kids, where):
+    """One AST node of type *t* with *n* children already converted (*kids*)."""
     if t in (A.AST_INTEGER,):
         return C(node.getInteger())
     if t in (A.AST_REAL, A.AST_REAL_E, A.AST_RATIONAL):
@@ -228,69 +245,203 @@ def _chain(name, kids):
 
 
 # ---------------------------------------------------------------- rewriting
+# All walks are iterative (explicit stacks): a tree may be 10^5 deep (a
+# <plus> of 10^5 terms becomes a left-leaning chain) and Python's recursion
+# limit is 1000.  Shared subtrees (function arguments used twice) are
+# visited once (memo by id), so walks cost the size of the DAG.
+_INNER = ('op', 'call', 'delay')
+
+
+def _kids(t):
+    k = t[0]
+    if k == 'op' or k == 'call':
+        return t[2]
+    if k == 'delay':
+        return (t[1], t[2])
+    return ()
+
+
+def transform(tree, leaf=None, post=None):
+    """Rebuild *tree* bottom-up: leaves through ``leaf(t)`` (default: kept),
+    inner nodes rebuilt from their new children and then passed through
+    ``post(node)``.  A subtree shared in the input is rebuilt once."""
+    memo = {}
+    out = []
+    stack = [(tree, False)]
+    while stack:
+        t, done = stack.pop()
+        if t[0] not in _INNER:
+            out.append(leaf(t) if leaf is not None else t)
+            continue
+        if done:
+            n = len(_kids(t))
+            new = out[len(out) - n:] if n else []
+            if n:
+                del out[len(out) - n:]
+            k = t[0]
+            r = ('delay', new[0], new[1]) if k == 'delay' else (k, t[1], new)
+            if post is not None:
+                r = post(r)
+            memo[id(t)] = r
+            out.append(r)
+            continue
+        m = memo.get(id(t))
+        if m is not None:
+            out.append(m)
+            continue
+        stack.append((t, True))
+        ks = _kids(t)
+        for i in range(len(ks) - 1, -1, -1):
+            stack.append((ks[i], False))
+    return out[0]
+
+
+def nodes(tree):
+    """Each distinct node of *tree* once (iterative, shared subtrees once)."""
+    seen = set()
+    stack = [tree]
+    while stack:
+        t = stack.pop()
+        if t[0] in _INNER:
+            if id(t) in seen:
+                continue
+            seen.add(id(t))
+            stack.extend(_kids(t))
+        yield t
+
+
 def names(tree, out=None):
     """Set of symbol names read by *tree* (not inside delay's first argument
     is not distinguished: delay reads the history of those names)."""
     if out is None:
         out = set()
-    k = tree[0]
-    if k == 'v':
-        out.add(tree[1])
-    elif k == 'op':
-        for a in tree[2]:
-            names(a, out)
-    elif k == 'delay':
-        names(tree[1], out)
-        names(tree[2], out)
-    elif k == 'rateof':
-        out.add(('rateof', tree[1]))
-    elif k == 'call':
-        for a in tree[2]:
-            names(a, out)
+    for t in nodes(tree):
+        k = t[0]
+        if k == 'v':
+            out.add(t[1])
+        elif k == 'rateof':
+            out.add(('rateof', t[1]))
     return out
+
+
+def expanded_size(tree):
+    """Number of nodes of *tree* written out as a tree (shared subtrees
+    counted each time they occur); computed on the DAG, linear in it."""
+    size = {}
+    stack = [(tree, False)]
+    while stack:
+        t, done = stack.pop()
+        if t[0] not in _INNER:
+            continue
+        if done:
+            size[id(t)] = 1 + sum(size.get(id(c), 1) for c in _kids(t))
+            continue
+        if id(t) in size:
+            continue
+        stack.append((t, True))
+        stack.extend((c, False) for c in _kids(t))
+    return size.get(id(tree), 1)
+
+
+def depth(tree):
+    """Nesting depth of *tree* (a leaf is 1); iterative, linear in the DAG."""
+    d = {}
+    stack = [(tree, False)]
+    while stack:
+        t, done = stack.pop()
+        if t[0] not in _INNER:
+            continue
+        if done:
+            d[id(t)] = 1 + max((d.get(id(c), 1) for c in _kids(t)), default=0)
+            continue
+        if id(t) in d:
+            continue
+        stack.append((t, True))
+        stack.extend((c, False) for c in _kids(t))
+    return d.get(id(tree), 1)
 
 
 def substitute(tree, mapping):
     """Replace ('v', name) leaves by mapping[name] (trees)."""
-    k = tree[0]
-    if k == 'v':
-        return mapping.get(tree[1], tree)
-    if k == 'op':
-        return ('op', tree[1], [substitute(a, mapping) for a in tree[2]])
-    if k == 'delay':
-        return ('delay', substitute(tree[1], mapping), substitute(tree[2], mapping))
-    if k == 'call':
-        return ('call', tree[1], [substitute(a, mapping) for a in tree[2]])
-    if k == 'rateof' and tree[1] in mapping:
-        m = mapping[tree[1]]
-        if m[0] == 'v':
-            return ('rateof', m[1])
-    return tree
+    def leaf(t):
+        if t[0] == 'v':
+            return mapping.get(t[1], t)
+        if t[0] == 'rateof' and t[1] in mapping:
+            m = mapping[t[1]]
+            if m[0] == 'v':
+                return ('rateof', m[1])
+        return t
+    return transform(tree, leaf=leaf)
 
 
-def inline_calls(tree, funcs, where, depth=0):
-    """Inline calls of SBML function definitions (*funcs*: id -> (args, body))."""
-    k = tree[0]
-    if k == 'call':
-        name = tree[1]
+class _Resolved(dict):
+    """Function definitions whose bodies hold no calls."""
+
+
+def resolve_functions(funcs, where):
+    """SBML function definitions with the calls in their bodies inlined, in
+    dependency order (iterative); a function that calls itself, directly or
+    through others, is an error naming the cycle."""
+    import networkx as nx
+    g = nx.DiGraph()
+    g.add_nodes_from(funcs)
+    for f, (_params, body) in funcs.items():
+        for t in nodes(body):
+            if t[0] == 'call':
+                if t[1] == f:
+                    raise MathError(f'{where}: function {f!r} calls itself (recursion)')
+                if t[1] in funcs:
+                    g.add_edge(t[1], f)
+    try:
+        order = list(nx.topological_sort(g))
+    except nx.NetworkXUnfeasible:
+        cyc = ' -> '.join(a for a, _b in nx.find_cycle(g))
+        raise MathError(f'{where}: function definitions call each other in a cycle '
+                        f'({cyc}) (recursion)') from None
+    done = _Resolved()
+    for f in order:
+        params, body = funcs[f]
+        done[f] = (params, inline_calls(body, done, f'{where}: function {f!r}',
+                                        _partial=funcs))
+    return done
+
+
+def inline_calls(tree, funcs, where, depth=0, _partial=None):
+    """Inline calls of SBML function definitions (*funcs*: id -> (args,
+    body), bodies already free of calls, see :func:`resolve_functions`;
+    unresolved definitions are resolved first).  The result may share
+    subtrees; its written-out size is bounded by
+    ``moosepy.limits.max_expr_nodes``."""
+    from ...core.limits import limits
+    if _partial is None and not isinstance(funcs, _Resolved):
+        funcs = resolve_functions(funcs, where)
+
+    def post(r):
+        if r[0] != 'call':
+            return r
+        name = r[1]
         if name not in funcs:
+            known = _partial if _partial is not None else funcs
+            if name in known:      # defined but later in the order: a cycle
+                raise MathError(f'{where}: function {name!r} calls itself (recursion)')
             raise MathError(f'{where}: call of unknown function {name!r}; defined: '
-                            f'{", ".join(sorted(funcs)) or "none"}')
-        if depth > 50:
-            raise MathError(f'{where}: function {name!r} calls itself (recursion)')
+                            f'{", ".join(sorted(known)) or "none"}')
         params, body = funcs[name]
-        args = [inline_calls(a, funcs, where, depth) for a in tree[2]]
+        args = r[2]
         if len(args) != len(params):
             raise MathError(f'{where}: function {name!r} takes {len(params)} argument(s), '
                             f'got {len(args)}')
-        body = substitute(body, dict(zip(params, args)))
-        return inline_calls(body, funcs, where, depth + 1)
-    if k == 'op':
-        return ('op', tree[1], [inline_calls(a, funcs, where, depth) for a in tree[2]])
-    if k == 'delay':
-        return ('delay', inline_calls(tree[1], funcs, where, depth),
-                inline_calls(tree[2], funcs, where, depth))
-    return tree
+        return substitute(body, dict(zip(params, args)))
+    out = transform(tree, post=post)
+    cap = limits.max_expr_nodes
+    if cap is not None:
+        n = expanded_size(out)
+        if n > cap:
+            raise MathError(f'{where}: the expression has {n} nodes once function '
+                            f'definitions are inlined, which exceeds the bound '
+                            f'max_expr_nodes = {cap} (moosepy.limits.max_expr_nodes); for a '
+                            f'trusted file raise it with moosepy.limits.max_expr_nodes = N')
+    return out
 
 
 # ---------------------------------------------------------------- compiling
@@ -328,36 +479,46 @@ class Code:
         return start, len(self.code), depth
 
     def _emit(self, tree, slot_of, sp):
-        k = tree[0]
-        if k == 'c':
-            self.code.append(E.CONST)
-            self.args.append(self.const(tree[1]))
-            return sp + 1
-        if k == 'v':
-            self.code.append(E.VAR)
-            self.args.append(slot_of(tree[1]))
-            return sp + 1
-        if k == 't':
-            self.code.append(E.TIME)
-            self.args.append(0)
-            return sp + 1
-        if k in ('rateof', 'delay_slot'):
-            self.code.append(E.VAR)
-            self.args.append(slot_of(tree))
-            return sp + 1
-        if k == 'op':
-            name, kids = tree[1], tree[2]
-            m = sp
-            for i, a in enumerate(kids):
-                m = max(m, self._emit(a, slot_of, sp + i))
-            if name == 'if':
-                self.code.append(E.IF)
-            elif name in _BIN:
-                self.code.append(_BIN[name])
-            elif name in _UN:
-                self.code.append(_UN[name])
+        """Postfix code of *tree* with *sp* values already on the stack;
+        returns the highest stack reached.  Iterative."""
+        top = sp
+        stack = [(tree, sp, False)]
+        code, args = self.code, self.args
+        while stack:
+            t, sp, done = stack.pop()
+            k = t[0]
+            if done:
+                name = t[1]
+                if name == 'if':
+                    code.append(E.IF)
+                elif name in _BIN:
+                    code.append(_BIN[name])
+                elif name in _UN:
+                    code.append(_UN[name])
+                else:
+                    raise ModelImportError(f'internal: unknown operator {name!r}')
+                args.append(0)
+                top = max(top, sp + len(t[2]))
+                continue
+            if k == 'c':
+                code.append(E.CONST)
+                args.append(self.const(t[1]))
+            elif k == 'v':
+                code.append(E.VAR)
+                args.append(slot_of(t[1]))
+            elif k == 't':
+                code.append(E.TIME)
+                args.append(0)
+            elif k in ('rateof', 'delay_slot'):
+                code.append(E.VAR)
+                args.append(slot_of(t))
+            elif k == 'op':
+                stack.append((t, sp, True))
+                kids = t[2]
+                for i in range(len(kids) - 1, -1, -1):
+                    stack.append((kids[i], sp + i, False))
+                continue
             else:
-                raise ModelImportError(f'internal: unknown operator {name!r}')
-            self.args.append(0)
-            return max(m, sp + len(kids))
-        raise ModelImportError(f'internal: cannot compile node {tree!r}')
+                raise ModelImportError(f'internal: cannot compile node {t!r}')
+            top = max(top, sp + 1)
+        return top

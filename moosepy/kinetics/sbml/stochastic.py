@@ -149,6 +149,12 @@ def _emitter(S, nscale, v0, what, refuse):
         return f'x{inputs.index(sid)}'
 
     def emit(t):
+        # the text goes through the recursive-descent Function parser, and
+        # this writer recurses too: bounded nesting (moosepy.limits)
+        _check_depth(t, what, refuse)
+        return _emit(t)
+
+    def _emit(t):
         k = t[0]
         if k == 'c':
             return repr(float(t[1]))
@@ -171,7 +177,7 @@ def _emitter(S, nscale, v0, what, refuse):
             refuse(f'{what} reads {name!r}, which changes during the run other than '
                    f'through reactions')
         if k == 'op':
-            name, args = t[1], [emit(a) for a in t[2]]
+            name, args = t[1], [_emit(a) for a in t[2]]
             if name in _BIN:
                 return f'({args[0]} {_BIN[name]} {args[1]})'
             if name == 'neg':
@@ -248,7 +254,25 @@ class _NotLinear(Exception):
     pass
 
 
+def _check_depth(tree, what, refuse):
+    from ...core.limits import limits
+    from .mathc import depth
+    cap = limits.max_expr_depth
+    if cap is not None:
+        d = depth(tree)
+        # the written law wraps the tree in up to 8 more levels
+        if d > cap - 8:
+            refuse(f'{what} is nested {d} deep; the stochastic solver takes expressions '
+                   f'nested up to moosepy.limits.max_expr_depth - 8 = {cap - 8} (raise it '
+                   f'with moosepy.limits.max_expr_depth = N)')
+
+
 def _linear(S, tree, nscale, v0, refuse, what):
+    _check_depth(tree, what, refuse)
+    return _linear_(S, tree, nscale, v0, refuse, what)
+
+
+def _linear_(S, tree, nscale, v0, refuse, what):
     """({species: coefficient on its count [1/#]}, time coefficient,
     constant) of a tree linear in species amounts and time; _NotLinear
     otherwise."""
@@ -275,7 +299,7 @@ def _linear(S, tree, nscale, v0, refuse, what):
     if k == 'op':
         name, args = tree[1], tree[2]
         if name in ('+', '-') and len(args) == 2:
-            (ca, ta, ka), (cb, tb, kb) = (_linear(S, a, nscale, v0, refuse, what)
+            (ca, ta, ka), (cb, tb, kb) = (_linear_(S, a, nscale, v0, refuse, what)
                                           for a in args)
             sg = 1.0 if name == '+' else -1.0
             c = dict(ca)
@@ -283,10 +307,10 @@ def _linear(S, tree, nscale, v0, refuse, what):
                 c[sid] = c.get(sid, 0.0) + sg * x
             return c, ta + sg * tb, ka + sg * kb
         if name == 'neg':
-            c, tt, kk = _linear(S, args[0], nscale, v0, refuse, what)
+            c, tt, kk = _linear_(S, args[0], nscale, v0, refuse, what)
             return {s_: -x for s_, x in c.items()}, -tt, -kk
         if name in ('*', '/') and len(args) == 2:
-            (ca, ta, ka), (cb, tb, kb) = (_linear(S, a, nscale, v0, refuse, what)
+            (ca, ta, ka), (cb, tb, kb) = (_linear_(S, a, nscale, v0, refuse, what)
                                           for a in args)
             if name == '/':
                 if cb or tb or kb == 0:

@@ -24,6 +24,7 @@ import numpy as np
 import libsbml
 
 from ...core.errors import ModelImportError
+from ...core.limits import check_xml
 from . import mathc as M
 from .mathc import C, op
 
@@ -80,6 +81,7 @@ def build(doc, source):
         if tree[0] != 'lambda':
             _err(source, where(fd), 'function definition math is not a lambda')
         funcs[fd.getId()] = (tree[1], tree[2])
+    funcs = M.resolve_functions(funcs, f'{source}: functionDefinitions')
 
     def math_of(node, w, local=None):
         tree = M.from_ast(node, f'{source}: {w}')
@@ -320,23 +322,26 @@ def build(doc, source):
     fast_species, fast_w = _fast_subsystem(source, reactions, species, S, init,
                                            set(inits) | set(assign) | set(rate) | ev_targets)
     slow_d = {}
+    # each species' references, gathered once (a loop over all reactions per
+    # species is quadratic in the size of the model)
+    refs_of = {}
+    for rid, refs, law, fast, r in reactions:
+        for k, (sign, spid, st) in enumerate(refs):
+            refs_of.setdefault(spid, []).append((rid, fast, k, sign, st))
     for sid, sp in species.items():
         if sp.mode == 'amount' and sid in reacted and not sp.constant:
             terms = []
-            for rid, refs, law, fast, r in reactions:
+            for rid, fast, k, sign, st in refs_of.get(sid, ()):
                 if fast and sid in fast_species:
                     continue
-                for k, (sign, spid, st) in enumerate(refs):
-                    if spid != sid:
-                        continue
-                    if st[0] == 'num':
-                        coef = C(sign * st[1])
-                    elif st[0] == 'sym':
-                        coef = ('v', st[1]) if sign > 0 else op('neg', ('v', st[1]))
-                    else:
-                        coef = ('v', f'sm:{rid}:{k}')
-                        coef = coef if sign > 0 else op('neg', coef)
-                    terms.append(op('*', coef, ('v', rid)))
+                if st[0] == 'num':
+                    coef = C(sign * st[1])
+                elif st[0] == 'sym':
+                    coef = ('v', st[1]) if sign > 0 else op('neg', ('v', st[1]))
+                else:
+                    coef = ('v', f'sm:{rid}:{k}')
+                    coef = coef if sign > 0 else op('neg', coef)
+                terms.append(op('*', coef, ('v', rid)))
             d = M._chain('+', terms) if terms else C(0.0)
             if sp.cf:
                 d = op('*', d, ('v', sp.cf))
@@ -398,23 +403,26 @@ def build(doc, source):
     def sp_comp_rate(x):
         return species[x].comp in deriv
 
-    def hoist(tree):
-        k = tree[0]
-        if k == 'rateof':
-            name = 'rateof:' + tree[1]
+    def hoist_leaf(t):
+        if t[0] == 'rateof':
+            name = 'rateof:' + t[1]
             if name not in extra:
                 extra[name] = None
-                extra[name] = hoist(rateof_tree(tree[1]))
+                extra[name] = hoist(rateof_tree(t[1]))
             return ('v', name)
-        if k == 'delay':
-            x = hoist(tree[1])
-            tau = hoist(tree[2])
+        return t
+
+    def hoist_post(t):
+        if t[0] == 'delay':
             name = f'delay:{len(extra)}'
-            extra[name] = ('delaystmt', x, tau)
+            extra[name] = ('delaystmt', t[1], t[2])
             return ('v', name)
-        if k == 'op':
-            return ('op', tree[1], [hoist(a) for a in tree[2]])
-        return tree
+        return t
+
+    def hoist(tree):
+        # iterative (mathc.transform): trees may be far deeper than Python's
+        # recursion limit
+        return M.transform(tree, leaf=hoist_leaf, post=hoist_post)
 
     for tgt in list(stmts):
         stmts[tgt] = hoist(stmts[tgt])
@@ -643,23 +651,11 @@ def _fast_subsystem(source, reactions, species, S, init, changed):
 
 
 def _uses_time(tree):
-    k = tree[0]
-    if k == 't':
-        return True
-    if k == 'op':
-        return any(_uses_time(a) for a in tree[2])
-    if k == 'delay':
-        return True
-    return False
+    return any(t[0] in ('t', 'delay') for t in M.nodes(tree))
 
 
 def _strip_delay(tree):
-    k = tree[0]
-    if k == 'delay':
-        return _strip_delay(tree[1])
-    if k == 'op':
-        return ('op', tree[1], [_strip_delay(a) for a in tree[2]])
-    return tree
+    return M.transform(tree, post=lambda t: t[1] if t[0] == 'delay' else t)
 
 
 def _pretty(name):
@@ -711,9 +707,15 @@ def read_document(path):
     import os
     if not os.path.exists(path):
         raise ModelImportError(f'{path}: no such file')
+    # bounded before parsed: libsbml crashes or takes quadratic time on
+    # deep nesting, and must never see entity declarations
+    check_xml(path)
     reader = libsbml.SBMLReader()
     doc = reader.readSBMLFromFile(str(path))
     _check(doc, path, fatal_only=False)
+    if doc.getPlugin('comp') is not None and doc.isPackageEnabled('comp'):
+        # before the consistency check, which opens the external files too
+        _check_external_models(doc, path)
     # libsbml's semantic validation (identifiers, references, math, ...);
     # unit consistency and modelling-practice advice are not errors here
     doc.setConsistencyChecks(libsbml.LIBSBML_CAT_UNITS_CONSISTENCY, False)
@@ -732,6 +734,37 @@ def read_document(path):
             raise ModelImportError(f'{path}: cannot flatten the comp model: '
                                    f'{msg or "libsbml conversion failed"}')
     return doc
+
+
+def _check_external_models(doc, path):
+    """The files a comp model pulls in (externalModelDefinition sources,
+    and theirs in turn) get the same bounds before libsbml flattens them;
+    only local files are allowed."""
+    import os
+    seen = {os.path.realpath(path)}
+    todo = [(doc, path)]
+    while todo:
+        d, src = todo.pop()
+        plug = d.getPlugin('comp')
+        if plug is None:
+            continue
+        for emd in plug.getListOfExternalModelDefinitions():
+            ref = emd.getSource()
+            local = ref[len('file:'):] if ref.startswith('file:') else ref
+            if '://' in ref or (':' in ref.split('/')[0] and not ref.startswith('file:')):
+                raise ModelImportError(f'{src}: externalModelDefinition '
+                                       f'{emd.getId()!r} names {ref!r}, which is not a local '
+                                       f'file; refused (a model is read from local files only)')
+            full = os.path.realpath(os.path.join(os.path.dirname(os.path.abspath(src)),
+                                                 local))
+            if full in seen:
+                continue
+            seen.add(full)
+            if not os.path.isfile(full):
+                continue        # libsbml reports the missing file with its line
+            check_xml(full)
+            sub = libsbml.SBMLReader().readSBMLFromFile(full)
+            todo.append((sub, full))
 
 
 #: libsbml errors about unit declarations only: they do not change the
