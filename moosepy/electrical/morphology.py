@@ -71,6 +71,7 @@ import numpy as np
 
 from ..core.element import Neutral
 from ..core.errors import ModelImportError, MooseError
+from ..core.limits import check_text
 from ..core.fields import Field, LookupField, Dest, registry
 
 log = logging.getLogger('moosepy.electrical')
@@ -300,6 +301,8 @@ def parse_swc(path):
     that is not in the file, a cycle, more than one root, or no points.
     """
     path = os.fspath(path)
+    if os.path.isfile(path):
+        check_text(path)        # size, line length, lines (moosepy.limits)
     try:
         with open(path, 'r', errors='replace') as fh:
             text = fh.read()
@@ -307,8 +310,11 @@ def parse_swc(path):
         raise ModelImportError(f'{path}: cannot read SWC file ({exc.strerror or exc})') from None
     fmt = ('an SWC data line has 7 whitespace-separated columns: id type x y z radius '
            'parent (id, type, parent integers; x, y, z, radius in µm; parent -1 for the root)')
+    # a valid file is read in bulk (numpy); any problem sends it through
+    # the line-by-line loop below, which names the first bad line
+    fast = _swc_table_fast(path, text)
     rows, lines = [], []
-    for ln, raw in enumerate(text.splitlines(), start=1):
+    for ln, raw in (enumerate(text.splitlines(), start=1) if fast is None else ()):
         s = raw.strip()
         if not s or s.startswith('#'):
             continue
@@ -333,39 +339,45 @@ def parse_swc(path):
                              'give each point a positive radius')
         rows.append(vals)
         lines.append(ln)
-    if not rows:
-        raise _swc_error(path, 0, 'no data lines', fmt)
-    a = np.array(rows, dtype=float)
-    lines = np.array(lines, dtype=np.int64)
+    if fast is not None:
+        a, lines = fast
+    else:
+        if not rows:
+            raise _swc_error(path, 0, 'no data lines', fmt)
+        a = np.array(rows, dtype=float)
+        lines = np.array(lines, dtype=np.int64)
+    big = np.nonzero((np.abs(a[:, [0, 6]]) > 2.0 ** 53).any(axis=1))[0]
+    if len(big):
+        raise _swc_error(path, lines[big[0]], 'id or parent beyond 2^53 (not exact as a '
+                         'number)', 'ids are integers >= 0, parents such an id or -1')
     ids = a[:, 0].astype(np.int64)
     pid = a[:, 6].astype(np.int64)
-    index = {}
-    for k, i in enumerate(ids):
-        if int(i) in index:
-            raise _swc_error(path, lines[k], f'duplicate id {i} (first on line '
-                             f'{lines[index[int(i)]]})', 'ids must be unique')
-        index[int(i)] = k
-    parent = np.full(len(ids), -1, dtype=np.int64)
-    roots = []
-    for k, p in enumerate(pid):
-        if p < 0:
-            roots.append(k)
-            continue
-        if int(p) == int(ids[k]):
+    # ids and parents resolved in bulk (sort + searchsorted): linear-log in
+    # the number of points, no Python loop per point
+    order = np.argsort(ids, kind='stable')
+    sid = ids[order]
+    dup = np.nonzero(sid[1:] == sid[:-1])[0]
+    if len(dup):
+        k = int(order[dup + 1].min())
+        first = int(np.argmax(ids == ids[k]))
+        raise _swc_error(path, lines[k], f'duplicate id {ids[k]} (first on line '
+                         f'{lines[first]})', 'ids must be unique')
+    pos = np.clip(np.searchsorted(sid, pid), 0, len(sid) - 1)
+    found = sid[pos] == pid
+    bad = (pid >= 0) & ((pid == ids) | ~found)
+    if bad.any():
+        k = int(np.argmax(bad))
+        if pid[k] == ids[k]:
             raise _swc_error(path, lines[k], f'point {ids[k]} is its own parent (a cycle)',
                              'the parent must be another point, or -1 for the root')
-        j = index.get(int(p))
-        if j is None:
-            raise _swc_error(path, lines[k], f'parent {p} of point {ids[k]} is not in the file',
-                             'a parent must be the id of a point in the file, or -1 for the root')
-        parent[k] = j
-    # cycles: the parent links must form a forest (networkx finds a cycle)
-    import networkx as nx
-    g = nx.DiGraph()
-    g.add_nodes_from(range(len(ids)))
-    g.add_edges_from((int(parent[k]), k) for k in range(len(ids)) if parent[k] >= 0)
-    if not nx.is_directed_acyclic_graph(g):
-        cyc = [u for u, _ in nx.find_cycle(g)]
+        raise _swc_error(path, lines[k], f'parent {pid[k]} of point {ids[k]} is not in the '
+                         f'file', 'a parent must be the id of a point in the file, or -1 '
+                         f'for the root')
+    parent = np.where(pid >= 0, order[pos], -1).astype(np.int64)
+    roots = [int(k) for k in np.nonzero(pid < 0)[0]]
+    # cycles: the parent links must form a forest
+    cyc = _parent_cycle(parent)
+    if cyc:
         j = min(cyc, key=lambda c: lines[c])
         ln = ', '.join(str(lines[c]) for c in sorted(cyc, key=lambda c: lines[c])[:6])
         pts = ', '.join(str(ids[c]) for c in sorted(cyc, key=lambda c: lines[c])[:6])
@@ -379,6 +391,62 @@ def parse_swc(path):
                          f'lines {ln}', 'one connected tree with a single root is required')
     return SwcData(path, ids, a[:, 1].astype(np.int64), a[:, 2:5].copy(), a[:, 5].copy(),
                    parent, lines)
+
+
+def _swc_table_fast(path, text):
+    """(values [n x 7], line numbers) of an SWC file whose data lines are
+    all valid, read in bulk by numpy's C reader; None if any line is not
+    (the caller then walks the lines one by one to name the first bad one)."""
+    import warnings
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            a = np.loadtxt(path, comments='#', ndmin=2, dtype=float, encoding='utf-8')
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if a.shape[0] == 0 or a.shape[1] != 7:
+        return None
+    # line numbers of the data lines: lines that start with neither '#' nor
+    # a line end (a line with leading blanks: counted the slow way)
+    raw = np.frombuffer(text.encode('utf-8', 'replace'), dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(raw == 10) + 1))
+    starts = starts[starts < len(raw)]
+    first = raw[starts]
+    if ((first == 32) | (first == 9)).any():
+        lns = [ln for ln, r in enumerate(text.splitlines(), 1)
+               if r.strip() and not r.strip().startswith('#')]
+    else:
+        lns = np.flatnonzero((first != 35) & (first != 10) & (first != 13)) + 1
+    if len(lns) != a.shape[0] or not np.isfinite(a).all():
+        return None
+    ints = a[:, [0, 1, 6]]
+    if (ints != np.trunc(ints)).any() or (a[:, 0] < 0).any() or (a[:, 5] <= 0).any():
+        return None
+    return a, np.asarray(lns, dtype=np.int64)
+
+
+def _parent_cycle(parent):
+    """Indices of one cycle of the parent links, or [] if they form a
+    forest.  Pointer doubling in numpy (O(n log n), no recursion): after
+    ceil(log2 n) + 1 doublings every point whose chain ends at a root
+    points to -1; from any other point the parent chain runs into a cycle."""
+    n = len(parent)
+    reach = parent.copy()
+    for _ in range(max(1, int(n).bit_length()) + 1):
+        live = reach >= 0
+        if not live.any():
+            return []
+        reach[live] = reach[reach[live]]
+    stuck = np.nonzero(reach >= 0)[0]
+    if len(stuck) == 0:
+        return []
+    seen = {}
+    k = int(stuck[0])
+    while k not in seen:
+        seen[k] = len(seen)
+        k = int(parent[k])
+    order = list(seen)
+    return order[seen[k]:]
 
 
 def _is_float(s):
@@ -1009,6 +1077,8 @@ def parse_p(path):
     """Read and validate a GENESIS .p cell file into a list of
     :class:`PCompt` (SI).  Raises :class:`ModelImportError` with file and line."""
     path = os.fspath(path)
+    if os.path.isfile(path):
+        check_text(path)        # size, line length, lines (moosepy.limits)
     try:
         with open(path, 'r', errors='replace') as fh:
             lines = fh.read().splitlines()

@@ -66,9 +66,11 @@ than being dropped.
 import itertools
 import logging
 import math
+import os
 import re
 
 from ..core.errors import ModelImportError, MooseError
+from ..core.limits import check_text, limits, bound_error
 from ..core.units import NA
 
 log = logging.getLogger('moosepy.kinetics')
@@ -261,6 +263,10 @@ class _Reader:
                              f'({" ".join(names)} after one flag), got {len(tok) - 3}')
         if not path.startswith('/') or '//' in path or path.endswith('/'):
             raise self.error(f'simundump {kind}: bad path {path!r}')
+        cap = limits.max_depth
+        if cap is not None and path.count('/') > cap:
+            raise bound_error(self.fname, self.line, f'a path {path.count("/")} levels deep',
+                              'max_depth', cap)
         if path in p.objs:
             raise self.error(f'simundump {kind}: {path} is defined twice (first at line '
                              f'{p.objs[path].line})')
@@ -809,6 +815,8 @@ def read_kkit(path, modelpath='/model', solverclass='gsl'):
     if kind == 'gssa' and not hasattr(moose, 'Gsolve'):
         raise ModelImportError(f"{fname}: solverclass {solverclass!r} needs moose.Gsolve, "
                                f"which this moosepy does not have; use 'gsl', 'lsoda' or 'ee'")
+    if os.path.isfile(fname):
+        check_text(fname)       # size, line length, lines (moosepy.limits)
     try:
         with open(fname, 'rb') as fh:
             data = fh.read()
