@@ -239,6 +239,35 @@ class Table(TableBase):
     threshold = Field(0.0, '', 'Threshold for spike mode', type='double')
     useSpikeMode = Field(False, '', 'Record only threshold crossings (times)', type='bool')
 
+    # Spike mode (MOOSE's Table::spike): the samples are kept as recorded and
+    # read back as the times [s] of the samples that rose above threshold
+    # after having fallen below it (the sample at reinit is at t = 0, the
+    # k-th after it at k dt).
+    def _get_vector(self):
+        v = TableBase._get_vector(self)
+        c, i = self._el.cols, self._idx
+        if not bool(c['useSpikeMode'][i]) or not v.size or \
+                not linked_indices(self._el, i, 'requestOut'):
+            return v
+        thr = float(c['threshold'][i])
+        above = v > thr
+        below = v < thr
+        times, fired = [], False
+        dt = float(self.dt)
+        for k in range(v.size):
+            if fired:
+                if below[k]:
+                    fired = False
+            elif above[k]:
+                fired = True
+                times.append(k * dt)
+        return np.array(times)
+
+    _get_y = _get_vector
+
+    def _get_size(self):
+        return int(self._get_vector().size)
+
 
 class Table2(TableBase):
     """Records a field at its tick (default tick 18, dt 1 s): chemical plots."""
