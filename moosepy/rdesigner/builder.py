@@ -24,7 +24,9 @@ import os
 
 import numpy as np
 
-from ..core.errors import MooseError, ModelImportError, suggest
+from ..core.errors import MooseError, ModelImportError
+from ..core.units import FaradayConst
+from .specs import suggest
 from . import prototypes as P
 from . import specs as S
 from .geometry import CellGeometry, Expr, match_path, select, _is_compartment
@@ -187,8 +189,12 @@ class rdesigneur:
                     'chemProto': ('g', 'sbml', 'xml')}[lst]
         ext = src.rsplit('.', 1)[-1] if '.' in os.path.basename(src) else ''
         if ext not in suffixes:
-            raise S._err(lst, i, 'source', src, "not a known prototype: expected a built-in "
-                         "'func()', an object path, or a file ending in "
+            names = list(P.BUILTINS) + (list(S.CELL_SHAPES) if lst == 'cellProto' else [])
+            shapes = ', a shape (' + ', '.join(S.CELL_SHAPES) + ')' \
+                if lst == 'cellProto' else ''
+            raise S._err(lst, i, 'source', src, "not a known prototype"
+                         f"{suggest(src.rstrip('()'), names)}: expected a built-in "
+                         f"'func()'{shapes}, an object path, or a file ending in "
                          + ', '.join('.' + s for s in suffixes))
         if not os.path.isfile(src):
             raise S._err(lst, i, 'source', src, f'no such file (relative to the working '
@@ -566,7 +572,7 @@ class rdesigneur:
             elif f == 'CaBasal':
                 m.CaBasal = v
             elif f == 'B':
-                m.B = v / (96485.3415 * ln * dia * dia * math.pi / 4.0)
+                m.B = v / (FaradayConst * ln * dia * dia * math.pi / 4.0)
 
     # --------------------------------------------------------------- spines
     def buildSpineDistrib(self):

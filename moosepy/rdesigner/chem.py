@@ -113,7 +113,7 @@ def validate(rdes):
     dends = {d.chemSrc for d in rdes.chemDistrib if d.meshType == 'dend'}
     for i, d in enumerate(rdes.chemDistrib):
         if d.chemSrc not in have:
-            from ..core.errors import suggest
+            from .specs import suggest
             raise _err(i, 'chemSrc', d.chemSrc, f'no chemical compartment of that name in '
                        f'{rdes.chemid.path}{suggest(d.chemSrc, have)}; have: '
                        f'{", ".join(sorted(have))}')

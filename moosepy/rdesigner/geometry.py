@@ -26,7 +26,24 @@ import re
 
 import numpy as np
 
-from ..core.errors import MooseError, suggest
+from ..core.errors import MooseError
+
+
+def suggest(name, valid):
+    """"; did you mean 'x'?" for a close name (looser than difflib's default
+    for the short names of specs: 'RN' -> 'RM')."""
+    import difflib
+    valid = [str(v) for v in valid]
+    low = {v.lower(): v for v in valid}
+    if str(name).lower() in low:
+        return f"; did you mean '{low[str(name).lower()]}'?"
+    close = difflib.get_close_matches(str(name), valid, n=5, cutoff=0.5)
+    if not close:
+        return ''
+    # among close names prefer one with the same first letter ('Vn' -> 'Vm')
+    same = [c for c in close if c[:1] == str(name)[:1]]
+    return f"; did you mean '{(same or close)[0]}'?"
+
 
 #: the variables of a geometry expression, in MOOSE's order
 GEOM_VARS = ('p', 'g', 'L', 'len', 'dia', 'maxP', 'maxG', 'maxL', 'x', 'y', 'z', 'oldVal')

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..core.shell import exists, element
 from ..core.mstring import Mstring
+from ..core.units import FaradayConst as _F   # MOOSE 5.0 uses CODATA 2018 in C++
 
 EREST_ACT = -0.060
 EREST_ACT_HH = -0.070
@@ -371,7 +372,7 @@ def set_caconc_geometry(conc, length=None, diameter=None, thick=None):
     if 0 < th < d / 2.0:
         core_r = d / 2.0 - th
         vol -= math.pi * core_r * core_r * ln
-    conc.B = 1.0 / (2 * 96485.3415 * vol) if vol > 0 else 0.0
+    conc.B = 1.0 / (2 * _F * vol) if vol > 0 else 0.0
 
 
 def buildCompt(pa, name, RM=1.0, RA=1.0, CM=0.01, dia=1.0e-6, x=0.0, y=0.0, z=0.0,
@@ -444,7 +445,17 @@ def addSpineProto(name='spine', parent='/library', RM=1.0, RA=1.0, CM=0.01,
             chan = moose.copy(f'{parent}/{c[0]}', head)
             chan = element(chan)
         else:
-            chan = make_LCa(c[0], head.path)
+            # As MOOSE 5.0.0: without a channel of that name in the library
+            # an L-type Ca channel is made *in the library* under that name
+            # and the spine head gets none (MOOSE's make_LCa ignores the
+            # current element).  Kept so that the tutorials' numbers agree.
+            make_LCa(c[0], parent)
+            element(f'{parent}/{c[0]}').Gbar = c[1] * head.Cm / CM
+            import logging
+            logging.getLogger('moosepy.rdesigner').info(
+                "addSpineProto: no /library/%s: made one there; the spine head has no %s "
+                "channel (as MOOSE)", c[0], c[0])
+            continue
         chan.Gbar = c[1] * head.Cm / CM
         moose.connect(head, 'channel', chan, 'channel')
         if c[2] and conc is not None:

@@ -17,8 +17,9 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, List, Tuple
 
-from ..core.errors import MooseError, suggest
-from .geometry import Expr, ExprError, GEOM_VARS
+from ..core.errors import MooseError
+
+from .geometry import Expr, ExprError, GEOM_VARS, suggest  # noqa: F401
 
 __all__ = ['SpecError', 'CellProto', 'ChanProto', 'SpineProto', 'ChemProto',
            'PassiveDistrib', 'ChanDistrib', 'SpineDistrib', 'ChemDistrib', 'AdaptorSpec',
