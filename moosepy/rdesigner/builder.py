@@ -324,10 +324,14 @@ class rdesigneur:
         return cell
 
     def buildChanProto(self):
+        moose = _moose()
+        from .channelml import read_channelml
         for p in self.chanProtoList:
             if not self._build_proto('chanProto', p):
-                raise ModelImportError(f'{p.source}: ChannelML channel files are not '
-                                       'supported by moosepy.rdesigner yet')
+                self.modelFileNameList.append(p.source)
+                made = read_channelml(p.source, self.temperature)
+                if p.named and len(made) == 1 and made[0] != '/library/' + p.name:
+                    moose.element(made[0]).name = p.name
 
     def buildSpineProto(self):
         for p in self.spineProtoList:

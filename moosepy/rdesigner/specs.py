@@ -109,9 +109,12 @@ class CellProto:
 
 @dataclass
 class ChanProto:
-    """A channel (or CaConc, synapse) prototype built into /library/<name>."""
+    """A channel (or CaConc, synapse) prototype built into /library/<name>
+    (a one-entry ChannelML form keeps the names the file gives:
+    ``named`` False)."""
     source: Any
     name: str
+    named: bool = True
 
 
 @dataclass
@@ -183,7 +186,7 @@ def norm_chan_proto(idx, entry):
         base = src.rsplit('/', 1)[-1][:-4]
         if not base:
             raise _err(lst, idx, 'source', src, 'bad file name')
-        return ChanProto(src, base)
+        return ChanProto(src, base, named=False)
     return _proto(lst, idx, e, ChanProto)
 
 
