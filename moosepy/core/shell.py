@@ -326,6 +326,7 @@ def _parse_component(comp, pattern):
         if b.strip().isdigit():
             index = int(b)
         elif b.strip() == '':
+            index = _ALL          # 'name[]': every entry, as MOOSE
             continue
         else:
             cm = _COND_RE.match(b)
@@ -338,7 +339,10 @@ def _parse_component(comp, pattern):
     return name, index, cond
 
 
-def _matches_conds(el, conds, pattern):
+_ALL = -1
+
+
+def _matches_conds(el, conds, pattern, idx=0):
     for cm in conds:
         kind, fname, op, val = cm.group(1), cm.group(2), cm.group(3), cm.group(4)
         if kind in ('TYPE', 'CLASS'):
@@ -354,7 +358,7 @@ def _matches_conds(el, conds, pattern):
             if fname not in el.cls._fields:
                 return False
             try:
-                v = getattr(el.handle(0), fname)
+                v = getattr(el.handle(idx), fname)
             except Exception:
                 return False
             try:
@@ -373,6 +377,40 @@ def _name_match(name, pat):
     return fnmatch.fnmatchcase(name, pat.replace('#', '*'))
 
 
+def _field_entries(el):
+    """Flat indices of a field element's first entry of each parent entry
+    (MOOSE lists a field element once per parent entry, field index 0)."""
+    own = el.cols.get('_owner')
+    if own is None or len(own) == 0:
+        return [0]
+    first = {}
+    for k, o in enumerate(own.tolist()):
+        first.setdefault(o, k)
+    return [first[o] for o in sorted(first)]
+
+
+def _entries(el, index, conds, pattern, per_entry):
+    """The entries of a matched element that a wildcard level returns:
+    every entry for ``index == _ALL`` (a name ending in '#' or '[]'),
+    else entry *index* (0 when the level names no index).  Field
+    conditions are tested on each entry under '##' (*per_entry*) and on
+    entry 0 for a named level, as MOOSE does."""
+    if el.is_field_element:
+        if index == _ALL or el.num == 0:
+            return _field_entries(el)
+        own = el.cols.get('_owner')
+        if own is not None and len(own):
+            mine = (own == own[0]).nonzero()[0]
+            return [int(mine[index])] if index < len(mine) else []
+        return [index] if index < el.num else []
+    if el.num == 0:
+        return [0]
+    idxs = range(el.num) if index == _ALL else ([index] if index < el.num else [])
+    if per_entry and conds:
+        return [i for i in idxs if _matches_conds(el, conds, pattern, i)]
+    return list(idxs)
+
+
 def _find_one(pattern, out, seen):
     parts = _split(pattern)
     start = _Root.element if pattern.startswith('/') else _Root.cwe
@@ -380,31 +418,43 @@ def _find_one(pattern, out, seen):
     for k, comp in enumerate(parts):
         name, index, conds = _parse_component(comp, pattern)
         last = k == len(parts) - 1
+        if index is None:
+            index = _ALL if name.endswith('#') else 0
         nxt = []
         if name == '##':
             for e in current:
                 for d in e.walk():
                     if d is e:
                         continue
-                    if _matches_conds(d, conds, pattern):
-                        nxt.append(d)
+                    if not conds or d.is_field_element or d.num == 0:
+                        if _matches_conds(d, conds, pattern):
+                            nxt.append((d, True))
+                    else:
+                        nxt.append((d, True))
         elif name in ('.', '..'):
-            nxt = [e if name == '.' else (e.parent or e) for e in current]
+            nxt = [(e if name == '.' else (e.parent or e), False) for e in current]
         else:
             for e in current:
                 for c in e.children.values():
                     if _name_match(c.name, name) and _matches_conds(c, conds, pattern):
-                        if index is not None and index >= c.num:
+                        if index != _ALL and index >= max(c.num, 1):
                             continue
-                        nxt.append(c)
-        current = nxt
-        if not current:
+                        nxt.append((c, False))
+        if not nxt:
             return
-        del last
-    for e in current:
-        if id(e) not in seen:
-            seen.add(id(e))
-            out.append(e.handle(0))
+        if not last:
+            current = [e for e, _ in nxt]
+            continue
+        for e, per_entry in nxt:
+            if name in ('.', '..'):
+                idxs = [0]
+            else:
+                idxs = _entries(e, index, conds, pattern, per_entry)
+            for i in idxs:
+                key = (id(e), i)
+                if key not in seen:
+                    seen.add(key)
+                    out.append(e.handle(i))
 
 
 def wildcardFind(pattern):
@@ -423,6 +473,17 @@ def wildcardFind(pattern):
         alt = alt.strip()
         if alt:
             _find_one(alt, out, seen)
+    return out
+
+
+def wildcard_elements(pattern):
+    """The distinct elements (not entries) that :func:`wildcardFind`
+    matches, in its order: for solvers and loaders that work per element."""
+    out, seen = [], set()
+    for h in wildcardFind(pattern):
+        if id(h._el) not in seen:
+            seen.add(id(h._el))
+            out.append(h._el)
     return out
 
 

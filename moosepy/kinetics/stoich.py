@@ -16,7 +16,7 @@ import numpy as np
 from ..core.element import Neutral
 from ..core.errors import SolverError, FieldError
 from ..core.fields import Field
-from ..core.shell import wildcardFind
+from ..core.shell import wildcard_elements
 from ..core import structure
 from ..core.units import NA
 from .enz import EnzBase, Enz
@@ -401,8 +401,7 @@ def build_layout(stoich_el):
         raise SolverError(f"{stoich_el.path} (Stoich): 'reacSystemPath' is not set "
                           f"(e.g. '{comp_el.path}/##')")
     groups = ([], [], [], [], [])      # pools, reactions, enzymes, (unused), Functions
-    for x in wildcardFind(path):
-        el = x._el
+    for el in wildcard_elements(path):
         k = _kind(el.cls)
         if k >= 0:
             groups[2 if k == 3 else k].append(el)

@@ -61,10 +61,10 @@ def _ok(rc, what):
 def writeSBML(modelpath, filepath):
     """Write the chemical model under *modelpath* to *filepath* (SBML L3V2).
     Returns True; raises on objects that SBML cannot express."""
-    from ...core.shell import resolve, wildcardFind
+    from ...core.shell import resolve, wildcard_elements
     root = resolve(modelpath)[0]
     base = root.path
-    found = [root] + [x._el for x in wildcardFind(base + '/##')]
+    found = [root] + wildcard_elements(base + '/##')
     comps = [e for e in found if issubclass(e.cls, ChemCompt)]
     pools = [e for e in found if issubclass(e.cls, PoolBase)]
     reacs = [e for e in found if issubclass(e.cls, ReacBase)]
