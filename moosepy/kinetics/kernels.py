@@ -491,6 +491,10 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
         if t + hstep >= target - 1e-12 * max(1.0, abs(target)):
             hstep = target - t
             hit = True
+        elif hstep < 1e-14 * max(1.0, abs(t)):
+            # the step size collapsed (rates of 1e300, a singular rate law):
+            # the integration cannot advance; the caller raises
+            return -3.0
         _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs)
         steps += 1
         if steps > max_steps:

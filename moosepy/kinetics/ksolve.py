@@ -342,6 +342,11 @@ def _advance_chem(el, comp, t_end, times, flats):
             raise SolverError(f'{el.path}: {method} took more than 5e7 steps between '
                               f't = {t0:g} and {t_end:g} s; the system is probably stiff: use '
                               f"method = 'lsoda'")
+        if hnew == -3.0:
+            raise SolverError(f'{el.path}: {method} cannot advance between t = {t0:g} and '
+                              f'{t_end:g} s: its step size fell below 1e-14 of the time '
+                              f'(rates too large for an explicit method, e.g. 1e300); check '
+                              f"the rate constants, or use method = 'lsoda'")
         if hnew == -2.0:
             raise SolverError(f'{el.path}: the state became non-finite near t = {t0:g} s; '
                               f'check rate constants and Functions')
