@@ -23,5 +23,6 @@ from .prototypes import (EREST_ACT, EREST_ACT_HH, ECA, EK, SOMA_A, per_ms, PI,  
                          FaradayConst, CA_SCALE, BUILTINS, buildCompt, buildComptWrapper,
                          buildSyn, transformNMDAR, addSpineProto)
 from .builder import rdesigneur, BuildError, dummyBuildFunction  # noqa: F401
+from .document import load, json_schema, to_document  # noqa: F401
 
 BuildError = SpecError

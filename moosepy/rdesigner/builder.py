@@ -67,7 +67,7 @@ class rdesigneur:
                  cellProto=(), spineProto=(), chanProto=(), chemProto=(), passiveDistrib=(),
                  spineDistrib=(), chanDistrib=(), chemDistrib=(), adaptorList=(), stimList=(),
                  plotList=(), moogList=(), outputFileList=(), modelFileNameList=None,
-                 ode_method='lsoda', isLegacyMethod=False, params=None):
+                 ode_method='lsoda', isLegacyMethod=False, params=None, randseed=None):
         moose = _moose()
         self.modelPath = modelPath
         self.turnOffElec = bool(turnOffElec)
@@ -98,6 +98,9 @@ class rdesigneur:
         self.ode_method = ode_method
         self.isLegacyMethod = isLegacyMethod
         self.params = params
+        if randseed is not None:
+            S._num('rdesigneur', None, 'randseed', randseed, integer=True)
+        self.randseed = randseed
         self.modelFileNameList = list(modelFileNameList or [])
 
         # --- typed specs (the one internal form) -------------------------
@@ -438,8 +441,16 @@ class rdesigneur:
                              'is gone (built once already with stealCellFromLibrary?)')
         # check against a throw-away geometry of the prototype first
         self._validate(CellGeometry(self.elecid))
+        if self.randseed is not None:
+            moose.seed(int(self.randseed))     # spines, random synaptic input, Gsolve
         self.model = moose.Neutral(modelPath)
         self.modelPath = modelPath
+        # the spec, seed and version are kept with the model
+        import json
+        from .document import to_document
+        from ..core.mstring import Mstring
+        Mstring(modelPath + '/rdesigner_spec').value = json.dumps(to_document(self),
+                                                                  default=str)
         steps = [self.installCellFromProtos, self.buildPassiveDistrib, self.buildChanDistrib,
                  self.buildSpineDistrib, self.buildChemDistrib, self._configureSolvers,
                  self.buildAdaptors, self._buildStims, self._buildExtras, self._buildPlots,
@@ -685,6 +696,12 @@ class rdesigneur:
         moose.start(runtime)
         from .io import collect
         return collect(self)
+
+    def to_document(self):
+        """The model's settings and specs as a JSON-ready dict (see
+        :mod:`moosepy.rdesigner.document`)."""
+        from .document import to_document
+        return to_document(self)
 
     def _save(self):
         from .io import save_plots
