@@ -308,6 +308,9 @@ class Viewer:
             self.time_actor = ta
         self.iren = None
         self.paused = False
+        self.update()           # the current values, so a fresh viewer shows the model
+        if history:
+            self.history = []
         if interactive and not offscreen:
             self._make_interactor()
 

@@ -1,0 +1,177 @@
+"""viz3d rendering headless (Mesa through EGL): what a user would check in
+the image -- the cell where its coordinates say, a compartment at the top of
+the colour range in the colour map's top colour at its projected position,
+the colour bar and time label present, pixels changing with the values,
+pictures of the right size, picking, and movies with the frames asked for."""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip('vtkmodules.vtkRenderingCore')
+pytestmark = pytest.mark.vtk
+
+import moosepy as moose  # noqa: E402
+from moosepy import viz3d  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _vizcell as cell  # noqa: E402
+
+BG = (0.0, 0.0, 0.0)
+W, H = 320, 240
+
+
+def _viewer(views, **kw):
+    kw.setdefault('size', (W, H))
+    kw.setdefault('background', BG)
+    kw.setdefault('offscreen', True)
+    return viz3d.Viewer(views, **kw)
+
+
+def _project(w, xyz, k=0):
+    """Window pixel (column, row from the top) of a world point [m]."""
+    ren = w.renderers[k]
+    ren.SetWorldPoint(*map(float, xyz), 1.0)
+    ren.WorldToDisplay()
+    x, y, _ = ren.GetDisplayPoint()
+    return int(round(x)), int(round(H - 1 - y))
+
+
+def _flat_view(vmin=-70.0, vmax=40.0, path='/model/elec/#'):
+    return viz3d.View(path, 'Vm', vmin=vmin, vmax=vmax, colormap='viridis')
+
+
+def test_png_size_and_pixels_follow_values(tmp_path):
+    cell.build(spines=False)
+    w = _viewer([_flat_view()])
+    a = tmp_path / 'a.png'
+    w.save_png(a, t=0.0)
+    from PIL import Image
+    img = np.asarray(Image.open(a))
+    assert img.shape[:2] == (H, W) and a.stat().st_size > 1000
+    assert (img[..., :3].sum(axis=2) > 0).sum() > 500           # something drawn
+    moose.element('/model/elec/dend2').Vm = 0.04
+    w.save_png(tmp_path / 'b.png')
+    img2 = np.asarray(Image.open(tmp_path / 'b.png'))
+    assert np.any(img2 != img)
+    w.finalize()
+
+
+def test_cell_where_its_coordinates_say_and_top_colour():
+    """Looking down z with no shading, the drawn pixels fill the projected
+    box of the segments, and dend2 (set to vmax) has the colour map's top
+    colour at its projected middle, dend0 (vmin) its bottom colour."""
+    soma, dends = cell.build(spines=False)
+    for c in [soma] + dends:
+        c.Vm = -0.07
+    dends[2].Vm = 0.04
+    v = viz3d.View('/model/elec/dend#', 'Vm', vmin=-70.0, vmax=40.0, colormap='viridis')
+    w = _viewer([v], lighting=False, colorbar=False, time_label=False)
+    w.render()
+    img = w.snapshot().astype(int)
+    assert img.shape == (H, W, 3)
+    # projected box of the three dendrites (x 10..40 um, radius 1 um)
+    c0 = _project(w, (10e-6, -1e-6, 0))
+    c1 = _project(w, (40e-6, 1e-6, 0))
+    cols, rows = np.nonzero(img.sum(axis=2).T > 0)
+    assert abs(cols.min() - min(c0[0], c1[0])) <= 2 and abs(cols.max() - max(c0[0], c1[0])) <= 2
+    assert abs(rows.min() - min(c0[1], c1[1])) <= 2 and abs(rows.max() - max(c0[1], c1[1])) <= 2
+    import matplotlib
+    cm = matplotlib.colormaps['viridis']
+    x, y = _project(w, (35e-6, 0, 0))
+    top = np.round(np.array(cm(1.0)[:3]) * 255)
+    assert np.abs(img[y, x] - top).max() <= 2, (img[y, x], top)
+    x, y = _project(w, (15e-6, 0, 0))
+    bottom = np.round(np.array(cm(0.0)[:3]) * 255)
+    assert np.abs(img[y, x] - bottom).max() <= 2, (img[y, x], bottom)
+    # picking the pixel finds the compartment
+    hit = w.pick(*_project(w, (35e-6, 0, 0))[:1], H - 1 - _project(w, (35e-6, 0, 0))[1])
+    assert hit is not None and 'dend2' in hit[2]
+    s, path = w.pick_point((15e-6, 0.5e-6, 0))
+    assert 'dend0' in path
+    w.finalize()
+
+
+def test_colour_bar_and_time_label_appear():
+    cell.build(spines=False)
+    plain = _viewer([_flat_view()], colorbar=False, time_label=False)
+    plain.update(0.0)
+    plain.render()
+    a = plain.snapshot().astype(int)
+    full = _viewer([_flat_view()])
+    full.update(0.0)
+    full.render()
+    b = full.snapshot().astype(int)
+    right = (slice(None), slice(int(0.86 * W), None))
+    corner = (slice(int(0.85 * H), None), slice(0, int(0.3 * W)))
+    assert a[right].sum() == 0 and b[right].sum() > 0           # the colour bar
+    assert a[corner].sum() == 0 and b[corner].sum() > 0         # 't = 0 s'
+    full.update(0.125)
+    full.render()
+    c = full.snapshot().astype(int)
+    assert np.any(c[corner] != b[corner])                        # the label follows t
+    plain.finalize()
+    full.finalize()
+
+
+def test_side_by_side_views_share_the_window():
+    cell.build(chem=True)
+    pool = moose.element('/model/chem/dend/Ca')
+    moose.vec(pool).conc = np.linspace(1e-4, 1e-3, pool.vec.num)
+    ve = viz3d.View('/model/elec/#', 'Vm', title='Vm')
+    vc = viz3d.View(mesh='/model/chem/dend', pool='Ca', field='conc', title='Ca')
+    assert vc.unit == 'uM'
+    assert np.allclose(vc.read(), np.linspace(1e-4, 1e-3, pool.vec.num) * 1e3)
+    w = _viewer([ve, vc], time_label=False, colorbar=False)
+    w.update(0.0)
+    w.render()
+    img = w.snapshot()
+    assert img[:, :W // 2].sum() > 0 and img[:, W // 2:].sum() > 0
+    w.finalize()
+
+
+def _hsolve_cell():
+    soma, dends = cell.build()
+    soma.inject = 2e-10
+    hs = moose.HSolve('/model/elec/hsolve')
+    hs.dt = 50e-6
+    hs.target = soma.path
+    for tick in range(10):
+        moose.setClock(tick, 50e-6)
+    return soma
+
+
+def test_movie_mp4_frames_and_size(tmp_path):
+    iio = pytest.importorskip('imageio_ffmpeg')
+    _hsolve_cell()
+    v = viz3d.View('/model/elec/#', 'Vm', vmin=-70, vmax=40)
+    out = tmp_path / 'run.mp4'
+    w = viz3d.display([v], runtime=0.01, dt=1e-3, movie=str(out), size=(W, H), offscreen=True,
+                      rotation=0.05, frames=str(tmp_path / 'png'))
+    # a frame at reinit, then one each ms
+    assert w.nframes == 11
+    gen = iio.read_frames(str(out))
+    meta = gen.__next__()
+    assert tuple(meta['size']) == (W, H)
+    n = sum(1 for _ in gen)
+    assert n == 11
+    pngs = sorted((tmp_path / 'png').glob('*.png'))
+    assert len(pngs) == 11
+    # the run drove the model: the soma depolarised, the last frame differs
+    assert v.values.max() > -60
+    assert pngs[0].read_bytes() != pngs[-1].read_bytes()
+    assert moose.element('/moosepy_viz').numData == 1 and not moose.wildcardFind(
+        '/moosepy_viz/#')                                       # the updater is gone
+
+
+def test_gif_movie(tmp_path):
+    _hsolve_cell()
+    v = viz3d.View('/model/elec/#', 'Vm')
+    out = tmp_path / 'run.gif'
+    viz3d.display([v], runtime=0.004, dt=1e-3, movie=str(out), size=(W, H), offscreen=True)
+    from PIL import Image
+    im = Image.open(out)
+    assert im.size == (W, H) and im.n_frames == 5
