@@ -30,9 +30,15 @@ Propensity types (``ptype``), molecule units, ``k`` per molecule:
 3    k*A*(A-1)                      (2A: MOOSE's convention)
 4    k*prod_i A_i(A_i-1)...(A_i-m_i+1) (general; CSR rs_*)
 5    kcat*E*S/(Km+S)                (MMenz; S the product of substrates)
-6    frate[r]                       (a Function's rateOut into a pool)
+6    |frate[r]|                     (a Function's rateOut into a pool; fires
+                                    with the rate's sign, see below)
 7    k*A*(A-1)*(A-2)                (3A)
 ===  ==========================================================
+
+A Function's rate into a pool may be negative: as in MOOSE
+(GssaVoxelPools), its propensity is the rate's magnitude and a firing adds
+the pseudo-reaction's change times the rate's sign, a count that would go
+below zero staying at zero (:func:`_fire`).
 
 Held reactants (BufPools, Function-assigned pools) are folded into k
 (:func:`_fold_held`), so A + 2X with A buffered is type 3.
@@ -228,8 +234,22 @@ def _prop(r, x, krow, kmrow, frate, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_e
         if sp <= 0.0:
             return 0.0
         return krow[r] * x[mm_enz[r]] * sp / (kmrow[r] + sp)
-    v = frate[r]
-    return v if v > 0.0 else 0.0
+    return abs(frate[r])
+
+
+@njit(cache=True, inline='always')
+def _fire(r, x, off, chg_ptr, chg_idx, chg_val, ptype, frate):
+    """Apply one firing of reaction r to the counts x[off + pool]: a
+    Function-rate term (type 6) whose rate is negative fires backwards,
+    a count that would go negative staying at 0 (MOOSE's fireReac)."""
+    if ptype[r] == 6 and frate[r] < 0.0:
+        for q in range(chg_ptr[r], chg_ptr[r + 1]):
+            j = off + chg_idx[q]
+            xv = x[j] - chg_val[q]
+            x[j] = xv if xv > 0.0 else 0.0
+    else:
+        for q in range(chg_ptr[r], chg_ptr[r + 1]):
+            x[off + chg_idx[q]] += chg_val[q]
 
 
 @njit(cache=True)
@@ -245,8 +265,9 @@ def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, work):
     """Functions of voxel v: assign function pools in y, set the rate
     constants they drive in krow (starting from kk[v]) and the rateOut
     propensities (frate of the pseudo-reactions fr_term, fed into the pools
-    fr_pool).  Returns -1, or the index of a reaction whose rate became
-    negative (not a propensity).
+    fr_pool).  Returns -1, or the index of a reaction whose rate constant
+    became negative (or a rate term NaN): not a propensity.  A negative
+    Function rate into a pool is allowed (it fires backwards).
 
     The outputs are those of the Ksolve's functions
     (:func:`moosepy.kinetics.kernels._apply_funcs`: pool assignments first,
@@ -302,7 +323,7 @@ def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, work):
         r = fr_term[q]
         val = extra[fr_pool[q]]
         frate[r] = val
-        if not val >= 0.0:
+        if val != val:
             return r
     return -1
 
@@ -513,8 +534,7 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                 else:
                     tn = np.inf
                 continue
-            for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                x[chg_idx[q]] += chg_val[q]
+            _fire(r, x, 0, chg_ptr, chg_idx, chg_val, ptype, frate)
             fires[v, r] += 1
             nev += 1
             if fdep[r] != 0:

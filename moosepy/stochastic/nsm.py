@@ -22,7 +22,7 @@ compare on a birth-death process with diffusion.
 import numpy as np
 
 from ..jit import njit
-from .kernels import _refresh, _fold_held, _next, _u01, _exp1, BLOCK
+from .kernels import _refresh, _fold_held, _fire, _next, _u01, _exp1, BLOCK
 
 
 @njit(cache=True)
@@ -147,8 +147,7 @@ def nsm_run(y, P, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz, hf_ptr
                         r = k
                         break
             if r >= 0:
-                for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                    y[base + chg_idx[q]] += chg_val[q]
+                _fire(r, y, base, chg_ptr, chg_idx, chg_val, ptype, frate)
                 fires[v, r] += 1
                 nreac += 1
         else:

@@ -50,7 +50,7 @@ import numpy as np
 
 from ..jit import njit
 from .kernels import (_next, _u01, _u01_open, _exp1, _prop, _fold_held, _eval_funcs,
-                      _unpack, _func_work)
+                      _unpack, _func_work, _fire)
 
 _SSA_STEPS = 100
 _N1 = 10.0
@@ -207,8 +207,10 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                     if a[r] <= 0.0:
                         continue
                     L = 1e300
+                    # a Function's negative rate into a pool fires backwards
+                    sg = -1.0 if (ptype[r] == 6 and frate[r] < 0.0) else 1.0
                     for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                        c = chg_val[q]
+                        c = chg_val[q] * sg
                         if c < 0.0:
                             li = math.floor(x[chg_idx[q]] / (-c))
                             if li < L:
@@ -218,7 +220,7 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                         a0c += a[r]
                     else:
                         for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                            c = chg_val[q]
+                            c = chg_val[q] * sg
                             mu[chg_idx[q]] += c * a[r]
                             s2[chg_idx[q]] += c * c * a[r]
                 tau1 = np.inf
@@ -280,8 +282,7 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                                     r = kk2
                                     break
                         t = tn
-                        for q in range(chg_ptr[r], chg_ptr[r + 1]):
-                            x[chg_idx[q]] += chg_val[q]
+                        _fire(r, x, 0, chg_ptr, chg_idx, chg_val, ptype, frate)
                         fires[v, r] += 1
                         nev += 1
                         if fdep[r] != 0:
@@ -327,9 +328,10 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                                 continue
                             if fdep[r] != 0:
                                 any_f = True
+                            sg = -1.0 if (ptype[r] == 6 and frate[r] < 0.0) else 1.0
                             for q in range(chg_ptr[r], chg_ptr[r + 1]):
                                 j = chg_idx[q]
-                                x[j] += chg_val[q] * n
+                                x[j] += chg_val[q] * n * sg
                                 if x[j] < 0.0:
                                     neg = True
                         if neg:
