@@ -107,8 +107,10 @@ class _CellModel:
         return tables
 
 
-def run(model=None, runtime=None, out='moosepy_out', show=False):
-    """Build, run and record a model; returns (times, {name: vector}, wall)."""
+def run(model=None, runtime=None, out='moosepy_out', show=False, movie=None):
+    """Build, run and record a model; returns (times, {name: vector}, wall).
+    *movie*: also record a 3D movie (moosepy.viz3d) of the compartments' Vm,
+    100 frames over the run."""
     import numpy as np
     import moosepy as moose
     from .loaders import _KINDS
@@ -122,10 +124,19 @@ def run(model=None, runtime=None, out='moosepy_out', show=False):
         p, mod = _load_model_file(model or models_dir() / DEFAULT_MODEL)
     tables = mod.build(moose, '/model')
     T = float(runtime if runtime is not None else getattr(mod, 'RUNTIME', 100.0))
+    viewer = None
+    if movie:
+        from . import viz3d
+        viewer = viz3d.Viewer([viz3d.View('/model/##[ISA=CompartmentBase]', 'Vm')],
+                              movie=movie, offscreen=True)
+        viewer.attach(T / 100)
     t0 = time.perf_counter()
     moose.reinit()
     moose.start(T)
     wall = time.perf_counter() - t0
+    if viewer is not None:
+        viewer.detach()
+        print(f'movie    : {viewer.finalize()} ({viewer.nframes} frames)')
     label, unit, scale = getattr(mod, 'UNIT', ('concentration', 'mM', 1.0))
     data = {name: np.asarray(t.vector) * scale for name, t in tables.items()}
     dt = next(iter(tables.values())).dt if tables else 1.0
@@ -237,8 +248,13 @@ def main(argv=None):
                    help="fill numba's cache only; no ahead-of-time modules")
     w.add_argument('--aot-dir', default=None,
                    help='folder for the ahead-of-time modules (default: see moosepy.jit.aot_dir)')
+    r.add_argument('--movie', default=None, help='also write a 3D movie of Vm (.mp4/.gif)')
+    v = sub.add_parser('view', help='render a cell file (.swc, .p) to a PNG, headless')
+    v.add_argument('cell')
+    v.add_argument('--out', default=None, help='PNG path (default: <cell>.png)')
+    v.add_argument('--field', default='Vm')
     args = ap.parse_args(argv)
-    if args.cmd not in ('run', 'warmup'):
+    if args.cmd not in ('run', 'warmup', 'view'):
         ap.print_help()
         return 2
     from .core.errors import MooseError
@@ -247,7 +263,11 @@ def main(argv=None):
         if args.cmd == 'warmup':
             s = warmup(args.only, not args.no_aot, args.aot_dir)
             return 1 if 'aot_error' in s else 0
-        run(args.model, args.runtime, args.out)
+        if args.cmd == 'view':
+            from .viz3d import render_cell
+            print(f'wrote    : {render_cell(args.cell, args.out, args.field)}')
+            return 0
+        run(args.model, args.runtime, args.out, movie=args.movie)
     except MooseError as exc:
         print(f'moosepy: error: {exc}', file=sys.stderr)
         return 1
