@@ -8,8 +8,8 @@ rendering pays 3-4x per frame for it).
 
 Geometry is built once in numpy: a tube of ``sides`` quads and two end caps
 per segment (a low-polygon sphere where the two ends coincide), or a line
-per segment (``style='lines'``).  Each cell carries the index of its segment;
-a frame writes ``values[segment_of_cell]`` into the one cell scalar array, so
+per segment (``style='lines'``).  Each point and cell knows its segment;
+a frame writes ``values[segment_of_point]`` into the one point scalar array, so
 changing colours never rebuilds geometry.
 """
 
@@ -112,8 +112,12 @@ def _spheres(c, r, sides):
         np.tile(sizes, n), conn, len(faces)
 
 
+_CAPPED = (2, 3, 5, 6, 7, 8)     # geometry: HEAD, SOMA, SPINE/PSD/ENDO/PRESYN voxels
+
+
 def build_polydata(seg, sides=8, style='tubes'):
-    """(vtkPolyData, segment index of each cell) for a :class:`Segments`.
+    """(vtkPolyData, segment of each cell, segment of each point) for a
+    :class:`Segments` (every segment has points of its own).
 
     ``style``: 'tubes' (true radii; spheres where p0 == p1) or 'lines'."""
     from vtkmodules.vtkCommonCore import vtkIdTypeArray
@@ -127,7 +131,7 @@ def build_polydata(seg, sides=8, style='tubes'):
         cells = _cell_array(offsets, conn, vtkIdTypeArray)
         pd.SetPoints(_points(pts))
         pd.SetLines(cells)
-        return pd, np.arange(n, dtype=np.int64)
+        return pd, np.arange(n, dtype=np.int64), np.repeat(np.arange(n, dtype=np.int64), 2)
     if style != 'tubes':
         raise FieldError(f"viz3d: style must be 'tubes' or 'lines', got {style!r}")
     same = np.all(seg.p0 == seg.p1, axis=1)
@@ -135,10 +139,17 @@ def build_polydata(seg, sides=8, style='tubes'):
     ti = np.nonzero(~same)[0]
     si = np.nonzero(same)[0]
     if len(ti):
-        parts.append((ti,) + _tubes(seg.p0[ti], seg.p1[ti], seg.radius[ti], sides))
+        # caps only where an end shows: spine heads, somata, the voxels of
+        # spines, PSDs and boutons (dendrites join end to end); half the
+        # triangles of a capped tube are its caps
+        capped = np.isin(seg.kind[ti], _CAPPED)
+        for sel, caps in ((ti[~capped], False), (ti[capped], True)):
+            if len(sel):
+                parts.append((sel,) + _tubes(seg.p0[sel], seg.p1[sel], seg.radius[sel], sides,
+                                             caps))
     if len(si):
         parts.append((si,) + _spheres(seg.p0[si], seg.radius[si], sides))
-    P, N, S, C, segcell = [], [], [], [], []
+    P, N, S, C, segcell, segpt = [], [], [], [], [], []
     npts = 0
     for idx, pts, nrm, sizes, conn, per in parts:
         P.append(pts)
@@ -146,6 +157,7 @@ def build_polydata(seg, sides=8, style='tubes'):
         S.append(sizes)
         C.append(conn + npts)
         segcell.append(np.repeat(idx, per))
+        segpt.append(np.repeat(idx, len(pts) // max(1, len(idx))))
         npts += len(pts)
     pts = np.concatenate(P) if P else np.zeros((0, 3))
     nrm = np.concatenate(N) if N else np.zeros((0, 3))
@@ -158,7 +170,8 @@ def build_polydata(seg, sides=8, style='tubes'):
     na.SetName('Normals')
     pd.GetPointData().SetNormals(na)
     segcell = np.concatenate(segcell) if segcell else np.zeros(0, dtype=np.int64)
-    return pd, segcell.astype(np.int64)
+    segpt = np.concatenate(segpt) if segpt else np.zeros(0, dtype=np.int64)
+    return pd, segcell.astype(np.int64), segpt.astype(np.int64)
 
 
 def _points(a):
@@ -204,17 +217,19 @@ class Panel:
                  sides=8, style='tubes', scalar_bar=True, lighting=True):
         self.renderer = renderer
         self.seg = seg
-        self.poly, self.segcell = build_polydata(seg, sides, style)
-        self.cellvals = np.zeros(len(self.segcell))
-        arr = _nps.numpy_to_vtk(self.cellvals, deep=False)
+        self.poly, self.segcell, self.segpoint = build_polydata(seg, sides, style)
+        # point scalars (each segment's points are its own, so the colour is
+        # the segment's): llvmpipe draws them faster than cell scalars
+        self.pointvals = np.zeros(len(self.segpoint))
+        arr = _nps.numpy_to_vtk(self.pointvals, deep=False)
         arr.SetName('values')
         self._arr = arr
-        self.poly.GetCellData().SetScalars(arr)
+        self.poly.GetPointData().SetScalars(arr)
         self.lut, self.rgba = lookup_table(colormap)
         self.mapper = vtkPolyDataMapper()
         self.mapper.SetInputData(self.poly)
         self.mapper.SetLookupTable(self.lut)
-        self.mapper.SetScalarModeToUseCellData()
+        self.mapper.SetScalarModeToUsePointData()
         self.mapper.SetColorModeToMapScalars()
         self.mapper.ScalarVisibilityOn()
         self.actor = vtkActor()
@@ -258,7 +273,7 @@ class Panel:
 
     def set_values(self, values):
         """Colour segment i by values[i] (one array write)."""
-        np.take(values, self.segcell, out=self.cellvals)
+        np.take(values, self.segpoint, out=self.pointvals)
         self._arr.Modified()
 
     def set_range(self, lo, hi):
@@ -300,6 +315,7 @@ def read_pixels(win):
     f.SetInput(win)
     f.SetInputBufferTypeToRGB()
     f.ReadFrontBufferOff()
+    f.ShouldRerenderOff()
     f.Update()
     img = f.GetOutput()
     w, h, _ = img.GetDimensions()
