@@ -1,0 +1,105 @@
+"""rdesigner build and run times beside pymoose 5.0.0's rdesigneur, for
+three tutorial-sized models (run from anywhere; pymoose from
+../pymoose-venv when present).
+
+1. squid soma (ex3.0): 1 compartment, HH Na/K, current pulse; run 0.3 s.
+2. SWC cell h10.CNG (ex9.0): 202 compartments, ramp current; run 0.1 s.
+3. spiny SWC cell (ex9.2): h10.CNG with 8 ChannelML channels and active
+   spines every 20 um on the dendrites (~1000 spines, ~2200 compartments);
+   run 0.01 s.
+
+Prints, per model and simulator: build time (constructor + buildModel),
+run time, and the number of compartments.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TUT = os.path.join(HERE, '..', '..', 'shared', 'moose-examples', 'tutorials', 'Rdesigneur')
+if not os.path.isdir(TUT):
+    TUT = '/work/shared/moose-examples/tutorials/Rdesigneur'
+PYMOOSE = next((p for p in (os.path.join(HERE, '..', '..', 'pymoose-venv', 'bin', 'python'),
+                            '/work/pymoose-venv/bin/python') if os.path.exists(p)), None)
+
+MODELS = {
+    'squid soma (ex3.0)': (dict(
+        chanProto=[['make_HH_Na()', 'Na'], ['make_HH_K()', 'K']],
+        chanDistrib=[['Na', 'soma', 'Gbar', '1200'], ['K', 'soma', 'Gbar', '360']],
+        stimList=[['soma', '1', '.', 'inject', '(t>0.1 && t<0.2) * 1e-8']],
+        plotList=[['soma', '1', '.', 'Vm', 'Membrane potential']]), 0.3),
+    'SWC cell h10 (ex9.0)': (dict(
+        cellProto=[['./cells/h10.CNG.swc', 'elec']],
+        stimList=[['soma', '1', '.', 'inject', 't * 25e-9']],
+        plotList=[['#', '1', '.', 'Vm', 'Membrane potential']]), 0.1),
+    'spiny SWC cell (ex9.2)': (dict(
+        chanProto=[['./chans/hd.xml'], ['./chans/kap.xml'], ['./chans/kad.xml'],
+                   ['./chans/kdr.xml'], ['./chans/na3.xml'], ['./chans/nax.xml'],
+                   ['./chans/CaConc.xml'], ['./chans/Ca.xml']],
+        cellProto=[['./cells/h10.CNG.swc', 'elec']],
+        spineProto=[['makeActiveSpine()', 'spine']],
+        chanDistrib=[['hd', '#dend#,#apical#', 'Gbar', '50e-2*(1+(p*3e4))'],
+                     ['kdr', '#', 'Gbar', 'p < 50e-6 ? 500 : 100'],
+                     ['na3', '#soma#,#dend#,#apical#', 'Gbar', '850'],
+                     ['nax', '#soma#,#axon#', 'Gbar', '1250'],
+                     ['kap', '#axon#,#soma#', 'Gbar', '300'],
+                     ['kap', '#dend#,#apical#', 'Gbar', '300*(H(100-p*1e6)) * (1+(p*1e4))'],
+                     ['Ca_conc', '#', 'tau', '0.0133'],
+                     ['kad', '#soma#,#dend#,#apical#', 'Gbar', '50'],
+                     ['Ca', '#', 'Gbar', '50']],
+        spineDistrib=[['spine', '#dend#,#apical#', '20e-6', '1e-6']],
+        stimList=[['soma', '1', '.', 'inject', '(t>0.02) * 1e-9']],
+        plotList=[['soma', '1', '.', 'Vm', 'Membrane potential']]), 0.01),
+}
+
+SCRIPT = r'''
+import sys, json, time, os
+os.chdir(sys.argv[2])
+t0 = time.perf_counter()
+if sys.argv[1] == 'moose':
+    import moose, rdesigneur as rd
+else:
+    import moosepy as moose, moosepy.rdesigner as rd
+t_import = time.perf_counter() - t0
+kw = json.loads(sys.argv[3]); T = float(sys.argv[4])
+moose.seed(1)
+t0 = time.perf_counter()
+rdes = rd.rdesigneur(verbose=False, **kw)
+rdes.buildModel()
+t_build = time.perf_counter() - t0
+n = len(moose.wildcardFind('/model/elec/#[ISA=CompartmentBase]'))
+moose.reinit()
+t0 = time.perf_counter()
+moose.start(T)
+t_run = time.perf_counter() - t0
+print('JSON' + json.dumps(dict(build=t_build, run=t_run, n=n, imp=t_import)))
+'''
+
+
+def measure(who, kw, T):
+    exe = PYMOOSE if who == 'moose' else sys.executable
+    p = subprocess.run([exe, '-c', SCRIPT, who, TUT, json.dumps(kw), str(T)],
+                       capture_output=True, text=True, timeout=900)
+    line = [x for x in p.stdout.splitlines() if x.startswith('JSON')]
+    if not line:
+        return None
+    return json.loads(line[0][4:])
+
+
+def main():
+    print(f'{"model":26s} {"sim":8s} {"compts":>7s} {"build s":>8s} {"run s":>8s}  (sim time)')
+    for name, (kw, T) in MODELS.items():
+        for who in ('moosepy', 'moose'):
+            if who == 'moose' and PYMOOSE is None:
+                continue
+            r = measure(who, kw, T)
+            if r is None:
+                print(f'{name:26s} {who:8s} {"failed":>7s}')
+                continue
+            print(f'{name:26s} {who:8s} {r["n"]:7d} {r["build"]:8.3f} {r["run"]:8.3f}  ({T} s)')
+
+
+if __name__ == '__main__':
+    main()
