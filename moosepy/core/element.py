@@ -204,6 +204,9 @@ class Neutral:
     def __getattr__(self, name):
         if name.startswith('__'):
             raise AttributeError(name)
+        port = type(self)._ports.get(name)
+        if port is not None and port.kind == 'destFinfo':
+            return _DestCall(self, name)
         raise self._field_error(name)
 
     def _field_error(self, name):
@@ -454,3 +457,38 @@ __all__ = ['Element', 'Neutral', 'Vec', 'root']
 
 
 declare(Neutral)
+
+
+class _DestCall:
+    """A destination port called as a method, as pymoose allows
+    (``spikegen.Vm(0.0)``, ``adaptor.input(1.0)``, ``pool.setConc(0.1)``):
+    the value is delivered as a message would deliver it."""
+
+    __slots__ = ('h', 'name')
+
+    def __init__(self, h, name):
+        self.h = h
+        self.name = name
+
+    def __call__(self, *args):
+        h, name = self.h, self.name
+        cls = type(h)
+        if name[:3] in ('set', 'get') and name[3:4].isupper():
+            field = name[3].lower() + name[4:]
+            if field not in cls._fields:
+                field = name[3:]
+            if name.startswith('get'):
+                return getattr(h, field)
+            if len(args) != 1:
+                raise FieldError(f'{h.path} ({cls.__name__}).{name}: takes one value, got '
+                                 f'{len(args)}')
+            setattr(h, field, args[0])
+            return None
+        fn = getattr(cls, '_recv_' + name, None)
+        if fn is None:
+            raise FieldError(f"{h.path} ({cls.__name__}).{name}: this destination is "
+                             f"handled by messages only in moosepy, not called directly")
+        return fn(h, *args)
+
+    def __repr__(self):
+        return f'<destination {self.name} of {self.h.path}>'

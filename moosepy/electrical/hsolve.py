@@ -229,6 +229,15 @@ class HSolve(Neutral):
         target = el.cols['target'][0]
         if not target:
             return ()
+        from ..core.shell import exists
+        if not exists(target) and el.data.get('hsolve_target') is None:
+            # as MOOSE: an HSolve whose target never existed solves nothing
+            # (its compartments, if any, step on their own ticks); said here
+            log.warning('%s (HSolve).target %r: no such element; this HSolve solves '
+                        'nothing', el.path, target)
+            el.data['no_target'] = True
+            return ()
+        el.data.pop('no_target', None)
         cell = compile_cell(el, target)
         cell.gen = _GEN['gen']
         el.data['cell'] = cell

@@ -45,3 +45,17 @@ def test_bridge_both_ways_as_pymoose(hsolve, pulse):
         assert np.max(np.abs(a - b)) <= 1e-8 * np.max(np.abs(a)), k
     # the coupling did something: B rose, and the current it drives is on
     assert ref['b'][-1] > 1e-3 and ref['ad2'][0] > 1e-11
+
+
+def test_destinations_called_as_methods_as_pymoose():
+    """pymoose lets a script call a destination port: sg.Vm(0.0),
+    ad.input(1.0), pool.setN(5), pool.getN()."""
+    moose.Neutral('/m')
+    sg = moose.SpikeGen('/m/sg')
+    sg.threshold = -1.0
+    sg.Vm(0.0)
+    p = moose.Pool('/m/p')
+    p.setN(5.0)
+    assert p.n == 5.0 and p.getN() == 5.0
+    with pytest.raises(moose.FieldError, match='messages only'):
+        sg.process()

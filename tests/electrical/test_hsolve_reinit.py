@@ -369,3 +369,18 @@ def test_structural_change_between_starts_is_used_from_then_on(name):
     least = 1e-12 if name == 'gate table size' else 1e-7
     assert np.abs(got[:, k + 2:] - same[:, k + 2:]).max() > least
     assert np.all(np.isfinite(got))
+
+
+def test_target_that_never_existed_solves_nothing_with_a_warning(caplog):
+    """As MOOSE (cubeMeshSigNeur.py points its HSolve at a path that is not
+    there): the compartments step on their own ticks; moosepy says so."""
+    reset_tree()
+    tabs = build()
+    moose.delete('/cell/hsolve') if moose.exists('/cell/hsolve') else None
+    hs = moose.HSolve('/cell/hsolve2')
+    hs.dt = 25e-6
+    hs.target = '/cell/nothing_here'
+    with caplog.at_level('WARNING'):
+        moose.reinit()
+    assert 'no such element' in caplog.text
+    moose.start(1e-3)
