@@ -45,3 +45,54 @@ def test_rate_of_1e300_raises_instead_of_spinning(tmp_path, field, line):
                      r'[0-9.e-]+ s: its step size fell below', msg), msg
     print(f'{field} = 1e300: SolverError after {elapsed:.2f} s')
     assert elapsed < TIME_LIMIT
+
+
+STOICH_SBML = '''<?xml version="1.0" encoding="UTF-8"?>
+<sbml xmlns="http://www.sbml.org/sbml/level3/version1/core" level="3" version="1">
+<model id="m" substanceUnits="mole" timeUnits="second" extentUnits="mole">
+<listOfCompartments><compartment id="c" size="1" constant="true" spatialDimensions="3"/>
+</listOfCompartments>
+<listOfSpecies>
+<species id="A" compartment="c" initialAmount="1" hasOnlySubstanceUnits="false"
+ boundaryCondition="false" constant="false"/>
+<species id="B" compartment="c" initialAmount="0" hasOnlySubstanceUnits="false"
+ boundaryCondition="false" constant="false"/></listOfSpecies>
+<listOfParameters><parameter id="kf" value="1" constant="true"/></listOfParameters>
+<listOfReactions><reaction id="r" reversible="false" fast="false">
+<listOfReactants><speciesReference species="A" stoichiometry="{sa}" constant="true"/>
+</listOfReactants>
+<listOfProducts><speciesReference species="B" stoichiometry="{sb}" constant="true"/>
+</listOfProducts>
+<kineticLaw><math xmlns="http://www.w3.org/1998/Math/MathML"><apply><times/><ci>kf</ci>
+<ci>A</ci></apply></math></kineticLaw>
+</reaction></listOfReactions></model></sbml>
+'''
+
+
+@pytest.mark.parametrize('sa, sb, solver, words', [
+    ('1e18', '1', 'gssa', "stoichiometry 1e+18 for 'A'; the stochastic solver takes "
+                          "reactant stoichiometries up to 1000"),
+    ('1', '1e300', 'gssa', "stoichiometry 1e+300 for 'B'"),
+    ('1e18', '1', 'lsoda', None),
+    ('1', '1e300', 'lsoda', None),
+])
+def test_huge_stoichiometries_end_in_time(tmp_path, sa, sb, solver, words):
+    """A stoichiometry of 1e18 made the stochastic reader loop 1e18 times
+    (the falling factorial of the propensity); now refused at load.  The
+    deterministic solver finishes or raises a moosepy error, in time."""
+    f = tmp_path / 'stoich.xml'
+    f.write_text(STOICH_SBML.format(sa=sa, sb=sb))
+    t0 = time.perf_counter()
+    if words is not None:
+        with pytest.raises(moose.SolverError) as ei:
+            moose.readSBML(str(f), '/model', solver=solver)
+        assert str(f) in str(ei.value) and words in str(ei.value), str(ei.value)
+        assert not moose.exists('/model')
+    else:
+        try:
+            moose.readSBML(str(f), '/model', solver=solver)
+            moose.reinit()
+            moose.start(1)
+        except moose.MooseError as e:
+            assert str(f) in str(e) or '/model' in str(e), str(e)
+    assert time.perf_counter() - t0 < TIME_LIMIT

@@ -49,10 +49,20 @@ from .engine import Engine, species_value
 
 
 def _falling(n, m):
+    """n (n-1) ... (n-m+1); 0 when a whole count n is below m (the product
+    then holds the factor 0), so the loop is never longer than n + 1."""
+    if n == int(n) and 0 <= n < m:
+        return 0.0
     out = 1.0
     for k in range(int(m)):
         out *= (n - k)
     return out
+
+
+#: largest reactant stoichiometry the stochastic solver takes: its propensity
+#: is a product of that many factors, written out in a Function when the law
+#: is not plain mass action
+MAX_REACTANT_STOICHIOMETRY = 1000
 
 
 def _refuse(src, what):
@@ -86,6 +96,11 @@ def mass_action_terms(S, nscale, rng_seed=12345):
                 if m != int(m) or m < 0:
                     _refuse(src, f'reaction {rid!r} has stoichiometry {m} for {sp!r} '
                                  f'(whole numbers only)')
+                if m > 2.0 ** 53 or (d is subs and m > MAX_REACTANT_STOICHIOMETRY):
+                    _refuse(src, f'reaction {rid!r} has stoichiometry {m:g} for {sp!r}; '
+                                 f'the stochastic solver takes reactant stoichiometries up '
+                                 f'to {MAX_REACTANT_STOICHIOMETRY} and product ones up to '
+                                 f'2^53 (exact counts)')
         # the state species the law may read: all amount species
         names = [sid for sid, sp in S.species.items() if sp.mode == 'amount']
         samples = []
@@ -412,6 +427,8 @@ def _fit(samples, A, subs, prds):
                    for c, _ in samples])
     Fp = np.array([np.prod([_falling(c[sp], m) for sp, m in prds.items()])
                    for c, _ in samples])
+    if not (np.all(np.isfinite(Fs)) and np.all(np.isfinite(Fp))):
+        return None           # products of 1000 counts overflow: not a fit
     kf = A / Fs
     if np.allclose(kf, kf[0], rtol=1e-9, atol=0):
         return float(kf[0]), 0.0
