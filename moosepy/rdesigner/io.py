@@ -184,13 +184,31 @@ def build_file_output(rdes):
                              'or .txt file')
     rdes._files = []
     for i, f in enumerate(rdes.outputFileList):
+        # path: 'compartments' or 'compartments/relpath' (elec) or a chem
+        # 'mesh/pool' for n and conc
         spec = type('S', (), {})()
-        spec.elecpath, spec.relpath = f.path, '.'
+        if f.field in ('n', 'conc'):
+            spec.elecpath, spec.relpath = '#', f.path
+        else:
+            head, _, rel = f.path.partition('/')
+            spec.elecpath, spec.relpath = head, rel or '.'
         spec.geom = '1'
-        from .specs import PLOT_FIELDS as PF
-        cname = PF.get(f.field, ('CompartmentBase',))[0]
+        cname = PLOT_FIELDS.get(f.field, ('CompartmentBase',))[0]
         objs = targets(rdes, spec, 'outputFileList', i, f.field, cname)
-        rdes._files.append((f, objs))
+        if not objs:
+            raise SpecError(f'rdesigneur outputFileList[{i}] path = {f.path!r}: selects '
+                            f'nothing with a field {f.field!r}')
+        base = os.path.basename(str(f.fname)).rsplit('.', 1)[0]
+        cls = moose.Table2 if f.field in ('n', 'conc', 'volume', 'Gbar') else moose.Table
+        tabs = cls(f'{rdes.modelPath}/file/{base}_{i}', len(objs))
+        tick = 21 + i
+        tabs.tick = tick
+        moose.setClock(tick, float(f.dt))
+        getter = 'get' + f.field[0].upper() + f.field[1:]
+        vt = moose.vec(tabs)
+        for q, o in enumerate(objs):
+            moose.connect(vt[q], 'requestOut', o, getter)
+        rdes._files.append((f, objs, tabs.path))
 
 
 def collect(rdes):
@@ -218,9 +236,22 @@ _SI_UNITS = {'Vm': 'V', 'spikeTime': 's', 'Im': 'A', 'Cm': 'F', 'Rm': 'ohm', 'Ra
 def save_plots(rdes):
     """Write the plots that have a saveFile (.csv: time and one column per
     object; .xml: MOOSE's TimeSeriesPlot layout) and the csv/txt output
-    files."""
+    files (time and one column per object; a header line with the paths,
+    the spec, seed and moosepy version)."""
     moose = _moose()
     rdes._finishedSaving = True
+    import json
+    for f, objs, tabpath in getattr(rdes, '_files', []):
+        vt = moose.vec(tabpath)
+        n = min(len(t.vector) for t in vt)
+        cols = np.column_stack([np.arange(n) * vt[0].dt] + [t.vector[:n] for t in vt])
+        start, stop = float(f.start), float(f.stop)
+        keep = (cols[:, 0] >= start) & ((cols[:, 0] <= stop) if stop >= 0 else True)
+        meta = json.dumps({'field': f.field, 'moosepy_version': moose.__version__,
+                           'randseed': getattr(rdes, 'randseed', None)})
+        header = f'# {meta}\n' + ','.join(['time'] + [o.path for o in objs])
+        np.savetxt(str(f.fname), cols[keep], delimiter=',' if f.ftype == 'csv' else ' ',
+                   header=header, comments='')
     for name, idx, scale, units, p in rdes.saveNames:
         vt = moose.vec(name)
         n = len(vt[0].vector)

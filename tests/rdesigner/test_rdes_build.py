@@ -164,7 +164,8 @@ def test_display_is_headless_and_saves(tmp_path, monkeypatch):
         chanDistrib=[['Na', 'soma', 'Gbar', '1200'], ['K', 'soma', 'Gbar', '360']],
         stimList=[['soma', '1', '.', 'inject', '(t>0.01) * 1e-8']],
         plotList=[rd.rplot('soma', '1', '.', 'Vm', 'Vm', saveFile='vm.csv'),
-                  ['soma', '1', '.', 'spikeTime', 'spikes']])
+                  ['soma', '1', '.', 'spikeTime', 'spikes']],
+        outputFileList=[rd.rfile('out.csv', 'soma', 'Vm', 1e-3)])
     rdes.buildModel()
     res = rdes.run(0.03)
     assert res[0]['unit'] == 'V' and res[0]['data'].shape == (1, 301)
@@ -173,5 +174,8 @@ def test_display_is_headless_and_saves(tmp_path, monkeypatch):
     assert len(figs) == 2 and (tmp_path / 'figs').exists()
     data = np.loadtxt(tmp_path / 'vm0.csv', delimiter=',', skiprows=1)
     assert data.shape == (301, 2) and np.allclose(data[:, 1], res[0]['data'][0])
+    out = np.loadtxt(tmp_path / 'out.csv', delimiter=',', skiprows=2)
+    assert out.shape == (31, 2)                      # every 1 ms, as rfile's dt says
+    assert np.allclose(out[:, 1], res[0]['data'][0][::10], rtol=0, atol=1e-12)
     spikes = moose.element('/model/graphs/plot1').vector
     assert len(spikes) >= 1 and 0.01 < spikes[0] < 0.02     # squid soma fires at once
