@@ -561,11 +561,14 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 nd = s_next // dstride - s // dstride
                 diffuse(mplan, mc.state, nd)
         for m in group:
-            if m is el:
+            mc = m.data['compiled']
+            if _inert(mc):
+                mc.t = s_next * base        # no reaction or Function: nothing to integrate
+            elif m is el:
                 chem_advance(el, comp, s_next * base, np.zeros(0), np.zeros(0, np.int64))
                 comp = el.data['compiled']
             else:
-                m.cls._chem_step(m, m.data['compiled'], s_next * base)
+                m.cls._chem_step(m, mc, s_next * base)
             if len(group) > 1:
                 _junctions([m], kstride * base, whole)
         s = s_next
@@ -587,6 +590,13 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
             tab.cls._record_batch(tab, st, vals)
         m.data['_group_done'] = True
     return out
+
+
+def _inert(comp):
+    """A compiled chemistry with no reaction term and no Function (pools
+    that only diffuse), unchanged since it was compiled."""
+    return (comp.nterms == 0 and not comp.arrays['dims'][3] and not comp.dirty
+            and comp.layout.version == structure.version())
 
 
 def _group(el):
