@@ -281,12 +281,23 @@ def _run(nsteps, notify):
     finally:
         clock.running = False
         clock.last_wall = time.perf_counter() - wall0
+    _after_run()
     if done < nsteps:
         log.warning('run stopped at t = %g s (%d of %d steps)', clock.current_time,
                     done, nsteps)
     elif notify:
         sys.stderr.write(f'moosepy: simulated {clock.current_time - t_start_sim:g} s in '
                          f'{clock.last_wall:.3g} s wall\n')
+
+
+def _after_run():
+    """Objects that keep output (the HDF5/NSDF writers, Streamer) write what
+    they buffered, so the files hold every sample when start() returns."""
+    for t, els in clock.schedule:
+        for el in els:
+            fn = getattr(el.cls, '_after_run', None)
+            if fn is not None and el.alive:
+                fn(el)
 
 
 def _progress(notify, done, nsteps, wall0):
