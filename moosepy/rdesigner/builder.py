@@ -677,15 +677,46 @@ class rdesigneur:
 
     def displayMoogli(self, moogliDt, runtime, rotation=math.pi / 500.0, fullscreen=False,
                       block=True, azim=0.0, elev=0.0, mergeDisplays=False, colormap='jet',
-                      center=(), bg='default', animation=(), movieFrame=()):
-        """Run the model for *runtime* [s] and show the plots.  (The 3-D
-        moogli view belongs to moosepy.viz3d; here the run and the 2-D plots
-        are done and the call returns.)"""
+                      center=(), bg='default', animation=(), movieFrame=(), movie=None,
+                      frames=None):
+        """reinit, run the model for *runtime* [s] showing the moogList in
+        3-D (moosepy.viz3d), a frame every *moogliDt* [s], then draw the
+        plots; returns when the run ends (MOOSE's loops forever).  Without a
+        display nothing is drawn in 3-D unless *movie* (a .mp4/.gif file) or
+        *frames* (a folder for PNGs) is given; without VTK the run is done
+        without the 3-D view."""
+        import os as _os
         moose = _moose()
-        moose.reinit()
-        moose.start(runtime)
+        headless = not (_os.environ.get('DISPLAY') or _os.environ.get('WAYLAND_DISPLAY'))
+        viewer = None
+        if self.moogList and (not headless or movie or frames):
+            try:
+                from ..viz3d import moogli_display
+            except ImportError as exc:      # pragma: no cover (viz3d absent)
+                log.warning('rdesigneur.displayMoogli: no 3-D view (%s); running only', exc)
+                moogli_display = None
+            if moogli_display is not None:
+                try:
+                    viewer = moogli_display(
+                        self.moogList, moogliDt, runtime, rotation=rotation, azim=azim,
+                        elev=elev, mergeDisplays=mergeDisplays, colormap=colormap,
+                        model=self.modelPath, select=self._select_for_viewer, movie=movie,
+                        frames=frames)
+                except ImportError as exc:
+                    log.warning('rdesigneur.displayMoogli: no 3-D view (%s); running only',
+                                exc)
+        if viewer is None:
+            moose.reinit()
+            moose.start(runtime)
         self._save()
         self.display(len(self.moogNames) + 1, block=False)
+        return viewer
+
+    def _select_for_viewer(self, comps, geom_expr):
+        els = [c._element() for c in comps]
+        vals = self.geom.values(els)
+        keep = Expr(geom_expr, where='moogList geom_expr')(vals, n=len(els)) > 0
+        return [c for c, k in zip(comps, keep) if k]
 
     def run(self, runtime):
         """reinit, run *runtime* [s] and return the plotted data: a list of

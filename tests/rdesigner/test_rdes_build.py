@@ -179,3 +179,22 @@ def test_display_is_headless_and_saves(tmp_path, monkeypatch):
     assert np.allclose(out[:, 1], res[0]['data'][0][::10], rtol=0, atol=1e-12)
     spikes = moose.element('/model/graphs/plot1').vector
     assert len(spikes) >= 1 and 0.01 < spikes[0] < 0.02     # squid soma fires at once
+
+
+def test_display_moogli_returns_headless(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv('DISPLAY', raising=False)
+    rdes = rd.rdesigneur(
+        cellProto=[['ballAndStick', 'c', 10e-6, 10e-6, 2e-6, 100e-6, 5]],
+        chanProto=[['make_HH_Na()', 'Na'], ['make_HH_K()', 'K']],
+        chanDistrib=[['Na', '#', 'Gbar', '1200'], ['K', '#', 'Gbar', '360']],
+        stimList=[['soma', '1', '.', 'inject', '(t>0.002)*1e-9']],
+        moogList=[['#', 'p > 20e-6', '.', 'Vm', 'Vm', -80, 40]],
+        plotList=[['soma', '1', '.', 'Vm']])
+    rdes.buildModel()
+    assert rdes.displayMoogli(1e-3, 0.005) is None          # ran, drew nothing, returned
+    assert moose.element('/clock').currentTime == pytest.approx(0.005)
+    assert len(moose.element('/model/graphs/plot0').vector) == 51
+    pytest.importorskip('vtk')
+    viewer = rdes.displayMoogli(1e-3, 0.005, frames=str(tmp_path / 'frames'))
+    assert viewer is not None and len(list((tmp_path / 'frames').glob('*.png'))) >= 5
