@@ -489,20 +489,30 @@ class Viewer:
             delete(up)
         self.updater = None
 
-    def run(self, runtime, dt, reinit=True, tick=None):
+    def run(self, runtime, dt, reinit=True, tick=None, close=True):
         """Reinit (unless told not to), run *runtime* [s] drawing a frame
-        every *dt* [s], close the outputs; returns self when the run ends."""
+        every *dt* [s] and, with *close*, finish the movie; returns self when
+        the run ends.  Runs that continue a movie pass ``reinit=False`` and
+        all but the last ``close=False``."""
         from ..core.clock import reinit as _reinit, start
         self.attach(dt, tick)
         try:
             if reinit:
                 _reinit()
             else:
-                self.frame(self.t)
+                from ..core.clock import clock
+                now = clock.current_time
+                # the frame at the start, unless drawn already; at step 0
+                # start() reinits (the updater is new structure) and the
+                # updater draws it then
+                if clock.current_step > 0 and (not self.times or abs(self.times[-1] - now) >
+                                               1e-12 * max(1.0, now)):
+                    self.frame(now)
             start(runtime)
         finally:
             self.detach()
-            self.close()
+            if close:
+                self.close()
         return self
 
     # ------------------------------------------------------------ picking
