@@ -10,6 +10,10 @@ soma, and the Vm of the soma and of the farthest compartment are plotted,
 (``models/mapk_feedback.py``) runs.  The run prints a summary, and writes
 the recorded tables as CSV and a PNG plot.
 
+``moosepy run ... --movie out.mp4`` also records the compartments' Vm in 3D
+(:mod:`moosepy.viz3d`, 100 frames); ``moosepy view cell.swc [--out PNG]
+[--field Vm]`` renders a cell file to a PNG, headless.
+
 ``moosepy warmup [--only NAME ...] [--no-aot] [--aot-dir DIR]`` compiles
 every kernel ahead of time (:mod:`moosepy.warmup`): later processes then
 start their first run without loading numba.  Both commands report on

@@ -592,6 +592,14 @@ class Viewer:
         self.render()
         return png_bytes(self.snapshot())
 
+    def video(self):
+        """The movie written, as an IPython Video embedded in the notebook
+        (no server)."""
+        if not self.movie_path or not os.path.exists(str(self.movie_path)):
+            raise MooseError('viz3d: no movie written (Viewer(..., movie=...), then run)')
+        from IPython.display import Video
+        return Video(str(self.movie_path), embed=True)
+
     def to_pyvista(self, view=0):
         """The view's polydata (with its 'values' cell array) as a pyvista
         PolyData, for users who have pyvista."""

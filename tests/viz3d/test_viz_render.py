@@ -175,3 +175,36 @@ def test_gif_movie(tmp_path):
     from PIL import Image
     im = Image.open(out)
     assert im.size == (W, H) and im.n_frames == 5
+
+
+def test_camera_path_rotation_history_and_notebook_png():
+    cell.build(spines=False)
+    seen = []
+
+    def path(k, t, cam):
+        seen.append((k, t))
+        cam.Azimuth(10.0 * k)
+    w = _viewer([_flat_view()], camera_path=path, history=True, time_label=False)
+    imgs = []
+    for k in range(3):
+        moose.element('/model/elec/dend0').Vm = -0.07 + 0.01 * k
+        w.frame(k * 1e-3)
+        imgs.append(w.snapshot())
+    assert seen == [(0, 0.0), (1, 1e-3), (2, 2e-3)]
+    assert np.any(imgs[1] != imgs[2])
+    ax = w.plot_history(0, 1)                       # dend0: the values recorded, mV
+    assert np.allclose(ax.lines[0].get_ydata(), [-70.0, -60.0, -50.0])
+    png = w._repr_png_()
+    from PIL import Image
+    import io
+    assert png[:4] == b'\x89PNG' and Image.open(io.BytesIO(png)).size == (W, H)
+    # a camera given as a list of places, one per frame
+    w2 = _viewer([_flat_view()], camera_path=[{'position': (20e-6, 0, 1e-4)},
+                                              {'position': (20e-6, 0, 2e-4)}])
+    w2.frame(0.0)
+    a = w2.snapshot()
+    w2.frame(1e-3)
+    assert w2.camera.GetPosition()[2] == pytest.approx(2e-4)
+    assert np.any(a != w2.snapshot())
+    w.finalize()
+    w2.finalize()
