@@ -242,7 +242,11 @@ class Viewer:
                  time_label=True, history=False, colorbar=True, lighting=True):
         # bad outputs are refused before any window opens
         self._check_outputs(movie, frames)
-        from . import scene
+        try:
+            from . import scene
+        except ImportError as exc:
+            raise MooseError(f'viz3d: drawing needs VTK ({exc}); install it with '
+                             "pip install 'moosepy[viz]' (vtk, imageio-ffmpeg)") from None
         self._scene = scene
         if isinstance(views, View):
             views = [views]
