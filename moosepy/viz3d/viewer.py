@@ -198,6 +198,11 @@ class VizUpdater(Neutral):
             v.frame(0.0)
 
 
+class VTKMissing(MooseError, ImportError):
+    """VTK is not installed: a MooseError (the CLI reports it) and an
+    ImportError (callers that run without the 3-D view catch it)."""
+
+
 def _has_display():
     return bool(os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY'))
 
@@ -245,7 +250,7 @@ class Viewer:
         try:
             from . import scene
         except ImportError as exc:
-            raise MooseError(f'viz3d: drawing needs VTK ({exc}); install it with '
+            raise VTKMissing(f'viz3d: drawing needs VTK ({exc}); install it with '
                              "pip install 'moosepy[viz]' (vtk, imageio-ffmpeg)") from None
         self._scene = scene
         if isinstance(views, View):
