@@ -59,21 +59,25 @@ def _positions(spacing, min_spacing, length, rng):
     return pos
 
 
+def _cross(a, b):
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
 def _frame(comp):
     """Unit vectors (x, y, z): z along the compartment, y from (1, √2, 0) x z
-    (MOOSE's choice), x = z x y."""
-    p0 = np.array([comp.x0, comp.y0, comp.z0])
-    p1 = np.array([comp.x, comp.y, comp.z])
-    d = p1 - p0
-    z = d / np.linalg.norm(d)
-    y2 = np.cross(d, z)
+    (MOOSE's choice), x = z x y.  (Plain float arithmetic: 3-vectors.)"""
+    c = comp._element().cols
+    d = (c['x'][0] - c['x0'][0], c['y'][0] - c['y0'][0], c['z'][0] - c['z0'][0])
+    n = math.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2])
+    z = (d[0] / n, d[1] / n, d[2] / n)
+    y2 = _cross(d, z)
     t = 1.0
-    while np.linalg.norm(y2) < 1e-20:
-        y2 = np.cross(np.array([t, math.sqrt(2.0), 0.0]), z)
+    while math.sqrt(sum(v * v for v in y2)) < 1e-20:
+        y2 = _cross((t, math.sqrt(2.0), 0.0), z)
         t += 1.0
-    y = y2 / np.linalg.norm(y2)
-    x = np.cross(z, y)
-    return x, y, z
+    ny = math.sqrt(sum(v * v for v in y2))
+    y = (y2[0] / ny, y2[1] / ny, y2[2] / ny)
+    return np.array(_cross(z, y)), np.array(y), np.array(z)
 
 
 def _set_geom_and_elec(comp, ln, dia):
