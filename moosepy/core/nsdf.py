@@ -186,8 +186,9 @@ class _Stream:
             groups.setdefault((o.cls.__name__, _getter_field(port)), []).append(col)
         for (cname, fname), cols in groups.items():
             g = f.require_group(f'data/uniform/{cname}')
-            d = self._dset(g, fname, (len(cols), 0), (len(cols), None),
-                           (min(len(cols), 64), chunk))
+            # chunks of about 1 MiB spanning all rows (no padding rows)
+            rows = min(len(cols), max(1, (1 << 17) // chunk))
+            d = self._dset(g, fname, (len(cols), 0), (len(cols), None), (rows, chunk))
             o0, _j, p0 = self.sources[cols[0]]
             fd = o0.cls._fields.get(_field_of(o0, p0))
             d.attrs['field'] = fname

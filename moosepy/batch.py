@@ -1,0 +1,578 @@
+"""Ensembles and parameter sweeps on Dask: :func:`run_batch` (and
+``moosepy sweep`` on the command line).
+
+What this module owns: turning a model and a list or grid of parameter
+sets and/or seeds into runs, running each in a worker process of a Dask
+cluster (a ``LocalCluster`` by default, or any running scheduler by
+address), writing each finished run to an HDF5 file as it arrives, and
+returning all runs as one labelled :class:`xarray.Dataset`.  What it does
+not: the simulation itself (the usual moosepy calls, in the worker).
+
+A model is
+
+* a **builder**: a function ``build(**params)`` (it may also take
+  ``seed``) that builds the model in moosepy's tree and returns a dict
+  ``{name: Table}``; the runner then calls ``reinit()`` and
+  ``start(runtime)`` and records the tables' vectors.  A builder that
+  runs the model itself returns ``{name: array or number}`` and is called
+  with ``runtime=None``.
+* a **model file**: a ``.py`` file of the ``models/`` kind (``build(moose,
+  path)`` returning tables, ``RUNTIME``), or a file ``moose.loadModel``
+  reads (``.g``, ``.xml``, ``.sbml``, ``.swc``, ``.p``) with ``record=
+  ['relative/path.field', ...]``.  Parameters of a model file are
+  ``'relative/path.field'`` names set after the model is built, e.g.
+  ``{'kinetics/A.concInit': 0.5}`` (paths relative to ``/model``).
+
+Runs: every parameter set (``params`` list, or the product of ``grid``)
+times every replicate (``n_seeds``, or explicit ``seeds``).  Run *i* is
+parameter set ``i // n_rep``, replicate ``i % n_rep``.  Each run's seed
+comes from ``numpy.random.SeedSequence(base_seed, spawn_key=(set,
+replicate))``: independent streams, reproducible, and unchanged when
+sets or replicates are added.  The seed goes to ``moose.seed`` (every
+stochastic solver without its own seed draws from it) and to the builder
+when it takes ``seed``.  Each run starts from an empty tree in its worker,
+so a sweep run twice gives bit-identical results.
+
+Each worker process runs one run at a time (``threads_per_worker=1``) and
+many runs over its life; its moosepy tree is reset before every run.  A
+run that raises is recorded with its error (type, message, traceback) and
+the others go on.  With ``out`` the results go to HDF5 as each run
+finishes (``/runs/<index>``: one dataset per recorded variable, attributes
+``params``, ``seed``, ``error``, ``wall_s``, ``host``); an interrupted
+sweep started again with the same ``out`` skips the runs already there
+(``resume=True``) and refuses a file written for a different sweep.
+"""
+
+import hashlib
+import inspect
+import itertools
+import json
+import logging
+import os
+import socket
+import sys
+import time
+import traceback
+
+import numpy as np
+
+from .core.errors import MooseError
+
+log = logging.getLogger('moosepy.batch')
+
+#: file suffixes moose.loadModel reads
+_LOADABLE = ('.g', '.xml', '.sbml', '.swc', '.p', '.cspace')
+
+
+class BatchError(MooseError):
+    """A sweep could not start or could not store its results."""
+
+
+# ------------------------------------------------------------------ runs
+def _param_sets(params, grid):
+    if params is not None and grid is not None:
+        raise BatchError('give params (a list of dicts) or grid (a dict of lists), not both')
+    if grid is not None:
+        if not isinstance(grid, dict) or not grid:
+            raise BatchError(f'grid: expected a dict name -> list of values, got {grid!r}')
+        names = list(grid)
+        for n in names:
+            if np.ndim(grid[n]) != 1 or len(grid[n]) == 0:
+                raise BatchError(f'grid[{n!r}]: expected a non-empty list of values, '
+                                 f'got {grid[n]!r}')
+        return [dict(zip(names, vals)) for vals in itertools.product(*(grid[n] for n in names))]
+    if params is None:
+        return [{}]
+    params = list(params)
+    for k, p in enumerate(params):
+        if not isinstance(p, dict):
+            raise BatchError(f'params[{k}]: expected a dict name -> value, got {p!r}')
+    return params or [{}]
+
+
+def _seed_of(base_seed, pset, rep):
+    ss = np.random.SeedSequence(int(base_seed), spawn_key=(int(pset), int(rep)))
+    w = ss.generate_state(2, np.uint32)
+    return int((int(w[0]) << 31) ^ int(w[1])) & ((1 << 63) - 1)
+
+
+def make_runs(params=None, grid=None, n_seeds=None, seeds=None, base_seed=0):
+    """The list of runs: [{'run', 'set', 'rep', 'params', 'seed'}]."""
+    sets = _param_sets(params, grid)
+    if seeds is not None and n_seeds is not None:
+        raise BatchError('give n_seeds or seeds, not both')
+    if seeds is not None:
+        seeds = [int(s) for s in seeds]
+        nrep = len(seeds)
+    else:
+        nrep = int(n_seeds) if n_seeds is not None else 1
+        if nrep < 1:
+            raise BatchError(f'n_seeds: expected >= 1, got {n_seeds}')
+    runs = []
+    for i, p in enumerate(sets):
+        for r in range(nrep):
+            s = seeds[r] if seeds is not None else _seed_of(base_seed, i, r)
+            runs.append({'run': len(runs), 'set': i, 'rep': r, 'params': _plain(p), 'seed': s})
+    return runs
+
+
+def _plain(p):
+    out = {}
+    for k, v in p.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        out[str(k)] = v
+    return out
+
+
+# ------------------------------------------------------------ the worker
+def _model_desc(model):
+    if callable(model):
+        return {'kind': 'builder', 'name': f'{model.__module__}.{model.__qualname__}'}
+    p = os.path.abspath(os.fspath(model))
+    from .core.provenance import file_sha256
+    return {'kind': 'file', 'name': p, 'sha256': file_sha256(p)}
+
+
+def _check_builder_params(model, names):
+    try:
+        sig = inspect.signature(model)
+    except (TypeError, ValueError):
+        return
+    ps = sig.parameters
+    if any(p.kind == p.VAR_KEYWORD for p in ps.values()):
+        return
+    valid = [n for n, p in ps.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    bad = [n for n in names if n not in valid]
+    if bad:
+        raise MooseError(f'parameter {bad[0]!r} is not a parameter of the builder '
+                         f'{model.__qualname__}; its parameters: {", ".join(valid) or "none"}')
+
+
+def _set_field(path, value):
+    import moosepy as moose
+    if '.' not in path.rsplit('/', 1)[-1]:
+        raise MooseError(f"parameter {path!r}: expected 'relative/path.field'")
+    obj, field = path.rsplit('.', 1)
+    full = obj if obj.startswith('/') else '/model/' + obj
+    if not moose.exists(full):
+        raise MooseError(f'parameter {path!r}: the model has no object {full}')
+    h = moose.element(full)
+    if field not in type(h)._fields:
+        raise MooseError(f'parameter {path!r}: {full} ({type(h).__name__}) has no field '
+                         f'{field!r}')
+    setattr(h, field, value)
+
+
+def _build_file(model, params, record):
+    import moosepy as moose
+    p = os.fspath(model)
+    ext = os.path.splitext(p)[1].lower()
+    if ext == '.py':
+        from .cli import _load_model_file
+        _, mod = _load_model_file(p)
+        tables = mod.build(moose, '/model')
+        runtime = getattr(mod, 'RUNTIME', None)
+    elif ext in _LOADABLE:
+        moose.loadModel(p, '/model')
+        tables, runtime = {}, None
+    else:
+        raise MooseError(f'{p}: not a model file (.py with build(moose, path), or '
+                         f'{", ".join(_LOADABLE)})')
+    for path, v in params.items():
+        _set_field(path, v)
+    for r in record or ():
+        obj, field = r.rsplit('.', 1)
+        full = obj if obj.startswith('/') else '/model/' + obj
+        if not moose.exists(full):
+            raise MooseError(f'record {r!r}: the model has no object {full}')
+        if not moose.exists('/model/moosepy_batch'):
+            moose.Neutral('/model/moosepy_batch')
+        t = moose.Table2(f'/model/moosepy_batch/t{len(tables)}')
+        moose.connect(t, 'requestOut', moose.element(full), 'get' + field[0].upper() + field[1:])
+        tables[r] = t
+    return tables, runtime
+
+
+def run_one(spec):
+    """Run one run in this process (what a worker executes); returns a dict
+    with 'values' ({name: array}), 'dt' ({name: s}) or 'error'."""
+    import moosepy as moose
+    from .core.shell import reset_tree
+    t0 = time.perf_counter()
+    res = {'run': spec['run'], 'host': socket.gethostname(), 'pid': os.getpid()}
+    try:
+        reset_tree()
+        moose.seed(spec['seed'])
+        model, params, runtime = spec['model'], spec['params'], spec['runtime']
+        if callable(model):
+            _check_builder_params(model, params)
+            kw = dict(params)
+            try:
+                takes_seed = 'seed' in inspect.signature(model).parameters
+            except (TypeError, ValueError):
+                takes_seed = False
+            if takes_seed:
+                kw['seed'] = spec['seed']
+            out = model(**kw)
+            file_runtime = None
+        else:
+            out, file_runtime = _build_file(model, params, spec.get('record'))
+        if not isinstance(out, dict):
+            raise MooseError(f'the model returned {type(out).__name__}; expected a dict '
+                             f'name -> Table (or array)')
+        T = runtime if runtime is not None else file_runtime
+        tabs = {k: v for k, v in out.items() if hasattr(v, 'vector')}
+        if tabs:
+            if T is None:
+                raise MooseError('the model returned tables but no runtime was given')
+            moose.reinit()
+            moose.start(float(T))
+        vals, dts = {}, {}
+        for k, v in out.items():
+            if hasattr(v, 'vector'):
+                vals[k] = np.asarray(v.vector, dtype=float)
+                dts[k] = float(v.dt)
+            else:
+                vals[k] = np.asarray(v, dtype=float)
+                dts[k] = 0.0
+        res.update(values=vals, dt=dts, error='')
+    except Exception as exc:        # noqa: BLE001 - recorded per run, the rest go on
+        res.update(values={}, dt={}, error=f'{type(exc).__name__}: {exc}',
+                   traceback=traceback.format_exc())
+    finally:
+        try:
+            reset_tree()
+        except Exception:           # noqa: BLE001
+            pass
+    res['wall_s'] = time.perf_counter() - t0
+    return res
+
+
+# ------------------------------------------------------------ the store
+class _Store:
+    """Runs on disk (HDF5), one group per run, flushed after each."""
+
+    def __init__(self, path, sweep, prov, resume):
+        from .core.nsdf import h5py
+        h5 = h5py()
+        self.path = os.fspath(path)
+        if self.path.endswith('.zarr'):
+            raise BatchError(f'{self.path}: Zarr output needs the zarr package, which is not '
+                             f'a dependency of moosepy; write .h5 instead')
+        d = os.path.dirname(os.path.abspath(self.path))
+        if not os.path.isdir(d):
+            raise BatchError(f'cannot write results to {self.path!r}: no such folder {d}')
+        if os.path.exists(self.path) and not os.access(self.path, os.W_OK):
+            raise BatchError(f'cannot write results to {self.path!r}: permission denied')
+        try:
+            self.f = h5.File(self.path, 'a' if resume else 'w')
+        except OSError as exc:
+            raise BatchError(f'cannot write results to {self.path!r}: {exc}') from None
+        key = hashlib.sha256(json.dumps(sweep, sort_keys=True, default=str).encode()).hexdigest()
+        old = self.f.attrs.get('moosepy_sweep_key')
+        if old is not None and old != key:
+            self.f.close()
+            raise BatchError(f'{self.path} holds results of a different sweep (model, '
+                             f'parameters, seeds or runtime differ); use another file or '
+                             f'resume=False to overwrite it')
+        self.f.attrs['moosepy_sweep_key'] = key
+        self.f.attrs['moosepy_sweep'] = json.dumps(sweep, sort_keys=True, default=str)
+        from .core.provenance import write_h5_attrs
+        write_h5_attrs(self.f, prov)
+        self.runs = self.f.require_group('runs')
+        self.f.flush()
+
+    def done(self):
+        return {int(k) for k, g in self.runs.items() if g.attrs.get('complete', False)}
+
+    def read(self, i):
+        g = self.runs[f'{i:06d}']
+        vals = {k.replace('|', '/'): g[k][()] for k in g}
+        dts = json.loads(g.attrs['dt'])
+        return {'run': i, 'values': vals, 'dt': dts, 'error': str(g.attrs['error']),
+                'wall_s': float(g.attrs['wall_s']), 'host': str(g.attrs['host']),
+                'pid': int(g.attrs['pid'])}
+
+    def write(self, spec, res):
+        name = f'{spec["run"]:06d}'
+        try:
+            if name in self.runs:
+                del self.runs[name]
+            g = self.runs.create_group(name)
+            for k, v in res['values'].items():
+                g.create_dataset(k.replace('/', '|'), data=v)
+            g.attrs['params'] = json.dumps(spec['params'], sort_keys=True, default=str)
+            g.attrs['seed'] = spec['seed']
+            g.attrs['error'] = res['error']
+            g.attrs['traceback'] = res.get('traceback', '')
+            g.attrs['dt'] = json.dumps(res['dt'])
+            g.attrs['wall_s'] = res['wall_s']
+            g.attrs['host'] = res['host']
+            g.attrs['pid'] = res['pid']
+            g.attrs['complete'] = True
+            self.f.flush()
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise BatchError(f'run {spec["run"]} (params {spec["params"]}, seed '
+                             f'{spec["seed"]}): storing its results in {self.path!r} '
+                             f'failed: {exc}; the runs stored before are intact') from exc
+
+    def close(self, prov):
+        from .core.provenance import write_h5_attrs
+        try:
+            write_h5_attrs(self.f, prov)
+        finally:
+            self.f.close()
+
+
+# ------------------------------------------------------------ the cluster
+def _client(scheduler, n_workers, timeout):
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:        # pragma: no cover - a dependency
+        raise BatchError('sweeps need dask.distributed (pip install "dask[distributed]")') \
+            from exc
+    if hasattr(scheduler, 'submit'):          # a Client the caller made
+        return scheduler, None, False
+    if scheduler:
+        try:
+            c = Client(scheduler, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise BatchError(f'cannot reach the Dask scheduler at {scheduler}: '
+                             f'{type(exc).__name__}: {exc}') from None
+        return c, None, True
+    n = int(n_workers or min(4, os.cpu_count() or 1))
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=':0', silence_logs=logging.ERROR)
+    return Client(cluster), cluster, True
+
+
+def _picklable(model):
+    """Builders from modules a worker may not import (a test file, a
+    script) travel by value."""
+    if not callable(model):
+        return
+    mod = sys.modules.get(getattr(model, '__module__', ''), None)
+    if mod is None or mod.__name__ == '__main__':
+        return
+    if '.' not in mod.__name__ and not mod.__name__.startswith('moosepy'):
+        try:
+            import cloudpickle
+            cloudpickle.register_pickle_by_value(mod)
+        except (ImportError, ValueError):
+            pass
+
+
+# ------------------------------------------------------------ the sweep
+def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_seed=0,
+              runtime=None, record=None, out=None, resume=True, scheduler=None,
+              n_workers=None, timeout=10.0, progress=False):
+    """Run *model* over parameter sets and/or seeds on a Dask cluster.
+
+    Parameters
+    ----------
+    model : callable or path
+        A builder function or a model file (see the module's docstring).
+    params : list of dict, optional
+        Parameter sets, one dict each.
+    grid : dict of lists, optional
+        Parameter values whose every combination is a parameter set.
+    n_seeds, seeds : int or list of int, optional
+        Replicates per parameter set: that many seeds from
+        ``SeedSequence(base_seed)``, or these explicit seeds.
+    runtime : float
+        Simulated time [s] of each run (for models that return tables).
+    record : list of str
+        ``'relative/path.field'`` to record (model files moose.loadModel reads).
+    out : path, optional
+        HDF5 file the runs are written to as they finish.
+    resume : bool
+        Skip the runs already complete in *out* (default True).
+    scheduler : str or distributed.Client, optional
+        A scheduler address (``'tcp://host:8786'``) or a Client; default:
+        a LocalCluster of *n_workers* processes, closed at the end.
+    timeout : float
+        Seconds to wait for a scheduler at an address.
+    progress : bool
+        Print ``runs done/total`` to stderr as runs finish.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per recorded name, dims ``('run', 'time')`` (or
+        ``<name>_time`` when lengths differ; ``('run',)`` for scalars), NaN
+        where a run failed; coordinates ``run``, ``seed``, one per parameter,
+        ``set`` and ``rep``; variables ``error`` (empty when the run worked)
+        and ``wall_s``; ``attrs['provenance']`` (JSON).
+    """
+    from .core.provenance import collect, now_iso, describe_source
+    t_start = time.time()
+    start_iso = now_iso()
+    runs = make_runs(params, grid, n_seeds, seeds, base_seed)
+    if callable(model):
+        names = set().union(*(r['params'] for r in runs))
+        try:
+            _check_builder_params(model, names)
+        except MooseError as exc:
+            raise BatchError(f'run 0 (params {runs[0]["params"]}): {exc}') from None
+    elif not os.path.exists(os.fspath(model)):
+        raise BatchError(f'{model}: no such model file')
+    desc = _model_desc(model)
+    sweep = {'model': desc, 'runs': [(r['params'], r['seed']) for r in runs],
+             'runtime': runtime, 'record': list(record or [])}
+    seeds_used = {str(r['run']): r['seed'] for r in runs}
+    prov0 = collect([model], start_time=start_iso, seeds={'base_seed': base_seed},
+                    extra={'sweep_model': describe_source(model), 'run_seeds': seeds_used})
+    store = _Store(out, sweep, prov0, resume) if out is not None else None
+    results = {}
+    try:
+        skip = store.done() if (store is not None and resume) else set()
+        for i in sorted(skip):
+            if i < len(runs):
+                results[i] = store.read(i)
+        todo = [r for r in runs if r['run'] not in skip]
+        if todo:
+            _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progress,
+                     store, results, len(runs), len(skip))
+    finally:
+        if store is not None:
+            prov = collect([model], start_time=start_iso, wall_time=time.time() - t_start,
+                           seeds={'base_seed': base_seed},
+                           extra={'sweep_model': describe_source(model),
+                                  'run_seeds': seeds_used})
+            store.close(prov)
+    prov = collect([model], start_time=start_iso, wall_time=time.time() - t_start,
+                   seeds={'base_seed': base_seed},
+                   extra={'sweep_model': describe_source(model), 'run_seeds': seeds_used})
+    return _dataset(runs, results, prov)
+
+
+def _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progress, store,
+             results, total, done0):
+    from distributed import as_completed
+    _picklable(model)
+    client, cluster, own = _client(scheduler, n_workers, timeout)
+    try:
+        specs = [dict(r, model=model, runtime=runtime, record=list(record or []))
+                 for r in todo]
+        by_key = {}
+        futs = []
+        for s in specs:
+            f = client.submit(run_one, s, pure=False, key=f'moosepy-run-{s["run"]}-'
+                              f'{os.getpid()}-{time.time_ns()}')
+            by_key[f.key] = s
+            futs.append(f)
+        n = done0
+        for fut in as_completed(futs):
+            s = by_key[fut.key]
+            try:
+                res = fut.result()
+            except Exception as exc:     # noqa: BLE001 - a worker died, a pickling error
+                res = {'run': s['run'], 'values': {}, 'dt': {}, 'wall_s': 0.0,
+                       'host': '', 'pid': 0,
+                       'error': f'{type(exc).__name__}: {exc}',
+                       'traceback': traceback.format_exc()}
+            if res['error']:
+                log.warning('run %d (params %s, seed %d) failed: %s', s['run'], s['params'],
+                            s['seed'], res['error'])
+            if store is not None:
+                store.write(s, res)
+            results[s['run']] = res
+            n += 1
+            if progress:
+                sys.stderr.write(f'\rmoosepy sweep: {n}/{total} runs done')
+                sys.stderr.flush()
+        if progress:
+            sys.stderr.write('\n')
+    finally:
+        if own:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def _dataset(runs, results, prov):
+    import xarray as xr
+    n = len(runs)
+    names = []
+    shapes, dts = {}, {}
+    for r in runs:
+        res = results.get(r['run'])
+        if not res or res['error']:
+            continue
+        for k, v in res['values'].items():
+            if k not in shapes:
+                names.append(k)
+                shapes[k] = np.shape(v)
+                dts[k] = res['dt'].get(k, 0.0)
+            elif np.shape(v) != shapes[k]:
+                shapes[k] = tuple(max(a, b) for a, b in zip(shapes[k], np.shape(v)))
+    lens = {k: s[0] for k, s in shapes.items() if len(s) == 1}
+    shared = len(set(lens.values())) == 1 and len({dts[k] for k in lens}) == 1
+    data_vars, coords = {}, {}
+    for k in names:
+        shp = shapes[k]
+        arr = np.full((n,) + shp, np.nan)
+        for r in runs:
+            res = results.get(r['run'])
+            if res and not res['error'] and k in res['values']:
+                v = np.asarray(res['values'][k], dtype=float)
+                arr[(r['run'],) + tuple(slice(0, m) for m in v.shape)] = v
+        if len(shp) == 0:
+            data_vars[k] = (('run',), arr)
+        elif len(shp) == 1:
+            dim = 'time' if shared else f'{k}_time'
+            data_vars[k] = (('run', dim), arr)
+            if dim not in coords:
+                dt = dts[k]
+                coords[dim] = (dim, np.arange(shp[0]) * dt if dt else np.arange(shp[0]),
+                               {'units': 's' if dt else 'sample'})
+        else:
+            data_vars[k] = (('run',) + tuple(f'{k}_dim{j}' for j in range(len(shp))), arr)
+    err = np.array([results.get(r['run'], {}).get('error', 'not run') for r in runs],
+                   dtype=object)
+    wall = np.array([results.get(r['run'], {}).get('wall_s', np.nan) for r in runs])
+    data_vars['error'] = (('run',), err.astype(str))
+    data_vars['wall_s'] = (('run',), wall, {'units': 's'})
+    coords['run'] = ('run', np.arange(n))
+    coords['seed'] = ('run', np.array([r['seed'] for r in runs], dtype=np.int64))
+    coords['set'] = ('run', np.array([r['set'] for r in runs]))
+    coords['rep'] = ('run', np.array([r['rep'] for r in runs]))
+    pnames = []
+    for r in runs:
+        for p in r['params']:
+            if p not in pnames:
+                pnames.append(p)
+    for p in pnames:
+        vals = [r['params'].get(p, np.nan) for r in runs]
+        coords[p if p not in data_vars else f'param_{p}'] = ('run', np.asarray(vals))
+    from .core.provenance import to_json
+    return xr.Dataset(data_vars, coords=coords, attrs={'provenance': to_json(prov)})
+
+
+def load(path):
+    """The xarray Dataset of a sweep file written by :func:`run_batch`."""
+    from .core.nsdf import h5py
+    with h5py().File(os.fspath(path), 'r') as f:
+        sweep = json.loads(str(f.attrs['moosepy_sweep']))
+        prov = json.loads(str(f.attrs['moosepy_provenance']))
+        nrep = {}
+        runs = []
+        for i, (p, s) in enumerate(sweep['runs']):
+            runs.append({'run': i, 'params': p, 'seed': s, 'set': 0, 'rep': 0})
+        # set/rep from the parameter sets' order
+        seen = {}
+        for r in runs:
+            key = json.dumps(r['params'], sort_keys=True, default=str)
+            r['set'] = seen.setdefault(key, len(seen))
+            r['rep'] = nrep.get(key, 0)
+            nrep[key] = r['rep'] + 1
+        results = {}
+        g = f['runs']
+        for name in g:
+            i = int(name)
+            h = g[name]
+            results[i] = {'values': {k.replace('|', '/'): h[k][()] for k in h},
+                          'dt': json.loads(h.attrs['dt']), 'error': str(h.attrs['error']),
+                          'wall_s': float(h.attrs['wall_s'])}
+    return _dataset(runs, results, prov)
