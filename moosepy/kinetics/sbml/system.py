@@ -61,6 +61,12 @@ def _err(src, where, msg):
     raise ModelImportError(f'{src}: {where}: {msg}')
 
 
+def _err_line(src, x, msg):
+    """ModelImportError naming the file and the line of SBML element *x*."""
+    ln = x.getLine() if hasattr(x, 'getLine') else 0
+    raise ModelImportError(f'{src}, line {ln}: {msg}' if ln else f'{src}: {msg}')
+
+
 def build(doc, source):
     """Compile a libsbml document (already checked) into a :class:`System`."""
     model = doc.getModel()
@@ -100,6 +106,10 @@ def build(doc, source):
         dims = c.getSpatialDimensions() if c.isSetSpatialDimensions() else 3.0
         if c.isSetSize():
             init[cid] = c.getSize()
+            if not (math.isfinite(init[cid]) and init[cid] >= 0):
+                _err_line(source, c, f'compartment {cid!r} has size {init[cid]!r}; a size '
+                          f'must be finite and >= 0 (a negative or infinite volume is not '
+                          f'physical)')
         elif level < 3 and dims != 0:
             init[cid] = 1.0            # L1/L2 default size
         else:
@@ -129,6 +139,10 @@ def build(doc, source):
             init[sid] = ('conc', s.getInitialConcentration())
         else:
             init[sid] = None
+        if init[sid] is not None and not (math.isfinite(init[sid][1]) and init[sid][1] >= 0):
+            what = 'initialAmount' if init[sid][0] == 'amount' else 'initialConcentration'
+            _err_line(source, s, f'species {sid!r} has {what} {init[sid][1]!r}; it must be '
+                      f'finite and >= 0 (SBML parameters may be negative, amounts may not)')
         species[sid] = sp
     for p in model.getListOfParameters():
         pid = p.getId()
