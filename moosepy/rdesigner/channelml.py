@@ -58,6 +58,8 @@ def read_channelml(path, temperature=32.0, library='/library'):
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise ModelImportError(f'{path}: no such ChannelML file')
+    from ..core.limits import check_xml
+    check_xml(path)     # bounded before parsed (moosepy.limits; no entities)
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:

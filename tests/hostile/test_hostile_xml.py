@@ -199,3 +199,20 @@ def test_no_sbml_test_suite_file_is_refused():
     assert len(files) > 1500
     for f in files:
         check_xml(f)
+
+
+def test_channelml_is_bounded_before_parsed(tmp_path):
+    """The ChannelML reader (rdesigner chanProto files) gets the same pass:
+    entity declarations and deep nesting are refused with file and line."""
+    from moosepy.rdesigner.channelml import read_channelml
+    f = tmp_path / 'laughs.xml'
+    f.write_text(BILLION_LAUGHS)
+    with pytest.raises(moose.ModelImportError, match=r"laughs\.xml, line 3: <!DOCTYPE> "
+                       r"declares the entity 'a'"):
+        read_channelml(f)
+    g = tmp_path / 'deep.xml'
+    g.write_text('<channelml xmlns="http://morphml.org/channelml/schema">' +
+                 '<a>' * 100_000 + '</a>' * 100_000 + '</channelml>')
+    with pytest.raises(moose.ModelImportError, match=r'deep\.xml, line 1: elements nested '
+                       r'513 deep exceeds the bound max_depth = 512'):
+        read_channelml(g)
