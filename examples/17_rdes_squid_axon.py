@@ -1,4 +1,4 @@
-"""14 - A squid axon built by rdesigner: an action potential that travels.
+"""17 - A squid axon built by rdesigner: an action potential that travels.
 
 One call to ``moosepy.rdesigner.rdesigneur`` builds a 20 um soma and a
 2 mm unbranched axon (diameter 2 um, 200 compartments of 10 um) with the
@@ -13,7 +13,7 @@ conduction velocity, linear fit r > 0.999), and the velocity lies between
 0.3 and 3 m/s: an HH cable's velocity scales as sqrt(d), so this 2 um axon
 conducts sqrt(476/2) = 15 times slower than the 476 um squid giant axon
 (about 12 m/s with these 6.3 C kinetics), i.e. near 0.8 m/s.
-Run it with ``python 14_rdes_squid_axon.py``; it writes ``14_rdes_squid_axon.png``.
+Run it with ``python 17_rdes_squid_axon.py``; it writes ``17_rdes_squid_axon.png``.
 """
 
 import numpy as np
@@ -63,4 +63,4 @@ plt.xlabel('time (ms)')
 plt.ylabel('Vm (mV)')
 plt.title(f'rdesigner squid axon: {velocity:.2f} m/s')
 plt.legend()
-plt.savefig(out_path('14_rdes_squid_axon.png'))
+plt.savefig(out_path('17_rdes_squid_axon.png'))

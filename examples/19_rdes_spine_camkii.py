@@ -1,4 +1,4 @@
-"""16 - Spine calcium drives CaMKII-like chemistry, which feeds back on the
+"""19 - Spine calcium drives CaMKII-like chemistry, which feeds back on the
 synapse: a multiscale model in one rdesigner call.
 
 Cell: a 10 um soma and a 40 um dendrite (4 compartments) with spines every
@@ -19,8 +19,8 @@ of basal); its active CaMKII rises to more than 5x its resting level
 while the other spines' stays within 5 % of rest, and it falls again after
 the input stops (unbinding, 1 /s); its receptor's modulation follows
 (1 + 5e3 [act]), the other receptors' stay at their resting 1.37.
-Run it with ``python 16_rdes_spine_camkii.py``; it writes
-``16_rdes_spine_camkii.png``.
+Run it with ``python 19_rdes_spine_camkii.py``; it writes
+``19_rdes_spine_camkii.png``.
 """
 
 import numpy as np
@@ -103,4 +103,4 @@ ax[1].set_ylabel('glu modulation')
 ax[1].set_xlabel('time (s)')
 ax[0].legend()
 ax[0].set_title('rdesigner: spine Ca -> CaMKII -> synaptic gain')
-fig.savefig(out_path('16_rdes_spine_camkii.png'))
+fig.savefig(out_path('19_rdes_spine_camkii.png'))

@@ -1,4 +1,4 @@
-"""15 - A ball-and-stick neuron with synaptic input, built by rdesigner.
+"""18 - A ball-and-stick neuron with synaptic input, built by rdesigner.
 
 A 10 um soma and a 200 um dendrite (2 um, 10 compartments), passive (RM
 1 ohm m^2, CM 0.01 F/m^2, RA 1 ohm m), with the built-in glutamate
@@ -11,8 +11,8 @@ spikes in the window -> 4 EPSP peaks in the dendrite); the EPSP is larger
 where it is made than at the soma (cable attenuation: peak depolarisation
 at dend9 > at the soma > 0); the soma's rise lags the dendrite's; and after
 the input stops Vm returns to rest within 1 mV by the end (tau_m = 10 ms).
-Run it with ``python 15_rdes_ball_and_stick_synapse.py``; it writes
-``15_rdes_ball_and_stick_synapse.png``.
+Run it with ``python 18_rdes_ball_and_stick_synapse.py``; it writes
+``18_rdes_ball_and_stick_synapse.png``.
 """
 
 import numpy as np
@@ -51,4 +51,4 @@ plt.xlabel('time (ms)')
 plt.ylabel('Vm (mV)')
 plt.title('rdesigner ball-and-stick, 40 Hz synaptic input')
 plt.legend()
-plt.savefig(out_path('15_rdes_ball_and_stick_synapse.png'))
+plt.savefig(out_path('18_rdes_ball_and_stick_synapse.png'))
