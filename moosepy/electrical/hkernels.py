@@ -245,16 +245,20 @@ def advance(nsteps, t0, dt, cn,
         # 1b. spike sources stepped before the handlers (an event due this
         # step is taken this step when its source steps before the handler,
         # as on the clock)
-        # RandSpikes: Poisson (u < rate dt) or periodic, refractory
+        # RandSpikes (as RandSpike._process): inside the refractory period
+        # nothing changes; else Poisson at the rate raised for the dead
+        # time (u < rate dt / (1 - rate refractT)) or periodic
         for g in range(nrs):
             rate = rs_rate[g]
             since = t - rs_last[g]
-            ok = since >= rs_refr[g] - 1e-9 * dt
+            if rate <= 0.0 or since < rs_refr[g] - 1e-9 * dt:
+                continue
             if rs_per[g]:
-                fire = rate > 0.0 and since >= 1.0 / rate - 1e-9 * dt
+                fire = since > 1.0 / rate
             else:
-                fire = rs_U[k - 1, g] < rate * dt
-            fire = fire and ok and rate > 0.0
+                dead = 1.0 - rate * rs_refr[g]
+                real = rate / dead if dead > 0.0 else rate
+                fire = rs_U[k - 1, g] < real * dt
             rs_fired[g] = fire
             if fire:
                 rs_last[g] = t

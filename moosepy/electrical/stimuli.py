@@ -196,20 +196,27 @@ class PulseGen(Neutral):
     # ---------------------------------------------------------------- clock
     @classmethod
     def _batch_role(cls, el):
-        """Idle when every target is a compartment owned by an HSolve (the
-        solver evaluates the pulse itself) and the PulseGen runs free."""
-        targets = links(el, 'output')
-        if not targets or np.any(el.cols['trigMode'] != FREE_RUN):
-            return 'python' if targets else 'idle'
-        for other, oport, m, fwd in targets:
-            if not (issubclass(other.cls, CompartmentBase) and oport == 'injectMsg'
-                    and other.data.get('hsolve') is not None):
-                return 'python'
-        return 'idle'
+        """Idle when nothing uses the output (no ``output`` target and no
+        field read such as a Table's ``getOutputValue``) or when an HSolve
+        evaluates the pulse (:meth:`absorbed`; it writes ``outputValue``)."""
+        if not links(el, 'output'):
+            read = any(m.destField.startswith('get') for m in el.msg_in)
+            return 'python' if read else 'idle'
+        return 'idle' if cls.absorbed(el) else 'python'
 
     @classmethod
     def absorbed(cls, el):
-        return cls._batch_role(el) == 'idle' and bool(links(el, 'output'))
+        """True when an HSolve sends the pulse: every ``output`` target is a
+        compartment it owns and the PulseGen runs free (the Python step,
+        if any, then only updates ``outputValue``)."""
+        targets = links(el, 'output')
+        if not targets or np.any(el.cols['trigMode'] != FREE_RUN):
+            return False
+        for other, oport, m, fwd in targets:
+            if not (issubclass(other.cls, CompartmentBase) and oport == 'injectMsg'
+                    and other.data.get('hsolve') is not None):
+                return False
+        return True
 
     @classmethod
     def _reinit(cls, el):

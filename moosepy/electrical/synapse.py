@@ -889,9 +889,17 @@ class LIF(Compartment):
 
 # ============================================================ spike sources
 class RandSpike(Neutral):
-    """Poisson spike source: fires with probability rate·dt per step (or,
-    with doPeriodic, every 1/rate), never within refractT of the last
-    spike.  Seeded by ``moose.seed``."""
+    """Poisson spike source firing at ``rate`` on average (or, with
+    doPeriodic, once 1/rate has passed since the last spike), never within
+    refractT of the last spike.  As in MOOSE, the Poisson probability per
+    step is raised to ``rate dt / (1 - rate refractT)`` so that the mean
+    rate stays ``rate`` despite the dead time (plain ``rate dt`` when
+    ``rate refractT >= 1``); reinit puts the last spike at a random time
+    ``ln(u) / rate`` before 0 (a random phase); inside the refractory
+    period ``hasFired`` keeps its value.  MOOSE computes the raised rate
+    when ``rate`` is set, with the refractT of that moment; moosepy uses
+    the current refractT, so the order of the two assignments does not
+    matter.  Seeded by ``moose.seed``."""
 
     default_tick = 1
 
@@ -935,10 +943,15 @@ class RandSpike(Neutral):
         from .. import _rng
         g = _rng.get('seed')
         seed = None if g is None else [int(g), zlib.crc32(el.path.encode())]
-        el.data['rng'] = np.random.default_rng(seed)
+        rng = el.data['rng'] = np.random.default_rng(seed)
         el.data['seed'] = seed
         c = el.cols
-        c['lastEventT'][:] = -np.inf
+        rate = c['rate']
+        # MOOSE: the last spike at ln(u)/rate (a random phase), 0 for rate 0
+        u = 1.0 - rng.random(el.num)
+        with np.errstate(divide='ignore'):
+            c['lastEventT'][:] = np.where(rate > 0, np.log(u) / np.where(rate > 0, rate, 1.0),
+                                          0.0)
         c['hasFired'][:] = False
         el.data.pop('_targets', None)
 
@@ -950,16 +963,18 @@ class RandSpike(Neutral):
             cls._reinit(el)
             rng = el.data['rng']
         since = t - c['lastEventT']
-        ok = since >= c['refractT'] - 1e-9 * dt
         rate = c['rate']
+        refr = c['refractT']
+        live = (since >= refr - 1e-9 * dt) & (rate > 0)
         per = c['doPeriodic']
-        with np.errstate(divide='ignore'):
-            period = np.where(rate > 0, 1.0 / np.where(rate > 0, rate, 1.0), np.inf)
+        safe = np.where(rate > 0, rate, 1.0)
+        dead = 1.0 - rate * refr
+        real = np.where(dead > 0, rate / np.where(dead > 0, dead, 1.0), rate)
         u = rng.random(el.num)
-        fire_rand = u < rate * dt
-        fire_per = since >= period - 1e-9 * dt
-        fire = ok & (rate > 0) & np.where(per, fire_per, fire_rand)
-        c['hasFired'][:] = fire
+        fire_rand = u < real * dt
+        fire_per = since > 1.0 / safe          # strict, on the time grid, as MOOSE
+        fire = live & np.where(per, fire_per, fire_rand)
+        c['hasFired'][:] = np.where(live, fire, c['hasFired'])
         if fire.any():
             idx = np.nonzero(fire)[0]
             c['lastEventT'][idx] = t
