@@ -177,13 +177,41 @@ def build_plots(rdes):
 def build_file_output(rdes):
     moose = _moose()
     moose.Neutral(rdes.modelPath + '/file')
+    rdes._files = []
+    rdes.nsdfPathList = []
+    blocks = {}
+    for i, f in enumerate(rdes.outputFileList):
+        if f.ftype not in ('h5', 'nsdf'):
+            continue
+        # one NSDFWriter2 per file, sources as 'path.field' blocks (MOOSE's layout)
+        oname = os.path.basename(str(f.fname)).split('.')[0]
+        wpath = f'{rdes.modelPath}/file/{oname}'
+        if f.field in ('n', 'conc'):
+            base = f'{rdes.modelPath}/chem/{f.path}'
+            src = base + ('.' if f.path[-1] in ']#' else '[].') + f.field
+        else:
+            head, _, rel = f.path.partition('/')
+            if head.endswith('#'):
+                head += '[ISA=CompartmentBase]'
+            src = f'{rdes.modelPath}/elec/{head}' + (f'/{rel}' if rel else '') + '.' + f.field
+        if wpath not in blocks:
+            blocks[wpath] = []
+            rdes.nsdfPathList.append(wpath)
+            w = moose.NSDFWriter2(wpath)
+            w.modelRoot = ''
+            w.filename = str(f.fname)
+            w.mode = 2
+            w.flushLimit = int(f.flushSteps)
+            w.tick = 20 + len(blocks)
+            moose.setClock(w.tick, float(f.dt))
+            w.modelFileNames = ','.join([os.path.basename(str(x)) for x in
+                                         rdes.modelFileNameList])
+        blocks[wpath].append(src)
+    for wpath, b in blocks.items():
+        moose.element(wpath).blocks = b
     for i, f in enumerate(rdes.outputFileList):
         if f.ftype in ('h5', 'nsdf'):
-            raise MooseError(f'rdesigneur outputFileList[{i}] fname = {f.fname!r}: NSDF/HDF5 '
-                             'output is not available in moosepy.rdesigner yet; use a .csv '
-                             'or .txt file')
-    rdes._files = []
-    for i, f in enumerate(rdes.outputFileList):
+            continue
         # path: 'compartments' or 'compartments/relpath' (elec) or a chem
         # 'mesh/pool' for n and conc
         spec = type('S', (), {})()
@@ -241,6 +269,9 @@ def save_plots(rdes):
     moose = _moose()
     rdes._finishedSaving = True
     import json
+    for wpath in getattr(rdes, 'nsdfPathList', []):
+        if moose.exists(wpath):
+            moose.element(wpath).close()
     for f, objs, tabpath in getattr(rdes, '_files', []):
         vt = moose.vec(tabpath)
         n = min(len(t.vector) for t in vt)

@@ -198,3 +198,19 @@ def test_display_moogli_returns_headless(tmp_path, monkeypatch):
     pytest.importorskip('vtk')
     viewer = rdes.displayMoogli(1e-3, 0.005, frames=str(tmp_path / 'frames'))
     assert viewer is not None and len(list((tmp_path / 'frames').glob('*.png'))) >= 5
+
+
+def test_nsdf_output_file(tmp_path, monkeypatch):
+    h5py = pytest.importorskip('h5py')
+    monkeypatch.chdir(tmp_path)
+    rdes = rd.rdesigneur(
+        cellProto=[['ballAndStick', 'c', 10e-6, 10e-6, 2e-6, 100e-6, 5]],
+        stimList=[['soma', '1', '.', 'inject', '1e-10']],
+        outputFileList=[['out.h5', '#', 'Vm', 1e-3]])
+    rdes.buildModel()
+    rdes.run(0.02)
+    rdes.display()                               # closes (writes) the file
+    with h5py.File(tmp_path / 'out.h5', 'r') as f:
+        vm = f['data/uniform/Compartment/vm'][()]
+    assert vm.shape[0] == 6 and vm.shape[1] >= 20
+    assert np.all(vm[:, -1] > -0.065)            # depolarised by the injection
