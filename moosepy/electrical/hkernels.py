@@ -264,14 +264,15 @@ def advance(nsteps, t0, dt, cn,
                 rs_last[g] = t
                 _to_ring(ring, rs_ptr[g], rs_ptr[g + 1], rs_syn, rs_m, syn_dk, syn_w,
                          syn_owner, kb + k, dt)
-        # TimeTables: every time due by t, on the steps of their tick; the
-        # event carries the table's time
+        # TimeTables: at most one event per step (as MOOSE), the next time
+        # due by t, on the steps of their tick; the event carries the
+        # table's time
         for g in range(ntt):
             tt_state[g] = 0.0
             if (gstep0 + kb + k) % tt_stride[g] != 0:
                 continue
             p = tt_next[g]
-            while p < tt_ptr[g + 1] and tt_times[p] <= t + 1e-9 * dt:
+            if p < tt_ptr[g + 1] and tt_times[p] <= t + 1e-9 * dt:
                 tt_state[g] = 1.0
                 for e in range(tt_eptr[g], tt_eptr[g + 1]):
                     s = tt_syn[e]

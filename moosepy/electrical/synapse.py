@@ -982,8 +982,10 @@ class RandSpike(Neutral):
 
 
 class TimeTable(Neutral):
-    """Sends the spike times of ``vector`` [s] as events (``eventOut``) at the
-    first tick at or after each time; the event carries the table's time."""
+    """Sends the spike times of ``vector`` [s] as events (``eventOut``): on
+    each tick the next time that is due (at or before the tick's time), at
+    most one a tick as in MOOSE, so times closer than dt go out on
+    successive ticks; the event carries the table's time."""
 
     default_tick = 8
 
@@ -1066,7 +1068,7 @@ class TimeTable(Neutral):
         for i in range(el.num):
             times = d['times'][i]
             p = d['pos'][i]
-            while p < len(times) and times[p] <= t + 1e-9 * dt:
+            if p < len(times) and times[p] <= t + 1e-9 * dt:
                 st[i] = 1.0
                 for port in ('eventOut', 'spikeOut'):
                     emit_spikes(el, port, [i], float(times[p]))
