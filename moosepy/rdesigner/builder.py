@@ -343,10 +343,14 @@ class rdesigneur:
 
     def buildChemProto(self):
         moose = _moose()
-        for p in self.chemProtoList:
-            if not self._build_proto('chemProto', p):
-                self._load_chem(p.source, p.name)
-            self.chemid = moose.element('/library/' + p.name)
+        P.LEGACY_CHEM_LAYOUT[0] = any(d.meshType == 'install' for d in self.chemDistrib)
+        try:
+            for p in self.chemProtoList:
+                if not self._build_proto('chemProto', p):
+                    self._load_chem(p.source, p.name)
+                self.chemid = moose.element('/library/' + p.name)
+        finally:
+            P.LEGACY_CHEM_LAYOUT[0] = False
 
     def _load_chem(self, fname, name):
         moose = _moose()

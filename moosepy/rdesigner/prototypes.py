@@ -505,15 +505,23 @@ def makeSpineProto(name):
 
 
 # ================================================================= chemistry
+#: set by rdesigner while it builds the prototypes of a model that uses the
+#: MOOSE 4.x 'install' chemDistrib form: the built-in chemical systems then
+#: keep their 4.x layout (compartment named 'kinetics', which scripts of that
+#: era address: '/library/osc/kinetics/a')
+LEGACY_CHEM_LAYOUT = [False]
+
+
 def _chem_holder(name, parent):
     moose = _moose()
     path = f'{parent}/{name}'
     model = element(path) if exists(path) else moose.Neutral(path)
-    return moose.CubeMesh(f'{model.path}/{name}')
+    inner = 'kinetics' if LEGACY_CHEM_LAYOUT[0] else name
+    return moose.CubeMesh(f'{model.path}/{inner}')
 
 
 def makeDiffusivePool(name='diffn', parent='/library'):
-    """CubeMesh /library/<name>/<name> with pool A (D 1e-10 m²/s, 0.1 mM)."""
+    """CubeMesh /library/<name>/<name> (4.x layout: .../kinetics) with pool A (D 1e-10 m²/s, 0.1 mM)."""
     moose = _moose()
     compt = _chem_holder(name, parent)
     a = moose.Pool(compt.path + '/A')
@@ -534,7 +542,8 @@ def makeMotorPool(name='transp', parent='/library'):
 
 
 def makeChemOscillator(name='osc', parent='/library'):
-    """A three-pool oscillator in CubeMesh /library/<name>/<name>:
+    """A three-pool oscillator in CubeMesh /library/<name>/<name> (4.x
+    layout: /library/<name>/kinetics):
     s -> a and s -> b catalysed by a, a -> s catalysed by b, b -> s;
     D(a) = 1e-12, D(b) = 1e-11 m²/s."""
     moose = _moose()
