@@ -576,3 +576,89 @@ def load(path):
                           'dt': json.loads(h.attrs['dt']), 'error': str(h.attrs['error']),
                           'wall_s': float(h.attrs['wall_s'])}
     return _dataset(runs, results, prov)
+
+
+# ------------------------------------------------------------ command line
+def add_sweep_parser(sub):
+    """Declare ``moosepy sweep`` on an argparse subparsers object."""
+    s = sub.add_parser('sweep', help='run a model over parameter values and/or seeds '
+                       'on a Dask cluster')
+    s.add_argument('model', help="model file (.py with build(moose, path), .g, .xml, ...) "
+                   "or a builder 'file.py:function' / 'module:function'")
+    s.add_argument('--param', action='append', default=[], metavar='NAME=V1,V2,...',
+                   help="parameter values (repeat for a grid); for model files NAME is "
+                   "'relative/path.field'")
+    s.add_argument('--seeds', type=int, default=None, help='replicates per parameter set')
+    s.add_argument('--base-seed', type=int, default=0, help='root of the seed sequence')
+    s.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
+    s.add_argument('--record', action='append', default=[], metavar='PATH.FIELD',
+                   help='what to record (files moose.loadModel reads)')
+    s.add_argument('--out', required=True, help='HDF5 file of the results')
+    s.add_argument('--scheduler', default=None, help='Dask scheduler address '
+                   '(default: a LocalCluster)')
+    s.add_argument('--workers', type=int, default=None, help='LocalCluster workers')
+    s.add_argument('--timeout', type=float, default=10.0,
+                   help='seconds to wait for the scheduler')
+    s.add_argument('--no-resume', action='store_true', help='overwrite --out')
+    return s
+
+
+def _value(text):
+    for conv in (int, float):
+        try:
+            return conv(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _resolve_model(spec):
+    if os.path.exists(spec):
+        return spec
+    if ':' in spec:
+        where, fn = spec.rsplit(':', 1)
+        import importlib
+        import importlib.util
+        if where.endswith('.py'):
+            if not os.path.exists(where):
+                raise BatchError(f'{spec}: no such file {where}')
+            name = 'moosepy_sweep_' + os.path.splitext(os.path.basename(where))[0]
+            ms = importlib.util.spec_from_file_location(name, where)
+            mod = importlib.util.module_from_spec(ms)
+            sys.modules[name] = mod
+            ms.loader.exec_module(mod)
+        else:
+            try:
+                mod = importlib.import_module(where)
+            except ImportError as exc:
+                raise BatchError(f'{spec}: cannot import {where}: {exc}') from None
+        f = getattr(mod, fn, None)
+        if not callable(f):
+            raise BatchError(f'{spec}: {where} has no function {fn!r}')
+        return f
+    raise BatchError(f'{spec}: no such model file (or builder file.py:function)')
+
+
+def sweep_command(args):
+    """``moosepy sweep``: run, write ``--out``, print a summary; returns the
+    exit status."""
+    grid = {}
+    for p in args.param:
+        if '=' not in p:
+            raise BatchError(f'--param {p!r}: expected NAME=V1,V2,...')
+        k, v = p.split('=', 1)
+        grid[k.strip()] = [_value(x) for x in v.split(',') if x != '']
+    model = _resolve_model(args.model)
+    t0 = time.perf_counter()
+    ds = run_batch(model, grid=grid or None, n_seeds=args.seeds, base_seed=args.base_seed,
+                   runtime=args.runtime, record=args.record or None, out=args.out,
+                   resume=not args.no_resume, scheduler=args.scheduler,
+                   n_workers=args.workers, timeout=args.timeout, progress=True)
+    wall = time.perf_counter() - t0
+    bad = [(int(r), str(e)) for r, e in zip(ds.run.values, ds.error.values) if e]
+    print(f'runs     : {ds.sizes["run"]} ({len(bad)} failed) in {wall:.2f} s wall')
+    for r, e in bad[:10]:
+        print(f'  run {r}: {e}')
+    print(f'variables: {", ".join(k for k in ds.data_vars if k not in ("error", "wall_s"))}')
+    print(f'wrote    : {args.out}')
+    return 1 if bad else 0

@@ -151,6 +151,9 @@ def run(model=None, runtime=None, out='moosepy_out', show=False, movie=None):
     cols = [times] + [np.resize(v, n) for v in data.values()]
     np.savetxt(csv, np.column_stack(cols), delimiter=',',
                header='time_s,' + ','.join(f'{k}_{unit}' for k in data), comments='')
+    from .core.provenance import collect, to_json
+    prov_file = Path(out) / (p.stem + '.provenance.json')
+    prov_file.write_text(to_json(collect([p], wall_time=wall, extra={'runtime_s': T})))
     png = Path(out) / (p.stem + '.png')
     import matplotlib
     if not show:
@@ -172,7 +175,7 @@ def run(model=None, runtime=None, out='moosepy_out', show=False, movie=None):
     for k, v in data.items():
         print(f'  {k:<10} start {v[0]:.6g} {unit}   end {v[-1]:.6g} {unit}   '
               f'max {v.max():.6g} {unit}')
-    print(f'wrote    : {csv}')
+    print(f'wrote    : {csv} (provenance: {prov_file.name})')
     print(f'wrote    : {png}')
     return times, data, wall
 
@@ -257,8 +260,10 @@ def main(argv=None):
     v.add_argument('cell')
     v.add_argument('--out', default=None, help='PNG path (default: <cell>.png)')
     v.add_argument('--field', default='Vm')
+    from .batch import add_sweep_parser
+    add_sweep_parser(sub)
     args = ap.parse_args(argv)
-    if args.cmd not in ('run', 'warmup', 'view'):
+    if args.cmd not in ('run', 'warmup', 'view', 'sweep'):
         ap.print_help()
         return 2
     from .core.errors import MooseError
@@ -267,6 +272,9 @@ def main(argv=None):
         if args.cmd == 'warmup':
             s = warmup(args.only, not args.no_aot, args.aot_dir)
             return 1 if 'aot_error' in s else 0
+        if args.cmd == 'sweep':
+            from .batch import sweep_command
+            return sweep_command(args)
         if args.cmd == 'view':
             from .viz3d import render_cell
             print(f'wrote    : {render_cell(args.cell, args.out, args.field)}')
