@@ -86,9 +86,10 @@ def load_in_child(path, loader='loadModel', setup='', after='', target='/model')
     return res
 
 
-ENGINE_CALL = ('from moosepy.kinetics.sbml.system import read_document, build\n'
-               '    from moosepy.kinetics.sbml.engine import Engine\n'
-               '    S = build(read_document({path!r}), {path!r})')
+ENGINE_SETUP = ('from moosepy.kinetics.sbml.system import read_document, build\n'
+                'from moosepy.kinetics.sbml.engine import Engine\n'
+                'import libsbml, networkx, scipy.linalg\n')
+ENGINE_CALL = 'S = build(read_document({path!r}), {path!r})'
 ENGINE_AFTER = "eng = Engine(S); eng.reset(); res['p'] = float(eng.v[S.slots['p']])"
 
 
@@ -96,7 +97,7 @@ def sbml_value_in_child(path, setup=''):
     """Read and compile *path* with moosepy's SBML system (whatever objects
     readSBML would build from it) in a fresh interpreter and evaluate it at
     t = 0; the report has ``p``, the value of the SBML parameter p."""
-    code = LOAD_CODE.format(setup=setup, call=ENGINE_CALL.format(path=str(path)),
+    code = LOAD_CODE.format(setup=ENGINE_SETUP + setup, call=ENGINE_CALL.format(path=str(path)),
                             after=ENGINE_AFTER)
     res, rc = run_child(code)
     return res
