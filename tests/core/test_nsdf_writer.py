@@ -271,7 +271,7 @@ def test_long_run_streams_every_sample_in_blocks_without_per_step_python(tmp_pat
     w.close()
 
 
-def test_hsolve_and_python_sources_mixed(tmp_path):
+def test_python_stepped_sources(tmp_path):
     """Sources from no solver (Python-stepped compartments) make the
     writer read them at its tick; it still has every sample."""
     c = moose.Compartment('/c')
@@ -292,6 +292,33 @@ def test_hsolve_and_python_sources_mixed(tmp_path):
     t = 1e-3 * np.arange(1, 101)
     # exponential Euler is exact for a constant input
     np.testing.assert_allclose(v, -0.07 + 1e-2 * (1 - np.exp(-t / tau)), rtol=1e-9)
+
+
+def test_hsolve_feeds_the_writer_in_batches(tmp_path):
+    """A writer on HSolve-owned Vm is a batch sampler (stride 4 of the
+    solver's dt) and holds the same samples as a Table on its tick, less
+    the Table's sample at reinit."""
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'benchmarks'))
+    import cell_models
+    c = cell_models.build_cell(moose, 21)
+    w = moose.HDF5DataWriter('/w')
+    w.filename = str(tmp_path / 'hs.h5')
+    for comp in (c['soma'], c['comps'][-1]):
+        moose.connect(w, 'requestOut', comp, 'getVm')
+    t = moose.Table('/tt')
+    moose.connect(t, 'requestOut', c['comps'][-1], 'getVm')
+    moose.setClock(30, 1e-4)
+    moose.setClock(8, 1e-4)
+    moose.reinit()
+    assert moose.HDF5DataWriter._batch_role(w._el) == 'sampler'
+    moose.start(0.02)
+    with h5py.File(w.filename, 'r') as f:
+        far = f[c['comps'][-1].path.lstrip('/') + '/vm'][()]
+        soma = f['cell[0]/soma[0]/vm'][()]
+    assert far.shape == soma.shape == (200,)
+    np.testing.assert_array_equal(far, t.vector[1:])
+    assert soma.max() > 0.0          # the soma fired: the samples are live
 
 
 # ----------------------------------------------------------- NSDFWriter2
