@@ -48,6 +48,12 @@ class _ClockState:
         self.current_time = 0.0
         self.current_step = 0
         self.base_dt = 0.0
+        # MOOSE's time grid: its Clock's dt_, 50 us at start and lowered by
+        # every smaller dt given to setClock (never raised); times are
+        # grid_dt * (base steps * grid_mult), as MOOSE's dt_ * step, so
+        # they round as MOOSE's do (0 when base_dt is not a multiple)
+        self.grid_dt = 5e-5
+        self.grid_mult = 0
         self.nsteps = 0
         self.runtime = 0.0
         self.running = False
@@ -76,6 +82,8 @@ def setClock(tick, dt):
     if clock.dts[tick] != dt:
         structure_changed()
     clock.dts[tick] = dt
+    if 0 < dt < clock.grid_dt:
+        clock.grid_dt = dt
     clock.reinited = False
 
 
@@ -163,6 +171,7 @@ def reinit():
     clock.base_dt = min(dts) if dts else 0.0
     clock.strides = {t: max(1, int(round(clock.dts[t] / clock.base_dt)))
                      for t, _ in clock.schedule}
+    _set_grid()
     clock.reinit_serial += 1
     # compiling makes many small objects in a model of many: the cyclic
     # garbage collector would walk the whole model again and again meanwhile
@@ -235,6 +244,22 @@ def start(runtime, notify=False):
     _run(nsteps, notify)
 
 
+def _set_grid():
+    """grid_mult: base_dt in MOOSE's grid steps (0 if not a whole number)."""
+    r = clock.base_dt / clock.grid_dt if clock.grid_dt > 0 else 0.0
+    m = int(round(r))
+    clock.grid_mult = m if m >= 1 and abs(r - m) <= 1e-6 * r else 0
+
+
+def step_time(s):
+    """Time [s] at the end of base step *s*: MOOSE's dt * step on its grid
+    (the same float MOOSE computes), else s * base_dt."""
+    m = clock.grid_mult
+    if m:
+        return clock.grid_dt * (s * m)
+    return s * clock.base_dt
+
+
 def _reschedule():
     clock.schedule = _live_scheduled()
     dts = [clock.dts[t] for t, _ in clock.schedule]
@@ -243,6 +268,7 @@ def _reschedule():
         clock.current_step = int(round(clock.current_time / base))
     clock.base_dt = base
     clock.strides = {t: max(1, int(round(clock.dts[t] / base))) for t, _ in clock.schedule}
+    _set_grid()
     clock.reinited = True
 
 
@@ -348,7 +374,7 @@ def _run_python(nsteps, notify, wall0):
         if clock.stop_requested:
             return k
         s = clock.current_step + 1
-        t = s * base
+        t = step_time(s)
         for tick, els in sched:
             if s % strides[tick]:
                 continue
@@ -396,12 +422,12 @@ def _run_hybrid(nsteps, solvers, samplers, python, notify, wall0):
         if n > 0:
             _advance_chunk(s0, n, solvers, feeds, strides, base)
             clock.current_step = s0 + n
-            clock.current_time = clock.current_step * base
+            clock.current_time = step_time(clock.current_step)
             done += n
         if s_py > s_end or clock.stop_requested:
             continue
         s = s_py
-        t = s * base
+        t = step_time(s)
         for tick, el in sched:
             if s % strides[tick] or not el.alive:
                 continue
@@ -444,7 +470,7 @@ def _run_batched(nsteps, solvers, samplers, notify, wall0):
         tw = time.perf_counter()
         _advance_chunk(s0, n, solvers, feeds, strides, base)
         clock.current_step = s0 + n
-        clock.current_time = clock.current_step * base
+        clock.current_time = step_time(clock.current_step)
         done += n
         elapsed = time.perf_counter() - tw
         if elapsed > 0:
