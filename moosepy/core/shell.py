@@ -247,7 +247,9 @@ def copy(orig, parent, name='', num=1, toGlobal=False, copyExtMsgs=False):
                 arr = np.empty(e.num, dtype=object)
                 arr[:] = [_deep(v) for v in list(col) * num]
                 e.cols[k] = arr
-        e.tick = src.tick
+        # as MOOSE: a copy is scheduled on its class's default tick, not on
+        # the original's (prototypes kept off the clock with tick -1 run
+        # once copied into a model)
         e.is_field_element = src.is_field_element
         # a solver's hold on the original (keys 'hsolve...') is not copied
         e.data = {k: _deep(v) for k, v in src.data.items() if not k.startswith('hsolve')}
