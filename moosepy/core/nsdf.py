@@ -10,7 +10,13 @@ Sources are attached as in MOOSE: ``connect(writer, 'requestOut', obj,
 'getVm')`` for sampled values (uniform data), and for NSDFWriter spike
 times through ``eventInput``: ``writer.eventInput.num = n;
 connect(spikegen, 'spikeOut', writer.eventInput[k], 'input')``.
-``NSDFWriter2.blocks`` also takes ``'wildcard.field'`` strings.
+``NSDFWriter2.blocks`` also takes ``'wildcard.field'`` strings; a block
+below a Neuron or ChemCompt goes, as in MOOSE, to
+``/data/uniform/<container parts>/<rest of the path>/<field>`` with '%'
+joining parts (``'/model/elec/#[ISA=Compartment].Vm'`` ->
+``/data/uniform/%elec/#[ISA=Compartment]/Vm``), its map and static
+coordinates mirrored under ``/map`` and ``/data/static``;
+``modelRoot = ''`` stores no model tree.
 
 A writer samples at its tick (30, dt 1 s by default) after every other
 tick, like MOOSE: the first sample is taken at t = dt (none at reinit).
@@ -181,9 +187,13 @@ class _Stream:
         from .. import __version__
         f.attrs['software'] = ['python', f'moosepy {__version__}']
         groups = {}
+        labels = self.el.data.get('labels', {}).get(self.idx, {})
         for col, (o, j, port) in enumerate(self.sources):
-            # as MOOSE: the variable is named from the port ('getVm' -> 'vm')
-            groups.setdefault((o.cls.__name__, _getter_field(port)), []).append(col)
+            lab = labels.get(col)
+            if lab is None:
+                # as MOOSE: the variable is named from the port ('getVm' -> 'vm')
+                lab = (o.cls.__name__, _getter_field(port))
+            groups.setdefault(lab, []).append(col)
         for (cname, fname), cols in groups.items():
             g = f.require_group(f'data/uniform/{cname}')
             # chunks of about 1 MiB spanning all rows (no padding rows)
@@ -283,13 +293,15 @@ class _Stream:
         root = _Root.element
         rpath = '/'
         mr = self.el.cols.get('modelRoot')
-        if mr is not None and mr[self.idx] not in ('', '/'):
+        if mr is not None and mr[self.idx] == '':
+            root = None         # NSDFWriter2: '' stores no tree (as MOOSE)
+        elif mr is not None and mr[self.idx] != '/':
             from .shell import resolve
             root, _ = resolve(str(mr[self.idx]))
             rpath = root.path
         tree = f.require_group('model/modeltree')
         skip = {'classes', 'clock', 'Msgs'}
-        for el in root.walk():
+        for el in (root.walk() if root is not None else ()):
             if el is root or (el.parent is _Root.element and el.name in skip):
                 continue
             p = el.path
@@ -661,16 +673,49 @@ class NSDFWriter2(NSDFWriter):
     def _find_sources(cls, el, idx):
         from .shell import wildcardFind
         out = list(linked_indices(el, idx, 'requestOut'))
+        labels = el.data.setdefault('labels', {})[idx] = {}
         for b in el.data.get('blocks', {}).get(idx, []):
             path, field = b.rsplit('.', 1)
             found = wildcardFind(path)
             if not found:
                 log.warning('%s (NSDFWriter2): block %r matches no object', el.indexed_path(idx),
                             b)
+            group = _block_group(path)
             for h in found:
                 o = h._el
                 if field not in o.cls._fields:
                     raise FieldError(f'{el.indexed_path(idx)} (NSDFWriter2).blocks: {h.path} '
                                      f'({o.cls.__name__}) has no field {field!r}')
+                if group is not None:
+                    labels[len(out)] = (group, field)
                 out.append((o, h._idx, 'get' + field[0].upper() + field[1:]))
         return out
+
+
+def _block_group(path):
+    """MOOSE's NSDFWriter2 group of a block 'path': the components of its
+    innermost Neuron or ChemCompt ancestor, then the rest of the path, each
+    part joined with '%' ('/model/elec/#[ISA=Compartment]' ->
+    '%elec/#[ISA=Compartment]'), or None when the path has no such
+    container (MOOSE refuses the block; moosepy writes it as NSDFWriter
+    does, under the class name)."""
+    from .shell import exists, resolve
+    parts = [p for p in path.split('/') if p]
+    cont_name, cont_idx, pct, prefix = '', -1, '', ''
+    for i, comp in enumerate(parts):
+        prefix += '/' + comp
+        try:
+            ok = exists(prefix)
+        except Exception:          # noqa: BLE001 - wildcards are not paths
+            ok = False
+        if not ok:
+            continue
+        el, _ = resolve(prefix)
+        names = [c.__name__ for c in el.cls.__mro__]
+        if 'Neuron' in names or 'ChemCompt' in names:
+            cont_idx = i
+            cont_name += pct + comp
+        pct = '%'
+    if cont_idx < 0 or cont_idx == len(parts) - 1:
+        return None
+    return cont_name + '/' + '%'.join(parts[cont_idx + 1:])

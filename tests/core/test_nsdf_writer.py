@@ -42,23 +42,26 @@ def read_nsdf(path):
             base = f.get(f'data/{kind}')
             if base is None:
                 continue
-            for pop in base:
-                for var, d in base[pop].items():
-                    if len(d.dims[0]):
-                        smap = d.dims[0][0]
-                    else:
-                        # MOOSE 5.0 leaves static data's scale unattached:
-                        # the map is then found by its path
-                        smap = f.get(f'map/{kind}/{pop}/{var}') or f[f'map/{kind}/{pop}']
-                    sources = [_s(x) for x in smap[()]]
-                    data = d[()]
-                    assert data.shape[0] == len(sources)
-                    if kind == 'uniform':
-                        t = float(d.attrs['tstart']) + float(d.attrs['dt']) * \
-                            np.arange(data.shape[1])
-                        out[kind][(pop, var)] = (sources, t, data)
-                    else:
-                        out[kind][(pop, var)] = (sources, data)
+            found = []
+            base.visititems(lambda name, obj: found.append((name, obj))
+                            if isinstance(obj, h5py.Dataset) else None)
+            for name, d in found:
+                pop, var = name.rsplit('/', 1) if '/' in name else ('', name)
+                if len(d.dims[0]):
+                    smap = d.dims[0][0]
+                else:
+                    # MOOSE 5.0 leaves static data's scale unattached: the
+                    # map is then found by its path
+                    smap = f.get(f'map/{kind}/{pop}/{var}') or f[f'map/{kind}/{pop}']
+                sources = [_s(x) for x in smap[()]]
+                data = d[()]
+                assert data.shape[0] == len(sources)
+                if kind == 'uniform':
+                    t = float(d.attrs['tstart']) + float(d.attrs['dt']) * \
+                        np.arange(data.shape[1])
+                    out[kind][(pop, var)] = (sources, t, data)
+                else:
+                    out[kind][(pop, var)] = (sources, data)
         emap = f.get('map/event')
         if emap is not None:
             for pop in emap:
@@ -467,3 +470,46 @@ def test_streamer_npy_and_hdf5(tmp_path, fmt):
     np.testing.assert_array_equal(vals, expect)
     np.testing.assert_allclose(times, 0.1 * np.arange(len(expect)), atol=1e-12)
     assert len(t.vector) == 0
+
+
+NSDF2_SCRIPT = r'''
+import sys, json, os
+who = sys.argv[1]
+moose = __import__('moose' if who == 'moose' else 'moosepy')
+fn = os.path.join(%(tmp)r, who + '.n2.h5')
+moose.Neutral('/model')
+moose.Neuron('/model/elec')
+for i, n in enumerate(('soma', 'dend')):
+    c = moose.Compartment('/model/elec/' + n)
+    c.Rm = 1e9; c.Cm = 1e-10; c.inject = 1e-10 * (i + 1)
+moose.CubeMesh('/model/chem')
+p = moose.Pool('/model/chem/A'); p.concInit = 0.5
+w = moose.NSDFWriter2('/model/w')
+w.filename = fn; w.mode = 2; w.modelRoot = ''
+w.blocks = ['/model/elec/#[ISA=Compartment].Vm', '/model/chem/A.conc']
+for k in range(32):
+    moose.setClock(k, 1e-3)
+moose.reinit(); moose.start(0.05); w.close()
+print('JSON' + json.dumps({'fn': fn}))
+'''
+
+
+def test_nsdfwriter2_block_layout_matches_pymoose(tmp_path):
+    res = run_both(NSDF2_SCRIPT % {'tmp': str(tmp_path)})
+    a, b = read_nsdf(res['moose']['fn']), read_nsdf(res['moosepy']['fn'])
+    keys = {('%elec/#[ISA=Compartment]', 'Vm'), ('%chem/A', 'conc')}
+    assert set(a['uniform']) == set(b['uniform']) == keys
+    for k in keys:
+        sa, _ta, da = a['uniform'][k]
+        sb, _tb, db = b['uniform'][k]
+        assert sa == sb
+        assert da.shape == db.shape
+        np.testing.assert_allclose(db, da, rtol=1e-9, atol=1e-12)
+    assert b['uniform'][('%elec/#[ISA=Compartment]', 'Vm')][0] == \
+        ['/model[0]/elec[0]/soma[0]', '/model[0]/elec[0]/dend[0]']
+    assert b['uniform'][('%elec/#[ISA=Compartment]', 'Vm')][2].shape == (2, 50)
+    sa, ca = a['static'][('%elec/#[ISA=Compartment]', 'coords')]
+    sb, cb = b['static'][('%elec/#[ISA=Compartment]', 'coords')]
+    assert sa == sb and ca.shape == cb.shape == (2, 7)
+    with h5py.File(res['moosepy']['fn'], 'r') as f:
+        assert len(f.get('model/modeltree', {})) == 0      # modelRoot '': no tree
