@@ -19,6 +19,7 @@ from ..core.fields import Field
 from ..core.shell import wildcard_elements
 from ..core import structure
 from ..core.units import NA
+from .concchan import ConcChan, chan_pools
 from .enz import EnzBase, Enz
 from .function import Function
 from .mesh import ChemCompt, DEFAULT_VOLUME, compartment_of
@@ -197,12 +198,12 @@ _kinds = {}
 
 def _kind(cls):
     """0 pool, 1 reaction, 2 Enz, 3 MMenz (or other enzyme), 4 Function,
-    -1 anything else; cached per class."""
+    5 ConcChan, -1 anything else; cached per class."""
     k = _kinds.get(cls)
     if k is None:
         k = (0 if issubclass(cls, PoolBase) else 1 if issubclass(cls, ReacBase)
              else 2 if issubclass(cls, Enz) else 3 if issubclass(cls, EnzBase)
-             else 4 if issubclass(cls, Function) else -1)
+             else 4 if issubclass(cls, Function) else 5 if issubclass(cls, ConcChan) else -1)
         _kinds[cls] = k
     return k
 
@@ -335,7 +336,15 @@ def read_values(L):
     voxvol = np.asarray(comp.handle(0)._voxel_volumes(), dtype=float)
     if len(voxvol) != L.nvox:
         return None
-    kf, kb = _col(L.reacs, '_kf'), _col(L.reacs, '_kb')
+    nr = len(L.reacs) - L.n_chans
+    kf, kb = _col(L.reacs[:nr], '_kf'), _col(L.reacs[:nr], '_kb')
+    if L.n_chans:
+        # a ConcChan's two terms: permeability [1/(mM s)], times numChan where
+        # no channel pool is a reactant; kexp -1 makes it per molecule
+        chans = L.reacs[nr:]
+        kc = _col(chans, 'permeability') * np.where(L.chan_fixed, _col(chans, '_numChan'),
+                                                    1.0)
+        kf, kb = np.concatenate([kf, kc]), np.concatenate([kb, kc])
     km_e, k3 = _col(L.enzs, '_Km'), _col(L.enzs, '_k3')
     k2 = np.fromiter((e.cols['_k2'][0] if '_k2' in e.cols else 0.0 for e in L.enzs),
                      dtype=np.float64, count=len(L.enzs))
@@ -400,12 +409,12 @@ def build_layout(stoich_el):
     if not path:
         raise SolverError(f"{stoich_el.path} (Stoich): 'reacSystemPath' is not set "
                           f"(e.g. '{comp_el.path}/##')")
-    groups = ([], [], [], [], [])      # pools, reactions, enzymes, (unused), Functions
+    groups = ([], [], [], [], [], [])  # pools, reactions, enzymes, (unused), Functions, ConcChans
     for el in wildcard_elements(path):
         k = _kind(el.cls)
         if k >= 0:
             groups[2 if k == 3 else k].append(el)
-    pools, reacs, enzs, _unused, funcs = groups
+    pools, reacs, enzs, _unused, funcs, chans = groups
     nvox = len(comp_el.handle(0)._voxel_volumes())
     nums = np.fromiter((p.num for p in pools), dtype=np.int64, count=len(pools))
     bad = np.nonzero(nums != nvox)[0]
@@ -415,6 +424,11 @@ def build_layout(stoich_el):
                           f'has {nvox} voxels')
     npools = len(pools)
     index = {id(p): j for j, p in enumerate(pools)}
+
+    # ---- ConcChans become reactions after the Reacs (see concchan.py)
+    chan_fixed = _chan_entries(chans, index, path)
+    nreac = len(reacs)
+    reacs = reacs + chans
 
     # ---- messages of reactions and enzymes: one pass, in message order
     objs = reacs + enzs
@@ -440,6 +454,11 @@ def build_layout(stoich_el):
                 e_obj.append(k)
                 e_port.append(c)
                 e_pool.append(j)
+    for k, (ents, _fixed) in enumerate(chan_fixed):
+        for port, j in ents:
+            e_obj.append(nreac + k)
+            e_port.append(port)
+            e_pool.append(j)
     e_obj = np.asarray(e_obj, dtype=np.int64)
     e_port = np.asarray(e_port, dtype=np.int64)
     e_pool = np.asarray(e_pool, dtype=np.int64)
@@ -525,6 +544,10 @@ def build_layout(stoich_el):
     kexp = np.where(rkind <= KB, np.where(n_r_p <= 1, 0.0, 1.0 - n_r_p),
                     np.where(rkind == K1, -nsub_p.astype(float), 0.0)).astype(float)
     kmexp = np.where(rkind == MM, n_r_p, 0).astype(float)
+    if chans:
+        # per channel molecule and per molecule of the pool: 1/(NA * V) always
+        # (also where a fixed numChan leaves one reactant)
+        kexp[(rkind <= KB) & (robj >= nreac)] = -1.0
     first_r = sub_idx[np.minimum(sub_ptr[:-1], max(len(sub_idx) - 1, 0))] \
         if len(sub_idx) else np.zeros(nterms, np.int64)
     second_r = sub_idx[np.minimum(sub_ptr[:-1] + 1, max(len(sub_idx) - 1, 0))] \
@@ -540,6 +563,8 @@ def build_layout(stoich_el):
     L.version = version
     L.comp_el = comp_el
     L.pools, L.reacs, L.enzs = pools, reacs, enzs
+    L.n_chans = len(chans)
+    L.chan_fixed = np.array([f for _e, f in chan_fixed], dtype=bool)
     L.absorbed = func['absorbed']
     L.func_progs = func['progs']
     L.npools, L.nvox, L.nterms = npools, nvox, nterms
@@ -568,8 +593,45 @@ def build_layout(stoich_el):
     L.n_func = len(func['func_pools'])
     L.n_buf = int(held.sum()) - L.n_func
     L.n_var = npools - L.n_buf - L.n_func
-    L.n_rates = len(reacs) + int(np.sum(np.where(okind == 2, 2, 1)[len(reacs):]))
+    L.n_rates = nreac + int(np.sum(np.where(okind == 2, 2, 1)[len(reacs):]))
     return L
+
+
+def _chan_entries(chans, index, path):
+    """Per ConcChan: its reactant entries [(port, pool index)] as a reaction
+    out + chan -> in + chan (SUB: outer pool then the channel pool, PRD:
+    inner pool then the channel pool; the first reactant of each direction
+    gives the volume that converts it), and whether it has no channel pool
+    (then numChan is a constant factor).  Raises SolverError naming the
+    ConcChan if a pool is missing or outside the reaction system."""
+    out = []
+    for el in chans:
+        ins, outs, chan = chan_pools(el)
+        for port, ps in (('in', ins), ('out', outs)):
+            if len(ps) != 1:
+                raise SolverError(f"{el.path} (ConcChan): needs exactly one pool on '{port}', "
+                                  f"has {len(ps)}")
+        if len(chan) > 1:
+            raise SolverError(f"{el.path} (ConcChan): {len(chan)} pools send nOut to "
+                              f"setNumChan; connect one channel pool")
+        for port, ps in (('in', ins), ('out', outs), ('setNumChan', chan)):
+            if ps and id(ps[0]) not in index:
+                raise SolverError(
+                    f"{el.path} (ConcChan): its '{port}' pool {ps[0].path} is not in the "
+                    f"Stoich's reacSystemPath '{path}'; a ConcChan runs inside one Stoich: "
+                    f"give the compartments of its pools one Stoich (MOOSE's membrane "
+                    f"junction between two Dsolves is not supported)")
+        if ins[0] is outs[0]:
+            raise SolverError(f"{el.path} (ConcChan): 'in' and 'out' are the same pool "
+                              f"{ins[0].path}")
+        ents = [(SUB, index[id(outs[0])])]
+        if chan:
+            ents.append((SUB, index[id(chan[0])]))
+        ents.append((PRD, index[id(ins[0])]))
+        if chan:
+            ents.append((PRD, index[id(chan[0])]))
+        out.append((ents, not chan))
+    return out
 
 
 def _check(objs, okind, cnt, e_obj, e_port, missing):
