@@ -513,3 +513,37 @@ def test_nsdfwriter2_block_layout_matches_pymoose(tmp_path):
     assert sa == sb and ca.shape == cb.shape == (2, 7)
     with h5py.File(res['moosepy']['fn'], 'r') as f:
         assert len(f.get('model/modeltree', {})) == 0      # modelRoot '': no tree
+
+
+def test_streamer_beside_a_batched_solver_fires_only_at_its_tick(tmp_path, monkeypatch):
+    """Tables of a Ksolve streamed to CSV: the Streamer runs at its tick
+    (dt 10 s) and at the end of start(), the solver in chunks between; the
+    file holds every sample, equal to the analytic decay."""
+    from moosepy.core import streamer as st_mod
+    pools, ks = _decay_model(3, 0.1)
+    tabs = []
+    for i, p in enumerate(pools):
+        t = moose.Table2(f'/m/t{i}')
+        moose.connect(t, 'requestOut', p, 'getConc')
+        tabs.append(t)
+    moose.setClock(18, 0.1)
+    s = moose.Streamer('/m/s')
+    s.outfile = str(tmp_path / 'chem.csv')
+    s.addTables(tabs)
+    calls = []
+    real = st_mod.Streamer._process.__func__
+
+    def counting(cls, el, t, dt):
+        calls.append(t)
+        return real(cls, el, t, dt)
+    monkeypatch.setattr(st_mod.Streamer, '_process', classmethod(counting))
+    moose.reinit()
+    moose.start(1000.0)
+    assert len(calls) == 100
+    data = np.loadtxt(s.outfile, comments='#', skiprows=2)
+    assert data.shape == (10001, 4)
+    t = data[:, 0]
+    np.testing.assert_allclose(t, 0.1 * np.arange(10001), atol=1e-9)
+    a0 = 1.0 + 0.01 * np.arange(3)
+    np.testing.assert_allclose(data[:, 1:], a0 * np.exp(-np.outer(t, ks)), rtol=2e-5)
+    assert all(len(tb.vector) == 0 for tb in tabs)
