@@ -547,7 +547,18 @@ def _dataset(runs, results, prov):
         vals = [r['params'].get(p, np.nan) for r in runs]
         coords[p if p not in data_vars else f'param_{p}'] = ('run', np.asarray(vals))
     from .core.provenance import to_json
-    return xr.Dataset(data_vars, coords=coords, attrs={'provenance': to_json(prov)})
+    return xr.Dataset(data_vars, coords=coords, attrs={'provenance': to_json(prov),
+                                                      'parameters': json.dumps(pnames)})
+
+
+def as_grid(ds):
+    """*ds* (from :func:`run_batch`) with ``run`` unstacked into one
+    dimension per parameter and ``rep``: ``as_grid(ds).A.sel(k=0.5, rep=0)``.
+    Only for sweeps whose parameter sets form a full grid."""
+    names = [n if n in ds.coords else f'param_{n}'
+             for n in json.loads(ds.attrs.get('parameters', '[]'))]
+    keep = [c for c in ('seed', 'set') if c in ds.coords]
+    return ds.reset_coords(keep).set_index(run=names + ['rep']).unstack('run')
 
 
 def load(path):

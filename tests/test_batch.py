@@ -18,7 +18,7 @@ pytest.importorskip('distributed')
 pytest.importorskip('xarray')
 h5py = pytest.importorskip('h5py')
 
-from moosepy.batch import run_batch, load, BatchError, make_runs  # noqa: E402
+from moosepy.batch import run_batch, load, BatchError, make_runs, as_grid  # noqa: E402
 
 
 # ------------------------------------------------------------ builders
@@ -110,6 +110,10 @@ def test_grid_sweep_matches_analytic_and_is_written_incrementally(client, tmp_pa
     assert prov['sweep_model']['name'].endswith('decay')
     assert prov['wall_time_s'] > 0 and prov['host']
     assert json.loads(ds.attrs['provenance'])['seeds']['base_seed'] == 0
+    g = as_grid(ds)
+    assert g.A.dims == ('time', 'k', 'A0', 'rep')
+    np.testing.assert_array_equal(g.A.sel(k=0.5, A0=2.0, rep=0).values, ds.A.values[3])
+    assert int(g.seed.sel(k=0.5, A0=2.0, rep=0)) == int(ds.seed.values[3])
     back = load(out)
     np.testing.assert_array_equal(back.A.values, ds.A.values)
     np.testing.assert_array_equal(back.seed.values, ds.seed.values)
