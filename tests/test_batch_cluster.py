@@ -91,3 +91,19 @@ def test_cli_sweep_unreachable_scheduler(tmp_path, capsys):
     assert rc == 1
     err = capsys.readouterr().err
     assert 'cannot reach the Dask scheduler at tcp://127.0.0.1:1' in err
+
+
+def test_cli_run_writes_provenance_beside_its_csv(tmp_path, capsys):
+    import hashlib
+    from moosepy import cli
+    model = tmp_path / 'decay.py'
+    model.write_text(MODEL)
+    out = tmp_path / 'out'
+    assert cli.main(['run', str(model), '--out', str(out)]) in (None, 0)
+    prov = json.loads((out / 'decay.provenance.json').read_text())
+    src = [s for s in prov['model_sources'] if s['name'] == str(model)]
+    assert src and src[0]['sha256'] == hashlib.sha256(model.read_bytes()).hexdigest()
+    assert prov['runtime_s'] == 2.0 and prov['wall_time_s'] > 0
+    assert [s['class'] for s in prov['solvers']] == ['Ksolve', 'Stoich']
+    assert prov['solvers'][0]['method'] == 'rk5'
+    assert 'decay.provenance.json' in capsys.readouterr().out
