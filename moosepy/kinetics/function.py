@@ -25,6 +25,10 @@ class Variable(Neutral):
     value = Field(0.0, '', 'Current input value (unit of the source field)')
     ports = (Dest('input', 'double', 'Receives the input value'),)
 
+    def _recv_input(self, v):
+        # a value sent by a Python-stepped source (StimulusTable, PulseGen)
+        self.value = v
+
 
 class Function(Neutral):
     """General function of inputs x0..xn and time t, in MOOSE/ExprTk syntax
@@ -213,6 +217,8 @@ def _out_field(el, port):
     """Field that a source port sends (nOut -> n, concOut -> conc, ...)."""
     if port == 'nOut':
         return 'n'
+    if port == 'output' and 'outputValue' in el.cls._fields:
+        return 'outputValue'            # StimulusTable, PulseGen, DiffAmp, ...
     if port.endswith('Out'):
         base = port[:-3]
         if base in el.cls._fields:

@@ -1,0 +1,41 @@
+"""A StimulusTable's ``output`` into a Function's ``x[0].input`` (Python
+path, no solver): the Function evaluates on the table's values.  Oracle:
+pymoose 5.0.0 (side venv)."""
+
+import numpy as np
+
+from side_pymoose import run_both
+
+SCRIPT = '''
+import sys, json
+import numpy as np
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+moose.Neutral('/model')
+f = moose.Function('/model/f')
+f.c['c0'] = 2.0
+f.expr = 'c0 * x0 * x0 + 1'
+s = moose.StimulusTable('/model/s')
+s.vector = np.linspace(0.0, 1.0, 50)
+s.startTime = 0.0
+s.stopTime = 0.05
+s.stepPosition = 0.0
+moose.connect(s, 'output', f.x[0], 'input')
+t = moose.Table('/model/t')
+moose.connect(t, 'requestOut', f, 'getValue')
+for i in range(32):
+    moose.setClock(i, 1e-3)
+moose.reinit()
+moose.start(0.06)
+print('JSON' + json.dumps({'v': list(map(float, t.vector))}))
+'''
+
+
+def test_stimulus_table_feeds_function_as_pymoose():
+    r = run_both(SCRIPT)
+    a, b = r['moosepy']['v'], r['moose']['v']
+    assert len(a) == len(b) == 61
+    np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
+    assert b.max() > 2.5                # the input reached the function
