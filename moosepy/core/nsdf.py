@@ -116,6 +116,7 @@ class _Stream:
         self.nbuf = 0
         self.written = 0
         self.events = {}                 # eventInput index -> [times]
+        self.nevents = 0
         self.event_ds = {}
         self.file = None
         self.dsets = []                  # HDF5DataWriter: per source; NSDF: per group
@@ -328,15 +329,18 @@ class _Stream:
         limit = max(1, int(self.el.cols['flushLimit'][self.idx]))
         cap = max(1, MAX_BUFFER_VALUES // max(1, len(self.sources)))
         if self.nbuf >= min(limit, cap):
-            self.flush()
+            self.flush(stamp=False)
 
     def event(self, j, t):
-        lst = self.events.setdefault(j, [])
-        lst.append(float(t))
-        if sum(len(v) for v in self.events.values()) >= MAX_BUFFER_VALUES:
-            self.flush()
+        self.events.setdefault(j, []).append(float(t))
+        self.nevents += 1
+        if self.nevents >= MAX_BUFFER_VALUES:
+            self.flush(stamp=False)
 
-    def flush(self):
+    def flush(self, stamp=True):
+        """Write the buffered blocks; *stamp*: also the provenance and end
+        time (at the end of a run, flush() and close(); blocks written
+        during a run skip it: it walks the tree)."""
         if self.file is None:
             return
         h = self.el.indexed_path(self.idx)
@@ -364,7 +368,9 @@ class _Stream:
                 d.resize((m + len(lst),))
                 d[m:] = lst
             self.events = {}
-            self._stamp()
+            self.nevents = 0
+            if stamp:
+                self._stamp()
             self.file.flush()
         except (OSError, RuntimeError, ValueError) as exc:
             raise MooseError(f'{h} ({self.el.cls.__name__}): writing to '

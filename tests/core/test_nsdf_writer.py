@@ -246,9 +246,9 @@ def test_long_run_streams_every_sample_in_blocks_without_per_step_python(tmp_pat
     calls = {'process': 0, 'flush_rows': []}
     orig_flush = nsdf_mod._Stream.flush
 
-    def counting_flush(self):
+    def counting_flush(self, *a, **k):
         calls['flush_rows'].append(self.nbuf)
-        return orig_flush(self)
+        return orig_flush(self, *a, **k)
 
     def no_process(cls, el, t, dt_):
         calls['process'] += 1
