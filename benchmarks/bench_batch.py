@@ -1,7 +1,7 @@
 """moosepy.batch scaling: wall time and speedup on 1 and 2 workers of a
 Dask LocalCluster, and the batch layer's per-run overhead.
 
-    python benchmarks/bench_batch.py [--workers 1 2] [--skip-hh]
+    python benchmarks/bench_batch.py [--workers 1 2] [--skip-hh] [--scheduler tcp://host:8786]
 
 Workloads (each run builds its model in a worker process, runs it and
 returns its table):
@@ -75,6 +75,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--workers', type=int, nargs='+', default=[1, 2])
     ap.add_argument('--skip-hh', action='store_true')
+    ap.add_argument('--scheduler', default=None,
+                    help="time a running cluster instead (e.g. 'dask scheduler' and "
+                         "'dask worker ADDR --nthreads 1 --nworkers 2' started by hand)")
     a = ap.parse_args()
     from distributed import Client, LocalCluster
     load = os.getloadavg()[0]
@@ -89,12 +92,19 @@ def main():
     work.append(('overhead, 64 empty runs', noop, dict(grid={'x': list(range(64))}),
                  dict(grid={'x': [0]})))
     res = {}
+    if a.scheduler:
+        a.workers = [None]
     for n in a.workers:
         t0 = time.perf_counter()
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                               dashboard_address=':0')
-        client = Client(cluster)
-        print(f'\n{n} worker(s): cluster up in {time.perf_counter() - t0:.2f} s')
+        if a.scheduler:
+            cluster, client = None, Client(a.scheduler)
+            n = len(client.nthreads())
+            print(f'\n{a.scheduler}: {n} worker(s)')
+        else:
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                   dashboard_address=':0')
+            client = Client(cluster)
+            print(f'\n{n} worker(s): cluster up in {time.perf_counter() - t0:.2f} s')
         try:
             for label, fn, kw, warm in work:
                 w = dict(warm)
@@ -111,7 +121,8 @@ def main():
                       f'ms each in the worker, batch overhead {over * 1e3:6.1f} ms/run')
         finally:
             client.close()
-            cluster.close()
+            if cluster is not None:
+                cluster.close()
     if len(a.workers) > 1:
         n0 = a.workers[0]
         print('\nspeedup:')
