@@ -248,9 +248,8 @@ def connect(src, srcField, dest, destField, msgType='Single'):
     if msgType == 'Single':
         m = Msg(el1, srcField, el2, destField, 'Single', i1 or 0, i2 or 0)
     elif msgType in ('OneToOne', 'OneToOneDataIndex'):
-        if el1.num != el2.num:
-            raise MessageError(f'connect OneToOne: {el1.path} has {el1.num} entries and '
-                               f'{el2.path} has {el2.num}')
+        # as MOOSE: entries i -> i for i below the smaller count (no error
+        # when the counts differ)
         m = Msg(el1, srcField, el2, destField, msgType)
     elif msgType == 'OneToAll':
         m = Msg(el1, srcField, el2, destField, msgType, i1 or 0, 0)

@@ -67,14 +67,11 @@ class TestMsgTypes:
         assert _pairs(m) == [(0, 0), (1, 1), (2, 2)]
 
     def test_one_to_one_size_mismatch(self, arrays):
+        # MOOSE accepts it and pairs the entries below the smaller count
+        # (pymoose oracle: tests/core/test_onetoone_sizes.py)
         a, b, c, t = arrays
-        before_out, before_in = list(t.msgOut), list(b.msgIn)
-        with pytest.raises(moose.MessageError) as ei:
-            moose.connect(t, 'requestOut', b, 'getConc', 'OneToOne')
-        msg = str(ei.value)
-        assert '3' in msg and '4' in msg
-        assert list(t.msgOut) == before_out
-        assert list(b.msgIn) == before_in
+        m = moose.connect(t, 'requestOut', b, 'getConc', 'OneToOne')
+        assert _pairs(m) == [(0, 0), (1, 1), (2, 2)]
 
     def test_one_to_all(self, arrays):
         a, b, c, t = arrays
