@@ -35,10 +35,19 @@ sys.path.insert(0, os.path.dirname(HERE))
 os.environ['PYTHONPATH'] = os.pathsep.join([HERE, os.path.dirname(HERE),
                                             os.environ.get('PYTHONPATH', '')])
 
+import cloudpickle  # noqa: E402
+import cell_models  # noqa: E402
+import gsolve_models  # noqa: E402
+import hh_tables  # noqa: E402
+
+# workers started by hand may not have benchmarks/ on their path: the
+# model modules travel with the builders
+for _m in (cell_models, gsolve_models, hh_tables):
+    cloudpickle.register_pickle_by_value(_m)
+
 
 def gsolve_run(runtime=1000.0):
     import moosepy as moose
-    import gsolve_models
     m = gsolve_models.birth_death(moose, '/bd', runtime=runtime)
     t = moose.Table2('/bd/tx')
     moose.connect(t, 'requestOut', m['pools'][0], 'getN')
@@ -49,7 +58,6 @@ def gsolve_run(runtime=1000.0):
 
 def hh_run(amp=1e-9):
     import moosepy as moose
-    import cell_models
     c = cell_models.build_cell(moose, 101)
     moose.element('/cell/stim').firstLevel = amp
     moose.element('/cell/stim').firstWidth = 40e-3
