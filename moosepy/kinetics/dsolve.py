@@ -547,6 +547,14 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
         if mpre.any():
             mo[mpre] = my[mf]
         recs.append((m, reqs, mt, mf, mo))
+    # what stays fixed over this call: each member's plan and junctions
+    plans = {}
+    for m in group:
+        mds = dsolve_of(m)
+        if dstride and mds is not None:
+            plans[id(m)] = plan if m is el else compile_plan(mds, m.data['compiled'],
+                                                             dstride * base, whole)
+    jns = {id(m): _junction_arrays(m) for m in group} if len(group) > 1 else {}
     while s < s_end:
         s_next = (s // kstride + 1) * kstride
         if s_next > s_end:
@@ -554,12 +562,9 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
         # as MOOSE's ticks: every Dsolve diffuses, then each chemical solver
         # steps and exchanges across the junctions its Dsolve holds
         for m in group:
-            mc = m.data['compiled']
-            mds = dsolve_of(m)
-            if dstride and mds is not None:
-                mplan = plan if m is el else compile_plan(mds, mc, dstride * base, whole)
-                nd = s_next // dstride - s // dstride
-                diffuse(mplan, mc.state, nd)
+            mplan = plans.get(id(m))
+            if mplan is not None:
+                diffuse(mplan, m.data['compiled'].state, s_next // dstride - s // dstride)
         for m in group:
             mc = m.data['compiled']
             if _inert(mc):
@@ -569,8 +574,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 comp = el.data['compiled']
             else:
                 m.cls._chem_step(m, mc, s_next * base)
-            if len(group) > 1:
-                _junctions([m], kstride * base, whole)
+            for args in jns.get(id(m), ()):
+                _exchange(args, kstride * base, whole)
         s = s_next
         t = s * base
         hit = np.abs(times - t) <= 1e-9 * base
@@ -626,6 +631,44 @@ def _group(el):
     from ..core.clock import clock
     order = {id(e): k for k, e in enumerate(e for _, els in clock.schedule for e in els)}
     return sorted(found.values(), key=lambda e: order.get(id(e), 0))
+
+
+def _junction_arrays(m):
+    """The exchanges of the junctions solver *m*'s Dsolve holds, as kernel
+    arguments (fixed while the structure and diffusion constants are)."""
+    out = []
+    ds = dsolve_of(m)
+    for j in ds.data.get('junctions', []) if ds is not None else ():
+        o = j.other
+        st = o.data.get('stoich')
+        ks = None if st is None else st.data.get('_ksolve')
+        oc = None if ks is None else ks.data.get('compiled')
+        if oc is None:
+            continue
+        mc = m.data['compiled']
+        oheld, mheld = oc.arrays['held'], mc.arrays['held']
+        names = {p.name: k for k, p in enumerate(oc.pool_els) if not oheld[k]}
+        ca, cb, kk = [], [], []
+        for a, p in enumerate(mc.pool_els):
+            b = names.get(p.name)
+            if b is None or mheld[a]:
+                continue
+            Da = float(p.cols['diffConst'][0])
+            Db = float(oc.pool_els[b].cols['diffConst'][0])
+            if Da <= 0 or Db <= 0:
+                continue
+            ca.append(a)
+            cb.append(b)
+            kk.append(np.sqrt(Da * Db) * j.g)     # MOOSE's geometric mean of D
+        if ca:
+            out.append((mc.state, oc.state, np.array(ca, np.int64), np.array(cb, np.int64),
+                        j.mine, j.theirs, j.vol_mine, j.vol_other, np.concatenate(kk)))
+    return out
+
+
+def _exchange(args, dt, whole):
+    from . import dkernels as K
+    K.junction_exchange(*args, dt, whole)
 
 
 def _junctions(group, dt, whole):
