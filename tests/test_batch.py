@@ -5,8 +5,6 @@ X -> 0 (mean n0 e^-kt, variance n0 e^-kt (1 - e^-kt)); bit-identity of
 reruns; the file read back with h5py."""
 
 import json
-import os
-import sys
 import time
 
 import numpy as np

@@ -436,10 +436,6 @@ def _close_all():
             log.warning('closing %s: %s', getattr(s.file, 'filename', '?'), exc)
 
 
-def _attr_field(kind, keytype='string', valtype='double', doc=''):
-    return LookupField(keytype, valtype, '', doc)
-
-
 class HDF5WriterBase(Neutral):
     """Base of the HDF5 writers: the file, its mode, chunking, compression,
     and attributes to write (``stringAttr['path/to/object/name'] = v``; a key
