@@ -177,6 +177,19 @@ class Function(Neutral):
             h = el.handle(i)
             if h.doEvalAtReinit:
                 cls._eval_and_send(el, i, 0.0, 0.0)
+                continue
+            # as MOOSE: reinit sends 0 on the outputs of its mode (a pool
+            # set by valueOut reads 0 until the first step).  A Function a
+            # Stoich takes over is off the clock in MOOSE (no such send);
+            # here it is taken over only at the solver's reinit, later
+            if _under_stoich(el):
+                break
+            mode = int(el.cols['mode'][i])
+            for port, modes in (('valueOut', (0, 1)), ('derivativeOut', (0, 2)),
+                                ('rateOut', (0, 3))):
+                if mode in modes:
+                    for o, j, p in h.output_targets(port):
+                        _send(o, j, p, 0.0, 0.0)
 
     @classmethod
     def _process(cls, el, t, dt):
@@ -211,6 +224,19 @@ class Function(Neutral):
             _send(o, j, port, deriv if port != 'increment' else val, dt)
         for o, j, port in h.output_targets('derivativeOut'):
             _send(o, j, port, deriv, dt)
+
+
+def _under_stoich(el):
+    """True when a Stoich with a reaction system sits beside an ancestor
+    of *el* (the usual mesh/stoich layout): its solver will take *el* over."""
+    e = el.parent
+    while e is not None:
+        for c in e.children.values():
+            if c.cls.__name__ == 'Stoich' and c.alive and \
+                    c.cols.get('reacSystemPath') is not None and c.cols['reacSystemPath'][0]:
+                return True
+        e = e.parent
+    return False
 
 
 def _out_field(el, port):

@@ -39,3 +39,33 @@ def test_stimulus_table_feeds_function_as_pymoose():
     assert len(a) == len(b) == 61
     np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12)
     assert b.max() > 2.5                # the input reached the function
+
+
+REINIT = '''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+a = moose.CubeMesh('/cube')
+a.volume = 1
+ca = moose.BufPool('/cube/ca')
+ca.concInit = 1.0
+f = moose.Function('/cube/ca/func')
+f.expr = 't > 0.0025 ? 25e-3 : 0.5'
+moose.connect(f, 'valueOut', ca, 'setConc')
+tab = moose.Table2('/cube/ca/table')
+moose.connect(tab, 'requestOut', ca, 'getConc')
+for i in range(10, 16):
+    moose.setClock(i, 0.001)
+moose.reinit()
+moose.start(0.01)
+print('JSON' + json.dumps({'v': list(map(float, tab.vector))}))
+'''
+
+
+def test_function_sends_zero_at_reinit_as_pymoose():
+    r = run_both(REINIT)
+    a, b = r['moosepy']['v'], r['moose']['v']
+    np.testing.assert_allclose(a, b, rtol=1e-12, atol=0)
+    assert b[0] == 0.0                  # what the comparison covers
