@@ -2,8 +2,8 @@
 
 The bundled MAPK-feedback model (models/mapk_feedback.py: MMenz, Enz with
 its complex, Reacs, and a Function that sets a rate constant) is written
-with ``moose.writeSBML``, read back with ``moose.readSBML`` into ``/back``,
-and both run for 300 s.  The SBML copy reproduces the original to about
+with ``moose.writeSBML``, read back with ``moose.readSBML`` into ``/back``
+(as MOOSE objects, run by a Ksolve), and both run for 300 s.  The SBML copy reproduces the original to about
 1e-11 relative (both integrated with LSODA at tight tolerances).
 """
 
@@ -28,8 +28,9 @@ ks.epsRel, ks.epsAbs = 1e-12, 1e-12
 
 xml = os.path.join(tempfile.mkdtemp(), 'mapk_feedback.xml')
 moose.writeSBML('/model', xml)
-moose.readSBML(xml, '/back')                     # an SbmlSolver comes with it
-moose.element('/back/sbml_solver').epsRel = 1e-12
+moose.readSBML(xml, '/back')        # MOOSE objects again: Pools, Reacs, MMenz, Functions
+for solver in moose.wildcardFind('/back/##[ISA=Ksolve]'):
+    solver.epsRel, solver.epsAbs = 1e-12, 1e-12
 back = {}
 for name in tables:
     t = moose.Table2(f'/back/plot_{name}')

@@ -13,7 +13,7 @@ import sys
 import textwrap
 import time
 
-TIME_LIMIT = 10.0      # [s] wall time of one load (the work inside the child)
+TIME_LIMIT = 30.0   # s: generous for a shared, loaded 2-core machine; these inputs used to crash, recurse or run for minutes
 
 SBML_HEAD = '''<?xml version="1.0" encoding="UTF-8"?>
 <sbml xmlns="http://www.sbml.org/sbml/level3/version1/core" level="3" version="1">
