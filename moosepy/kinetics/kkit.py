@@ -13,12 +13,12 @@ MOOSE script would make, with MOOSE's names and paths:
   ``xgraph`` -> ``Neutral`` and ``xplot`` -> ``Table2`` (``PLOT`` messages
   become ``requestOut -> getConc``/``getN``), ``SUMTOTAL`` -> a ``Function``
   ``<pool>/func`` summing the sources' ``n`` into ``setN``;
-* ``kchan`` (a channel between two pools, MOOSE's ``ConcChan``; moosepy has
-  no such class yet) -> a ``Function`` at the channel's path whose value is
-  the flux into the inner pool, ``P * N * (c_out - c_in)`` [#/s] (P the kkit
-  permeability times 1000, N the channel pool's ``n``, c in mM), sent to that
-  pool's ``increment``, and a child ``Function`` ``outflux`` sending minus
-  that flux to the outer pool.
+* ``kchan`` -> ``ConcChan`` (as MOOSE: ``permeability`` = kkit's perm times
+  1000, 1/(mM s); ``REAC A B`` -> ``in``, ``REAC B A`` -> ``out``, the
+  ``NUMCHAN`` pool's ``nOut`` -> ``setNumChan``): flux into the inner pool
+  ``P * N * (c_out - c_in)`` [#/s].  The Stoich runs it exactly; MOOSE,
+  which runs ConcChans only across membrane-bound Dsolve junctions, leaves
+  the channels of a loaded kkit model inert (see ``concchan.py``).
 
 Names are cleaned as MOOSE does (``-`` ``[`` ``]`` ``@`` and blanks become
 ``_``, ``*`` becomes ``_p``, a leading digit gets a ``_``).
@@ -445,7 +445,7 @@ class _Builder:
             o.el.stopTime = getattr(o, 'xmax', 1.0)
             o.el.vector = o.table
         elif o.kind == 'kchan':
-            o.el = m.Function(path)
+            o.el = m.ConcChan(path)
         o.flux_out = None
 
     def connect(self, msg):
@@ -665,22 +665,14 @@ class _Builder:
         m.connect(src, 'nOut', f.x[k], 'input')
 
     def channel(self, o):
-        """kchan: flux P*N*(c_out - c_in) [#/s] with c in mM (see module doc)."""
+        """kchan -> ConcChan: flux P*N*(c_out - c_in) [#/s], c in mM, P the
+        kkit perm times 1000 (see module doc)."""
         m = self.moose
         ends = o.chan_ends
-        perm = o.values['perm'] * 1e3
-        vin, vout = ends['in'].el.volume, ends['out'].el.volume
-        expr = (f'{perm!r}*x0*(x2/{NA * vout!r} - x1/{NA * vin!r})')
-        f = o.el
-        f.expr = expr
-        out = m.Function(f.path + '/outflux')
-        out.expr = '-(' + expr + ')'
-        for fn in (f, out):
-            m.connect(o.numchan.el, 'nOut', fn.x[0], 'input')
-            m.connect(ends['in'].el, 'nOut', fn.x[1], 'input')
-            m.connect(ends['out'].el, 'nOut', fn.x[2], 'input')
-        m.connect(f, 'valueOut', ends['in'].el, 'increment')
-        m.connect(out, 'valueOut', ends['out'].el, 'increment')
+        o.el.permeability = o.values['perm'] * 1e3
+        m.connect(o.numchan.el, 'nOut', o.el, 'setNumChan')
+        m.connect(o.el, 'in', ends['in'].el, 'reac')
+        m.connect(o.el, 'out', ends['out'].el, 'reac')
 
 
 def _is_under(obj, ancestor):
@@ -718,10 +710,12 @@ def _solver_kind(solverclass):
 
 
 def _crosses(moose, base):
-    """True if a reaction or enzyme has reactants in different compartments."""
-    for r in moose.wildcardFind(base + '/##[ISA=ReacBase],' + base + '/##[ISA=EnzBase]'):
+    """True if a reaction, enzyme or ConcChan has reactants in different
+    compartments."""
+    for r in moose.wildcardFind(base + '/##[ISA=ReacBase],' + base + '/##[ISA=EnzBase],' +
+                                base + '/##[ISA=ConcChan]'):
         comps = set()
-        for port in ('sub', 'prd', 'enz', 'cplx', 'enzDest'):
+        for port in ('sub', 'prd', 'enz', 'cplx', 'enzDest', 'in', 'out', 'setNumChan'):
             try:
                 for p in r.neighbors[port]:
                     comps.add(_compartment(p).path)
