@@ -55,7 +55,7 @@ def _pulse(t, base, L, W, D, cnt, prev):
                 period += inc
     if period <= 0.0:
         return base
-    phase = t - period * np.floor(t / period)
+    phase = np.fmod(t, period)          # C's fmod, exact, as MOOSE
     if phase >= period:
         return base
     for i in range(cnt):
@@ -134,7 +134,7 @@ def _ipow(x, p):
 
 
 @njit(cache=True)
-def advance(nsteps, t0, dt, cn,
+def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             # nodes (storage order; views of the model's fields)
             V, Cm, Rm, Em, inj, extA, extB, extI, Im,
             # tree in Hines order (parents before children)
@@ -235,7 +235,12 @@ def advance(nsteps, t0, dt, cn,
         rhs[p] = rext[p]
     done = 0
     for k in range(1, nsteps + 1):
-        t = t0 + k * dt
+        # the clock's time of this step: on MOOSE's grid (tg * base steps,
+        # the float MOOSE computes) when tgm > 0, else t0 + k dt
+        if tgm > 0:
+            t = tg * ((ts0 + k) * tgm)
+        else:
+            t = t0 + k * dt
         # 1. pulses (value at the end of the step, as MOOSE)
         for g in range(npg):
             pg_out[g] = _pulse(t, pg_base[g], pg_L[g], pg_W[g], pg_D[g], pg_cnt[g],

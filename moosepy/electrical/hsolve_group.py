@@ -267,6 +267,19 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
                                  + self.pg + self.c2, self.syn_args, self.work)
         return args
 
+    def _grid(self, t0):
+        """(grid dt, solver steps in grid steps, solver step at *t0*): the
+        kernel's step times on the clock's grid (MOOSE's dt_ * step), or
+        multiple 0 when the solver's dt is not a whole number of grid
+        steps."""
+        from ..core.clock import clock
+        g = clock.grid_dt
+        r = self.dt / g if g > 0 else 0.0
+        m = int(round(r))
+        if m < 1 or abs(r - m) > 1e-6 * r:
+            return 0.0, 0, 0
+        return g, m, int(round(t0 / self.dt))
+
     def advance_to(self, t_end, requests):
         """Step every cell of the group to *t_end* [s]; *requests* are the
         tables fed from the solver's state (see core.clock)."""
@@ -294,6 +307,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
             idx[node] = self.posof[idx[node]]
             rec = np.zeros((len(steps), len(flats)))
         t0 = self.t
+        tg, tgm, ts0 = self._grid(t0)
         done = 0
         r = 0
         finite = True
@@ -311,10 +325,11 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
             else:
                 st_, rec_ = steps, rec
             k, dr, nlog, ok = hkernels.advance(n, t0 + done * self.dt, self.dt, self.cn,
+                                               tg, tgm, ts0 + done,
                                                *head, st_, kind, idx, rec_, *syn_args, *work)
             finite = finite and ok
             if nlog:
-                self._emit_spikes(nlog, t0 + done * self.dt)
+                self._emit_spikes(nlog, t0 + done * self.dt, (tg, tgm, ts0 + done))
             done += k
             r += dr
             if nrs and k < n:

@@ -460,12 +460,14 @@ class SynapseBuilder:
         self.ring = new
         self._set_syn_args()
 
-    def _emit_spikes(self, nlog, t0):
-        """Deliver the logged spikes to targets outside the solver."""
+    def _emit_spikes(self, nlog, t0, grid=(0.0, 0, 0)):
+        """Deliver the logged spikes to targets outside the solver, with
+        the time of their step (on the clock's grid, as the kernel)."""
         from .synapse import Synapse
         from .compartment import deliver
+        tg, tgm, ts0 = grid
         for g, k in zip(self.log_g[:nlog].tolist(), self.log_k[:nlog].tolist()):
-            t = t0 + k * self.dt
+            t = tg * ((ts0 + k) * tgm) if tgm > 0 else t0 + k * self.dt
             for other, j, oport in self.sg_targets.get(g, ()):
                 if oport == 'addSpike' and issubclass(other.cls, Synapse):
                     Synapse._queue_spike(other, j, t)
