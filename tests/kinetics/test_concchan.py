@@ -337,3 +337,41 @@ def test_kkit_channels_as_moose_builds_them_and_moose_leaves_them_inert():
     # measured: CaER 96282 vs 96413, Ca 41.7 vs 0.14 molecules at 20 s
     assert ours['open'][0] < ours['closed'][0] - 50         # CaER released
     assert ours['open'][1] > 10 * ours['closed'][1]         # cytosolic Ca
+
+
+def test_each_voxel_of_a_cylinder_relaxes_on_its_own():
+    """Pools and channel pool in a 4-voxel CylMesh (tapered: voxel volumes
+    differ): a ConcChan between two of its pools acts per voxel, the gap
+    n1 - n2 decaying as exp(-2 P N / (NA V_voxel) t)."""
+    moose.Neutral('/m')
+    cyl = moose.CylMesh('/m/cyl')
+    cyl.x1 = 4e-6
+    cyl.r0, cyl.r1 = 1e-6, 2e-6
+    cyl.diffLength = 1e-6
+    cp = moose.Pool('/m/cyl/chanPool')
+    s1, s2 = moose.Pool('/m/cyl/s1'), moose.Pool('/m/cyl/s2')
+    chan = moose.ConcChan('/m/cyl/chanPool/chan')
+    chan.permeability = 1e5
+    moose.connect(cp, 'nOut', chan, 'setNumChan')
+    moose.connect(chan, 'in', s2, 'reac')
+    moose.connect(chan, 'out', s1, 'reac')
+    nv = 4
+    assert len(moose.vec(s1).n) == nv
+    nchan = np.array([10.0, 20.0, 40.0, 80.0])
+    moose.vec(cp).nInit = nchan
+    moose.vec(s1).nInit = np.array([1000.0, 2000.0, 3000.0, 4000.0])
+    st = moose.Stoich('/m/cyl/stoich')
+    st.compartment = cyl
+    st.ksolve = moose.Ksolve('/m/cyl/ksolve')
+    st.reacSystemPath = '/m/cyl/##'
+    vols = np.array(cyl.voxelVolume)
+    assert np.ptp(vols) > 0.5 * vols.min()
+    moose.reinit()
+    g0 = moose.vec(s1).n - moose.vec(s2).n
+    tot0 = moose.vec(s1).n + moose.vec(s2).n
+    moose.start(0.5)
+    g = moose.vec(s1).n - moose.vec(s2).n
+    k = 2 * 1e5 * nchan / (NA * vols)
+    assert np.all(k * 0.5 > 0.1)
+    assert np.allclose(g, g0 * np.exp(-k * 0.5), rtol=1e-6)
+    assert np.allclose(moose.vec(s1).n + moose.vec(s2).n, tot0, rtol=1e-12)
