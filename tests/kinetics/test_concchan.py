@@ -149,7 +149,8 @@ def test_classic_fields_and_ports():
 
 def test_bad_input_names_the_channel():
     chan, sin, sout, st = two_compartments()
-    with pytest.raises(moose.FieldError, match=r'chanPool(\[0\])?/chan(\[0\])? \(ConcChan\)\.permeability'):
+    with pytest.raises(moose.FieldError,
+                       match=r'chanPool(\[0\])?/chan(\[0\])? \(ConcChan\)\.permeability'):
         chan.permeability = -1.0
     with pytest.raises(moose.FieldError, match=r'numChan'):
         chan.numChan = float('nan')
