@@ -215,6 +215,7 @@ class CompartmentBase(Neutral):
         c['_inj'][:] = 0.0
         c['Im'][:] = 0.0
         el.data['axial'] = axial_links(el)
+        el.data['sym_coeff'] = sym_coeff(el, el.data['axial'])
 
     @classmethod
     def _process(cls, el, t, dt):
@@ -234,12 +235,16 @@ class CompartmentBase(Neutral):
         axial = el.data.get('axial')
         if axial is None:
             axial = el.data['axial'] = axial_links(el)
+            el.data['sym_coeff'] = sym_coeff(el, axial)
+        coeff = el.data.get('sym_coeff')
         for other, mine, theirs, parent_side, sym in axial:
             vn = (other.cols['_vs1'] if s % 2 == 0 else other.cols['_vs0'])[theirs]
             if other.data.get('hsolve') is not None:
                 vn = other.cols['Vm'][theirs]
             if sym:
-                ra = 0.5 * (c['Ra'][mine] + other.cols['Ra'][theirs])
+                # MOOSE's raxialSym: the sender's Ra times this end's
+                # star-mesh factor ((Ra + Ra_n)/2 for a single neighbour)
+                ra = other.cols['Ra'][theirs] * coeff[mine]
             elif parent_side:
                 ra = other.cols['Ra'][theirs]
             else:
@@ -268,9 +273,10 @@ class Compartment(CompartmentBase):
 class SymCompartment(Compartment):
     """Symmetric compartment: Ra is split between both ends.  Connect parent
     ``distal`` -> child ``proximal`` (or the asymmetric ``axial``/``raxial``).
-    Under HSolve every compartment is symmetric; without it a
-    proximal/distal link has resistance (Ra_parent + Ra_child)/2 (siblings'
-    star junctions are not modelled by message passing)."""
+    Under HSolve every compartment is symmetric; without it, as MOOSE's
+    message passing, a neighbour n (proximal, distal or ``sibling``) reaches
+    this compartment through ``Ra_n * (1 + sum_k Ra/Ra_k) / 2`` (sum over
+    all such neighbours k; (Ra_parent + Ra_child)/2 for a single link)."""
 
     ports = (Shared('proximal', 'sym', 'child', 'Link to the parent (its "distal")'),
              Shared('distal', 'sym', 'parent', 'Link to a child (its "proximal")'),
@@ -292,18 +298,34 @@ class SymCompartment(Compartment):
 # ---------------------------------------------------------------- helpers
 def axial_links(el):
     """Axial neighbours of every entry of *el*: list of (other element, my
-    indices, their indices, this side is parent, symmetric link)."""
+    indices, their indices, this side is parent, symmetric link).  A
+    SymCompartment's ``sibling`` links count as symmetric links (MOOSE sends
+    Ra and Vm over them as over ``distal``)."""
     out = []
-    for port, parent_side in AXIAL_PORTS.items():
+    for port, parent_side in list(AXIAL_PORTS.items()) + [('sibling', False)]:
         for other, oport, m, forward in links(el, port):
             if not issubclass(other.cls, CompartmentBase):
                 continue
             a, b = m.pairs()
             mine, theirs = (a, b) if forward else (b, a)
-            sym = port in ('distal', 'proximal')
+            sym = port in ('distal', 'proximal', 'sibling')
             out.append((other, np.asarray(mine, dtype=np.int64),
                         np.asarray(theirs, dtype=np.int64), parent_side, sym))
     return out
+
+
+def sym_coeff(el, axial):
+    """MOOSE's star-mesh factor of each entry of a SymCompartment *el*:
+    ``(1 + sum Ra/Ra_n) / 2`` over its proximal, distal and sibling
+    neighbours n (what its ``sumRaxial`` collects at reinit); a neighbour's
+    Vm then reaches it through ``Ra_n * coeff``."""
+    ra = el.cols['Ra']
+    tot = np.zeros(el.num)
+    for other, mine, theirs, parent_side, sym in axial:
+        if sym:
+            rn = other.cols['Ra'][theirs]
+            np.add.at(tot, mine, np.where(rn > 0, ra[mine] / np.where(rn > 0, rn, 1.0), 0.0))
+    return 0.5 * (1.0 + tot)
 
 
 def parent_links(el):
