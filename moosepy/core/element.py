@@ -11,7 +11,7 @@ and compiled by the solvers at ``reinit``.
 
 import re
 
-from .errors import FieldError, PathError, MooseError, suggest
+from .errors import FieldError, PathError, PathIndexError, MooseError, suggest
 from .fields import Field, LookupField, declare, registry
 from .structure import changed as _structure_changed
 
@@ -381,7 +381,7 @@ class Vec:
         if i < 0:
             i += el.num
         if not 0 <= i < el.num:
-            raise PathError(f'{el.path}: index {i} out of range (numData {el.num})')
+            raise PathIndexError(f'{el.path}: index {i} out of range (numData {el.num})')
         return el.handle(i)
 
     @property

@@ -9,15 +9,24 @@ returns a sentinel.
 import difflib
 
 
-class MooseError(Exception):
-    """Base class of every moosepy error."""
+class MooseError(RuntimeError):
+    """Base class of every moosepy error.
+
+    A RuntimeError, as most errors pymoose raises from MOOSE's C++ core, so a
+    script's ``except RuntimeError`` catches it on moosepy too."""
 
 
-class PathError(MooseError, KeyError):
-    """A path that does not name an element, or names one that is in the way."""
+class PathError(MooseError, KeyError, ValueError):
+    """A path that does not name an element, or names one that is in the way.
+    Also a ValueError: MOOSE raises ValueError for an object that does not
+    exist (``element``, ``delete``, ``connect``, ``copy``)."""
 
     def __str__(self):  # KeyError would quote the message
         return str(self.args[0]) if self.args else ''
+
+
+class PathIndexError(PathError, IndexError):
+    """An index past the end of a vec (``vec[i]``); MOOSE raises IndexError."""
 
 
 class FieldError(MooseError, AttributeError):
