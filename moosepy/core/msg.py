@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .element import Neutral, Vec
-from .errors import MessageError, suggest
+from .errors import MessageError, PathError, suggest
 from .structure import changed as structure_changed
 
 MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 'Sparse')
@@ -321,6 +321,23 @@ def showmsg(obj):
 def listmsg(obj):
     el = obj._element() if isinstance(obj, (Neutral, Vec)) else _handle_and_el(obj, 'obj')[0]
     return list(el.msg_in) + list(el.msg_out)
+
+
+def drop_message(m):
+    """Remove one message (``moose.delete(msg)``); a message already gone is
+    an error naming it, as deleting a deleted element."""
+    if m not in m.el1.msg_out and m not in m.el2.msg_in:
+        raise PathError(f'delete: message {m.path} ({m.el1.path}.{m.srcField} -> '
+                        f'{m.el2.path}.{m.destField}) does not exist (already deleted)')
+    structure_changed()
+    if m in m.el1.msg_out:
+        m.el1.msg_out.remove(m)
+    if m in m.el2.msg_in:
+        m.el2.msg_in.remove(m)
+    for e in (m.el1, m.el2):
+        hook = getattr(e.cls, '_on_disconnect', None)
+        if hook is not None:
+            hook(e, m)
 
 
 def drop_messages(el):

@@ -184,7 +184,12 @@ def _delete_element(el):
 
 
 def delete(obj):
-    """Delete an element and everything below it.  Returns True."""
+    """Delete an element and everything below it, or a message (what
+    ``connect`` returns, as MOOSE accepts its ObjId).  Returns True."""
+    from .msg import Msg, drop_message
+    if isinstance(obj, Msg):
+        drop_message(obj)
+        return True
     el, _ = resolve(obj)
     if el.parent is None or el.path in ('/classes', '/clock', '/Msgs'):
         raise PathError(f"cannot delete '{el.path}'")
@@ -280,21 +285,21 @@ def _deep(v):
 # ---------------------------------------------------------------- navigation
 def le(path=None):
     """List the children of *path* (default: the working element); prints
-    them as MOOSE does and returns their paths."""
+    them as MOOSE does (a blank line after the list) and returns None, as
+    MOOSE 5."""
     el = _Root.cwe if path is None else resolve(path)[0]
     base = el.indexed_path(0).rstrip('/')
     names = [f'{base}/{c.name}' for c in el.children.values()]
     print(f'Elements under {el.indexed_path(0)}')
     for nm in names:
         print('    ' + nm)
-    return names
+    print()
 
 
 def ce(path):
-    """Change the working element."""
+    """Change the working element; returns None, as MOOSE 5."""
     el, _ = resolve(path)
     _Root.cwe = el
-    return el.handle(0)
 
 
 def pwe():
@@ -307,7 +312,7 @@ def getCwe():
 
 
 def setCwe(path):
-    return ce(path)
+    ce(path)
 
 
 # ---------------------------------------------------------------- wildcards
