@@ -35,7 +35,7 @@ class TableBase(Neutral):
     y = Field(None, '', 'Alias of vector', type='vector', stored=False)
     outfile = Field('', '', 'File to write the vector to when the run ends', type='string')
     format = Field('csv', '', "Format of outfile: 'csv' or 'npy'", type='string')
-    plotDump = Field('', '', 'Write the vector as an xplot: "filename plotname"',
+    plotDump = Field('plot.Dump', '', 'Write the vector as an xplot: "filename plotname"',
                      type='string', stored=False)
 
     ports = (Src('requestOut', 'request', 'Asks a get<Field> destination for its value'),
@@ -80,7 +80,7 @@ class TableBase(Neutral):
         self.xplot(parts[0], parts[1])
 
     def _get_plotDump(self):
-        return ''
+        return 'plot.Dump'      # what MOOSE's getter always gives
 
     def clearVec(self):
         """Empty the vector."""
