@@ -40,6 +40,7 @@ from .kinetics.concchan import ConcChan  # noqa: F401
 from .kinetics.function import Function, Variable  # noqa: F401
 from .kinetics.stoich import Stoich  # noqa: F401
 from .kinetics.ksolve import Ksolve  # noqa: F401
+from .kinetics.steadystate import SteadyState  # noqa: F401
 from .kinetics.dsolve import Dsolve  # noqa: F401
 from .stochastic.gsolve import Gsolve  # noqa: F401
 from .electrical.compartment import CompartmentBase, Compartment, SymCompartment  # noqa: F401
