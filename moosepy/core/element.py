@@ -150,6 +150,10 @@ class Neutral:
     msgOut = Field(None, '', 'Outgoing messages', type='vector', ro=True, stored=False)
     dataIndex = Field(0, '', 'Index of this entry in its element', type='unsigned int', ro=True,
                       stored=False)
+    index = Field(0, '', 'Index of this entry in its element (dataIndex; MOOSE has both)',
+                  type='unsigned int', ro=True, stored=False)
+    fieldIndex = Field(0, '', "Index of a field entry among its parent entry's (0 for an "
+                       'ordinary element)', type='unsigned int', ro=True, stored=False)
     me = Field(None, '', 'This object', type='object', ro=True, stored=False)
     neighbors = LookupField('string', 'vector', doc='Objects connected through a port')
 
@@ -281,6 +285,16 @@ class Neutral:
 
     def _get_dataIndex(self):
         return self._idx
+
+    def _get_index(self):
+        return self._idx
+
+    def _get_fieldIndex(self):
+        el = self._el
+        own = el.cols.get('_owner') if el.is_field_element else None
+        if own is None:
+            return 0
+        return int((own[:self._idx] == own[self._idx]).sum())
 
     def _get_me(self):
         return self
