@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .element import Neutral, Vec
-from .errors import MessageError, PathError, suggest
+from .errors import FieldError, MessageError, PathError, suggest
 from .structure import changed as structure_changed
 
 MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 'Sparse')
@@ -28,7 +28,7 @@ class Msg:
     ``destFieldsOnE2``, ``className``."""
 
     __slots__ = ('el1', 'el2', 'srcField', 'destField', 'msgType', 'i1', 'i2', 'stride',
-                 'rows', 'cols', 'serial')
+                 'rows', 'cols', 'serial', '_prob')
 
     def __init__(self, e1, srcField, e2, destField, msgType, i1=0, i2=0):
         self.el1, self.el2 = e1, e2
@@ -39,6 +39,7 @@ class Msg:
         self.rows = np.zeros(0, dtype=np.int64)
         self.cols = np.zeros(0, dtype=np.int64)
         self.serial = next(_serials)
+        self._prob = 0.0
         e1.msg_out.append(self)
         e2.msg_in.append(self)
         structure_changed()
@@ -132,6 +133,7 @@ class Msg:
 
     def setRandomConnectivity(self, probability, seed):
         self._sparse_only()
+        self._prob = float(probability)
         rng = np.random.default_rng(int(seed))
         ncols = getattr(self.el2.cls, '_sparse_columns', lambda el: el.num)(self.el2)
         mask = rng.random((self.el1.num, ncols)) < probability
@@ -143,6 +145,58 @@ class Msg:
         self.rows = np.asarray(src, dtype=np.int64)
         self.cols = np.asarray(dest, dtype=np.int64)
         self._filled(0)
+
+    # SparseMsg's read-only fields, as MOOSE reports them: the matrix in
+    # compressed-row form (rows = e1 entries, columns = e2 entries)
+    def _sparse_field(self, name):
+        if self.msgType != 'Sparse':
+            raise FieldError(f"{self.path} ({self.className}) has no field '{name}' "
+                             f"(only SparseMsg has it)")
+        return np.lexsort((self.cols, self.rows))     # by row, then column
+
+    @property
+    def numRows(self):
+        self._sparse_field('numRows')
+        return self.el1.num
+
+    @property
+    def numColumns(self):
+        self._sparse_field('numColumns')
+        return getattr(self.el2.cls, '_sparse_columns', lambda el: el.num)(self.el2)
+
+    @property
+    def numEntries(self):
+        self._sparse_field('numEntries')
+        return len(self.rows)
+
+    @property
+    def rowStart(self):
+        """Index in columnIndex of each row's first entry (numRows + 1 values)."""
+        order = self._sparse_field('rowStart')
+        return np.searchsorted(self.rows[order], np.arange(self.el1.num + 1)).astype(np.int64)
+
+    @property
+    def columnIndex(self):
+        """Column of each entry, row by row."""
+        return self.cols[self._sparse_field('columnIndex')].copy()
+
+    @property
+    def connectionList(self):
+        """The rows of the entries (row by row), then their columns."""
+        order = self._sparse_field('connectionList')
+        return np.concatenate([self.rows[order], self.cols[order]])
+
+    @property
+    def probability(self):
+        """The probability of the last setRandomConnectivity (0 before)."""
+        self._sparse_field('probability')
+        return self._prob
+
+    @property
+    def seed(self):
+        """0, as MOOSE 5.0 reads it (setRandomConnectivity does not keep it)."""
+        self._sparse_field('seed')
+        return 0
 
     def _sparse_only(self):
         if self.msgType != 'Sparse':

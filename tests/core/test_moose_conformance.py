@@ -234,6 +234,21 @@ try:
 except Exception as e:
     R['delete(msg)'] = 'error ' + str(fam(e))
 
+# ---- SparseMsg's matrix read-outs
+moose.Pool('/w/sa', 3); moose.Pool('/w/sb', 3)
+sm = moose.connect(moose.vec('/w/sa'), 'nOut', moose.vec('/w/sb'), 'increment', 'Sparse')
+def sparse():
+    return [sm.numRows, sm.numColumns, sm.numEntries, [int(x) for x in sm.rowStart],
+            [int(x) for x in sm.columnIndex], [int(x) for x in sm.connectionList],
+            sm.probability, sm.seed]
+for rr, cc in [(2, 2), (0, 1), (2, 0)]:
+    sm.setEntry(rr, cc, 0)
+R['SparseMsg setEntry'] = sparse()
+sm.setRandomConnectivity(1.0, 5)
+R['SparseMsg setRandomConnectivity(1)'] = sparse()
+sm.setRandomConnectivity(0.0, 5)
+R['SparseMsg setRandomConnectivity(0)'] = sparse()
+
 # ---- Clock
 clk = moose.element('/clock')
 moose.setClock(18, 0.5)
@@ -347,11 +362,7 @@ KNOWN_GAPS = {
     ('SingleMsg', 'destFieldsOnE2'): 'names the shared port (reac), not its part',
     ('SingleMsg', 'srcFieldsOnE2'): 'names the shared port (reac), not its part (nOut)',
     ('SingleMsg', 'destFieldsOnE1'): 'names the shared port (sub), not its part',
-    ('SparseMsg', 'columnIndex'): 'missing', ('SparseMsg', 'connectionList'): 'missing',
-    ('SparseMsg', 'matrixEntry'): 'missing', ('SparseMsg', 'numColumns'): 'missing',
-    ('SparseMsg', 'numEntries'): 'missing', ('SparseMsg', 'numRows'): 'missing',
-    ('SparseMsg', 'probability'): 'missing', ('SparseMsg', 'rowStart'): 'missing',
-    ('SparseMsg', 'seed'): 'missing',
+    ('SparseMsg', 'matrixEntry'): 'missing',
 }
 
 # Rule, not a list: an Id field never set reads as the root '/' in MOOSE and
