@@ -211,6 +211,11 @@ def test_nsdf_output_file(tmp_path, monkeypatch):
     rdes.run(0.02)
     rdes.display()                               # closes (writes) the file
     with h5py.File(tmp_path / 'out.h5', 'r') as f:
-        vm = f['data/uniform/Compartment/vm'][()]
+        # NSDFWriter2's layout, as MOOSE writes it: /data/uniform/<root>/<path>/Vm
+        names = []
+        f['data/uniform'].visit(names.append)
+        vm_name = [n for n in names if n.endswith('/Vm')]
+        assert len(vm_name) == 1, names
+        vm = f['data/uniform/' + vm_name[0]][()]
     assert vm.shape[0] == 6 and vm.shape[1] >= 20
     assert np.all(vm[:, -1] > -0.065)            # depolarised by the injection

@@ -385,9 +385,16 @@ def _lstsq(cols, rhs):
     """Least squares with the columns scaled to unit norm first (the terms
     of a law may differ by many decades)."""
     A = np.column_stack(cols)
-    nrm = np.linalg.norm(A, axis=0)
-    nrm[nrm == 0] = 1.0
-    return np.linalg.lstsq(A / nrm, rhs, rcond=None)[0] / nrm
+    with np.errstate(all='ignore'):
+        nrm = np.linalg.norm(A, axis=0)
+        nrm[nrm == 0] = 1.0
+        B = A / nrm
+    if not (np.all(np.isfinite(B)) and np.all(np.isfinite(rhs))):
+        return np.full(A.shape[1], np.nan)      # overflowing terms: no fit
+    try:
+        return np.linalg.lstsq(B, rhs, rcond=None)[0] / nrm
+    except np.linalg.LinAlgError:
+        return np.full(A.shape[1], np.nan)
 
 
 def _agree(L, fit, size, tol=1e-8):
@@ -398,8 +405,9 @@ def _agree(L, fit, size, tol=1e-8):
 
 def _mono(env, d):
     out = 1.0
-    for s, m in d.items():
-        out = out * env[s] ** m
+    with np.errstate(over='ignore', invalid='ignore'):
+        for s, m in d.items():
+            out = out * env[s] ** m
     return out
 
 
