@@ -669,36 +669,3 @@ def _junction_arrays(m):
 def _exchange(args, dt, whole):
     from . import dkernels as K
     K.junction_exchange(*args, dt, whole)
-
-
-def _junctions(group, dt, whole):
-    from . import dkernels as K
-    for m in group:
-        ds = dsolve_of(m)
-        for j in ds.data.get('junctions', []) if ds is not None else ():
-            o = j.other
-            st = o.data.get('stoich')
-            ks = None if st is None else st.data.get('_ksolve')
-            oc = None if ks is None else ks.data.get('compiled')
-            if oc is None:
-                continue
-            mc = m.data['compiled']
-            oheld, mheld = oc.arrays['held'], mc.arrays['held']
-            names = {p.name: k for k, p in enumerate(oc.pool_els) if not oheld[k]}
-            ca, cb, kk = [], [], []
-            for a, p in enumerate(mc.pool_els):
-                b = names.get(p.name)
-                if b is None or mheld[a]:
-                    continue
-                Da = float(p.cols['diffConst'][0])
-                Db = float(oc.pool_els[b].cols['diffConst'][0])
-                if Da <= 0 or Db <= 0:
-                    continue
-                ca.append(a)
-                cb.append(b)
-                kk.append(np.sqrt(Da * Db) * j.g)     # MOOSE's geometric mean of D
-            if not ca:
-                continue
-            K.junction_exchange(mc.state, oc.state, np.array(ca, np.int64),
-                                np.array(cb, np.int64), j.mine, j.theirs, j.vol_mine,
-                                j.vol_other, np.concatenate(kk), dt, whole)
