@@ -823,6 +823,8 @@ def build_objects(P, S, root, model, solver, method):
     for target, name, port, text, inputs in P.functions:
         f = Function(f'{pools[target].path}/{name}')
         f.expr = text
+        if name == 'assign':
+            f.doEvalAtReinit = True     # an assignment rule holds at t = 0 too
         for k, s in enumerate(inputs):
             connect(pools[s], 'nOut', f.x[k], 'input')
         connect(f, 'valueOut', pools[target], port)
