@@ -312,7 +312,7 @@ for key in ('open', 'closed'):
         for c in chans:
             c.permeability = 0.0
     moose.reinit()
-    moose.start(20.0)
+    moose.start(2.0)
     out[key] = [p.n for p in pools]
 print('JSON' + json.dumps(out))
 '''
@@ -335,8 +335,9 @@ def test_kkit_channels_as_moose_builds_them_and_moose_leaves_them_inert():
         assert a['perm'] == pytest.approx(b['perm'], rel=1e-12)
         assert a['pools'] == b['pools']
     assert np.allclose(theirs['open'], theirs['closed'], rtol=1e-4, atol=0)
-    # measured: CaER 96282 vs 96413, Ca 41.7 vs 0.14 molecules at 20 s
-    assert ours['open'][0] < ours['closed'][0] - 50         # CaER released
+    # measured: CaER 96089 vs 96143, Ca 41.6 vs 0.14 molecules at 2 s (pymoose
+    # takes minutes for 20 s of this model, 1.7 s for 2 s)
+    assert ours['open'][0] < ours['closed'][0] - 25         # CaER released
     assert ours['open'][1] > 10 * ours['closed'][1]         # cytosolic Ca
 
 
