@@ -665,6 +665,16 @@ _INDEX = ('VOLT_INDEX', 'C1_INDEX', 'C2_INDEX', 'VOLT_C1_INDEX', 'VOLT_C2_INDEX'
           'C1_C2_INDEX')
 
 
+def index_setter(g):
+    """Setter of a 2-D channel's ``<g>index`` field (one of ``_INDEX``)."""
+    def s(self, v):
+        if v not in _INDEX:
+            raise FieldError(f'{self.path} ({type(self).__name__}).{g}index: expected one '
+                             f'of {", ".join(_INDEX)}, got {v!r}')
+        self._el.cols[g + 'index'][self._idx] = v
+    return s
+
+
 class HHChannel2D(HHChannelBase):
     """HH channel whose gates look up two variables; ``Xindex`` etc. name them
     (VOLT_INDEX, C1_INDEX, C2_INDEX, VOLT_C1_INDEX, VOLT_C2_INDEX,
@@ -699,18 +709,9 @@ class HHChannel2D(HHChannelBase):
     def _gate_class(self):
         return registry['HHGate2D']
 
-    def _index_setter(g):
-        def s(self, v):
-            if v not in _INDEX:
-                raise FieldError(f'{self.path} (HHChannel2D).{g}index: expected one of '
-                                 f'{", ".join(_INDEX)}, got {v!r}')
-            self._el.cols[g + 'index'][self._idx] = v
-        return s
-
-    _set_Xindex = _index_setter('X')
-    _set_Yindex = _index_setter('Y')
-    _set_Zindex = _index_setter('Z')
-    del _index_setter
+    _set_Xindex = index_setter('X')
+    _set_Yindex = index_setter('Y')
+    _set_Zindex = index_setter('Z')
 
     @classmethod
     def _rates(cls, el, g, vm):

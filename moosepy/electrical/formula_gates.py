@@ -51,7 +51,7 @@ from ..core.errors import FieldError, SolverError
 from ..core.fields import Field, FieldElementField, LookupField, Dest, registry
 from ..core.msg import links
 from ..kinetics import expr as _expr
-from .channels import ChanBase, HHChannelBase, _GATES
+from .channels import ChanBase, HHChannelBase, _GATES, _INDEX, index_setter
 
 # ------------------------------------------------------------- expressions
 _NAME = re.compile(r'[A-Za-z_][A-Za-z_0-9]*')
@@ -468,10 +468,6 @@ class HHChannelF(_FormulaChannel, HHChannelBase):
         return x, 0.0
 
 
-_INDEX = ('VOLT_INDEX', 'C1_INDEX', 'C2_INDEX', 'VOLT_C1_INDEX', 'VOLT_C2_INDEX',
-          'C1_C2_INDEX')
-
-
 class HHChannelF2D(_FormulaChannel, ChanBase):
     """Hodgkin-Huxley channel with formula gates of two inputs
     (``HHGateF2D``); ``Xindex``/``Yindex``/``Zindex`` say which inputs
@@ -529,18 +525,9 @@ class HHChannelF2D(_FormulaChannel, ChanBase):
     _set_Zpower = _power_setter('Z')
     del _power_setter
 
-    def _index_setter(g):
-        def s(self, v):
-            if v not in _INDEX:
-                raise FieldError(f'{self.path} (HHChannelF2D).{g}index: expected one of '
-                                 f'{", ".join(_INDEX)}, got {v!r}')
-            self._el.cols[g + 'index'][self._idx] = v
-        return s
-
-    _set_Xindex = _index_setter('X')
-    _set_Yindex = _index_setter('Y')
-    _set_Zindex = _index_setter('Z')
-    del _index_setter
+    _set_Xindex = index_setter('X')
+    _set_Yindex = index_setter('Y')
+    _set_Zindex = index_setter('Z')
 
     @classmethod
     def _gate_inputs(cls, el, g, vm):
