@@ -292,6 +292,10 @@ def check_xml(path):
                                ) from None
     except OSError as e:
         raise ModelImportError(f'{path}: cannot read the file ({e.strerror or e})') from None
+    except (LookupError, UnicodeError) as e:      # <?xml encoding="UTF-nan"?>
+        raise ModelImportError(f'{path}, line 1: the XML declaration names an encoding that '
+                               f'cannot be read ({e}); valid: UTF-8, UTF-16, ISO-8859-1, '
+                               f'US-ASCII and the other codecs Python knows') from None
     if st['n'] == 0:
         raise ModelImportError(f'{path}: no XML element in the file')
     if fdefs:
