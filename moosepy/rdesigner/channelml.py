@@ -60,24 +60,55 @@ def read_channelml(path, temperature=32.0, library='/library'):
         raise ModelImportError(f'{path}: no such ChannelML file')
     from ..core.limits import check_xml
     check_xml(path)     # bounded before parsed (moosepy.limits; no entities)
-    try:
-        root = ET.parse(path).getroot()
-    except ET.ParseError as exc:
-        raise ModelImportError(f'{path}: not well-formed XML ({exc})') from None
+    root, lines = _parse(path)
     u = _units(root, path)
     if not moose.exists(library):
         moose.Neutral(library)
     made = []
-    for ch in root.iter(CML + 'channel_type'):
-        made.append(_channel(ch, u, path, float(temperature), library))
-    for ion in root.iter(CML + 'ion_concentration'):
-        made.append(_ion_pool(ion, u, path, library))
-    for syn in root.iter(CML + 'synapse_type'):
-        made.append(_synapse(syn, u, path, library))
+    for tag, make in (('channel_type', lambda el: _channel(el, u, path, float(temperature),
+                                                              library)),
+                      ('ion_concentration', lambda el: _ion_pool(el, u, path, library)),
+                      ('synapse_type', lambda el: _synapse(el, u, path, library))):
+        for el in root.iter(CML + tag):
+            try:
+                made.append(make(el))
+            except KeyError as exc:     # a required attribute missing
+                raise ModelImportError(f'{path}, line {lines.get(el, "?")}: {tag} '
+                                       f'{el.attrib.get("name", "")!r}: attribute {exc} missing '
+                                       'on it or on one of its elements') from None
+            except (ValueError, TypeError, ArithmeticError) as exc:     # float('abc'), 0 divs
+                raise ModelImportError(f'{path}, line {lines.get(el, "?")}: {tag} '
+                                       f'{el.attrib.get("name", "")!r}: a value is not a usable '
+                                       f'number ({exc})') from None
     if not made:
         raise ModelImportError(f'{path}: no channel_type, ion_concentration or '
                                'synapse_type element')
     return made
+
+
+def _parse(path):
+    """The element tree of *path* and each element's line (expat drives
+    ElementTree's builder, so the errors can name lines)."""
+    from xml.parsers import expat
+    tb = ET.TreeBuilder()
+    lines = {}
+    p = expat.ParserCreate(namespace_separator='}')
+
+    def qn(name):
+        return '{' + name if '}' in name else name
+
+    def start(name, attrs):
+        lines[tb.start(qn(name), {qn(k): v for k, v in attrs.items()})] = p.CurrentLineNumber
+
+    p.StartElementHandler = start
+    p.EndElementHandler = lambda name: tb.end(qn(name))
+    p.CharacterDataHandler = tb.data
+    try:
+        with open(path, 'rb') as fh:
+            p.ParseFile(fh)
+        return tb.close(), lines
+    except (expat.ExpatError, AssertionError) as exc:
+        raise ModelImportError(f'{path}: not well-formed XML ({exc})') from None
 
 
 class _Gate:
@@ -180,6 +211,11 @@ def _channel(ch, u, path, temperature, library):
     if ts is not None:
         vmin, vmax = float(ts.attrib['min_v']), float(ts.attrib['max_v'])
         ndivs = int(ts.attrib['table_divisions'])
+        if not (1 <= ndivs <= 1_000_000 and np.isfinite(vmin) and np.isfinite(vmax)
+                and vmin < vmax):
+            raise ModelImportError(f'{where}: table_settings min_v {vmin}, max_v {vmax}, '
+                                   f'table_divisions {ndivs}: expected finite min_v < max_v '
+                                   'and 1 to 1,000,000 divisions')
     else:
         vmin, vmax, ndivs = (_DEFAULT_TABLE[0] / u['V'], _DEFAULT_TABLE[1] / u['V'],
                              _DEFAULT_TABLE[2])

@@ -2,6 +2,8 @@
 a small file so it stays fixed whatever the fuzz seeds draw: every one ended
 in an exception that was not moosepy's (issue 15, item 5)."""
 
+from pathlib import Path
+
 import pytest
 
 import moosepy as moose
@@ -15,3 +17,24 @@ def test_xml_declaration_with_unknown_encoding_is_a_model_import_error(tmp_path)
         check_xml(str(f))
     with pytest.raises(moose.ModelImportError, match='encoding'):
         moose.readSBML(str(f), '/model')
+
+
+KDR = Path(__file__).resolve().parents[3] / 'shared' / 'models-ref' / 'channelml' / 'kdr.xml'
+
+
+@pytest.mark.skipif(not KDR.is_file(), reason=f'{KDR} absent')
+@pytest.mark.parametrize('old, new, match', [
+    ('table_divisions="2000"', 'table_divisions="1e999"', r"line \d+: channel_type 'kdr'.*not a usable"),
+    ('table_divisions="2000"', 'table_divisions="0"', r"table_divisions 0.*1 to 1,000,000"),
+    ('default_gmax="', 'default_gmax="abc', r"line \d+: channel_type 'kdr'.*not a usable"),
+    (' default_erev="', ' xdefault_erev="', r"line \d+: channel_type 'kdr'.*'default_erev' missing"),
+])
+def test_channelml_bad_or_missing_attribute_names_file_line_and_channel(tmp_path, old, new, match):
+    from moosepy.rdesigner.channelml import read_channelml
+    text = KDR.read_text()
+    assert old in text
+    f = tmp_path / 'kdr.xml'
+    f.write_text(text.replace(old, new, 1))
+    with pytest.raises(moose.ModelImportError, match=match) as err:
+        read_channelml(f, library='/library')
+    assert str(f) in str(err.value)
