@@ -73,6 +73,9 @@ class Limits:
     #: nodes of one expression after SBML function definitions are inlined
     #: (f2(x) = f1(f1(x)) ... doubles the size per level)
     max_expr_nodes: int = 1_000_000
+    #: values in one rdesigner spec document (JSON/YAML), a YAML alias
+    #: counted at each use
+    max_doc_nodes: int = 1_000_000
     #: nesting of one Function expression (parentheses, prefix operators,
     #: powers): the expression parser is recursive-descent
     max_expr_depth: int = 60

@@ -171,7 +171,17 @@ def keywords_from_document(doc):
         if key == 'cellProto' and isinstance(v, dict):
             v = _jar_cell(v)
         elif key in SPEC_CLASSES and isinstance(v, list):
-            v = _jar_list(key, v)
+            rows = []
+            for i, item in enumerate(v):
+                try:
+                    rows += _jar_list(key, [item])
+                except (KeyError, TypeError, AttributeError) as exc:
+                    got = ', '.join(map(str, item)) if isinstance(item, dict) else repr(item)
+                    raise SpecError(f'rdesigneur document {k}[{i}]: '
+                                    + (f'no key {exc}' if isinstance(exc, KeyError)
+                                       else f'a value of the wrong type ({exc})')
+                                    + f'; the entry has: {got}') from None
+            v = rows
         kw[key] = v
     return kw
 
@@ -181,19 +191,66 @@ def load(source):
     from .builder import rdesigneur
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
-        with open(path) as fh:
-            text = fh.read()
-        if path.endswith(('.yaml', '.yml')):
-            import yaml
-            doc = yaml.safe_load(text)
-        else:
-            try:
-                doc = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise SpecError(f'{path}: not valid JSON ({exc})') from None
+        doc = _read_file(path)
+        _check_document(doc, path)
     else:
         doc = source
     return rdesigneur(**keywords_from_document(doc))
+
+
+def _read_file(path):
+    """The document in a .json/.yaml file; every failure a SpecError or
+    ModelImportError naming the file (and line where the parser knows it)."""
+    from ..core.limits import check_text, bound_error, limits
+    check_text(path)        # size and line length bounded (moosepy.limits)
+    try:
+        with open(path, 'rb') as fh:
+            raw = fh.read()
+        text = raw.decode('utf-8')
+    except OSError as exc:
+        raise SpecError(f'{path}: cannot read the file ({exc.strerror or exc})') from None
+    except UnicodeDecodeError as exc:
+        ln = raw[:exc.start].count(b'\n') + 1
+        raise SpecError(f'{path}, line {ln}: not UTF-8 text '
+                        f'(byte {raw[exc.start]:#04x})') from None
+    try:
+        if path.endswith(('.yaml', '.yml')):
+            import yaml
+            try:
+                return yaml.safe_load(text)
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, 'problem_mark', None)
+                where = f', line {mark.line + 1}' if mark is not None else ''
+                raise SpecError(f'{path}{where}: not valid YAML '
+                                f'({getattr(exc, "problem", None) or exc})') from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(f'{path}, line {exc.lineno}: not valid JSON ({exc.msg})') from None
+    except RecursionError:
+        raise bound_error(path, None, 'the nesting of lists and mappings', 'max_depth',
+                          limits.max_depth) from None
+
+
+def _check_document(doc, path):
+    """Nesting depth and number of values of a parsed document (YAML
+    aliases counted at every use: an alias bomb expands to billions)."""
+    from ..core.limits import bound_error, limits
+    max_depth, max_n = limits.max_depth, limits.max_doc_nodes
+    stack, n = [(doc, 1)], 0
+    while stack:
+        v, d = stack.pop()
+        n += 1
+        if max_n is not None and n > max_n:
+            raise bound_error(path, None, f'more than {max_n} values (YAML aliases counted '
+                              'at each use)', 'max_doc_nodes', max_n)
+        if max_depth is not None and d > max_depth:
+            raise bound_error(path, None, f'lists and mappings nested {d} deep', 'max_depth',
+                              max_depth)
+        if isinstance(v, dict):
+            stack.extend((x, d + 1) for x in v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend((x, d + 1) for x in v)
 
 
 def _plain(v):

@@ -2,6 +2,7 @@
 a small file so it stays fixed whatever the fuzz seeds draw: every one ended
 in an exception that was not moosepy's (issue 15, item 5)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,37 @@ def test_channelml_bad_or_missing_attribute_names_file_line_and_channel(tmp_path
     with pytest.raises(moose.ModelImportError, match=match) as err:
         read_channelml(f, library='/library')
     assert str(f) in str(err.value)
+
+
+JAR = {"filetype": "rdesigneur",
+       "cellProto": {"type": "ballAndStick", "name": "c", "somaDia": 10e-6, "somaLen": 10e-6,
+                     "dendDia": 2e-6, "dendLen": 60e-6, "dendNumSeg": 3},
+       "chemDistrib": [{"proto": "glu", "path": "head#", "type": "presyn_spine",
+                        "radiusScale": 1.5}]}
+
+
+@pytest.mark.parametrize('name, data, match', [
+    ('bad.json', b'{"cellProto": "\xf6"}', r'bad\.json, line 1: not UTF-8'),
+    ('bad.yaml', b'cellProto:\n  - [a\n  b: 1\n', r'bad\.yaml, line \d+: not valid YAML'),
+    ('bad.json', b'{\n "a": [1,\n}', r'bad\.json, line 3: not valid JSON'),
+    ('deep.json', b'[' * 100000 + b']' * 100000, r'deep\.json: .*max_depth'),
+    ('deep.yaml', b'a: ' + b'[' * 600 + b']' * 600, r'deep\.yaml: .*max_depth'),
+    ('bomb.yaml', b'a: &a [x,x,x,x,x,x,x,x,x,x]\n' + b''.join(
+        b'%c: &%c [%s]\n' % (98 + k, 98 + k, b','.join([b'*%c' % (97 + k)] * 10))
+        for k in range(9)), r'bomb\.yaml: .*max_doc_nodes'),
+    ('jar.json', json.dumps(JAR).encode(), r"chemDistrib\[0\]: no key 'radius'; the entry has"),
+])
+def test_rdesigner_document_file_errors_are_spec_errors(tmp_path, name, data, match):
+    import moosepy.rdesigner as rd
+    f = tmp_path / name
+    f.write_bytes(data)
+    with pytest.raises(moose.MooseError, match=match):
+        rd.load(f)
+
+
+def test_rdesigner_document_directory_is_a_moose_error(tmp_path):
+    import moosepy.rdesigner as rd
+    d = tmp_path / 'spec.json'
+    d.mkdir()
+    with pytest.raises(moose.MooseError, match='spec.json'):
+        rd.load(d)
