@@ -64,6 +64,8 @@ from .electrical.devices import DiffAmp, RC, PIDController  # noqa: F401
 from .electrical.formula_gates import HHGateF, HHChannelF, HHGateF2D, HHChannelF2D  # noqa: F401,E501
 from .electrical.markov import (MarkovChannel, MarkovRateTable, MarkovSolverBase,  # noqa: F401
                                MarkovSolver, MarkovOdeSolver)
+from .electrical.difshell import (DifShellBase, DifShell, DifBufferBase,  # noqa: F401
+                                 DifBuffer, MMPump)
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
 from .core.limits import limits  # noqa: F401  (bounds on model files)
 from .core import shell as _shell
