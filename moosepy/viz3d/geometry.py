@@ -17,7 +17,10 @@ entry index of each segment's object).
   SpineMesh voxels as heads (shaft end -> head end, head diameter), PsdMesh
   voxels as discs on the head (centre along the normal, ``thickness`` deep,
   at least a tenth of the diameter so that it shows), EndoMesh voxels and
-  PresynMesh boutons as spheres.
+  PresynMesh boutons as spheres, CubeMesh voxels as boxes at their grid
+  places (``p0`` the low corner, ``p1`` the high corner, radius 0), CylMesh
+  voxels as pieces of its tapered tube (``radius`` at ``p0``, ``radius1``
+  at ``p1``, the mesh's own linear taper).
 
 What this module does not do: draw (:mod:`moosepy.viz3d.scene`), read values
 (:mod:`moosepy.viz3d.values`).
@@ -30,20 +33,32 @@ import numpy as np
 from ..core.errors import FieldError, PathError
 
 # kind codes of segments
-DEND, NECK, HEAD, SOMA, VOXEL, SPINE_VOXEL, PSD_VOXEL, ENDO_VOXEL, PRESYN_VOXEL = range(9)
+(DEND, NECK, HEAD, SOMA, VOXEL, SPINE_VOXEL, PSD_VOXEL, ENDO_VOXEL, PRESYN_VOXEL, CUBE_VOXEL,
+ CYL_VOXEL) = range(11)
 KIND_NAMES = ('dendrite', 'spine neck', 'spine head', 'soma', 'NeuroMesh voxel',
-              'SpineMesh voxel', 'PsdMesh voxel', 'EndoMesh voxel', 'PresynMesh voxel')
+              'SpineMesh voxel', 'PsdMesh voxel', 'EndoMesh voxel', 'PresynMesh voxel',
+              'CubeMesh voxel', 'CylMesh voxel')
 
 
 @dataclass
 class Segments:
-    """Drawable segments of one view (arrays of length n; lengths in m)."""
+    """Drawable segments of one view (arrays of length n; lengths in m).
+
+    ``radius`` is the radius at ``p0``; ``radius1`` the radius at ``p1``
+    (None: the same, a cylinder).  A ``CUBE_VOXEL`` segment is the
+    axis-aligned box with corners ``p0`` and ``p1`` (its radii are 0)."""
     p0: np.ndarray
     p1: np.ndarray
     radius: np.ndarray
     kind: np.ndarray
     objects: list = field(default_factory=list)   # handle per segment (value source)
     labels: list = field(default_factory=list)    # path per segment (picking, errors)
+    radius1: np.ndarray = None                    # radius at p1 (tapered), None: = radius
+
+    @property
+    def end_radius(self):
+        """Radius at ``p1`` of every segment [m]."""
+        return self.radius if self.radius1 is None else self.radius1
 
     def __len__(self):
         return len(self.radius)
@@ -60,9 +75,10 @@ class Segments:
         a = d / np.where(L > 0, L, 1.0)[:, None]
         ext = np.sqrt(np.clip(1.0 - a * a, 0.0, 1.0))
         ext[L == 0] = 1.0
-        r = self.radius[:, None] * ext
-        lo = np.minimum(self.p0, self.p1) - r
-        hi = np.maximum(self.p0, self.p1) + r
+        r0 = self.radius[:, None] * ext
+        r1 = self.end_radius[:, None] * ext
+        lo = np.minimum(self.p0 - r0, self.p1 - r1)
+        hi = np.maximum(self.p0 + r0, self.p1 + r1)
         lo, hi = lo.min(axis=0), hi.max(axis=0)
         return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
 
@@ -72,12 +88,24 @@ class Segments:
         if not parts:
             return Segments(np.zeros((0, 3)), np.zeros((0, 3)), np.zeros(0),
                             np.zeros(0, dtype=np.int8))
+        taper = any(p.radius1 is not None for p in parts)
         return Segments(np.concatenate([p.p0 for p in parts]),
                         np.concatenate([p.p1 for p in parts]),
                         np.concatenate([p.radius for p in parts]),
                         np.concatenate([p.kind for p in parts]),
                         sum((p.objects for p in parts), []),
-                        sum((p.labels for p in parts), []))
+                        sum((p.labels for p in parts), []),
+                        np.concatenate([p.end_radius for p in parts]) if taper else None)
+
+    def subset(self, keep):
+        """The segments at the indices *keep* (voxel numbers kept with them)."""
+        keep = np.asarray(keep, dtype=np.int64)
+        out = Segments(self.p0[keep], self.p1[keep], self.radius[keep], self.kind[keep],
+                       [self.objects[i] for i in keep], [self.labels[i] for i in keep],
+                       None if self.radius1 is None else self.radius1[keep])
+        if getattr(self, 'voxels', None) is not None:
+            out.voxels = self.voxels[keep]
+        return out
 
 
 def _is_compartment(obj):
@@ -138,7 +166,8 @@ def compartment_segments(comps, diaScale=1.0):
                     list(comps), [o.path for o in comps])
 
 
-MESH_CLASSES = ('NeuroMesh', 'SpineMesh', 'PsdMesh', 'EndoMesh', 'PresynMesh')
+MESH_CLASSES = ('NeuroMesh', 'SpineMesh', 'PsdMesh', 'EndoMesh', 'PresynMesh', 'CubeMesh',
+                'CylMesh')
 
 
 def _mesh_class(mesh):
@@ -160,9 +189,10 @@ def mesh_coordinates(mesh):
 
 
 def mesh_segments(mesh, diaScale=1.0):
-    """Segments of every voxel of a NeuroMesh, SpineMesh, PsdMesh, EndoMesh
-    or PresynMesh *mesh* (a handle or a path); ``objects`` holds the mesh
-    and each segment's entry index is its voxel (see :attr:`Segments.voxels`)."""
+    """Segments of every voxel of a NeuroMesh, SpineMesh, PsdMesh, EndoMesh,
+    PresynMesh, CubeMesh or CylMesh *mesh* (a handle or a path); ``objects``
+    holds the mesh and each segment's entry index is its voxel (see
+    :attr:`Segments.voxels`)."""
     from ..core.shell import element
     if isinstance(mesh, str):
         mesh = element(mesh)
@@ -170,9 +200,20 @@ def mesh_segments(mesh, diaScale=1.0):
     if kind_name not in MESH_CLASSES:
         raise FieldError(f'viz3d: {mesh.path} is a {type(mesh).__name__}; voxels are drawn for '
                          f'{", ".join(MESH_CLASSES)}')
-    co = mesh_coordinates(mesh)
-    n = len(co)
-    if kind_name == 'NeuroMesh':
+    r1 = None
+    if kind_name == 'CubeMesh':
+        p0, p1 = cube_voxels(mesh)
+        n = len(p0)
+        r = np.zeros(n)
+        kind = CUBE_VOXEL
+    elif kind_name == 'CylMesh':
+        p0, p1, r, r1 = cyl_voxels(mesh)
+        n = len(p0)
+        r1 = r1 * diaScale
+        kind = CYL_VOXEL
+    elif kind_name == 'NeuroMesh':
+        co = mesh_coordinates(mesh)
+        n = len(co)
         p0, p1 = co[:, 0:3], co[:, 3:6]
         # the cylinder of the voxel's volume (exact for 'cylinder' geometry,
         # between the end radii for tapered voxels)
@@ -182,11 +223,15 @@ def mesh_segments(mesh, diaScale=1.0):
                      0.5 * (co[:, 6] + co[:, 7]))
         kind = VOXEL
     elif kind_name == 'SpineMesh':
+        co = mesh_coordinates(mesh)
+        n = len(co)
         # head end, shaft end, shaft start, head dia, shaft dia
         p0, p1 = co[:, 3:6], co[:, 0:3]
         r = 0.5 * co[:, 9]
         kind = SPINE_VOXEL
     elif kind_name == 'PsdMesh':
+        co = mesh_coordinates(mesh)
+        n = len(co)
         c, nrm, dia = co[:, 0:3], co[:, 3:6], co[:, 6]
         th = np.maximum(float(mesh.thickness), 0.1 * dia)
         norm = np.linalg.norm(nrm, axis=1)
@@ -195,6 +240,8 @@ def mesh_segments(mesh, diaScale=1.0):
         r = 0.5 * dia
         kind = PSD_VOXEL
     elif kind_name == 'EndoMesh':
+        co = mesh_coordinates(mesh)
+        n = len(co)
         if co.shape[1] < 4:
             raise FieldError(f'viz3d: {mesh.path} (EndoMesh) has no coordinates: its '
                              'surround gives no voxel ends')
@@ -202,12 +249,41 @@ def mesh_segments(mesh, diaScale=1.0):
         r = 0.5 * co[:, 3]
         kind = ENDO_VOXEL
     else:   # PresynMesh: bouton xyz, direction, diameter
+        co = mesh_coordinates(mesh)
+        n = len(co)
         p0 = p1 = co[:, 0:3]
         r = 0.5 * co[:, 6]
         kind = PRESYN_VOXEL
     r = r * diaScale
     seg = Segments(np.array(p0, dtype=float), np.array(p1, dtype=float), np.asarray(r, float),
                    np.full(n, kind, dtype=np.int8), [mesh] * n,
-                   [f'{mesh.path}/mesh[{i}]' for i in range(n)])
+                   [f'{mesh.path}/mesh[{i}]' for i in range(n)], r1)
     seg.voxels = np.arange(n)
     return seg
+
+
+def cube_voxels(mesh):
+    """(low corners, high corners) [m] of every voxel of a CubeMesh, from
+    its public fields x0..z1, nx, ny, nz; voxel ``ix + nx (iy + ny iz)``
+    (x fastest, as ``MeshEntry.Coordinates``)."""
+    lo = np.array([mesh.x0, mesh.y0, mesh.z0], dtype=float)
+    hi = np.array([mesh.x1, mesh.y1, mesh.z1], dtype=float)
+    n = np.array([mesh.nx, mesh.ny, mesh.nz], dtype=np.int64)
+    d = (hi - lo) / n
+    iz, iy, ix = np.unravel_index(np.arange(int(np.prod(n))), (n[2], n[1], n[0]))
+    a = lo + np.stack([ix, iy, iz], axis=1) * d
+    return a, a + d
+
+
+def cyl_voxels(mesh):
+    """(starts, ends, start radii, end radii) [m] of every voxel of a
+    CylMesh: its axis cut in ``numDiffCompts`` equal pieces, the radius
+    going linearly from r0 to r1 (as ``MeshEntry.Coordinates``)."""
+    a = np.array([mesh.x0, mesh.y0, mesh.z0], dtype=float)
+    b = np.array([mesh.x1, mesh.y1, mesh.z1], dtype=float)
+    n = int(mesh.numDiffCompts)
+    r0, r1 = float(mesh.r0), float(mesh.r1)
+    f = np.arange(n + 1) / n
+    ends = a[None, :] + (b - a)[None, :] * f[:, None]
+    rad = r0 + (r1 - r0) * f
+    return ends[:-1].copy(), ends[1:].copy(), rad[:-1].copy(), rad[1:].copy()

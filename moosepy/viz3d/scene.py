@@ -7,8 +7,9 @@ when not already set), off screen, with multisampling off (software
 rendering pays 3-4x per frame for it).
 
 Geometry is built once in numpy: a tube of ``sides`` quads and two end caps
-per segment (a low-polygon sphere where the two ends coincide), or a line
-per segment (``style='lines'``).  Each point and cell knows its segment;
+per segment (tapered where the end radii differ; a low-polygon sphere where
+the two ends coincide; a box for a CubeMesh voxel), or a line per segment
+(``style='lines'``; a box's 12 edges).  Each point and cell knows its segment;
 a frame writes ``values[segment_of_point]`` into the one point scalar array, so
 changing colours never rebuilds geometry.
 """
@@ -48,17 +49,28 @@ def _frames(d):
     return u, v
 
 
-def _tubes(p0, p1, r, sides, caps=True):
+def _tubes(p0, p1, r, sides, caps=True, r1=None):
     """Points, normals, cell offsets, connectivity and cells per segment of
-    n capped tubes (numpy)."""
+    n capped tubes (numpy); radius *r* at *p0* and *r1* at *p1* (None:
+    *r*; a tapered tube is a cone frustum, its normals tilted to match)."""
     n = len(r)
-    u, v = _frames(p1 - p0)
+    d = p1 - p0
+    u, v = _frames(d)
     th = 2 * np.pi * np.arange(sides) / sides
     ring = np.cos(th)[None, :, None] * u[:, None, :] + np.sin(th)[None, :, None] * v[:, None, :]
     pts = np.empty((n, 2, sides, 3))
     pts[:, 0] = p0[:, None, :] + r[:, None, None] * ring
-    pts[:, 1] = p1[:, None, :] + r[:, None, None] * ring
-    nrm = np.broadcast_to(ring[:, None], (n, 2, sides, 3))
+    if r1 is None:
+        pts[:, 1] = p1[:, None, :] + r[:, None, None] * ring
+        nrm = np.broadcast_to(ring[:, None], (n, 2, sides, 3))
+    else:
+        pts[:, 1] = p1[:, None, :] + r1[:, None, None] * ring
+        L = np.linalg.norm(d, axis=1)
+        ax = d / np.where(L > 0, L, 1.0)[:, None]
+        ang = np.arctan2(r - r1, L)       # the side leans towards the thin end
+        tilt = np.cos(ang)[:, None, None] * ring + \
+            np.sin(ang)[:, None, None] * ax[:, None, :]
+        nrm = np.broadcast_to(tilt[:, None], (n, 2, sides, 3))
     base = (np.arange(n) * 2 * sides)[:, None]
     k = np.arange(sides)
     k1 = (k + 1) % sides
@@ -73,6 +85,32 @@ def _tubes(p0, p1, r, sides, caps=True):
     per = len(sizes)
     return pts.reshape(-1, 3), np.ascontiguousarray(nrm).reshape(-1, 3), \
         np.tile(sizes, n), conn, per
+
+
+# a box from its low corner (0, 0, 0) to its high corner (1, 1, 1): six
+# faces of four points each (each face its own points, so flat normals)
+# (corner k at x = k & 1, y = k >> 1 & 1, z = k >> 2 & 1; counter-clockwise
+# seen from outside)
+_BOX_FACES = np.array([[0, 4, 6, 2], [1, 3, 7, 5],      # x = 0, x = 1
+                       [0, 1, 5, 4], [2, 6, 7, 3],      # y = 0, y = 1
+                       [0, 2, 3, 1], [4, 5, 7, 6]])     # z = 0, z = 1
+_BOX_NORMALS = np.array([[-1, 0, 0], [1, 0, 0], [0, -1, 0], [0, 1, 0], [0, 0, -1], [0, 0, 1]],
+                        dtype=float)
+_CORNERS = np.array([[(k >> 0) & 1, (k >> 1) & 1, (k >> 2) & 1] for k in range(8)], dtype=float)
+_BOX_EDGES = np.array([[a, b] for a in range(8) for b in range(a + 1, 8)
+                       if bin(a ^ b).count('1') == 1])       # the 12 edges
+
+
+def _boxes(lo, hi):
+    """Points, normals, cell sizes, connectivity and cells per box of n
+    axis-aligned boxes with corners *lo* and *hi* (numpy)."""
+    n = len(lo)
+    corner = lo[:, None, :] + (hi - lo)[:, None, :] * _CORNERS[None]      # (n, 8, 3)
+    pts = corner[:, _BOX_FACES.ravel()]                                   # (n, 24, 3)
+    nrm = np.broadcast_to(np.repeat(_BOX_NORMALS, 4, axis=0)[None], (n, 24, 3))
+    conn = (np.arange(24)[None, :] + 24 * np.arange(n)[:, None]).ravel()
+    return pts.reshape(-1, 3), np.ascontiguousarray(nrm).reshape(-1, 3), \
+        np.full(6 * n, 4), conn, 6
 
 
 def _sphere_template(sides):
@@ -112,32 +150,51 @@ def _spheres(c, r, sides):
         np.tile(sizes, n), conn, len(faces)
 
 
-_CAPPED = (2, 3, 5, 6, 7, 8)     # geometry: HEAD, SOMA, SPINE/PSD/ENDO/PRESYN voxels
+_CAPPED = (2, 3, 5, 6, 7, 8, 10)  # geometry: HEAD, SOMA, SPINE/PSD/ENDO/PRESYN/CYL voxels
+_BOX = 9                           # geometry.CUBE_VOXEL
 
 
 def build_polydata(seg, sides=8, style='tubes'):
     """(vtkPolyData, segment of each cell, segment of each point) for a
     :class:`Segments` (every segment has points of its own).
 
-    ``style``: 'tubes' (true radii; spheres where p0 == p1) or 'lines'."""
+    ``style``: 'tubes' (true radii; spheres where p0 == p1) or 'lines'.
+    CubeMesh voxels are boxes in both styles (their 12 edges as lines)."""
     from vtkmodules.vtkCommonCore import vtkIdTypeArray
     n = len(seg)
     pd = vtkPolyData()
+    box = seg.kind == _BOX
     if style == 'lines':
-        pts = np.empty((2 * n, 3))
-        pts[0::2], pts[1::2] = seg.p0, seg.p1
-        conn = np.arange(2 * n, dtype=np.int64)
-        offsets = np.arange(0, 2 * n + 1, 2, dtype=np.int64)
-        cells = _cell_array(offsets, conn, vtkIdTypeArray)
+        li = np.nonzero(~box)[0]
+        bi = np.nonzero(box)[0]
+        m = len(li)
+        pts = np.empty((2 * m, 3))
+        pts[0::2], pts[1::2] = seg.p0[li], seg.p1[li]
+        conn = [np.arange(2 * m, dtype=np.int64)]
+        segcell, segpt = [li], [np.repeat(li, 2)]
+        if len(bi):
+            lo, hi = seg.p0[bi], seg.p1[bi]
+            corner = lo[:, None, :] + (hi - lo)[:, None, :] * _CORNERS[None]
+            pts = np.concatenate([pts, corner.reshape(-1, 3)])
+            conn.append((2 * m + _BOX_EDGES.ravel()[None, :]
+                         + 8 * np.arange(len(bi))[:, None]).ravel())
+            segcell.append(np.repeat(bi, 12))
+            segpt.append(np.repeat(bi, 8))
+        conn = np.concatenate(conn).astype(np.int64)
+        offsets = np.arange(0, len(conn) + 1, 2, dtype=np.int64)
         pd.SetPoints(_points(pts))
-        pd.SetLines(cells)
-        return pd, np.arange(n, dtype=np.int64), np.repeat(np.arange(n, dtype=np.int64), 2)
+        pd.SetLines(_cell_array(offsets, conn, vtkIdTypeArray))
+        return pd, np.concatenate(segcell).astype(np.int64), \
+            np.concatenate(segpt).astype(np.int64)
     if style != 'tubes':
         raise FieldError(f"viz3d: style must be 'tubes' or 'lines', got {style!r}")
     same = np.all(seg.p0 == seg.p1, axis=1)
     parts = []
-    ti = np.nonzero(~same)[0]
-    si = np.nonzero(same)[0]
+    ti = np.nonzero(~same & ~box)[0]
+    si = np.nonzero(same & ~box)[0]
+    bi = np.nonzero(box)[0]
+    if len(bi):
+        parts.append((bi,) + _boxes(seg.p0[bi], seg.p1[bi]))
     if len(ti):
         # caps only where an end shows: spine heads, somata, the voxels of
         # spines, PSDs and boutons (dendrites join end to end); half the
@@ -145,8 +202,9 @@ def build_polydata(seg, sides=8, style='tubes'):
         capped = np.isin(seg.kind[ti], _CAPPED)
         for sel, caps in ((ti[~capped], False), (ti[capped], True)):
             if len(sel):
+                r1 = None if seg.radius1 is None else seg.radius1[sel]
                 parts.append((sel,) + _tubes(seg.p0[sel], seg.p1[sel], seg.radius[sel], sides,
-                                             caps))
+                                             caps, r1))
     if len(si):
         parts.append((si,) + _spheres(seg.p0[si], seg.radius[si], sides))
     P, N, S, C, segcell, segpt = [], [], [], [], [], []

@@ -46,8 +46,9 @@ class View:
         compartment itself; e.g. 'Ca_conc', 'NMDA'); compartments without it
         are not drawn.
     mesh : str or handle, optional
-        A NeuroMesh/SpineMesh/PsdMesh/EndoMesh/PresynMesh: its voxels are
-        drawn instead (those on the compartments of *path* when both given).
+        A NeuroMesh/SpineMesh/PsdMesh/EndoMesh/PresynMesh/CubeMesh/CylMesh:
+        its voxels are drawn instead (those on the compartments of *path*
+        when both given; CubeMesh and CylMesh voxels lie on no compartment).
     pool : str or handle, optional
         With *mesh*: the pool (name under the mesh, or path) whose *field* per
         voxel colours the voxels.
@@ -82,7 +83,12 @@ class View:
             mesh = _handle(mesh)
             seg = geo.mesh_segments(mesh, diaScale)
             vox = seg.voxels
+            nvox = len(seg)
             if comps is not None:
+                if len(seg) and seg.kind[0] in (geo.CUBE_VOXEL, geo.CYL_VOXEL):
+                    raise PathError(f'viz3d.View: the voxels of {mesh.path} '
+                                    f'({type(mesh).__name__}) lie on no compartment; give '
+                                    'mesh= without a compartment path')
                 keep = self._voxels_on(mesh, comps)
                 if not len(keep):
                     raise PathError(f'viz3d.View: no voxel of {mesh.path} lies on the '
@@ -93,9 +99,9 @@ class View:
                 raise PathError(f'viz3d.View: give the pool whose {field!r} colours the '
                                 f'voxels of {mesh.path}')
             pool = self._find_pool(mesh, pool)
-            if pool._element().num != len(geo.mesh_coordinates(mesh)):
+            if pool._element().num != nvox:
                 raise FieldError(f'viz3d.View: {pool.path} has {pool._element().num} entries '
-                                 f'but {mesh.path} has {len(seg)} voxels')
+                                 f'but {mesh.path} has {nvox} voxels')
             objects = [pool] * len(vox)
             entries = vox
             self.source = pool.path
@@ -119,6 +125,7 @@ class View:
             self.source = path if isinstance(path, str) else f'{len(comps)} compartments'
         self.seg = seg
         self.objects = objects
+        self.entries = entries
         known = MOOSE_FIELDS.get(field)
         if scale is None:
             scale = known[0] if known else 1.0
@@ -169,9 +176,7 @@ class View:
 
 
 def _subset(seg, keep):
-    out = geo.Segments(seg.p0[keep], seg.p1[keep], seg.radius[keep], seg.kind[keep],
-                       [seg.objects[i] for i in keep], [seg.labels[i] for i in keep])
-    return out
+    return seg.subset(keep)
 
 
 class VizUpdater(Neutral):
@@ -232,11 +237,18 @@ class Viewer:
     offscreen : bool, optional
         Default: True unless a display exists.
     interactive : bool
-        On screen only: a VTK interactor (rotate, zoom; 'p' picks the
-        compartment under the mouse and plots its recorded values with
-        matplotlib; space pauses).
-    history : bool
-        Keep every frame's values (for picking plots).
+        With a display: a window with mouse and keys (drag rotates, wheel
+        zooms, a click picks the compartment under the mouse and plots its
+        recorded history with matplotlib, space pauses, 'n' steps one
+        frame; see :mod:`moosepy.viz3d.interact`).  Without a display
+        (``DISPLAY``/``WAYLAND_DISPLAY`` unset, CI) there is no window: the
+        viewer logs a warning and works headless (frames, movie, PNG) as if
+        *interactive* were False, and :meth:`show` raises MooseError.
+        :meth:`interact` attaches the same handlers to any interactor (an
+        off-screen window's, for tests).
+    history : bool, optional
+        Keep every frame's values (for picking plots); default: True when
+        interactive.
     lighting : bool
         False: no shading, every segment in its exact colour-map colour.
     """
@@ -244,7 +256,7 @@ class Viewer:
     def __init__(self, views, size=(800, 600), merge=False, movie=None, frames=None, fps=20,
                  rotation=0.0, azim=0.0, elev=0.0, camera=None, camera_path=None,
                  background=(0.08, 0.08, 0.12), offscreen=None, interactive=False,
-                 time_label=True, history=False, colorbar=True, lighting=True):
+                 time_label=True, history=None, colorbar=True, lighting=True):
         # bad outputs are refused before any window opens
         self._check_outputs(movie, frames)
         try:
@@ -264,6 +276,14 @@ class Viewer:
         self.offscreen = offscreen
         self.rotation = float(rotation)
         self.camera_path = camera_path
+        if interactive and offscreen:
+            log.warning('viz3d: interactive=True but %s: no window; the viewer works '
+                        'headless (movie=, frames=, save_png)',
+                        'no display (DISPLAY unset)' if not _has_display()
+                        else 'offscreen=True')
+            interactive = False
+        if history is None:
+            history = bool(interactive)
         self.history = [] if history else None
         self.times = []
         self.nframes = 0
@@ -315,13 +335,10 @@ class Viewer:
             ta.GetPositionCoordinate().SetValue(0.02, 0.02)
             self.renderers[-1].AddViewProp(ta)
             self.time_actor = ta
-        self.iren = None
-        self.paused = False
+        self.interaction = None
         self.update()           # the current values, so a fresh viewer shows the model
-        if history:
-            self.history = []
-        if interactive and not offscreen:
-            self._make_interactor()
+        if interactive:
+            self.interact().iren.Initialize()
 
     # ------------------------------------------------------------ checks
     @staticmethod
@@ -378,9 +395,9 @@ class Viewer:
             vals = v.read()
             p.set_values(vals)
             p.set_range(*v.range())
-        if self.history is not None:
-            self.history.append([v.values.copy() for v in self.views])
         if t is not None:
+            if self.history is not None:
+                self.history.append([v.values.copy() for v in self.views])
             self.t = t
             self.times.append(t)
             if self.time_actor is not None:
@@ -417,10 +434,8 @@ class Viewer:
                     self._movie = MovieWriter(self.movie_path, self.size, self.fps)
                 self._movie.add(img)
         self.nframes += 1
-        if self.iren is not None:
-            self.iren.ProcessEvents()
-            while self.paused and self.iren is not None:
-                self.iren.ProcessEvents()
+        if self.interaction is not None:
+            self.interaction.after_frame()      # events; waits here while paused
 
     def _frame_name(self, k):
         p = str(self.frames_pattern)
@@ -455,9 +470,9 @@ class Viewer:
     def finalize(self):
         """Close outputs and release the window."""
         out = self.close()
-        if self.iren is not None:
-            self.iren.TerminateApp()
-            self.iren = None
+        if self.interaction is not None:
+            self.interaction.close()
+            self.interaction = None
         self.win.Finalize()
         return out
 
@@ -531,6 +546,8 @@ class Viewer:
         sc = self._scene
         for i, p in enumerate(self.panels):
             r = self.renderers[0] if len(self.renderers) == 1 else self.renderers[i]
+            if len(self.renderers) > 1 and not r.IsInViewport(int(x), int(y)):
+                continue
             picker = sc.vtkCellPicker()
             picker.SetTolerance(0.002)
             picker.AddLocator(p.locator())
@@ -547,14 +564,56 @@ class Viewer:
         s = p.pick_point(xyz)
         return (s, p.seg.labels[s]) if s is not None else None
 
+    def recorded(self, view, segment):
+        """The recorded history of the value drawn for a segment, in the
+        view's display units: ``(t [s], values, source)``.
+
+        From a Table (or Table2) that records the view's field of the
+        segment's object (its ``requestOut`` to ``get<Field>`` of the
+        compartment, or of the pool's voxel), at the table's own dt; else
+        from the values the viewer kept at each frame (``history``).
+        Raises MooseError when neither exists."""
+        from ..core.msg import linked_indices
+        from ..core.table import TableBase
+        v = self.views[view]
+        obj = v.objects[segment]
+        el = obj._element()
+        idx = obj._idx if v.entries is None else int(v.entries[segment])
+        f = v.field
+        for port in dict.fromkeys(('get' + f[:1].upper() + f[1:], 'get' + f)):
+            for other, j, _ in linked_indices(el, idx, port):
+                if issubclass(other.cls, TableBase):
+                    tab = other.handle(j)
+                    y = np.asarray(tab.vector, dtype=float) * v.scale
+                    t = np.arange(len(y)) * float(tab.dt)
+                    return t, y, f'{tab.path} ({port})'
+        if self.history:
+            y = np.array([h[view][segment] for h in self.history])
+            t = np.asarray(self.times[-len(y):], dtype=float)
+            return t, y, f'viewer frames ({len(y)})'
+        where = f'{obj.path} (voxel {idx})' if v.entries is not None else obj.path
+        raise MooseError(f'viz3d: no recorded values of {where}.{f}: record it with a Table '
+                         f"(connect its 'requestOut' to 'get{f[:1].upper() + f[1:]}') or make "
+                         'the viewer with history=True')
+
+    def plot_recorded(self, view, segment):
+        """A matplotlib Figure of a segment's recorded history
+        (:meth:`recorded`), titled with its path."""
+        from .interact import history_figure
+        t, y, source = self.recorded(view, segment)
+        v = self.views[view]
+        return history_figure(t, y, self.panels[view].seg.labels[segment], 'time (s)',
+                              f'{v.label} ({v.unit})' if v.unit else v.label, source)
+
     def plot_history(self, view, segment, ax=None):
-        """matplotlib plot of a segment's recorded values (history=True)."""
+        """matplotlib plot of a segment's values kept at each frame
+        (history=True); returns the Axes."""
         import matplotlib.pyplot as plt
         if not self.history:
             raise MooseError('viz3d: no history recorded (Viewer(..., history=True))')
         v = self.views[view]
         y = [h[view][segment] for h in self.history]
-        t = self.times[-len(y):] if len(self.times) >= len(y) else range(len(y))
+        t = self.times[-len(y):]
         if ax is None:
             _, ax = plt.subplots()
         ax.plot(t, y)
@@ -563,37 +622,37 @@ class Viewer:
         ax.set_title(v.seg.labels[segment])
         return ax
 
-    def _make_interactor(self):
-        from vtkmodules.vtkRenderingCore import vtkRenderWindowInteractor
-        import vtkmodules.vtkInteractionStyle  # noqa: F401
-        from vtkmodules.vtkInteractionStyle import vtkInteractorStyleTrackballCamera
-        iren = vtkRenderWindowInteractor()
-        iren.SetRenderWindow(self.win)
-        iren.SetInteractorStyle(vtkInteractorStyleTrackballCamera())
+    # ------------------------------------------------------------ interaction
+    def interact(self, interactor=None):
+        """Attach the mouse and key handlers (:class:`~moosepy.viz3d.
+        interact.Interaction`) to *interactor* (None: the platform's
+        ``vtkRenderWindowInteractor``); returns the Interaction.  From then
+        on every clock-driven frame handles the window's events and waits
+        while paused."""
+        from .interact import Interaction
+        if self.interaction is not None:
+            self.interaction.close()
+        self.interaction = Interaction(self, interactor)
+        if self.history is None:
+            self.history = []
+        return self.interaction
 
-        def on_key(obj, ev):
-            key = obj.GetKeySym()
-            if key == 'space':
-                self.paused = not self.paused
-            elif key == 'p':
-                x, y = obj.GetEventPosition()
-                hit = self.pick(x, y)
-                if hit is not None:
-                    log.info('picked %s', hit[2])
-                    if self.history:
-                        import matplotlib.pyplot as plt
-                        self.plot_history(hit[0], hit[1])
-                        plt.show(block=False)
-        iren.AddObserver('KeyPressEvent', on_key)
-        iren.Initialize()
-        self.iren = iren
+    @property
+    def paused(self):
+        return self.interaction is not None and self.interaction.paused
 
     def show(self):
-        """On screen: hand control to the window until it is closed."""
-        if self.iren is None:
-            raise MooseError('viz3d: no interactive window (headless, or interactive=False)')
+        """On screen: hand control to the window's event loop
+        (``interactor.Start()``) until it is closed or 'q' is pressed.  This
+        loop is the one part of the interactive viewer that the tests do not
+        run (it needs a display)."""
+        if self.interaction is None or self.offscreen:
+            raise MooseError('viz3d: no interactive window: ' +
+                             ('no display (DISPLAY unset); headless, write frames or a movie '
+                              '(movie=, frames=, save_png)' if not _has_display() else
+                              'make the Viewer with interactive=True and offscreen=False'))
         self.render()
-        self.iren.Start()
+        self.interaction.iren.Start()
 
     # ------------------------------------------------------------ notebooks
     def _repr_png_(self):

@@ -67,8 +67,8 @@ def test_neuromesh_spine_psd_voxels():
     assert np.allclose(sp.p1[:, 1], 2.5e-6)
     psd = geo.mesh_segments('/model/chem/psd')
     assert len(psd) == 2 and np.all(psd.kind == geo.PSD_VOXEL)
-    with pytest.raises(FieldError, match='NeuroMesh'):
-        geo.mesh_segments(moose.CubeMesh('/model/chem/cube'))
+    with pytest.raises(FieldError, match='is a Neutral; voxels are drawn for NeuroMesh.*CylMesh'):
+        geo.mesh_segments(moose.Neutral('/model/chem/notamesh'))
 
 
 def test_reader_equals_fields_scaled():
