@@ -1,0 +1,175 @@
+"""viz3d views and outputs not covered elsewhere (issue 14 items 1, 3, 6, 7):
+EndoMesh and PresynMesh voxels, fields of objects under the compartments
+(Ca of a CaConc, Gk of a channel), the automatic colour range, merged
+views, the Ogg Theora fallback for MP4, the notebook video, to_pyvista
+without pyvista, and bad input refused before any window opens."""
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import moosepy as moose
+from moosepy.core.errors import FieldError, MooseError, PathError
+from moosepy.viz3d import geometry as geo
+
+sys.path.insert(0, str(Path(__file__).parent))
+import _vizcell as cell  # noqa: E402
+
+W, H = 320, 240
+
+
+def test_endo_and_presyn_voxels_are_spheres_of_their_volumes():
+    soma, dends = cell.build(chem=True, spines=False)
+    nm = moose.element('/model/chem/dend')
+    er = moose.EndoMesh('/model/chem/er')
+    er.surround = nm
+    s = geo.mesh_segments(er)
+    assert len(s) == nm.numDiffCompts and np.all(s.kind == geo.ENDO_VOXEL)
+    assert np.array_equal(s.p0, s.p1)                                   # spheres
+    assert np.allclose(s.p0.T, np.reshape(nm.voxelMidpoint, (3, -1)))   # in their voxels
+    assert np.allclose(4 / 3 * math.pi * s.radius ** 3, er.voxelVolume, rtol=1e-9)
+    pr = moose.PresynMesh('/model/chem/pr')
+    pr.buildOnDendrites([dends[0], dends[1]], 4e-6)
+    pr.setRadiusStats(0.3e-6, 0.0)
+    s = geo.mesh_segments(pr)
+    assert len(s) == pr.numBoutons == 6 and np.all(s.kind == geo.PRESYN_VOXEL)
+    assert np.allclose(s.p0.T, np.reshape(pr.voxelMidpoint, (3, -1)))
+    assert np.allclose(s.radius, 0.3e-6, rtol=1e-9)                    # the bouton radius
+
+
+pytest.importorskip('vtkmodules.vtkRenderingCore')
+
+
+def _viewer(views, **kw):
+    from moosepy import viz3d
+    kw.setdefault('size', (W, H))
+    kw.setdefault('background', (0, 0, 0))
+    kw.setdefault('offscreen', True)
+    return viz3d.Viewer(views, **kw)
+
+
+@pytest.mark.vtk
+def test_fields_under_compartments_and_automatic_range():
+    from moosepy import viz3d
+    soma, dends = cell.build(spines=False)
+    cas = []
+    for k, d in enumerate(dends[:2]):
+        ca = moose.CaConc(d.path + '/Ca_conc')
+        ca.Ca = 1e-4 * (k + 1)              # mM
+        cas.append(ca)
+    v = viz3d.View('/model/elec/#', 'Ca', relpath='Ca_conc')
+    # only the compartments with a Ca_conc, Ca in uM
+    assert v.seg.labels == [dends[0].path, dends[1].path] and v.unit == 'uM'
+    assert np.allclose(v.read(), [0.1, 0.2])
+    assert v.range() == pytest.approx((0.1, 0.2))                      # automatic
+    k = moose.HHChannel(dends[2].path + '/K')
+    k.Gk = 2.5e-9
+    g = viz3d.View('/model/elec/#', 'Gk', relpath='K', vmin=0.0)
+    assert g.unit == 'nS' and np.allclose(g.read(), [2.5])
+    assert g.range() == pytest.approx((0.0, 2.5))                      # vmin fixed, vmax auto
+    w = _viewer([v, g])
+    w.update(0.0)
+    assert w.panels[0].mapper.GetScalarRange() == pytest.approx((0.1, 0.2))
+    cas[1].Ca = 4e-4
+    w.update(1e-3)                                                       # follows the values
+    assert w.panels[0].mapper.GetScalarRange() == pytest.approx((0.1, 0.4))
+    w.finalize()
+
+
+@pytest.mark.vtk
+def test_merged_views_share_one_scene_with_a_bar_each():
+    from moosepy import viz3d
+    soma, dends = cell.build(spines=False)
+    a = viz3d.View('/model/elec/soma', 'Vm', title='soma')
+    b = viz3d.View('/model/elec/dend#', 'Vm', title='dendrites', colormap='viridis')
+    w = _viewer([a, b], merge=True, time_label=False)
+    assert len(w.renderers) == 1
+    ren = w.renderers[0]
+    assert ren.GetActors().GetNumberOfItems() == 2
+    bars = [p.bar for p in w.panels]
+    assert bars[0].GetPositionCoordinate().GetValue()[0] != \
+        bars[1].GetPositionCoordinate().GetValue()[0]                   # side by side
+    w.update(0.0)
+    w.render()
+    img = w.snapshot()
+
+    def px(xyz):
+        ren.SetWorldPoint(*xyz, 1.0)
+        ren.WorldToDisplay()
+        x, y, _ = ren.GetDisplayPoint()
+        return int(round(H - 1 - y)), int(round(x))
+    assert img[px((5e-6, 0, 0))].sum() > 0 and img[px((25e-6, 0, 0))].sum() > 0
+    w.finalize()
+
+
+@pytest.mark.vtk
+def test_mp4_falls_back_to_ogg_theora_without_imageio_ffmpeg(tmp_path, monkeypatch, caplog):
+    iio = pytest.importorskip('imageio_ffmpeg')
+    from moosepy import viz3d
+    cell.build(spines=False)
+    monkeypatch.setitem(sys.modules, 'imageio_ffmpeg', None)          # import fails
+    w = _viewer([viz3d.View('/model/elec/#', 'Vm')], movie=str(tmp_path / 'run.mp4'))
+    for k in range(4):
+        w.frame(k * 1e-3)
+    out = w.finalize()
+    assert out == str(tmp_path / 'run.ogv') and 'Ogg Theora' in caplog.text
+    monkeypatch.setitem(sys.modules, 'imageio_ffmpeg', iio)
+    gen = iio.read_frames(out)                                         # ffmpeg decodes it
+    meta = next(gen)
+    assert tuple(meta['size']) == (W, H)
+    assert sum(1 for _ in gen) == 4
+
+
+@pytest.mark.vtk
+def test_notebook_video_and_pyvista_export(tmp_path):
+    pytest.importorskip('imageio_ffmpeg')
+    pytest.importorskip('IPython')
+    from moosepy import viz3d
+    cell.build(spines=False)
+    w = _viewer([viz3d.View('/model/elec/#', 'Vm')], movie=str(tmp_path / 'nb.mp4'))
+    with pytest.raises(MooseError, match='no movie written'):
+        w.video()
+    for k in range(3):
+        w.frame(k * 1e-3)
+    w.close()
+    vid = w.video()
+    html = vid._repr_html_()
+    assert 'data:video/mp4;base64' in html            # embedded: no server, no file link
+    try:
+        import pyvista  # noqa: F401
+    except ImportError:
+        with pytest.raises(MooseError, match='pyvista is not installed'):
+            w.to_pyvista()
+    else:                                               # pragma: no cover (not installed here)
+        pd = w.to_pyvista()
+        assert pd.n_cells == w.panels[0].poly.GetNumberOfCells()
+    w.finalize()
+
+
+@pytest.mark.vtk
+def test_bad_input_refused_before_any_window(tmp_path, monkeypatch):
+    from moosepy import viz3d
+    from moosepy.viz3d import scene
+    cell.build(spines=False)
+    opened = []
+    real = scene.make_window
+    monkeypatch.setattr(scene, 'make_window', lambda *a: opened.append(a) or real(*a))
+    with pytest.raises(PathError, match='matches no compartment'):
+        viz3d.display([viz3d.View('/model/elec/nothing#', 'Vm')], runtime=1e-3, dt=1e-3)
+    with pytest.raises(FieldError, match="no field 'Vmm'"):
+        viz3d.display([viz3d.View('/model/elec/#', 'Vmm')], runtime=1e-3, dt=1e-3)
+    with pytest.raises(MooseError, match='cannot write the movie'):
+        viz3d.display([viz3d.View('/model/elec/#', 'Vm')], runtime=1e-3, dt=1e-3,
+                      movie=str(tmp_path / 'no' / 'such' / 'dir' / 'run.mp4'))
+    with pytest.raises(PathError, match='matches no compartment'):
+        viz3d.moogli_display([['nothing#', '1', '.', 'Vm']], moogliDt=1e-3, runtime=1e-3)
+    moose.Neutral('/flat')
+    a = moose.Compartment('/flat/a')
+    a.diameter = 1e-6
+    with pytest.raises(FieldError, match='no coordinates'):
+        viz3d.display([viz3d.View('/flat/#', 'Vm')], runtime=1e-3, dt=1e-3)
+    assert opened == []
+    assert not moose.exists('/moosepy_viz')                     # nothing scheduled either
