@@ -6,6 +6,8 @@ colour range shows the colour map's top colour at its projected middle (and
 one at the bottom the bottom colour), the taper shows in the drawn width,
 and a pixel pick finds the voxel."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -14,6 +16,8 @@ from moosepy.core.errors import PathError
 from moosepy.viz3d import geometry as geo
 
 W, H = 320, 240
+needs_vtk = pytest.mark.skipif(importlib.util.find_spec('vtkmodules') is None,
+                               reason='vtk is not installed')
 
 
 def _cube():
@@ -59,8 +63,6 @@ def test_cube_and_cyl_segments_match_mesh_entries():
                        (0, 50e-6, -4e-6, 4e-6, -4e-6, 4e-6), atol=1e-18)
 
 
-pytest.importorskip('vtkmodules.vtkRenderingCore')
-
 
 def _flat(view):
     from moosepy import viz3d
@@ -87,6 +89,7 @@ def _colour(name, f):
     return np.round(np.array(matplotlib.colormaps[name](f)[:3]) * 255)
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_cube_mesh_voxels_drawn_at_grid_places_in_their_colours():
     from moosepy import viz3d
@@ -119,6 +122,7 @@ def test_cube_mesh_voxels_drawn_at_grid_places_in_their_colours():
     w.finalize()
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_cyl_mesh_tapered_tube_in_voxels():
     from moosepy import viz3d
@@ -159,6 +163,7 @@ def test_cyl_mesh_tapered_tube_in_voxels():
     w.finalize()
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_cube_mesh_as_lines_and_bad_selection():
     from moosepy import viz3d

@@ -2,8 +2,11 @@
 EndoMesh and PresynMesh voxels, fields of objects under the compartments
 (Ca of a CaConc, Gk of a channel), the automatic colour range, merged
 views, the Ogg Theora fallback for MP4, the notebook video, to_pyvista
-without pyvista, and bad input refused before any window opens."""
+without pyvista, bad input refused before any window opens (and item 2:
+a pool's values read from the Ksolve's state; a frame changes only the
+value array)."""
 
+import importlib.util
 import math
 import sys
 from pathlib import Path
@@ -19,6 +22,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 import _vizcell as cell  # noqa: E402
 
 W, H = 320, 240
+needs_vtk = pytest.mark.skipif(importlib.util.find_spec('vtkmodules') is None,
+                               reason='vtk is not installed')
 
 
 def test_endo_and_presyn_voxels_are_spheres_of_their_volumes():
@@ -40,8 +45,6 @@ def test_endo_and_presyn_voxels_are_spheres_of_their_volumes():
     assert np.allclose(s.radius, 0.3e-6, rtol=1e-9)                    # the bouton radius
 
 
-pytest.importorskip('vtkmodules.vtkRenderingCore')
-
 
 def _viewer(views, **kw):
     from moosepy import viz3d
@@ -51,6 +54,7 @@ def _viewer(views, **kw):
     return viz3d.Viewer(views, **kw)
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_fields_under_compartments_and_automatic_range():
     from moosepy import viz3d
@@ -79,6 +83,7 @@ def test_fields_under_compartments_and_automatic_range():
     w.finalize()
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_merged_views_share_one_scene_with_a_bar_each():
     from moosepy import viz3d
@@ -105,6 +110,7 @@ def test_merged_views_share_one_scene_with_a_bar_each():
     w.finalize()
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_mp4_falls_back_to_ogg_theora_without_imageio_ffmpeg(tmp_path, monkeypatch, caplog):
     iio = pytest.importorskip('imageio_ffmpeg')
@@ -123,6 +129,7 @@ def test_mp4_falls_back_to_ogg_theora_without_imageio_ffmpeg(tmp_path, monkeypat
     assert sum(1 for _ in gen) == 4
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_notebook_video_and_pyvista_export(tmp_path):
     pytest.importorskip('imageio_ffmpeg')
@@ -149,6 +156,7 @@ def test_notebook_video_and_pyvista_export(tmp_path):
     w.finalize()
 
 
+@needs_vtk
 @pytest.mark.vtk
 def test_bad_input_refused_before_any_window(tmp_path, monkeypatch):
     from moosepy import viz3d
@@ -173,3 +181,56 @@ def test_bad_input_refused_before_any_window(tmp_path, monkeypatch):
         viz3d.display([viz3d.View('/flat/#', 'Vm')], runtime=1e-3, dt=1e-3)
     assert opened == []
     assert not moose.exists('/moosepy_viz')                     # nothing scheduled either
+
+
+def test_pool_on_cylmesh_read_from_the_ksolve_state():
+    """Item 2: the values drawn come from the solver: a pool decaying
+    A -> B (kf) in every voxel of a CylMesh, solved by a Ksolve, reads
+    c0 exp(-kf t) per voxel through the view after a run."""
+    from moosepy import viz3d
+    moose.Neutral('/m')
+    cyl = moose.CylMesh('/m/cyl')
+    cyl.x1, cyl.r0, cyl.r1, cyl.diffLength = 20e-6, 1e-6, 1e-6, 5e-6
+    a = moose.Pool('/m/cyl/a')
+    b = moose.Pool('/m/cyl/b')
+    r = moose.Reac('/m/cyl/r')
+    r.Kf, r.Kb = 2.0, 0.0
+    moose.connect(r, 'sub', a, 'reac')
+    moose.connect(r, 'prd', b, 'reac')
+    c0 = np.array([1e-3, 2e-3, 3e-3, 4e-3])          # mM per voxel
+    moose.vec(a).concInit = c0
+    ks = moose.Ksolve('/m/cyl/ksolve')
+    st = moose.Stoich('/m/cyl/stoich')
+    st.compartment = cyl
+    st.ksolve = ks
+    st.reacSystemPath = '/m/cyl/##'
+    v = viz3d.View(mesh=cyl, pool='a', field='conc')
+    moose.reinit()
+    moose.start(0.5)
+    want = c0 * np.exp(-2.0 * 0.5) * 1e3               # uM
+    assert np.allclose(v.read(), want, rtol=1e-4)
+    assert np.allclose(v.read(), np.asarray(moose.vec(a).conc) * 1e3, rtol=1e-12)
+
+
+@needs_vtk
+@pytest.mark.vtk
+def test_frames_change_only_the_value_array():
+    """Item 2: a frame writes the value array; points and cells stay."""
+    from moosepy import viz3d
+    soma, dends = cell.build(spines=False)
+    w = _viewer([viz3d.View('/model/elec/#', 'Vm')])
+    poly = w.panels[0].poly
+    pts, polys = poly.GetPoints(), poly.GetPolys()
+    t_pts, t_polys = pts.GetMTime(), polys.GetMTime()
+    scal = poly.GetPointData().GetScalars()
+    t_sc = scal.GetMTime()
+    dends[1].Vm = 0.03
+    w.frame(1e-3)
+    assert poly.GetPoints() is pts and poly.GetPolys() is polys
+    assert pts.GetMTime() == t_pts and polys.GetMTime() == t_polys
+    assert poly.GetPointData().GetScalars() is scal and scal.GetMTime() > t_sc
+    seg = w.panels[0].seg.labels.index(dends[1].path)
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+    vals = vtk_to_numpy(scal)
+    assert np.allclose(vals[w.panels[0].segpoint == seg], 30.0)
+    w.finalize()
