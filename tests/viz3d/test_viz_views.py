@@ -8,6 +8,7 @@ value array)."""
 
 import importlib.util
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -234,3 +235,33 @@ def test_frames_change_only_the_value_array():
     vals = vtk_to_numpy(scal)
     assert np.allclose(vals[w.panels[0].segpoint == seg], 30.0)
     w.finalize()
+
+
+@needs_vtk
+@pytest.mark.vtk
+def test_viewer_loads_only_the_vtkmodules_it_needs():
+    """Item 4: ``import moosepy.viz3d`` loads no VTK; a Viewer loads a
+    few vtkmodules (rendering, annotation, fonts, picking), never the whole
+    ``vtk`` package (about 1 s)."""
+    import subprocess
+    code = '\n'.join([
+        'import sys, os',
+        'os.environ.pop("DISPLAY", None)',
+        'import moosepy as moose',
+        'from moosepy import viz3d',
+        'before = [m for m in sys.modules if m == "vtk" or m.startswith("vtkmodules")]',
+        'moose.Neutral("/c")',
+        'c = moose.Compartment("/c/a"); c.x = 1e-5; c.diameter = 1e-6',
+        'w = viz3d.Viewer([viz3d.View("/c/#", "Vm")], size=(64, 48), offscreen=True)',
+        'w.render(); w.finalize()',
+        'after = sorted(m for m in sys.modules if m.startswith("vtkmodules.vtk"))',
+        'print(len(before), "vtk" in sys.modules, len(after), " ".join(after))'])
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    n_before, whole, n_after, *mods = out.stdout.split()
+    assert n_before == '0' and whole == 'False'
+    import vtkmodules
+    available = [f for f in os.listdir(os.path.dirname(vtkmodules.__file__))
+                 if f.startswith('vtk') and f.endswith('.so')]
+    assert int(n_after) <= 25 < len(available), mods
