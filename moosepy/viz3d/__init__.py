@@ -2,8 +2,9 @@
 headless (PNG frames, MP4/GIF movies) and in notebooks.
 
 What it owns: turning compartments (by wildcard path) and chemical mesh
-voxels (NeuroMesh, SpineMesh, PsdMesh, EndoMesh, PresynMesh) into tubes and
-spheres with their true sizes, colouring them by any field read in bulk
+voxels (NeuroMesh, SpineMesh, PsdMesh, EndoMesh, PresynMesh, CubeMesh,
+CylMesh) into tubes, spheres and boxes with their true sizes, colouring
+them by any field read in bulk
 from the model's columns (so from the solvers' state), and driving frames
 from the clock.  What it does not own: the model (it only reads public
 fields), or building rdesigneur models (``moosepy.rdesigner`` calls
@@ -25,6 +26,15 @@ Examples
 >>> w.save_png('last.png')
 
 Or in one call: ``viz3d.display([v], runtime=0.1, dt=1e-3, movie='run.mp4')``.
+
+On a display, ``Viewer(..., interactive=True)`` opens a window: drag
+rotates, the wheel zooms, a click picks a compartment (or voxel) and plots
+its recorded history with matplotlib (a Table recording it, else the
+values kept at each frame), space pauses the run, 'n' steps one frame,
+'r' resets the camera, 'q' quits; ``w.show()`` keeps the window after the
+run (see :mod:`moosepy.viz3d.interact`).  Without a display,
+``interactive=True`` logs a warning and the viewer works headless (frames,
+movie, PNG); ``show()`` then raises MooseError.
 
 rdesigneur's moogList
 ---------------------
