@@ -260,6 +260,8 @@ def main(argv=None):
     v.add_argument('cell')
     v.add_argument('--out', default=None, help='PNG path (default: <cell>.png)')
     v.add_argument('--field', default='Vm')
+    v.add_argument('--window', action='store_true',
+                   help='also open the interactive 3D window (needs a display)')
     from .batch import add_sweep_parser
     add_sweep_parser(sub)
     args = ap.parse_args(argv)
@@ -277,7 +279,8 @@ def main(argv=None):
             return sweep_command(args)
         if args.cmd == 'view':
             from .viz3d import render_cell
-            print(f'wrote    : {render_cell(args.cell, args.out, args.field)}')
+            png = render_cell(args.cell, args.out, args.field, window=args.window)
+            print(f'wrote    : {png}')
             return 0
         run(args.model, args.runtime, args.out, movie=args.movie)
     except MooseError as exc:

@@ -110,22 +110,31 @@ def moogli_display(moogList, moogliDt, runtime, rotation=math.pi / 500, azim=0.0
 
 
 def render_cell(path, out=None, field='Vm', size=(800, 600), model='/model', colormap='jet',
-                diaScale=1.0):
+                diaScale=1.0, window=False):
     """Load a cell file (.swc, .p) under *model* and write one PNG of it
-    coloured by *field* (headless); returns the PNG path."""
+    coloured by *field* (headless); returns the PNG path.  With *window*,
+    then open the interactive window until it is closed (``moosepy view
+    --window``; MooseError, before anything is loaded, without a display)."""
     import os
+    from ..core.errors import MooseError
     from ..core.shell import exists
     from .. import loaders
+    from .viewer import _has_display
     if not os.path.exists(path):
         from ..core.errors import ModelImportError
         raise ModelImportError(f'{path}: no such file')
+    if window and not _has_display():
+        raise MooseError('viz3d: the interactive window needs a display (DISPLAY unset); '
+                         'without --window the cell is drawn to a PNG headless')
     if out is None:
         out = os.path.splitext(os.path.basename(path))[0] + '.png'
     if not exists(model):
         loaders.loadModel(str(path), model)
     v = View(f'{model}/##[ISA=CompartmentBase]', field, colormap=colormap, diaScale=diaScale,
              title=os.path.basename(path))
-    w = Viewer([v], size=size, offscreen=True)
+    w = Viewer([v], size=size, offscreen=not window, interactive=window)
     w.save_png(out)
+    if window:
+        w.show()
     w.finalize()
     return out

@@ -42,3 +42,10 @@ def test_run_movie(tmp_path):
     gen = iio.read_frames(str(tmp_path / 'm.mp4'))
     next(gen)
     assert sum(1 for _ in gen) == 101
+
+
+def test_view_window_without_display_is_a_clear_error(tmp_path):
+    p = _cli(['view', str(SWC), '--window', '--out', str(tmp_path / 'w.png')], tmp_path)
+    assert p.returncode == 1
+    assert 'needs a display' in p.stderr and 'Traceback' not in p.stderr
+    assert not (tmp_path / 'w.png').exists()
