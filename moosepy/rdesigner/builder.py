@@ -685,7 +685,9 @@ class rdesigneur:
                       frames=None):
         """reinit, run the model for *runtime* [s] showing the moogList in
         3-D (moosepy.viz3d), a frame every *moogliDt* [s], then draw the
-        plots; returns when the run ends (MOOSE's loops forever).  Without a
+        plots; returns when the run ends (MOOSE's loops forever).  On a
+        display the window is interactive (drag, wheel, click-to-plot, space
+        pauses; ``viewer.show()`` keeps it open after the run).  Without a
         display nothing is drawn in 3-D unless *movie* (a .mp4/.gif file) or
         *frames* (a folder for PNGs) is given; without VTK the run is done
         without the 3-D view."""
@@ -705,7 +707,7 @@ class rdesigneur:
                         self.moogList, moogliDt, runtime, rotation=rotation, azim=azim,
                         elev=elev, mergeDisplays=mergeDisplays, colormap=colormap,
                         model=self.modelPath, select=self._select_for_viewer, movie=movie,
-                        frames=frames)
+                        frames=frames, interactive=not headless)
                 except ImportError as exc:
                     log.warning('rdesigneur.displayMoogli: no 3-D view (%s); running only',
                                 exc)
