@@ -47,6 +47,10 @@ def _text(lst, idx, fld, val, allow_num=False):
     raise _err(lst, idx, fld, val, 'expected a string' + (' or a number' if allow_num else ''))
 
 
+#: segments of a dendrite in a cell shape (a spec asking for 1e23 built forever)
+MAX_SEGMENTS = 100_000
+
+
 def _num(lst, idx, fld, val, integer=False, positive=False):
     try:
         if isinstance(val, bool):
@@ -55,6 +59,8 @@ def _num(lst, idx, fld, val, integer=False, positive=False):
     except (TypeError, ValueError):
         raise _err(lst, idx, fld, val, 'expected a number' +
                    (' (an integer)' if integer else '')) from None
+    if not abs(x) < float('inf'):      # nan, inf (int() of them raises)
+        raise _err(lst, idx, fld, val, 'expected a finite number')
     if integer:
         if x != int(x):
             raise _err(lst, idx, fld, val, 'expected an integer')
@@ -159,9 +165,9 @@ def norm_cell_proto(idx, entry):
                 params[nm] = _text(lst, idx, nm, v)
             elif 'NumSeg' in nm or nm == 'numDendSeg':
                 params[nm] = _num(lst, idx, nm, v, integer=True)
-                if params[nm] < 1:
-                    raise _err(lst, idx, nm, v, 'expected an integer >= 1 (number of '
-                               'segments)')
+                if not 1 <= params[nm] <= MAX_SEGMENTS:
+                    raise _err(lst, idx, nm, v, f'expected an integer from 1 to {MAX_SEGMENTS} '
+                               '(number of segments)')
             else:
                 params[nm] = _num(lst, idx, nm, v, positive=True)
         return CellProto(kind, params.pop('name'), kind, params)

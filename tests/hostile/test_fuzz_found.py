@@ -73,3 +73,19 @@ def test_rdesigner_document_directory_is_a_moose_error(tmp_path):
     d.mkdir()
     with pytest.raises(moose.MooseError, match='spec.json'):
         rd.load(d)
+
+
+@pytest.mark.parametrize('field, value, match', [
+    ('numDendSeg', 1e23, 'numDendSeg = 1e\\+23: expected an integer from 1 to 100000'),
+    ('numDendSeg', float('inf'), 'numDendSeg = inf: expected a finite number'),
+    ('numDendSeg', float('nan'), 'numDendSeg = nan: expected a finite number'),
+    ('somaDia', float('inf'), 'somaDia = inf: expected a finite number'),
+])
+def test_rdesigner_cell_shape_numbers_are_bounded(field, value, match):
+    import moosepy.rdesigner as rd
+    doc = {'cellProto': {'type': 'ballAndStick', 'name': 'c', 'somaDia': 10e-6,
+                         'somaLen': 10e-6, 'dendDia': 2e-6, 'dendLen': 60e-6,
+                         'numDendSeg': 3}}
+    doc['cellProto'][field] = value
+    with pytest.raises(moose.MooseError, match=match):
+        rd.load(doc)
