@@ -166,7 +166,7 @@ def norm_cell_proto(idx, entry):
             elif 'NumSeg' in nm or nm == 'numDendSeg':
                 params[nm] = _num(lst, idx, nm, v, integer=True)
                 if not 1 <= params[nm] <= MAX_SEGMENTS:
-                    raise _err(lst, idx, nm, v, f'expected an integer from 1 to {MAX_SEGMENTS} '
+                    raise _err(lst, idx, nm, v, f'expected an integer >= 1 and <= {MAX_SEGMENTS} '
                                '(number of segments)')
             else:
                 params[nm] = _num(lst, idx, nm, v, positive=True)

@@ -76,7 +76,7 @@ def test_rdesigner_document_directory_is_a_moose_error(tmp_path):
 
 
 @pytest.mark.parametrize('field, value, match', [
-    ('numDendSeg', 1e23, 'numDendSeg = 1e\\+23: expected an integer from 1 to 100000'),
+    ('numDendSeg', 1e23, 'numDendSeg = 1e\\+23: expected an integer >= 1 and <= 100000'),
     ('numDendSeg', float('inf'), 'numDendSeg = inf: expected a finite number'),
     ('numDendSeg', float('nan'), 'numDendSeg = nan: expected a finite number'),
     ('somaDia', float('inf'), 'somaDia = inf: expected a finite number'),
