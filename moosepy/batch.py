@@ -4,9 +4,10 @@
 What this module owns: turning a model and a list or grid of parameter
 sets and/or seeds into runs, running each in a worker process of a Dask
 cluster (a ``LocalCluster`` by default, or any running scheduler by
-address), writing each finished run to an HDF5 file as it arrives, and
-returning all runs as one labelled :class:`xarray.Dataset`.  What it does
-not: the simulation itself (the usual moosepy calls, in the worker).
+address), writing each finished run to an HDF5 file or a Zarr store as
+it arrives, and returning all runs as one labelled :class:`xarray.Dataset`.
+What it does not: the simulation itself (the usual moosepy calls, in the
+worker).
 
 A model is
 
@@ -36,11 +37,15 @@ so a sweep run twice gives bit-identical results.
 Each worker process runs one run at a time (``threads_per_worker=1``) and
 many runs over its life; its moosepy tree is reset before every run.  A
 run that raises is recorded with its error (type, message, traceback) and
-the others go on.  With ``out`` the results go to HDF5 as each run
-finishes (``/runs/<index>``: one dataset per recorded variable, attributes
-``params``, ``seed``, ``error``, ``wall_s``, ``host``); an interrupted
-sweep started again with the same ``out`` skips the runs already there
-(``resume=True``) and refuses a file written for a different sweep.
+the others go on.  With ``out`` the results go to disk as each run
+finishes, before the next result is awaited: to HDF5 (``/runs/<index>``:
+one dataset per recorded variable, attributes ``params``, ``seed``,
+``error``, ``wall_s``, ``host``), or, for ``out='x.zarr'`` or
+``out_format='zarr'``, to a Zarr store whose root is the returned dataset
+(``xr.open_zarr``; see :class:`_ZarrStore`).  An interrupted sweep started
+again with the same ``out`` skips the runs already there (``resume=True``)
+and refuses a file written for a different sweep.  :func:`load` reads
+either back.
 """
 
 import hashlib
@@ -257,9 +262,6 @@ class _Store:
         from .core.nsdf import h5py
         h5 = h5py()
         self.path = os.fspath(path)
-        if self.path.endswith('.zarr'):
-            raise BatchError(f'{self.path}: Zarr output needs the zarr package, which is not '
-                             f'a dependency of moosepy; write .h5 instead')
         d = os.path.dirname(os.path.abspath(self.path))
         if not os.path.isdir(d):
             raise BatchError(f'cannot write results to {self.path!r}: no such folder {d}')
@@ -317,12 +319,248 @@ class _Store:
                              f'{spec["seed"]}): storing its results in {self.path!r} '
                              f'failed: {exc}; the runs stored before are intact') from exc
 
-    def close(self, prov):
+    def close(self, prov, quiet=False):
+        """Write the final provenance and close; *quiet*: a failure (the
+        disk is full) is logged, not raised, so it does not hide the error
+        that stopped the sweep."""
         from .core.provenance import write_h5_attrs
         try:
             write_h5_attrs(self.f, prov)
+        except Exception as exc:        # noqa: BLE001
+            if not quiet:
+                raise
+            log.warning('%s: the final provenance could not be written: %s', self.path, exc)
         finally:
-            self.f.close()
+            try:
+                self.f.close()
+            except Exception:           # noqa: BLE001
+                if not quiet:
+                    raise
+
+
+def _zname(name):
+    """A dataset name as a Zarr array name ('/' separates groups in Zarr)."""
+    return str(name).replace('/', '|')
+
+
+def _prov_attrs(prov):
+    """The provenance attributes write_h5_attrs puts on an HDF5 file, as a dict."""
+    from .core.provenance import write_h5_attrs
+
+    class _Attrs:
+        attrs = {}
+    write_h5_attrs(_Attrs, prov)
+    return dict(_Attrs.attrs)
+
+
+def _layout_key(lay):
+    names, shapes, dts, shared = lay
+    return json.dumps({'shapes': {k: list(shapes[k]) for k in names},
+                       'dts': {k: dts[k] for k in names}, 'shared': shared}, sort_keys=True)
+
+
+class _ZarrStore:
+    """Runs in a Zarr store (a folder), written as each finishes.
+
+    The root group is the sweep's dataset as :func:`run_batch` returns it
+    (``xr.open_zarr(path)`` reads it; a ``/`` in a name is written ``|``,
+    which :func:`load` turns back), every per-run variable chunked one run
+    per chunk: a finished run is written into chunk files of its own and
+    leaves those of the runs before it untouched.  The group ``runs`` holds
+    the bookkeeping: ``runs/info[i]``, JSON of run *i*'s parameters, seed,
+    error, traceback, sample dts, shapes, wall time, host and pid, written
+    last, so a run is complete when its entry is there (resume skips it);
+    attributes ``layout`` (the variables' shapes and dts the root holds)
+    and ``layout_ok``.  A run whose variables do not fit the arrays written
+    so far (the first run that worked, a longer recording) has the root
+    written anew from the runs in memory; if that is interrupted,
+    ``layout_ok`` stays false and a resumed sweep runs everything again.
+    The root carries the same provenance attributes as the HDF5 file.
+    """
+
+    def __init__(self, path, sweep, prov, resume, runs):
+        try:
+            import zarr
+        except ImportError:
+            raise BatchError(f'{os.fspath(path)}: Zarr output needs the zarr package '
+                             f'(pip install "moosepy[zarr]"), or write HDF5 (.h5)') from None
+        self.zarr = zarr
+        self.path = os.fspath(path)
+        self.runs = runs
+        self.prov = prov
+        self.results = {}
+        p = os.path.abspath(self.path)
+        d = os.path.dirname(p)
+        if not os.path.isdir(d):
+            raise BatchError(f'cannot write results to {self.path!r}: no such folder {d}')
+        is_store = any(os.path.exists(os.path.join(p, m)) for m in ('zarr.json', '.zgroup'))
+        if os.path.exists(p):
+            if not os.path.isdir(p):
+                raise BatchError(f'cannot write results to {self.path!r}: it is a file, not '
+                                 f'a Zarr store (a folder)')
+            if not is_store and os.listdir(p):
+                raise BatchError(f'cannot write results to {self.path!r}: the folder exists '
+                                 f'and is not a Zarr store; moosepy writes no files into it')
+            if not os.access(p, os.W_OK):
+                raise BatchError(f'cannot write results to {self.path!r}: permission denied')
+        elif not os.access(d, os.W_OK):
+            raise BatchError(f'cannot write results to {self.path!r}: permission denied in {d}')
+        self.key = hashlib.sha256(json.dumps(sweep, sort_keys=True,
+                                             default=str).encode()).hexdigest()
+        self.sweep = json.dumps(sweep, sort_keys=True, default=str)
+        try:
+            fresh = True
+            if is_store and resume:
+                root = zarr.open_group(p, mode='r+', use_consolidated=False)
+                old = root.attrs.get('moosepy_sweep_key')
+                if old != self.key:
+                    raise BatchError(f'{self.path} holds results of a different sweep '
+                                     f'(model, parameters, seeds or runtime differ) or is not '
+                                     f'a moosepy sweep store; use another path or '
+                                     f'resume=False to overwrite it')
+                book = root.get('runs')
+                if book is not None and book.attrs.get('layout_ok', False):
+                    self.root, self.book = root, book
+                    self.layout = book.attrs.get('layout')
+                    self._load_done()
+                    fresh = False
+            if fresh:
+                self._create()
+        except BatchError:
+            raise
+        except Exception as exc:        # noqa: BLE001 - any storage failure
+            raise BatchError(f'cannot write results to {self.path!r}: '
+                             f'{type(exc).__name__}: {exc}') from None
+
+    # the root dataset
+    def _write_view(self, ds, mode):
+        enc = {}
+        for k, v in ds.variables.items():
+            if v.dtype.kind == 'U':             # variable-length strings (Zarr v3 has a spec)
+                v = v.astype(object)
+                ds = ds.assign_coords({k: v}) if k in ds.coords else ds.assign({k: v})
+            if v.dims[:1] == ('run',) and k not in ds.coords:
+                enc[k] = {'chunks': (1,) + tuple(v.shape[1:])}
+        ren = {k: _zname(k) for k in set(ds.variables) | set(ds.dims) if '/' in str(k)}
+        ds = ds.rename(ren)
+        enc = {_zname(k): e for k, e in enc.items()}
+        ds.to_zarr(self.path, mode=mode, consolidated=False, encoding=enc)
+
+    def _consolidate(self):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')     # "consolidated metadata is not in Zarr v3's spec"
+            self.zarr.consolidate_metadata(self.path)
+
+    def _attrs(self, prov):
+        a = _prov_attrs(prov)
+        a.update(moosepy_sweep_key=self.key, moosepy_sweep=self.sweep,
+                 provenance=a['moosepy_provenance'])
+        return a
+
+    def _create(self):
+        zarr = self.zarr
+        self.results = {}
+        self._write_view(_dataset(self.runs, {}, self.prov), 'w')
+        self.root = zarr.open_group(self.path, mode='r+', use_consolidated=False)
+        self.root.attrs.update(self._attrs(self.prov))
+        self.book = self.root.create_group('runs', overwrite=True)
+        self.book.create_array('info', shape=(len(self.runs),), chunks=(1,), dtype=str,
+                               fill_value='', dimension_names=['run'])
+        self.layout = _layout_key(_layout(self.runs, {}))
+        self.book.attrs.update(layout=self.layout, layout_ok=True)
+        self._consolidate()
+
+    def _load_done(self):
+        info = self.book['info'][...]
+        cache = {}
+        for i, text in enumerate(info):
+            if not text or i >= len(self.runs):
+                continue
+            rec = json.loads(str(text))
+            vals = {}
+            for k, shp in rec['shapes'].items():
+                if k not in cache:
+                    cache[k] = self.root[_zname(k)][...]
+                a = cache[k][i]
+                vals[k] = np.asarray(a[tuple(slice(0, m) for m in shp)], dtype=float)
+            self.results[i] = {'run': i, 'values': vals, 'dt': rec['dt'],
+                               'error': rec['error'], 'wall_s': rec['wall_s'],
+                               'host': rec['host'], 'pid': rec['pid']}
+
+    def done(self):
+        return set(self.results)
+
+    def read(self, i):
+        return self.results[i]
+
+    def write(self, spec, res):
+        i = spec['run']
+        try:
+            self.results[i] = res
+            lay = _layout(self.runs, self.results)
+            key = _layout_key(lay)
+            if key != self.layout:
+                self._rewrite(key)
+            else:
+                self._write_row(i, res, lay)
+            rec = {'params': spec['params'], 'seed': spec['seed'], 'error': res['error'],
+                   'traceback': res.get('traceback', ''), 'dt': res['dt'],
+                   'shapes': {k: list(np.shape(v)) for k, v in res['values'].items()},
+                   'wall_s': res['wall_s'], 'host': res['host'], 'pid': res['pid']}
+            self.book['info'][i] = json.dumps(rec, sort_keys=True, default=str)
+        except Exception as exc:        # noqa: BLE001 - any storage failure
+            self.results.pop(i, None)
+            raise BatchError(f'run {i} (params {spec["params"]}, seed {spec["seed"]}): '
+                             f'storing its results in {self.path!r} failed: '
+                             f'{type(exc).__name__}: {exc}; the runs stored before are '
+                             f'intact') from exc
+
+    def _write_row(self, i, res, lay):
+        names, shapes, _, _ = lay
+        for k in names:
+            row = np.full(shapes[k], np.nan)
+            if not res['error'] and k in res['values']:
+                v = np.asarray(res['values'][k], dtype=float)
+                row[tuple(slice(0, m) for m in v.shape)] = v
+            self.root[_zname(k)][i] = row
+        self.root['wall_s'][i] = res['wall_s']
+        self.root['error'][i] = res['error']
+
+    def _rewrite(self, key):
+        self.book.attrs.update(layout_ok=False)
+        keep = {'runs'}
+        for name in list(self.root.array_keys()):
+            if name not in keep:
+                del self.root[name]
+        self._write_view(_dataset(self.runs, self.results, self.prov), 'a')
+        self.root.attrs.update(self._attrs(self.prov))
+        self.layout = key
+        self.book.attrs.update(layout=key, layout_ok=True)
+        self._consolidate()
+
+    def close(self, prov, quiet=False):
+        """Write the final provenance (see :meth:`_Store.close` for *quiet*)."""
+        try:
+            self.root.attrs.update(self._attrs(prov))
+            self._consolidate()
+        except Exception as exc:        # noqa: BLE001
+            if not quiet:
+                raise BatchError(f'{self.path}: writing the final provenance failed: '
+                                 f'{type(exc).__name__}: {exc}') from exc
+            log.warning('%s: the final provenance could not be written: %s', self.path, exc)
+
+
+def _out_format(out, out_format):
+    if out_format is None:
+        return 'zarr' if os.fspath(out).rstrip('/' + os.sep).lower().endswith('.zarr') \
+            else 'hdf5'
+    f = str(out_format).lower()
+    if f in ('hdf5', 'h5'):
+        return 'hdf5'
+    if f == 'zarr':
+        return 'zarr'
+    raise BatchError(f"out_format: expected 'hdf5' or 'zarr', got {out_format!r}")
 
 
 # ------------------------------------------------------------ the cluster
@@ -365,8 +603,8 @@ def _picklable(model):
 
 # ------------------------------------------------------------ the sweep
 def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_seed=0,
-              runtime=None, record=None, out=None, resume=True, scheduler=None,
-              n_workers=None, timeout=10.0, progress=False):
+              runtime=None, record=None, out=None, out_format=None, resume=True,
+              scheduler=None, n_workers=None, timeout=10.0, progress=False):
     """Run *model* over parameter sets and/or seeds on a Dask cluster.
 
     Parameters
@@ -385,7 +623,9 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
     record : list of str
         ``'relative/path.field'`` to record (model files moose.loadModel reads).
     out : path, optional
-        HDF5 file the runs are written to as they finish.
+        HDF5 file or Zarr store the runs are written to as they finish.
+    out_format : {'hdf5', 'zarr'}, optional
+        Format of *out*; default: Zarr when *out* ends in ``.zarr``, else HDF5.
     resume : bool
         Skip the runs already complete in *out* (default True).
     scheduler : str or distributed.Client, optional
@@ -423,8 +663,14 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
     seeds_used = {str(r['run']): r['seed'] for r in runs}
     prov0 = collect([model], start_time=start_iso, seeds={'base_seed': base_seed},
                     extra={'sweep_model': describe_source(model), 'run_seeds': seeds_used})
-    store = _Store(out, sweep, prov0, resume) if out is not None else None
+    store = None
+    if out is not None:
+        if _out_format(out, out_format) == 'zarr':
+            store = _ZarrStore(out, sweep, prov0, resume, runs)
+        else:
+            store = _Store(out, sweep, prov0, resume)
     results = {}
+    failed = True
     try:
         skip = store.done() if (store is not None and resume) else set()
         for i in sorted(skip):
@@ -434,13 +680,14 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
         if todo:
             _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progress,
                      store, results, len(runs), len(skip))
+        failed = False
     finally:
         if store is not None:
             prov = collect([model], start_time=start_iso, wall_time=time.time() - t_start,
                            seeds={'base_seed': base_seed},
                            extra={'sweep_model': describe_source(model),
                                   'run_seeds': seeds_used})
-            store.close(prov)
+            store.close(prov, quiet=failed)
     prov = collect([model], start_time=start_iso, wall_time=time.time() - t_start,
                    seeds={'base_seed': base_seed},
                    extra={'sweep_model': describe_source(model), 'run_seeds': seeds_used})
@@ -491,9 +738,11 @@ def _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progre
                 cluster.close()
 
 
-def _dataset(runs, results, prov):
-    import xarray as xr
-    n = len(runs)
+def _layout(runs, results):
+    """What the dataset of *results* looks like: (names in order of first
+    appearance, {name: shape padded to the longest run}, {name: sample dt
+    [s] of the first run that has it}, whether all 1-D variables share one
+    'time' dimension)."""
     names = []
     shapes, dts = {}, {}
     for r in runs:
@@ -509,6 +758,13 @@ def _dataset(runs, results, prov):
                 shapes[k] = tuple(max(a, b) for a, b in zip(shapes[k], np.shape(v)))
     lens = {k: s[0] for k, s in shapes.items() if len(s) == 1}
     shared = len(set(lens.values())) == 1 and len({dts[k] for k in lens}) == 1
+    return names, shapes, dts, shared
+
+
+def _dataset(runs, results, prov):
+    import xarray as xr
+    n = len(runs)
+    names, shapes, dts, shared = _layout(runs, results)
     data_vars, coords = {}, {}
     for k in names:
         shp = shapes[k]
@@ -561,8 +817,34 @@ def as_grid(ds):
     return ds.reset_coords(keep).set_index(run=names + ['rep']).unstack('run')
 
 
+def _load_zarr(path):
+    import xarray as xr
+    try:
+        ds = xr.open_zarr(path, consolidated=False).load()
+    except Exception as exc:            # noqa: BLE001
+        raise BatchError(f'{path}: not a sweep store moosepy can read: '
+                         f'{type(exc).__name__}: {exc}') from None
+    if 'moosepy_sweep_key' not in ds.attrs:
+        raise BatchError(f'{path}: a Zarr store, but not one written by moosepy.batch')
+    ren = {k: str(k).replace('|', '/') for k in set(ds.variables) | set(ds.dims)
+           if '|' in str(k)}
+    ds = ds.rename(ren)
+    for k, v in ds.variables.items():
+        if v.dtype.kind not in 'biufcmM':           # strings read back as object/StringDType
+            v = v.copy(data=np.array([str(x) for x in v.values.ravel()],
+                                     dtype=str).reshape(v.shape))
+            ds = ds.assign_coords({k: v}) if k in ds.coords else ds.assign({k: v})
+    ds.attrs = {'provenance': ds.attrs['moosepy_provenance'],
+                'parameters': ds.attrs['parameters']}
+    return ds
+
+
 def load(path):
-    """The xarray Dataset of a sweep file written by :func:`run_batch`."""
+    """The xarray Dataset of a sweep file (HDF5) or store (Zarr) written by
+    :func:`run_batch`: the dataset it returned."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        return _load_zarr(path)
     from .core.nsdf import h5py
     with h5py().File(os.fspath(path), 'r') as f:
         sweep = json.loads(str(f.attrs['moosepy_sweep']))
@@ -604,7 +886,10 @@ def add_sweep_parser(sub):
     s.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
     s.add_argument('--record', action='append', default=[], metavar='PATH.FIELD',
                    help='what to record (files moose.loadModel reads)')
-    s.add_argument('--out', required=True, help='HDF5 file of the results')
+    s.add_argument('--out', required=True, help='HDF5 file (.h5) or Zarr store (.zarr) '
+                   'of the results')
+    s.add_argument('--format', choices=('hdf5', 'zarr'), default=None, dest='out_format',
+                   help='format of --out (default: zarr when it ends in .zarr, else hdf5)')
     s.add_argument('--scheduler', default=None, help='Dask scheduler address '
                    '(default: a LocalCluster)')
     s.add_argument('--workers', type=int, default=None, help='LocalCluster workers')
@@ -663,7 +948,7 @@ def sweep_command(args):
     t0 = time.perf_counter()
     ds = run_batch(model, grid=grid or None, n_seeds=args.seeds, base_seed=args.base_seed,
                    runtime=args.runtime, record=args.record or None, out=args.out,
-                   resume=not args.no_resume, scheduler=args.scheduler,
+                   out_format=args.out_format, resume=not args.no_resume, scheduler=args.scheduler,
                    n_workers=args.workers, timeout=args.timeout, progress=True)
     wall = time.perf_counter() - t0
     bad = [(int(r), str(e)) for r, e in zip(ds.run.values, ds.error.values) if e]
