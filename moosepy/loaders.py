@@ -9,6 +9,7 @@ extension          reader
 .g                 GENESIS kinetikit (:func:`moosepy.kinetics.kkit.read_kkit`)
 .swc               SWC morphology (:func:`moosepy.electrical.morphology.read_swc`)
 .p                 GENESIS cell (:func:`moosepy.electrical.morphology.read_p`)
+.cspace            CSPACE string (:func:`moosepy.kinetics.cspace.read_cspace`)
 =================  ==========================================================
 """
 
@@ -16,7 +17,8 @@ import os
 
 from .core.errors import ModelImportError
 
-_KINDS = {'.xml': 'sbml', '.sbml': 'sbml', '.g': 'kkit', '.swc': 'swc', '.p': 'p'}
+_KINDS = {'.xml': 'sbml', '.sbml': 'sbml', '.g': 'kkit', '.swc': 'swc', '.p': 'p',
+          '.cspace': 'cspace'}
 
 
 def readSBML(filepath, loadpath='/model', solver='lsoda', validate=True, build='auto'):
@@ -55,6 +57,9 @@ def loadModel(filepath, modelpath='/model', solverclass='gsl'):
     if kind == 'kkit':
         from .kinetics.kkit import read_kkit
         return read_kkit(path, modelpath, solverclass)
+    if kind == 'cspace':
+        from .kinetics.cspace import read_cspace
+        return read_cspace(path, modelpath, solverclass)
     from .electrical import morphology
     if kind == 'swc':
         return morphology.read_swc(path, modelpath)
