@@ -93,6 +93,16 @@ def set_marks(client, folder):
     return lambda: len(os.listdir(folder))
 
 
+def ramp(n=3):
+    """No simulation: y = 0, 1, ..., n-1 (a recording whose length is the
+    parameter) and the scalar s = n; marks each execution."""
+    marks = os.environ.get('MOOSEPY_TEST_MARKS')
+    if marks:
+        with open(os.path.join(marks, f'{n}-{os.getpid()}-{time.time_ns()}'), 'w'):
+            pass
+    return {'y': np.arange(n, dtype=float), 's': float(n)}
+
+
 @pytest.fixture(scope='module')
 def client():
     from distributed import Client, LocalCluster
@@ -329,3 +339,65 @@ def test_store_stays_readable_when_the_disk_fills(client, tmp_path, monkeypatch)
     np.testing.assert_allclose(ds.A.values, np.exp(-ds.k.values[:, None] * ds.time.values),
                                rtol=1e-5)
     xr.testing.assert_equal(load(out), ds)
+
+
+def test_runs_of_different_lengths_and_an_interrupted_rewrite(client, tmp_path):
+    """Recordings of different lengths (the arrays grow as longer runs
+    arrive, whatever their order) are stored padded with NaN, as the HDF5
+    path gives them; a store whose root was being written anew when the
+    sweep stopped (layout_ok false) has every run executed again."""
+    n_marks = set_marks(client, tmp_path / 'marks')
+    ns = [3, 5, 2, 4]
+    out = tmp_path / 'len.zarr'
+    ds = run_batch(ramp, grid={'n': ns}, scheduler=client, out=out)
+    h = run_batch(ramp, grid={'n': ns}, scheduler=client, out=tmp_path / 'len.h5')
+    assert n_marks() == 8
+    z = xr.open_zarr(out)
+    want = np.full((4, 5), np.nan)
+    for i, n in enumerate(ns):
+        want[i, :n] = np.arange(n)
+    np.testing.assert_array_equal(z.y.values, want)
+    np.testing.assert_array_equal(z.s.values, ns)
+    assert z.y.dims == ('run', 'time') and z.time.attrs['units'] == 'sample'
+    xr.testing.assert_equal(z.drop_vars('wall_s').compute(), load(tmp_path / 'len.h5')
+                            .drop_vars('wall_s'))
+    xr.testing.assert_equal(load(out), ds)
+    assert all(r['shapes'] == {'y': [n], 's': []} for r, n in
+               zip((info(out)[i] for i in range(4)), ns))
+    xr.testing.assert_equal(h.drop_vars('wall_s'), ds.drop_vars('wall_s'))
+    g = zarr.open_group(str(out), mode='r+', use_consolidated=False)
+    g['runs'].attrs['layout_ok'] = False
+    again = run_batch(ramp, grid={'n': ns}, scheduler=client, out=out)
+    assert n_marks() == 12
+    xr.testing.assert_equal(again.drop_vars('wall_s'), ds.drop_vars('wall_s'))
+    xr.testing.assert_equal(load(out), again)
+
+
+def test_store_grows_when_a_longer_run_arrives(tmp_path, monkeypatch):
+    """The store alone, runs arriving in the order 3, 5, 2 samples: the root
+    is written anew for the first run and for the longer one, not for the
+    shorter; each state reads back as the HDF5 path's dataset would."""
+    import moosepy.batch as B
+    from moosepy.core.provenance import collect
+    rewrites = []
+    real = B._ZarrStore._rewrite
+    monkeypatch.setattr(B._ZarrStore, '_rewrite',
+                        lambda self, key: (rewrites.append(key), real(self, key)))
+    runs = make_runs(grid={'n': [3, 5, 2]})
+    out = tmp_path / 'grow.zarr'
+    st = B._ZarrStore(out, {'test': 1}, collect(), True, runs)
+    got = []
+    for i in (0, 1, 2):
+        n = runs[i]['params']['n']
+        res = {'run': i, 'values': {'y': np.arange(n, dtype=float)}, 'dt': {'y': 0.0},
+               'error': '', 'wall_s': 0.5, 'host': 'h', 'pid': 1}
+        st.write(runs[i], res)
+        got.append(len(rewrites))
+        z = xr.open_zarr(out)
+        assert z.y.shape == (3, 3 if i == 0 else 5)
+        np.testing.assert_array_equal(z.y.values[i, :n], np.arange(n))
+    assert got == [1, 2, 2]
+    st.close(collect())
+    y = load(out).y.values
+    np.testing.assert_array_equal(y[0], [0, 1, 2, np.nan, np.nan])
+    np.testing.assert_array_equal(y[2], [0, 1, np.nan, np.nan, np.nan])
