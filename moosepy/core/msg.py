@@ -9,6 +9,7 @@ are validated when connected and compiled into arrays by the solvers at
 """
 
 import itertools
+import weakref
 
 import numpy as np
 
@@ -21,6 +22,11 @@ MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 
 #: serial numbers of messages (MOOSE's Msg paths /Msgs[0]/...Msg[serial]); no
 #: list of all messages is kept, so deleted models are freed with their messages
 _serials = itertools.count()
+#: live messages by serial, weakly (a deleted model's messages go with it),
+#: so that a /Msgs path finds its message; and message type -> class
+#: (SingleMsg, ...), filled by moosepy.core.msgclasses
+_LIVE = weakref.WeakValueDictionary()
+_CLASS_OF = {}
 
 
 class Msg:
@@ -28,7 +34,7 @@ class Msg:
     ``destFieldsOnE2``, ``className``."""
 
     __slots__ = ('el1', 'el2', 'srcField', 'destField', 'msgType', 'i1', 'i2', 'stride',
-                 'rows', 'cols', 'serial', '_prob')
+                 'rows', 'cols', 'serial', '_prob', '_vals', '__weakref__')
 
     def __init__(self, e1, srcField, e2, destField, msgType, i1=0, i2=0):
         self.el1, self.el2 = e1, e2
@@ -40,6 +46,11 @@ class Msg:
         self.cols = np.zeros(0, dtype=np.int64)
         self.serial = next(_serials)
         self._prob = 0.0
+        self._vals = None           # SparseMsg entry values when set one by one
+        cls = _CLASS_OF.get(self.msgType)
+        if cls is not None:
+            self.__class__ = cls
+        _LIVE[self.serial] = self
         e1.msg_out.append(self)
         e2.msg_in.append(self)
         structure_changed()
