@@ -100,6 +100,10 @@ def resolve(path, must=True):
 
 def exists(path):
     """True if *path* names an element."""
+    if isinstance(path, str) and path.startswith('/Msgs'):
+        from .msgclasses import msg_at
+        if msg_at(path) is not None:
+            return True
     try:
         return resolve(path, must=False)[0] is not None
     except PathError:
@@ -113,6 +117,11 @@ def element(path):
     from .msg import Msg
     if isinstance(path, Msg):
         return path
+    if isinstance(path, str) and path.startswith('/Msgs'):
+        from .msgclasses import msg_at
+        m = msg_at(path)
+        if m is not None:
+            return m
     el, idx = resolve(path)
     return el.handle(idx)
 
@@ -187,6 +196,9 @@ def delete(obj):
     """Delete an element and everything below it, or a message (what
     ``connect`` returns, as MOOSE accepts its ObjId).  Returns True."""
     from .msg import Msg, drop_message
+    if isinstance(obj, str) and obj.startswith('/Msgs'):
+        from .msgclasses import msg_at
+        obj = msg_at(obj) or obj
     if isinstance(obj, Msg):
         drop_message(obj)
         return True
