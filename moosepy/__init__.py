@@ -21,6 +21,8 @@ from .core.shell import (element, exists, delete, move, copy, le, ce, pwe,  # no
                          wildcardFind, getFieldNames, getFieldTypeDict, showfield,
                          showfields, doc, getCwe, setCwe, getField, setField, isRunning)
 from .core.msg import connect, showmsg, listmsg, neighbors, Msg  # noqa: F401
+from .core.msgclasses import (SingleMsg, OneToAllMsg, OneToOneMsg,  # noqa: F401
+                              OneToOneDataIndexMsg, DiagonalMsg, SparseMsg)
 from .core.table import Table, Table2, TableBase  # noqa: F401
 from .core.stimtable import StimulusTable  # noqa: F401
 from .core.interpol import Interpol, Interpol2D, VectorTable  # noqa: F401
