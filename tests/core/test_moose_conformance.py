@@ -362,7 +362,6 @@ KNOWN_GAPS = {
     ('SingleMsg', 'destFieldsOnE2'): 'names the shared port (reac), not its part',
     ('SingleMsg', 'srcFieldsOnE2'): 'names the shared port (reac), not its part (nOut)',
     ('SingleMsg', 'destFieldsOnE1'): 'names the shared port (sub), not its part',
-    ('SparseMsg', 'matrixEntry'): 'missing',
 }
 
 # Rule, not a list: an Id field never set reads as the root '/' in MOOSE and
