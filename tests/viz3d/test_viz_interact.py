@@ -272,3 +272,40 @@ def test_interaction_handlers_are_the_only_style():
     assert inter.iren.GetInteractorStyle() is None
     assert isinstance(w.interaction, Interaction)
     w.finalize()
+
+
+def test_click_in_the_right_panel_picks_a_voxel_and_plots_its_table():
+    """Side by side: a click in the chemistry panel picks the NeuroMesh
+    voxel under it (not a compartment of the left panel) and plots the
+    Table2 recording that voxel's conc (uM)."""
+    import matplotlib.pyplot as plt
+    cell.build(chem=True, spines=False)
+    pool = moose.element('/model/chem/dend/Ca')
+    n = pool.vec.num
+    moose.vec(pool).concInit = np.linspace(1e-4, 1e-3, n)
+    moose.Neutral('/data')
+    k = n - 2                                       # a voxel of dend2
+    tab = moose.Table2('/data/caVoxel')
+    moose.connect(tab, 'requestOut', moose.vec(pool)[k], 'getConc')
+    moose.setClock(18, 1e-3)
+    ve = viz3d.View('/model/elec/#', 'Vm')
+    vc = viz3d.View(mesh='/model/chem/dend', pool='Ca', field='conc')
+    w, inter = _interactive([ve, vc])
+    w.run(0.004, 1e-3)
+    assert len(tab.vector) == 5
+    mid = 0.5 * (vc.seg.p0[k] + vc.seg.p1[k])
+    ren = w.renderers[1]
+    ren.SetWorldPoint(*mid, 1.0)
+    ren.WorldToDisplay()
+    x, y, _ = ren.GetDisplayPoint()
+    assert x > W / 2                                # in the right half
+    _event(inter.iren, 'LeftButtonPressEvent', x, y)
+    _event(inter.iren, 'LeftButtonReleaseEvent', x, y)
+    assert inter.picked[:2] == (1, k)
+    assert inter.picked[2] == moose.element('/model/chem/dend').path + f'/mesh[{k}]'
+    line = inter.figure.axes[0].lines[0]
+    assert np.array_equal(line.get_ydata(), np.asarray(tab.vector) * 1e3)
+    assert np.allclose(line.get_ydata(), np.linspace(1e-4, 1e-3, n)[k] * 1e3)   # no reactions
+    assert 'uM' in inter.figure.axes[0].get_ylabel()
+    plt.close('all')
+    w.finalize()
