@@ -43,6 +43,7 @@ Units: V, S, A, F, s, mM.
 import numpy as np
 
 from ..jit import njit
+from ..kinetics.kernels import eval_program
 
 
 @njit(cache=True, inline='always')
@@ -157,6 +158,17 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             # -2 none (y = 0), >= 0 a Ca pool), their 2-D tables
             c2_node, c2_gbar, c2_ek, c2_mod, c2_gk, c2_ik, c2_inst, c2_S, c2_pow, c2_tab,
             c2_xs, c2_ys, t2_A, t2_B, t2_off, t2_nx, t2_ny, t2_lim,
+            # Functions of t taken over (see hsolve_functions): programs
+            # (code slices), firing every fn_every solver steps counted from
+            # the clock's step 0 (fn_js0[0]: the solver step before this
+            # call), before (1) or after (0) the solver in a step; their last
+            # value, derivative, whether they fired, tick dt; outputs
+            # (fo_fn, kind: 0 inject, 1 Em of node storage index fo_i and
+            # tree position fo_p; 2 Gbar, 3 Ek, 4 modulation of channel
+            # fo_i; 5 rate of RandSpike fo_i), fn_bad: count of clamped
+            # negative rates, first non-finite or negative Gbar output
+            fn_code, fn_args, fn_consts, fn_start, fn_every, fn_before, fn_val, fn_der,
+            fn_has, fn_dt, fo_ptr, fo_kind, fo_i, fo_p, fn_js0, fn_stack, fn_bad,
             # probes (kinds 0 and 7 index tree positions)
             rec_steps, pr_kind, pr_idx, rec,
             # synaptic channels (SynChan, NMDAChan; sc_node: tree positions)
@@ -224,7 +236,8 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
         gbm[c] = gbar[c] * modul[c]
     r = 0
     while r < nrec and rec_steps[r] == 0:
-        _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec)
+        _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec,
+                inj)
         r += 1
     # d and rhs are accumulators of the children's eliminated terms; gch and
     # ich of the channels': all start at zero and are zeroed as consumed
@@ -234,6 +247,8 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
         d[p] = dext[p]
         rhs[p] = rext[p]
     done = 0
+    nfn = fn_every.shape[0]
+    js0 = fn_js0[0]
     for k in range(1, nsteps + 1):
         # the clock's time of this step: on MOOSE's grid (tg * base steps,
         # the float MOOSE computes) when tgm > 0, else t0 + k dt
@@ -241,6 +256,12 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             t = tg * ((ts0 + k) * tgm)
         else:
             t = t0 + k * dt
+        # 0. Functions of t that step before the solver set their targets
+        if nfn > 0:
+            _functions(1, js0 + k, t, fn_code, fn_args, fn_consts, fn_start, fn_every,
+                       fn_before, fn_val, fn_der, fn_has, fn_dt, fo_ptr, fo_kind, fo_i,
+                       fo_p, fn_stack, fn_bad, inj, Em, Rm, r0, gbar, ek, modul, gbm,
+                       rs_rate)
         # 1. pulses (value at the end of the step, as MOOSE)
         for g in range(npg):
             pg_out[g] = _pulse(t, pg_base[g], pg_L[g], pg_W[g], pg_D[g], pg_cnt[g],
@@ -472,8 +493,22 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
                     c2 = ca_floor[m]
                 ca[m] = c2
         while r < nrec and rec_steps[r] == k:
-            _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec)
+            _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec,
+                    inj)
             r += 1
+        # 5. Functions of t that step after the solver: for the next step
+        # (probes of kind 13 read inject after them)
+        if nfn > 0:
+            _functions(0, js0 + k, t, fn_code, fn_args, fn_consts, fn_start, fn_every,
+                       fn_before, fn_val, fn_der, fn_has, fn_dt, fo_ptr, fo_kind, fo_i,
+                       fo_p, fn_stack, fn_bad, inj, Em, Rm, r0, gbar, ek, modul, gbm,
+                       rs_rate)
+            rr = r - 1
+            while rr >= 0 and rec_steps[rr] == k:
+                for q in range(pr_kind.shape[0]):
+                    if pr_kind[q] == 13:
+                        rec[rr, q] = inj[pr_idx[q]]
+                rr -= 1
         done = k
         if nlogsg > 0 and nlog + nlogsg > cap:
             break           # the spike log is full: Python delivers, then resumes
@@ -486,7 +521,62 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
 
 
 @njit(cache=True)
-def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, kind, idx, rec):
+def _functions(before, js, t, fn_code, fn_args, fn_consts, fn_start, fn_every, fn_before,
+               fn_val, fn_der, fn_has, fn_dt, fo_ptr, fo_kind, fo_i, fo_p, stack, bad,
+               inj, Em, Rm, r0, gbar, ek, modul, gbm, rs_rate):
+    """The Functions of t (taken over by the solver) that fire at solver
+    step *js* (time *t*) on this side of the solver: evaluated with the
+    evaluator of unsolved Functions, their value set into the solver's
+    arrays as the field setters do (Function._eval_and_send)."""
+    for f in range(fn_every.shape[0]):
+        if fn_before[f] != before or js % fn_every[f] != 0:
+            continue
+        val = eval_program(fn_code, fn_args, fn_consts, stack[:0], t, stack,
+                           fn_start[f], fn_start[f + 1])
+        if fn_has[f]:
+            fn_der[f] = (val - fn_val[f]) / fn_dt[f]
+        else:
+            fn_der[f] = 0.0
+        fn_val[f] = val
+        fn_has[f] = 1
+        for o in range(fo_ptr[f], fo_ptr[f + 1]):
+            kd = fo_kind[o]
+            i = fo_i[o]
+            if kd <= 1:
+                if kd == 0:
+                    inj[i] = val
+                else:
+                    Em[i] = val
+                gm = 1.0 / Rm[i]
+                r0[fo_p[o]] = Em[i] * gm + inj[i]
+            elif kd <= 4:
+                if kd == 2:
+                    if not (val >= 0.0 and np.isfinite(val)):
+                        if bad[1] < 0:
+                            bad[1] = o
+                            bad[2] = f
+                        continue
+                    gbar[i] = val
+                elif kd == 3:
+                    ek[i] = val
+                else:
+                    modul[i] = val
+                gbm[i] = gbar[i] * modul[i]
+            else:
+                if not np.isfinite(val):
+                    if bad[1] < 0:
+                        bad[1] = o
+                        bad[2] = f
+                    continue
+                if val < 0.0:
+                    bad[0] += 1
+                    rs_rate[i] = 0.0
+                else:
+                    rs_rate[i] = val
+
+
+@njit(cache=True)
+def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, kind, idx, rec, inj):
     for k in range(kind.shape[0]):
         kd = kind[k]
         i = idx[k]
@@ -510,3 +600,5 @@ def _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, kind, id
             rec[r, k] = c2_gk[i]
         elif kd == 11:
             rec[r, k] = c2_ik[i]
+        elif kd == 12 or kd == 13:
+            rec[r, k] = inj[i]

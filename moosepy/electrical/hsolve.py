@@ -111,6 +111,7 @@ import logging
 from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field
+from ..core.msg import links
 from .compartment import CompartmentBase
 from .hsolve_cells import _GEN, compile_cell
 from .hsolve_channels import _pg_absorbable
@@ -391,6 +392,13 @@ def solver_spec(el, idx, field):
         g = _group(hs)
         if g is None or el.data.get('hsolve_group') is not g:
             return None
+    if field == 'inject' and issubclass(el.cls, CompartmentBase):
+        # (Functions of t the kernel evaluates change it within a call)
+        readers = [o for o, _p, _m, fwd in links(el, 'getInject') if not fwd]
+        pk = g.fn_probe_kind(el, readers)
+        if pk is None:
+            return None
+        return g.leader, pk * _KIND + g.off[id(el)] + idx, 1.0
     kind = _FIELD_KIND.get(field)
     if kind is None:
         return None

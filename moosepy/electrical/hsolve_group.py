@@ -16,6 +16,7 @@ from .channels import HHChannel, CaConcBase
 from .hsolve_cells import NodesBuilder, _uniq, _offsets
 from .hsolve_channels import ChannelBuilder, _pg_absorbable
 from .hsolve_synapses import SynapseBuilder
+from .hsolve_functions import FunctionBuilder
 
 log = logging.getLogger('moosepy.electrical')
 
@@ -27,7 +28,7 @@ _NO_REC = np.zeros((0, 0))
 STATS = {'builds': 0, 'keeps': 0}
 
 
-class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
+class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
     """The concatenated state of all HSolves of one tick: arrays handed to
     the kernel, and the views the model's fields point at."""
 
@@ -100,6 +101,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
         vm_els = [el for c in cells for el in c.comp_els if id(el) in c.vm_out]
         self.c2 = self._build_2d(other_els, off, posof, clock)
         self._build_syn(other_els, vm_els, off, posof, clock)
+        self._build_fn(clock)
         self._find_outputs(vm_els, chan_els, ca_els)
         for hs, c in zip(self.hsolves, cells):
             hs.data['group'] = self
@@ -264,7 +266,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
         args = getattr(self, '_args', None)
         if args is None:
             args = self._args = (self.nodes + self.tree + self.chan + self.tabs + self.ca
-                                 + self.pg + self.c2, self.syn_args, self.work)
+                                 + self.pg + self.c2 + self.fn, self.syn_args, self.work)
         return args
 
     def _grid(self, t0):
@@ -289,6 +291,9 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
             nsteps = 0
         if self.has_syn:
             self._sync_syn()
+        js0 = int(round(self.t / self.dt))     # the solver's step on the clock
+        self._fn_before_call(js0)
+        fn_js0 = self.fn[14]
         head, syn_args, work = self._kernel_args()
         if not requests:
             steps, kind, idx, rec = _NO_STEPS, _NO_STEPS, _NO_STEPS, _NO_REC
@@ -320,6 +325,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
             n = min(nsteps - done, most)
             if nrs:
                 syn_args = self._draw_uniforms(n)
+            fn_js0[0] = js0 + done
             if done:
                 st_, rec_ = steps[r:] - done, rec[r:]
             else:
@@ -338,6 +344,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
                 break
         if self.has_syn and self.tt_els:
             self._tt_positions_back()
+        self._fn_after_call()
         if self.outputs:
             self._send_outputs()
         self.nstep += nsteps
@@ -382,17 +389,17 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder):
                     el.data.pop('hsolve_group', None)
                     el.data.pop('hsolve', None)
                 el.data.pop('hsolve_pg', None)
-        f = self._on_set
-        for el in self._hooked_els:
-            if f in el.hooks:
-                el.hooks.remove(f)
+        for f in (self._on_set, getattr(self, '_fn_dirty', None)):
+            for el in self._hooked_els:
+                if f in el.hooks:
+                    el.hooks.remove(f)
         for el in self.owned:
             for name, col in list(el.cols.items()):
                 if isinstance(col, np.ndarray) and col.base is not None:
                     el.cols[name] = np.array(col)
             if el.data.get('hsolve_group') is self:
                 el.data.pop('hsolve_group', None)
-                if not el.data.get('hsolve_syn'):
+                if not el.data.get('hsolve_syn') and not el.data.get('hsolve_fn'):
                     # (synaptic objects keep their HSolve: absorbed() asks it
                     # to rebuild the group before they would step themselves)
                     el.data.pop('hsolve', None)

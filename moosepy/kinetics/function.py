@@ -164,7 +164,7 @@ class Function(Neutral):
     # --- Python-mode clock interface ----------------------------------------
     @classmethod
     def _batch_role(cls, el):
-        return 'idle' if el.data.get('absorbed') else 'python'
+        return 'idle' if el.data.get('absorbed') or _hsolved(el) else 'python'
 
     @classmethod
     def _reinit(cls, el):
@@ -193,7 +193,7 @@ class Function(Neutral):
 
     @classmethod
     def _process(cls, el, t, dt):
-        if el.data.get('absorbed'):
+        if el.data.get('absorbed') or _hsolved(el):
             return
         for i in range(el.num):
             cls._eval_and_send(el, i, t, dt)
@@ -224,6 +224,13 @@ class Function(Neutral):
             _send(o, j, port, deriv if port != 'increment' else val, dt)
         for o, j, port in h.output_targets('derivativeOut'):
             _send(o, j, port, deriv, dt)
+
+
+def _hsolved(el):
+    """True when an HSolve evaluates *el* inside its kernel (a Function of
+    t into solved fields; see electrical.hsolve_functions)."""
+    hs = el.data.get('hsolve')
+    return hs is not None and bool(el.data.get('hsolve_fn')) and hs.cls.absorbed(el)
 
 
 def _under_stoich(el):
