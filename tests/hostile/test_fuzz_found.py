@@ -89,3 +89,22 @@ def test_rdesigner_cell_shape_numbers_are_bounded(field, value, match):
     doc['cellProto'][field] = value
     with pytest.raises(moose.MooseError, match=match):
         rd.load(doc)
+
+
+SUITE2 = Path(__file__).resolve().parents[3] / 'shared' / 'sbml-test-suite' / 'semantic' / \
+    '00002' / '00002-sbml-l3v2.xml'
+
+
+@pytest.mark.skipif(not SUITE2.is_file(), reason=f'{SUITE2} absent')
+def test_sbml_stoichiometry_whose_power_overflows_is_no_mass_action_fit(tmp_path):
+    # libsbml reads stoichiometry="0x1F" as 31: the rate constant scaled to
+    # numbers divided by (species factor)**31 overflowed in Python (OverflowError)
+    text = SUITE2.read_text()
+    old = '<speciesReference species="S1" stoichiometry="1" constant="true"/>'
+    assert old in text
+    f = tmp_path / 'm.xml'
+    f.write_text(text.replace(old, old.replace('"1"', '"0x1F"'), 1))
+    try:
+        moose.readSBML(str(f), '/model')
+    except moose.MooseError:
+        pass                 # a clear refusal would do too; OverflowError would not

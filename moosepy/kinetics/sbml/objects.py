@@ -681,11 +681,15 @@ def make_plan(S, model, nscale, vscale):
                 comps = {comp_of[s] for s in parts}
                 home = min(comps, key=lambda c: (vol[c], c))
                 numkf = nscale * kf * cfr
-                for s, m in subs.items():
-                    numkf /= fval[s] ** m
                 numkb = nscale * kb * cfr
-                for s, m in prds.items():
-                    numkb /= fval[s] ** m
+                try:
+                    for s, m in subs.items():
+                        numkf /= fval[s] ** m
+                    for s, m in prds.items():
+                        numkb /= fval[s] ** m
+                except OverflowError:       # stoichiometry 0x1F, 1e300: float ** overflows
+                    raise NotExpressible(f'reaction {rid!r}: its rate constants in numbers '
+                                         'overflow (a stoichiometry or scale too large)') from None
                 for c in cats:
                     numkf /= fval[c]
                     numkb /= fval[c]
