@@ -39,6 +39,7 @@ from .kinetics.pool import PoolBase, Pool, BufPool  # noqa: F401
 from .kinetics.reac import ReacBase, Reac  # noqa: F401
 from .kinetics.enz import EnzBase, Enz, MMenz  # noqa: F401
 from .kinetics.concchan import ConcChan  # noqa: F401
+from .kinetics.species import Species  # noqa: F401
 from .kinetics.function import Function, Variable  # noqa: F401
 from .kinetics.stoich import Stoich  # noqa: F401
 from .kinetics.ksolve import Ksolve  # noqa: F401
