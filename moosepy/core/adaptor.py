@@ -16,12 +16,41 @@ tick; see :func:`moosepy.core.clock._run_hybrid`).  Units: those of the
 fields it joins; ``scale`` converts between them.
 """
 
+import weakref
+
 import numpy as np
 
 from .element import Neutral
 from .fields import Field, Src, Dest
 from .interpol import send_value
-from .msg import linked_indices
+from .msg import links
+
+# element -> (message key, {port: [(element, index, port) per entry]})
+_LINKS = weakref.WeakKeyDictionary()
+
+
+def _per_entry(el, port):
+    """``linked_indices(el, i, port)`` for every entry i, in one pass over
+    the messages (the same lists, in the same order), kept until the
+    messages change: an Adaptor vec of n entries asked entry by entry costs
+    n^2 per tick (rdesigneur's adaptors have one entry per spine)."""
+    from .structure import version
+    key = (version(), len(el.msg_out), len(el.msg_in), el.num)
+    hit = _LINKS.get(el)
+    if hit is None or hit[0] != key:
+        hit = _LINKS[el] = (key, {})
+    got = hit[1].get(port)
+    if got is None:
+        got = [[] for _ in range(el.num)]
+        for other, oport, m, forward in links(el, port):
+            a, b = m.pairs()
+            if not forward:
+                a, b = b, a
+            for i, j in zip(np.asarray(a).tolist(), np.asarray(b).tolist()):
+                if 0 <= i < el.num:
+                    got[i].append((other, int(j), oport))
+        hit[1][port] = got
+    return got
 
 
 class Adaptor(Neutral):
@@ -52,8 +81,10 @@ class Adaptor(Neutral):
     def _step(cls, el):
         from .table import _read
         c = el.cols
+        srcs = _per_entry(el, 'requestOut')
+        outs = _per_entry(el, 'output')
         for i in range(el.num):
-            src = linked_indices(el, i, 'requestOut')
+            src = srcs[i]
             for o, j, port in src:
                 c['_sum'][i] += _read(o, j, port)
             c['_count'][i] += len(src)
@@ -66,7 +97,7 @@ class Adaptor(Neutral):
             c['outputValue'][i] = out
             c['_sum'][i] = 0.0
             c['_count'][i] = 0
-            send_value(el, i, 'output', float(out))
+            send_value(el, i, 'output', float(out), outs[i])
 
     @classmethod
     def _reinit(cls, el):
@@ -78,5 +109,3 @@ class Adaptor(Neutral):
     def _process(cls, el, t, dt):
         cls._step(el)
 
-
-del np

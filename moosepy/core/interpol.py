@@ -33,11 +33,12 @@ from .msg import linked_indices
 from .table import TableBase
 
 
-def send_value(el, i, port, value):
+def send_value(el, i, port, value, targets=None):
     """Deliver *value* from entry *i* of *el* through source *port*: to
     ``set<Field>`` ports, to a class's ``_recv_<port>``, or appended to a
-    table's ``input``."""
-    for o, j, p in linked_indices(el, i, port):
+    table's ``input``.  *targets*: the (element, index, port) list of
+    ``linked_indices(el, i, port)`` when the caller has it already."""
+    for o, j, p in (linked_indices(el, i, port) if targets is None else targets):
         h = o.handle(j)
         if p.startswith('set') and p[3:4].isupper():
             name = p[3].lower() + p[4:]
