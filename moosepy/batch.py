@@ -23,6 +23,14 @@ A model is
   ['relative/path.field', ...]``.  Parameters of a model file are
   ``'relative/path.field'`` names set after the model is built, e.g.
   ``{'kinetics/A.concInit': 0.5}`` (paths relative to ``/model``).
+* an **rdesigner spec**: a document (:mod:`moosepy.rdesigner.document`)
+  as a dict or a ``.json``/``.yaml``/``.yml`` file.  Parameters are paths
+  into the document, keys and list indices joined by ``.`` (``'elecDt'``,
+  ``'cellProto.somaDia'``, ``'chanDistrib.0.Gbar'``), or
+  ``'relative/path.field'`` of built objects; each run's seed becomes the
+  document's ``randseed`` (unless ``randseed`` is a parameter); the
+  runtime is ``runtime=`` or the document's ``runtime``; the plots are
+  recorded, named by their titles.
 
 Runs: every parameter set (``params`` list, or the product of ``grid``)
 times every replicate (``n_seeds``, or explicit ``seeds``).  Run *i* is
@@ -134,6 +142,8 @@ def _plain(p):
 def _model_desc(model):
     if callable(model):
         return {'kind': 'builder', 'name': f'{model.__module__}.{model.__qualname__}'}
+    if isinstance(model, dict):
+        return _source_desc(model)
     p = os.path.abspath(os.fspath(model))
     from .core.provenance import file_sha256
     return {'kind': 'file', 'name': p, 'sha256': file_sha256(p)}
@@ -169,6 +179,138 @@ def _set_field(path, value):
     setattr(h, field, value)
 
 
+_RDES_SUFFIXES = ('.json', '.yaml', '.yml')
+
+
+def _is_rdes(model):
+    """*model* is an rdesigner document: a dict or a .json/.yaml/.yml file."""
+    return isinstance(model, dict) or (
+        isinstance(model, (str, os.PathLike))
+        and os.fspath(model).lower().endswith(_RDES_SUFFIXES))
+
+
+def _rdes_doc(model):
+    """The document (dict) of an rdesigner model."""
+    if isinstance(model, dict):
+        return model
+    from .rdesigner.document import _read_file, _check_document
+    p = os.fspath(model)
+    doc = _read_file(p)
+    _check_document(doc, p)
+    if not isinstance(doc, dict):
+        raise MooseError(f'{p}: expected an rdesigner document (a mapping of its keys), '
+                         f'got {type(doc).__name__}')
+    return doc
+
+
+def _source_desc(model):
+    """describe_source, also for a document given as a dict (its SHA-256 is
+    that of its canonical JSON; the document itself is kept, so the sweep
+    can be run again from the provenance alone)."""
+    if isinstance(model, dict):
+        text = json.dumps(model, sort_keys=True, default=str)
+        return {'kind': 'rdesigner', 'name': 'rdesigner document (dict)',
+                'sha256': hashlib.sha256(text.encode()).hexdigest(),
+                'document': json.loads(text)}
+    from .core.provenance import describe_source
+    return describe_source(model)
+
+
+def _doc_params(doc, params):
+    """Set *params* in *doc* (in place): a name without '/' is a path into
+    the document, keys and list indices joined by '.' ('elecDt',
+    'cellProto.somaDia', 'chanDistrib.0.Gbar'); returns the others
+    ('relative/path.field' of built objects, set after the build)."""
+    post = {}
+    for name, value in params.items():
+        if '/' in name:
+            post[name] = value
+            continue
+        cur, parts = doc, name.split('.')
+        for j, part in enumerate(parts):
+            last = j == len(parts) - 1
+            where = '.'.join(parts[:j]) or 'the document'
+            if isinstance(cur, dict):
+                if part not in cur and not (last and j == 0):
+                    raise MooseError(f'parameter {name!r}: the rdesigner document has no '
+                                     f'{".".join(parts[:j + 1])!r}; {where} has the keys '
+                                     f'{", ".join(map(str, cur)) or "none"}')
+                if last:
+                    cur[part] = value
+                else:
+                    cur = cur[part]
+            elif isinstance(cur, list):
+                try:
+                    k = int(part)
+                    cur[k]
+                except (ValueError, IndexError):
+                    raise MooseError(f'parameter {name!r}: {where} is a list of {len(cur)}; '
+                                     f'expected an index 0..{len(cur) - 1}, got '
+                                     f'{part!r}') from None
+                if last:
+                    cur[k] = value
+                else:
+                    cur = cur[k]
+            else:
+                raise MooseError(f'parameter {name!r}: {where} is a value '
+                                 f'({cur!r}), not a mapping or list')
+    return post
+
+
+def _run_rdes(model, params, seed, runtime, record):
+    """Build an rdesigner document with *params* and the run's seed, run
+    it, and return ({name: array}, {name: dt [s]}): its plots (named by
+    title; 1-D for one object, objects x samples for more) and *record*."""
+    import copy
+    import moosepy as moose
+    from .rdesigner import load as rd_load
+    doc = copy.deepcopy(_rdes_doc(model))
+    post = _doc_params(doc, params)
+    if 'randseed' not in params and 'seed' not in params:
+        doc.pop('seed', None)
+        doc['randseed'] = seed          # each run's own stream
+    T = runtime if runtime is not None else doc.get('runtime')
+    if T is None:
+        raise MooseError('rdesigner document: no runtime (give runtime=, or a "runtime" '
+                         'key in the document)')
+    rdes = rd_load(doc)
+    rdes.buildModel('/model')
+    for path, v in post.items():
+        _set_field(path, v)
+    tables = _record_tables(record, {})
+    vals, dts = {}, {}
+    for k, p in enumerate(rdes.run(float(T))):
+        name = p['title'] or f'plot{k}'
+        if name in vals:
+            name = f'{name} [{k}]'
+        data = np.asarray(p['data'], dtype=float)
+        vals[name] = data[0] if data.ndim == 2 and data.shape[0] == 1 else data
+        vt = moose.vec(p['path'])
+        dts[name] = float(vt[0].dt) if len(vt) else 0.0
+    for name, t in tables.items():
+        vals[name] = np.asarray(t.vector, dtype=float)
+        dts[name] = float(t.dt)
+    return vals, dts
+
+
+def _record_tables(record, tables):
+    """Table2s recording 'relative/path.field' (below /model) into *tables*."""
+    import moosepy as moose
+    for r in record or ():
+        if '.' not in r:
+            raise MooseError(f"record {r!r}: expected 'relative/path.field'")
+        obj, field = r.rsplit('.', 1)
+        full = obj if obj.startswith('/') else '/model/' + obj
+        if not moose.exists(full):
+            raise MooseError(f'record {r!r}: the model has no object {full}')
+        if not moose.exists('/model/moosepy_batch'):
+            moose.Neutral('/model/moosepy_batch')
+        t = moose.Table2(f'/model/moosepy_batch/t{len(tables)}')
+        moose.connect(t, 'requestOut', moose.element(full), 'get' + field[0].upper() + field[1:])
+        tables[r] = t
+    return tables
+
+
 def _build_file(model, params, record):
     import moosepy as moose
     p = os.fspath(model)
@@ -186,17 +328,7 @@ def _build_file(model, params, record):
                          f'{", ".join(_LOADABLE)})')
     for path, v in params.items():
         _set_field(path, v)
-    for r in record or ():
-        obj, field = r.rsplit('.', 1)
-        full = obj if obj.startswith('/') else '/model/' + obj
-        if not moose.exists(full):
-            raise MooseError(f'record {r!r}: the model has no object {full}')
-        if not moose.exists('/model/moosepy_batch'):
-            moose.Neutral('/model/moosepy_batch')
-        t = moose.Table2(f'/model/moosepy_batch/t{len(tables)}')
-        moose.connect(t, 'requestOut', moose.element(full), 'get' + field[0].upper() + field[1:])
-        tables[r] = t
-    return tables, runtime
+    return _record_tables(record, tables), runtime
 
 
 def run_one(spec):
@@ -210,7 +342,12 @@ def run_one(spec):
         reset_tree()
         moose.seed(spec['seed'])
         model, params, runtime = spec['model'], spec['params'], spec['runtime']
-        if callable(model):
+        fixed_dt = {}
+        if _is_rdes(model):
+            out, fixed_dt = _run_rdes(model, params, spec['seed'], runtime,
+                                      spec.get('record'))
+            file_runtime = None
+        elif callable(model):
             _check_builder_params(model, params)
             kw = dict(params)
             try:
@@ -240,7 +377,7 @@ def run_one(spec):
                 dts[k] = float(v.dt)
             else:
                 vals[k] = np.asarray(v, dtype=float)
-                dts[k] = 0.0
+                dts[k] = fixed_dt.get(k, 0.0)
         res.update(values=vals, dt=dts, error='')
     except Exception as exc:        # noqa: BLE001 - recorded per run, the rest go on
         res.update(values={}, dt={}, error=f'{type(exc).__name__}: {exc}',
@@ -645,7 +782,7 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
         ``set`` and ``rep``; variables ``error`` (empty when the run worked)
         and ``wall_s``; ``attrs['provenance']`` (JSON).
     """
-    from .core.provenance import collect, now_iso, describe_source
+    from .core.provenance import collect, now_iso
     t_start = time.time()
     start_iso = now_iso()
     runs = make_runs(params, grid, n_seeds, seeds, base_seed)
@@ -655,14 +792,26 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
             _check_builder_params(model, names)
         except MooseError as exc:
             raise BatchError(f'run 0 (params {runs[0]["params"]}): {exc}') from None
-    elif not os.path.exists(os.fspath(model)):
+    elif not isinstance(model, dict) and not os.path.exists(os.fspath(model)):
         raise BatchError(f'{model}: no such model file')
+    if _is_rdes(model):                 # parameters checked against the document first
+        import copy
+        try:
+            doc = _rdes_doc(model)
+        except MooseError as exc:
+            raise BatchError(str(exc)) from None
+        for r in runs:
+            try:
+                _doc_params(copy.deepcopy(doc), r['params'])
+            except MooseError as exc:
+                raise BatchError(f'run {r["run"]} (params {r["params"]}): {exc}') from None
     desc = _model_desc(model)
     sweep = {'model': desc, 'runs': [(r['params'], r['seed']) for r in runs],
              'runtime': runtime, 'record': list(record or [])}
     seeds_used = {str(r['run']): r['seed'] for r in runs}
-    prov0 = collect([model], start_time=start_iso, seeds={'base_seed': base_seed},
-                    extra={'sweep_model': describe_source(model), 'run_seeds': seeds_used})
+    srcs = [] if isinstance(model, dict) else [model]
+    prov0 = collect(srcs, start_time=start_iso, seeds={'base_seed': base_seed},
+                    extra={'sweep_model': _source_desc(model), 'run_seeds': seeds_used})
     store = None
     if out is not None:
         if _out_format(out, out_format) == 'zarr':
@@ -683,14 +832,14 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
         failed = False
     finally:
         if store is not None:
-            prov = collect([model], start_time=start_iso, wall_time=time.time() - t_start,
+            prov = collect(srcs, start_time=start_iso, wall_time=time.time() - t_start,
                            seeds={'base_seed': base_seed},
-                           extra={'sweep_model': describe_source(model),
+                           extra={'sweep_model': _source_desc(model),
                                   'run_seeds': seeds_used})
             store.close(prov, quiet=failed)
-    prov = collect([model], start_time=start_iso, wall_time=time.time() - t_start,
+    prov = collect(srcs, start_time=start_iso, wall_time=time.time() - t_start,
                    seeds={'base_seed': base_seed},
-                   extra={'sweep_model': describe_source(model), 'run_seeds': seeds_used})
+                   extra={'sweep_model': _source_desc(model), 'run_seeds': seeds_used})
     return _dataset(runs, results, prov)
 
 

@@ -217,7 +217,9 @@ def test_cli_sweep_writes_zarr(client, tmp_path, capsys):
         rc = cli.main(['sweep', str(model), '--param', 'kin/r.Kf=0.5,2', '--seeds', '2',
                        '--out', str(out), '--scheduler', addr] + fmt)
         assert rc == 0
-        assert f'wrote    : {out}' in capsys.readouterr().out
+        cap = capsys.readouterr()
+        assert f'wrote    : {out}' in cap.out
+        assert 'moosepy sweep: 4/4 runs done' in cap.err        # the progress line
         z = xr.open_zarr(out)
         kf = z['kin|r.Kf'].values
         assert kf.tolist() == [0.5, 0.5, 2, 2]
