@@ -1014,6 +1014,8 @@ def load(path):
         for name in g:
             i = int(name)
             h = g[name]
+            if not h.attrs.get('complete', False):
+                continue                # half written when the disk filled: not run
             results[i] = {'values': {k.replace('|', '/'): h[k][()] for k in h},
                           'dt': json.loads(h.attrs['dt']), 'error': str(h.attrs['error']),
                           'wall_s': float(h.attrs['wall_s'])}
@@ -1025,11 +1027,13 @@ def add_sweep_parser(sub):
     """Declare ``moosepy sweep`` on an argparse subparsers object."""
     s = sub.add_parser('sweep', help='run a model over parameter values and/or seeds '
                        'on a Dask cluster')
-    s.add_argument('model', help="model file (.py with build(moose, path), .g, .xml, ...) "
-                   "or a builder 'file.py:function' / 'module:function'")
+    s.add_argument('model', help="model file (.py with build(moose, path), .g, .xml, ...), "
+                   "rdesigner spec (.json, .yaml) or a builder 'file.py:function' / "
+                   "'module:function'")
     s.add_argument('--param', action='append', default=[], metavar='NAME=V1,V2,...',
                    help="parameter values (repeat for a grid); for model files NAME is "
-                   "'relative/path.field'")
+                   "'relative/path.field', for rdesigner specs a path into the document "
+                   "('chanDistrib.0.Gbar')")
     s.add_argument('--seeds', type=int, default=None, help='replicates per parameter set')
     s.add_argument('--base-seed', type=int, default=0, help='root of the seed sequence')
     s.add_argument('--runtime', type=float, default=None, help='simulated time [s]')
