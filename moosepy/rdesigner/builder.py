@@ -320,9 +320,20 @@ class rdesigneur:
                                           initVm=-0.06))
         elif ext == 'p':
             cell = moose.element(moose.loadModel(fname, '/library/' + name))
+        elif ext in ('xml', 'nml'):
+            # NeuroML 1.x (MorphML) as MOOSE: the cell keeps the file's cell
+            # name (/library/<cell name>, the given name is not used);
+            # mechanisms are read from <name>.xml beside the file
+            from ..neuroml import NeuroML
+            cells, _msg = NeuroML().readNeuroMLFromFile(
+                fname, params={'combineSegments': self.combineSegments,
+                               'createPotentialSynapses': True})
+            if not cells:
+                raise ModelImportError(f'{fname}: no NeuroML 1.x <cell> in the file')
+            cell = moose.element('/library/' + next(iter(cells)))
         else:
-            raise ModelImportError(f'{fname}: NeuroML cell files are not supported by '
-                                   'moosepy.rdesigner yet (use SWC or GENESIS .p)')
+            raise ModelImportError(f'{fname}: unknown cell file type {ext!r}; valid: swc, p, '
+                                   'xml, nml (NeuroML 1.x)')
         P.transformNMDAR(cell.path)
         return cell
 
