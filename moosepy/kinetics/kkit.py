@@ -55,6 +55,20 @@ the volume of its own reactants); 'ee' gives no
 solver; 'gssa' a ``Gsolve`` where moosepy has one.  Clocks are set as MOOSE
 does: ticks 10-14 to SIMDT, 15-18 to PLOTDT.
 
+Load sequence, as MOOSE 5.0's ``loadModel``: the model is built, the
+clocks set, ``<model>/info`` (solver 'ee', runtime MAXTIME) and
+``kinetics/info`` Annotators made, then the simulation is reinitialised
+(each table holds its t = 0 sample on return, time 0), and only then is
+the solver added ('gsl'/'gssa' written to the compartment's info).
+Solver names: 'gsl', 'rk5', 'rk', 'rkf', 'ksolve', 'deterministic',
+'rungekutta' give a Ksolve (RK5); 'gssa', 'gsolve', 'gillespie',
+'stochastic' a Gsolve; 'ee', 'neutral' and 'old_gssa' (an old MOOSE name
+that MOOSE 5.0 loads unsolved) none.  Deliberate difference: 'lsoda' and
+'rk2'/'rk4'/'rk8'/'rkck' give a Ksolve of that method, where MOOSE 5.0's
+Python ``loadModel`` turns any name it does not list into 'ee' (an
+unsolved model run by exponential Euler); any other name raises here
+rather than running unsolved.
+
 A file that cannot be read raises :class:`~moosepy.core.errors.ModelImportError`
 naming the file, the line and what is wrong; the element tree is then
 unchanged (the model is built under a staging element and moved into place
@@ -89,8 +103,9 @@ _COMMANDS = {'simobjdump', 'simundump', 'addmsg', 'call', 'xtextload', 'loadtab'
              'complete_loading', 'include', 'setfield', 'kparms', 'initdump'}
 _HEADER = {'FASTDT', 'SIMDT', 'CONTROLDT', 'PLOTDT', 'MAXTIME', 'TRANSIENT_TIME',
            'VARIABLE_DT_FLAG', 'DEFAULT_VOL', 'VERSION'}
-_SOLVERS = ('gsl', 'rk5', 'rkf', 'rk', 'ksolve', 'rk2', 'rk4', 'rk8', 'rkck', 'lsoda', 'ee',
-            'neutral', 'gssa', 'gsolve', 'gillespie', 'stochastic')
+_SOLVERS = ('gsl', 'rk5', 'rkf', 'rk', 'ksolve', 'deterministic', 'rungekutta', 'runge kutta',
+            'rk2', 'rk4', 'rk8', 'rkck', 'lsoda', 'ee', 'neutral', 'exponential euler',
+            'exponentialeuler', 'old_gssa', 'gssa', 'gsolve', 'gillespie', 'stochastic')
 _staging = itertools.count()
 
 
@@ -370,6 +385,7 @@ class _Builder:
         bpath = base.path
         kin = m.CubeMesh(bpath + '/kinetics')
         kin.volume = 1e-15
+        m.Annotator(kin.path + '/info')
         for n in ('graphs', 'moregraphs', 'geometry', 'groups'):
             m.Neutral(f'{bpath}/{n}')
         slaves = {id(msg.dst) for msg in self.p.msgs if msg.kind == 'SLAVE'}
@@ -698,7 +714,9 @@ def _solver_kind(solverclass):
     if s not in _SOLVERS:
         raise MooseError(f'read_kkit: unknown solverclass {solverclass!r}; valid: '
                          f"{', '.join(_SOLVERS)}")
-    if s in ('ee', 'neutral'):
+    if s in ('ee', 'neutral', 'exponential euler', 'exponentialeuler', 'old_gssa'):
+        # 'old_gssa' (MOOSE 2's name): MOOSE 5.0 knows no such solver and
+        # loads the model unsolved, run by exponential Euler; so does moosepy
         return 'ee', None
     if s in ('gssa', 'gsolve', 'gillespie', 'stochastic'):
         return 'gssa', None
@@ -844,7 +862,6 @@ def read_kkit(path, modelpath='/model', solverclass='gsl'):
         model = moose.element(modelpath)
         moose.delete(staging)
         staging = None
-        _add_solvers(moose, modelpath, kind, method)
     except MooseError as e:
         if staging is not None:
             moose.delete(staging)
@@ -859,6 +876,10 @@ def read_kkit(path, modelpath='/model', solverclass='gsl'):
         if model is not None and moose.exists(modelpath):
             moose.delete(modelpath)
         raise
+    # then as MOOSE's loader: clocks, info Annotators, a reinit of the
+    # unsolved model (so each table holds its t = 0 sample on return, as in
+    # MOOSE), and only then the solver (MOOSE's Python loadModel adds it
+    # after the C++ reader's reinit)
     h = parsed.header
     simdt, plotdt = h.get('SIMDT', 0.01), h.get('PLOTDT', 1.0)
     for t in (10, 11, 12, 13, 14):
@@ -867,4 +888,19 @@ def read_kkit(path, modelpath='/model', solverclass='gsl'):
         moose.setClock(t, plotdt)
     if moose.wildcardFind(modelpath + '/##[ISA=StimulusTable]'):
         moose.useClock(11, modelpath + '/##[ISA=StimulusTable]', 'process')
+    info = moose.Annotator(modelpath + '/info')
+    info.solver = 'ee'
+    info.runtime = h.get('MAXTIME', 1.0)
+    from ..core.clock import reinit as _reinit
+    _reinit()
+    try:
+        _add_solvers(moose, modelpath, kind, method)
+    except MooseError as e:
+        moose.delete(modelpath)
+        if isinstance(e, ModelImportError):
+            raise
+        raise ModelImportError(f'{fname}: {e}') from e
+    compts = moose.wildcardFind(modelpath + '/##[ISA=ChemCompt]')
+    if kind != 'ee' and compts and moose.exists(compts[0].path + '/info'):
+        moose.element(compts[0].path + '/info').solver = 'gssa' if kind == 'gssa' else 'gsl'
     return model
