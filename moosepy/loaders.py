@@ -50,6 +50,14 @@ def loadModel(filepath, modelpath='/model', solverclass='gsl'):
                                f'{", ".join(sorted(_KINDS))}')
     if not os.path.exists(path):
         raise ModelImportError(f'{path}: no such file')
+    if ext == '.xml':
+        with open(path, 'rb') as fh:
+            head = fh.read(8192)
+        if b'http://morphml.org/' in head and b'<sbml' not in head:
+            # pymoose 5.0.0 passes it to its NeuroML 2 reader, which builds nothing
+            raise ModelImportError(f'{path}: a NeuroML 1.x file, which loadModel does not '
+                                   'read; use moose.neuroml.NeuroML().readNeuroMLFromFile'
+                                   '(path) (cells go to /library/<cell name>)')
     if kind == 'sbml':
         solver = {'gsl': 'lsoda', 'rk5': 'rk5', 'ee': 'lsoda'}.get(str(solverclass).lower(),
                                                                   solverclass)
