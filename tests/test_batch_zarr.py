@@ -126,9 +126,21 @@ ERR1 = 'FieldError: /m[0]/r[0] (Reac).Kf: expected a finite rate >= 0, got -1.0'
 
 
 # ------------------------------------------------------------ the store
-def test_zarr_store_is_the_dataset_and_holds_what_hdf5_holds(client, tmp_path):
+def test_zarr_store_is_the_dataset_and_holds_what_hdf5_holds(client, tmp_path,
+                                                             monkeypatch):
     zpath, hpath = tmp_path / 'sweep.zarr', tmp_path / 'sweep.h5'
+    import moosepy.batch as B
+    real, seen = B._ZarrStore.write, []
+
+    def write(self, spec, res):
+        # incremental: when a run arrives, every run before it is on disk
+        # already, read back by another reader
+        seen.append(len(info(zpath)))
+        real(self, spec, res)
+        seen.append(len(info(zpath)))
+    monkeypatch.setattr(B._ZarrStore, 'write', write)
     ds = run_batch(decay, params=PARAMS, runtime=2.0, scheduler=client, out=zpath)
+    assert seen == [0, 1, 1, 2, 2, 3, 3, 4]
     dh = run_batch(decay, params=PARAMS, runtime=2.0, scheduler=client, out=hpath)
     z = xr.open_zarr(zpath)               # what a user of xarray/Dask opens
     assert z.A.dims == ('run', 'time') and z.sizes['time'] == 21
