@@ -1,37 +1,33 @@
-"""``moose.fixXreacs``: cross-compartment reactions, as MOOSE's module finds
-them.
+"""``moose.fixXreacs``: reactions across chemical compartments split into
+proxy pools, as MOOSE's module does.
 
-MOOSE's ``fixXreacs(basepath)`` splits every reaction or enzyme whose
-substrates and products lie in different chemical compartments: it copies
-each remote pool into the reaction's compartment as ``<pool>_xfer_<compt>``
-(diffConst 0, enzymes and Functions removed), moves the reaction's
-messages to the copy, keeps ``numKf``/``numKb``/``numKm``, and records the
-old messages in an Annotator ``<copy>/info``.  MOOSE's solvers are then to
-couple each ``_xfer_`` copy to its original across compartments (the
-cross-solver transfer of Ksolve/Dsolve, with junctions from
-``Dsolve.buildMeshJunctions``); ``restoreXreacs`` undoes the split.  (In
-pymoose 5.0.0 that coupling does not happen in MOOSE's own example
+``fixXreacs(basepath)`` splits every reaction or enzyme whose substrates and
+products lie in different chemical compartments: each reactant outside the
+reaction's compartment is copied into it as ``<pool>_xfer_<its compartment>``
+(diffConst 0, enzymes and Functions on it removed), the reaction's message
+moves to the copy, ``numKf``/``numKb``/``numKm`` are kept, and the old
+message is recorded in an Annotator ``<copy>/info``.  Each compartment can
+then have its own Stoich, Ksolve/Gsolve and Dsolve; the Dsolve junction
+between two compartments (``buildMeshJunctions``,
+``buildNeuroMeshJunctions``) couples every proxy with its original once per
+chemical step (MOOSE's cross-solver transfer; see
+:mod:`moosepy.kinetics.dsolve`).  ``restoreXreacs`` undoes the split.
+
+A model solved by one Stoich across its compartments (what moosepy's
+``loadModel`` and ``chemUtil.mooseAddChemSolver`` build when a reaction
+crosses compartments) needs no split: that Stoich integrates the reaction
+exactly.  The split is first order in the chemical step (the proxy follows
+its original one exchange behind); ``tests/kinetics/test_xfer.py`` measures
+how it converges to the exact single-Stoich answer as the step shrinks.
+(In pymoose 5.0.0 the coupling does not happen in MOOSE's own example
 ``snippets/crossComptSimpleReac.py``: after 100 s a, b, c are 1.0, 1.27,
 1.0, where the example says all converge to 2.0.)
-
-moosepy solves cross-compartment reactions exactly without that split: one
-Stoich spanning the compartments (what ``loadModel`` and
-:func:`moosepy.chemUtil.mooseAddChemSolver` build) integrates the reaction
-across them.  moosepy has no cross-solver transfer, so split-off copies would
-run uncoupled from their originals and give wrong numbers without a word.
-Hence, here:
-
-* :func:`findXreacs`, :func:`findCompt` and :func:`checkEqual` are MOOSE's;
-* :func:`fixXreacs` does nothing on a model without cross-compartment
-  reactions or enzymes (as in MOOSE) and raises
-  :class:`~moosepy.core.errors.SolverError` naming them on one that has
-  them, instead of building proxies no solver would couple;
-* :func:`restoreXreacs` does nothing when no ``_xfer_`` proxies exist (as in
-  MOOSE, and always the case for a model fixed by this module), and raises
-  when it finds proxies it cannot undo.
 """
 
+import numpy as np
+
 from .core.errors import SolverError
+from .kinetics.mesh import voxel_volumes
 
 #: separator of the message records MOOSE keeps in ``<proxy>/info``.notes
 msgSeparator = '_xMsg_'
@@ -91,40 +87,117 @@ def findXreacs(basepath, reacType):
     return ret
 
 
-def fixXreacs(basepath):
-    """MOOSE's cross-compartment split; see the module docstring.
+def _drop_reactant_msgs(reac, pool, dup):
+    """Drop the messages between *reac* (a Reac or enzyme) and *pool* on
+    its 'sub'/'prd' ports, recording each in ``<dup>/info``.notes as MOOSE
+    does (``_xMsg_<reac> sub|prd <pool> reac``)."""
+    from .core.msg import drop_message
+    moose = _moose()
+    rel, pel = reac._element(), pool._element()
+    info_path = dup.path + '/info'
+    info = (moose.element(info_path) if moose.exists(info_path)
+            else moose.Annotator(info_path))
+    notes = ''
+    for m in list(rel.msg_out) + list(rel.msg_in):
+        other = m.el2 if m.el1 is rel else m.el1
+        port = m.srcField if m.el1 is rel else m.destField
+        if other is pel and port in (_SUB, _PRD):
+            notes += f'{msgSeparator}{reac.path} {port} {pool.path} reac'
+            drop_message(m)
+    info.notes = info.notes + notes
 
-    Returns None when *basepath* holds no reaction or enzyme across
-    compartments (MOOSE then changes nothing either).  Otherwise raises
-    :class:`SolverError` naming the reactions: moosepy integrates them
-    across compartments with one Stoich (``moose.loadModel`` or
-    ``moosepy.chemUtil.mooseAddChemSolver`` set that up), and cannot couple
-    the ``_xfer_`` proxies MOOSE's split would make (no cross-solver transfer).
-    """
-    found = findXreacs(basepath, 'Reac') + findXreacs(basepath, 'EnzBase')
-    if not found:
-        return None
-    names = ', '.join(f'{x[0].path} ({", ".join(sorted(set(x[3] + x[5] + [x[1]])))})'
-                      for x in found)
-    raise SolverError(
-        f'fixXreacs({basepath}): {len(found)} reaction(s) cross compartments: {names}. '
-        'MOOSE would split them into _xfer_ proxy pools coupled by cross-solver transfer '
-        '(Ksolve/Dsolve), which moosepy does not have; moosepy solves them unsplit with one '
-        'Stoich across '
-        'the compartments, as moose.loadModel(..., solver) or '
-        "moosepy.chemUtil.mooseAddChemSolver(path, 'gsl') set it up")
+
+def _fit_voxels(dup, pool, mesh):
+    """Give the proxy one entry per voxel of its compartment *mesh*, each
+    starting at the original's initial concentration (entry by entry where
+    the voxel counts agree, else entry 0's), as a copy in MOOSE does.  (The
+    first exchange then sets the proxy to the original's molecule count,
+    which it mirrors from there on.)"""
+    el, src = dup._element(), pool._element()
+    vols = np.asarray(mesh._element().handle(0)._voxel_volumes(), dtype=float)
+    n = len(vols)
+    if el.num != n:
+        el.resize(n)
+        for k, col in el.cols.items():
+            if len(col) > 1:
+                col[1:] = col[0]
+    svol = np.asarray(voxel_volumes(src), dtype=float)
+    for k in ('nInit', 'n'):
+        c = np.asarray(src.cols[k], dtype=float) / svol
+        el.cols[k][:] = (c if len(c) == n else c[0]) * vols
+
+
+def _proxify(reac, reacc, port, pool, poolc):
+    """Replace *pool* (in compartment *poolc*) as a *port* reactant of
+    *reac* by its proxy ``<pool>_xfer_<poolc name>`` in *reacc* (made by
+    copying the pool once; diffConst 0, enzymes and Functions on it
+    removed)."""
+    moose = _moose()
+    dupname = f'{pool.name}_xfer_{moose.element(poolc).name}'
+    path = f'{reacc}/{dupname}'
+    if moose.exists(path):
+        dup = moose.element(path)
+    else:
+        dup = moose.element(moose.copy(pool, moose.element(reacc), dupname))
+        _fit_voxels(dup, pool, moose.element(reacc))
+    moose.vec(dup).diffConst = 0.0      # it diffuses in its own compartment only
+    for kid in moose.wildcardFind(dup.path + '/#'):
+        if kid.isA['EnzBase'] or kid.isA['Function']:
+            moose.delete(kid)
+    _drop_reactant_msgs(reac, pool, dup)
+    moose.connect(reac, port, dup, 'reac')
+
+
+def fixXreacs(basepath):
+    """Split every reaction and enzyme under *basepath* whose reactants lie
+    in more than one chemical compartment, as MOOSE's ``fixXreacs``: each
+    reactant outside the reaction's compartment is replaced by a proxy pool
+    ``<pool>_xfer_<its compartment>`` in the reaction's compartment, the
+    per-molecule rates (numKf/numKb, numKm) are kept, and the old messages
+    are recorded in ``<proxy>/info``.  The Dsolve junction between the two
+    compartments (``buildMeshJunctions``) then couples each proxy to its
+    original once per chemical step: the proxy's change from its own
+    compartment's chemistry is added to the original and the proxy takes
+    the original's count (see :mod:`moosepy.kinetics.dsolve`).  Without
+    such a junction the proxies are not coupled, as in MOOSE; Dsolve warns
+    at reinit about proxies it finds no partner for.
+
+    Returns None (as MOOSE's)."""
+    moose = _moose()
+    for reacType, keep in (('Reac', ('numKf', 'numKb')), ('EnzBase', ('numKm',))):
+        for reac, reacc, subs, subc, prds, prdc in findXreacs(basepath, reacType):
+            for port, pools, compts in ((_SUB, subs, subc), (_PRD, prds, prdc)):
+                for pool, poolc in zip(pools, compts):
+                    if poolc == reacc:
+                        continue
+                    saved = [getattr(reac, k) for k in keep]
+                    _proxify(reac, reacc, port, pool, poolc)
+                    for k, v in zip(keep, saved):
+                        setattr(reac, k, v)
+    return None
 
 
 def restoreXreacs(basepath):
-    """Undo :func:`fixXreacs`.  With no ``_xfer_`` proxy pools under
-    *basepath* (always so after moosepy's fixXreacs) this does nothing, as
-    MOOSE's does; proxies made elsewhere (their ``info`` message records)
-    raise :class:`SolverError` naming them."""
+    """Undo :func:`fixXreacs` under *basepath*: delete every proxy
+    ``#_xfer_#`` that has an ``info`` record and make again the messages it
+    records, keeping the per-molecule rates of the reactions, as MOOSE's."""
     moose = _moose()
-    proxies = moose.wildcardFind(f'{basepath}/##[ISA=PoolBase]')
-    proxies = [p for p in proxies if '_xfer_' in p.name and moose.exists(p.path + '/info')]
-    if proxies:
-        raise SolverError(f'restoreXreacs({basepath}): cannot undo the _xfer_ proxies '
-                          f'{", ".join(p.path for p in proxies)} (moosepy does not make '
-                          'or restore them)')
+    for info in moose.wildcardFind(f'{basepath}/##/#_xfer_#/info'):
+        recs = [r for r in str(info.notes).split(msgSeparator) if r]
+        reac = None
+        if recs and moose.exists(recs[0].split(' ')[0]):
+            reac = moose.element(recs[0].split(' ')[0])
+        keep = (() if reac is None else ('numKf', 'numKb') if reac.isA['Reac']
+                else ('numKm',) if reac.isA['EnzBase'] else ())
+        saved = [getattr(reac, k) for k in keep]
+        moose.delete(info.parent)
+        for r in recs:
+            args = r.split(' ')
+            if len(args) != 4:
+                raise SolverError(f'restoreXreacs: {info.path}.notes has a message record '
+                                  f'{r!r}; expected "<src> <field> <dest> <field>"')
+            if moose.exists(args[0]) and moose.exists(args[2]):
+                moose.connect(args[0], args[1], args[2], args[3])
+        for k, v in zip(keep, saved):
+            setattr(reac, k, v)
     return None

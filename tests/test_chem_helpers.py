@@ -2,9 +2,9 @@
 
 Oracles: pymoose 5.0.0 running the same calls in the side venv (solver
 set-up and its return values, the recorded tables, cross-compartment
-reactions found, SBML read), plain facts (an SBML file written and read
-back), and for fixXreacs on a model with cross-compartment reactions the
-stated refusal (moosepy has no Dsolve junctions to couple MOOSE's proxies).
+reactions found and split, SBML read), and plain facts (an SBML file
+written and read back).  How the split proxies run is tested in
+tests/kinetics/test_xfer.py.
 """
 
 import numpy as np
@@ -131,16 +131,34 @@ out['msgs'] = len(rr.neighbors['sub']) + len(rr.neighbors['prd'])
     assert a['msgs'] == b['msgs'] == 2
 
 
-def test_fixXreacs_refuses_a_split_nothing_would_couple():
-    import moosepy as moose
-    exec(XMODEL, {'moose': moose})
-    n_before = len(moose.wildcardFind('/model/##'))
-    with pytest.raises(moose.SolverError, match=r'/model\[0\]/A\[0\]/r\[0\].*cross-solver'):
-        moose.fixXreacs.fixXreacs('/model')
-    assert len(moose.wildcardFind('/model/##')) == n_before
-    # what moosepy does instead: one Stoich across the two compartments
-    assert moose.chemUtil.mooseAddChemSolver('/model', 'gsl') is True
-    assert len(moose.wildcardFind('/model/##[ISA=Stoich]')) == 1
+def test_fixXreacs_splits_as_pymoose_and_restoreXreacs_undoes_it():
+    body = XMODEL + """
+r.Kf = 0.5; r.Kb = 0.25; e.Km = 0.01
+before = [r.numKf, r.numKb, e.numKm]
+fx.fixXreacs('/model')
+out['pools'] = sorted(P(p) for p in moose.wildcardFind('/model/##[ISA=PoolBase]'))
+out['subs_r'] = sorted(P(p) for p in r.neighbors['sub'])
+out['prds_r'] = sorted(P(p) for p in r.neighbors['prd'])
+out['prds_e'] = sorted(P(p) for p in e.neighbors['prd'])
+out['rates'] = [r.numKf, r.numKb, e.numKm]
+out['same_rates'] = [abs(x - y) <= 1e-12 * abs(y) for x, y in zip(out['rates'], before)]
+out['notes'] = [moose.element(p.path + '/info').notes for p in
+                sorted(moose.wildcardFind('/model/##/#_xfer_#'), key=lambda q: q.path)]
+out['diff'] = [p.diffConst for p in moose.wildcardFind('/model/##/#_xfer_#')]
+fx.restoreXreacs('/model')
+out['pools2'] = sorted(P(p) for p in moose.wildcardFind('/model/##[ISA=PoolBase]'))
+out['prds_r2'] = sorted(P(p) for p in r.neighbors['prd'])
+out['rates2'] = [r.numKf, r.numKb, e.numKm]
+"""
+    r = run_both(HEAD + body + TAIL)
+    a, b = r['moosepy'], r['moose']
+    for k in ('pools', 'subs_r', 'prds_r', 'prds_e', 'notes', 'pools2', 'prds_r2'):
+        assert list(a[k]) == list(b[k]), k
+    assert '/model/A/y_xfer_B' in list(a['pools'])
+    assert np.allclose(a['rates'], b['rates'], rtol=1e-12)
+    assert np.allclose(a['rates2'], b['rates2'], rtol=1e-12)
+    assert a['same_rates'].all() and b['same_rates'].all()
+    assert np.all(a['diff'] == 0) and np.all(b['diff'] == 0)
 
 
 def test_gui_helpers_of_chemUtil_raise():

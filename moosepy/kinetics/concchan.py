@@ -17,21 +17,23 @@ Solved: a :class:`~moosepy.kinetics.stoich.Stoich` compiles each ConcChan
 into two mass-action terms, out -> in at ``permeability / (NA * V_out)``
 per channel molecule and in -> out at ``permeability / (NA * V_in)`` (the
 channel pool a catalyst of both), so Ksolve integrates the exact flux and
-Gsolve moves whole molecules, with no Python per step.  All three pools must
-be in that Stoich's reacSystemPath (one Stoich may span several single-voxel
-compartments, as the kkit loader makes them).
+Gsolve moves whole molecules, with no Python per step.  With all three pools
+in that Stoich's reacSystemPath (one Stoich may span several single-voxel
+compartments, as the kkit loader makes them) moosepy runs it whether or not
+MOOSE would.  A ConcChan whose 'in' and 'out' pools lie in two Stoichs, each
+with a Dsolve, is left to the Dsolve junction between them, as in MOOSE: it
+runs across a junction built by the Dsolve of a compartment whose
+``isMembraneBound`` was True at that call (MOOSE's two half steps per
+chemical step, the channel pool on either side), and not across any other.
 
 Differences from MOOSE 5.0, stated: MOOSE computes ConcChans only in its
-Dsolve, operator-split once per solver step, and only (a) between two
-compartments joined by ``buildMeshJunctions`` called on the Dsolve of a
-compartment whose ``isMembraneBound`` was True at that call, or (b) with
-both pools in one compartment that has a Dsolve; anywhere else (no Dsolve, a
-plain junction, a ConcChan with no channel pool) it silently moves nothing,
-which is why a ConcChan in a plain Ksolve model, and the kkit channels of
-CICRspineDend.g as MOOSE loads them, are inert there.  moosepy runs every
-solved ConcChan.  A ConcChan joining pools of two different Stoichs (MOOSE's
-membrane junction between two Dsolves) raises SolverError: not supported
-yet.  Unsolved, a ConcChan does nothing, as in MOOSE (it has no clock tick);
+Dsolve, operator-split once per solver step, and only (a) across such a
+membrane junction or (b) with both pools in one compartment that has a
+Dsolve; anywhere else (no Dsolve, a plain junction, a ConcChan with no
+channel pool) it silently moves nothing, which is why a ConcChan in a plain
+Ksolve model, and the kkit channels of CICRspineDend.g as MOOSE loads them,
+are inert there.  moosepy runs every ConcChan solved inside one Stoich.
+Unsolved, a ConcChan does nothing, as in MOOSE (it has no clock tick);
 its ``flux`` field then reports the flux the pools' present values imply
 (MOOSE's always reads 0).
 """

@@ -139,35 +139,84 @@ def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
     conserved).  Whole molecules: each molecule of the isolated pair ends
     on the other side with the exact two-state probability over dt
     (binomial draws)."""
-    npairs = len(va)
-    for half in range(1 if whole else 2):
-        for m in range(len(ca)):
-            ja = ca[m]
-            jb = cb[m]
-            for p in range(npairs):
-                k = kk[m * npairs + p]
-                if k <= 0.0:
-                    continue
-                a = va[p]
-                b = vb[p]
-                na = Sa[a, ja]
-                nbb = Sb[b, jb]
-                ra = k / pa[p]
-                rb = k / pb[p]
-                if whole:
-                    x = int(na + 0.5)
-                    y = int(nbb + 0.5)
-                    f = 1.0 - np.exp(-(ra + rb) * dt)
-                    ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
-                    ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
-                    Sa[a, ja] = x - ab + ba
-                    Sb[b, jb] = y - ba + ab
-                else:
-                    na2 = _integ(na, ra * na, rb * nbb, 0.5 * dt)
-                    nb2 = nbb + na - na2
-                    if nb2 < 0.0:
-                        na2 += nb2
-                        nb2 = 0.0
-                    Sa[a, ja] = na2
-                    Sb[b, jb] = nb2
+    if whole:
+        junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole)
+    else:
+        junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt, whole)
+        junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt, whole)
 
+
+@nb.njit(cache=True)
+def _pair_step(Sa, Sb, a, ja, b, jb, ra, rb, dt, whole):
+    """One voxel pair of one pool across a junction over dt: per-molecule
+    rates ra (a -> b) and rb (b -> a) [1/s]; see junction_exchange."""
+    na = Sa[a, ja]
+    nbb = Sb[b, jb]
+    if whole:
+        x = int(na + 0.5)
+        y = int(nbb + 0.5)
+        f = 1.0 - np.exp(-(ra + rb) * dt)
+        ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
+        ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
+        Sa[a, ja] = x - ab + ba
+        Sb[b, jb] = y - ba + ab
+    else:
+        na2 = _integ(na, ra * na, rb * nbb, dt)
+        nb2 = nbb + na - na2
+        if nb2 < 0.0:
+            na2 += nb2
+            nb2 = 0.0
+        Sa[a, ja] = na2
+        Sb[b, jb] = nb2
+
+
+@nb.njit(cache=True)
+def junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
+    """One exchange step of dt for every pool pair and voxel pair (the
+    arguments of junction_exchange)."""
+    npairs = len(va)
+    for m in range(len(ca)):
+        ja = ca[m]
+        jb = cb[m]
+        for p in range(npairs):
+            k = kk[m * npairs + p]
+            if k <= 0.0:
+                continue
+            _pair_step(Sa, Sb, va[p], ja, vb[p], jb, k / pa[p], k / pb[p], dt, whole)
+
+
+@nb.njit(cache=True)
+def chan_step(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt, whole):
+    """A ConcChan across a junction over dt: pool column ja of Sa (the side
+    of the channel pool, column jc of Sa, or nfix channels when jc < 0) and
+    column jb of Sb exchange at permeability * N_chan * (c_b - c_a) [#/s]
+    (perm in 1/(mM s), c in mM = n / (NA V)), per voxel pair, as MOOSE's
+    Dsolve computes its junction channels."""
+    NA = 6.02214076e23
+    for p in range(len(va)):
+        a = va[p]
+        nchan = Sa[a, jc] if jc >= 0 else nfix
+        k = perm * nchan / NA
+        if k <= 0.0:
+            continue
+        _pair_step(Sa, Sb, a, ja, vb[p], jb, k / pa[p], k / pb[p], dt, whole)
+
+
+@nb.njit(cache=True)
+def xfer_step(Ss, Sd, Sp, cs, cd, vs, vd):
+    """MOOSE's cross-compartment transfer: proxy pool column cs[m] of Ss
+    (voxel vs[p]) and its original, column cd[m] of Sd (voxel vd[p]): the
+    original gains what the proxy's own chemistry changed since Sp (the
+    proxy's state before that chemistry) and the proxy takes the result.
+    A count that would go below zero is held at zero."""
+    for m in range(len(cs)):
+        js = cs[m]
+        jd = cd[m]
+        for p in range(len(vs)):
+            a = vs[p]
+            b = vd[p]
+            x = Ss[a, js] + Sd[b, jd] - Sp[a, js]
+            if x < 0.0:
+                x = 0.0
+            Ss[a, js] = x
+            Sd[b, jd] = x

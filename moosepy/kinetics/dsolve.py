@@ -20,7 +20,12 @@ a numba kernel, O(voxels) per step for tree meshes.  Time stepping follows
 MOOSE: the Dsolve's tick (10, dt 0.01 s) diffuses, the chemistry's tick
 (16, 0.1 s) then integrates the reactions over its dt, and junctions to
 other Dsolves (``buildMeshJunctions``) exchange molecules after each
-chemical step.  With a Gsolve, molecules hop as whole numbers
+chemical step: pools of the same name diffuse across them (not across a
+membrane junction, one built by the Dsolve of a compartment whose
+``isMembraneBound`` is True, which carries ConcChans instead), and the
+``<pool>_xfer_<compartment>`` proxies of :mod:`moosepy.fixXreacs` take their
+originals' counts after adding what their own chemistry changed (MOOSE's
+cross-solver transfer).  With a Gsolve, molecules hop as whole numbers
 (:func:`moosepy.kinetics.dkernels.hop_steps`).  The Ksolve or Gsolve drives
 its Dsolve: diffusion steps are taken, in order, when the chemistry
 advances, so a run that ends between two chemical ticks has taken the
@@ -221,8 +226,11 @@ class _Junction:
     """Voxel pairs joining this Dsolve's mesh to another's: mine[p] <->
     other_vox[p] with coupling g[p] = area / distance [m]."""
 
-    def __init__(self, other, mine, theirs, g, vol_mine, vol_other):
+    def __init__(self, other, mine, theirs, g, vol_mine, vol_other, membrane=False):
         self.other = other
+        #: the holder's mesh was isMembraneBound when the junction was built:
+        #: as in MOOSE, ConcChans cross it and same-named pools do not
+        self.membrane = bool(membrane)
         self.mine = np.asarray(mine, dtype=np.int64)
         self.theirs = np.asarray(theirs, dtype=np.int64)
         self.g = np.asarray(g, dtype=float)
@@ -236,8 +244,10 @@ def _add_junction(el, oel, mine, theirs, g):
     vb = mb.handle(0)._voxel_volumes()
     mine = np.asarray(mine, dtype=np.int64)
     theirs = np.asarray(theirs, dtype=np.int64)
-    _warn_unmatched(el, oel, ma, mb)
-    j = _Junction(oel, mine, theirs, g, va[mine], vb[theirs])
+    membrane = bool(getattr(ma.handle(0), 'isMembraneBound', False))
+    if not membrane:
+        _warn_unmatched(el, oel, ma, mb)
+    j = _Junction(oel, mine, theirs, g, va[mine], vb[theirs], membrane)
     js = [x for x in el.data.get('junctions', []) if x.other is not oel]
     js.append(j)
     el.data['junctions'] = js
@@ -555,6 +565,17 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
             plans[id(m)] = plan if m is el else compile_plan(mds, m.data['compiled'],
                                                              dstride * base, whole)
     jns = {id(m): _junction_arrays(m) for m in group} if len(group) > 1 else {}
+    _warn_idle_chans(group if len(group) > 1 else [el])
+    xsrc = {id(x[0]) for js in jns.values() for j in js for x in j.xfers}
+    prev = {}
+    for m in group:
+        if id(m) in xsrc:
+            mc = m.data['compiled']
+            kept = m.data.get('_xfer_prev')
+            # the state before the last chemical step, kept between calls
+            # while nothing else has moved the solver (a reinit starts anew)
+            prev[id(m)] = (kept[1] if kept is not None and kept[0] == mc.t
+                           and kept[1].shape == mc.state.shape else mc.state.copy())
     while s < s_end:
         s_next = (s // kstride + 1) * kstride
         if s_next > s_end:
@@ -567,6 +588,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 diffuse(mplan, m.data['compiled'].state, s_next // dstride - s // dstride)
         for m in group:
             mc = m.data['compiled']
+            if id(m) in prev:
+                prev[id(m)][:] = mc.state
             if _inert(mc):
                 mc.t = s_next * base        # no reaction or Function: nothing to integrate
             elif m is el:
@@ -574,8 +597,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 comp = el.data['compiled']
             else:
                 m.cls._chem_step(m, mc, s_next * base)
-            for args in jns.get(id(m), ()):
-                _exchange(args, kstride * base, whole)
+            for jn in jns.get(id(m), ()):
+                jn.exchange(kstride * base, whole, prev)
         s = s_next
         t = s * base
         hit = np.abs(times - t) <= 1e-9 * base
@@ -594,6 +617,9 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 vals[:, k] = mo[rows, np.searchsorted(mf, flat)] * scale
             tab.cls._record_batch(tab, st, vals)
         m.data['_group_done'] = True
+    for m in group:
+        if id(m) in prev:
+            m.data['_xfer_prev'] = (m.data['compiled'].t, prev[id(m)])
     return out
 
 
@@ -633,9 +659,58 @@ def _group(el):
     return sorted(found.values(), key=lambda e: order.get(id(e), 0))
 
 
+class _JnExchange:
+    """What one junction exchanges at each chemical step, as kernel
+    arguments: same-named diffusing pools (``diff``), ConcChans across a
+    membrane junction (``chans``) and cross-compartment proxies
+    (``xfers``: source solver, source state, destination state, columns,
+    voxels).  The order is MOOSE's (its Dsolve::calcJunction): half the
+    diffusion and channel flux, the transfers, the other half."""
+
+    def __init__(self):
+        self.diff = None
+        self.chans = []
+        self.xfers = []
+
+    def exchange(self, dt, whole, prev):
+        from . import dkernels as K
+        if not self.chans and not self.xfers:
+            if self.diff is not None:
+                K.junction_exchange(*self.diff, dt, whole)
+            return
+        for half in range(1 if whole else 2):
+            h = dt if whole else 0.5 * dt
+            if self.diff is not None:
+                K.junction_step(*self.diff, h, whole)
+            for args in self.chans:
+                K.chan_step(*args, h, whole)
+            if half == 0:
+                for src, Ss, Sd, cs, cd, vs, vd in self.xfers:
+                    K.xfer_step(Ss, Sd, prev[id(src)], cs, cd, vs, vd)
+
+
+def _warn_idle_chans(group):
+    """Say once per compiled layout which ConcChans across two Stoichs no
+    membrane junction runs (MOOSE leaves them inert without a word)."""
+    for m in group:
+        L = m.data['compiled'].layout
+        cross = getattr(L, 'cross_chans', ())
+        if not cross or getattr(L, '_idle_chans_said', False):
+            continue
+        run = getattr(L, '_chans_run', set())
+        idle = [c.path for c in cross if id(c) not in run]
+        if idle:
+            log.warning('%s: ConcChan(s) %s join pools of two solvers but no membrane junction '
+                        '(buildMeshJunctions called on the Dsolve of a compartment with '
+                        'isMembraneBound = True) carries them; they move nothing, as in MOOSE',
+                        m.path, ', '.join(idle[:6]))
+        L._idle_chans_said = True
+
+
 def _junction_arrays(m):
-    """The exchanges of the junctions solver *m*'s Dsolve holds, as kernel
-    arguments (fixed while the structure and diffusion constants are)."""
+    """The exchanges of the junctions solver *m*'s Dsolve holds (a list of
+    :class:`_JnExchange`; fixed while the structure and diffusion constants
+    are)."""
     out = []
     ds = dsolve_of(m)
     for j in ds.data.get('junctions', []) if ds is not None else ():
@@ -646,26 +721,80 @@ def _junction_arrays(m):
         if oc is None:
             continue
         mc = m.data['compiled']
-        oheld, mheld = oc.arrays['held'], mc.arrays['held']
-        names = {p.name: k for k, p in enumerate(oc.pool_els) if not oheld[k]}
-        ca, cb, kk = [], [], []
-        for a, p in enumerate(mc.pool_els):
-            b = names.get(p.name)
-            if b is None or mheld[a]:
-                continue
-            Da = float(p.cols['diffConst'][0])
-            Db = float(oc.pool_els[b].cols['diffConst'][0])
-            if Da <= 0 or Db <= 0:
-                continue
-            ca.append(a)
-            cb.append(b)
-            kk.append(np.sqrt(Da * Db) * j.g)     # MOOSE's geometric mean of D
-        if ca:
-            out.append((mc.state, oc.state, np.array(ca, np.int64), np.array(cb, np.int64),
-                        j.mine, j.theirs, j.vol_mine, j.vol_other, np.concatenate(kk)))
+        jn = _JnExchange()
+        if not j.membrane:
+            jn.diff = _diff_pairs(mc, oc, j)
+        else:
+            jn.chans = (_chan_pairs(mc, oc, j.mine, j.theirs, j.vol_mine, j.vol_other)
+                        + _chan_pairs(oc, mc, j.theirs, j.mine, j.vol_other, j.vol_mine))
+        mmesh, omesh = _mesh_of(ds).name, _mesh_of(o).name
+        jn.xfers = [x for x in (_xfer_pairs(m, mc, oc, omesh, j.mine, j.theirs),
+                                _xfer_pairs(ks, oc, mc, mmesh, j.theirs, j.mine)) if x]
+        if jn.diff is not None or jn.chans or jn.xfers:
+            out.append(jn)
     return out
 
 
-def _exchange(args, dt, whole):
-    from . import dkernels as K
-    K.junction_exchange(*args, dt, whole)
+def _diff_pairs(mc, oc, j):
+    """junction_exchange's arguments for the same-named diffusing pools of
+    compiled chemistries mc (the holder's) and oc, or None."""
+    oheld, mheld = oc.arrays['held'], mc.arrays['held']
+    names = {p.name: k for k, p in enumerate(oc.pool_els) if not oheld[k]}
+    ca, cb, kk = [], [], []
+    for a, p in enumerate(mc.pool_els):
+        b = names.get(p.name)
+        if b is None or mheld[a]:
+            continue
+        Da = float(p.cols['diffConst'][0])
+        Db = float(oc.pool_els[b].cols['diffConst'][0])
+        if Da <= 0 or Db <= 0:
+            continue
+        ca.append(a)
+        cb.append(b)
+        kk.append(np.sqrt(Da * Db) * j.g)     # MOOSE's geometric mean of D
+    if not ca:
+        return None
+    return (mc.state, oc.state, np.array(ca, np.int64), np.array(cb, np.int64),
+            j.mine, j.theirs, j.vol_mine, j.vol_other, np.concatenate(kk))
+
+
+def _chan_pairs(ac, bc, va, vb, pa, pb):
+    """chan_step's arguments for each ConcChan that compiled chemistry ac
+    left to its junctions (one pool, and the channel pool, in ac; the other
+    pool in bc), for voxel pairs va/vb with volumes pa/pb."""
+    from .concchan import chan_pools
+    out = []
+    ai = {id(p): k for k, p in enumerate(ac.pool_els)}
+    bi = {id(p): k for k, p in enumerate(bc.pool_els)}
+    for el in getattr(ac.layout, 'cross_chans', ()):
+        ins, outs, chan = chan_pools(el)
+        a_pool, b_pool = (ins[0], outs[0]) if id(ins[0]) in ai else (outs[0], ins[0])
+        if id(a_pool) not in ai or id(b_pool) not in bi:
+            continue
+        jc = ai.get(id(chan[0]), -2) if chan else -1
+        if jc == -2:
+            continue        # a channel pool outside both: MOOSE leaves it out too
+        ac.layout.__dict__.setdefault('_chans_run', set()).add(id(el))
+        out.append((ac.state, bc.state, ai[id(a_pool)], bi[id(b_pool)], jc,
+                    float(el.cols['_numChan'][0]), va, vb, pa, pb,
+                    float(el.cols['permeability'][0])))
+    return out
+
+
+def _xfer_pairs(src, sc, dc, dest_mesh, vs, vd):
+    """xfer_step's arguments for the proxies ``<pool>_xfer_<dest_mesh>`` of
+    compiled chemistry sc (solver *src*) whose original ``<pool>`` is in dc,
+    or None (MOOSE's Dsolve::mapXfersBetweenDsolves)."""
+    tail = '_xfer_' + dest_mesh
+    names = {p.name: k for k, p in enumerate(dc.pool_els)}
+    cs, cd = [], []
+    for a, p in enumerate(sc.pool_els):
+        if p.name.endswith(tail) and len(p.name) > len(tail):
+            b = names.get(p.name[:-len(tail)])
+            if b is not None:
+                cs.append(a)
+                cd.append(b)
+    if not cs:
+        return None
+    return (src, sc.state, dc.state, np.array(cs, np.int64), np.array(cd, np.int64),
+            np.asarray(vs, np.int64), np.asarray(vd, np.int64))

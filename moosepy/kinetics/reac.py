@@ -11,7 +11,7 @@ from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Shared, Dest
 from ..core.msg import links
-from ..core.units import rate_conc_to_num, rate_num_to_conc
+from ..core.units import NA
 from .mesh import voxel_volumes
 
 
@@ -30,6 +30,12 @@ def reaction_volume(el, idx, port='sub'):
     return float(v[idx] if idx < len(v) else v[0])
 
 
+def _vol_at(pool, idx):
+    """Voxel volume [m^3] of *pool* at entry idx (entry 0 past its end)."""
+    v = voxel_volumes(pool)
+    return float(v[idx] if idx < len(v) else v[0])
+
+
 def _rate_fields(direction, port):
     """Getters/setters of (Kx, numKx).  As in MOOSE the concentration-unit
     constant is stored; numKx is converted with the order and volume at the
@@ -40,13 +46,27 @@ def _rate_fields(direction, port):
         return float(self._el.cols[hid][self._idx])
 
     def conv(self):
+        """MOOSE's factor K / numK: the product of NA * volume over the
+        reactants of this direction, divided by NA * volume of the first
+        substrate ((NA V)^(order-1) when all share one volume; across
+        compartments, numKf = Kf / (NA V_2 ... NA V_n) and
+        numKb = Kb * NA V_sub1 / (NA V_prd1 ... NA V_prdm))."""
         el, i = self._el, self._idx
-        order = len(reactants(el, port))
-        return order, reaction_volume(el, i, port)
+        pools = reactants(el, port)
+        if not pools:
+            return 1.0
+        vols = [_vol_at(p, i) for p in pools]
+        if len(set(vols)) == 1 and port == 'sub':
+            return (NA * vols[0]) ** (len(vols) - 1)
+        subs = pools if port == 'sub' else reactants(el, 'sub')
+        ref = _vol_at(subs[0], i) if subs else vols[0]
+        f = 1.0
+        for v in vols:
+            f *= NA * v
+        return f / (NA * ref)
 
     def get_num(self):
-        order, vol = conv(self)
-        return rate_conc_to_num(get_conc(self), order, vol)
+        return get_conc(self) / conv(self)
 
     def check(self, name, v):
         if not v >= 0.0 or v == float('inf'):
@@ -59,8 +79,7 @@ def _rate_fields(direction, port):
 
     def set_num(self, v):
         check(self, 'numK' + direction, v)
-        order, vol = conv(self)
-        self._el.cols[hid][self._idx] = rate_num_to_conc(v, order, vol)
+        self._el.cols[hid][self._idx] = v * conv(self)
     return get_conc, get_num, set_conc, set_num
 
 

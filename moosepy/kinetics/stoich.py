@@ -64,6 +64,20 @@ class Stoich(Neutral):
                         'voxels', ())
     reacSystemPath = Field('', '', 'Wildcard path of the reaction system', type='string',
                            structural=True)
+    path = Field('', '', "Full path of this object.  MOOSE 4's Stoich.path (the reaction "
+                 "system) is reacSystemPath since MOOSE 5; assigning path, as old scripts do, "
+                 "changes nothing and warns, as MOOSE 5.0 does", type='string', stored=False)
+
+    _get_path = Neutral._get_path
+
+    def _set_path(self, value):
+        # MOOSE 5.0 prints "No field or child named 'setPath'" and goes on:
+        # the system is not built, its Ksolve then solves nothing
+        import warnings
+        warnings.warn(
+            f"{self.path} (Stoich): 'path' is this element's path and cannot be set; "
+            f"assigning {value!r} changes nothing (as in MOOSE 5.0). The reaction system is "
+            f"set by reacSystemPath (MOOSE 4's Stoich.path)", stacklevel=3)
     allowNegative = Field(False, '', 'Allow negative concentrations (else clipped at 0)',
                           type='bool')
     numVarPools = Field(0, '', 'Pools integrated by the solver', type='unsigned int', ro=True,
@@ -389,6 +403,17 @@ def read_values(L):
             tv = np.where(L.tref >= 0, pvol[np.maximum(L.tref, 0)], voxvol[0])
             kk = (kval * (NA * tv) ** L.kexp)[None, :]
             km = (kmval * (NA * tv) ** L.kmexp)[None, :]
+            sel = L.reac_term
+            if sel.any():
+                # MOOSE's convention for Reacs (see reac.py): K divided by
+                # the product of NA*V over the term's reactants, times NA*V
+                # of the forward reaction's first substrate
+                lv = np.log(NA * pvol)
+                sp, si = L.arrays['sub_ptr'], L.arrays['sub_idx']
+                cs = np.concatenate([[0.0], np.cumsum(lv[si])])
+                tsum = cs[sp[1:]] - cs[sp[:-1]]
+                ref = lv[np.maximum(L.fwd_ref, 0)]
+                kk[0, sel] = kval[sel] * np.exp(ref[sel] - tsum[sel])
     out = {'kk': kk, 'km': km, 'fconsts': fconsts, 'voxvol': voxvol}
     L.last_values = (key, out)
     return out
@@ -425,7 +450,11 @@ def build_layout(stoich_el):
     npools = len(pools)
     index = {id(p): j for j, p in enumerate(pools)}
 
-    # ---- ConcChans become reactions after the Reacs (see concchan.py)
+    # ---- ConcChans become reactions after the Reacs (see concchan.py); one
+    # whose pools lie in two Stoichs joined by Dsolves is the junction's
+    cross_chans = []
+    if stoich_el.data.get('_dsolve') is not None:
+        chans, cross_chans = _split_cross_chans(chans, index)
     chan_fixed = _chan_entries(chans, index, path)
     nreac = len(reacs)
     reacs = reacs + chans
@@ -553,6 +582,14 @@ def build_layout(stoich_el):
     second_r = sub_idx[np.minimum(sub_ptr[:-1] + 1, max(len(sub_idx) - 1, 0))] \
         if len(sub_idx) else np.zeros(nterms, np.int64)
     tref = np.where(rkind == K1, second_r, np.where(n_r_p > 0, first_r, -1))
+    # a Reac's terms across compartments convert as MOOSE's (reac.py): the
+    # volume product of the term's reactants over the forward first substrate
+    reac_term = (rkind <= KB) & (robj < nreac) & (n_r_p > 0)
+    fwd_first = np.full(max(nreac, 1), -1, dtype=np.int64)
+    sel = reac_term & (rkind == KF)
+    fwd_first[robj[sel]] = first_r[sel]
+    fwd_ref = np.where(reac_term, fwd_first[np.where(reac_term, robj, 0)], -1)
+    fwd_ref = np.where(reac_term & (fwd_ref < 0), first_r, fwd_ref)
 
     # ---- Functions (few: a loop)
     func = _functions(funcs, index, pools, reacs, objs, t_obj, t_kind, inv_perm, held)
@@ -564,11 +601,13 @@ def build_layout(stoich_el):
     L.comp_el = comp_el
     L.pools, L.reacs, L.enzs = pools, reacs, enzs
     L.n_chans = len(chans)
+    L.cross_chans = cross_chans
     L.chan_fixed = np.array([f for _e, f in chan_fixed], dtype=bool)
     L.absorbed = func['absorbed']
     L.func_progs = func['progs']
     L.npools, L.nvox, L.nterms = npools, nvox, nterms
     L.rkind, L.robj, L.kexp, L.kmexp, L.tref = rkind, robj, kexp, kmexp, tref
+    L.reac_term, L.fwd_ref = reac_term, fwd_ref
     comps, pool_comp = _pool_compartments(pools)
     L.pool_comps, L.pool_comp = comps, pool_comp
     nf = len(func['fout_kind'])
@@ -595,6 +634,20 @@ def build_layout(stoich_el):
     L.n_var = npools - L.n_buf - L.n_func
     L.n_rates = nreac + int(np.sum(np.where(okind == 2, 2, 1)[len(reacs):]))
     return L
+
+
+def _split_cross_chans(chans, index):
+    """(ConcChans with both pools in this Stoich, the others): a ConcChan
+    one of whose 'in'/'out' pools lies outside a Stoich that has a Dsolve
+    runs across the Dsolve junction (dsolve.py) instead."""
+    inside, cross = [], []
+    for el in chans:
+        ins, outs, _chan = chan_pools(el)
+        if len(ins) == 1 and len(outs) == 1 and (id(ins[0]) in index) != (id(outs[0]) in index):
+            cross.append(el)
+        else:
+            inside.append(el)
+    return inside, cross
 
 
 def _chan_entries(chans, index, path):

@@ -213,6 +213,11 @@ def build_chem_distrib(rdes):
         elif d.meshType.startswith('endo'):
             src = rdes.comptDict[d.chemSrc]
             mesh = moose.EndoMesh(f'{newchem.path}/{d.chemSrc}')
+            # the pools first, so that they take a voxel each when the mesh
+            # takes its surround's voxels
+            moved[d.chemSrc] = (src.path, mesh)
+            _move_compt(src, mesh)
+            rdes.comptDict[d.chemSrc] = mesh
             mesh.surround = rdes.comptDict[d.surround]
             mesh.isMembraneBound = True
             mesh.rScale = d.radiusRatio
@@ -221,9 +226,6 @@ def build_chem_distrib(rdes):
                 mesh.rPower = 0.5
                 mesh.aPower = 0.5
                 mesh.aScale = d.radiusRatio ** 2
-            moved[d.chemSrc] = (src.path, mesh)
-            _move_compt(src, mesh)
-            rdes.comptDict[d.chemSrc] = mesh
     # concentrations are kept through the move (MOOSE's setVolumeNotRates)
     for old, (srcpath, mesh) in moved.items():
         for p in moose.wildcardFind(mesh.path + '/##[ISA=PoolBase]'):
