@@ -50,7 +50,10 @@ subtracts the current (MOOSE wires it to ``influx``, so it adds);
 ``tauPump``/``eqTauPump`` pull C towards Ceq (MOOSE subtracts kP from B,
 so its B goes negative, the step turns explicit and C grows by kP Ceq per
 second whatever C is); a negative value for a field MOOSE rejects (with a
-printed message) raises a FieldError here.
+printed message) raises a FieldError here; a buffer with kb = 0 and
+nothing binding at reinit starts all free (MOOSE computes 0/0 and holds
+NaN); a shell taking a current with valence 0 is a SolverError at reinit
+(MOOSE divides by zero).
 
 Cost: these objects are stepped beside any solver (an HSolve does not
 take them over, nor does MOOSE's HSolve): the whole family on one tick is
@@ -263,16 +266,16 @@ class DifShellBase(_Geometry, Neutral):
             return float(np.float64(1.0) / self._el.cols['volume'][self._idx])
 
     def _recv_influx(self, v):
-        self._add(a=v * self._per_charge())
+        self._add(a=float(v) * self._per_charge())
 
     def _recv_outflux(self, v):
-        self._add(a=-v * self._per_charge())
+        self._add(a=-float(v) * self._per_charge())
 
     def _recv_fInflux(self, v):
-        self._add(a=v[1] * v[0] * self._per_charge())
+        self._add(a=float(v[1]) * float(v[0]) * self._per_charge())
 
     def _recv_fOutflux(self, v):
-        self._add(a=-v[1] * v[0] * self._per_charge())
+        self._add(a=-float(v[1]) * float(v[0]) * self._per_charge())
 
     def _recv_storeInflux(self, v):
         self._add(a=v * self._per_volume())
@@ -647,6 +650,14 @@ class _Network:
                 self.p_ext.append((el, i, other, j, port))
         for els in (self.shell_els, self.buf_els):
             self._check_volumes(els)
+        for el in self.shell_els:
+            fed = [p for p in ('influx', 'outflux', 'fInflux', 'fOutflux') if links(el, p)]
+            zero = [i for i in range(el.num) if el.cols['valence'][i] == 0]
+            if fed and zero:
+                raise SolverError(
+                    f'{el.path}[{zero[0]}] (DifShell): valence is 0 but it takes a current '
+                    f'({fed[0]}); set valence (2 for Ca) so that I / (valence F volume) is '
+                    f'defined')
         self._compiled = True
         self.params_at = None
 
@@ -764,7 +775,10 @@ class _Network:
             for k in range(self.nb):
                 self.BA[k] = 0.0
                 self.BB[k] = 0.0
-                free = self.bTot[k] / (1.0 + self.act[k] * self.kf[k] / self.kb[k])
+                if self.kb[k] == 0 and self.act[k] * self.kf[k] == 0:
+                    free = self.bTot[k]       # nothing binds (MOOSE: 0/0, NaN)
+                else:
+                    free = self.bTot[k] / (1.0 + self.act[k] * self.kf[k] / self.kb[k])
                 self.free[k] = free
                 self.bound[k] = self.bTot[k] - free
                 self._buf_send(k)

@@ -150,6 +150,20 @@ def test_bad_values_raise(clean):
         b.bBound = 0.2
     b.bBound = 0.03
     assert b.bFree == pytest.approx(0.07)
+    # a bare buffer (kf = kb = 0) starts all free, not NaN as in MOOSE
+    b2 = moose.DifBuffer('/dm/b2')
+    b2.bTot = 0.05
+    _clocks(1e-4)
+    moose.reinit()
+    assert (b2.bFree, b2.bBound) == (0.05, 0.0)
+    # a current into a shell needs a valence
+    s.diameter, s.thickness, s.length = 2e-6, 1e-6, 2e-6
+    pg = moose.PulseGen('/dm/pg')
+    moose.connect(pg, 'output', s, 'influx')
+    with pytest.raises(moose.SolverError, match='valence'):
+        moose.reinit()
+    s.valence = 2
+    moose.reinit()
     # a shell exchanging with a neighbour needs a volume
     s2 = moose.DifShell('/dm/s2')
     moose.connect(s, 'innerDif', s2, 'outerDif')
