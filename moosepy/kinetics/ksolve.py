@@ -132,6 +132,16 @@ class Ksolve(Neutral):
             el.data['compiled'] = None
             log.warning('%s: no Stoich uses this Ksolve; it does nothing', el.path)
             return
+        if not stoich.handle(0).reacSystemPath:
+            # as MOOSE 5.0 ("Ksolve::reinit: Reaction system not initialized"):
+            # a Stoich whose system was never set builds nothing to solve
+            old = el.data.get('compiled')
+            if old is not None:
+                _release(old)
+            el.data['compiled'] = None
+            log.warning('%s: its Stoich %s has no reacSystemPath: the reaction system is not '
+                        'built and this Ksolve does nothing', el.path, stoich.path)
+            return
         old = el.data.get('compiled')
         comp = compile_stoich(stoich)      # raises before anything is changed
         if old is not None and old.layout is comp.layout and _holds(el, old):
