@@ -56,7 +56,7 @@ def test_sweep_over_document_paths_matches_passive_charging(client):
     assert len(prov['sweep_model']['sha256']) == 64
 
 
-def test_document_file_to_zarr_with_object_field_parameter(client, tmp_path):
+def test_document_file_to_zarr(client, tmp_path):
     pytest.importorskip('zarr')
     spec = tmp_path / 'soma.json'
     spec.write_text(json.dumps(DOC))
@@ -82,3 +82,19 @@ def test_parameters_the_document_does_not_have(client):
     ds = run_batch(DOC, grid={'elec/soma.nothere': [1.0]}, runtime=0.01, scheduler=client)
     assert ds.error.values[0] == ("MooseError: parameter 'elec/soma.nothere': /model/elec/soma "
                                   "(Compartment) has no field 'nothere'")
+
+
+def test_each_run_seed_becomes_the_documents_randseed():
+    """In the worker's function, in this process: the model it builds keeps
+    its document (/model/rdesigner_spec) with the run's seed, unless the
+    sweep sets randseed itself."""
+    import moosepy as moose
+    from moosepy.batch import _run_rdes
+    from moosepy.core.shell import reset_tree
+    _run_rdes(DOC, {}, 123456789012345, 0.001, None)
+    assert json.loads(moose.element('/model/rdesigner_spec').value)['randseed'] == \
+        123456789012345
+    reset_tree()
+    _run_rdes(DOC, {'randseed': 5}, 777, 0.001, None)
+    assert json.loads(moose.element('/model/rdesigner_spec').value)['randseed'] == 5
+    assert DOC.get('randseed') is None        # the caller's document is not changed
