@@ -771,7 +771,8 @@ def run_batch(model, params=None, *, grid=None, n_seeds=None, seeds=None, base_s
     timeout : float
         Seconds to wait for a scheduler at an address.
     progress : bool
-        Print ``runs done/total`` to stderr as runs finish.
+        Draw a progress bar, ``[####.....] done/total runs done``, on
+        stderr as runs finish.
 
     Returns
     -------
@@ -876,7 +877,9 @@ def _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progre
             results[s['run']] = res
             n += 1
             if progress:
-                sys.stderr.write(f'\rmoosepy sweep: {n}/{total} runs done')
+                full = 30 * n // max(total, 1)
+                sys.stderr.write(f'\rmoosepy sweep: [{"#" * full}{"." * (30 - full)}] '
+                                 f'{n}/{total} runs done')
                 sys.stderr.flush()
         if progress:
             sys.stderr.write('\n')

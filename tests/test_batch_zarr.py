@@ -231,7 +231,9 @@ def test_cli_sweep_writes_zarr(client, tmp_path, capsys):
         assert rc == 0
         cap = capsys.readouterr()
         assert f'wrote    : {out}' in cap.out
-        assert 'moosepy sweep: 4/4 runs done' in cap.err        # the progress line
+        bars = cap.err.split('\r')                             # the progress bar
+        assert 'moosepy sweep: [' + '#' * 30 + '] 4/4 runs done' in bars[-1]
+        assert any('[' + '#' * 15 + '.' * 15 + '] 2/4 runs done' in b for b in bars)
         z = xr.open_zarr(out)
         kf = z['kin|r.Kf'].values
         assert kf.tolist() == [0.5, 0.5, 2, 2]
