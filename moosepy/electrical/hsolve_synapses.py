@@ -422,7 +422,16 @@ class SynapseBuilder:
                     el.cls._reinit(el)
                     rng = el.data['rng']
                 o = self.rsoff[id(el)]
-                U[m:, o:o + el.num] = rng.random((n - m, el.num))
+                # uniforms the element drew ahead while stepped in Python
+                # (core.clock._skip_quiet) come first
+                sp = el.data.pop('spareU', None)
+                k = 0
+                if sp is not None and sp.shape[1] == el.num and len(sp):
+                    k = min(n - m, len(sp))
+                    U[m:m + k, o:o + el.num] = sp[:k]
+                    if len(sp) > k:
+                        el.data['spareU'] = sp[k:]
+                U[m + k:, o:o + el.num] = rng.random((n - m - k, el.num))
         self.rs_U = U
         self._set_syn_args()
         return self._kernel_args()[1]

@@ -370,6 +370,31 @@ class GraupnerBrunel2012CaPlasticitySynHandler(_PlasticHandler):
             w = np.where(w < 0.5, 0.5 - dev, 0.5 + dev)
         s['weight'][mine] = np.maximum(c['weightMin'][o], np.minimum(w, c['weightMax'][o]))
 
+    #: fields no step changes between events (see core.clock._skip_quiet)
+    _quiet_fields = tuple(n for n in (
+        'Ca', 'CaInit', 'tauCa', 'tauSyn', 'CaPre', 'CaPost', 'delayD', 'thetaP', 'thetaD',
+        'gammaP', 'gammaD', 'weightMax', 'weightMin', 'weightScale', 'noisy', 'noiseSD',
+        'bistable', 'numSynapses'))
+
+    @classmethod
+    def _quiet_steps(cls, el, s0, most, dt):
+        """Steps before the first one at which an event is due (the handler
+        does nothing on the others; see _process)."""
+        from ..core.clock import step_times
+        d = el.data
+        tops = [q[0][0] for q in (d.get('pre'), d.get('preD'), d.get('post')) if q]
+        if not tops or most <= 0:
+            return most
+        t = step_times(s0, most)
+        _moose_clock(0.0, dt)                   # (brings its base step up to date)
+        b = _BASE[1]
+        tm = b * np.floor(t / b + 0.5)          # _moose_clock's t, for every step
+        return int(np.searchsorted(tm, min(tops), side='left'))
+
+    @classmethod
+    def _skip_steps(cls, el, s0, n, dt):
+        """Nothing happens between events."""
+
     @classmethod
     def _process(cls, el, t, dt):
         t, dt = _moose_clock(t, dt)

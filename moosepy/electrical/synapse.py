@@ -211,6 +211,10 @@ class Synapse(Neutral):
     """One synapse of a handler (entries of ``SimpleSynHandler.synapse``):
     a weight and a delay.  Receives spike times on ``addSpike``."""
 
+    #: fields no step changes while its handler is quiet (see
+    #: core.clock._skip_quiet: a Table reading them records them in bulk)
+    _quiet_fields = ('weight', 'delay', 'spikeTime')
+
     weight = Field(1.0, '', 'Weight of an event (dimensionless; the SynChan scales it)')
     delay = Field(0.0, 's', 'Delay between the spike and its arrival')
     spikeTime = Field(0.0, 's', "Setting it adds a spike at that time (as addSpike); "
@@ -945,6 +949,7 @@ class RandSpike(Neutral):
         seed = None if g is None else [int(g), zlib.crc32(el.path.encode())]
         rng = el.data['rng'] = np.random.default_rng(seed)
         el.data['seed'] = seed
+        el.data.pop('spareU', None)
         c = el.cols
         rate = c['rate']
         # MOOSE: the last spike at ln(u)/rate (a random phase), 0 for rate 0
@@ -970,7 +975,12 @@ class RandSpike(Neutral):
         safe = np.where(rate > 0, rate, 1.0)
         dead = 1.0 - rate * refr
         real = np.where(dead > 0, rate / np.where(dead > 0, dead, 1.0), rate)
-        u = rng.random(el.num)
+        spare = el.data.get('spareU')
+        if spare is not None and len(spare) and spare.shape[1] == el.num:
+            u = spare[0]                        # drawn ahead (see _quiet_steps)
+            el.data['spareU'] = spare[1:]
+        else:
+            u = rng.random(el.num)
         fire_rand = u < real * dt
         fire_per = since > 1.0 / safe          # strict, on the time grid, as MOOSE
         fire = live & np.where(per, fire_per, fire_rand)
@@ -979,6 +989,56 @@ class RandSpike(Neutral):
             idx = np.nonzero(fire)[0]
             c['lastEventT'][idx] = t
             emit_spikes(el, 'spikeOut', idx, t)
+
+    #: fields unchanged while it does not fire (hasFired may fall)
+    _quiet_fields = ('rate', 'refractT', 'abs_refract', 'doPeriodic', 'lastEventT')
+
+    @classmethod
+    def _window(cls, el, s0, n, dt):
+        """(live, fire) of the next *n* steps from the state now, with the
+        uniforms of those steps drawn ahead from the element's generator
+        (the same numbers, in the same order, as step by step)."""
+        from ..core.clock import step_times
+        rng = el.data.get('rng')
+        if rng is None:
+            cls._reinit(el)
+            rng = el.data['rng']
+        spare = el.data.get('spareU')
+        if spare is None or spare.shape[1] != el.num:
+            spare = np.zeros((0, el.num))
+        if len(spare) < n:
+            spare = np.concatenate([spare, rng.random((n - len(spare), el.num))])
+        el.data['spareU'] = spare
+        c = el.cols
+        t = step_times(s0, n)[:, None]
+        since = t - c['lastEventT']
+        rate = c['rate']
+        refr = c['refractT']
+        live = (since >= refr - 1e-9 * dt) & (rate > 0)
+        per = c['doPeriodic']
+        safe = np.where(rate > 0, rate, 1.0)
+        dead = 1.0 - rate * refr
+        real = np.where(dead > 0, rate / np.where(dead > 0, dead, 1.0), rate)
+        fire = live & np.where(per, since > 1.0 / safe, spare[:n] < real * dt)
+        return live, fire
+
+    @classmethod
+    def _quiet_steps(cls, el, s0, most, dt):
+        """How many of the next *most* steps pass without a spike."""
+        if most <= 0 or el.num == 0:
+            return most
+        live, fire = cls._window(el, s0, most, dt)
+        busy = np.nonzero(fire.any(axis=1))[0]
+        return int(busy[0]) if len(busy) else most
+
+    @classmethod
+    def _skip_steps(cls, el, s0, n, dt):
+        """*n* steps without a spike: their uniforms used, hasFired falls
+        where the generator was live."""
+        live, _fire = cls._window(el, s0, n, dt)
+        c = el.cols
+        c['hasFired'][:] = np.where(live.any(axis=0), False, c['hasFired'])
+        el.data['spareU'] = el.data['spareU'][n:]
 
 
 class TimeTable(Neutral):
