@@ -31,6 +31,7 @@ from .core.adaptor import Adaptor  # noqa: F401
 from .core.mstring import Mstring  # noqa: F401
 from .core.annotator import Annotator  # noqa: F401
 from .core.group import Group  # noqa: F401
+from .core.devexamples import Example, Ex  # noqa: F401
 from .core.pyrun import PyRun  # noqa: F401
 from .core.units import NA, FaradayConst, GasConst, PI  # noqa: F401
 from .kinetics.mesh import ChemCompt, CubeMesh, CylMesh, MeshEntry  # noqa: F401
