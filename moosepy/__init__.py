@@ -71,6 +71,7 @@ from .electrical.markov import (MarkovChannel, MarkovRateTable, MarkovSolverBase
                                MarkovSolver, MarkovOdeSolver)
 from .electrical.difshell import (DifShellBase, DifShell, DifBufferBase,  # noqa: F401
                                  DifBuffer, MMPump)
+from .electrical.cell import Cell  # noqa: F401
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
 from .core.limits import limits  # noqa: F401  (bounds on model files)
 from .core import shell as _shell
