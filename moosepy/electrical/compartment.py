@@ -48,8 +48,22 @@ from ..core.fields import Field, Src, Dest, Shared
 from ..core.msg import links, linked_indices
 
 #: ports whose messages join compartments: port -> True when this side is
-#: the parent (proximal) end
-AXIAL_PORTS = {'axial': True, 'raxial': False, 'distal': True, 'proximal': False}
+#: the parent (proximal) end.  A SymCompartment's 'sphere' (a soma) or
+#: 'cylinder' (a dendrite) holds children joined by their 'proximalOnly'
+AXIAL_PORTS = {'axial': True, 'raxial': False, 'distal': True, 'proximal': False,
+               'sphere': True, 'cylinder': True, 'proximalOnly': False}
+#: how a link by these ports couples, as MOOSE's SymCompartment messages
+#: (key: my port, the other's port): the axial resistance [Ohm] is
+#: (Ra_mine * a + Ra_other * b + c) / 2.  The other end sends its Ra
+#: ('sphere': distalOut, 'proximalOnly': proximalOut) or 1e-6 Ohm
+#: ('cylinder': cylinderOut); 'cylinder' receives it at raxialCylinder
+#: (R = sent/2), 'sphere' and 'proximalOnly' at raxialSphere
+#: (R = (sent + Ra)/2).  MOOSE pairs any two of the three ports.
+_ONLY_LINKS = {(mine, other): (0.0 if mine == 'cylinder' else 1.0,
+                               0.0 if other == 'cylinder' else 1.0,
+                               1e-6 if other == 'cylinder' else 0.0)
+               for mine in ('sphere', 'cylinder', 'proximalOnly')
+               for other in ('sphere', 'cylinder', 'proximalOnly')}
 
 
 class CompartmentBase(Neutral):
@@ -241,7 +255,11 @@ class CompartmentBase(Neutral):
             vn = (other.cols['_vs1'] if s % 2 == 0 else other.cols['_vs0'])[theirs]
             if other.data.get('hsolve') is not None:
                 vn = other.cols['Vm'][theirs]
-            if sym:
+            if isinstance(sym, tuple):
+                # sphere/cylinder <-> proximalOnly (see _ONLY_LINKS)
+                fa, fb, fc = sym
+                ra = 0.5 * (fa * c['Ra'][mine] + fb * other.cols['Ra'][theirs] + fc)
+            elif sym:
                 # MOOSE's raxialSym: the sender's Ra times this end's
                 # star-mesh factor ((Ra + Ra_n)/2 for a single neighbour)
                 ra = other.cols['Ra'][theirs] * coeff[mine]
@@ -282,9 +300,14 @@ class SymCompartment(Compartment):
              Shared('distal', 'sym', 'parent', 'Link to a child (its "proximal")'),
              Shared('sibling', 'sibling', 'peer',
                     'Link to a sibling sharing the same parent (topology only)'),
-             Shared('sphere', 'sphere', 'sphere', 'Spherical compartment side of a link'),
-             Shared('cylinder', 'sphere', 'cylinder', 'Cylinder side of a link to a sphere'),
-             Shared('proximalOnly', 'sym', 'child', 'Proximal link without distal feedback'),
+             Shared('sphere', 'only', 'peer',
+                    "A soma's link to evenly spaced children (their 'proximalOnly'): "
+                    "resistance (Ra + Ra_child)/2, no sibling links"),
+             Shared('cylinder', 'only', 'peer',
+                    "A dendrite's link to spines on its surface (their 'proximalOnly'): "
+                    "resistance Ra_child/2"),
+             Shared('proximalOnly', 'only', 'peer',
+                    "Link to a parent's 'sphere' or 'cylinder'"),
              Src('proximalOut', 'double2', 'Sends Ra and Vm proximally'),
              Src('distalOut', 'double2', 'Sends Ra and Vm distally'),
              Src('cylinderOut', 'double2', 'Sends Ra and Vm to a sphere'),
@@ -298,7 +321,9 @@ class SymCompartment(Compartment):
 # ---------------------------------------------------------------- helpers
 def axial_links(el):
     """Axial neighbours of every entry of *el*: list of (other element, my
-    indices, their indices, this side is parent, symmetric link).  A
+    indices, their indices, this side is parent, symmetric link: True for
+    proximal/distal/sibling, False for axial/raxial, the factors of
+    :data:`_ONLY_LINKS` for sphere/cylinder <-> proximalOnly).  A
     SymCompartment's ``sibling`` links count as symmetric links (MOOSE sends
     Ra and Vm over them as over ``distal``)."""
     out = []
@@ -309,6 +334,8 @@ def axial_links(el):
             a, b = m.pairs()
             mine, theirs = (a, b) if forward else (b, a)
             sym = port in ('distal', 'proximal', 'sibling')
+            if (port, oport) in _ONLY_LINKS:
+                sym = _ONLY_LINKS[(port, oport)]
             out.append((other, np.asarray(mine, dtype=np.int64),
                         np.asarray(theirs, dtype=np.int64), parent_side, sym))
     return out
@@ -322,7 +349,7 @@ def sym_coeff(el, axial):
     ra = el.cols['Ra']
     tot = np.zeros(el.num)
     for other, mine, theirs, parent_side, sym in axial:
-        if sym:
+        if sym is True:
             rn = other.cols['Ra'][theirs]
             np.add.at(tot, mine, np.where(rn > 0, ra[mine] / np.where(rn > 0, rn, 1.0), 0.0))
     return 0.5 * (1.0 + tot)
