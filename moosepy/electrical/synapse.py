@@ -890,6 +890,85 @@ class LIF(Compartment):
         from .compartment import send_values
         send_values(el, 'VmOut', V)
 
+    # ---- quiet steps (core.clock._skip_quiet): between input events and
+    # its own spikes a LIF only relaxes; the steps are taken by a kernel
+    #: fields unchanged over quiet steps (Vm moves: tables take it from VmOut)
+    _quiet_fields = ('thresh', 'vReset', 'refractoryPeriod', 'lastEventTime', 'Em', 'Rm',
+                     'Cm', 'inject', 'initVm')
+
+    @staticmethod
+    def _quiet_links(el):
+        """The VmOut targets [(entry, table, index)] when the LIF's only
+        messages are activation in, spikes out, VmOut to Tables' input and
+        Tables reading quiet fields; else None.  Kept until the messages
+        change."""
+        from ..core.structure import version
+        key = (version(), len(el.msg_in), len(el.msg_out))
+        hit = el.data.get('_quietlinks')
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        res = []
+        for m in el.msg_in:
+            if m.destField == 'activation' or m.destField.startswith('get'):
+                continue
+            res = None
+            break
+        if res is not None:
+            for m in el.msg_out:
+                if m.srcField == 'spikeOut':
+                    continue
+                if m.srcField == 'VmOut' and m.destField == 'input' and \
+                        m.el2.cls.__name__ == 'Table' and 'vec' in m.el2.data:
+                    a, b = m.pairs()
+                    res.extend((int(i), m.el2, int(j)) for i, j in
+                               zip(np.asarray(a).tolist(), np.asarray(b).tolist()))
+                    continue
+                res = None
+                break
+        el.data['_quietlinks'] = (key, res)
+        return res
+
+    @classmethod
+    def _quiet_steps(cls, el, s0, most, dt):
+        """Steps before the first one at which an entry fires, when no
+        input is pending (the membrane followed by ifkernels.lif_window)."""
+        from ..core.clock import step_times
+        from .ifkernels import lif_window
+        el.data.pop('_quietwin', None)
+        if most <= 0 or cls._quiet_links(el) is None:
+            return 0
+        c = el.cols
+        if any(np.any(c[k] != 0.0) for k in ('_act', '_chA', '_chB', '_inj')):
+            return 0
+        until = c['lastEventTime'] + c['refractoryPeriod'] - 1e-9 * dt
+        A = c['_chA'] + c['inject'] + c['_inj'] + c['Em'] / c['Rm']
+        B = c['_chB'] + 1.0 / c['Rm']
+        vinf = A / B
+        E = np.exp(-B * dt / c['Cm'])
+        out = np.empty((most, el.num))
+        t = step_times(s0, most)
+        q = int(lif_window(np.array(c['Vm'], dtype=float), t, until,
+                           np.asarray(c['thresh'], dtype=float), vinf, E,
+                           np.asarray(c['vReset'], dtype=float), out))
+        el.data['_quietwin'] = (s0, q, out)
+        return q
+
+    @classmethod
+    def _skip_steps(cls, el, s0, n, dt):
+        win = el.data.pop('_quietwin', None)
+        if win is None or win[0] != s0 or win[1] < n:
+            cls._quiet_steps(el, s0, n, dt)
+            win = el.data.pop('_quietwin')
+        out = win[2][:n]
+        c = el.cols
+        c['Vm'][:] = out[n - 1]
+        c['hasFired'][:] = False
+        for i, tab, j in cls._quiet_links(el):
+            st = tab.data['vec']
+            while len(st) <= j:
+                st.append([])
+            st[j].append(out[:, i].copy())
+
 
 # ============================================================ spike sources
 class RandSpike(Neutral):

@@ -105,3 +105,93 @@ def test_a_table_of_a_field_that_changes_when_quiet_keeps_the_loop_step_by_step(
     for x, y in zip(a, b):
         assert np.array_equal(x, y)
     assert sa == sb and ca == cb == 2000
+
+
+def _lif_pair():
+    # the GraupnerBrunel2012 STDP snippet's network: two LIFs, a
+    # Graupner-Brunel synapse from 0 onto 1, Vm and spikes pushed to Tables
+    net = moose.LIF('/network', 2)
+    net.vec.Em = -70e-3
+    net.vec.initVm = -70e-3
+    net.vec.vReset = -70e-3
+    net.vec.thresh = -50e-3
+    net.vec.refractoryPeriod = 2e-3
+    net.vec.Rm, net.vec.Cm = 1e9, 1e-11        # tau 10 ms
+    syn = moose.GraupnerBrunel2012CaPlasticitySynHandler('/network/syn')
+    syn.numSynapses = 1
+    moose.connect(syn, 'activationOut', net.vec[1], 'activation')
+    moose.connect(net.vec[0], 'spikeOut', syn.synapse[0], 'addSpike')
+    moose.connect(net.vec[1], 'spikeOut', syn, 'addPostSpike')
+    syn.synapse[0].weight = 0.5
+    syn.tauCa, syn.tauSyn, syn.CaPre, syn.CaPost = 20e-3, 150.0, 1.0, 2.0
+    syn.delayD, syn.thetaD, syn.thetaP = 13.7e-3, 1.0, 1.3
+    syn.gammaD, syn.gammaP, syn.weightScale = 200.0, 321.808, 5e-3
+    syn.weightMax, syn.weightMin, syn.bistable = 1.0, 0.0, True
+    vms = moose.Table('/vms', 2)
+    moose.connect(net, 'VmOut', vms, 'input', 'OneToOne')
+    spk = moose.Table('/spk', 2)
+    moose.connect(net, 'spikeOut', spk, 'input', 'OneToOne')
+    ca = moose.Table('/ca')
+    moose.connect(ca, 'requestOut', syn, 'getCa')
+    wt = moose.Table('/wt')
+    moose.connect(wt, 'requestOut', syn.synapse[0], 'getWeight')
+    moose.useClock(0, '/network/syn', 'process')
+    moose.useClock(1, '/network', 'process')
+    for i in range(10):
+        moose.setClock(i, 1e-3)
+    return net, syn, [vms, spk, ca, wt]
+
+
+def _lif_run(quiet, monkeypatch):
+    from moosepy.core.shell import reset_tree
+    reset_tree()
+    monkeypatch.setattr(ck, '_quiet_capable',
+                        ck._quiet_capable if quiet else (lambda *a: False))
+    calls = [0]
+    real = moose.LIF._process.__func__
+
+    def counting(cls, el, t, dt):
+        calls[0] += 1
+        return real(cls, el, t, dt)
+    monkeypatch.setattr(moose.LIF, '_process', classmethod(counting))
+    net, syn, tabs = _lif_pair()
+    moose.reinit()
+    for deltat in (0.01, 0.004, -0.006):
+        for _ in range(3):
+            first, second = (1, 0) if deltat > 0 else (0, 1)
+            net.vec[first].inject = 1e-7
+            moose.start(1e-3)
+            net.vec[first].inject = 0.0
+            moose.start(abs(deltat))
+            net.vec[second].inject = 1e-7
+            moose.start(1e-3)
+            net.vec[second].inject = 0.0
+            moose.start(0.3)
+    out = [t.vector.copy() for t in tabs]
+    vm = [net.vec[i].Vm for i in range(2)]
+    monkeypatch.undo()
+    return out, (vm, syn.Ca, syn.synapse[0].weight), calls[0]
+
+
+def test_lif_network_quiet_steps_equal_the_step_by_step_loop(monkeypatch):
+    a, sa, ca = _lif_run(True, monkeypatch)
+    b, sb, cb = _lif_run(False, monkeypatch)
+    for x, y in zip(a, b):
+        assert len(x) == len(y)
+        assert np.array_equal(x, y)
+    assert sa == sb
+    # neuron 0 spiked at each of its 9 pulses (entry 0 of the spike
+    # table), the weight moved
+    assert len(a[1]) == 9 and sa[2] != 0.5
+    assert ca < cb / 5, (ca, cb)
+
+
+def test_lif_with_a_channel_message_is_stepped_every_step(monkeypatch):
+    from moosepy.core.shell import reset_tree
+    reset_tree()
+    net, syn, tabs = _lif_pair()
+    pg = moose.PulseGen('/pg')
+    pg.firstLevel, pg.firstWidth, pg.firstDelay = 1e-10, 5e-3, 2e-3
+    moose.connect(pg, 'output', net.vec[0], 'injectMsg')
+    assert moose.LIF._quiet_links(net._el if hasattr(net, '_el') else
+                                  moose.element('/network')._el) is None
