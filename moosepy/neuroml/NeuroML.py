@@ -1,0 +1,67 @@
+"""``moose.neuroml.NeuroML``: one NeuroML 1.x file (cells with their
+biophysics) into ``/library``; see :mod:`moosepy.neuroml`."""
+
+import os
+
+from ..core.errors import ModelImportError
+from ..electrical import neuroml1 as _n1
+
+
+def _temperature(root):
+    """The ``meta:property`` temperature tag [°C], else MOOSE's default 32 °C."""
+    for prop in root.iter(_n1.META + 'property'):
+        if 'tag' in prop.attrib:
+            if 'temperature' in prop.attrib['tag']:
+                return float(prop.attrib['value'])
+            continue
+        tag = prop.find('.//' + _n1.META + 'tag')
+        if tag is not None and 'temperature' in (tag.text or ''):
+            if 'value' in tag.attrib:
+                return float(tag.attrib['value'])
+            val = prop.find('.//' + _n1.META + 'value')
+            if val is not None:
+                return float(val.text)
+    return _n1.CELSIUS_DEFAULT
+
+
+class NeuroML:
+    """MOOSE's one-file NeuroML 1.x reader (``moose.neuroml.NeuroML``)."""
+
+    def __init__(self):
+        pass
+
+    def readNeuroMLFromFile(self, filename, params=None, cellsDict=None):
+        """Read *filename*: its ChannelML channels (``<channels>``) and
+        cells (``<cells>``) into ``/library``.  *params*: ``combineSegments``,
+        ``createPotentialSynapses``, ``model_dir`` (where ``<mechanism>.xml``
+        files are looked for; default the file's folder).  Returns
+        ``(cellsDict, 'no populations (L3 NetworkML) found.')`` as MOOSE,
+        cellsDict = {cell name: (segDict, cableDict)}."""
+        import moosepy as moose
+        params = dict(params or {})
+        doc = _n1.parse_xml(filename)
+        root = doc.root
+        if not moose.exists('/library'):
+            moose.Neutral('/library')
+        self.model_dir = params.get('model_dir', os.path.dirname(os.path.abspath(filename)))
+        self.lengthUnits = root.attrib.get('lengthUnits', 'micrometer')
+        self.temperature = _temperature(root)
+        self.nml_params = {'temperature': self.temperature, 'model_dir': self.model_dir}
+        if (root.find('.//' + _n1.NML + 'populations') is not None
+                or root.find('.//' + _n1.NET + 'populations') is not None):
+            raise ModelImportError(f'{filename}: NetworkML populations/projections (NeuroML '
+                                   'Level 3) are not implemented in moosepy; load the cells '
+                                   'file (MorphML) alone')
+        if root.find('.//' + _n1.NML + 'channels') is not None:
+            raise ModelImportError(f'{filename}: ChannelML inside a NeuroML file (<channels>) '
+                                   'is not implemented; put each channel in <name>.xml beside '
+                                   'the cell file')
+        self.cellsDict = {} if cellsDict is None else cellsDict
+        for cell in root.iter(_n1.NML + 'cell'):
+            self.cellsDict.update(_n1.read_cell(doc, cell, params, self.temperature,
+                                                '/library', self.model_dir))
+        return (self.cellsDict, 'no populations (L3 NetworkML) found.')
+
+
+def loadNeuroML_L123(filename):
+    return NeuroML().readNeuroMLFromFile(filename)
