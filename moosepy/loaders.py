@@ -50,6 +50,9 @@ def loadModel(filepath, modelpath='/model', solverclass='gsl'):
                                f'{", ".join(sorted(_KINDS))}')
     if not os.path.exists(path):
         raise ModelImportError(f'{path}: no such file')
+    if not os.path.isfile(path):
+        raise ModelImportError(f'{path}: not a regular file (a directory?); loadModel reads '
+                               'one model file')
     if ext == '.xml':
         with open(path, 'rb') as fh:
             head = fh.read(8192)

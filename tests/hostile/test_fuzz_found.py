@@ -108,3 +108,11 @@ def test_sbml_stoichiometry_whose_power_overflows_is_no_mass_action_fit(tmp_path
         moose.readSBML(str(f), '/model')
     except moose.MooseError:
         pass                 # a clear refusal would do too; OverflowError would not
+
+
+@pytest.mark.parametrize('ext', ['.xml', '.g', '.swc', '.p', '.cspace'])
+def test_load_model_of_a_directory_is_a_model_import_error(tmp_path, ext):
+    d = tmp_path / ('model' + ext)
+    d.mkdir()
+    with pytest.raises(moose.ModelImportError, match='not a regular file'):
+        moose.loadModel(str(d), '/model')
