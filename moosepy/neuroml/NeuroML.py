@@ -7,21 +7,32 @@ from ..core.errors import ModelImportError
 from ..electrical import neuroml1 as _n1
 
 
-def _temperature(root):
-    """The ``meta:property`` temperature tag [°C], else MOOSE's default 32 °C."""
-    for prop in root.iter(_n1.META + 'property'):
+def _temperature(doc):
+    """The ``meta:property`` temperature tag [°C] (the last one, as MOOSE),
+    else MOOSE's default 32 °C."""
+    t = _n1.CELSIUS_DEFAULT
+    for prop in doc.root.iter(_n1.META + 'property'):
         if 'tag' in prop.attrib:
             if 'temperature' in prop.attrib['tag']:
-                return float(prop.attrib['value'])
+                t = _float(doc, prop, prop.attrib.get('value'))
             continue
         tag = prop.find('.//' + _n1.META + 'tag')
         if tag is not None and 'temperature' in (tag.text or ''):
             if 'value' in tag.attrib:
-                return float(tag.attrib['value'])
-            val = prop.find('.//' + _n1.META + 'value')
-            if val is not None:
-                return float(val.text)
-    return _n1.CELSIUS_DEFAULT
+                t = _float(doc, tag, tag.attrib['value'])
+            else:
+                val = prop.find('.//' + _n1.META + 'value')
+                if val is not None:
+                    t = _float(doc, val, val.text)
+    return t
+
+
+def _float(doc, el, txt):
+    try:
+        return float(txt)
+    except (TypeError, ValueError):
+        raise ModelImportError(f'{doc.where(el)}: temperature {txt!r} is not a number '
+                               '[degrees Celsius]') from None
 
 
 class NeuroML:
@@ -45,7 +56,7 @@ class NeuroML:
             moose.Neutral('/library')
         self.model_dir = params.get('model_dir', os.path.dirname(os.path.abspath(filename)))
         self.lengthUnits = root.attrib.get('lengthUnits', 'micrometer')
-        self.temperature = _temperature(root)
+        self.temperature = _temperature(doc)
         self.nml_params = {'temperature': self.temperature, 'model_dir': self.model_dir}
         if (root.find('.//' + _n1.NML + 'populations') is not None
                 or root.find('.//' + _n1.NET + 'populations') is not None):

@@ -398,3 +398,16 @@ def test_no_segments_and_no_cell(tmp_path):
     f.write_text('<neuroml xmlns="http://morphml.org/neuroml/schema"/>')
     cells, _ = NeuroML().readNeuroMLFromFile(str(f))
     assert cells == {}
+
+
+def test_temperature_from_meta_property(tmp_path):
+    prop = ('<meta:properties><meta:property tag="temperature" value="{}"/></meta:properties>'
+            '\n<cells>')
+    f = tmp_path / 't.xml'
+    f.write_text(_cell_text().replace('<cells>', prop.format('6.3'), 1))
+    nm = NeuroML()
+    nm.readNeuroMLFromFile(str(f))
+    assert nm.temperature == 6.3
+    moose.delete('/library')
+    _bad(tmp_path, _cell_text().replace('<cells>', prop.format('warm'), 1),
+         r"line 5: temperature 'warm' is not a number")
