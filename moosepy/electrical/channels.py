@@ -821,7 +821,30 @@ class CaConcBase(Neutral):
         return float(self._el.cols['Ca_base'][self._idx])
 
     def _set_CaBasal(self, v):
+        self._nonneg('CaBasal', v)
         self._el.cols['Ca_base'][self._idx] = v
+
+    def _set_Ca_base(self, v):
+        self._nonneg('Ca_base', v)
+        self._el.cols['Ca_base'][self._idx] = v
+
+    # concentrations and geometry cannot be negative or NaN (issue 15)
+    def _nonneg(self, name, v):
+        if not (v >= 0.0) or v == float('inf'):
+            raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
+                             f'value >= 0, got {v}')
+
+    def _set_thick(self, v):
+        self._nonneg('thick', v)
+        self._el.cols['thick'][self._idx] = v
+
+    def _set_diameter(self, v):
+        self._nonneg('diameter', v)
+        self._el.cols['diameter'][self._idx] = v
+
+    def _set_length(self, v):
+        self._nonneg('length', v)
+        self._el.cols['length'][self._idx] = v
 
     def _set_tau(self, v):
         if not v > 0 or not math.isfinite(v):

@@ -148,6 +148,32 @@ class CompartmentBase(Neutral):
         self._check('Ra', v, False)
         self._el.cols['Ra'][self._idx] = v
 
+    # geometry cannot be negative or NaN (0: not given, MOOSE's default);
+    # potentials and currents may be negative but not NaN or infinite
+    def _set_diameter(self, v):
+        self._check('diameter', float(v), False)
+        self._el.cols['diameter'][self._idx] = v
+
+    def _set_length(self, v):
+        self._check('length', float(v), False)
+        self._el.cols['length'][self._idx] = v
+
+    def _finite(self, name, v):
+        v = float(v)
+        if not math.isfinite(v):
+            raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
+                             f'value, got {v}')
+        self._el.cols[name][self._idx] = v
+
+    def _set_initVm(self, v):
+        self._finite('initVm', v)
+
+    def _set_Em(self, v):
+        self._finite('Em', v)
+
+    def _set_inject(self, v):
+        self._finite('inject', v)
+
     def _get_coords(self):
         c = self._el.cols
         i = self._idx
@@ -274,6 +300,8 @@ class CompartmentBase(Neutral):
         vinf = A / B
         vold = V.copy()
         V[:] = vinf + (V - vinf) * x
+        if not math.isfinite(float(np.add.reduce(V))):
+            _nonfinite_vm(el, V, t, dt)
         c['Im'][:] = c['Cm'] * (V - vold) / dt if dt > 0 else 0.0
         new[:] = V
         del old
@@ -319,6 +347,21 @@ class SymCompartment(Compartment):
 
 
 # ---------------------------------------------------------------- helpers
+def _nonfinite_vm(el, V, t, dt):
+    """A Python-stepped compartment's Vm became NaN or infinite in the step
+    ending at t + dt: raise, naming the entry and the time (one sum per
+    step and element is the whole cost while Vm is finite)."""
+    from ..core.errors import SolverError
+    bad = np.flatnonzero(~np.isfinite(V))
+    if not len(bad):
+        return          # the sum overflowed, the values are finite
+    i = int(bad[0])
+    name = el.path if el.num == 1 else f'{el.path}[{i}]'
+    raise SolverError(f'{name} ({el.cls.__name__}).Vm became {float(V[i])!r} in the step '
+                      f'ending at t = {t + dt:g} s; the values cannot be trusted after this '
+                      f'time; check Rm, Cm, Ra, injected currents and channels')
+
+
 def axial_links(el):
     """Axial neighbours of every entry of *el*: list of (other element, my
     indices, their indices, this side is parent, symmetric link: True for

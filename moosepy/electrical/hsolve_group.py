@@ -79,6 +79,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         cells = [hs.data['cell'] for hs in self.hsolves]
         self.cells = cells
         comp_els = [el for c in cells for el in c.comp_els]
+        self.comp_els = comp_els
         off, n = _offsets(comp_els)
         self._build_nodes(cells, comp_els, n, fresh)
         chan_els = [el for c in cells for el in c.chan_els]
@@ -350,7 +351,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         self.nstep += nsteps
         self.t = self.t_origin + self.nstep * self.dt
         if not finite:
-            self._check_finite()
+            self._check_finite(t0)
         if not requests:
             return
         for tab, _ticks, st, specs in requests:
@@ -361,12 +362,26 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
                 vals[:, c] = rec[rows, np.searchsorted(flats, flat)] * scale
             tab.cls._record_batch(tab, st, vals)
 
-    def _check_finite(self):
+    def _check_finite(self, t0=None):
+        """The kernel found a non-finite Vm: raise, naming the compartment
+        (the first non-finite node) and the interval."""
         V = self.nodes[0]
         if not np.isfinite(V.sum()):
             bad = int(np.nonzero(~np.isfinite(V))[0][0])
-            raise SolverError(f'{self.leader.path}: Vm became non-finite (node {bad}) by '
-                              f't = {self.t:g} s; check Rm, Cm, Ra and channel tables')
+            where = f'node {bad}'
+            flat = np.nonzero(np.asarray(self.posof) == bad)[0]
+            if len(flat):
+                f = int(flat[0])
+                for el in self.comp_els:
+                    o = self.off[id(el)]
+                    if o <= f < o + el.num:
+                        where = el.path if el.num == 1 else f'{el.path}[{f - o}]'
+                        break
+            when = f'by t = {self.t:g} s' if t0 is None else \
+                f'between t = {t0:g} and {self.t:g} s'
+            raise SolverError(f'{self.leader.path}: {where}.Vm became {float(V[bad])!r} '
+                              f'{when}; the values cannot be trusted after this time; check '
+                              f'Rm, Cm, Ra, injected currents and channel tables')
 
     def release(self):
         """Give every owned element its own columns back (values kept)."""

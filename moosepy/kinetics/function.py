@@ -13,7 +13,7 @@ import numpy as np
 
 from ..core.element import Element, Neutral
 from ..core import structure
-from ..core.errors import FieldError
+from ..core.errors import FieldError, SolverError
 from ..core.fields import Field, LookupField, FieldElementField, Src, Dest, registry
 from ..core.msg import linked_indices, links
 from . import expr as _expr
@@ -218,12 +218,30 @@ class Function(Neutral):
         el.data['last'][i] = val
         el.cols['value'][i] = val
         el.cols['derivative'][i] = deriv
-        for o, j, port in h.output_targets('valueOut'):
-            _send(o, j, port, val, dt)
-        for o, j, port in h.output_targets('rateOut'):
-            _send(o, j, port, deriv if port != 'increment' else val, dt)
-        for o, j, port in h.output_targets('derivativeOut'):
-            _send(o, j, port, deriv, dt)
+        me = (el.path if el.num == 1 else f'{el.path}[{i}]', h.expr)
+        try:
+            for o, j, port in h.output_targets('valueOut'):
+                _send(o, j, port, _counted(me, o, j, port, val, t), dt)
+            for o, j, port in h.output_targets('rateOut'):
+                v = deriv if port != 'increment' else val
+                _send(o, j, port, _counted(me, o, j, port, v, t), dt)
+            for o, j, port in h.output_targets('derivativeOut'):
+                _send(o, j, port, _counted(me, o, j, port, deriv, t), dt)
+        except FieldError as e:
+            # a value a pool refuses (below zero): the run stops here, named
+            raise SolverError(f'{me[0]} (Function) at t = {t:g} s: {e}') from None
+
+
+def _counted(me, o, j, port, v, t):
+    """*v* on its way to port *port* of entry j of *o*: a NaN or infinite
+    value sent to a pool (a count of molecules) raises instead of being
+    clipped to 0."""
+    if v - v != 0.0 and 'nInit' in o.cls._fields:
+        name = o.path if o.num == 1 else f'{o.path}[{j}]'
+        raise SolverError(f'{me[0]} (Function): its expression gave {v!r} at t = {t:g} s, '
+                          f'sent to {name}.{port}; a count of molecules must stay finite '
+                          f'(check the expression {me[1]!r} and its inputs)')
+    return v
 
 
 def _hsolved(el):

@@ -318,7 +318,10 @@ def _assign_m(t, y, M, W):
                 m = _func_inputs(f, y, base, navol, fin_ptr, fin_idx, fin_kind, xbuf)
                 val = eval_program(fcode, fargs, fconsts, xbuf[:m + 1], t, stack, fstart[f],
                                    fstart[f + 1])
-                val = val if val > 0.0 else 0.0
+                # assigned as computed: NaN and values below zero reach the
+                # state, where the solver's check after the interval names
+                # them (clipping hid a NaN as 0.0 and a forced negative);
+                # round-off below zero is clipped there (moosepy.core.health)
                 y[base + fout_target[f]] = val if kind == 0 else val * navol
 
 

@@ -35,6 +35,7 @@ from ..core.errors import SolverError, FieldError
 from ..core.fields import Field, LookupField, Dest
 from ..core.units import NA
 from ..core import structure
+from ..core.health import first_nonfinite, negative_tolerance, nonfinite_message
 from .stoich import compile_stoich, Compiled
 
 log = logging.getLogger('moosepy.kinetics')
@@ -72,6 +73,19 @@ class Ksolve(Neutral):
     ports = (Dest('process', 'proc', 'Handles a clock tick'),
              Dest('reinit', 'proc', 'Handles reinit'),
              Dest('voxelVol', 'vector', 'Receives new voxel volumes'))
+
+    def _set_epsAbs(self, v):
+        self._tolerance('epsAbs', v)
+
+    def _set_epsRel(self, v):
+        self._tolerance('epsRel', v)
+
+    def _tolerance(self, name, v):
+        v = float(v)
+        if not (v >= 0.0) or v == float('inf'):
+            raise FieldError(f'{self.path} (Ksolve).{name}: expected a finite tolerance >= 0, '
+                             f'got {v}')
+        self._el.cols[name][self._idx] = v
 
     def _get_method(self):
         return self._el.cols['_method'][self._idx]
@@ -348,6 +362,8 @@ def _advance_chem(el, comp, t_end, times, flats):
         hnew = kernels.rk_integrate(y, t0, t_end, comp.h, A, B, E, C, float(order), rtol, atol,
                                     np.ascontiguousarray(times, dtype=np.float64), flats, out,
                                     comp.I, comp.F, 50_000_000)
+        if hnew < 0.0:
+            check_state(el, comp, t0, t_end, atol, pre=True)
         if hnew == -1.0:
             raise SolverError(f'{el.path}: {method} took more than 5e7 steps between '
                               f't = {t0:g} and {t_end:g} s; the system is probably stiff: use '
@@ -358,11 +374,76 @@ def _advance_chem(el, comp, t_end, times, flats):
                               f'(rates too large for an explicit method, e.g. 1e300); check '
                               f"the rate constants, or use method = 'lsoda'")
         if hnew == -2.0:
-            raise SolverError(f'{el.path}: the state became non-finite near t = {t0:g} s; '
-                              f'check rate constants and Functions')
+            _nonfinite_rate(el, comp, y, t0, t_end)
         comp.h = hnew
+    check_state(el, comp, t0, t_end, atol)
     comp.t = t_end
     return out
+
+
+def _pool_name(comp, k):
+    """The pool (and voxel) of flat state index *k*."""
+    v, j = divmod(int(k), comp.npools)
+    p = comp.pool_els[j].path
+    return p if comp.nvox == 1 else f'{p}[{v}]'
+
+
+def check_state(el, comp, t0, t1, atol, pre=False):
+    """After an interval: a NaN or infinite count raises a SolverError
+    naming the solver, the interval and the first such pool; so does a
+    count below zero beyond round-off (:func:`moosepy.core.health.
+    negative_tolerance`) unless the Stoich allows negative values; counts
+    within round-off below zero are set to 0.  One reduction over the state
+    when it is finite (two when a value is below zero).  *pre*: called
+    before another error is reported (only a forced negative or a NaN is
+    named then; nothing is clipped)."""
+    y = comp.state.reshape(-1)
+    k = first_nonfinite(y)
+    if k >= 0:
+        raise SolverError(nonfinite_message(el.path, _pool_name(comp, k), 'n', float(y[k]),
+                                            t0, t1))
+    if comp.allow_negative or not y.size:
+        return
+    m = float(y.min())
+    if m >= 0.0:
+        return
+    tol = negative_tolerance(y, atol)
+    if m < -tol:
+        k = int(np.argmin(y))
+        raise SolverError(
+            f'{el.path}: pool {_pool_name(comp, k)} was driven to n = {m:.6g} molecules '
+            f'(conc {_conc(comp, k, m):.6g} mM) by t = {t1:g} s (interval from {t0:g} s); a '
+            f'count below zero beyond round-off ({tol:.3g}) is not physical: a Function '
+            f'assigns it a negative value, or a rate no pool limits drives it through zero '
+            f'(set the Stoich\'s allowNegative = True if the model means it)')
+    if not pre:
+        np.maximum(y, 0.0, out=y)
+
+
+def _conc(comp, k, n):
+    v, _j = divmod(int(k), comp.npools)
+    vol = comp.arrays['voxvol'][v] if len(comp.arrays['voxvol']) > v else 1.0
+    return n / (NA * vol)
+
+
+def _nonfinite_rate(el, comp, y, t0, t1):
+    """The rk kernel stopped at a non-finite step: name the pool whose
+    count or rate is not finite at the last good state."""
+    from . import kernels
+    k = first_nonfinite(y)
+    field, val = 'n', None
+    if k < 0:
+        with np.errstate(all='ignore'):
+            dy = kernels.rhs_odeint(y.copy(), float(t0), comp.I, comp.F)
+        k = first_nonfinite(dy)
+        field = 'rate dn/dt'
+        val = float(dy[k]) if k >= 0 else None
+    else:
+        val = float(y[k])
+    if k < 0:
+        raise SolverError(f'{el.path}: the state became non-finite between t = {t0:g} and '
+                          f'{t1:g} s; check rate constants and Functions')
+    raise SolverError(nonfinite_message(el.path, _pool_name(comp, k), field, val, t0, t1))
 
 
 class _BlasThreads:
@@ -513,11 +594,17 @@ def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
         warnings.simplefilter('ignore')
         sol, info = _odeint(kernels.rhs_odeint, y.copy(), grid, (comp.I, comp.F), dfun, ml,
                             mu, rtol, atol, 10_000_000)
+    if info['message'] != 'Integration successful.' or first_nonfinite(sol[-1]) >= 0:
+        _lsoda_bad(comp, sol, grid, atol)
     if info['message'] != 'Integration successful.':
         raise SolverError(f'{comp.owner.path}: lsoda failed between t = {t0:g} and '
                           f'{t_end:g} s: {info["message"]}')
     if not comp.allow_negative:
-        np.maximum(sol, 0.0, out=sol)
+        m = float(sol[1:].min())      # (row 0: the start, as given)
+        if m < 0.0:
+            if m < -negative_tolerance(sol[1:], atol):
+                _lsoda_bad(comp, sol, grid, atol)
+            np.maximum(sol, 0.0, out=sol)
     if comp.arrays['dims'][3]:
         for k in range(1, len(grid)):
             kernels.assign(grid[k], sol[k], comp.I, comp.F)
@@ -528,4 +615,16 @@ def _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol):
     comp.h = float(info['hu'][-1]) if len(info['hu']) else comp.h
 
 
-del NA, Compiled
+def _lsoda_bad(comp, sol, grid, atol):
+    """The first output row of LSODA's solution that is not finite or
+    below zero beyond round-off raises, naming its pool and time."""
+    fin = sol[1:][np.isfinite(sol[1:])]
+    tol = np.inf if comp.allow_negative else negative_tolerance(fin, atol)
+    for r in range(1, len(grid)):
+        row = sol[r]
+        if first_nonfinite(row) >= 0 or row.min() < -tol:
+            comp.state.reshape(-1)[:] = row     # what users read: the broken state
+            check_state(comp.owner, comp, grid[r - 1], grid[r], atol, pre=True)
+
+
+del Compiled

@@ -129,11 +129,25 @@ class PoolBase(Neutral):
 
     # messages from objects stepped in Python (an Adaptor, a Function not
     # absorbed by a solver): they change n where it lives (the solver's state)
+    # (a decrement stops at 0, as MOOSE's; a NaN or infinite change raises
+    # instead of being hidden: max(0.0, nan) is 0.0)
     def _recv_increment(self, v):
-        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] + float(v))
+        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] +
+                                            self._finite_change('increment', v))
 
     def _recv_decrement(self, v):
-        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] - float(v))
+        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] -
+                                            self._finite_change('decrement', v))
+
+    def _finite_change(self, port, v):
+        v = float(v)
+        if v - v != 0.0:        # NaN or infinite
+            from ..core.errors import SolverError
+            from ..core.clock import clock
+            raise SolverError(f'{self.path} ({self.className}): {port} by {v!r} at t = '
+                              f'{clock.current_time:g} s; a count of molecules must stay '
+                              f'finite (check the Function or Adaptor that sends it)')
+        return v
 
     def _recv_nIn(self, v):
         self._set_n(float(v))

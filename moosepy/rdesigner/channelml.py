@@ -28,7 +28,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
-from ..core.errors import ModelImportError
+from ..core.errors import FieldError, ModelImportError
 from .geometry import Expr, ExprError
 
 CML = '{http://morphml.org/channelml/schema}'
@@ -76,6 +76,9 @@ def read_channelml(path, temperature=32.0, library='/library'):
                 raise ModelImportError(f'{path}, line {lines.get(el, "?")}: {tag} '
                                        f'{el.attrib.get("name", "")!r}: attribute {exc} missing '
                                        'on it or on one of its elements') from None
+            except FieldError as exc:   # a value no object takes (Gbar < 0, NaN)
+                raise ModelImportError(f'{path}, line {lines.get(el, "?")}: {tag} '
+                                       f'{el.attrib.get("name", "")!r}: {exc}') from None
             except (ValueError, TypeError, ArithmeticError) as exc:     # float('abc'), 0 divs
                 raise ModelImportError(f'{path}, line {lines.get(el, "?")}: {tag} '
                                        f'{el.attrib.get("name", "")!r}: a value is not a usable '

@@ -281,9 +281,21 @@ def compile_events(g, pool_els):
     return CompiledEvents(g, evs, pool_els)
 
 
-def _decode(res, ssa, ev, where, t0, t1):
+def _decode(res, ssa, ev, where, t0, t1, tnext=None):
     if res >= 0:
         return res
+    from .kernels import STALL, MAX_EVENTS_LEFT
+    if -res >= STALL:
+        v = -res - STALL
+        at = f' (reached t = {tnext[v]:.6g} s)' if tnext is not None else ''
+        top = int(np.argmax(ssa.kk[v])) if ssa.R else -1
+        who = f'; the largest rate constant is that of {ssa.labels[top]}' if top >= 0 else ''
+        raise SolverError(f'{where}: the exact SSA cannot finish between t = {t0:g} and '
+                          f'{t1:g} s in voxel {v}{at}: more than {MAX_EVENTS_LEFT:.0e} '
+                          f'reaction firings remain (propensities overflow or are of the '
+                          f'order 1e300, or time no longer advances){who}; check the rate '
+                          f'constants, use a deterministic solver (Ksolve), or split a long run '
+                          f'into several start() calls')
     c = -res - 1
     if c < ssa.R:
         raise SolverError(f'{ssa.labels[c]}: a Function made its rate negative near '
@@ -317,7 +329,7 @@ def run_ssa(ssa, ev, st, y, P, rng, tnext, fires, t0, t1, times, rec_ptr, rec_po
         res = kernels.ssa_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), rng, tnext, fires,
                               t, ta, times[lo:hi], rec_ptr, rec_pool, rec_col, out[lo:hi],
                               ev.E, st.prev, st.counts)
-        total += _decode(res, ssa, ev, where, t, ta)
+        total += _decode(res, ssa, ev, where, t, ta, tnext)
         res = kernels.fire_event_all(y, P, ev.E, e, st.counts)
         if res < 0:
             _decode(-(1 + ssa.R + e), ssa, ev, where, ta, ta)
@@ -327,4 +339,4 @@ def run_ssa(ssa, ev, st, y, P, rng, tnext, fires, t0, t1, times, rec_ptr, rec_po
     res = kernels.ssa_run(y, P, ssa.kk, ssa.km, *ssa.kernel_args(), rng, tnext, fires, t,
                           t1, times[lo:], rec_ptr, rec_pool, rec_col, out[lo:], ev.E,
                           st.prev, st.counts)
-    return total + _decode(res, ssa, ev, where, t, t1)
+    return total + _decode(res, ssa, ev, where, t, t1, tnext)

@@ -432,6 +432,36 @@ def _advance_chem(el, comp, t_end, times, flats):
         from .events import run_ssa
         run_ssa(ssa, comp.ev, comp.ev_state, y, P, comp.rng, comp.tnext, comp.fires, t0,
                 t_end, times, rec_ptr, rec_pool, rec_col, out, f'Gsolve {el.path}')
+    _check_after(el, comp, t0, t_end)
     comp.t = t_end
     comp.snap = comp.state.copy()
     return out
+
+
+def _check_after(el, comp, t0, t1):
+    """After a call: a NaN or infinite count (a Function assigned it)
+    raises, naming the pool and the interval; so does a count below zero
+    beyond round-off (a Function assigned it; reactions cannot), with the
+    tolerance of :func:`moosepy.core.health.negative_tolerance` for an
+    absolute tolerance of 1e-8 molecules (assigned values are computed in
+    floating point, whole counts are exact).  One reduction when finite."""
+    from ..core.health import first_nonfinite, nonfinite_message, negative_tolerance
+    from ..kinetics.ksolve import _pool_name
+    y = comp.state.reshape(-1)
+    k = first_nonfinite(y)
+    if k >= 0:
+        raise SolverError(nonfinite_message(f'{el.path} (Gsolve)', _pool_name(comp, k), 'n',
+                                            float(y[k]), t0, t1))
+    if not y.size:
+        return
+    m = float(y.min())
+    if m >= 0.0:
+        return
+    tol = negative_tolerance(y, 1e-8)
+    if m < -tol:
+        k = int(np.argmin(y))
+        raise SolverError(f'{el.path} (Gsolve): pool {_pool_name(comp, k)} was set to n = '
+                          f'{m:.6g} molecules by t = {t1:g} s (interval from {t0:g} s): a '
+                          f'Function assigns it a value below zero; a count of molecules '
+                          f'cannot be negative')
+    np.maximum(y, 0.0, out=y)

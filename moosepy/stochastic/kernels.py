@@ -306,10 +306,12 @@ def _eval_funcs(t, y, v, krow, kk, frate, fr_term, fr_pool, extra, M, work):
             val = eval_program(fcode, fargs, fconsts, xbuf[: b - a + 1], t, stack,
                                fstart[f], fstart[f + 1])
             tgt = fout_target[f]
+            # assigned as computed: a NaN or a negative value is named by
+            # the solver's check after the call (clipping hid them)
             if kind == 0:
-                y[base + tgt] = val if val > 0.0 else 0.0
+                y[base + tgt] = val
             elif kind == 1:
-                y[base + tgt] = (val if val > 0.0 else 0.0) * navol
+                y[base + tgt] = val * navol
             elif kind == 2:
                 extra[tgt] += val
             elif kind == 3:
@@ -396,6 +398,16 @@ def _fold_held(krow, x, hf_ptr, hf_idx, hf_mult):
 
 
 # ---------------------------------------------------------------- direct method
+#: ssa_run stops when more firings than this remain in one voxel's call
+#: (propensity x time left, checked every 2^20 firings): at 1e7 firings/s
+#: that is about three hours of one call; a model with propensities of
+#: 1e300 is stopped after ~1e6 firings instead of spinning.  It returns
+#: -(STALL + voxel), the time reached in tnext[voxel].  A long run of a
+#: busy model can be split into several start() calls.
+MAX_EVENTS_LEFT = 1e11
+STALL = 1 << 60
+
+
 @njit(cache=True)
 def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
             hf_ptr, hf_idx, hf_mult, chg_ptr, chg_idx, chg_val, dep_ptr, dep_idx, fdep,
@@ -482,6 +494,7 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                 tn = np.inf
         si = 0
         nev = 0
+        tcheck = -np.inf
         r0, r1 = rec_ptr[v], rec_ptr[v + 1]
         while True:
             while si < ns and times[si] < tn:
@@ -620,6 +633,16 @@ def ssa_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                 tn = t + e / a0
             else:
                 tn = np.inf
+            if (nev & 0xFFFFF) == 0:
+                # every 2^20 firings: a run that cannot finish (propensities
+                # of 1e300; time no longer advancing) stops with a code
+                if a0 * (t1 - t) > MAX_EVENTS_LEFT or not (t > tcheck):
+                    for j in range(P):
+                        y[base + j] = x[j]
+                    tnext[v] = t
+                    rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = q0, q1, q2, q3
+                    return -(STALL + v)
+                tcheck = t
         for j in range(P):
             y[base + j] = x[j]
         tnext[v] = tn

@@ -17,6 +17,7 @@ import numpy as np
 from scipy import integrate
 
 from ...core.errors import SolverError
+from ...core.health import first_nonfinite
 from . import kernels as K
 
 _METHODS = {'lsoda': 'LSODA', 'bdf': 'BDF', 'radau': 'Radau', 'rk45': 'RK45',
@@ -52,6 +53,11 @@ class Engine:
         self.evals = 0
         self.max_steps = 500000      # per integration interval
         self.max_step = np.inf
+        # the species' value slots, checked for NaN/inf after every advance
+        self.sp_ids = list(S.species)
+        self.sp_slots = np.array([S.slots['amt:' + sid] if S.species[sid].mode == 'amount'
+                                  else S.slots[sid] for sid in self.sp_ids], dtype=np.int64)
+        self.name_of = lambda sid: f'species {sid!r}'
 
     # ---------------------------------------------------------------- kernels
     def _run(self, P, t, v):
@@ -253,6 +259,7 @@ class Engine:
         """Integrate to *t_end*, calling record(t, v) at each of the sorted
         *out_times* in (current t, t_end]."""
         S = self.S
+        t_start = self.t
         out = [x for x in out_times if x > self.t - 1e-15 * max(1, abs(self.t))]
         if len(out) > 1 and (S.events or S.has_delay):
             # no step longer than the output spacing: events and delays see
@@ -283,6 +290,27 @@ class Engine:
                     record(out[oi], self.v)
                     oi += 1
                 break
+        self._check_species(t_start, self.t)
+
+    def _check_species(self, t0, t1):
+        """A species whose value is NaN or infinite raises (parameters may
+        be: SBML allows them and the test suite has such cases; a species is
+        an amount of matter).  One reduction over the species' slots."""
+        if not len(self.sp_slots):
+            return
+        vals = self.v[self.sp_slots]
+        k = first_nonfinite(vals)
+        if k < 0:
+            return
+        sid = self.sp_ids[k]
+        sp = self.S.species[sid]
+        size = float(self.v[self.S.slots[sp.comp]])
+        why = f' (its compartment {sp.comp!r} has size {size!r})' if not (
+            math.isfinite(size) and size > 0) else ''
+        raise SolverError(f'{self.S.source}: {self.name_of(sid)} became {float(vals[k])!r}{why} '
+                          f'between t = {t0:g} and {t1:g} s; its value cannot be trusted '
+                          f'after this time (check the rules, events, kinetic laws and '
+                          f'compartment sizes that reach it)')
 
     def _jump(self, t_stop, out, oi, record):
         """No ODE states: step through output times, checking triggers."""

@@ -131,6 +131,10 @@ class SbmlSolver(Neutral):
             n0 = float(pel.cols['nInit'][0])
             if abs(n0 - el.data['n0_file'][sid]) > 1e-9 * max(abs(n0), 1.0):
                 _set_initial_amount(S, sid, n0 / el.data['nscale'])
+        pools = el.data['pools']
+        eng.name_of = lambda sid: (f'pool {pools[sid].path} (species {sid!r})' if sid in pools
+                                   else f'species {sid!r}')
+        eng.name_of = _prefixed(el.path, eng.name_of)
         eng.reset()
         el.data['engine'] = eng
         _sync(el)
@@ -149,8 +153,7 @@ class SbmlSolver(Neutral):
 
         def record(t, v):
             rec[t] = [(_pool_value(el, v, s)) for s in specs]
-        eng.advance(t_end, times, record)
-        _sync(el)
+        _advance(el, eng, t_end, times, record)
         idx = {s: i for i, s in enumerate(specs)}
         for tab, _ticks, st, sp in requests:
             vals = np.empty((len(st), len(sp)))
@@ -166,8 +169,7 @@ class SbmlSolver(Neutral):
     def _process(cls, el, t, dt):
         eng = el.data.get('engine')
         if eng is not None:
-            eng.advance(eng.t + dt, [], lambda t, v: None)
-            _sync(el)
+            _advance(el, eng, eng.t + dt, [], lambda t, v: None)
 
     @classmethod
     def _pool_spec(cls, el, pool_el, idx, field):
@@ -175,6 +177,22 @@ class SbmlSolver(Neutral):
             return None
         sid = pool_el.data.get('sbml_id')
         return el, (sid, field), 1.0
+
+
+def _advance(el, eng, t_end, times, record):
+    """Advance the engine and mirror its species into the pools; when it
+    raises, the pools show the broken state (NaN), not the last good one."""
+    try:
+        eng.advance(t_end, times, record)
+    except SolverError:
+        _sync(el, strict=False)
+        raise
+    _sync(el)
+
+
+def _prefixed(path, name_of):
+    """Engine errors name the solver element first."""
+    return lambda sid: f'{path}: {name_of(sid)}'
 
 
 def _pool_value(el, v, spec):
@@ -196,12 +214,19 @@ def _vol_m3(el, S, v, sid):
     return size * el.data['vscale']
 
 
-def _sync(el):
-    """Copy the solver's species into the pools' n columns."""
+def _sync(el, strict=True):
+    """Copy the solver's species into the pools' n columns (a NaN as NaN:
+    with *strict*, the first non-finite one raises)."""
     eng = el.data['engine']
     for sid, pel in el.data['pools'].items():
         amt = species_value(eng.S, eng.v, sid, 'amount')
-        pel.cols['n'][0] = amt * el.data['nscale'] if np.isfinite(amt) else 0.0
+        if strict and not np.isfinite(amt):
+            # (a NaN used to be mirrored as 0.0: the broken state was hidden)
+            raise SolverError(f'{el.path}: pool {pel.path} (species {sid!r} of '
+                              f'{eng.S.source}) has amount {amt!r} at t = {eng.t:g} s; its '
+                              f'value cannot be trusted (check the compartment size and the '
+                              f'rules and initial assignments that reach it)')
+        pel.cols['n'][0] = amt * el.data['nscale']
 
 
 def _set_initial_amount(S, sid, amount):
