@@ -243,8 +243,11 @@ def _segments(doc, cell, lf, combine):
         run['y'] = _num(doc, dist, 'y') * lf
         run['z'] = _num(doc, dist, 'z') * lf
         run['diameter'] = run['dsum'] / float(run['dn'])
-        run['length'] = math.sqrt((run['x'] - run['x0']) ** 2 + (run['y'] - run['y0']) ** 2
-                                  + (run['z'] - run['z0']) ** 2)
+        run['length'] = math.hypot(run['x'] - run['x0'], run['y'] - run['y0'],
+                                   run['z'] - run['z0'])      # ** 2 of 1e300 overflowed
+        if not math.isfinite(run['length']):
+            raise ModelImportError(f"{doc.where(s)}: segment {sid!r}: its length from the "
+                                   'coordinates is not a finite number (coordinates too large)')
         if run['length'] == 0.0:
             run['length'] = run['diameter']
     for c in comps:
@@ -567,11 +570,16 @@ class _CellBuilder:
                                        f'/library/{syn} and no file {fn} under {self.model_dir}')
             from ..rdesigner.channelml import read_channelml
             read_channelml(found, self.temperature, self.library)
+            if not moose.exists(f'{self.library}/{syn}'):
+                raise ModelImportError(f'{found}: does not define {syn!r} (needed by '
+                                       f'{self.doc.where(loc)})')
         if moose.exists(f'{el.path}/{syn}'):
             return
         s = moose.element(moose.copy(f'{self.library}/{syn}', el, syn))
         h = f'{s.path}/handler'
-        if moose.exists(h):
+        # the copy keeps the library's handler -> activation message; MOOSE's
+        # make_new_synapse connects it again (pymoose 5.0.0 crashes before)
+        if moose.exists(h) and not s.neighbors['activation']:
             moose.connect(h, 'activationOut', s, 'activation')
         moose.connect(el, 'channel', s, 'channel')
 

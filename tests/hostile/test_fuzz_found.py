@@ -116,3 +116,28 @@ def test_load_model_of_a_directory_is_a_model_import_error(tmp_path, ext):
     d.mkdir()
     with pytest.raises(moose.ModelImportError, match='not a regular file'):
         moose.loadModel(str(d), '/model')
+
+
+@pytest.mark.parametrize('z0, z1, ok', [('1e300', '7.501', True), ('-1e308', '1e308', False)])
+def test_morphml_huge_coordinates_do_not_overflow(tmp_path, z0, z1, ok):
+    import fuzzlib
+    MorphML = pytest.importorskip('moosepy.neuroml').MorphML
+    (seed,) = fuzzlib._small_morphml()
+    text = seed.read_text()
+    old = ('<mml:proximal x="0.0" y="0.0" z="0.01" diameter="7.491"/>\n'
+           '                    <mml:distal x="0.0" y="0.0" z="7.501" diameter="7.491"/>')
+    assert old in text
+    f = tmp_path / 'c.morph.xml'
+    text = text.replace(old, old.replace('z="0.01"', f'z="{z0}"')
+                        .replace('z="7.501"', f'z="{z1}"'), 1)
+    if not ok:      # in metres: the difference of the two is past the largest float
+        text = text.replace('lengthUnits="micron"', 'lengthUnits="meter"', 1)
+    f.write_text(text)
+    moose.Neutral('/library')
+    reader = MorphML({'temperature': 32.0, 'model_dir': str(tmp_path)})
+    if ok:
+        reader.readMorphMLFromFile(str(f))
+    else:
+        with pytest.raises(moose.ModelImportError, match=r'c\.morph\.xml, line \d+: segment '
+                           r"'0': its length .* not a finite number"):
+            reader.readMorphMLFromFile(str(f))
