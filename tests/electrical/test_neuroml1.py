@@ -411,3 +411,50 @@ def test_temperature_from_meta_property(tmp_path):
     moose.delete('/library')
     _bad(tmp_path, _cell_text().replace('<cells>', prop.format('warm'), 1),
          r"line 5: temperature 'warm' is not a number")
+
+
+_SYN_CONN = '''</biophysics>
+<connectivity>
+ <net:potential_syn_loc xmlns:net="http://morphml.org/networkml/schema" synapse_type="Glu"
+  synapse_direction="preAndOrPost"><net:group>dend_group</net:group></net:potential_syn_loc>
+</connectivity>'''
+
+_SYN_GLU = '''<channelml xmlns="http://morphml.org/channelml/schema" units="SI Units">
+ <synapse_type name="Glu"><doub_exp_syn max_conductance="1.0E-9" rise_time="2e-3"
+  decay_time="4e-3" reversal_potential="0.0"/></synapse_type></channelml>
+'''
+
+
+def _syn_cell(tmp_path):
+    f = tmp_path / 'cell.xml'
+    f.write_text(_cell_text().replace('</biophysics>', _SYN_CONN))
+    (tmp_path / 'Glu.xml').write_text(_SYN_GLU)
+    return f
+
+
+def test_potential_synapse_locations_as_pymoose(tmp_path):
+    """segDict lists the potential synapses per segment (pymoose 5.0.0;
+    with createPotentialSynapses=True pymoose 5.0.0 crashes: its
+    moose.utils lacks get_child_Mstring)."""
+    f = _syn_cell(tmp_path)
+    script = _HEAD + r'''
+cd, _ = NeuroML().readNeuroMLFromFile(FILE)
+seg = cd['c'][0]
+print('JSON' + json.dumps({k: v[5] for k, v in seg.items()}))
+'''
+    out = run_both(_script(script, FILE=repr(str(f))), timeout=300)
+    for who in ('moose', 'moosepy'):
+        assert {k: list(v) for k, v in out[who].items()} == {'0': [], '1': ['Glu'],
+                                                              '2': ['Glu']}, who
+
+
+def test_potential_synapses_created(tmp_path):
+    f = _syn_cell(tmp_path)
+    NeuroML().readNeuroMLFromFile(str(f), params={'createPotentialSynapses': True})
+    syns = moose.wildcardFind('/library/c/##[ISA=SynChan]')
+    assert sorted(s.parent.name for s in syns) == ['dend_1', 'dend_2']
+    for s in syns:
+        s = moose.element(s)
+        assert (s.Gbar, s.tau1, s.tau2, s.Ek) == (1e-9, 2e-3, 4e-3, 0.0)
+        assert [e.name for e in s.neighbors['activation']] == ['handler']   # once
+        assert [e.name for e in s.neighbors['channel']] == [s.parent.name]
