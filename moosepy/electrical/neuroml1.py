@@ -243,8 +243,11 @@ def _segments(doc, cell, lf, combine):
         run['y'] = _num(doc, dist, 'y') * lf
         run['z'] = _num(doc, dist, 'z') * lf
         run['diameter'] = run['dsum'] / float(run['dn'])
-        run['length'] = math.hypot(run['x'] - run['x0'], run['y'] - run['y0'],
-                                   run['z'] - run['z0'])      # ** 2 of 1e300 overflowed
+        dx, dy, dz = run['x'] - run['x0'], run['y'] - run['y0'], run['z'] - run['z0']
+        try:        # MOOSE's arithmetic, bit for bit
+            run['length'] = math.sqrt(dx ** 2 + dy ** 2 + dz ** 2)
+        except OverflowError:       # ** 2 of 1e300
+            run['length'] = math.hypot(dx, dy, dz)
         if not math.isfinite(run['length']):
             raise ModelImportError(f"{doc.where(s)}: segment {sid!r}: its length from the "
                                    'coordinates is not a finite number (coordinates too large)')
