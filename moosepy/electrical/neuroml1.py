@@ -306,6 +306,7 @@ class _CellBuilder:
         self.library = library
         self.model_dir = model_dir
         self.lf = length_factor(doc)
+        self.ca_chans = set()      # channels whose ChannelML file says ion="ca"
 
     # -- checks before anything is built
     def check(self):
@@ -370,6 +371,7 @@ class _CellBuilder:
             if not moose.exists(f'{self.library}/{mname}'):
                 raise ModelImportError(f'{found}: does not define {mname!r} (needed by '
                                        f'{self.doc.where(m)})')
+            self.ca_chans.update(_calcium_channels(found))
 
     # -- the tree
     def build(self):
@@ -479,15 +481,19 @@ class _CellBuilder:
                     continue
                 for c in self._targets(p):
                     self._mechanism(c['el'], mname, key, v, p)
-        # CaConc B from the shell (MOOSE's connect_CaConc, at the end)
+        # CaConc B from the shell, and the Ca channels' current into it
+        # (MOOSE's connect_CaConc, at the end; pymoose 5.0.0 lacks it)
         for c in self.comps:
             el = c['el']
-            for ch in el.children:
-                if ch.className == 'CaConc':
-                    cc = self.moose.element(ch)
-                    if cc.thick > 0:
-                        cc.B = 1 / (2 * FARADAY) / (math.pi * el.diameter * el.length * cc.thick)
-                    break
+            kids = [self.moose.element(k) for k in el.children]
+            cc = next((k for k in kids if k.className == 'CaConc'), None)
+            if cc is None:
+                continue
+            if cc.thick > 0:
+                cc.B = 1 / (2 * FARADAY) / (math.pi * el.diameter * el.length * cc.thick)
+            for k in kids:
+                if k.className == 'HHChannel' and k.name in self.ca_chans:
+                    self.moose.connect(k, 'IkOut', cc, 'current')
 
     def _gmax(self, p):
         txt = p.attrib.get('value', '')
@@ -585,6 +591,18 @@ class _CellBuilder:
         if moose.exists(h) and not s.neighbors['activation']:
             moose.connect(h, 'activationOut', s, 'activation')
         moose.connect(el, 'channel', s, 'channel')
+
+
+def _calcium_channels(path):
+    """Names of the channel_types of ChannelML file *path* that carry Ca
+    (``current_voltage_relation ion="ca"``)."""
+    doc = parse_xml(path)
+    out = set()
+    for ch in doc.root.iter(CML + 'channel_type'):
+        iv = ch.find(CML + 'current_voltage_relation')
+        if iv is not None and iv.attrib.get('ion', '').lower() == 'ca':
+            out.add(ch.attrib.get('name'))
+    return out
 
 
 def read_cell(doc, cell, params=None, temperature=CELSIUS_DEFAULT, library='/library',

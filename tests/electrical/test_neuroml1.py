@@ -458,3 +458,30 @@ def test_potential_synapses_created(tmp_path):
         assert (s.Gbar, s.tau1, s.tau2, s.Ek) == (1e-9, 2e-3, 4e-3, 0.0)
         assert [e.name for e in s.neighbors['activation']] == ['handler']   # once
         assert [e.name for e in s.neighbors['channel']] == [s.parent.name]
+
+
+@need_files
+def test_calcium_pool_fed_by_calcium_channel(tmp_path):
+    """An 'Ion Concentration' mechanism without parameters is copied into
+    every compartment; B = 1/(2F·π d L·thick) from the shell; the channels
+    whose ChannelML says ion="ca" send IkOut to it (what MOOSE's
+    connect_CaConc did; pymoose 5.0.0 lacks that function)."""
+    for n in ('Ca', 'Ca_conc'):
+        shutil.copy(CHANS / f'{n}.xml', tmp_path / f'{n}.xml')
+    mech = ('<bio:mechanism name="Ca" type="Channel Mechanism"><bio:parameter name="gmax" '
+            'value="0.5"><bio:group>all</bio:group></bio:parameter></bio:mechanism>\n'
+            '<bio:mechanism name="Ca_conc" type="Ion Concentration"><bio:group>all'
+            '</bio:group></bio:mechanism>\n<bio:spec_capacitance>')
+    f = tmp_path / 'cell.xml'
+    f.write_text(_cell_text().replace('<bio:spec_capacitance>', mech))
+    NeuroML().readNeuroMLFromFile(str(f))
+    F = 96485.3329
+    for name in ('soma_0', 'dend_1', 'dend_2'):
+        c = moose.element(f'/library/c/{name}')
+        cc = moose.element(c.path + '/Ca_conc')
+        ch = moose.element(c.path + '/Ca')
+        assert cc.thick > 0
+        assert cc.B == pytest.approx(1 / (2 * F * math.pi * c.diameter * c.length * cc.thick),
+                                     rel=1e-12)
+        assert ch.Gbar == pytest.approx(0.5 * 10 * math.pi * c.diameter * c.length, rel=1e-12)
+        assert [e.path for e in ch.neighbors['IkOut']] == [cc.path]
