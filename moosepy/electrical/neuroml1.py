@@ -40,7 +40,13 @@ tests/electrical/test_neuroml1.py)
   ``channel``, and sets ``Gbar = gmax·π·d·L`` and ``Ek``; a mechanism
   without parameters is copied into every compartment with its library
   values; a CaConc gets ``thick`` from ``depth`` and
-  ``B = 1/(2F π d L thick)``.
+  ``B = 1/(2F π d L thick)``, and the channels whose ChannelML file says
+  ``ion="ca"`` send ``IkOut`` to it (MOOSE's ``connect_CaConc``, which
+  pymoose 5.0.0 lacks: it raises AttributeError on any ``<biophysics>``).
+* ``<connectivity>``: each ``potential_syn_loc`` (post) adds its synapse
+  name to the segment's list in segDict; with ``createPotentialSynapses``
+  the ``/library`` SynChan (or ``<name>.xml``) is copied into the
+  compartment with one handler message (pymoose 5.0.0 crashes there).
 * Each compartment gets an ``Mstring`` child ``cable_groups`` listing its
   cable groups, comma-separated.
 
