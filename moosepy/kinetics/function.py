@@ -1,13 +1,18 @@
 """``Function``: an arithmetic expression of inputs ``x0..xn`` and time ``t``.
 
 Inputs arrive on the field element ``x`` (``pool 'nOut' -> func.x[i]
-'input'``, or the function's ``requestOut -> get<Field>``).  The value goes
+'input'``); the function's ``requestOut -> get<Field>`` messages fill
+``y0``, ``y1``, ... in connection order, pulled at each step (as MOOSE).
+``derivative`` is d expr / d ``independent`` at the current inputs and
+``rate`` the change of the value over the last step.  The value goes
 out through ``valueOut`` (to ``setN``, ``setConc``, ``setNumKf``, ...) and the
 time derivative of the expression through ``rateOut`` (to a pool's
 ``increment``).  A Function whose inputs and outputs all lie in a Stoich's
 model is compiled into that Ksolve (its expression runs inside the ODE
 right-hand side); otherwise it runs on its own tick (12) in Python.
 """
+
+import re
 
 import numpy as np
 
@@ -39,8 +44,11 @@ class Function(Neutral):
     expr = Field('0', '', 'Expression text', type='string', stored=False)
     value = Field(0.0, '', 'Result of the last evaluation', ro=True)
     evalResult = Field(0.0, '', 'Alias of value', ro=True, stored=False)
-    derivative = Field(0.0, '', 'Time derivative of the result [unit/s]', ro=True)
-    rate = Field(0.0, '', 'Alias of derivative [unit/s]', ro=True, stored=False)
+    derivative = Field(0.0, '', 'Derivative of the expression with respect to '
+                       "'independent' at the current inputs (five-point stencil, step 1e-8, "
+                       "as MOOSE's exprtk)", ro=True)
+    rate = Field(0.0, '', 'Time derivative of the value: (value - last value) / dt at the '
+                 'last step [unit/s]', ro=True, stored=False)
     mode = Field(1, '', 'Output mode: 1 value, 2 derivative, 3 rate', type='unsigned int')
     numVars = Field(0, '', 'Number of x inputs', type='unsigned int', stored=False)
     useTrigger = Field(False, '', 'Evaluate only when triggered', type='bool')
@@ -112,6 +120,7 @@ class Function(Neutral):
         return float(self._el.cols['value'][self._idx])
 
     def _get_rate(self):
+        # the column 'derivative' holds the rate of the last step
         return float(self._el.cols['derivative'][self._idx])
 
     def _lookup_c(self, name):
@@ -147,16 +156,64 @@ class Function(Neutral):
             for o, j, port in linked_indices(xe, i, 'input'):
                 srcs.append((o, j, _out_field(o, port)))
             out.append(srcs)
-        # requestOut -> get<Field>: assigned to x in connection order
-        k = 0
-        for o, j, port in linked_indices(self._el, self._idx, 'requestOut'):
-            while k < len(out) and out[k]:
-                k += 1
-            if k >= len(out):
-                out.append([])
-            out[k].append((o, j, port[3].lower() + port[4:]))
-            k += 1
         return out
+
+    def y_sources(self):
+        """(element, index, field) of each y input, in connection order:
+        as MOOSE, ``requestOut -> get<Field>`` messages feed y0, y1, ..."""
+        return [(o, j, _get_field(o, port))
+                for o, j, port in linked_indices(self._el, self._idx, 'requestOut')]
+
+    def _ys(self):
+        ys = self._el.data.setdefault('ys', {})
+        return ys.setdefault(self._idx, np.zeros(0))
+
+    def _eval_now(self, xv=None, ys=None, t=None):
+        """The expression at the current inputs (x values, the y values
+        pulled at the last step, the time of the last step)."""
+        if xv is None:
+            xv = self._el.children['x'].cols['value']
+        if ys is None:
+            ys = self._ys()
+        if t is None:
+            t = self._el.data.get('t_last', {}).get(self._idx, 0.0)
+        prog, vals = _with_ys(self._program(), xv, ys)
+        return _expr.evaluate(prog, vals, t)
+
+    def _get_derivative(self):
+        """d expr / d independent at the current inputs (exprtk's
+        five-point stencil, h = 1e-8, as MOOSE)."""
+        name = str(self._el.cols['independent'][self._idx])
+        xv = np.array(self._el.children['x'].cols['value'], dtype=float)
+        ys = np.array(self._ys(), dtype=float)
+        t = _last_eval_time(self)
+        m = re.fullmatch(r'([xy])(\d+)', name)
+        if name == 't':
+            def f(v):
+                return self._eval_now(xv, ys, v)
+            v0 = t
+        elif m:
+            arr = xv if m.group(1) == 'x' else ys
+            k = int(m.group(2))
+            if k >= len(arr):
+                grown = np.zeros(k + 1)
+                grown[:len(arr)] = arr
+                arr = grown
+                if m.group(1) == 'x':
+                    xv = arr
+                else:
+                    ys = arr
+            v0 = float(arr[k])
+
+            def f(v):
+                arr[k] = v
+                return self._eval_now(xv, ys, t)
+        else:
+            return float('nan')     # not a variable of the expression (exprtk: NaN)
+        h = 1e-8
+        y0, y1, y2, y3 = f(v0 + 2 * h), f(v0 + h), f(v0 - h), f(v0 - 2 * h)
+        f(v0)
+        return (-y0 + 8.0 * (y1 - y2) + y3) / (12.0 * h)
 
     def output_targets(self, port='valueOut'):
         return [(o, j, p) for o, j, p in linked_indices(self._el, self._idx, port)]
@@ -168,7 +225,9 @@ class Function(Neutral):
 
     @classmethod
     def _reinit(cls, el):
-        el.data['last'] = [None] * el.num
+        el.data['last'] = [None] * el.num     # no step yet (rate: from 0, as MOOSE)
+        el.data['ys'] = {}
+        el.data['t_last'] = {}
         el.cols['value'][:] = 0.0
         el.cols['derivative'][:] = 0.0
         if el.data.get('absorbed'):
@@ -212,9 +271,17 @@ class Function(Neutral):
                 xv[k] = float(getattr(o.handle(j), f))
         if xe.num:
             xe.cols['value'][:] = xv[:xe.num]
-        val = _expr.evaluate(h._program(), xv, t)
+        # the y inputs (requestOut -> get<Field>) are pulled at each step,
+        # then the value computed (pymoose 5.0.0's order: tested)
+        ysrc = h.y_sources()
+        ys = np.array([float(getattr(o.handle(j), f)) for o, j, f in ysrc], dtype=float)
+        if len(ys) or h._el.data.get('ys', {}).get(i) is not None:
+            el.data.setdefault('ys', {})[i] = ys
+        el.data.setdefault('t_last', {})[i] = t
+        val = h._eval_now(xv, ys, t)
         last = el.data['last'][i]
-        deriv = 0.0 if last is None or dt <= 0 else (val - last) / dt
+        last = 0.0 if last is None else last
+        deriv = 0.0 if dt <= 0 else (val - last) / dt
         el.data['last'][i] = val
         el.cols['value'][i] = val
         el.cols['derivative'][i] = deriv
@@ -225,8 +292,11 @@ class Function(Neutral):
             for o, j, port in h.output_targets('rateOut'):
                 v = deriv if port != 'increment' else val
                 _send(o, j, port, _counted(me, o, j, port, v, t), dt)
-            for o, j, port in h.output_targets('derivativeOut'):
-                _send(o, j, port, _counted(me, o, j, port, deriv, t), dt)
+            dtargets = h.output_targets('derivativeOut')
+            if dtargets:
+                dval = h._get_derivative()      # d/d independent, as MOOSE sends
+                for o, j, port in dtargets:
+                    _send(o, j, port, _counted(me, o, j, port, dval, t), dt)
         except FieldError as e:
             # a value a pool refuses (below zero): the run stops here, named
             raise SolverError(f'{me[0]} (Function) at t = {t:g} s: {e}') from None
@@ -242,6 +312,50 @@ def _counted(me, o, j, port, v, t):
                           f'sent to {name}.{port}; a count of molecules must stay finite '
                           f'(check the expression {me[1]!r} and its inputs)')
     return v
+
+
+def _with_ys(prog, xv, ys):
+    """(program, values) for the evaluator: y_i (coded as variable
+    100000 + i) read from *ys* placed after the x values."""
+    if not prog.ys:
+        return prog, xv
+    nx = max(len(xv), prog.nvars)
+    cache = getattr(prog, '_yprog', None)
+    if cache is None or cache[0] != nx:
+        import copy
+        p2 = copy.copy(prog)
+        args = prog.args.copy()
+        var = prog.code == _expr.VAR
+        big = var & (args >= 100000)
+        args[big] = args[big] - 100000 + nx
+        p2.args = args
+        prog._yprog = cache = (nx, p2)
+    vals = np.zeros(nx + max(prog.ys) + 1)
+    vals[:len(xv)] = xv
+    ny = min(len(ys), max(prog.ys) + 1)
+    vals[nx:nx + ny] = ys[:ny]
+    return cache[1], vals
+
+
+def _last_eval_time(h):
+    """Time of the Function's last evaluation [s]: kept by the Python path;
+    for one an HSolve or Stoich evaluates, the last step of its tick."""
+    el = h._el
+    if not (el.data.get('absorbed') or _hsolved(el)):
+        return el.data.get('t_last', {}).get(h._idx, 0.0)
+    from ..core.clock import clock, step_time
+    tick = getattr(el, 'tick', -1)
+    stride = clock.strides.get(tick) if getattr(clock, 'strides', None) else None
+    if not stride:
+        return float(clock.current_time)
+    return float(step_time((clock.current_step // stride) * stride))
+
+
+def _get_field(el, port):
+    """Field a get<Field> port reads ('getOutputValue' -> 'outputValue')."""
+    name = port[3:] if port.startswith('get') else port
+    low = name[:1].lower() + name[1:]
+    return low if low in el.cls._fields else name
 
 
 def _hsolved(el):
