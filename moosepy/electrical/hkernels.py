@@ -533,10 +533,9 @@ def _functions(before, js, t, fn_code, fn_args, fn_consts, fn_start, fn_every, f
             continue
         val = eval_program(fn_code, fn_args, fn_consts, stack[:0], t, stack,
                            fn_start[f], fn_start[f + 1])
-        if fn_has[f]:
-            fn_der[f] = (val - fn_val[f]) / fn_dt[f]
-        else:
-            fn_der[f] = 0.0
+        # the rate over the tick, from 0 before the first value (as
+        # Function._eval_and_send; fn_val is 0 then)
+        fn_der[f] = (val - fn_val[f]) / fn_dt[f]
         fn_val[f] = val
         fn_has[f] = 1
         for o in range(fo_ptr[f], fo_ptr[f + 1]):

@@ -124,7 +124,7 @@ def _run(absorb, build, runtime, monkeypatch):
     moose.start(runtime)
     monkeypatch.setattr(hkernels, 'advance', real)
     out = {'tabs': [t.vector.copy() for t in tabs],
-           'fval': [(f.value, f.derivative) for f in fs],
+           'fval': [(f.value, f.derivative, f.rate) for f in fs],
            'inject': comps[0].inject, 'Gbar': chans['K'].Gbar,
            'roles': [type(f)._batch_role(f._el) for f in fs]}
     return out, calls[0]
