@@ -73,6 +73,7 @@ from .electrical.difshell import (DifShellBase, DifShell, DifBufferBase,  # noqa
                                  DifBuffer, MMPump)
 from .electrical.cell import Cell  # noqa: F401
 from .loaders import loadModel, readSBML, writeSBML  # noqa: F401
+from .kinetics.kkit_write import writeKkit, mooseWriteKkit  # noqa: F401
 from .core.limits import limits  # noqa: F401  (bounds on model files)
 from .core import shell as _shell
 
