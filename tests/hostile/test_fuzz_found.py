@@ -25,10 +25,12 @@ KDR = Path(__file__).resolve().parents[3] / 'shared' / 'models-ref' / 'channelml
 
 @pytest.mark.skipif(not KDR.is_file(), reason=f'{KDR} absent')
 @pytest.mark.parametrize('old, new, match', [
-    ('table_divisions="2000"', 'table_divisions="1e999"', r"line \d+: channel_type 'kdr'.*not a usable"),
+    ('table_divisions="2000"', 'table_divisions="1e999"',
+     r"line \d+: channel_type 'kdr'.*not a usable"),
     ('table_divisions="2000"', 'table_divisions="0"', r"table_divisions 0.*1 to 1,000,000"),
     ('default_gmax="', 'default_gmax="abc', r"line \d+: channel_type 'kdr'.*not a usable"),
-    (' default_erev="', ' xdefault_erev="', r"line \d+: channel_type 'kdr'.*'default_erev' missing"),
+    (' default_erev="', ' xdefault_erev="',
+     r"line \d+: channel_type 'kdr'.*'default_erev' missing"),
 ])
 def test_channelml_bad_or_missing_attribute_names_file_line_and_channel(tmp_path, old, new, match):
     from moosepy.rdesigner.channelml import read_channelml
