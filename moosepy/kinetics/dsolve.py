@@ -536,10 +536,7 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
         out[pre] = y[flats]
     s = int(round(comp.t / base))
     s_end = int(round(t_end / base))
-    plan = None
-    if dstride:
-        plan = compile_plan(ds, comp, dstride * base, whole)
-    group = _group(el)
+    group, plans, jns = _split_setup(el, comp, ds, dstride, base, whole)
     # the joined solvers' tables: filled here, from the states after each tick
     recs = []
     for m in group:
@@ -557,15 +554,6 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
         if mpre.any():
             mo[mpre] = my[mf]
         recs.append((m, reqs, mt, mf, mo))
-    # what stays fixed over this call: each member's plan and junctions
-    plans = {}
-    for m in group:
-        mds = dsolve_of(m)
-        if dstride and mds is not None:
-            plans[id(m)] = plan if m is el else compile_plan(mds, m.data['compiled'],
-                                                             dstride * base, whole)
-    jns = {id(m): _junction_arrays(m) for m in group} if len(group) > 1 else {}
-    _warn_idle_chans(group if len(group) > 1 else [el])
     xsrc = {id(x[0]) for js in jns.values() for j in js for x in j.xfers}
     prev = {}
     for m in group:
@@ -611,6 +599,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 mo[mh] = m.data['compiled'].state.reshape(-1)[mf]
     for m, reqs, mt, mf, mo in recs:
         for tab, _ticks, st, specs in reqs:
+            if not len(st):
+                continue
             rows = np.searchsorted(mt, st)
             vals = np.empty((len(st), len(specs)))
             for k, (flat, scale) in enumerate(specs):
@@ -621,6 +611,54 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
         if id(m) in prev:
             m.data['_xfer_prev'] = (m.data['compiled'].t, prev[id(m)])
     return out
+
+
+def _value_sig(group):
+    """What the plans and junction exchanges read from field values that a
+    set changes without a structural change: every joined pool's diffConst
+    and motorConst, and the permeability and numChan of ConcChans that
+    cross between the solvers."""
+    vals = []
+    for m in group:
+        c = m.data['compiled']
+        for p in c.pool_els:
+            cols = p.cols
+            vals.append(cols['diffConst'][0])
+            vals.append(cols['motorConst'][0])
+        for ch in getattr(c.layout, 'cross_chans', ()):
+            vals.append(ch.cols['permeability'][0])
+            vals.append(ch.cols['_numChan'][0])
+    return vals
+
+
+def _split_setup(el, comp, ds, dstride, base, whole):
+    """(joined solvers in clock order, their Plans by id, their junction
+    exchanges by id) for advance_split; kept on the solver between calls
+    (a run of many short chunks calls it at each) while the structure, the
+    steps, the compiled chemistries and the values in :func:`_value_sig`
+    are unchanged."""
+    key = (structure.version(), dstride, base, whole)
+    kept = el.data.get('_split_setup')
+    if kept is not None and kept[0] == key:
+        group, comps, sig, setup = kept[1:]
+        if (all(m.data.get('compiled') is c and c.state is st
+                for m, (c, st) in zip(group, comps))
+                and _value_sig(group) == sig):
+            return setup
+    group = _group(el)
+    plans = {}
+    for m in group:
+        mds = dsolve_of(m)
+        if dstride and mds is not None:
+            plans[id(m)] = compile_plan(mds, comp if m is el else m.data['compiled'],
+                                        dstride * base, whole)
+    jns = {id(m): _junction_arrays(m) for m in group} if len(group) > 1 else {}
+    _warn_idle_chans(group if len(group) > 1 else [el])
+    setup = (group, plans, jns)
+    el.data['_split_setup'] = (key, group,
+                               [(m.data['compiled'], m.data['compiled'].state) for m in group],
+                               _value_sig(group), setup)
+    return setup
 
 
 def _inert(comp):

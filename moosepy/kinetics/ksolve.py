@@ -212,6 +212,8 @@ def batch_advance(el, t_end, requests, advance_fn):
     flats = np.unique(np.array([f for r in requests for f, _ in r[3]], dtype=np.int64))
     rec = advance_fn(el, comp, t_end, times, flats)
     for tab, _ticks, st, specs in requests:
+        if not len(st):
+            continue        # no sample of this table falls in this chunk
         rows = np.searchsorted(times, st)
         vals = np.empty((len(st), len(specs)))
         for k, (flat, scale) in enumerate(specs):
