@@ -35,6 +35,29 @@ def _float(doc, el, txt):
                                '[degrees Celsius]') from None
 
 
+def _inline_channels(doc, channels, temperature):
+    """ChannelML inside the NeuroML file (``<channels units=...>``) into
+    /library, as MOOSE's ChannelML.readChannelML does for each element."""
+    from ..core.errors import FieldError
+    from ..rdesigner import channelml as cml
+    u = cml._units(channels, doc.where(channels))
+    for tag, make in (('channel_type', lambda el: cml._channel(el, u, doc.path, temperature,
+                                                                 '/library')),
+                      ('synapse_type', lambda el: cml._synapse(el, u, doc.path, '/library')),
+                      ('ion_concentration', lambda el: cml._ion_pool(el, u, doc.path,
+                                                                     '/library'))):
+        for el in channels.iter(_n1.CML + tag):
+            try:
+                make(el)
+            except KeyError as exc:
+                raise ModelImportError(f'{doc.where(el)}: {tag} {el.attrib.get("name", "")!r}: '
+                                       f'attribute {exc} missing on it or on one of its '
+                                       'elements') from None
+            except (FieldError, ValueError, TypeError, ArithmeticError) as exc:
+                raise ModelImportError(f'{doc.where(el)}: {tag} {el.attrib.get("name", "")!r}: '
+                                       f'{exc}') from None
+
+
 class NeuroML:
     """MOOSE's one-file NeuroML 1.x reader (``moose.neuroml.NeuroML``)."""
 
@@ -63,10 +86,8 @@ class NeuroML:
             raise ModelImportError(f'{filename}: NetworkML populations/projections (NeuroML '
                                    'Level 3) are not implemented in moosepy; load the cells '
                                    'file (MorphML) alone')
-        if root.find('.//' + _n1.NML + 'channels') is not None:
-            raise ModelImportError(f'{filename}: ChannelML inside a NeuroML file (<channels>) '
-                                   'is not implemented; put each channel in <name>.xml beside '
-                                   'the cell file')
+        for channels in root.iter(_n1.NML + 'channels'):
+            _inline_channels(doc, channels, self.temperature)
         self.cellsDict = {} if cellsDict is None else cellsDict
         for cell in root.iter(_n1.NML + 'cell'):
             self.cellsDict.update(_n1.read_cell(doc, cell, params, self.temperature,

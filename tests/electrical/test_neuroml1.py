@@ -485,3 +485,50 @@ def test_calcium_pool_fed_by_calcium_channel(tmp_path):
                                      rel=1e-12)
         assert ch.Gbar == pytest.approx(0.5 * 10 * math.pi * c.diameter * c.length, rel=1e-12)
         assert [e.path for e in ch.neighbors['IkOut']] == [cc.path]
+
+
+def _inline_channel_cell(tmp_path):
+    blocks = []
+    for n in ('kdr', 'na3'):
+        t = (CHANS / f'{n}.xml').read_text()
+        b = re.search(r'<channel_type .*?</channel_type>', t, re.S).group(0)
+        blocks.append(b.replace('<channel_type ', '<channel_type xmlns='
+                                '"http://morphml.org/channelml/schema" ', 1))
+    chans = ('<channels units="Physiological Units">\n' + '\n'.join(blocks) +
+             '\n</channels>\n<cells>')
+    mech = ''.join(f'<bio:mechanism name="{n}" type="Channel Mechanism"><bio:parameter '
+                   f'name="gmax" value="{g}"><bio:group>all</bio:group></bio:parameter>'
+                   '</bio:mechanism>\n' for n, g in (('kdr', 10.0), ('na3', 25.0)))
+    f = tmp_path / 'inline.xml'
+    f.write_text(_cell_text().replace('<cells>', chans, 1)
+                 .replace('<bio:spec_capacitance>', mech + '<bio:spec_capacitance>'))
+    return f
+
+
+@need_files
+def test_inline_channelml_as_pymoose(tmp_path):
+    """ChannelML inside the NeuroML file (<channels units=...>) goes to
+    /library as MOOSE's ChannelML.readChannelML does; the cell's mechanisms
+    use it without any <name>.xml file."""
+    f = _inline_channel_cell(tmp_path)
+    script = _HEAD + r'''
+NeuroML().readNeuroMLFromFile(FILE)
+out = {}
+for n in ('kdr', 'na3'):
+    ch = moose.element('/library/' + n)
+    out[n] = [ch.Gbar, ch.Ek, ch.Xpower, ch.Ypower]
+    for g in ('X', 'Y'):
+        if getattr(ch, g + 'power') > 0:
+            gate = moose.element(ch.path + '/gate' + g)
+            out[n + g] = [gate.min, gate.max, gate.divs] + list(gate.tableA) + list(gate.tableB)
+for c in ('soma_0', 'dend_1'):
+    for n in ('kdr', 'na3'):
+        ch = moose.element('/library/c/%s/%s' % (c, n))
+        out[c + n] = [ch.Gbar, ch.Ek]
+print('JSON' + json.dumps(out))
+'''
+    out = run_both(_script(script, FILE=repr(str(f))), timeout=300)
+    a, b = out['moose'], out['moosepy']
+    assert sorted(a) == sorted(b) and 'na3Y' in a
+    for k in a:
+        assert _close(a[k], b[k], rtol=1e-12), k
