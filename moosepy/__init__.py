@@ -54,6 +54,7 @@ from .electrical.channels import (ChanBase, HHChannelBase, HHChannel, HHGate,  #
 from .electrical.stimuli import PulseGen, VClamp  # noqa: F401
 from .electrical.hsolve import HSolve  # noqa: F401
 from .electrical.morphology import Neuron, loadSwc  # noqa: F401
+from .electrical.spine import Spine  # noqa: F401
 from .electrical.synapse import (SpikeGen, Synapse, SimpleSynHandler, SynChan,  # noqa: F401
                                  NMDAChan, MgBlock, IntFire, LIF, RandSpike, TimeTable)
 from .electrical.plasticity import (STDPSynapse, STDPSynHandler, SeqSynHandler,  # noqa: F401

@@ -73,6 +73,7 @@ from ..core.element import Neutral
 from ..core.errors import ModelImportError, MooseError
 from ..core.limits import check_text
 from ..core.fields import Field, LookupField, Dest, registry
+from .spine import _SpineFieldElement
 
 log = logging.getLogger('moosepy.electrical')
 
@@ -119,8 +120,80 @@ class Neuron(Neutral):
     valuesFromExpression = LookupField('string', 'vector', '', "Values of the expression of "
                                        "'path expression' on the selected compartments")
 
+    numSpines = Field(0, '', 'Number of dendritic spines (Spine entries)', type='unsigned int',
+                      ro=True, stored=False)
+    spine = _SpineFieldElement('Spine', 'One entry per spine: resizes it (moosepy.electrical.'
+                               'spine)')
+    spineFromCompartment = LookupField('ObjId', 'ObjId', '', 'Spine entry of a spine shaft or '
+                                       'head compartment (root if none)')
+    spinesOnCompartment = LookupField('ObjId', 'vector', '', 'Compartments of the spines '
+                                      'sitting on a dendrite compartment')
+    parentCompartmentOfSpine = LookupField('ObjId', 'ObjId', '', 'Dendrite compartment a '
+                                           'spine compartment sits on (root if none)')
+
     ports = (Dest('buildSegmentTree', 'void', 'Rebuild the compartment lists from the '
-                  'axial messages'),)
+                  'axial messages'),
+             Dest('setSpineAndPsdMesh', 'ObjId,ObjId', 'Joins the Spine entries to the '
+                  'voxels of a SpineMesh and PsdMesh, so that resizing a spine resizes them'),
+             Dest('setSpineAndPsdDsolve', 'ObjId,ObjId', 'Names the Dsolves of the spine and '
+                  'PSD meshes (kept for MOOSE; moosepy finds them from the pools)'))
+
+    # --- spines (moosepy.electrical.spine) -----------------------------------
+    def _get_numSpines(self):
+        return len(self._element().data.get('spines', ()))
+
+    def _lookup_spineFromCompartment(self, comp):
+        from .spine import spine_of_compartment, spine_element
+        from ..core.element import root
+        i = spine_of_compartment(self._element(), comp)
+        return root().handle(0) if i is None else spine_element(self._element()).handle(i)
+
+    def _spine_parents(self):
+        """[(parent compartment key, spine index)] from the axial messages."""
+        from ..core.msg import links
+        out = []
+        for i, sp in enumerate(self._element().data.get('spines', ())):
+            if not sp:
+                continue
+            e, _ = sp[0]
+            par = None
+            for port in ('raxial', 'proximal', 'proximalOnly', 'sphere', 'cylinder'):
+                for other, _, _, forward in links(e, port):
+                    if _is_compartment(other.cls) and all(other is not x for x, _ in sp):
+                        par = other
+                        break
+                if par is not None:
+                    break
+            out.append((par, i))
+        return out
+
+    def _lookup_spinesOnCompartment(self, comp):
+        h = getattr(comp, 'me', comp)
+        el = h._element()
+        sp = self._element().data.get('spines', ())
+        return [e.handle(j) for par, i in self._spine_parents() if par is el
+                for e, j in sp[i]]
+
+    def _lookup_parentCompartmentOfSpine(self, comp):
+        from .spine import spine_of_compartment
+        from ..core.element import root
+        i = spine_of_compartment(self._element(), comp)
+        if i is not None:
+            for par, k in self._spine_parents():
+                if k == i and par is not None:
+                    return par.handle(0)
+        return root().handle(0)
+
+    def setSpineAndPsdMesh(self, spineMesh, psdMesh):
+        """Map each spine to its voxel of *spineMesh* (SpineMesh) and
+        *psdMesh* (PsdMesh), found by head compartment."""
+        from .spine import set_spine_and_psd_mesh
+        set_spine_and_psd_mesh(self._element(), spineMesh, psdMesh)
+
+    def setSpineAndPsdDsolve(self, spineDsolve, psdDsolve):
+        """Kept for MOOSE scripts: moosepy finds the Dsolves of a resized
+        spine through its pools' solvers."""
+        self._element().data['spine_dsolves'] = (spineDsolve, psdDsolve)
 
     # --- compartment tree from messages ------------------------------------
     def _tree(self):

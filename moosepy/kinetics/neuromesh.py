@@ -921,6 +921,19 @@ class SpineMesh(ChemCompt):
         raise FieldError(f'{self.path} (SpineMesh).volume: set by the spine heads; it cannot '
                          f'be assigned')
 
+    def _refresh_spine(self, v):
+        """Read spine *v*'s shaft and head compartments again (a Spine
+        field resized them; moosepy.electrical.spine).  Returns the head
+        voxel's (old, new) volume [m^3]; the pools are the caller's."""
+        s = self._sstate()
+        if not s.built or not 0 <= v < len(s.heads):
+            return 0.0, 0.0
+        old = float(self._voxel_volumes()[v])
+        s.root[v], s.shaft_end[v], s.shaft_dia[v], s.shaft_len[v] = _geom(s.shafts[v])
+        _, s.head_end[v], s.head_dia[v], s.head_len[v] = _geom(s.heads[v])
+        self._el.data.pop('_voxvol', None)
+        return old, float(self._voxel_volumes()[v])
+
     def _junctions(self, other):
         """Couplings between spine heads and another mesh, as arrays
         (my voxels, other voxels, g [m]); the flux from mine to theirs is
@@ -1059,6 +1072,22 @@ class PsdMesh(ChemCompt):
     def _set_volume(self, v):
         raise FieldError(f'{self.path} (PsdMesh).volume: set by the spine heads and '
                          f'thickness; it cannot be assigned')
+
+    def _refresh_psd(self, v):
+        """Read PSD *v*'s head compartment again (a Spine field resized it):
+        the disc takes the head's diameter, centred midway along the head.
+        Returns its (old, new) volume [m^3]; the pools are the caller's."""
+        p = self._pstate()
+        if not p['built'] or not 0 <= v < len(p['heads']):
+            return 0.0, 0.0
+        old = float(self._voxel_volumes()[v])
+        start, end, dia, _ = _geom(p['heads'][v])
+        p['centre'][v] = 0.5 * (start + end)
+        p['normal'][v] = end - p['centre'][v]
+        p['dist'][v] = float(np.linalg.norm(p['normal'][v]))
+        p['dia'][v] = dia
+        self._el.data.pop('_voxvol', None)
+        return old, float(self._voxel_volumes()[v])
 
     def _junctions(self, other):
         """Couplings between PSDs and the SpineMesh filled by the same

@@ -607,8 +607,11 @@ class rdesigneur:
     # --------------------------------------------------------------- spines
     def buildSpineDistrib(self):
         from .spines import install_spines
+        from ..electrical.spine import add_spines
         for d in self.spineDistrib:
-            self.spines.extend(install_spines(self, d))
+            new = install_spines(self, d)
+            self.spines.extend(new)
+            add_spines(self.elecid, new)      # the Neuron's Spine entries, as MOOSE's
 
     # ------------------------------------------------------------ chemistry
     def buildChemDistrib(self):

@@ -133,6 +133,10 @@ def _move_compt(src, dest):
     compartments or mesh entries) into mesh *dest*; delete *src*."""
     moose = _moose()
     from ..kinetics.mesh import ChemCompt, MeshEntry
+    if dest.className == 'PsdMesh' and dest.volume > 0 and src.volume > 0:
+        # MOOSE's setVolumeNotRates(src.volume) on the PsdMesh before it is
+        # filled: its thickness scales by the cube root of the volume ratio
+        dest.thickness = dest.thickness * (src.volume / dest.volume) ** (1.0 / 3.0)
     for kid in list(src._element().children.values()):
         if issubclass(kid.cls, (ChemCompt, MeshEntry)):
             continue
@@ -269,6 +273,11 @@ def configure_solvers(rdes):
         if sd.parent == pd.parent:
             dend = rdes.comptDict[sd.parent]
             moose.element(dend.path + '/dsolve').buildNeuroMeshJunctions(sds, pds)
+            # so that resizing a Spine resizes its head and PSD voxels (MOOSE)
+            if rdes.elecid.className == 'Neuron' and rdes.elecid.numSpines:
+                rdes.elecid.setSpineAndPsdMesh(rdes.comptDict[sd.chemSrc],
+                                               rdes.comptDict[pd.chemSrc])
+                rdes.elecid.setSpineAndPsdDsolve(sds, pds)
     for d, ds in endo_j:
         sur = rdes.comptDict[d.surround]
         ds.buildMeshJunctions(moose.element(sur.path + '/dsolve'))
@@ -311,10 +320,13 @@ def _adaptor(rdes, i, meshName, elecRel, elecField, chemRel, chemField, elec2che
     else:
         raise SpecError(f"rdesigneur adaptorList[{i}]: no chemical mesh '{meshName}' under "
                         f'{base}')
-    if elecRel == 'spine':
-        raise SpecError(f"rdesigneur adaptorList[{i}]: adaptors to the 'spine' geometry "
-                        '(psdArea, headDiameter, ...) are not supported yet')
     comps = list(mesh.elecComptList)
+    if elecRel == 'spine':
+        # the Spine entry of each head (MOOSE: Neuron.spineFromCompartment)
+        if rdes.elecid.className != 'Neuron' or not rdes.elecid.numSpines:
+            raise SpecError(f"rdesigneur adaptorList[{i}]: the 'spine' geometry needs spines "
+                            f'on the cell (spineDistrib); {rdes.elecid.path} has none')
+        comps = [rdes.elecid.spineFromCompartment[c] for c in comps]
     if not comps:
         raise SpecError(f'rdesigneur adaptorList[{i}]: the mesh {mesh.path} has no '
                         'electrical compartments')
@@ -342,10 +354,15 @@ def _adaptor(rdes, i, meshName, elecRel, elecField, chemRel, chemField, elec2che
         a.inputOffset = 0.0
         a.outputOffset = offset
         a.scale = scale
-        ep = c.path + '/' + elecRel
-        if not moose.exists(ep):
-            continue
-        el = moose.element(ep)
+        if elecRel == 'spine':
+            if c.path == '/':
+                continue
+            el = c
+        else:
+            ep = c.path + '/' + elecRel
+            if not moose.exists(ep):
+                continue
+            el = moose.element(ep)
         made += 1
         if elec2chem:
             moose.connect(a, 'requestOut', el, 'get' + cap)
