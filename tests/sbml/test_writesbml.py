@@ -49,7 +49,8 @@ def _build(path='/model'):
     moose.connect(ez, 'prd', pools['A'], 'reac')
     f = moose.Function(f'{path}/cyt/G/f')    # G made at a rate set by F [#/s]
     f.expr = 'x0 * 0.5 + 3'
-    moose.connect(f, 'requestOut', pools['F'], 'getN')
+    # x0 through nOut -> x[0].input: a requestOut input is y0 in MOOSE
+    moose.connect(pools['F'], 'nOut', f.x[0], 'input')
     moose.connect(f, 'valueOut', pools['G'], 'increment')
     return pools
 
