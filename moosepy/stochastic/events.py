@@ -290,7 +290,7 @@ def _decode(res, ssa, ev, where, t0, t1, tnext=None):
         at = f' (reached t = {tnext[v]:.6g} s)' if tnext is not None else ''
         top = int(np.argmax(ssa.kk[v])) if ssa.R else -1
         who = f'; the largest rate constant is that of {ssa.labels[top]}' if top >= 0 else ''
-        raise SolverError(f'{where}: the exact SSA cannot finish between t = {t0:g} and '
+        raise SolverError(f'{where}: the stochastic run cannot finish between t = {t0:g} and '
                           f'{t1:g} s in voxel {v}{at}: more than {MAX_EVENTS_LEFT:.0e} '
                           f'reaction firings remain (propensities overflow or are of the '
                           f'order 1e300, or time no longer advances){who}; check the rate '

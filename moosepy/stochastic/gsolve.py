@@ -424,6 +424,9 @@ def _advance_chem(el, comp, t_end, times, flats):
                           comp.fires, t0, t_end, times, rec_ptr, rec_pool, rec_col, out,
                           float(h.epsilon), int(h.nCritical))
         if res < 0:
+            from .events import _decode
+            if -res >= kernels_stall():
+                _decode(res, ssa, comp.ev, f'Gsolve {el.path} (tau)', t0, t_end, comp.tnext)
             r = -res - 1
             raise SolverError(f'{ssa.labels[r]}: a Function made its rate negative near '
                               f't = {t0:g}..{t_end:g} s; a propensity must be >= 0 (Gsolve '
@@ -436,6 +439,11 @@ def _advance_chem(el, comp, t_end, times, flats):
     comp.t = t_end
     comp.snap = comp.state.copy()
     return out
+
+
+def kernels_stall():
+    from .kernels import STALL
+    return STALL
 
 
 def _check_after(el, comp, t0, t1):

@@ -22,7 +22,7 @@ compare on a birth-death process with diffusion.
 import numpy as np
 
 from ..jit import njit
-from .kernels import _refresh, _fold_held, _fire, _next, _u01, _exp1, BLOCK
+from .kernels import _refresh, _fold_held, _fire, _next, _u01, _exp1, BLOCK, MAX_EVENTS_LEFT
 
 
 @njit(cache=True)
@@ -120,9 +120,20 @@ def nsm_run(y, P, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz, hf_ptr
     ns = times.shape[0]
     nreac = 0
     nhop = 0
+    nit = 0
+    tcheck = t0
     while True:
         v = heap[0]
         t = tau[v]
+        nit += 1
+        if (nit & 0xFFFFF) == 0:
+            # every 2^20 events: more than MAX_EVENTS_LEFT left at this pace
+            # (propensities of 1e300), or time not advancing: stop
+            if t <= t1 and (not (t > tcheck) or
+                            (t1 - t) / (t - tcheck) * 1048576.0 > MAX_EVENTS_LEFT):
+                rng[0, 0], rng[0, 1], rng[0, 2], rng[0, 3] = q0, q1, q2, q3
+                return -1, -1
+            tcheck = t
         while si < ns and times[si] < t:
             for k in range(flats.shape[0]):
                 out[si, k] = y[flats[k]]
@@ -241,6 +252,13 @@ def advance(el, comp, t_end, times, flats):
                           ssa.rs_idx, ssa.rs_mult, ssa.mm_enz, ssa.hf_ptr, ssa.hf_idx,
                           ssa.hf_mult, ssa.chg_ptr, ssa.chg_idx, ssa.chg_val, cols, Op, Oi,
                           Ox, Oo, comp.rng, comp.fires, t0, t_end, times, flats, out)
+    if nreac < 0:
+        from .kernels import MAX_EVENTS_LEFT
+        raise SolverError(f'Gsolve {el.path} (nsm): cannot finish between t = {t0:g} and '
+                          f'{t_end:g} s: at its pace more than {MAX_EVENTS_LEFT:.0e} events '
+                          f'remain (propensities of the order 1e300, or time no longer '
+                          f'advances); check the rate constants, use a deterministic solver, '
+                          f'or split a long run into several start() calls')
     comp.hops = getattr(comp, 'hops', 0) + int(nhop)
     comp.t = t_end
     comp.snap = comp.state.copy()

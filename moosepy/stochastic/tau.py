@@ -50,7 +50,7 @@ import numpy as np
 
 from ..jit import njit
 from .kernels import (_next, _u01, _u01_open, _exp1, _prop, _fold_held, _eval_funcs,
-                      _unpack, _func_work, _fire)
+                      _unpack, _func_work, _fire, MAX_EVENTS_LEFT, STALL)
 
 _SSA_STEPS = 100
 _N1 = 10.0
@@ -61,6 +61,10 @@ def _poisson(lam, q0, q1, q2, q3):
     """A Poisson(lam) number and the advanced generator state."""
     if lam <= 0.0:
         return 0, q0, q1, q2, q3
+    if not (lam < 1e15):
+        # NaN, inf or beyond exact counts: the sampler below would not end
+        # (NaN) or overflow; the caller stops the run (-(STALL + voxel))
+        return -1, q0, q1, q2, q3
     if lam < 10.0:
         res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)
         u = _u01(res)
@@ -174,7 +178,20 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
             si += 1
         nev = 0
         refresh_k = True
+        nit = 0
+        tcheck = t
         while t < t1:
+            nit += 1
+            if (nit & 0xFFFFF) == 0:
+                # every 2^20 leaps: more than MAX_EVENTS_LEFT leaps left at
+                # this pace (propensities of 1e300), or no progress: stop
+                if not (t > tcheck) or (t1 - t) / (t - tcheck) * 1048576.0 > MAX_EVENTS_LEFT:
+                    for j in range(P):
+                        y[base + j] = x[j]
+                    tnext[v] = t
+                    rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = q0, q1, q2, q3
+                    return -(STALL + v)
+                tcheck = t
             if refresh_k:
                 if nfunc > 0:
                     for j in range(P):
@@ -308,6 +325,12 @@ def tau_run(y, npools, kk, km, ptype, s0, s1, rs_ptr, rs_idx, rs_mult, mm_enz,
                             if crit[r] or a[r] <= 0.0:
                                 continue
                             n, q0, q1, q2, q3 = _poisson(a[r] * tau, q0, q1, q2, q3)
+                            if n < 0:
+                                for j in range(P):
+                                    y[base + j] = xs[j]
+                                tnext[v] = t
+                                rng[v, 0], rng[v, 1], rng[v, 2], rng[v, 3] = q0, q1, q2, q3
+                                return -(STALL + v)
                             kf[r] = n
                         if fire_crit:
                             res, q0, q1, q2, q3 = _next(q0, q1, q2, q3)

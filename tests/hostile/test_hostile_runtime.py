@@ -118,14 +118,31 @@ def test_ksolve_dsolve_blowup_names_voxel_interval():
     assert 0.7 <= t1 <= 0.9, msg
 
 
-def test_gsolve_propensity_1e300_ends_in_time():
+def _gsolve_method(method):
+    moose.element('/m/c/ksolve').method = method
+
+
+@pytest.mark.parametrize('method', ['ssa', 'tau', 'nsm'])
+def test_gsolve_propensity_1e300_ends_in_time(method):
     """Kf = 1e300: each SSA firing advanced time by ~1e-301 s; start(1)
-    spun for ~30 s (and in general without end).  Now the run stops after
-    2^20 firings with the voxel, the time reached and the reaction named."""
-    warm(solver='gsolve', k=1.0)
+    spun for ~30 s under 'ssa' (and in general without end), and without
+    end under 'tau' (the Poisson sampler looped on an infinite mean) and
+    'nsm'.  Now the run stops after 2^20 firings (or leaps), naming the
+    solver and the interval (ssa, tau: also the voxel, the time reached and
+    the reaction)."""
+    chem(solver='gsolve', k=1.0, root='/warm')
+    moose.element('/warm/c/ksolve').method = method
+    moose.reinit()
+    moose.start(0.2)
+    moose.delete('/warm')
     chem(solver='gsolve', k=1e300)
-    run_raises(1.0, r'^Gsolve /m/c/ksolve: the exact SSA cannot finish between t = 0 and 1 s',
-               r'voxel 0 \(reached t = [0-9.e+-]+ s\)', r'/m/c/r')
+    _gsolve_method(method)
+    if method == 'nsm':
+        run_raises(1.0, r'^Gsolve /m/c/ksolve \(nsm\): cannot finish between t = 0 and 1 s')
+    else:
+        where = 'Gsolve /m/c/ksolve' + (' \\(tau\\)' if method == 'tau' else '')
+        run_raises(1.0, '^' + where + r': the stochastic run cannot finish between t = 0 and '
+                   r'1 s', r'voxel 0 \(reached t = [0-9.e+-]+ s\)', r'/m/c/r')
 
 
 def test_gsolve_function_nan_is_named():
