@@ -173,7 +173,10 @@ def _apply_rate_funcs(t, ye, navol, kmrow, rate, extra, M, stack, xbuf):
             rate[tgt] = _term_rate(tgt, val * navol ** (1.0 - order[tgt]), ye, kmrow, M)
 
 
-@njit(cache=True, nogil=True)
+# inlined: called once per voxel and RK stage; as a call it cost a third of
+# an rk5 step of a Michaelis-Menten model (3 MMenz + 1 Reac, 105 voxels:
+# 36 -> 24 us a step, results bit-identical; acc35 unchanged)
+@njit(cache=True, nogil=True, inline='always')
 def _general_rates(ye, krow, kmrow, rate, ttype, sub_ptr, sub_idx, mm_enz, nsimple):
     """Rates of the terms after the plain ones: mass action of order > 2 and
     Michaelis-Menten (k * enzyme * s / (numKm + s), s the substrates'
