@@ -14,6 +14,8 @@ the flux from voxel i to j is ``D * g * (C_i - C_j)`` molecules/s per
 parent voxel, as MOOSE's Dsolve does: ``g = (A_i + A_p) / (L_i + L_p)``.
 """
 
+import math
+
 import numpy as np
 
 from ..core import structure
@@ -248,14 +250,26 @@ class CubeMesh(ChemCompt):
     isToroid = Field(False, '', 'Wrap around at the edges', type='bool')
     preserveNumEntries = Field(True, '', 'Keep nx, ny, nz when the size changes', type='bool')
     coords = Field(None, 'm', '[x0 y0 z0 x1 y1 z1 dx dy dz]', type='vector', stored=False)
+    # voxel sizes as given in coords (MOOSE keeps them: a voxel's volume is
+    # dx*dy*dz, which may differ from span/n in the last bit); NaN: span/n
+    _dx = Field(float('nan'), hidden=True)
+    _dy = Field(float('nan'), hidden=True)
+    _dz = Field(float('nan'), hidden=True)
 
     def _voxel_volumes(self):
         i = self._idx
         c = self._el.cols
+        nv = int(c['nx'][i] * c['ny'][i] * c['nz'][i])
+        d = (c['_dx'][i], c['_dy'][i], c['_dz'][i])
+        if all(np.isfinite(d)):
+            return np.full(nv, float(d[0] * d[1] * d[2]))
         vol = abs((c['x1'][i] - c['x0'][i]) * (c['y1'][i] - c['y0'][i])
                   * (c['z1'][i] - c['z0'][i]))
-        nv = int(c['nx'][i] * c['ny'][i] * c['nz'][i])
         return np.full(nv, vol / nv)
+
+    def _forget_d(self):
+        for a in 'xyz':
+            self._el.cols['_d' + a][self._idx] = float('nan')
 
     def _grid(self):
         c, i = self._el.cols, self._idx
@@ -303,11 +317,15 @@ class CubeMesh(ChemCompt):
         a = lo + np.array([ix, iy, iz]) * d
         return np.concatenate([a, a + d])
 
-    def _set_geometry(self, **kv):
+    def _set_geometry(self, _keep_d=None, **kv):
         old = self._voxel_volumes()
         for k, v in kv.items():
             self._el.cols[k][self._idx] = v
         self._check()
+        self._forget_d()
+        if _keep_d is not None:
+            for a, d in zip('xyz', _keep_d):
+                self._el.cols['_d' + a][self._idx] = d
         self._after_geometry_change(old)
 
     def _check(self):
@@ -327,6 +345,7 @@ class CubeMesh(ChemCompt):
         scale = (v / old.sum()) ** (1.0 / 3.0)
         for a in 'xyz':
             c[a + '1'][i] = c[a + '0'][i] + (c[a + '1'][i] - c[a + '0'][i]) * scale
+        self._forget_d()
         self._after_geometry_change(old)
 
 
@@ -340,6 +359,7 @@ def _make_corner_setter(name):
         except FieldError:
             self._el.cols[name][self._idx] = prev
             raise
+        self._forget_d()
         self._after_geometry_change(old)
     return setter
 
@@ -351,6 +371,9 @@ for _n in ('x0', 'y0', 'z0', 'x1', 'y1', 'z1', 'nx', 'ny', 'nz'):
 def _dgetter(axis):
     def g(self):
         c, i = self._el.cols, self._idx
+        d = c['_d' + axis][i]
+        if np.isfinite(d):
+            return float(d)
         return float((c[axis + '1'][i] - c[axis + '0'][i]) / c['n' + axis][i])
     return g
 
@@ -381,10 +404,16 @@ def _coords_set(self, v):
     if len(v) < 6:
         raise FieldError(f'{self.path}.coords: expected at least 6 numbers, got {len(v)}')
     kv = dict(zip(('x0', 'y0', 'z0', 'x1', 'y1', 'z1'), v[:6]))
+    keep = None
     if len(v) >= 9:
         for a, d in zip('xyz', v[6:9]):
             kv['n' + a] = max(1, int(round((kv[a + '1'] - kv[a + '0']) / d)))
-    self._set_geometry(**kv)
+        # as MOOSE: the given sizes are kept when they tile the span
+        keep = tuple(float(d) for d in v[6:9])
+        if not all(math.isclose(kv['n' + a] * d, kv[a + '1'] - kv[a + '0'], rel_tol=1e-9)
+                   for a, d in zip('xyz', keep)):
+            keep = None
+    self._set_geometry(_keep_d=keep, **kv)
 
 
 CubeMesh._fields['coords'].getter = _coords_get
