@@ -77,7 +77,7 @@ class Stoich(Neutral):
         warnings.warn(
             f"{self.path} (Stoich): 'path' is this element's path and cannot be set; "
             f"assigning {value!r} changes nothing (as in MOOSE 5.0). The reaction system is "
-            f"set by reacSystemPath (MOOSE 4's Stoich.path)", stacklevel=3)
+            f"set by reacSystemPath (MOOSE 4's Stoich.path)", stacklevel=4)
     allowNegative = Field(False, '', 'Allow negative concentrations (else clipped at 0)',
                           type='bool')
     numVarPools = Field(0, '', 'Pools integrated by the solver', type='unsigned int', ro=True,
