@@ -29,7 +29,6 @@ x = y = 0 in kkit's default colours.
 import os
 
 from ..core.errors import MooseError
-from .kkit import KKIT_NA, NA_RATIO
 
 #: kkit's field lists for the object types written
 _DUMPS = (
@@ -59,6 +58,7 @@ def writeKkit(modelpath, filepath, sceneitems=None):
 
     Raises MooseError naming the object that a kkit file cannot hold."""
     import moosepy as moose
+    from .kkit import KKIT_NA, NA_RATIO     # not at import moosepy: the reader is big
     if not moose.exists(modelpath):
         raise MooseError(f'writeKkit: no model at {modelpath!r}')
     root = moose.element(modelpath)
