@@ -43,13 +43,15 @@ TOL = {
     # the oscillator near its steady state; MOOSE's and moosepy's Ksolves
     # take different adaptive steps
     'spiny': 1e-4,
-    # moosepy diffuses on the Ksolve's tick (16), after the Adaptors (11),
-    # MOOSE on the Dsolve's (10), before them: the spine Ca set by an
-    # Adaptor is diffused one 10 ms tick earlier (see NOT_COMPARED)
-    'bridge': 2e-3,
+    # measured 7.8e-6 (psd/Ca[2]); the spine Ca read at the end differs
+    # by the order of Adaptor and diffusion, see NOT_COMPARED
+    'bridge': 1e-4,
 }
 # values printed but not held to the tolerance, with the reason
 NOT_COMPARED = {
+    # moosepy diffuses on the Ksolve's tick (16), after the Adaptors (11),
+    # MOOSE on the Dsolve's (10), before them: read after the last tick,
+    # MOOSE's spine pool holds what the Adaptor set, moosepy's has diffused
     'bridge': ('spine/Ca[', 'read right after the last Adaptor tick: MOOSE shows the value '
                'the Adaptor set (its Dsolve ran before), moosepy the value after a '
                'diffusion step'),
