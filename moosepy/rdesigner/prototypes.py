@@ -382,13 +382,18 @@ def buildCompt(pa, name, RM=1.0, RA=1.0, CM=0.01, dia=1.0e-6, x=0.0, y=0.0, z=0.
     specific RA [Ω·m], RM [Ω·m²], CM [F/m²]."""
     moose = _moose()
     length = math.sqrt(dx * dx + dy * dy + dz * dz)
+    xa = dia * dia * PI / 4.0
+    sa = length * dia * PI
+    if not (0.0 < xa < math.inf and 0.0 < sa < math.inf):   # 1e-320 m underflows to 0
+        from .specs import SpecError
+        raise SpecError(f'buildCompt {element(pa).path}/{name}: diameter {dia} m and length '
+                        f'{length} m give a cross-section {xa} m^2 and an area {sa} m^2; '
+                        'expected both > 0 and finite')
     c = moose.Compartment(f'{element(pa).path}/{name}')
     c.x0, c.y0, c.z0 = x, y, z
     c.x, c.y, c.z = dx + x, dy + y, dz + z
     c.diameter = dia
     c.length = length
-    xa = dia * dia * PI / 4.0
-    sa = length * dia * PI
     c.Ra = length * RA / xa
     c.Rm = RM / sa
     c.Cm = CM * sa

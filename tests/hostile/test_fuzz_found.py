@@ -143,3 +143,15 @@ def test_morphml_huge_coordinates_do_not_overflow(tmp_path, z0, z1, ok):
         with pytest.raises(moose.ModelImportError, match=r'c\.morph\.xml, line \d+: segment '
                            r"'0': its length .* not a finite number"):
             reader.readMorphMLFromFile(str(f))
+
+
+@pytest.mark.parametrize('field, value', [('somaLen', 1e-320), ('dendDia', 1e-200)])
+def test_rdesigner_compartment_whose_area_underflows_is_a_spec_error(field, value):
+    # a length of 1e-320 (> 0) made the area 0.0 and RM / area a ZeroDivisionError
+    import moosepy.rdesigner as rd
+    doc = {'cellProto': {'type': 'ballAndStick', 'name': 'c', 'somaDia': 10e-6,
+                         'somaLen': 10e-6, 'dendDia': 2e-6, 'dendLen': 60e-6,
+                         'numDendSeg': 3}}
+    doc['cellProto'][field] = value
+    with pytest.raises(moose.MooseError, match=r'buildCompt .*expected both > 0 and finite'):
+        rd.load(doc).buildModel()
