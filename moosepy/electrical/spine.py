@@ -20,6 +20,9 @@ Setting a field (sizes clamped to [minimumSize, maximumSize], default
   (``setGeomAndElec``); a longer shaft moves the head out by the change of
   the shaft's end point.  Chemistry: the dendrite - head coupling
   (pi d^2/4 / L of the shaft); no volume changes.
+* Under HSolve a new Ra is stored but, as in MOOSE's HSolve (setRa keeps
+  its matrix), the cell is not rebuilt for it; Rm, Cm and Gbar take
+  effect at once.
 * ``headLength`` / ``headDiameter``: the head compartment is rescaled.
   Chemistry: the head voxel becomes a cylinder of the new size
   (pi d^2 L / 4), the PSD a disc of the head's diameter and the PsdMesh's
@@ -102,7 +105,14 @@ def set_geom_and_elec(comp, length, dia):
         return False
     comp.Rm = comp.Rm * d0 * L0 / (dia * length)
     comp.Cm = comp.Cm * dia * length / (d0 * L0)
-    comp.Ra = comp.Ra * length * d0 * d0 / (L0 * dia * dia)
+    ra = comp.Ra * length * d0 * d0 / (L0 * dia * dia)
+    el = comp._element()
+    if el.data.get('hsolve') is not None:
+        # as MOOSE's HSolve (setRa stores the value, the matrix is kept):
+        # no rebuild of the cell at every resize; a later rebuild reads it
+        el.cols['Ra'][comp._idx] = ra
+    else:
+        comp.Ra = ra
     for kid in list(comp._element().children.values()):
         if issubclass(kid.cls, ChanBase):
             for i in range(kid.num):
@@ -288,10 +298,11 @@ def _refresh_solvers(solvers, meshes):
                 j.g = np.asarray(g, dtype=float)
                 j.vol_mine = np.asarray(ma.handle(0)._voxel_volumes(), float)[j.mine]
                 j.vol_other = np.asarray(mb.handle(0)._voxel_volumes(), float)[j.theirs]
-        c = m.data.get('compiled')
-        if c is not None and hasattr(c, 'dirty'):
-            c.dirty = True
-        m.data.pop('_split_setup', None)
+        if any(m is s for s in solvers):
+            c = m.data.get('compiled')
+            if c is not None and hasattr(c, 'dirty'):
+                c.dirty = True      # re-reads volumes (rates) before its next step
+        m.data.pop('_split_setup', None)    # junction exchanges and plans again
 
 
 def _resize_chem(neuron_el, i):

@@ -437,8 +437,13 @@ def compile_plan(dsolve_el, comp, dt, whole):
     held = comp.arrays['held']       # buffered and Function-set pools do not move
     moving = [j for j in range(comp.npools) if not held[j] and (D[j] > 0 or M[j] != 0)]
     geom = mesh.handle(0)._diffusion_geometry()
-    shape = hash((geom.volume.tobytes(), geom.area.tobytes(), geom.length.tobytes(),
-                  geom.edges[2].tobytes()))
+    if len(geom.edges[0]) == 0 and not (geom.parent >= 0).any():
+        # voxels not coupled to each other (SpineMesh, PsdMesh): the plan
+        # does not depend on their sizes (a resized spine keeps it)
+        shape = ('isolated', geom.num)
+    else:
+        shape = hash((geom.volume.tobytes(), geom.area.tobytes(), geom.length.tobytes(),
+                      geom.edges[2].tobytes()))
     key = (structure.version(), tuple(D[moving]), tuple(M[moving]), dt, method, whole,
            id(comp.layout), shape)
     old = dsolve_el.data.get('plan')
