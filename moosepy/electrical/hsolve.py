@@ -232,12 +232,20 @@ class HSolve(Neutral):
             return ()
         from ..core.shell import exists
         if not exists(target) and el.data.get('hsolve_target') is None:
-            # as MOOSE: an HSolve whose target never existed solves nothing
-            # (its compartments, if any, step on their own ticks); said here
-            log.warning('%s (HSolve).target %r: no such element; this HSolve solves '
-                        'nothing', el.path, target)
-            el.data['no_target'] = True
-            return ()
+            # as MOOSE (HSolve::setPath): a path that names nothing resolves
+            # to the root, and the solver takes the cell of the first free
+            # compartment of a depth-first search from there
+            seed = _search_from_root(el)
+            if seed is None:
+                log.warning('%s (HSolve).target %r: no such element and no unsolved '
+                            'compartment in the model; this HSolve solves nothing',
+                            el.path, target)
+                el.data['no_target'] = True
+                return ()
+            log.warning('%s (HSolve).target %r: no such element; as MOOSE does, it solves '
+                        'the cell of %s, the first compartment of a search from the root',
+                        el.path, target, seed.path)
+            target = seed.path
         el.data.pop('no_target', None)
         cell = compile_cell(el, target)
         cell.gen = _GEN['gen']
@@ -332,6 +340,25 @@ def _build_group(el, fresh=False):
         g.release()
         raise
     return g
+
+
+def _search_from_root(hs):
+    """MOOSE's HSolve::deepSearchForCompartment from the root: depth first,
+    the last child of each element first; the first compartment not taken by
+    another HSolve of this reinit, or None."""
+    from ..core.element import root
+    from .compartment import CompartmentBase
+    stack = [root()]
+    while stack:
+        e = stack.pop()
+        if issubclass(e.cls, CompartmentBase):
+            other = e.data.get('hsolve')
+            if other is None or other is hs or not other.alive or \
+                    other.data.get('cell') is None:
+                return e
+            continue
+        stack.extend(e.children.values())
+    return None
 
 
 def _keeps(g):

@@ -371,9 +371,11 @@ def test_structural_change_between_starts_is_used_from_then_on(name):
     assert np.all(np.isfinite(got))
 
 
-def test_target_that_never_existed_solves_nothing_with_a_warning(caplog):
+def test_target_that_never_existed_warns_and_solves_the_cell_found_from_the_root(caplog):
     """As MOOSE (cubeMeshSigNeur.py points its HSolve at a path that is not
-    there): the compartments step on their own ticks; moosepy says so."""
+    there): the path resolves to the root and the solver takes the cell of
+    the first compartment found from there (tests/electrical/
+    test_hsolve_target_search.py compares with pymoose); moosepy says so."""
     reset_tree()
     tabs = build()
     moose.delete('/cell/hsolve') if moose.exists('/cell/hsolve') else None
@@ -383,4 +385,6 @@ def test_target_that_never_existed_solves_nothing_with_a_warning(caplog):
     with caplog.at_level('WARNING'):
         moose.reinit()
     assert 'no such element' in caplog.text
+    comps = moose.wildcardFind('/cell/##[ISA=Compartment]')
+    assert comps and all(c._element().data.get('hsolve') is not None for c in comps)
     moose.start(1e-3)
