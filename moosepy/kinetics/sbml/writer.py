@@ -9,10 +9,10 @@ moosepy                SBML
 ChemCompt (CubeMesh)   compartment, size = volume [m^3]
 Pool / BufPool         species (initialConcentration = concInit [mM];
                        BufPool: boundaryCondition="true")
-Reac                   reaction, law ``Kf V prod(S) - Kb V prod(P)``
-                       (V: volume of the first substrate's compartment, as
-                       MOOSE converts Kf; reactants in other compartments
-                       enter as amounts)
+Reac                   reaction, law ``V (Kf prod(S) - Kb prod(P))``
+                       (V: volume of the first substrate's compartment,
+                       each species at its own compartment's
+                       concentration: MOOSE's conversion of Kf and Kb)
 MMenz                  reaction, law ``V kcat E S / (Km + S)``, E a modifier
 Enz                    its complex pool as a species and three reactions
                        (E + S -> cplx, cplx -> E + S, cplx -> E + P)
@@ -199,13 +199,16 @@ def writeSBML(modelpath, filepath):
     def term(rel, d, plist, vref):
         k = driven.get((id(rel), d))
         name = 'K' + d
+        # MOOSE's conversion of Kf and Kb (reac.py): in molecules
+        # numKf prod(n_sub) = Kf V_sub1 prod(c_sub) NA and numKb prod(n_prd) =
+        # Kb V_sub1 prod(c_prd) NA, each species at its own compartment's
+        # concentration, so the law is V_sub1 * K * prod(species)
+        own = [sid[id(p)] for p in plist]
         if k is None:
-            return law([name], conc_product(plist, vref), vref) if plist else \
-                f'{vref} * {name}'
+            return law([name], own, vref) if plist else f'{vref} * {name}'
         pid, num = k
         if not num:
-            return law([pid], conc_product(plist, vref), vref) if plist else \
-                f'{vref} * {pid}'
+            return law([pid], own, vref) if plist else f'{vref} * {pid}'
         # numK in molecule units: rate [mol/s] = numK NA^(n-1) prod(amounts)
         amts = [f'{sid[id(p)]} * {vol_id(p)}' for p in plist]
         return ' * '.join([pid, f'{_NA}^{len(plist) - 1}'] + amts) if plist else \
