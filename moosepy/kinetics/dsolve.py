@@ -439,8 +439,10 @@ def compile_plan(dsolve_el, comp, dt, whole):
     geom = mesh.handle(0)._diffusion_geometry()
     if len(geom.edges[0]) == 0 and not (geom.parent >= 0).any():
         # voxels not coupled to each other (SpineMesh, PsdMesh): the plan
-        # does not depend on their sizes (a resized spine keeps it)
+        # does not depend on their sizes (a resized spine keeps it), and
+        # nothing moves inside the mesh (only across its junctions)
         shape = ('isolated', geom.num)
+        moving = []
     else:
         shape = hash((geom.volume.tobytes(), geom.area.tobytes(), geom.length.tobytes(),
                       geom.edges[2].tobytes()))
