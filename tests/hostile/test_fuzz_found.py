@@ -155,3 +155,21 @@ def test_rdesigner_compartment_whose_area_underflows_is_a_spec_error(field, valu
     doc['cellProto'][field] = value
     with pytest.raises(moose.MooseError, match=r'buildCompt .*expected both > 0 and finite'):
         rd.load(doc).buildModel()
+
+
+KHOL = Path(__file__).resolve().parents[3] / 'shared' / 'models-ref' / 'moose-sbml' / \
+    'Kholodenko_tosbml.xml'
+
+
+@pytest.mark.skipif(not KHOL.is_file(), reason=f'{KHOL} absent')
+def test_sbml_huge_stoichiometry_is_not_built_as_that_many_messages(tmp_path):
+    # stoichiometry 1e308 became range(int(1e308)) Reac messages: readSBML never returned
+    from hostile_files import load_in_child, TIME_LIMIT
+    text = KHOL.read_text()
+    old = '<speciesReference species="MAPK_P_484_0_" stoichiometry="1" constant="false"/>'
+    assert old in text
+    f = tmp_path / 'k.xml'
+    f.write_text(text.replace(old, old.replace('"1"', '"1e308"'), 1))
+    res = load_in_child(f, loader='readSBML')
+    assert res.get('ok') or res.get('moose'), res
+    assert res['elapsed'] < TIME_LIMIT, res

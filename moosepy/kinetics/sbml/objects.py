@@ -78,6 +78,10 @@ log = logging.getLogger('moosepy.sbml')
 BUILDS = ('auto', 'objects', 'engine')
 
 
+#: largest stoichiometry built as Reac/MMenz messages (one message per unit)
+MAX_OBJECT_STOICHIOMETRY = 1000
+
+
 class NotExpressible(Exception):
     """The object model cannot express a feature of the file (the message
     names it)."""
@@ -658,6 +662,11 @@ def make_plan(S, model, nscale, vscale):
         subs, prds = stoich[rid]
         if any(not math.isfinite(m) for m in list(subs.values()) + list(prds.values())):
             raise NotExpressible(f'reaction {rid!r} has a stoichiometry that is not a number')
+        if any(abs(m) > MAX_OBJECT_STOICHIOMETRY
+               for m in list(subs.values()) + list(prds.values())):
+            # a Reac takes stoichiometry m as m messages (1e308 never finished building)
+            raise NotExpressible(f'reaction {rid!r} has a stoichiometry above '
+                                 f'{MAX_OBJECT_STOICHIOMETRY} (a Reac takes one message each)')
         subs = {s: m for s, m in subs.items() if m != 0}
         prds = {s: m for s, m in prds.items() if m != 0}
         what = f'the kinetic law of {rid!r}'
