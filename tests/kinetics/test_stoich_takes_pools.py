@@ -39,5 +39,8 @@ def test_pools_taken_by_a_solver_read_zero_until_reinit_as_pymoose():
     r = run_both(SCRIPT)
     m, p = r['moose'], r['moosepy']
     for k in m:
-        assert np.allclose(np.asarray(p[k], float), np.asarray(m[k], float), rtol=1e-12), k
+        # Gsolve's reinit rounds 602.2 molecules up or down at random
+        atol = 1.0 if k == 'Gsolve_after' else 0.0
+        assert np.allclose(np.asarray(p[k], float), np.asarray(m[k], float), rtol=1e-12,
+                           atol=atol), k
     assert m['Ksolve'][0] == 0.0 and m['Ksolve'][1] > 0
