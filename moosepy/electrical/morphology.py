@@ -190,6 +190,11 @@ class Neuron(Neutral):
         from .spine import set_spine_and_psd_mesh
         set_spine_and_psd_mesh(self._element(), spineMesh, psdMesh)
 
+    @classmethod
+    def _on_copy(cls, new, old):
+        from .spine import on_neuron_copy
+        on_neuron_copy(new, old)
+
     def setSpineAndPsdDsolve(self, spineDsolve, psdDsolve):
         """Kept for MOOSE scripts: moosepy finds the Dsolves of a resized
         spine through its pools' solvers."""

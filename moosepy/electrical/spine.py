@@ -55,7 +55,7 @@ Deliberate differences from MOOSE 5.0.0 (bugs there):
   geometry under slow changes; here every change is carried over.
 * Copying a Neuron in MOOSE leaves its Spine entries reading the original
   cell (rdesigneur without stealCellFromLibrary then reads 0 for every
-  Spine field); here the spine list is the model cell's own.
+  Spine field); here a copy's spines are its own copied compartments.
 """
 
 import logging
@@ -183,6 +183,40 @@ def add_spines(neuron, spines):
     fe.resize(len(lst))
     fe.cols['_owner'][:] = 0
     return len(lst)
+
+
+def on_neuron_copy(new, old):
+    """A copied Neuron's spines are its own copied compartments (found by
+    their path below the Neuron); a spine whose compartments were not
+    copied with it is dropped.  The mesh mapping is not copied (call
+    setSpineAndPsdMesh on the copy)."""
+    spines = old.data.get('spines')
+    new.data.pop('spine_chem', None)
+    new.data.pop('spine_dsolves', None)
+    if not spines:
+        return
+    base = old.path.rstrip('/') + '/'
+    out = []
+    for sp in spines:
+        keys = []
+        for e, j in sp:
+            if not e.path.startswith(base):
+                break
+            node = new
+            for part in e.path[len(base):].split('/'):
+                node = node.children.get(part)
+                if node is None:
+                    break
+            if node is None:
+                break
+            keys.append((node, j))
+        else:
+            out.append(keys)
+    new.data['spines'] = out
+    fe = new.children.get('spine')
+    if fe is not None and issubclass(fe.cls, Spine):
+        fe.resize(len(out))
+        fe.cols['_owner'][:] = 0
 
 
 def spines_of(neuron_el):
@@ -542,5 +576,5 @@ class Spine(Neutral):
         self._set_headLength(h)
 
 
-__all__ = ['Spine', 'set_geom_and_elec', 'add_spines', 'spine_element', 'spines_of',
+__all__ = ['Spine', 'set_geom_and_elec', 'add_spines', 'on_neuron_copy', 'spine_element', 'spines_of',
            'spine_of_compartment', 'set_spine_and_psd_mesh']

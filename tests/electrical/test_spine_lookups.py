@@ -70,3 +70,17 @@ def test_sizes_and_errors(cell):
     assert lone.headDiameter == 0.0
     lone.headDiameter = 1e-6
     assert lone.headDiameter == 0.0
+
+
+def test_copy_has_its_own_spines(cell):
+    """A copied Neuron's Spine entries resize the copy's compartments (in
+    MOOSE 5.0 they keep reading the original cell)."""
+    moose.copy(cell, '/model', 'elec2')
+    c2 = moose.element('/model/elec2')
+    assert c2.numSpines == 4
+    s = moose.element('/model/elec2/spine[1]')
+    assert s.head.path.startswith('/model[0]/elec2[0]/head1')
+    d0 = moose.element('/model/elec/head1').diameter
+    s.headDiameter = 0.9e-6
+    assert moose.element('/model/elec2/head1').diameter == pytest.approx(0.9e-6, rel=1e-15)
+    assert moose.element('/model/elec/head1').diameter == d0
