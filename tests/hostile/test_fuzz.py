@@ -27,7 +27,7 @@ SLOW = os.environ.get('MOOSEPY_FUZZ_SLOW') == '1'
 #: morphml: readers being added) are skipped while moosepy loads none of
 #: their seeds, and join in by themselves once it does.
 REQUIRED = ('sbml', 'kkit', 'swc', 'p', 'channelml', 'rdspec')
-BAD = ('crash', 'hang', 'foreign', 'wrong')
+BAD = ('crash', 'hang', 'foreign', 'wrong', 'exit')
 
 
 def _describe(r):
