@@ -398,6 +398,11 @@ def same_comment(data, rng, kind):
         return data[:i + 1] + b'\n<!-- fuzz: a comment changes nothing -->\n' + data[i + 1:]
     if kind == 'json':
         return b'\n\n  ' + data + b'\n\n'
+    lines = _lines(data)
+    if any(l.startswith(b'#') for l in lines[:50]):             # SWC
+        return b'# fuzz: a comment changes nothing\n' + data
+    if b'//' in data:                                          # kkit, .p
+        return b'\n'.join(lines[:1] + [b'// fuzz: a comment changes nothing'] + lines[1:])
     return data + b'\n\n'
 
 
