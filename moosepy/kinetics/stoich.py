@@ -70,20 +70,6 @@ class Stoich(Neutral):
 
     _get_path = Neutral._get_path
 
-    def _set_reacSystemPath(self, value):
-        self._el.cols['reacSystemPath'][self._idx] = value
-        if value and self._el.data.get('_ksolve') is not None:
-            # as MOOSE: the solver takes the pools now and holds them at 0
-            # (buffered pools at nInit) until reinit; an Adaptor or a Table
-            # that reads them at reinit before the solver's own reinit sees that
-            from .pool import BufPool
-            for el in wildcard_elements(value):
-                if issubclass(el.cls, PoolBase):
-                    if issubclass(el.cls, BufPool):
-                        el.cols['n'][:] = el.cols['nInit']
-                    else:
-                        el.cols['n'][:] = 0.0
-
     def _set_path(self, value):
         # MOOSE 5.0 prints "No field or child named 'setPath'" and goes on:
         # the system is not built, its Ksolve then solves nothing
