@@ -62,10 +62,27 @@ def read_channelml(path, temperature=32.0, library='/library'):
     check_xml(path)     # bounded before parsed (moosepy.limits; no entities)
     root, lines = _parse(path)
     u = _units(root, path)
-    if not moose.exists(library):
+    new_library = not moose.exists(library)
+    if new_library:
         moose.Neutral(library)
+    before = {c.path for c in moose.element(library).children}
+    try:
+        return _read_into(root, lines, u, path, float(temperature), library)
+    except ModelImportError:
+        # nothing half-built: what this call made goes again
+        if new_library:
+            moose.delete(library)
+        else:
+            for c in list(moose.element(library).children):
+                if c.path not in before:
+                    moose.delete(c)
+        raise
+
+
+def _read_into(root, lines, u, path, temperature, library):
+    """read_channelml's build, after the file passed its checks."""
     made = []
-    for tag, make in (('channel_type', lambda el: _channel(el, u, path, float(temperature),
+    for tag, make in (('channel_type', lambda el: _channel(el, u, path, temperature,
                                                               library)),
                       ('ion_concentration', lambda el: _ion_pool(el, u, path, library)),
                       ('synapse_type', lambda el: _synapse(el, u, path, library))):
