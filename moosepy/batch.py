@@ -860,27 +860,13 @@ def _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progre
             by_key[f.key] = s
             futs.append(f)
         n = done0
-        for fut in as_completed(futs):
-            s = by_key[fut.key]
-            try:
-                res = fut.result()
-            except Exception as exc:     # noqa: BLE001 - a worker died, a pickling error
-                res = {'run': s['run'], 'values': {}, 'dt': {}, 'wall_s': 0.0,
-                       'host': '', 'pid': 0,
-                       'error': f'{type(exc).__name__}: {exc}',
-                       'traceback': traceback.format_exc()}
-            if res['error']:
-                log.warning('run %d (params %s, seed %d) failed: %s', s['run'], s['params'],
-                            s['seed'], res['error'])
-            if store is not None:
-                store.write(s, res)
-            results[s['run']] = res
-            n += 1
-            if progress:
-                full = 30 * n // max(total, 1)
-                sys.stderr.write(f'\rmoosepy sweep: [{"#" * full}{"." * (30 - full)}] '
-                                 f'{n}/{total} runs done')
-                sys.stderr.flush()
+        try:
+            n = _collect(as_completed(futs), by_key, store, results, n, total, progress)
+        except BaseException:
+            # a sweep that stops (the disk filled, ^C) does not leave its
+            # other runs going on the cluster
+            client.cancel(futs)
+            raise
         if progress:
             sys.stderr.write('\n')
     finally:
@@ -888,6 +874,32 @@ def _execute(model, todo, runtime, record, scheduler, n_workers, timeout, progre
             client.close()
             if cluster is not None:
                 cluster.close()
+
+
+def _collect(done_futures, by_key, store, results, n, total, progress):
+    """Store each finished run as it comes; returns the count of runs done."""
+    for fut in done_futures:
+        s = by_key[fut.key]
+        try:
+            res = fut.result()
+        except Exception as exc:     # noqa: BLE001 - a worker died, a pickling error
+            res = {'run': s['run'], 'values': {}, 'dt': {}, 'wall_s': 0.0,
+                   'host': '', 'pid': 0,
+                   'error': f'{type(exc).__name__}: {exc}',
+                   'traceback': traceback.format_exc()}
+        if res['error']:
+            log.warning('run %d (params %s, seed %d) failed: %s', s['run'], s['params'],
+                        s['seed'], res['error'])
+        if store is not None:
+            store.write(s, res)
+        results[s['run']] = res
+        n += 1
+        if progress:
+            full = 30 * n // max(total, 1)
+            sys.stderr.write(f'\rmoosepy sweep: [{"#" * full}{"." * (30 - full)}] '
+                             f'{n}/{total} runs done')
+            sys.stderr.flush()
+    return n
 
 
 def _layout(runs, results):

@@ -29,6 +29,17 @@ def noise(i=0):
     return {'y': np.random.default_rng(i).random(N)}
 
 
+def _wait_idle(client, timeout=60.0):
+    """Until the cluster runs no task (a run already executing when the
+    sweep failed finishes; the queued ones were cancelled)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if not any(client.processing().values()):
+            return
+        time.sleep(0.05)
+    raise AssertionError('the cluster is still running tasks of the failed sweep')
+
+
 def _setenv(name, value):
     os.environ[name] = value
 
@@ -74,6 +85,7 @@ def test_a_disk_that_fills(client, small_disk, tmp_path, suffix):
                        r"storing its results in .*sweep\." + suffix + r"' failed: "
                        r"(?s:.*)No space left on device"):
         run_batch(noise, grid=grid, scheduler=client, out=out)
+    _wait_idle(client)      # the runs the failed sweep cancelled, or was running, end
     ds = load(out)                      # readable, every run stored before intact
     done = [i for i in range(12) if ds.error.values[i] == '']
     assert 2 <= len(done) < 12
