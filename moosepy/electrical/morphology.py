@@ -428,6 +428,17 @@ def parse_swc(path):
     if len(big):
         raise _swc_error(path, lines[big[0]], 'id or parent beyond 2^53 (not exact as a '
                          'number)', 'ids are integers >= 0, parents such an id or -1')
+    from ..core.limits import limits
+    size = limits.max_morph_size_um
+    if size is not None:
+        big = np.nonzero((np.abs(a[:, 2:6]) > size).any(axis=1))[0]
+        if len(big):
+            k = big[0]
+            raise _swc_error(path, lines[k], f'a coordinate or radius of '
+                             f'{np.abs(a[k, 2:6]).max():g} µm is beyond '
+                             f'moosepy.limits.max_morph_size_um = {size:g} µm',
+                             'SWC sizes are in µm; for a larger model raise the bound '
+                             '(moose.limits.max_morph_size_um = ...)')
     ids = a[:, 0].astype(np.int64)
     pid = a[:, 6].astype(np.int64)
     # ids and parents resolved in bulk (sort + searchsorted): linear-log in
