@@ -25,51 +25,9 @@ from moosepy.batch import run_batch, load, BatchError, make_runs  # noqa: E402
 
 
 # ------------------------------------------------------------ builders
-def decay(k=1.0, A0=1.0):
-    """A -> B, Kf = k [1/s], in a Ksolve; A's conc [mM] every 0.1 s; k < 0
-    raises (moosepy's FieldError) inside the run."""
-    mesh = moose.CubeMesh('/m')
-    mesh.volume = 1e-18
-    a = moose.Pool('/m/a')
-    b = moose.Pool('/m/b')
-    a.concInit = A0
-    r = moose.Reac('/m/r')
-    moose.connect(r, 'sub', a, 'reac')
-    moose.connect(r, 'prd', b, 'reac')
-    r.Kf, r.Kb = k, 0.0
-    ks = moose.Ksolve('/m/ks')
-    st = moose.Stoich('/m/st')
-    st.compartment = mesh
-    st.ksolve = ks
-    st.reacSystemPath = '/m/##'
-    t = moose.Table2('/m/t')
-    moose.connect(t, 'requestOut', a, 'getConc')
-    for tk in range(10, 20):
-        moose.setClock(tk, 0.1)
-    return {'A': t}
-
-
-def death(n0=100, k=1.0):
-    """X -> Y in a Gsolve (exact SSA), X(0) = n0; seeded by moose.seed."""
-    mesh = moose.CubeMesh('/m')
-    mesh.volume = 1e-18
-    x = moose.Pool('/m/x')
-    y = moose.Pool('/m/y')
-    x.nInit = n0
-    r = moose.Reac('/m/r')
-    moose.connect(r, 'sub', x, 'reac')
-    moose.connect(r, 'prd', y, 'reac')
-    r.Kf, r.Kb = k, 0.0
-    g = moose.Gsolve('/m/gs')
-    st = moose.Stoich('/m/st')
-    st.compartment = mesh
-    st.ksolve = g
-    st.reacSystemPath = '/m/##'
-    t = moose.Table2('/m/t')
-    moose.connect(t, 'requestOut', x, 'getN')
-    for tk in range(10, 20):
-        moose.setClock(tk, 0.25)
-    return {'X': t}
+# the Ksolve decay and Gsolve death builders of test_batch.py (k < 0 makes
+# decay raise moosepy's FieldError inside the run)
+from test_batch import decay, death  # noqa: E402,F401
 
 
 def counted(k=1.0):
