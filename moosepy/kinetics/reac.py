@@ -21,19 +21,18 @@ def reactants(el, port):
     return [o for o, _p, _m, _f in links(el, port) if issubclass(o.cls, PoolBase)]
 
 
+def _vol_at(obj, idx):
+    """Voxel volume [m^3] of *obj*'s compartment at entry idx (entry 0 past
+    its end)."""
+    v = voxel_volumes(obj)
+    return float(v[idx] if idx < len(v) else v[0])
+
+
 def reaction_volume(el, idx, port='sub'):
     """Voxel volume [m^3] used to convert rates: the first reactant's, else
     the reaction's own compartment's."""
     pools = reactants(el, port)
-    src = pools[0] if pools else el
-    v = voxel_volumes(src)
-    return float(v[idx] if idx < len(v) else v[0])
-
-
-def _vol_at(pool, idx):
-    """Voxel volume [m^3] of *pool* at entry idx (entry 0 past its end)."""
-    v = voxel_volumes(pool)
-    return float(v[idx] if idx < len(v) else v[0])
+    return _vol_at(pools[0] if pools else el, idx)
 
 
 def _rate_fields(direction, port):
