@@ -33,8 +33,18 @@ def run_both(script, timeout=180):
         pytest.skip('pymoose side venv (../pymoose-venv) absent')
     out = {}
     for who, exe in (('moose', side), ('moosepy', sys.executable)):
-        proc = subprocess.run([exe, '-c', script, who], capture_output=True, text=True,
-                              timeout=timeout, cwd=str(REPO))
+        try:
+            proc = subprocess.run([exe, '-c', script, who], capture_output=True,
+                                  text=True, timeout=timeout, cwd=str(REPO))
+        except subprocess.TimeoutExpired as exc:
+            if who == 'moose':
+                # pymoose's GSL stepper can stall on a loaded machine (CI saw
+                # "VoxelPools::advance: GSL integration error" then 300 s of
+                # tiny steps on a run that takes 2 s here): the reference is
+                # unavailable, which says nothing about moosepy.
+                err = (exc.stderr or b'')[-300:]
+                pytest.skip(f'pymoose did not finish in {timeout} s: {err!r}')
+            raise
         line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
         if not line:
             if who == 'moose':
