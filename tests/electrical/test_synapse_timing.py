@@ -1,0 +1,89 @@
+"""When a spike reaches a SynChan, compared with pymoose 5.0.0 step by step.
+
+A spike made at step k (by a RandSpike, TimeTable or SpikeGen) enters a
+synapse's handler queue at (spike time + delay); the handler (tick 1) sends
+weight/dt at the first step whose clock time is >= that, compared without
+tolerance, and the SynChan (tick 4) integrates it in the same step.  Within
+tick 1 MOOSE runs a RandSpike before the handlers whatever the creation
+order.  Each case runs with and without an HSolve (which steps the sources,
+handlers and SynChans of its cell in its kernel)."""
+
+import numpy as np
+import pytest
+
+from pymoose_side import run_both
+
+_SCRIPT = r'''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+SRC, HS, DELAY = %r, %d, %r
+DT = 50e-6
+moose.Neutral('/m')
+c = moose.Compartment('/m/c')
+c.Cm, c.Rm, c.Em, c.initVm, c.Ra = 1e-11, 1e8, -0.065, -0.065, 1e6
+c.diameter = c.length = 1e-6
+sc = moose.SynChan('/m/c/syn')
+sc.tau1, sc.tau2, sc.Gbar, sc.Ek = 1e-3, 2e-3, 1e-9, 0.0
+moose.connect(sc, 'channel', c, 'channel')
+# the handler is made before the source: MOOSE's order in a tick is not
+# the creation order
+sh = moose.SimpleSynHandler('/m/c/syn/sh')
+sh.synapse.num = 1
+sh.synapse[0].delay = DELAY
+sh.synapse[0].weight = 1.0
+moose.connect(sh, 'activationOut', sc, 'activation')
+if SRC == 'randspike':
+    rs = moose.RandSpike('/m/rs')
+    rs.rate = 0.0           # 0 at reinit: no random phase
+    rs.doPeriodic = True
+    moose.connect(rs, 'spikeOut', sh.synapse[0], 'addSpike')
+elif SRC == 'timetable':
+    tt = moose.TimeTable('/m/tt')
+    tt.vector = [0.001, 0.00105, 0.00123, 0.0025, 0.003, 0.0041]
+    moose.connect(tt, 'eventOut', sh.synapse[0], 'addSpike')
+else:
+    pg = moose.PulseGen('/m/pg')
+    pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 1e-3, 5e-4, 1e-9, 1e9
+    moose.connect(pg, 'output', c, 'injectMsg')
+    sg = moose.SpikeGen('/m/c/sg')
+    sg.threshold, sg.refractT = -0.03, 1e-3
+    moose.connect(c, 'VmOut', sg, 'Vm')
+    moose.connect(sg, 'spikeOut', sh.synapse[0], 'addSpike')
+tg = moose.Table('/m/tg')
+moose.connect(tg, 'requestOut', sc, 'getGk')
+tv = moose.Table('/m/tv')
+moose.connect(tv, 'requestOut', c, 'getVm')
+for i in range(20):
+    moose.setClock(i, DT)
+if HS:
+    h = moose.HSolve('/m/hsolve')
+    h.dt = DT
+    h.target = '/m/c'
+moose.reinit()
+if SRC == 'randspike':
+    rs.rate = 700.0         # period 1/700 s: 28.6 steps
+moose.start(0.006)
+print('JSON' + json.dumps({'gk': list(tg.vector), 'vm': list(tv.vector)}))
+'''
+
+
+def _same(out):
+    for k in ('gk', 'vm'):
+        a, b = out['moose'][k], out['moosepy'][k]
+        assert len(a) == len(b)
+        # the first step with a conductance, then every sample
+        assert np.argmax(a != a[0]) == np.argmax(b != b[0]), k
+        assert np.max(np.abs(a - b)) <= 1e-9 * np.max(np.abs(a)), k
+    assert np.max(out['moose']['gk']) > 0
+
+
+@pytest.mark.parametrize('hsolve', [0, 1])
+@pytest.mark.parametrize('delay', [0.0, 1.2e-4])
+def test_randspike_spike_reaches_synchan_in_moose_step(hsolve, delay):
+    """A periodic RandSpike made after its handler: its spike with delay 0
+    drives the SynChan in the step it is made (RandSpike steps first in
+    tick 1, as in pymoose), a delay of 2.4 steps in the third step after."""
+    _same(run_both(_SCRIPT % ('randspike', hsolve, delay)))
