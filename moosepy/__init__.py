@@ -88,17 +88,23 @@ _rng = {'seed': None}
 
 
 def seed(value=None):
-    """Seed moosepy's random generators (stochastic solvers, rand)."""
+    """Seed moosepy's random generators (stochastic solvers, rand, spine
+    placement); *value* None seeds from the OS.  MOOSE's global stream
+    (moosepy.core.randnum: rand, spines) is seeded with value mod 2^32."""
     import numpy as np
+    from .core.randnum import mtseed
+    if value is not None and int(value) < 0:
+        value = int(value) & 0xFFFFFFFF     # as MOOSE's cast to unsigned int
     _rng['seed'] = value
     _rng['gen'] = np.random.default_rng(value)
+    mtseed(value)
 
 
 def rand(a=0.0, b=1.0):
-    """A uniform random number in [a, b) from moosepy's seeded generator."""
-    if 'gen' not in _rng:
-        seed(None)
-    return float(_rng['gen'].uniform(a, b))
+    """A uniform random number in [a, b) from MOOSE's global stream
+    (the same numbers as pymoose's moose.rand after the same moose.seed)."""
+    from .core.randnum import mtrand
+    return (b - a) * mtrand() + a
 
 
 def about():

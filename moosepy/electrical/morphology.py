@@ -122,6 +122,11 @@ class Neuron(Neutral):
 
     numSpines = Field(0, '', 'Number of dendritic spines (Spine entries)', type='unsigned int',
                       ro=True, stored=False)
+    spineDistribution = Field(None, '', "Spines to place: lines of 'proto', 'path', 'spacing', "
+                              "'expr' [, key, 'expr']... each ended by ''; keys spacingDistrib "
+                              '(minimum spacing, m), size, sizeDistrib, angle, angleDistrib; '
+                              'setting it places the spines (moosepy.electrical.spine)',
+                              type='vector<string>', stored=False)
     spine = _SpineFieldElement('Spine', 'One entry per spine: resizes it (moosepy.electrical.'
                                'spine)')
     spineFromCompartment = LookupField('ObjId', 'ObjId', '', 'Spine entry of a spine shaft or '
@@ -141,6 +146,13 @@ class Neuron(Neutral):
     # --- spines (moosepy.electrical.spine) -----------------------------------
     def _get_numSpines(self):
         return len(self._element().data.get('spines', ()))
+
+    def _get_spineDistribution(self):
+        return list(self._element().data.get('spineDistribution', ()))
+
+    def _set_spineDistribution(self, value):
+        from .spine import set_spine_distribution
+        set_spine_distribution(self, value)
 
     def _lookup_spineFromCompartment(self, comp):
         from .spine import spine_of_compartment, spine_element

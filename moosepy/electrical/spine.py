@@ -185,6 +185,105 @@ def add_spines(neuron, spines):
     return len(lst)
 
 
+#: keys a spineDistribution line may carry, with MOOSE's defaults for the
+#: ones left out (Neuron.cpp's findArg); those after angleDistrib are
+#: accepted and, as in MOOSE, not used for placement
+SPINE_LINE_DEFAULTS = {
+    'spacing': '1.0e-6', 'spacingDistrib': '0', 'size': '1', 'sizeDistrib': '0',
+    'angle': '0', 'angleDistrib': '6.283185307', 'rotation': '0',
+    'rotationDistrib': '6.283185307', 'shaftLen': '1.0e-6', 'shaftDia': '0.2e-6',
+    'headLen': '0.5e-6', 'headDia': '0.5e-6', 'theta': '0', 'phi': '1.5707963268'}
+
+
+def parse_spine_distribution(neuron, value):
+    """Check a ``Neuron.spineDistribution`` value and return its lines as
+    SpineDistrib specs (moosepy.rdesigner.specs), building nothing.
+
+    The value is a list of strings; each line is ``proto path key expr
+    [key expr]...`` followed by an empty string.  As in MOOSE the fourth
+    entry (the first key's expression, normally ``spacing``) selects where
+    spines go and how far apart (m; <= 0: none); the others are looked up
+    by key (first occurrence), with MOOSE's defaults for missing keys:
+    spacingDistrib (the minimum spacing, m) 0, size 1, sizeDistrib 0,
+    angle 0, angleDistrib 2 pi.  Raises FieldError (MOOSE prints a warning
+    and does nothing) for: a line with fewer than 4 entries or an odd
+    number, entries after the last empty string, an unknown key
+    ('minSpacing', named in MOOSE's documentation, is not read by MOOSE
+    5.0: use 'spacingDistrib'), a prototype missing from /library, a bad
+    expression."""
+    from ..core.shell import exists
+    from ..rdesigner.geometry import Expr
+    from ..rdesigner.specs import SpineDistrib
+    where = f'{neuron.path} (Neuron).spineDistribution'
+    if isinstance(value, str) or not hasattr(value, '__iter__'):
+        raise FieldError(f'{where}: expected a list of strings (proto, path, key, expression, '
+                         f"..., '' after each line), got {value!r}")
+    items = list(value)
+    lines, cur = [], []
+    for k, v in enumerate(items):
+        if not isinstance(v, str):
+            raise FieldError(f'{where}: entry {k} is {v!r} ({type(v).__name__}); every entry '
+                             'is a string (numbers as text, e.g. "1e-6")')
+        if v == '':
+            lines.append(cur)
+            cur = []
+        else:
+            cur.append(v)
+    if cur:
+        raise FieldError(f"{where}: entries {cur!r} are not ended by an empty string ''; "
+                         "each line is proto, path, key, expression, ... then ''")
+    specs = []
+    for i, ln in enumerate(lines):
+        lw = f'{where} line {i}'
+        if len(ln) < 4 or len(ln) % 2:
+            raise FieldError(f'{lw}: {ln!r} has {len(ln)} entries; expected an even number, '
+                             'at least 4: proto, path, spacing, expression [, key, '
+                             'expression]...')
+        keys = ln[2::2]
+        for key in keys:
+            if key not in SPINE_LINE_DEFAULTS:
+                hint = ("; MOOSE 5.0 reads the minimum spacing from 'spacingDistrib' (it "
+                        "ignores 'minSpacing')" if key == 'minSpacing' else '')
+                raise FieldError(f"{lw}: unknown key {key!r}{hint}; valid: "
+                                 f"{', '.join(SPINE_LINE_DEFAULTS)}")
+        if not exists('/library/' + ln[0]):
+            raise FieldError(f"{lw}: no spine prototype '/library/{ln[0]}'")
+
+        def arg(key):
+            for k in range(2, len(ln), 2):
+                if ln[k] == key:
+                    return ln[k + 1]
+            return SPINE_LINE_DEFAULTS[key]
+
+        ex = [Expr(ln[3], where=f"{lw} '{ln[2]}' expression")]
+        for key in ('spacingDistrib', 'size', 'sizeDistrib', 'angle', 'angleDistrib'):
+            ex.append(Expr(arg(key), where=f"{lw} '{key}' expression"))
+        specs.append(SpineDistrib(ln[0], ln[1], *ex))
+    return items, specs
+
+
+def set_spine_distribution(neuron, value):
+    """``Neuron.spineDistribution = value``: place the spines of each line
+    (see :func:`parse_spine_distribution`) on the Neuron's compartments
+    as MOOSE's Neuron does (moosepy.rdesigner.spines.place_spines: the
+    same random draws after ``moose.seed``), and register them as Spine
+    entries.  The segment tree is the Neuron's compartments without the
+    spines already registered on it; a later line does not put spines on
+    earlier spines.  Differences from MOOSE: the tree is taken as it is at
+    the set (MOOSE uses the one from the last ``buildSegmentTree`` and
+    places no spines without one); spines from earlier sets are kept (so
+    does MOOSE)."""
+    from ..rdesigner.geometry import CellGeometry
+    from ..rdesigner.spines import place_spines
+    items, specs = parse_spine_distribution(neuron, value)
+    el = neuron._element()
+    el.data['spineDistribution'] = items
+    for spec in specs:
+        done = [e for sp in el.data.get('spines', ()) for e, _ in sp]
+        geom = CellGeometry(neuron, exclude=done)
+        add_spines(neuron, place_spines(neuron, geom, spec, first=len(el.data.get('spines', ()))))
+
+
 def on_neuron_copy(new, old):
     """A copied Neuron's spines are its own copied compartments (found by
     their path below the Neuron); a spine whose compartments were not

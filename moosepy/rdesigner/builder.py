@@ -608,10 +608,18 @@ class rdesigneur:
     def buildSpineDistrib(self):
         from .spines import install_spines
         from ..electrical.spine import add_spines
+        flat = []
         for d in self.spineDistrib:
             new = install_spines(self, d)
             self.spines.extend(new)
             add_spines(self.elecid, new)      # the Neuron's Spine entries, as MOOSE's
+            flat += [d.proto, d.path]
+            for key, ex in zip(S.SPINE_KEYS, (d.spacing, d.minSpacing, d.size, d.sizeDistrib,
+                                              d.angle, d.angleDistrib)):
+                flat += [key, ex.text]
+            flat.append('')
+        if flat:       # what MOOSE's rdesigneur hands to Neuron.spineDistribution
+            self.elecid._element().data['spineDistribution'] = flat
 
     # ------------------------------------------------------------ chemistry
     def buildChemDistrib(self):

@@ -66,6 +66,52 @@ _TOKEN = re.compile(r"""\s*(?:
 _MAX_DEPTH = 200
 
 
+_POW10 = [float('1e%d' % k) for k in range(309)]     # C's literals 1.0E+k (exact rounding)
+
+
+def _exprtk_pow10(d, e):
+    """d·10^e the way ExprTK's compute_pow10 does it (one multiplication or
+    division by a correctly rounded power of ten)."""
+    if e >= -307:
+        if abs(e) < len(_POW10):
+            return d * _POW10[e] if e > 0 else d / _POW10[-e]
+        return d * 10.0 ** (10.0 * e)
+    return (d / _POW10[307]) / _POW10[-e - 307]
+
+
+def exprtk_number(text):
+    """The double that MOOSE's expression parser (ExprTK's string_to_real)
+    makes of an unsigned decimal literal *text*: the digits before the
+    point accumulated as d·10 + digit, the digits after it accumulated the
+    same way into an integer n and added as n / 10^(number of digits), then
+    the whole scaled by the exponent with one multiplication or division
+    by 10^|e|.  This is not always the correctly rounded value that
+    Python's float() gives: '0.1e-6' is 0.1 / 1e6 = 1.0000000000000001e-07,
+    not 1e-07, and MOOSE's spine placement (a bin count from length /
+    minSpacing) depends on that last bit.  Returns None for a literal
+    ExprTK refuses (an exponent, or a count of digits after the point,
+    beyond ±308)."""
+    mant, _, ex = text.lower().partition('e')
+    ip, _, fp = mant.partition('.')
+    d = 0.0
+    for ch in ip:
+        d = d * 10.0 + (ord(ch) - 48)
+    if len(fp) > 308:
+        return None
+    if fp:
+        t = 0.0
+        for ch in fp:
+            t = t * 10.0 + (ord(ch) - 48)
+        d += _exprtk_pow10(t, -len(fp))
+    if ex:
+        e = int(ex)
+        if abs(e) > 308:
+            return None
+        if e:
+            d = _exprtk_pow10(d, e)
+    return d
+
+
 class ExprError(MooseError, ValueError):
     """An expression that cannot be parsed or names something unknown."""
 
@@ -88,6 +134,9 @@ class Expr:
             raise ExprError(f'{where}: expected an expression (a string or a number), got '
                             f'{type(text).__name__} {text!r}')
         self.text = str(text) if isinstance(text, str) else repr(float(text))
+        # a number given as a number keeps its exact value; a number
+        # written in the text is read as MOOSE's parser (ExprTK) reads it
+        self._exact = not isinstance(text, str)
         self.variables = tuple(variables)
         self.where = where
         self.used = set()
@@ -204,7 +253,12 @@ class Expr:
     def _primary(self):
         kind, val = self._take()
         if kind == 'num':
-            return ('const', float(val))
+            if self._exact:
+                return ('const', float(val))
+            v = exprtk_number(val)
+            if v is None:
+                self._error(f'invalid number {val!r} (exponent beyond ±308)')
+            return ('const', v)
         if val == '(':
             a = self._ternary()
             self._take(')')
@@ -347,13 +401,16 @@ class CellGeometry:
     for each child, the distance between its distal end and its parent's;
     ``L`` adds sqrt(Ra/Rm) of each child.  A compartment added later (a
     spine) has g = |x0 - soma x0| (proximal ends), p = g and L = 2000 g.
+    *exclude*: compartment elements left out of the tree (the spines a
+    Neuron placed after its segment tree was built).
     """
 
-    def __init__(self, cell):
+    def __init__(self, cell, exclude=()):
         from ..core.shell import element
         self.cell = element(cell)
         el = self.cell._element()
-        comps = [c for c in el.children.values() if _is_compartment(c)]
+        skip = {id(e) for e in exclude}
+        comps = [c for c in el.children.values() if _is_compartment(c) and id(c) not in skip]
         self.comps = comps
         self.index = {id(c): k for k, c in enumerate(comps)}
         n = len(comps)
@@ -392,7 +449,8 @@ class CellGeometry:
                     if j in seen:
                         continue
                     seen.add(j)
-                    d = float(np.linalg.norm(self.xyz[j] - self.xyz[k]))
+                    dx, dy, dz = (self.xyz[j] - self.xyz[k]).tolist()
+                    d = math.sqrt(dx * dx + dy * dy + dz * dz)    # as MOOSE's Vec
                     self.seglen[j] = d
                     self.p[j] = self.p[k] + d
                     rm, ra = col(comps[j], 'Rm'), col(comps[j], 'Ra')

@@ -10,8 +10,13 @@ each bin gets a spine at its centre with probability bin/s.  Then each
 spine's angle (``angle`` + (U - 1/2) ``angleDistrib``, radians about the
 dendrite, 0 facing away from the soma frame) and size (``size`` + (U -
 1/2) ``sizeDistrib``, a linear scale) are drawn.  The random numbers come
-from moosepy's seeded generator (``moose.seed``), so a seeded build is
-reproducible.
+from MOOSE's global stream (:mod:`moosepy.core.randnum`, seeded by
+``moose.seed``) in MOOSE's order: one draw per bin of every selected
+compartment (compartments in creation order), then one angle draw per
+spine (when angleDistrib > 0), then one size draw per spine (when
+sizeDistrib > 0).  So a build after ``moose.seed(n)`` has the spine count,
+positions, angles and sizes that pymoose 5.0.0 gives after the same seed
+(tests/rdesigner/test_rdes_spines_seeded.py).
 
 Each spine is a copy of the prototype's compartments, renamed
 ``<name><k>`` (k counts the spines of this spec), scaled (length,
@@ -32,14 +37,7 @@ def _moose():
     return moosepy
 
 
-def _rng():
-    import moosepy
-    if 'gen' not in moosepy._rng:
-        moosepy.seed(None)
-    return moosepy._rng['gen']
-
-
-def _positions(spacing, min_spacing, length, rng):
+def _positions(spacing, min_spacing, length, mtrand):
     pos = []
     if min_spacing < 0.0:
         p = spacing * 0.5
@@ -54,7 +52,7 @@ def _positions(spacing, min_spacing, length, rng):
         min_spacing = spacing * 0.5
     n = int(1 + length / min_spacing)
     dx = length / n
-    u = rng.random(n)
+    u = mtrand(n)
     pos.extend(i * dx + dx * 0.5 for i in np.nonzero(u < dx / spacing)[0])
     return pos
 
@@ -103,9 +101,8 @@ def _set_geom_and_elec(comp, ln, dia):
     comp.diameter = dia
 
 
-def _add_spine(rdes, parent, proto, pos, angle, frame, size, k):
+def _add_spine(cell, parent, proto, pos, angle, frame, size, k):
     moose = _moose()
-    cell = rdes.elecid
     holder = moose.element(moose.copy(proto, cell, f'_spine{k}'))
     kids = [c.handle(0) for c in holder._element().children.values()]
     pr = parent.diameter / 2
@@ -140,17 +137,51 @@ def _add_spine(rdes, parent, proto, pos, angle, frame, size, k):
 
 
 def install_spines(rdes, spec):
-    """Add the spines of one spineDistrib spec; returns a list of the
-    spines' compartment lists."""
+    """Add the spines of one spineDistrib spec to the rdesigneur's cell;
+    returns a list of the spines' compartment lists."""
+    return place_spines(rdes.elecid, rdes.geom, spec, first=len(rdes.spines))
+
+
+def _first_index(cell, proto, count, first):
+    """Number the *count* new spines from 0, as MOOSE does for each line,
+    unless a name <compartment><k> is taken already (a second line with
+    the same prototype: MOOSE 5.0 crashes there); then from *first* (the
+    number of spines already on the cell).  Raises MooseError (nothing
+    built) if those names are taken too."""
+    from ..core.errors import MooseError
+    names = [c.name for c in proto._element().children.values() if _is_compartment(c)]
+    have = cell._element().children
+
+    def taken(start):
+        return [f'{nm}{k}' for nm in names for k in range(start, start + count)
+                if f'{nm}{k}' in have]
+
+    if not taken(0):
+        return 0
+    clash = taken(first)
+    if clash:
+        raise MooseError(f'{cell.path}: spines of {proto.path} would be named '
+                         f"{', '.join(clash[:3])}, which exist already; rename those compartments")
+    return first
+
+
+def place_spines(cell, geom, spec, first=0):
+    """Add the spines of *spec* (a SpineDistrib: proto, path and the six
+    expressions) to *cell* (a Neuron handle), whose segment tree is *geom*
+    (a CellGeometry: compartments outside it get no spines, as in MOOSE);
+    returns a list of the spines' compartment lists (shaft first).  The
+    spines are not registered on the Neuron here (see
+    moosepy.electrical.spine.add_spines).  Spine k's compartments are
+    named <name>k (k from 0, as MOOSE; from *first*, the number of spines
+    already on the cell, when those names are taken)."""
     moose = _moose()
-    geom = rdes.geom
     proto = moose.element('/library/' + spec.proto)
-    elems = [e for e in match_path(rdes.elecid, spec.path) if _is_compartment(e)]
+    elems = [e for e in match_path(cell, spec.path) if _is_compartment(e)]
     vals = geom.values(elems)
     n = len(elems)
     spacing = spec.spacing(vals, n=n)
     minsp = spec.minSpacing(vals, n=n)
-    rng = _rng()
+    from ..core.randnum import mtrand
     parents, eidx, pos = [], [], []
     for i, e in enumerate(elems):
         if not spacing[i] > 0:
@@ -158,16 +189,17 @@ def install_spines(rdes, spec):
         k = geom.index.get(id(e))
         if k is None:
             continue
-        for p in _positions(spacing[i], minsp[i], geom.seglen[k], rng):
+        for p in _positions(spacing[i], minsp[i], geom.seglen[k], mtrand):
             parents.append(e)
             eidx.append(i)
             pos.append(p)
     ang, angd = spec.angle(vals, n=n), spec.angleDistrib(vals, n=n)
     sz, szd = spec.size(vals, n=n), spec.sizeDistrib(vals, n=n)
-    theta = [ang[i] + (rng.random() - 0.5) * angd[i] if angd[i] > 0 else ang[i] for i in eidx]
-    size = [sz[i] + (rng.random() - 0.5) * szd[i] if szd[i] > 0 else sz[i] for i in eidx]
+    theta = [ang[i] + (mtrand() - 0.5) * angd[i] if angd[i] > 0 else ang[i] for i in eidx]
+    size = [sz[i] + (mtrand() - 0.5) * szd[i] if szd[i] > 0 else sz[i] for i in eidx]
+    k0 = _first_index(cell, proto, len(parents), first)
     out = []
     for k, (e, p, th, s) in enumerate(zip(parents, pos, theta, size)):
         parent = e.handle(0)
-        out.append(_add_spine(rdes, parent, proto, p, th, _frame(parent), s, k))
+        out.append(_add_spine(cell, parent, proto, p, th, _frame(parent), s, k0 + k))
     return out

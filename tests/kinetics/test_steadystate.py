@@ -174,7 +174,9 @@ def test_random_init_keeps_totals_and_is_seeded():
         assert (n >= 0).all()
         assert n.sum() == pytest.approx((2.0 + 0.5) * 1e-18 * NA, rel=1e-12)
         draws.append(n)
-    np.testing.assert_array_equal(draws[0], draws[1])
+    # same draws; the totals are recomputed from the previous state, which
+    # can differ from the first one's in the last bit
+    np.testing.assert_allclose(draws[0], draws[1], rtol=1e-13)
     moose.seed(8)
     ss.randomInit()
     assert not np.array_equal(np.array(ks.nVec[0]), draws[0])
