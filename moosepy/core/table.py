@@ -47,6 +47,14 @@ class TableBase(Neutral):
     def __init_obj__(self):
         self._el.data['vec'] = [[] for _ in range(self._el.num)]
 
+    @classmethod
+    def _on_copy(cls, new, old):
+        # the copy's own lists of chunks (the element copy shares them)
+        st = old.data.get('vec', [])
+        one = [st[i] if i < len(st) else [] for i in range(old.num)]
+        k = new.num // old.num if old.num else 1
+        new.data['vec'] = [list(c) for c in one * k]
+
     # --- storage (list of numpy chunks per entry) ---------------------------
     @staticmethod
     def _store(el):
@@ -258,9 +266,17 @@ def _solver_spec(el, idx, port):
     return fn(el, idx, name)
 
 
+def _empty_on_copy(cls, new, old):
+    # MOOSE: a copied Table or Table2 starts with an empty vector (a
+    # StimulusTable or Interpol keeps its values)
+    new.data['vec'] = [[] for _ in range(new.num)]
+
+
 class Table(TableBase):
-    """Records a field at its tick (default tick 8, dt 0.1 ms)."""
+    """Records a field at its tick (default tick 8, dt 0.1 ms).  A copy
+    starts empty (MOOSE)."""
     default_tick = 8
+    _on_copy = classmethod(_empty_on_copy)
 
     threshold = Field(0.0, '', 'Threshold for spike mode', type='double')
     useSpikeMode = Field(False, '', 'Record only threshold crossings (times)', type='bool')
@@ -296,5 +312,7 @@ class Table(TableBase):
 
 
 class Table2(TableBase):
-    """Records a field at its tick (default tick 18, dt 1 s): chemical plots."""
+    """Records a field at its tick (default tick 18, dt 1 s): chemical plots.
+    A copy starts empty (MOOSE)."""
     default_tick = 18
+    _on_copy = classmethod(_empty_on_copy)

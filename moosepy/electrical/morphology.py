@@ -127,6 +127,8 @@ class Neuron(Neutral):
                               '(minimum spacing, m), size, sizeDistrib, angle, angleDistrib; '
                               'setting it places the spines (moosepy.electrical.spine)',
                               type='vector<string>', stored=False)
+    compartmentLengthInLambdas = Field(0.2, '', 'Kept for MOOSE (stored, not used: MOOSE 5.0 '
+                                       'does not re-segment the cell either)')
     spine = _SpineFieldElement('Spine', 'One entry per spine: resizes it (moosepy.electrical.'
                                'spine)')
     spineFromCompartment = LookupField('ObjId', 'ObjId', '', 'Spine entry of a spine shaft or '

@@ -342,8 +342,6 @@ KNOWN_GAPS = {
     ('HHGate2D', 'tauExpr'): 'missing', ('HHGate2D', 'infExpr'): 'missing',
     ('HHGate2D', 'form'): 'missing',
     ('Neuron', 'channelDistribution'): 'missing', ('Neuron', 'passiveDistribution'): 'missing',
-    ('Neuron', 'spineDistribution'): 'missing',
-    ('Neuron', 'compartmentLengthInLambdas'): 'missing (MOOSE 0.2)',
     ('Neutral', 'destFields'): 'missing', ('Neutral', 'sourceFields'): 'missing',
     ('Neutral', 'valueFields'): 'missing',
     ('Neutral', 'this'): 'missing',

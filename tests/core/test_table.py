@@ -252,3 +252,41 @@ class TestUnsolvedSource:
         moose.reinit()
         moose.start(3)
         np.testing.assert_allclose(t.vector, [0.3] * 4, rtol=1e-12)
+
+
+COPY = r'''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+p = moose.Pool('/a')
+p.concInit = 2
+t = moose.Table2('/t')
+moose.connect(t, 'requestOut', p, 'getConc')
+u = moose.Table('/u')
+moose.connect(u, 'requestOut', p, 'getConc')
+s = moose.StimulusTable('/s')
+s.vector = [1, 2, 3]
+moose.reinit()
+moose.start(1)
+moose.Neutral('/lib')
+out = {'orig': [len(t.vector), len(u.vector)]}
+for name, obj in (('t', t), ('u', u), ('s', s)):
+    c = moose.element(moose.copy(obj, '/lib', name + 'c'))
+    out[name] = len(c.vector)
+c = moose.element('/lib/uc')
+c.vector = [5.0]
+out['after'] = len(u.vector)           # the original is not changed by the copy
+print('JSON' + json.dumps(out))
+'''
+
+
+def test_copied_tables_start_empty_as_pymoose():
+    from side_pymoose import run_both
+    r = run_both(COPY)
+    m, p = r['moose'], r['moosepy']
+    assert list(p['orig']) == list(m['orig'])
+    for k in ('t', 'u', 's', 'after'):
+        assert int(p[k]) == int(m[k]), k
+    assert int(m['t']) == int(m['u']) == 0 and int(m['s']) == 3
