@@ -17,12 +17,16 @@ Models:
 * ``axon 200, Python-stepped`` (no HSolve): the Compartment class steps in
   Python every dt; one ``np.add.reduce`` over Vm per step and element.
 
+* ``dsolve 100k``: one pool that only diffuses (inert chemistry: the
+  Dsolve's check after each chemical tick is the only one) on a
+  100,000-voxel CylMesh, 10 s, backward Euler and Crank-Nicolson.
+
 Figures: time spent inside the checks (timed by wrapping them) as a share
 of the run, and for Ksolve also an A/B of whole runs with the checks
 replaced by no-ops (medians of alternating repeats; noisy on a shared
 machine, the first figure is the precise one).
 
-Usage: ``python benchmarks/bench_health.py [--repeats 5]``
+Usage: ``python benchmarks/bench_health.py [--repeats 5] [--only kin|axon|dsolve]``
 """
 
 import argparse
@@ -153,14 +157,77 @@ def axon_python(repeats, n=200, tstop=0.005):
     moose.delete('/axon')
 
 
+def dsolve_100k(method, repeats, nvox=100_000, runtime=10.0):
+    """One pool that only diffuses (no reaction: the chemistry is inert,
+    so only the Dsolve's own check sees the state) on a 100,000-voxel
+    CylMesh (1 µm voxels, D 1e-12 m^2/s, a sharp step of 1 uM over the
+    first half), Dsolve dt 0.01 s, chemistry dt 0.1 s: 10 diffusion steps
+    and one check per chemical tick, 1000 ticks."""
+    from moosepy.kinetics import dsolve as DS
+    if moose.exists('/dbench'):
+        moose.delete('/dbench')
+    moose.Neutral('/dbench')
+    m = moose.CylMesh('/dbench/cyl')
+    m.x1 = nvox * 1e-6
+    m.diffLength = 1e-6
+    m.r0 = m.r1 = 0.5e-6
+    a = moose.Pool('/dbench/cyl/a')
+    a.diffConst = 1e-12
+    st = moose.Stoich('/dbench/cyl/st')
+    ks = moose.Ksolve('/dbench/cyl/ks')
+    ds = moose.Dsolve('/dbench/cyl/ds')
+    ds.method = method
+    st.compartment = m
+    st.ksolve = ks
+    st.dsolve = ds
+    st.reacSystemPath = '/dbench/cyl/##'
+    for t in range(10, 19):
+        moose.setClock(t, 0.1)
+    moose.setClock(10, 0.01)
+    c0 = np.zeros(nvox)
+    c0[:nvox // 2] = 1e-3
+    moose.vec('/dbench/cyl/a').concInit = c0
+    moose.reinit()
+    moose.start(0.2)          # compile / warm
+    orig = DS.check_diffused
+    runs = {'on': [], 'off': []}
+    inside = []
+    for rep in range(repeats):
+        for mode in (('on', 'off') if rep % 2 == 0 else ('off', 'on')):
+            tc = Timer(orig)
+            DS.check_diffused = tc if mode == 'on' else (lambda *a, **kw: None)
+            moose.reinit()
+            t0 = time.perf_counter()
+            moose.start(runtime)
+            dt = time.perf_counter() - t0
+            runs[mode].append(dt)
+            if mode == 'on':
+                inside.append((tc.t, tc.n, dt))
+            DS.check_diffused = orig
+    n = np.array(moose.vec('/dbench/cyl/a').n)
+    moose.delete('/dbench')
+    share = statistics.median(i / d for i, _n, d in inside)
+    on, off = statistics.median(runs['on']), statistics.median(runs['off'])
+    print(f'dsolve {nvox} voxels, {method}, pool only diffusing, {runtime:g} s: run '
+          f'{on * 1e3:8.1f} ms with checks, {off * 1e3:8.1f} ms without (A/B '
+          f'{100 * (on - off) / off:+.2f} %); inside the checks {100 * share:.3f} % of the run '
+          f'({inside[0][1]} check calls per run); min n after the run {n.min():.3g}')
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--only', choices=['kin', 'axon', 'dsolve'], default=None)
     a = ap.parse_args()
-    kin_large('lsoda', a.repeats)
-    kin_large('rk5', a.repeats)
-    axon_hsolve(a.repeats)
-    axon_python(max(1, a.repeats // 2))
+    if a.only in (None, 'kin'):
+        kin_large('lsoda', a.repeats)
+        kin_large('rk5', a.repeats)
+    if a.only in (None, 'axon'):
+        axon_hsolve(a.repeats)
+        axon_python(max(1, a.repeats // 2))
+    if a.only in (None, 'dsolve'):
+        dsolve_100k('be', a.repeats)
+        dsolve_100k('cn', a.repeats)
 
 
 if __name__ == '__main__':

@@ -5,7 +5,9 @@ diffusing pool (a column of the solver state, molecules per voxel), with the
 step matrix factored once (sparse LU, scipy's SuperLU): backward Euler
 solves ``(I - dt A) n' = n`` (first order, unconditionally stable, keeps
 n >= 0); Crank-Nicolson solves ``(I - dt/2 A) n' = (I + dt/2 A) n`` (second
-order; may undershoot near steep fronts when ``D dt / dx^2`` is large).  The
+order; keeps n >= 0 only while ``dt`` x the largest rate out of a voxel is
+<= 2, i.e. ``D dt / dx^2 <= 1`` on a uniform mesh, and can undershoot near
+steep fronts beyond that: the Dsolve's check refuses it).  The
 columns of A sum to zero, so both conserve molecules to rounding.
 
 ``hop_steps``: the same transport for whole molecules (Gsolve): in each step
@@ -28,10 +30,17 @@ def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Ld, Up, Ui, Ux, Uo, Ud, pr, pc,
     its LU factors in CSR (row pointers at q*(n+1), entries from offset
     Lo[q]/Uo[q]) with their inverse diagonals Ld/Ud (at q*n), the row and
     column permutations pr/pc (at q*n), and (use_b) the explicit half B of
-    Crank-Nicolson in CSR at offset Bo[q]."""
+    Crank-Nicolson in CSR at offset Bo[q].
+
+    Returns (smallest count, sum of the counts) over the columns advanced,
+    taken while they are written back (the solver's health check: a sum
+    that is not finite means a NaN or infinite count, a smallest count < 0
+    an undershoot; no extra pass over the state)."""
     b = np.empty(n)
     y = np.empty(n)
     x = np.empty(n)
+    lowest = np.inf
+    total = 0.0
     for q in range(len(cols)):
         j = cols[q]
         rp = q * (n + 1)
@@ -65,7 +74,12 @@ def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Ld, Up, Ui, Ux, Uo, Ud, pr, pc,
             for i in range(n):
                 x[i] = y[pc[pq + i]]
         for i in range(n):
-            S[i, j] = x[i]
+            xi = x[i]
+            S[i, j] = xi
+            total += xi
+            if xi < lowest:
+                lowest = xi
+    return lowest, total
 
 
 @nb.njit(cache=True)
