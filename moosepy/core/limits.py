@@ -79,9 +79,10 @@ class Limits:
     #: nesting of one Function expression (parentheses, prefix operators,
     #: powers): the expression parser is recursive-descent
     max_expr_depth: int = 60
-    #: largest coordinate or radius of a morphology point [µm] (SWC): 1 m,
-    #: far beyond any cell; a larger one is almost surely a unit error (and
-    #: squares of such numbers overflow the cable equations' arithmetic)
+    #: largest coordinate, radius, diameter or segment length of a
+    #: morphology [µm] (SWC, GENESIS .p, NeuroML MorphML): 1 m, far beyond
+    #: any cell; a larger one is almost surely a unit error (and squares of
+    #: such numbers overflow the cable equations' arithmetic)
     max_morph_size_um: float = 1e6
 
     def override(self, **changes):

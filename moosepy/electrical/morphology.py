@@ -1199,6 +1199,18 @@ def parse_p(path):
     def err(ln, what, valid=''):
         return _swc_error(path, ln, what, valid)
 
+    from ..core.limits import limits
+    bound = limits.max_morph_size_um
+
+    def check_size(ln, what, value_m):
+        # a size beyond the bound is almost surely a unit error, and the
+        # cable arithmetic (areas, Ra) of such numbers overflows
+        if bound is not None and abs(value_m) / UM > bound:
+            raise err(ln, f'{what} of {abs(value_m) / UM:g} µm is beyond '
+                      f'moosepy.limits.max_morph_size_um = {bound:g} µm',
+                      '.p coordinates and diameters are in µm; for a larger model raise the '
+                      'bound (moose.limits.max_morph_size_um = ...)')
+
     def num(tok, ln, what):
         try:
             v = float(tok)
@@ -1342,6 +1354,9 @@ def parse_p(path):
             length = float(np.linalg.norm(p1 - (p0 if p0 is not None else org)))
             if p0 is None:
                 p0 = org
+        check_size(ln, 'a diameter', dia)
+        check_size(ln, 'a coordinate', max(np.max(np.abs(p0)), np.max(np.abs(p1))))
+        check_size(ln, 'a length', length)
         chans = []
         for k in range(6 + off, len(tok), 2):
             chans.append((tok[k], num(tok[k + 1], ln, f'value of {tok[k]}')))
