@@ -54,7 +54,12 @@ Refused with :class:`ModelImportError` (file and line): a segment whose
 parent is missing, comes later in the file, or is its own ancestor; a
 segment without a ``cable``, without ``<distal>``, or with neither
 ``<proximal>`` nor parent; a negative or non-numeric diameter or
-coordinate; a compartment of zero diameter; unknown ``lengthUnits`` or
+coordinate; a coordinate, diameter or segment length beyond
+``moosepy.limits.max_morph_size_um`` (1e6 µm: a unit error, and squares of
+such sizes overflow; the bound can be raised); a compartment of zero
+diameter; a specific capacitance, axial resistivity or passive conductance
+<= 0, a channel density or Ca shell depth < 0, a potential or current that
+is not finite (checked before anything is built); unknown ``lengthUnits`` or
 biophysics ``units``; a group naming an unknown cable group;
 ``variable_parameter`` (inhomogeneous channel densities: pymoose 5.0.0
 crashes on them, measured on the tutorials' chans/CA1.morph.xml) and
@@ -188,6 +193,28 @@ def _segments(doc, cell, lf, combine):
     does (document order, running cable); no element is made here.
     Returns (comps, seg_to_comp, cable_comps): comps a list of dicts."""
     segs = cell.findall('.//' + MML + 'segment')
+    from ..core.limits import limits
+    bound = limits.max_morph_size_um
+
+    def sized(el, key, v):
+        # *v* [m] from attribute *key* of *el* (or the segment's length):
+        # beyond the bound it is almost surely a unit error, and the cable
+        # arithmetic (areas, Ra) of such numbers overflows
+        if bound is not None and abs(v) / 1e-6 > bound:
+            what = 'its length' if key == 'length' else f'{key}={el.attrib.get(key)!r}'
+            raise ModelImportError(
+                f'{doc.where(el)}: {what} is {abs(v) / 1e-6:g} µm, beyond '
+                f'moosepy.limits.max_morph_size_um = {bound:g} µm (lengthUnits '
+                f'{doc.root.attrib.get("lengthUnits", "micrometer")!r}); for a larger model '
+                'raise the bound (moose.limits.max_morph_size_um = ...)')
+        return v
+
+    def coord(el, key):
+        return sized(el, key, _num(doc, el, key) * lf)
+
+    def dia(el):
+        return sized(el, 'diameter', _num(doc, el, 'diameter', positive=True) * lf)
+
     all_ids = {}
     for s in segs:
         sid = s.attrib.get('id')
@@ -215,9 +242,9 @@ def _segments(doc, cell, lf, combine):
         if combine and cable == run_cable:
             seg_to_comp[sid] = run
             if prox is not None:
-                run['dsum'] += _num(doc, prox, 'diameter', positive=True) * lf
+                run['dsum'] += dia(prox)
                 run['dn'] += 1
-            run['dsum'] += _num(doc, dist, 'diameter', positive=True) * lf
+            run['dsum'] += dia(dist)
             run['dn'] += 1
         else:
             parent = s.attrib.get('parent')
@@ -238,16 +265,16 @@ def _segments(doc, cell, lf, combine):
                                            '<proximal> point nor a parent')
                 run['x0'], run['y0'], run['z0'] = pc['x'], pc['y'], pc['z']
             else:
-                run['x0'] = _num(doc, prox, 'x') * lf
-                run['y0'] = _num(doc, prox, 'y') * lf
-                run['z0'] = _num(doc, prox, 'z') * lf
-                run['dsum'] += _num(doc, prox, 'diameter', positive=True) * lf
+                run['x0'] = coord(prox, 'x')
+                run['y0'] = coord(prox, 'y')
+                run['z0'] = coord(prox, 'z')
+                run['dsum'] += dia(prox)
                 run['dn'] += 1
-            run['dsum'] += _num(doc, dist, 'diameter', positive=True) * lf
+            run['dsum'] += dia(dist)
             run['dn'] += 1
-        run['x'] = _num(doc, dist, 'x') * lf
-        run['y'] = _num(doc, dist, 'y') * lf
-        run['z'] = _num(doc, dist, 'z') * lf
+        run['x'] = coord(dist, 'x')
+        run['y'] = coord(dist, 'y')
+        run['z'] = coord(dist, 'z')
         run['diameter'] = run['dsum'] / float(run['dn'])
         dx, dy, dz = run['x'] - run['x0'], run['y'] - run['y0'], run['z'] - run['z0']
         try:        # MOOSE's arithmetic, bit for bit
@@ -257,6 +284,7 @@ def _segments(doc, cell, lf, combine):
         if not math.isfinite(run['length']):
             raise ModelImportError(f"{doc.where(s)}: segment {sid!r}: its length from the "
                                    'coordinates is not a finite number (coordinates too large)')
+        sized(s, 'length', run['length'])
         if run['length'] == 0.0:
             run['length'] = run['diameter']
     for c in comps:
@@ -343,6 +371,7 @@ class _CellBuilder:
                 if p.attrib.get('name') in ('threshold', 't_refrac', 'v_reset', 'g_refrac'):
                     raise ModelImportError(f'{doc.where(p)}: integrate-and-fire mechanism '
                                            f'{mname!r} is not supported')
+        self._check_values()
         # every group named by a parameter exists
         for grp in cell.iter():
             if grp.tag in (BIO + 'group', NET + 'group'):
@@ -354,6 +383,45 @@ class _CellBuilder:
                 if c not in self.cable_comps:
                     raise ModelImportError(f'{self.doc.path}: cable group {g!r} lists cable '
                                            f'{c!r}, which has no segments')
+
+    def _check_values(self):
+        """Biophysics values a cell cannot have, refused before anything is
+        built (file and line): a specific capacitance or axial resistivity
+        <= 0, a passive conductance <= 0 (Rm = 1/gmax), a channel density or
+        a Ca shell depth < 0, a potential that is not finite."""
+        if self.bio is None:
+            return
+        doc = self.doc
+
+        def need(p, what, ok, valid, expr=False):
+            # a channel's gmax may be an expression (MOOSE evaluates it)
+            v = self._gmax(p) if expr else _num(doc, p, 'value')
+            if not (math.isfinite(v) and ok(v)):
+                raise ModelImportError(f'{doc.where(p)}: {what} value={p.attrib.get("value")!r} '
+                                       f'({self.bio.attrib.get("units")}); {valid}')
+
+        for tag, what in (('spec_capacitance', 'specific capacitance'),
+                          ('spec_axial_resistance', 'specific axial resistance')):
+            for el in self.cell.findall('.//' + BIO + tag):
+                for p in el.findall('.//' + BIO + 'parameter'):
+                    need(p, what, lambda v: v > 0, f'a {what} must be > 0')
+        for el in self.cell.findall('.//' + BIO + 'init_memb_potential'):
+            for p in el.findall('.//' + BIO + 'parameter'):
+                _num(doc, p, 'value')           # finite
+        for m, mname, passive in self.mechs:
+            for p in m.findall('.//' + BIO + 'parameter'):
+                pname = p.attrib.get('name')
+                if pname == 'gmax' and passive:
+                    need(p, 'gmax', lambda v: v > 0, f'the passive conductance of {mname!r} '
+                         'must be > 0 (Rm = 1/gmax)')
+                elif pname == 'gmax':
+                    need(p, 'gmax', lambda v: v >= 0, f'the conductance density of channel '
+                         f'{mname!r} must be >= 0', expr=True)
+                elif pname == 'depth':
+                    need(p, 'depth', lambda v: v >= 0, f'the shell depth of {mname!r} must be '
+                         '>= 0')
+                elif pname in ('e', 'erev', 'inject'):
+                    _num(doc, p, 'value')       # finite
 
     # -- mechanisms into /library
     def load_mechanisms(self):
