@@ -147,9 +147,15 @@ class rdesigneur:
             for nm in [n for n in lib.children if n not in before]:
                 moose.delete('/library/' + nm)
             raise
-        # prototypes are templates: nothing in /library is simulated (MOOSE
-        # disables what it loads from files; the rest runs unseen there)
-        set_ticks(moose.element('/library')._element(), disable=True)
+        # prototypes are templates: /library is not simulated (MOOSE runs it
+        # unseen), except its tables, which MOOSE 5.0 runs and scripts can
+        # read (a kkit prototype's graphs record its unchanging pools)
+        lib = moose.element('/library')._element()
+        set_ticks(lib, disable=True)
+        from ..core.table import Table, Table2
+        for e in lib.walk():
+            if issubclass(e.cls, (Table, Table2)):
+                e.tick = e.cls.default_tick
 
     # ============================================================ prototypes
     def _check_source(self, lst, i, p):
