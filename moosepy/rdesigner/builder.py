@@ -14,7 +14,15 @@ Differences from MOOSE 5.0.0 (its bugs, fixed): errors raise instead of
 printing and quitting, segfaulting or being skipped; numbers are accepted
 in place of strings; the short ``ballAndStick``/``branchedCell`` forms use
 the defaults; ``rdes.soma`` is the soma of largest diameter;
-``modelFileNameList`` is not shared between instances.
+``modelFileNameList`` is not shared between instances.  Distributed values
+no compartment can have raise a SpecError naming the list, entry, field,
+expression, compartment and value (issue 15; MOOSE skipped them without a
+word): NaN or infinite anywhere, a passive R/C value below 0 (0 keeps the
+compartment's own value, MOOSE's meaning), a chanDistrib Gbar, CaBasal or
+thick below 0 or a tau <= 0 where the mechanism is installed (the first
+expression of an entry stays MOOSE's install test: <= 0 there means "not
+here"); so do a diffusionLength <= 0, a temperature that is not finite and
+a statusDt < 0.
 """
 
 import importlib.util
@@ -83,6 +91,12 @@ class rdesigneur:
             log.warning('rdesigneur: meshLambda is deprecated; use diffusionLength')
             self.diffusionLength = meshLambda
         self.temperature = temperature
+        # sizes and times no model can have (MOOSE took NaN and negatives)
+        S._num('rdesigneur', None, 'diffusionLength', self.diffusionLength, positive=True)
+        S._num('rdesigneur', None, 'temperature', temperature)
+        if S._num('rdesigneur', None, 'statusDt', statusDt) < 0:
+            raise S._err('rdesigneur', None, 'statusDt', statusDt, 'expected a number >= 0 '
+                         '(0: no status output)')
         for nm, v in (('chemDt', chemDt), ('diffDt', diffDt), ('elecDt', elecDt),
                       ('chemPlotDt', chemPlotDt), ('elecPlotDt', elecPlotDt),
                       ('funcDt', funcDt)):
@@ -523,11 +537,13 @@ class rdesigneur:
         self.elecid.buildSegmentTree()
 
     def buildPassiveDistrib(self):
-        for d in self.passiveDistrib:
+        for i, d in enumerate(self.passiveDistrib):
             elems = [e for e in match_path(self.elecid, d.path) if _is_compartment(e)]
             vals = self.geom.values(elems)
             for f, ex in d.fields:
                 x = ex(vals, n=len(elems))
+                _check_values('passiveDistrib', i, f, ex, elems, x,
+                              None if f in ('initVm', 'INITVM', 'Em', 'EM') else 'r/c')
                 for e, v in zip(elems, x):
                     c = e.handle(0)
                     if f in ('initVm', 'INITVM'):
@@ -553,10 +569,13 @@ class rdesigneur:
             cls = moose.element('/library/' + d.proto)._element().cls
             (first if issubclass(cls, CaConcBase) else rest).append(d)
         for d in first + rest:
+            i = self.chanDistrib.index(d)
             proto = moose.element('/library/' + d.proto)
             elems = [e for e in match_path(self.elecid, d.path) if _is_compartment(e)]
             vals = self.geom.values(elems)
-            inst = d.fields[0][1](vals, n=len(elems)) > 0
+            x0 = d.fields[0][1](vals, n=len(elems))
+            _check_values('chanDistrib', i, d.fields[0][0], d.fields[0][1], elems, x0, None)
+            inst = x0 > 0
             mechs = []
             for e, ok in zip(elems, inst):
                 if not ok:
@@ -572,6 +591,7 @@ class rdesigneur:
                 mechs.append(obj)
             for f, ex in d.fields:
                 x = ex(vals, n=len(elems))
+                _check_values('chanDistrib', i, f, ex, elems, x, _CHAN_SIGN.get(f), inst)
                 for e, m, v in zip(elems, mechs, x):
                     if m is not None:
                         self._assign(m, f, v, e.cols['length'][0], e.cols['diameter'][0])
@@ -771,6 +791,41 @@ class rdesigneur:
     def _save(self):
         from .io import save_plots
         save_plots(self)
+
+
+#: sign a chanDistrib field must have where its mechanism is installed
+#: ('+': > 0, '0+': >= 0); Ek, floor, ceiling and B (a scale, negative in
+#: some models) only finite
+_CHAN_SIGN = {'Gbar': '0+', 'tau': '+', 'CaBasal': '0+', 'thick': '0+'}
+
+
+def _check_values(lst, i, f, ex, elems, x, sign, where=None):
+    """Refuse a distributed value no compartment can have, naming the list,
+    the entry, the field, its expression, the compartment and the value:
+    not finite anywhere (MOOSE's test ``value > 0`` silently skips NaN);
+    for passive R/C fields (*sign* 'r/c') below 0 (0 leaves the
+    compartment's own value, MOOSE's meaning of <= 0); for chanDistrib
+    fields (*sign* '+' or '0+') below or at 0 where the mechanism is
+    installed (*where*, a mask; the first expression of a chanDistrib entry
+    is the install test, so a value <= 0 there means "not here")."""
+    x = np.asarray(x, dtype=float)
+    with np.errstate(invalid='ignore'):
+        bad = ~np.isfinite(x)
+        what = 'expected a finite value'
+        if sign == 'r/c':
+            bad |= x < 0
+            what = ('expected a finite value >= 0 (0 keeps the compartment\'s own value, as '
+                    'MOOSE; a resistance or capacitance cannot be negative)')
+        elif sign in ('+', '0+'):
+            low = (x <= 0) if sign == '+' else (x < 0)
+            bad |= low & (where if where is not None else True)
+            what = (f'expected a finite value {">" if sign == "+" else ">="} 0 where the '
+                    'mechanism is installed')
+    if bad.any():
+        k = int(np.argmax(bad))
+        raise S._err(lst, i, f"'{f}' expression", ex.text,
+                     f'{what}; it is {float(x[k]):g} on {elems[k].path} ({int(bad.sum())} '
+                     f'of {len(x)} compartments)')
 
 
 def set_ticks(el, disable):

@@ -21,6 +21,13 @@ are parsed by :class:`~moosepy.rdesigner.geometry.Expr`, never eval'd.
 
 Not supported (ModelImportError): concentration-dependent gates
 (``conc_dependence``), integrate-and-fire mechanisms, more than three gates.
+
+Values a channel cannot have are refused with the file and line: a gate
+whose time constant is not finite and > 0 or whose steady state leaves
+[0, 1] anywhere on its table (a negative alpha or beta gives these), a Q10
+factor <= 0, a negative ``default_gmax`` or ``max_conductance``, a pool's
+negative resting concentration or shell, a decay or synaptic time constant
+<= 0, NaN anywhere.
 """
 
 import os
@@ -83,9 +90,9 @@ def _read_into(root, lines, u, path, temperature, library):
     """read_channelml's build, after the file passed its checks."""
     made = []
     for tag, make in (('channel_type', lambda el: _channel(el, u, path, temperature,
-                                                              library)),
+                                                              library, lines)),
                       ('ion_concentration', lambda el: _ion_pool(el, u, path, library)),
-                      ('synapse_type', lambda el: _synapse(el, u, path, library))):
+                      ('synapse_type', lambda el: _synapse(el, u, path, library, lines))):
         for el in root.iter(CML + tag):
             try:
                 made.append(make(el))
@@ -189,26 +196,37 @@ class _Gate:
         return out
 
 
-def _q10(iv, gname, temperature):
+def _q10(iv, gname, temperature, where):
     q = 1.0
     for s in iv.findall(CML + 'q10_settings'):
         if 'gate' in s.attrib:
             if s.attrib['gate'] != gname:
                 continue
         if 'q10_factor' in s.attrib:
-            q = float(s.attrib['q10_factor']) ** (
-                (temperature - float(s.attrib['experimental_temp'])) / 10.0)
+            f = float(s.attrib['q10_factor'])
+            q = f ** ((temperature - float(s.attrib['experimental_temp'])) / 10.0) \
+                if f > 0 else f
         elif 'fixed_q10' in s.attrib:
-            q = float(s.attrib['fixed_q10'])
+            q = f = float(s.attrib['fixed_q10'])
+        # the time constants are divided by q: a factor <= 0 or NaN makes
+        # them negative or NaN
+        if not 0 < q < float('inf'):
+            raise ModelImportError(f'{where(s)}: gate {gname!r}: q10_settings '
+                                   f'{dict(s.attrib)} give the factor {q!r} at {temperature:g} '
+                                   '°C; a Q10 factor must be > 0 (and its power at this '
+                                   'temperature finite)')
         if 'gate' in s.attrib:
             break
     return q
 
 
-def _channel(ch, u, path, temperature, library):
+def _channel(ch, u, path, temperature, library, lines):
     moose = _moose()
     name = ch.attrib['name']
     where = f'{path}: channel {name!r}'
+
+    def at(el):
+        return f'{path}, line {lines.get(el, "?")}: channel {name!r}'
     iv = ch.find(CML + 'current_voltage_relation')
     if iv is None:
         raise ModelImportError(f'{where}: no current_voltage_relation')
@@ -247,7 +265,7 @@ def _channel(ch, u, path, temperature, library):
     v = (vmin - voff) + np.arange(ndivs + 1) * dv
     for k, gate in enumerate(gates):
         gname = gate.attrib['name']
-        g = _Gate(gate, _q10(iv, gname, temperature), temperature, params,
+        g = _Gate(gate, _q10(iv, gname, temperature, at), temperature, params,
                   f'{where} gate {gname!r}')
         setattr(chan, 'XYZ'[k] + 'power', float(gate.attrib.get('instances', 1)))
         for tr in gate.findall(CML + 'transition'):
@@ -269,6 +287,7 @@ def _channel(ch, u, path, temperature, library):
             text = '1/(alpha+beta)' if nm == 'tau' else 'alpha/(alpha+beta)'
             g.fns[nm] = ('generic', Expr(text, ('v', 'alpha', 'beta'), where=where))
         inf, tau = g('inf', v), g('tau', v)
+        _check_gate(at(gate), gname, v * u['V'], inf, tau * u['T'])
         hg = moose.element(f"{chan.path}/gate{'XYZ'[k]}")
         hg.min = vmin * u['V']
         hg.max = vmax * u['V']
@@ -280,6 +299,21 @@ def _channel(ch, u, path, temperature, library):
         except Exception:     # pragma: no cover (a gate class without the field)
             pass
     return chan.path
+
+
+def _check_gate(where, gname, v, inf, tau):
+    """Refuse a gate whose tables a channel cannot have: a time constant
+    [s] that is not finite and > 0, a steady state outside [0, 1] (a
+    negative rate alpha or beta, or a Q10 below 0, gives these); *v* [V]."""
+    bad = ~(np.isfinite(inf) & np.isfinite(tau) & (tau > 0) & (inf >= -1e-9) &
+            (inf <= 1 + 1e-9))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ModelImportError(
+            f'{where} gate {gname!r}: at v = {v[i]:g} V its time constant is {tau[i]:g} s and '
+            f'its steady state {inf[i]:g} ({int(bad.sum())} of {len(v)} table points are so); '
+            'a gate needs tau finite and > 0 and a steady state in [0, 1] (rates alpha, '
+            'beta >= 0) over the whole table range')
 
 
 def _ion_pool(ion, u, path, library):
@@ -307,7 +341,7 @@ def _ion_pool(ion, u, path, library):
     return cc.path
 
 
-def _synapse(syn, u, path, library):
+def _synapse(syn, u, path, library, lines):
     moose = _moose()
     name = syn.attrib['name']
     d = syn.find(CML + 'doub_exp_syn')
@@ -315,9 +349,15 @@ def _synapse(syn, u, path, library):
         raise ModelImportError(f'{path}: synapse_type {name!r}: only doub_exp_syn is supported')
     V, T = (1e-3, 1e-3) if u['phys'] else (1.0, 1.0)
     G = 1e-3 if u['phys'] else 1.0
+    gmax = float(d.attrib['max_conductance'])
+    if not gmax >= 0:       # a SynChan's Gbar may be set negative; a file's conductance not
+        raise ModelImportError(f'{path}, line {lines.get(d, "?")}: synapse_type {name!r}: '
+                               f'max_conductance {d.attrib["max_conductance"]!r}; a '
+                               'conductance must be >= 0 (the sign of the current comes from '
+                               'reversal_potential)')
     s = moose.SynChan(f'{library}/{name}')
     s.Ek = float(d.attrib['reversal_potential']) * V
-    s.Gbar = float(d.attrib['max_conductance']) * G
+    s.Gbar = gmax * G
     s.tau1 = float(d.attrib['rise_time']) * T
     s.tau2 = float(d.attrib['decay_time']) * T
     h = moose.SimpleSynHandler(f'{s.path}/handler')

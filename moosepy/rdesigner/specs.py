@@ -356,6 +356,9 @@ def norm_chem(idx, entry):
     elif mt.startswith('presyn'):
         spec.radius = _num(lst, idx, 'radius', e[4], positive=True)
         spec.radiusSdev = _num(lst, idx, 'radius sdev', e[5])
+        if spec.radiusSdev < 0:
+            raise _err(lst, idx, 'radius sdev', e[5], 'expected a number >= 0 (a standard '
+                       'deviation)')
         if mt == 'presyn_dend':
             spec.spacing = _num(lst, idx, 'spacing', e[6], positive=True)
     elif mt.startswith('endo'):
