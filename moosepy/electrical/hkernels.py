@@ -6,7 +6,9 @@ step t -> t + dt:
 
 1. PulseGen values at t + dt (MOOSE's timing) are added to their nodes.
    Synapses: the events due this step (the ring slot of the step, filled
-   by spikes at step k - max(1, ceil(delay/dt)) with weight/dt) and what
+   by spikes with weight/dt at the first step whose time is >= spike time
+   + delay, compared exactly as MOOSE; the next step at the earliest for
+   a source that steps after the handlers) and what
    Python-stepped sources delivered drive each SynChan's exact
    dual-exponential cascade; its conductance (NMDA: times the Mg2+
    unblocked fraction at the step-start V) joins the channels of its node.
@@ -69,16 +71,39 @@ def _pulse(t, base, L, W, D, cnt, prev):
 
 
 @njit(cache=True, inline='always')
-def _to_ring(ring, e0, e1, syn, m, syn_dk, syn_w, syn_owner, kabs, dt):
-    """A spike at absolute step *kabs* onto synapses syn[e0:e1]: weight/dt
-    into each handler entry's slot max(m, ceil(delay/dt)) steps later."""
+def _step_t(j, t0, dt, tg, tgm, ts0):
+    """The clock's time of step *j* of this call (see advance)."""
+    if tgm > 0:
+        return tg * ((ts0 + j) * tgm)
+    return t0 + j * dt
+
+
+@njit(cache=True, inline='always')
+def _arrival(te, jmin, jguess, t0, dt, tg, tgm, ts0):
+    """The first step j >= jmin of this call whose clock time is >= *te*
+    (an event's spike time + delay), compared without tolerance as MOOSE's
+    handler does; *jguess* is a nearby step to start from."""
+    j = jguess
+    if j < jmin:
+        j = jmin
+    while j > jmin and _step_t(j - 1, t0, dt, tg, tgm, ts0) >= te:
+        j -= 1
+    while _step_t(j, t0, dt, tg, tgm, ts0) < te:
+        j += 1
+    return j
+
+
+@njit(cache=True, inline='always')
+def _to_ring(ring, e0, e1, syn, m, syn_dk, syn_del, syn_w, syn_owner, kb, k, ts,
+             t0, dt, tg, tgm, ts0):
+    """A spike at time *ts* [s] made in step *k* onto synapses syn[e0:e1]:
+    weight/dt into each handler entry's slot of the step it arrives at (the
+    first step, k + m[e] at the earliest, whose time is >= ts + delay)."""
     L = ring.shape[1]
     for e in range(e0, e1):
         s = syn[e]
-        ka = syn_dk[s]
-        if ka < m[e]:
-            ka = m[e]
-        ring[syn_owner[s], (kabs + ka) % L] += syn_w[s] / dt
+        j = _arrival(ts + syn_del[s], k + m[e], k + syn_dk[s], t0, dt, tg, tgm, ts0)
+        ring[syn_owner[s], (kb + j) % L] += syn_w[s] / dt
 
 
 @njit(cache=True, inline='always')
@@ -182,9 +207,9 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             # synapse handlers: event ring (entry, absolute step mod L) [1/s],
             # the absolute step before this call, handler entry -> channels
             ring, kbase, h_ptr, h_chan,
-            # synapses: weight, delay in steps (ceil(delay/dt), >= 0) and as
-            # a float (delay/dt), handler entry
-            syn_w, syn_dk, syn_dkf, syn_owner,
+            # synapses: weight, delay in steps (ceil(delay/dt), >= 0: where
+            # to start looking for the arrival step) and in s, handler entry
+            syn_w, syn_dk, syn_del, syn_owner,
             # spike generators (sg_node: tree positions), their synapses, and
             # the log of spikes for targets outside the solver
             sg_node, sg_thr, sg_refr, sg_edge, sg_last, sg_above, sg_fired, sg_V,
@@ -277,7 +302,7 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
         for g in range(nrs):
             rate = rs_rate[g]
             since = t - rs_last[g]
-            if rate <= 0.0 or since < rs_refr[g] - 1e-9 * dt:
+            if rate <= 0.0 or since < rs_refr[g]:      # exact, as MOOSE
                 continue
             if rs_per[g]:
                 fire = since > 1.0 / rate
@@ -288,8 +313,8 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             rs_fired[g] = fire
             if fire:
                 rs_last[g] = t
-                _to_ring(ring, rs_ptr[g], rs_ptr[g + 1], rs_syn, rs_m, syn_dk, syn_w,
-                         syn_owner, kb + k, dt)
+                _to_ring(ring, rs_ptr[g], rs_ptr[g + 1], rs_syn, rs_m, syn_dk, syn_del,
+                         syn_w, syn_owner, kb, k, t, t0, dt, tg, tgm, ts0)
         # TimeTables: at most one event per step (as MOOSE), the next time
         # due by t, on the steps of their tick; the event carries the
         # table's time
@@ -298,14 +323,10 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             if (gstep0 + kb + k) % tt_stride[g] != 0:
                 continue
             p = tt_next[g]
-            if p < tt_ptr[g + 1] and tt_times[p] <= t + 1e-9 * dt:
+            if p < tt_ptr[g + 1] and tt_times[p] <= t:     # exact, as MOOSE
                 tt_state[g] = 1.0
-                for e in range(tt_eptr[g], tt_eptr[g + 1]):
-                    s = tt_syn[e]
-                    ka = int(np.ceil((tt_times[p] - t0) / dt + syn_dkf[s] - 1e-9))
-                    if ka < k + tt_m[e]:
-                        ka = k + tt_m[e]
-                    ring[syn_owner[s], (kb + ka) % L] += syn_w[s] / dt
+                _to_ring(ring, tt_eptr[g], tt_eptr[g + 1], tt_syn, tt_m, syn_dk, syn_del,
+                         syn_w, syn_owner, kb, k, tt_times[p], t0, dt, tg, tgm, ts0)
                 p += 1
             tt_next[g] = p
         # 1c. synapses: the events due this step (their ring slot) and what
@@ -464,8 +485,8 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             sg_fired[g] = fire
             if fire:
                 sg_last[g] = t
-                _to_ring(ring, sg_ptr[g], sg_ptr[g + 1], sg_syn, sg_m, syn_dk, syn_w,
-                         syn_owner, kb + k, dt)
+                _to_ring(ring, sg_ptr[g], sg_ptr[g + 1], sg_syn, sg_m, syn_dk, syn_del,
+                         syn_w, syn_owner, kb, k, t, t0, dt, tg, tgm, ts0)
                 if sg_log[g]:
                     log_g[nlog] = g
                     log_k[nlog] = k

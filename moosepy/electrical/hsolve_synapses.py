@@ -131,7 +131,7 @@ class SynapseBuilder:
         syn_w = _fill(syn_els, synoff, nsyn, 'weight')
         self.syn_delay_dirty = True
         self.syn_dk = np.ones(nsyn, dtype=np.int64)
-        self.syn_dkf = np.ones(nsyn)
+        self.syn_del = np.zeros(nsyn)
         self.ring = np.zeros((len(h_ptr) - 1, 2))
         self.kbase = np.zeros(1, dtype=np.int64)
         self.h_parts = (h_ptr, h_chan, syn_w, syn_owner)
@@ -373,7 +373,7 @@ class SynapseBuilder:
     def _set_syn_args(self):
         h_ptr, h_chan, syn_w, syn_owner = self.h_parts
         self.syn_args = (self.sc_parts + (self.ring, self.kbase, h_ptr, h_chan, syn_w,
-                                          self.syn_dk, self.syn_dkf, syn_owner)
+                                          self.syn_dk, self.syn_del, syn_owner)
                          + self.sg_parts + (self.rs_U,) + self.rs_parts + self.tt_parts)
         self._args = None
 
@@ -384,13 +384,16 @@ class SynapseBuilder:
         import heapq
         dt = self.dt
         if self.syn_delay_dirty and self.syn_els:
-            dk, dkf = self.syn_dk, self.syn_dkf
+            dk, sd = self.syn_dk, self.syn_del
             for el in self.syn_els:
                 o = self.synoff[id(el)]
-                dkf[o:o + el.num] = el.cols['delay'] / dt
-                dk[o:o + el.num] = np.maximum(0, np.ceil(dkf[o:o + el.num] - 1e-9))
+                sd[o:o + el.num] = el.cols['delay']
+                dk[o:o + el.num] = np.maximum(0, np.ceil(sd[o:o + el.num] / dt - 1e-9))
             self.syn_delay_dirty = False
-            self._grow_ring(int(dk.max()) + 2)
+            # an event arrives at most ceil(delay/dt) + 1 steps after its
+            # spike (the sum spike time + delay rounds up past a step)
+            self._grow_ring(int(dk.max()) + 3)
+        step_t = self._step_time_fn()
         for el in self.h_els:
             q = el.data.get('queue')
             if not q:
@@ -398,11 +401,27 @@ class SynapseBuilder:
             o = self.hoff[id(el)]
             while q:
                 t_ev, _seq, owner, w = heapq.heappop(q)
-                k = max(1, int(np.ceil((t_ev - self.t) / dt - 1e-9)))
+                # the first step of the call whose time is >= the event's
+                # (exact, as the handler's own test)
+                k = max(1, int(np.ceil((t_ev - self.t) / dt)) - 1)
+                while k > 1 and step_t(k - 1) >= t_ev:
+                    k -= 1
+                while step_t(k) < t_ev:
+                    k += 1
                 if k >= self.ring.shape[1]:
                     self._grow_ring(k + 1)
                 L = self.ring.shape[1]
                 self.ring[o + owner, (self.kbase[0] + k) % L] += w / dt
+
+    def _step_time_fn(self):
+        """Time [s] of step j after self.t, as the kernel computes it (on
+        the clock's grid when the solver's dt is a whole number of grid
+        steps, as MOOSE's dt_ * step)."""
+        tg, tgm, ts0 = self._grid(self.t)
+        t0, dt = self.t, self.dt
+        if tgm > 0:
+            return lambda j: tg * ((ts0 + j) * tgm)
+        return lambda j: t0 + j * dt
 
     def _draw_uniforms(self, n):
         """The RandSpikes' uniforms for the next *n* steps, drawn from each
@@ -492,6 +511,7 @@ class SynapseBuilder:
             return
         L = ring.shape[1]
         kb = int(self.kbase[0])
+        step_t = self._step_time_fn()
         for el in self.h_els:
             o = self.hoff[id(el)]
             q = el.data.setdefault('queue', [])
@@ -500,5 +520,5 @@ class SynapseBuilder:
                 for i in np.nonzero(col)[0].tolist():
                     seq = el.data.get('seq', 0)
                     el.data['seq'] = seq + 1
-                    heapq.heappush(q, (self.t + j * self.dt, seq, i, float(col[i]) * self.dt))
+                    heapq.heappush(q, (step_t(j), seq, i, float(col[i]) * self.dt))
         ring[:] = 0.0

@@ -10,8 +10,14 @@ A spike is a time [s].  Sources (``SpikeGen``, ``RandSpike``,
 synapse puts (spike time + its delay, its weight) into its handler's
 priority queue (a heap).  At every tick the handler takes out every event
 due by the current time and sends ``activationOut`` = sum(weight)/dt, so a
-delta synapse delivers its weight over exactly one step; a delay is thus
-honoured to within one step of the handler's tick.
+delta synapse delivers its weight over exactly one step.  As in MOOSE,
+"due" is ``spike time + delay <= t`` compared without tolerance, with the
+step times on MOOSE's grid (see :mod:`moosepy.core.clock`), so a delay of
+a whole number of steps arrives one step later where the sum rounds up
+(21·50e-6 + 1e-4 > 23·50e-6), exactly where pymoose's does.  A RandSpike
+steps before the handlers of its tick (MOOSE's order, whatever the creation
+order): a spike with delay 0 drives the SynChan in the step it is made.
+TimeTable and RandSpike compare their times exactly too.
 
 Without an HSolve everything here is stepped in Python on its tick
 (MOOSE's ticks: handlers and RandSpike 1, IntFire/LIF 2, SynChan 4,
@@ -494,9 +500,10 @@ class SynHandlerBase(Neutral):
         q = el.data.get('queue')
         if not q:
             return
-        eps = 1e-9 * dt
         act = {}
-        while q and q[0][0] <= t + eps:
+        # as MOOSE: (spike time + delay) <= the step's time, compared
+        # exactly (times on MOOSE's grid, so they round as MOOSE's)
+        while q and q[0][0] <= t:
             _, _, owner, w = heapq.heappop(q)
             act[owner] = act.get(owner, 0.0) + w / dt
         if act:
@@ -1049,7 +1056,7 @@ class RandSpike(Neutral):
         since = t - c['lastEventT']
         rate = c['rate']
         refr = c['refractT']
-        live = (since >= refr - 1e-9 * dt) & (rate > 0)
+        live = (since >= refr) & (rate > 0)        # exact, as MOOSE
         per = c['doPeriodic']
         safe = np.where(rate > 0, rate, 1.0)
         dead = 1.0 - rate * refr
@@ -1093,7 +1100,7 @@ class RandSpike(Neutral):
         since = t - c['lastEventT']
         rate = c['rate']
         refr = c['refractT']
-        live = (since >= refr - 1e-9 * dt) & (rate > 0)
+        live = (since >= refr) & (rate > 0)
         per = c['doPeriodic']
         safe = np.where(rate > 0, rate, 1.0)
         dead = 1.0 - rate * refr
@@ -1207,7 +1214,7 @@ class TimeTable(Neutral):
         for i in range(el.num):
             times = d['times'][i]
             p = d['pos'][i]
-            if p < len(times) and times[p] <= t + 1e-9 * dt:
+            if p < len(times) and times[p] <= t:       # exact, as MOOSE
                 st[i] = 1.0
                 for port in ('eventOut', 'spikeOut'):
                     emit_spikes(el, port, [i], float(times[p]))
