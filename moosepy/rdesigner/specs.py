@@ -170,13 +170,6 @@ def norm_cell_proto(idx, entry):
                                '(number of segments)')
             else:
                 params[nm] = _num(lst, idx, nm, v, positive=True)
-                from ..core.limits import limits
-                bound = limits.max_morph_size_um
-                if bound is not None and params[nm] > bound * 1e-6:
-                    raise _err(lst, idx, nm, v, f'{params[nm]:g} m is beyond '
-                               f'moosepy.limits.max_morph_size_um = {bound:g} µm (sizes here '
-                               'are in metres); for a larger model raise the bound '
-                               '(moose.limits.max_morph_size_um = ...)')
         return CellProto(kind, params.pop('name'), kind, params)
     if len(e) != 2:
         raise _err(lst, idx, None, entry, "expected [source, name] or a shape "

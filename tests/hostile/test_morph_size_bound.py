@@ -120,16 +120,3 @@ def test_morphml_size_beyond_bound_is_refused(tmp_path, kw, line, what):
 def test_morphml_ordinary_cell_loads(tmp_path):
     NeuroML().readNeuroMLFromFile(str(_mml(tmp_path)))
     assert moose.element('/library/c/soma_0').length == pytest.approx(20e-6, rel=1e-12)
-
-
-def test_rdesigner_cell_shape_beyond_bound_is_a_spec_error():
-    """A built-in shape's sizes are in metres: a dendrite of 1e23 m (a fuzz
-    mutant's; HSolve divided by zero on it) is refused like a file's."""
-    import moosepy.rdesigner as rd
-    from moosepy.rdesigner.specs import SpecError
-    with pytest.raises(SpecError, match=r"cellProto\[0\] dendDia = 1e\+23: 1e\+23 m is beyond "
-                                        r'moosepy\.limits\.max_morph_size_um = 1e\+06 µm'):
-        rd.rdesigneur(cellProto=[['ballAndStick', 'cell', 10e-6, 10e-6, 1e23, 100e-6, 2]])
-    with moose.limits.override(max_morph_size_um=1e30):
-        rd.rdesigneur(cellProto=[['ballAndStick', 'cell', 10e-6, 10e-6, 1e23, 100e-6, 2]])
-    assert moose.exists('/library/cell')
