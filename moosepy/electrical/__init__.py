@@ -14,6 +14,7 @@ from .channels import (ChanBase, HHChannelBase, HHChannel, HHGate, HHChannel2D, 
                        HHGate2D, CaConcBase, CaConc, Nernst)
 from .stimuli import PulseGen, VClamp  # noqa: F401
 from .hsolve import HSolve  # noqa: F401
+from . import eesolve  # noqa: F401,E402  (compiled path of unsolved compartments)
 from .intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF, IzhIF,  # noqa: F401
                       IzhikevichNrn)
 from .passive import Leakage, GapJunction  # noqa: F401

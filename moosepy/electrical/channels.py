@@ -372,6 +372,7 @@ class ChanBase(Neutral):
     def _on_copy(cls, new, old):
         new.data.pop('hsolve', None)
         new.data.pop('net', None)
+        new.data.pop('ee', None)
         for k in ('Gk', 'Ik', 'Gbar', 'Ek', 'X', 'Y', 'Z'):
             if k in new.cols:
                 new.cols[k] = np.array(new.cols[k], dtype=float)
@@ -383,14 +384,18 @@ class ChanBase(Neutral):
             return 'idle'
         if not (links(el, 'channel') or links(el, 'Vm') or links(el, 'concen')):
             return 'idle'
-        return 'python'
+        ee = CompartmentBase.unsolved          # a compiled unsolved group steps it
+        return (ee is not None and ee.role(el)) or 'python'
 
     @classmethod
     def _solver_spec(cls, el, idx, field):
         hs = el.data.get('hsolve')
         # (the solver is reached through the element that owns it; this
         # module does not import it)
-        return None if hs is None else hs.cls.solver_spec(el, idx, field)
+        if hs is None:
+            ee = CompartmentBase.unsolved
+            return None if ee is None or 'ee' not in el.data else ee.spec(el, idx, field)
+        return hs.cls.solver_spec(el, idx, field)
 
     @staticmethod
     def _compartments(el):
@@ -542,6 +547,9 @@ class HHChannel(HHChannelBase):
 
     @classmethod
     def _reinit(cls, el):
+        ee = CompartmentBase.unsolved
+        if ee is not None and ee.reinit_taken(el):
+            return                      # done in bulk by its compiled group
         hs = el.data.get('hsolve')
         if hs is not None:
             hs.cls.release_element(el)
@@ -576,6 +584,9 @@ class HHChannel(HHChannelBase):
     def _process(cls, el, t, dt):
         if el.data.get('hsolve') is not None:
             return
+        g = el.data.get('ee')
+        if g is not None and not g.released:
+            return                      # stepped by its compiled group
         net = el.data.get('net')
         if net is None:
             cls._reinit(el)

@@ -27,6 +27,9 @@ Two ways to advance it, as in MOOSE:
   the same: see ../shared/moose-api/ELECTRICAL.md).
   Use
   :class:`~moosepy.electrical.hsolve.HSolve` for multi-compartment cells.
+  Unsolved compartments and HHChannels joined only to each other (and read
+  by Tables) are stepped this way by one compiled kernel, not element by
+  element (:mod:`moosepy.electrical.eesolve`).
   The asymmetric message-passing reading of Ra is MOOSE's: the child's Ra is
   the resistance between the child and its parent.
 * **HSolve**: the solver takes the compartments of a cell over at reinit
@@ -213,22 +216,51 @@ class CompartmentBase(Neutral):
         return None
 
     # ------------------------------------------------------------ solver hooks
+    #: the compiled path of unsolved compartments and channels
+    #: (:mod:`moosepy.electrical.eesolve` sets it; None: every element steps
+    #: itself in Python)
+    unsolved = None
+
     @classmethod
     def _solver_spec(cls, el, idx, field):
-        """(solver element, flat state index, scale) when an HSolve owns *field*."""
+        """(solver element, flat state index, scale) when an HSolve (or the
+        compiled unsolved path) owns *field*."""
         hs = el.data.get('hsolve')
         # (the solver is reached through the element that owns it; this
         # module does not import it)
-        return None if hs is None else hs.cls.solver_spec(el, idx, field)
+        if hs is None:
+            ee = CompartmentBase.unsolved
+            return None if ee is None or 'ee' not in el.data else ee.spec(el, idx, field)
+        return hs.cls.solver_spec(el, idx, field)
 
     @classmethod
     def _batch_role(cls, el):
-        return 'idle' if el.data.get('hsolve') is not None else 'python'
+        ee = CompartmentBase.unsolved
+        if el.data.get('hsolve') is not None:
+            if ee is not None:
+                ee.sync()
+            return 'idle'
+        return (ee is not None and ee.role(el)) or 'python'
+
+    @classmethod
+    def _prepare_reinit(cls, el):
+        # before any solver compiles: compiled sets of a changed structure
+        # give their columns back
+        ee = CompartmentBase.unsolved
+        if ee is not None:
+            ee.sync()
+        return ()
+
+    @classmethod
+    def _batch_advance(cls, el, t_end, requests):
+        # the leader of a compiled group of unsolved compartments
+        el.data['ee'].advance_to(t_end, requests)
 
     @classmethod
     def _on_copy(cls, new, old):
         new.data.pop('hsolve', None)
         new.data.pop('axial', None)
+        new.data.pop('ee', None)
         for k in ('Vm', 'Em', 'Rm', 'Cm', 'inject', 'initVm'):
             new.cols[k] = np.array(new.cols[k], dtype=float)
 
@@ -241,6 +273,9 @@ class CompartmentBase(Neutral):
     # ------------------------------------------------------------ clock
     @classmethod
     def _reinit(cls, el):
+        ee = CompartmentBase.unsolved
+        if ee is not None and ee.reinit_taken(el):
+            return                      # done in bulk by its compiled group
         c = el.cols
         hs = el.data.get('hsolve')
         if hs is not None:
@@ -264,6 +299,11 @@ class CompartmentBase(Neutral):
         step (double buffer by step parity, so the order in which elements
         are processed does not matter)."""
         if el.data.get('hsolve') is not None:
+            return
+        g = el.data.get('ee')
+        if g is not None and not g.released:
+            if g.leader is el:          # a compiled group: one step of all of it
+                g.advance_to(t, [])
             return
         c = el.cols
         s = int(round(t / dt)) if dt > 0 else 0

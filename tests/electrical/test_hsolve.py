@@ -107,7 +107,11 @@ def test_batched_and_python_stepped_runs_agree():
     assert batched[-1] == comps[-1].Vm
     reset_tree()
     comps, tab = _cable()
-    passive('/other')       # an unsolved compartment: the run goes step by step
+    # an unsolved compartment driven by a Python-stepped PulseGen: the run
+    # goes step by step (a compartment joined to nothing else would be
+    # stepped by the compiled unsolved path, moosepy.electrical.eesolve)
+    other = passive('/other')
+    moose.connect(moose.PulseGen('/other_pg'), 'output', other, 'injectMsg')
     solve('/cell/c0', 5e-5)
     moose.reinit()
     from moosepy.core.clock import _plan
