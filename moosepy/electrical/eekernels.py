@@ -18,7 +18,8 @@ B <= 1e-15; A/B for an ``instant`` gate) with A, B from the gate's tables
 at Vm (or the concentration for a Ca-dependent Z gate), then
 ``Gk = Gbar modulation prod s^p``, ``Ik = Gk (Ek - Vm)`` and Gk, Gk Ek added
 to the compartment's chA, chB for its next firing.  The arithmetic is the
-Python path's, operation for operation.
+Python path's, operation for operation, except the gate powers 1-4, taken
+as products as MOOSE does (x, x x, x x x, (x x)(x x)).
 
 Units: V, S, A, F, ohm, s, mM.
 """

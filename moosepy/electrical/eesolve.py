@@ -10,9 +10,11 @@ and 4.  moosepy's per-element path (:meth:`CompartmentBase._process`,
 2243-compartment prototype with 4501 channels cost ~0.25 s of Python per
 25 us step (100 s for 10 ms of simulation; MOOSE 0.9 s).  Here those
 elements are compiled into one group and advanced by
-:func:`moosepy.electrical.eekernels.advance`, with the same arithmetic
-in the same order (results equal to round-off: ``exp`` and ``pow`` of
-numba and numpy may differ in the last bit).
+:func:`moosepy.electrical.eekernels.advance`, with the per-element
+path's arithmetic in its order, except that gate powers 1-4 are products
+(x, x x, x x x, (x x)(x x)) as in MOOSE's HHChannel and the HSolve kernel
+(the per-element path takes numpy's pow); results equal that path's to
+round-off (exp and pow of numba and numpy may differ in the last bit).
 
 What is taken: every set of scheduled, unsolved ``Compartment`` /
 ``SymCompartment`` and ``HHChannel`` elements joined by their messages
@@ -20,26 +22,34 @@ What is taken: every set of scheduled, unsolved ``Compartment`` /
 its elements goes anywhere else, except value requests (a Table's
 ``requestOut`` to ``getVm``...) from objects on a later tick, which read
 after the whole step.  Its compartments must share one tick, its
-channels another of the same dt, and they must have been reinitialised
-(``reinit`` made their message lists).  Anything else (a PulseGen into a
+channels another of the same dt.  Anything else (a PulseGen into a
 compartment, a CaConc fed by a channel, a SpikeGen on VmOut, a
-Ca-dependent channel fed by a pool, a compartment beside a solved one)
-leaves that set on the per-element path, as before.
+Ca-dependent channel fed by a pool, a compartment beside a solved one, a
+Table on an earlier tick) leaves that set on the per-element path, as
+before.
 
-How: when a run starts (the clock asks the objects' ``_batch_role``), the
-sets are found from the schedule and the messages, once per structure
-version (:mod:`moosepy.core.structure`); the fields that the step reads
-or changes become views of the group's arrays, so field reads and writes
-between runs, and the objects' own ``reinit``, act on the group's state
-directly.  The first compartment of the group is its leader (role
-'solver': advanced in chunks, and Tables reading Vm, Im, Gk, Ik or gate
-states are filled by the kernel); the other members are idle.  In a run
-that goes step by step (other Python-stepped objects), the leader's
+How: at ``reinit``, the first compartment or channel whose own reinit
+the clock calls (after the HSolves have claimed their cells) finds the
+sets from the schedule and the messages, once per structure version
+(:mod:`moosepy.core.structure`), and every group then does its members'
+reinit in bulk (``Group.reset``: what their own ``_reinit`` does); a
+reinit with nothing structural changed compiles nothing.  A structure
+changed between a reinit and a run is seen when the run starts (the
+clock asks ``_batch_role``): the sets are found again and go on from the
+values their fields hold.  The fields that the step reads or changes are
+views of the group's arrays, so field reads and writes between runs act
+on its state directly.  The first compartment of the group is its leader
+(role 'solver': advanced in chunks, and Tables reading Vm, Im, Gk, Ik or
+gate states are filled by the kernel); the other members are idle.  In a
+run that goes step by step (other Python-stepped objects), the leader's
 ``_process`` advances the whole group one step at its place in the tick
 order.  ``ENABLED = False`` turns the path off (for comparisons).
 
 The group's channels are stepped at the compartments' firings (same dt;
-nothing outside the group can see in between).
+nothing outside the group can see in between).  Measured (2-core
+machine, CA1 prototype above, 2243 compartments, 4501 channels, 6759
+gates): ~135 us per step in the kernel; finding the set and compiling it
+~0.3 s, a bulk reinit ~0.03 s.
 """
 
 import sys
