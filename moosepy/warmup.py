@@ -5,7 +5,8 @@ Three steps, each timed and logged on ``moosepy.warmup``:
 1. **exercise**: small models run through the public API, one per solver
    path (Ksolve lsoda and the explicit Runge-Kutta variants with and
    without Functions, Gsolve's exact and tau-leaping methods, an HSolve
-   cell with channels, a Ca pool and a current pulse, diffusion by a
+   cell with channels, a Ca pool and a current pulse, the cell unsolved,
+   diffusion by a
    Dsolve beside a Ksolve), so that numba
    compiles (or loads from its cache) every kernel specialisation a usual
    script needs;
@@ -157,6 +158,15 @@ def _cell(moose, path):
     return root, 0.005
 
 
+def _unsolved(moose, path):
+    """The same cell without HSolve, pulse and Ca pool: its compartments and
+    channels are stepped by the compiled unsolved path (eesolve)."""
+    root, runtime = _cell(moose, path)
+    for p in ('/hsolve', '/stim', '/c0/Ca'):
+        moose.delete(path + p)
+    return root, runtime
+
+
 def _diffusion(moose, path):
     """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve and Dsolve."""
     root = moose.Neutral(path)
@@ -188,6 +198,7 @@ EXERCISES = (
     ('stochastic, ssa', lambda m, p: _chem(m, p, 'ssa', ('assign', 'rate'))),
     ('stochastic, tau-leaping', lambda m, p: _chem(m, p, 'tau', ())),
     ('cell, HSolve', _cell),
+    ('unsolved compartments and channels (exponential Euler)', _unsolved),
     ('diffusion, Ksolve + Dsolve', _diffusion),
 )
 
