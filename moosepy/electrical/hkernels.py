@@ -26,9 +26,12 @@ step t -> t + dt:
    edge triggering), as MOOSE's HSolve does after its step, and put spikes
    into the ring, or into the log for targets outside the kernel (the call
    returns early when it fills).
-4. Ik = Gk (Ek - V) at the new V and the Ca pools: ``c <- c e^{-dt/tau} +
-   B Ik tau (1 - e^{-dt/tau})`` about Ca_base (exponential Euler, as
-   MOOSE's CaConc).
+4. Ik = Gk (Ek - V) at the new V; the Ca pools as MOOSE's HSolve steps
+   them: their channels' current at the mid-step V (the Crank-Nicolson V*;
+   the new V under backward Euler) and, for the excess c over Ca_base,
+   ``c <- c (2 - dt/tau)/(2 + dt/tau) + 2 B I dt/(2 + dt/tau)`` (the
+   trapezoidal rule; a Python-stepped CaConc uses exponential Euler, as
+   MOOSE's CaConc does outside HSolve).
 5. Currents and conductances that Python-stepped objects (SynChan,
    VClamp, triggered PulseGen...) delivered to a compartment before the call
    (external A = sum G E + I, B = sum G) enter the first step of the call
@@ -502,12 +505,17 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
                 if k == 1:
                     ca_I[m] += ca_ext[m]
                     ca_ext[m] = 0.0
+            # as MOOSE's HSolve: the current at the V of mid-step (the
+            # Crank-Nicolson V*, kept in xs; the new V under backward Euler)
             for q in range(ca_in_ch.shape[0]):
-                ca_I[ca_in_pool[q]] += ik[ca_in_ch[q]]
+                cq = ca_in_ch[q]
+                ca_I[ca_in_pool[q]] += gk[cq] * (ek[cq] - xs[ch_node[cq]])
             for m in range(nca):
-                x = np.exp(-dt / ca_tau[m])
-                c2 = ca_base[m] + (ca[m] - ca_base[m]) * x + ca_B[m] * ca_I[m] * ca_tau[m] \
-                    * (1.0 - x)
+                # MOOSE's HSolve pool step (trapezoidal in the excess over
+                # Ca_base): c <- c (2 - dt/tau)/(2 + dt/tau) + 2 B I dt/(2 + dt/tau)
+                den = 2.0 + dt / ca_tau[m]
+                c2 = ca_base[m] + (ca[m] - ca_base[m]) * (4.0 / den - 1.0) + \
+                    2.0 * ca_B[m] * dt / den * ca_I[m]
                 if ca_ceil[m] > 0.0 and c2 > ca_ceil[m]:
                     c2 = ca_ceil[m]
                 if c2 < ca_floor[m]:

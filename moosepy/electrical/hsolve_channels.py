@@ -26,38 +26,108 @@ def _pg_absorbable(el, off):
     return True
 
 
+def _usable(d):
+    return d is not None and len(d['A']) >= 2 and len(d['B']) == len(d['A']) and \
+        d['max'] > d['min']
+
+
+def _cell_grids(cells):
+    """{id(channel element): (V grid, Ca grid)}: MOOSE's HSolve looks every
+    gate of a cell up in one table per kind (voltage; concentration for a
+    Z gate with useConcentration), spanning the smallest min to the largest
+    max of the cell's gates of that kind with their smallest step: divisions
+    int(span / step + 0.5), a grid (min, max, divisions)."""
+    out = {}
+    for c in cells:
+        ext = {'v': [np.inf, -np.inf, np.inf], 'ca': [np.inf, -np.inf, np.inf]}
+        kinds = []
+        for el in c.chan_els:
+            if not el.num:
+                continue
+            conc = bool(el.cols['useConcentration'][0]) if 'useConcentration' in el.cols \
+                else False
+            for g in 'XYZ':
+                pw = el.cols.get(g + 'power')
+                ge = el.children.get('gate' + g)
+                if pw is None or not pw[0] > 0 or ge is None or not _usable(ge.data):
+                    continue
+                d = ge.data
+                e = ext['ca' if (g == 'Z' and conc) else 'v']
+                e[0] = min(e[0], d['min'])
+                e[1] = max(e[1], d['max'])
+                e[2] = min(e[2], (d['max'] - d['min']) / (len(d['A']) - 1))
+            kinds.append(el)
+        grid = {}
+        for k, (lo, hi, dx) in ext.items():
+            grid[k] = (lo, hi, int((hi - lo) / dx + 0.5)) if np.isfinite(dx) else None
+        for el in kinds:
+            out[id(el)] = (grid['v'], grid['ca'])
+    return out
+
+
+def _resample(d, grid):
+    """Gate tables *d* at the points min + i·(max - min)/divs of *grid*, as
+    MOOSE's HSolve fills its table: the gate's own interpolated lookup
+    (the end values outside its range)."""
+    lo, hi, n = grid
+    A, B = np.asarray(d['A'], dtype=float), np.asarray(d['B'], dtype=float)
+    x = lo + ((hi - lo) / n) * np.arange(n + 1)
+    gmin, gmax = d['min'], d['max']
+    inv = (len(A) - 1) / (gmax - gmin)
+    inside = (x > gmin) & (x < gmax)
+    xi = np.where(inside, x, gmin)
+    i = np.minimum(((xi - gmin) * inv).astype(np.int64), len(A) - 2)
+    f = (xi - gmin - i / inv) * inv
+    a = A[i] * (1 - f) + A[i + 1] * f
+    b = B[i] * (1 - f) + B[i + 1] * f
+    a = np.where(inside, a, np.where(x <= gmin, A[0], A[-1]))
+    b = np.where(inside, b, np.where(x <= gmin, B[0], B[-1]))
+    return a, b, lo, hi
+
+
 class _Tables:
     """Gate tables laid end to end, each once (copies of a channel share
-    their prototype's tables by identity)."""
+    their prototype's tables by identity).  As MOOSE's HSolve, a gate whose
+    grid is not its cell's common grid of its kind (see _cell_grids) is
+    resampled onto that grid, so both interpolate the same points."""
 
-    def __init__(self):
+    def __init__(self, grids=None):
         self.ids = {}
+        self.grids = grids or {}
         self.A, self.B, self.off, self.n, self.min, self.inv, self.max = \
             [], [], [], [], [], [], []
         self.total = 0
 
-    def id(self, el, g, d, power):
+    def id(self, el, g, d, power, conc=False):
         """Table id of gate *g* (data *d*) of channel element *el*; raises
         for a gate with a power but no usable tables."""
-        key = (id(d['A']), id(d['B']), d['min'], d['max']) if d is not None else None
+        grids = self.grids.get(id(el))
+        grid = None if grids is None else grids[1 if (g == 'Z' and conc) else 0]
+        if d is not None and grid is not None and \
+                grid == (d['min'], d['max'], len(d['A']) - 1):
+            grid = None                  # MOOSE takes the gate's own table
+        key = (id(d['A']), id(d['B']), d['min'], d['max'], grid) if d is not None else None
         tid = self.ids.get(key)
         if tid is not None:
             return tid
-        if d is None or len(d['A']) < 2 or len(d['B']) != len(d['A']) or \
-                not d['max'] > d['min']:
+        if not _usable(d):
             raise SolverError(
                 f'{el.path} ({el.cls.__name__}): {g}power = {power} but gate{g} has no '
                 f'usable tables (need tableA and tableB of equal length >= 2 and max > '
                 f'min; use setupAlpha, setupTau, tableA/tableB or fillFromExpr)')
-        a = np.asarray(d['A'], dtype=float)
+        if grid is None:
+            a, b, lo, hi = (np.asarray(d['A'], dtype=float), np.asarray(d['B'], dtype=float),
+                            d['min'], d['max'])
+        else:
+            a, b, lo, hi = _resample(d, grid)
         tid = self.ids[key] = len(self.off)
         self.A.append(a)
-        self.B.append(np.asarray(d['B'], dtype=float))
+        self.B.append(b)
         self.off.append(self.total)
         self.n.append(len(a) - 1)
-        self.min.append(d['min'])
-        self.inv.append((len(a) - 1) / (d['max'] - d['min']))
-        self.max.append(d['max'])
+        self.min.append(lo)
+        self.inv.append((len(a) - 1) / (hi - lo))
+        self.max.append(hi)
         self.total += len(a)
         return tid
 
@@ -94,7 +164,9 @@ def _gate_instances(chan_els, cols, tables, fresh):
         for k in np.nonzero(anyp)[0].tolist():
             el = chan_els[k]
             ge = el.children.get('gate' + g)
-            tid_el[k] = tables.id(el, g, ge.data if ge is not None else None, pw[el_start[k]])
+            conc = 'useConcentration' in cols and bool(cols['useConcentration'][el_start[k]])
+            tid_el[k] = tables.id(el, g, ge.data if ge is not None else None, pw[el_start[k]],
+                                  conc)
         c = np.nonzero(has)[0]
         kp = cols['_' + g.lower() + 'set'][c] != 0
         Cs.append(c)
@@ -202,7 +274,7 @@ class ChannelBuilder:
         cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
                                           'Zpower', '_xset', '_yset', '_zset'])
         arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
-        tables = _Tables()
+        tables = _Tables(_cell_grids(self.cells))
         gi_ch, gi_j, gi_tab, gi_pow, S, keep = _gate_instances(chan_els, cols, tables, fresh)
         ent_el = np.repeat(np.arange(len(chan_els)), [el.num for el in chan_els])
         gi_inst = (cols['instant'].astype(np.int64)[gi_ch] & (1 << gi_j)) != 0

@@ -368,8 +368,11 @@ def test_solved_objects_still_send_their_values_and_take_python_inputs():
         moose.start(0.05)
         out[solved] = (tc.vector.copy(), tn.vector.copy(), tv.vector.copy())
     (ca0, e0, v0), (ca1, e1, v1) = out[False], out[True]
-    assert len(ca0) == len(ca1) and np.max(np.abs(ca0 - ca1)) < 1e-12
-    assert np.max(np.abs(e0 - e1)) < 1e-12
+    # the solved pool steps by the trapezoidal rule (MOOSE's HSolve), the
+    # unsolved one exactly (MOOSE's CaConc): they differ by ~(dt/tau)^2/12
+    # = 1.3e-7 of the rise
+    assert len(ca0) == len(ca1) and np.max(np.abs(ca0 - ca1)) < 1e-6 * (ca0.max() - 1e-4)
+    assert np.max(np.abs(e0 - e1)) < 1e-9
     assert len(v1) == len(v0) == 2000             # one pushed Vm per step, as unsolved
     t = np.arange(len(ca1)) * 25e-6
     on = t >= 1e-3 - 1e-12
