@@ -243,7 +243,7 @@ def find_groups(schedule):
             else:
                 other, mine, theirs = m.el1, m.destField, m.srcField
             ko = id(other)
-            if ko in cand and other is not el:
+            if ko in cand:
                 o_comp = other.cls in _COMP_CLASSES
                 if is_comp and o_comp:
                     ok = mine in _AXIAL and theirs in _AXIAL
@@ -365,6 +365,7 @@ class Group:
 
     def _view(self, els, names, n):
         arrs = {}
+        single = all(el.num == 1 for el in els)
         for name in names:
             if els:
                 arr = np.concatenate([el.cols[name] for el in els]).astype(
@@ -372,7 +373,7 @@ class Group:
             else:
                 arr = np.zeros(0)
             arrs[name] = arr
-            if els and all(el.num == 1 for el in els):
+            if single:
                 for el, v in zip(els, arr.reshape(-1, 1)):
                     el.cols[name] = v
             else:
@@ -386,12 +387,14 @@ class Group:
     def _links(self, comps, nc):
         """Axial conductances as the per-element step computes them (Ra is
         structure: fixed while the group lives), rows in its order."""
-        rows, nbs, gs = [], [], []
+        rows, nbs, ras = [], [], []
+        coff = self.coff
         for el in comps:
-            o = self.coff[id(el)]
+            o = coff[id(el)]
             c = el.cols
             coeff = el.data['sym_coeff']
             for other, mine, theirs, parent_side, sym in el.data['axial']:
+                oo = coff[id(other)]
                 if isinstance(sym, tuple):
                     fa, fb, fc = sym
                     ra = 0.5 * (fa * c['Ra'][mine] + fb * other.cols['Ra'][theirs] + fc)
@@ -401,20 +404,22 @@ class Group:
                     ra = other.cols['Ra'][theirs]
                 else:
                     ra = c['Ra'][mine]
-                g = np.where(ra > 0, 1.0 / np.where(ra > 0, ra, 1.0), 0.0)
-                rows.append(o + np.asarray(mine, dtype=np.int64))
-                nbs.append(self.coff[id(other)] + np.asarray(theirs, dtype=np.int64))
-                gs.append(np.broadcast_to(np.asarray(g, dtype=float), np.shape(mine)))
-        if rows:
-            r = np.concatenate(rows)
-            srt = np.argsort(r, kind='stable')
-            self.ln = np.concatenate(nbs)[srt]
-            self.lg = np.ascontiguousarray(np.concatenate(gs)[srt])
-            r = r[srt]
-        else:
-            r = np.zeros(0, dtype=np.int64)
-            self.ln, self.lg = np.zeros(0, dtype=np.int64), np.zeros(0)
-        self.lp = np.searchsorted(r, np.arange(nc + 1)).astype(np.int64)
+                if len(mine) == 1:
+                    rows.append(o + int(mine[0]))
+                    nbs.append(oo + int(theirs[0]))
+                    ras.append(float(ra[0]))
+                else:
+                    rows.extend((o + np.asarray(mine, dtype=np.int64)).tolist())
+                    nbs.extend((oo + np.asarray(theirs, dtype=np.int64)).tolist())
+                    ras.extend(np.broadcast_to(ra, np.shape(mine)).tolist())
+        r = np.asarray(rows, dtype=np.int64)
+        ra = np.asarray(ras, dtype=float)
+        with np.errstate(over='ignore', divide='ignore'):
+            g = np.where(ra > 0, 1.0 / np.where(ra > 0, ra, 1.0), 0.0)
+        srt = np.argsort(r, kind='stable')
+        self.ln = np.asarray(nbs, dtype=np.int64)[srt]
+        self.lg = np.ascontiguousarray(g[srt])
+        self.lp = np.searchsorted(r[srt], np.arange(nc + 1)).astype(np.int64)
 
     def _gates(self, chans, nh):
         """Compartment entries and gates of every channel entry; the gate

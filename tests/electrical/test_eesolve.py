@@ -320,3 +320,47 @@ def test_ca1_2243_compartments_library_steps_as_pymoose(tmp_path):
     assert la.shape == lb.shape and np.ptp(la) > 1e-5
     assert np.max(np.abs(la - lb)) <= 1e-9 * np.ptp(la)
     assert np.max(np.abs(np.asarray(a['libvm']) - np.asarray(b['libvm']))) <= 1e-9 * np.ptp(la)
+
+
+def _vec_cable(enabled):
+    """A 20-entry Compartment vec joined by a Diagonal axial message (one
+    element, its own neighbour) with a 20-entry K channel vec (OneToOne)."""
+    reset_tree()
+    eesolve.ENABLED = enabled
+    moose.Neutral('/v')
+    c = moose.vec('/v/c', 20, dtype='Compartment')
+    c.Rm, c.Cm, c.Ra, c.Em = 1e9, 1e-11, 1e7, -0.065
+    c.initVm = [-0.065 + 0.001 * i for i in range(20)]
+    c.inject = [2e-11 if i == 0 else 0.0 for i in range(20)]
+    m = moose.connect(c, 'axial', c, 'raxial', 'Diagonal')
+    m.stride = 1
+    k = moose.vec('/v/K', 20, dtype='HHChannel')
+    k.Xpower = 4
+    k.Gbar, k.Ek = 1e-9, -0.08
+    gate = moose.element('/v/K/gateX')
+    gate.min, gate.max = -0.1, 0.05
+    v = np.linspace(-0.1, 0.05, 151)
+    gate.tableA = 50.0 / (1 + np.exp(-(v + 0.05) / 0.01))
+    gate.tableB = gate.tableA + 40.0
+    moose.connect(k, 'channel', c, 'channel', 'OneToOne')
+    tabs = []
+    for i in (0, 10, 19):
+        t = moose.Table(f'/v/t{i}')
+        moose.connect(t, 'requestOut', moose.element(f'/v/c[{i}]'), 'getVm')
+        tabs.append(t)
+    t = moose.Table('/v/tk')
+    moose.connect(t, 'requestOut', moose.element('/v/K[5]'), 'getGk')
+    tabs.append(t)
+    for tk in range(10):
+        moose.setClock(tk, 50e-6)
+    moose.reinit()
+    moose.start(0.02)
+    return _traces(tabs)
+
+
+def test_vec_cable_compiled_equals_per_element_path():
+    got = _vec_cable(True)
+    assert 'ee' in moose.element('/v/c')._element().data
+    ref = _vec_cable(False)
+    assert np.ptp(ref[2]) > 1e-4
+    _close(ref, got, 1e-12)
