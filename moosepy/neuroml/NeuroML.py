@@ -41,9 +41,11 @@ def _inline_channels(doc, channels, temperature):
     from ..core.errors import FieldError
     from ..rdesigner import channelml as cml
     u = cml._units(channels, doc.where(channels))
+    lines = {e: doc.line(e) for e in channels.iter()}     # errors name the line
     for tag, make in (('channel_type', lambda el: cml._channel(el, u, doc.path, temperature,
-                                                                 '/library')),
-                      ('synapse_type', lambda el: cml._synapse(el, u, doc.path, '/library')),
+                                                                 '/library', lines)),
+                      ('synapse_type', lambda el: cml._synapse(el, u, doc.path, '/library',
+                                                               lines)),
                       ('ion_concentration', lambda el: cml._ion_pool(el, u, doc.path,
                                                                      '/library'))):
         for el in channels.iter(_n1.CML + tag):

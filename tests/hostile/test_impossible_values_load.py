@@ -169,6 +169,23 @@ def test_channelml_impossible_values_refused_with_file_and_line(tmp_path, kw, an
     assert not moose.exists('/library/k') and not moose.exists('/library/syn')
 
 
+def test_inline_channelml_in_neuroml_names_the_neuroml_file_and_line(tmp_path):
+    """ChannelML inside a NeuroML file (<channels>) goes through the same
+    gate check; the line is the NeuroML file's."""
+    block = re.search(r'<channel_type .*?</channel_type>', CHAN.format(**dict(CGOOD, ra='-200')),
+                      re.S).group(0).replace(
+        '<channel_type ', '<channel_type xmlns="http://morphml.org/channelml/schema" ', 1)
+    text = CELL.format(**GOOD).replace(
+        '<cells>', '<channels units="SI Units">\n' + block + '\n</channels>\n<cells>', 1)
+    f = tmp_path / 'inline.xml'
+    f.write_text(text)
+    line = _line(text, '<gate name="n"')
+    _library()
+    with pytest.raises(moose.ModelImportError,
+                       match=rf"inline\.xml, line {line}: channel 'k' gate 'n': at v = -0\.1 V"):
+        NeuroML().readNeuroMLFromFile(str(f))
+
+
 # ------------------------------------------------------------------ cspace
 @pytest.mark.parametrize('text, words', [
     ('|AabX| 1 2 -3 4', r'rate parameter 1 of AabX must be >= 0, got -3'),
