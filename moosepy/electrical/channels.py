@@ -382,10 +382,13 @@ class ChanBase(Neutral):
         # solved, or a prototype joined to nothing (e.g. in /library): idle
         if el.data.get('hsolve') is not None:
             return 'idle'
+        ee = CompartmentBase.unsolved          # a compiled unsolved group steps it
+        r = ee is not None and ee.role(el)
+        if r:
+            return r
         if not (links(el, 'channel') or links(el, 'Vm') or links(el, 'concen')):
             return 'idle'
-        ee = CompartmentBase.unsolved          # a compiled unsolved group steps it
-        return (ee is not None and ee.role(el)) or 'python'
+        return 'python'
 
     @classmethod
     def _solver_spec(cls, el, idx, field):
