@@ -133,7 +133,8 @@ def reinit_taken(el):
         v = version()
         if _STATE['version'] != v or not ENABLED:
             _release_all()
-            _STATE['version'] = v
+            # (turned off: found again when turned back on)
+            _STATE['version'] = v if ENABLED else None
             if ENABLED:
                 _prime(clock.schedule)
                 _STATE['groups'] = find_groups(clock.schedule)
@@ -151,7 +152,7 @@ def _ensure():
     if _STATE['version'] == v and ENABLED:
         return
     _release_all()
-    _STATE['version'] = v
+    _STATE['version'] = v if ENABLED else None
     if not ENABLED:
         return
     from ..core.clock import clock

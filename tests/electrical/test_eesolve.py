@@ -365,3 +365,19 @@ def test_vec_cable_compiled_equals_per_element_path():
     ref = _vec_cable(False)
     assert np.ptp(ref[2]) > 1e-4
     _close(ref, got, 1e-12)
+
+
+def test_switch_off_and_on_without_structure_change():
+    """ENABLED = False hands the set back at the next reinit; True takes it
+    again at the next one, with no structural change in between."""
+    comps, tabs = build(moose)                        # noqa: F821
+    moose.reinit()
+    assert 'ee' in comps[0]._element().data
+    eesolve.ENABLED = False
+    moose.reinit()
+    assert 'ee' not in comps[0]._element().data
+    assert any(e.path == '/cell/soma' for _, e in _plan()[2])
+    eesolve.ENABLED = True
+    moose.reinit()
+    assert 'ee' in comps[0]._element().data
+    assert [e.path for _, e in _plan()[0]] == ['/cell/soma']
