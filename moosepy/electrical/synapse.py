@@ -48,7 +48,9 @@ Numerics
 * LIF is a compartment: exponential Euler of
   ``Cm dVm/dt = (Em-Vm)/Rm + inject + channels``; ``Vm > thresh`` at the
   start of a step fires a spike and resets to ``vReset``, where Vm stays
-  for ``refractoryPeriod`` (MOOSE's order of checks).
+  while ``t < spike time + refractoryPeriod`` (MOOSE's order of checks;
+  compared exactly as MOOSE does, so a period of whole steps may last one
+  step more where the sum rounds up).
 """
 
 import heapq
@@ -878,7 +880,7 @@ class LIF(Compartment):
     def _process(cls, el, t, dt):
         c = el.cols
         V = c['Vm']
-        refr = t < c['lastEventTime'] + c['refractoryPeriod'] - 1e-9 * dt
+        refr = t < c['lastEventTime'] + c['refractoryPeriod']     # exact, as MOOSE
         V += np.where(refr, 0.0, c['_act'] * dt)
         c['_act'][:] = 0.0
         fire = ~refr & (V > c['thresh'])
@@ -947,7 +949,7 @@ class LIF(Compartment):
         c = el.cols
         if any(np.any(c[k] != 0.0) for k in ('_act', '_chA', '_chB', '_inj')):
             return 0
-        until = c['lastEventTime'] + c['refractoryPeriod'] - 1e-9 * dt
+        until = c['lastEventTime'] + c['refractoryPeriod']
         A = c['_chA'] + c['inject'] + c['_inj'] + c['Em'] / c['Rm']
         B = c['_chB'] + 1.0 / c['Rm']
         vinf = A / B
