@@ -411,9 +411,8 @@ print('JSON' + json.dumps({'gk': list(g.vector), 'vm': list(v.vector)}))
 def test_synchan_and_lif_traces_equal_pymoose():
     """The same script under pymoose 5.0.0 and moosepy: SynChan Gk after two
     delayed events and an LIF (current + a synaptic jump, spikes, resets)
-    agree to rounding.  (The refractory period is not a whole number of
-    steps: MOOSE compares times without tolerance, so at an exact multiple
-    its last refractory step depends on rounding; moosepy's does not.)"""
+    agree to rounding.  (A refractory period of whole steps is tested in
+    test_synapse_timing.py.)"""
     out = run_both(_SCRIPT)
     for k in ('gk', 'vm'):
         a, b = np.array(out['moose'][k]), np.array(out['moosepy'][k])
