@@ -635,8 +635,9 @@ class rdesigneur:
         from .spines import install_spines
         from ..electrical.spine import add_spines
         flat = []
-        for d in self.spineDistrib:
-            new = install_spines(self, d)
+        for i, d in enumerate(self.spineDistrib):
+            new = install_spines(self, d, err=lambda f, text, what, i=i: S._err(
+                'spineDistrib', i, f"'{f}' expression", text, what))
             self.spines.extend(new)
             add_spines(self.elecid, new)      # the Neuron's Spine entries, as MOOSE's
             flat += [d.proto, d.path]

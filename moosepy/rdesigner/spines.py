@@ -136,10 +136,10 @@ def _add_spine(cell, parent, proto, pos, angle, frame, size, k):
     return comps
 
 
-def install_spines(rdes, spec):
+def install_spines(rdes, spec, err=None):
     """Add the spines of one spineDistrib spec to the rdesigneur's cell;
     returns a list of the spines' compartment lists."""
-    return place_spines(rdes.elecid, rdes.geom, spec, first=len(rdes.spines))
+    return place_spines(rdes.elecid, rdes.geom, spec, first=len(rdes.spines), err=err)
 
 
 def _first_index(cell, proto, count, first):
@@ -165,7 +165,34 @@ def _first_index(cell, proto, count, first):
     return first
 
 
-def place_spines(cell, geom, spec, first=0):
+def _check_values(spec, elems, used, spacing, ang, angd, sz, szd, err):
+    """Refuse spine values no spine can have, on the compartments that get
+    spines (*used*): a spacing that is not a number (NaN would be skipped
+    silently by the ``> 0`` test), a size <= 0 or not finite (MOOSE 5.0
+    leaves such a spine unscaled, or scales its length only), or an angle
+    or spread that is not finite.  A spread <= 0 means "no spread", as in
+    MOOSE.  *err(field, text, what)* makes the exception."""
+    from ..core.errors import FieldError
+    if err is None:
+        def err(field, text, what):
+            return FieldError(f'spineDistribution {field} = {text!r}: {what}')
+    checks = [('spacing', spec.spacing, spacing, range(len(elems)), 'a number'),
+              ('size', spec.size, sz, used, 'a finite value > 0 (a scale of the prototype)'),
+              ('sizeDistrib', spec.sizeDistrib, szd, used, 'a finite value'),
+              ('angle', spec.angle, ang, used, 'a finite value [rad]'),
+              ('angleDistrib', spec.angleDistrib, angd, used, 'a finite value [rad]')]
+    for name, ex, x, where, what in checks:
+        for i in where:
+            v = float(x[i])
+            bad = math.isnan(v) if name == 'spacing' else not math.isfinite(v)
+            if name == 'size':
+                bad = bad or not v > 0
+            if bad:
+                raise err(name, getattr(ex, 'text', ex),
+                          f'expected {what}; it is {v:g} on {elems[i].path}')
+
+
+def place_spines(cell, geom, spec, first=0, err=None):
     """Add the spines of *spec* (a SpineDistrib: proto, path and the six
     expressions) to *cell* (a Neuron handle), whose segment tree is *geom*
     (a CellGeometry: compartments outside it get no spines, as in MOOSE);
@@ -173,7 +200,9 @@ def place_spines(cell, geom, spec, first=0):
     spines are not registered on the Neuron here (see
     moosepy.electrical.spine.add_spines).  Spine k's compartments are
     named <name>k (k from 0, as MOOSE; from *first*, the number of spines
-    already on the cell, when those names are taken)."""
+    already on the cell, when those names are taken).  A value no spine
+    can have raises *err(field, text, what)* (default a FieldError) before
+    anything is built."""
     moose = _moose()
     proto = moose.element('/library/' + spec.proto)
     elems = [e for e in match_path(cell, spec.path) if _is_compartment(e)]
@@ -195,6 +224,7 @@ def place_spines(cell, geom, spec, first=0):
             pos.append(p)
     ang, angd = spec.angle(vals, n=n), spec.angleDistrib(vals, n=n)
     sz, szd = spec.size(vals, n=n), spec.sizeDistrib(vals, n=n)
+    _check_values(spec, elems, sorted(set(eidx)), spacing, ang, angd, sz, szd, err)
     theta = [ang[i] + (mtrand() - 0.5) * angd[i] if angd[i] > 0 else ang[i] for i in eidx]
     size = [sz[i] + (mtrand() - 0.5) * szd[i] if szd[i] > 0 else sz[i] for i in eidx]
     k0 = _first_index(cell, proto, len(parents), first)
