@@ -62,9 +62,11 @@ crossing in a step is a spike at the end of that step.  The group also takes
 over the ``SynChan``/``NMDAChan`` of its compartments and the
 ``SimpleSynHandler`` entries that drive only those (on ticks of the
 solver's dt, handler before SynChan before solver, as MOOSE's defaults);
-an NMDA receptor's Ca current into a CaConc of the cell (``ICaOut ->
+an NMDA receptor's Ca current into a CaConc the solver takes (``ICaOut ->
 current``) and the pool's concentration back (``concOut -> assignIntCa``)
-stay inside the kernel too.  A spike from such a
+stay inside the kernel too.  As MOOSE's HSolve, the solver takes only the
+pools that its HHChannels feed or read: a pool fed only by NMDA receptors
+(rdesigneur's spine heads) steps on its own tick, a step behind them.  A spike from such a
 generator to such a synapse goes into an event ring (one slot per step, per
 handler entry, as long as the longest delay); a spike to anything else (a
 Table, an IntFire's handler) is logged by the kernel and delivered from

@@ -11,7 +11,6 @@ from operator import itemgetter
 import numpy as np
 
 from ..core.errors import SolverError
-from ..core.msg import links
 from .compartment import CompartmentBase
 
 #: reinit generation: cells compiled at an older one are stale
@@ -272,13 +271,14 @@ def _electrical_tree(hs, cell, par, names):
 
 
 def _ca_pools(cell):
-    """The Ca pools the cell's channels feed (IkOut) or read (concen), and
-    those its NMDA receptors feed (ICaOut -> current)."""
+    """The Ca pools the cell's HHChannels feed (IkOut) or read (concen).  As
+    MOOSE's HSolve, a pool that only an NMDA receptor feeds (ICaOut ->
+    current) is not taken over: it steps on its own tick (tick 1, before
+    the receptor's), on the current the receptor sent the step before."""
     from .channels import CaConcBase
     cas, seen = [], set()
     found = [o for c in cell.chan_els for ls in _scan(c, ('IkOut', 'concen')).values()
              for o, _op, _m, _f in ls]
-    found += [o for nm in cell.nmda_els for o, _op, _m, _f in links(nm, 'ICaOut')]
     for other in found:
         if issubclass(other.cls, CaConcBase) and id(other) not in seen:
             seen.add(id(other))

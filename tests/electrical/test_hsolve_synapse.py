@@ -620,9 +620,11 @@ def test_copy_of_a_solved_network_runs_as_the_original():
 
 def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
     """An NMDA receptor whose Ca current feeds a CaConc (ICaOut -> current)
-    that sets its intCa back (concOut -> assignIntCa): the solver takes the
-    loop into its kernel (batched run) and gives the Python path's Ca, ICa and
-    Vm step for step; the Ca rises with the synaptic events."""
+    that sets its intCa back (concOut -> assignIntCa), the pool also fed by
+    an HHChannel (so that the HSolve takes it over, as MOOSE's does only for
+    pools of HHChannels): the solver takes the loop into its kernel (batched
+    run) and gives the Python path's Ca, ICa and Vm step for step; the Ca
+    rises with the synaptic events."""
 
     def build():
         _hh_prototypes()
@@ -639,6 +641,15 @@ def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
         ca.tau, ca.B, ca.CaBasal = 0.02, 3e10, 1e-4
         moose.connect(nm, 'ICaOut', ca, 'current')
         moose.connect(ca, 'concOut', nm, 'assignIntCa')
+        cach = moose.HHChannel(soma.path + '/CaL')      # a weak Ca channel
+        cach.Xpower, cach.Ek, cach.Gbar = 1, 0.12, 1e-12
+        g = moose.element(cach.path + '/gateX')
+        v = np.linspace(-0.1, 0.05, 151)
+        g.min, g.max = -0.1, 0.05
+        g.tableA = 2000.0 / (1 + np.exp(-(v + 0.02) / 0.005))
+        g.tableB = 2000.0 * np.ones_like(v)
+        moose.connect(cach, 'channel', soma, 'channel')
+        moose.connect(cach, 'IkOut', ca, 'current')
         tabs = {'ca': [], 'vm': [], 'gk': []}
         for key, obj, f in (('ca', ca, 'getCa'), ('vm', soma, 'getVm'), ('gk', nm, 'getGk')):
             t = moose.Table(f'/net/{key}')
