@@ -22,6 +22,7 @@ from ..core.errors import FieldError, SolverError
 from ..core.fields import Field, LookupField, FieldElementField, Src, Dest, registry
 from ..core.msg import linked_indices, links
 from . import expr as _expr
+from .mesh import voxel_volumes
 
 
 class Variable(Neutral):
@@ -216,7 +217,9 @@ class Function(Neutral):
         return (-y0 + 8.0 * (y1 - y2) + y3) / (12.0 * h)
 
     def output_targets(self, port='valueOut'):
-        return [(o, j, p) for o, j, p in linked_indices(self._el, self._idx, port)]
+        """(element, index, port) of each destination of *port*, in
+        connection order (resolved once per structure version)."""
+        return list(_wiring(self._el, self._idx).targets(port))
 
     # --- Python-mode clock interface ----------------------------------------
     @classmethod
@@ -244,11 +247,11 @@ class Function(Neutral):
             if _under_stoich(el):
                 break
             mode = int(el.cols['mode'][i])
+            w = _wiring(el, i)
             for port, modes in (('valueOut', (0, 1)), ('derivativeOut', (0, 2)),
                                 ('rateOut', (0, 3))):
                 if mode in modes:
-                    for o, j, p in h.output_targets(port):
-                        _send(o, j, p, 0.0, 0.0)
+                    _deliver(w.plan(port), lambda p: 0.0, None, 0.0, 0.0)
 
     @classmethod
     def _process(cls, el, t, dt):
@@ -260,7 +263,8 @@ class Function(Neutral):
     @classmethod
     def _eval_and_send(cls, el, i, t, dt):
         h = el.handle(i)
-        srcs = h.input_sources()
+        w = _wiring(el, i)
+        srcs = w.srcs
         xe = el.children['x']
         xv = xe.cols['value'].copy() if xe.num else np.zeros(0)
         if len(xv) < len(srcs):
@@ -273,8 +277,7 @@ class Function(Neutral):
             xe.cols['value'][:] = xv[:xe.num]
         # the y inputs (requestOut -> get<Field>) are pulled at each step,
         # then the value computed (pymoose 5.0.0's order: tested)
-        ysrc = h.y_sources()
-        ys = np.array([float(getattr(o.handle(j), f)) for o, j, f in ysrc], dtype=float)
+        ys = np.array([float(getattr(o.handle(j), f)) for o, j, f in w.ysrc], dtype=float)
         if len(ys) or h._el.data.get('ys', {}).get(i) is not None:
             el.data.setdefault('ys', {})[i] = ys
         el.data.setdefault('t_last', {})[i] = t
@@ -285,21 +288,153 @@ class Function(Neutral):
         el.data['last'][i] = val
         el.cols['value'][i] = val
         el.cols['derivative'][i] = deriv
-        me = (el.path if el.num == 1 else f'{el.path}[{i}]', h.expr)
+        me = (el, i, h)         # named (path, expr) only when a value is refused
         try:
-            for o, j, port in h.output_targets('valueOut'):
-                _send(o, j, port, _counted(me, o, j, port, val, t), dt)
-            for o, j, port in h.output_targets('rateOut'):
-                v = deriv if port != 'increment' else val
-                _send(o, j, port, _counted(me, o, j, port, v, t), dt)
-            dtargets = h.output_targets('derivativeOut')
-            if dtargets:
+            _deliver(w.plan('valueOut'), lambda p: val, me, t, dt)
+            _deliver(w.plan('rateOut'),
+                     lambda p: deriv if p != 'increment' else val, me, t, dt)
+            dplan = w.plan('derivativeOut')
+            if dplan:
                 dval = h._get_derivative()      # d/d independent, as MOOSE sends
-                for o, j, port in dtargets:
-                    _send(o, j, port, _counted(me, o, j, port, dval, t), dt)
+                _deliver(dplan, lambda p: dval, me, t, dt)
         except FieldError as e:
             # a value a pool refuses (below zero): the run stops here, named
-            raise SolverError(f'{me[0]} (Function) at t = {t:g} s: {e}') from None
+            raise SolverError(f'{_me_name(me)[0]} (Function) at t = {t:g} s: {e}') from None
+
+
+class _Wiring:
+    """The resolved inputs and outputs of one Function entry: x sources,
+    y sources and, per output port, the destinations in connection order
+    with a delivery plan (consecutive destinations on the same element and
+    port that the plan can write in one go).  Kept while
+    :func:`moosepy.core.structure.version` stays the same: every message
+    made or deleted and every element created, deleted or resized advances
+    it."""
+
+    __slots__ = ('srcs', 'ysrc', '_el', '_idx', '_targets', '_plans')
+
+    def __init__(self, el, idx):
+        h = el.handle(idx)
+        self._el, self._idx = el, idx
+        self.srcs = h.input_sources()
+        self.ysrc = h.y_sources()
+        self._targets = {}
+        self._plans = {}
+
+    def targets(self, port):
+        t = self._targets.get(port)
+        if t is None:
+            t = self._targets[port] = [(o, j, p) for o, j, p in
+                                       linked_indices(self._el, self._idx, port)]
+        return t
+
+    def plan(self, port):
+        pl = self._plans.get(port)
+        if pl is None:
+            pl = self._plans[port] = _make_plan(self.targets(port))
+        return pl
+
+
+def _wiring(el, i):
+    """The :class:`_Wiring` of entry *i* of Function element *el* at the
+    current structure version (made again after any structural change)."""
+    ver = structure.version()
+    w = el.data.get('_wiring')
+    if w is None or w[0] != ver or len(w[1]) != el.num:
+        w = (ver, [None] * el.num)
+        el.data['_wiring'] = w
+    ent = w[1][i]
+    if ent is None:
+        ent = w[1][i] = _Wiring(el, i)
+    return ent
+
+
+def _pool_kind(el, port):
+    """How a value on *port* of pool element *el* is stored, when it can be
+    written to many entries at once exactly as the field setters do one by
+    one: 'n' (Pool.n), 'conc' (Pool.conc: n = conc * NA * voxel volume),
+    with '+init' where the setter also writes nInit (BufPool); else None."""
+    from .pool import PoolBase, BufPool
+    if not isinstance(el.cls, type) or not issubclass(el.cls, PoolBase):
+        return None
+    if port in ('setN', 'nIn'):
+        kind = 'n'
+    elif port == 'setConc':
+        kind = 'conc'
+        f = el.cls._fields.get('conc')
+        if f is None or f.setter is not PoolBase._set_conc or f.ro or f.structural:
+            return None
+    else:
+        return None
+    f = el.cls._fields.get('n')
+    if f is None or f.ro or f.structural or f.type != 'double':
+        return None
+    if f.setter is PoolBase._set_n:
+        return kind
+    if f.setter is BufPool._set_n:
+        return kind + '+init'
+    return None
+
+
+def _make_plan(targets):
+    """Delivery plan for *targets*: a list of runs of consecutive targets
+    on one element and port, each (element, port, indices, largest index,
+    kind, targets of the run); kind None sends entry by entry."""
+    plan = []
+    k = 0
+    n = len(targets)
+    while k < n:
+        o, _j, p = targets[k]
+        m = k + 1
+        while m < n and targets[m][0] is o and targets[m][2] == p:
+            m += 1
+        run = targets[k:m]
+        idx = np.array([j for _o, j, _p in run], dtype=np.int64)
+        plan.append((o, p, idx, int(idx.max()), _pool_kind(o, p), run))
+        k = m
+    return plan
+
+
+def _deliver(plan, value_of, me, t, dt):
+    """Send along a plan: value_of(port) is the value for a port.  A run
+    of pool entries is written as one column assignment (the same n the
+    setter stores entry by entry, the same solver state: a solved pool's n
+    column is a view of it); a value the setter would refuse, a hooked or
+    deleted element, goes entry by entry so that the same error is raised
+    at the same entry."""
+    from ..core.units import NA
+    for o, p, idx, imax, kind, run in plan:
+        v = value_of(p)
+        if kind is not None and not o.hooks and o.alive and v >= 0.0 and v != _INF:
+            if kind[0] == 'c':
+                # the volume of each entry's voxel (the first where an
+                # entry lies past the mesh, as PoolBase._vol)
+                vv = voxel_volumes(o)
+                vi = idx if imax < len(vv) else np.where(idx < len(vv), idx, 0)
+                nv = v * (NA * vv[vi])
+                if not np.all((nv >= 0.0) & (nv != _INF)):
+                    nv = None       # n refused: entry by entry, same error
+            else:
+                nv = v
+            if nv is not None:
+                if kind.endswith('+init'):
+                    o.cols['nInit'][idx] = nv
+                o.cols['n'][idx] = nv
+                continue
+        for o2, j, port in run:
+            if me is not None:
+                _send(o2, j, port, _counted(me, o2, j, port, v, t), dt)
+            else:
+                _send(o2, j, port, v, dt)
+
+
+_INF = float('inf')
+
+
+def _me_name(me):
+    """(path, expr) of the Function entry (el, i, handle) *me*."""
+    el, i, h = me
+    return (el.path if el.num == 1 else f'{el.path}[{i}]', h.expr)
 
 
 def _counted(me, o, j, port, v, t):
@@ -307,6 +442,7 @@ def _counted(me, o, j, port, v, t):
     value sent to a pool (a count of molecules) raises instead of being
     clipped to 0."""
     if v - v != 0.0 and 'nInit' in o.cls._fields:
+        me = _me_name(me)
         name = o.path if o.num == 1 else f'{o.path}[{j}]'
         raise SolverError(f'{me[0]} (Function): its expression gave {v!r} at t = {t:g} s, '
                           f'sent to {name}.{port}; a count of molecules must stay finite '
