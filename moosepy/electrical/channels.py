@@ -17,6 +17,8 @@ Gate tables are shared by copies of a channel (MOOSE's prototypes in
 /library): tables are never modified in place, only replaced.
 """
 
+import itertools
+import logging
 import math
 import re
 
@@ -799,6 +801,10 @@ class HHChannel2D(HHChannelBase):
 
 
 # ==================================================================== calcium
+#: order of B writes and HSolve target settings (CaConcBase._geometry_B)
+B_STAMPS = itertools.count()
+
+
 class CaConcBase(Neutral):
     """Base of calcium pools: a single shell whose concentration relaxes to
     CaBasal with time constant tau and rises with the current received:
@@ -860,6 +866,10 @@ class CaConcBase(Neutral):
         self._nonneg('length', v)
         self._el.cols['length'][self._idx] = v
 
+    def _set_B(self, v):
+        self._el.cols['B'][self._idx] = v
+        self._el.data['B_set_at'] = next(B_STAMPS)     # see _geometry_B
+
     def _set_tau(self, v):
         if not v > 0 or not math.isfinite(v):
             raise FieldError(f'{self.path} ({self.className}).tau: expected a finite value '
@@ -884,7 +894,39 @@ class CaConcBase(Neutral):
     @classmethod
     def _on_copy(cls, new, old):
         new.data.pop('hsolve', None)
+        new.data.pop('hsolve_B', None)
         new.cols['Ca'] = np.array(new.cols['Ca'], dtype=float)
+
+    @classmethod
+    def _geometry_B(cls, el, since):
+        """Set B [mM/(A s)] of every entry from its length, diameter and
+        thick [m], as MOOSE's CaConcBase does when an HSolve takes the pool
+        over: B = 1/(2 F vol), vol the cylinder pi d^2 L / 4 less its core
+        of radius d/2 - thick when 0 < thick < d/2 (thick 0: the whole
+        cylinder).  A pool of zero volume (length or diameter 0, as when
+        only B was set) gets B = inf, as in MOOSE; a warning names it.
+        MOOSE takes the pool when the HSolve's target is set (stamp
+        *since*, from B_STAMPS), moosepy at the reinit after: a B set in
+        between is kept, as MOOSE keeps it."""
+        if el.data.get('B_set_at', -1) > since:
+            return
+        c = el.cols
+        d, ln, th = (np.asarray(c[k], dtype=float) for k in ('diameter', 'length', 'thick'))
+        vol = math.pi * d * d * ln * 0.25
+        core = d / 2.0 - th
+        shell = (th > 0) & (th < d / 2.0)
+        vol = np.where(shell, vol - math.pi * core * core * ln, vol)
+        with np.errstate(divide='ignore'):
+            B = 1.0 / (2 * FaradayConst * vol)
+        if np.any(vol <= 0):
+            i = int(np.nonzero(vol <= 0)[0][0])
+            logging.getLogger(__name__).warning(
+                '%s (%s): taken over by an HSolve with length %g m, diameter %g m: zero '
+                'volume, so B = inf, as MOOSE\'s HSolve sets it (B was %g); set length and '
+                'diameter > 0 (and thick) for B = 1/(2 F volume)',
+                el.path if el.num == 1 else el.indexed_path(i),
+                el.cls.__name__, ln[i], d[i], float(c['B'][i]))
+        c['B'][:] = B
 
     @classmethod
     def _batch_role(cls, el):

@@ -66,7 +66,10 @@ an NMDA receptor's Ca current into a CaConc the solver takes (``ICaOut ->
 current``) and the pool's concentration back (``concOut -> assignIntCa``)
 stay inside the kernel too.  As MOOSE's HSolve, the solver takes only the
 pools that its HHChannels feed or read: a pool fed only by NMDA receptors
-(rdesigneur's spine heads) steps on its own tick, a step behind them.  A spike from such a
+(rdesigneur's spine heads) steps on its own tick, a step behind them.  A
+pool it takes gets B from its length, diameter and thick, as MOOSE's
+(CaConcBase._geometry_B; inf for a pool of no volume, with a warning),
+unless B was set after the HSolve's target.  A spike from such a
 generator to such a synapse goes into an event ring (one slot per step, per
 handler entry, as long as the longest delay); a spike to anything else (a
 Table, an IntFire's handler) is logged by the kernel and delivered from
@@ -175,6 +178,8 @@ class HSolve(Neutral):
         if isinstance(v, Neutral):
             v = v.path
         self._el.cols['target'][self._idx] = str(v)
+        from .channels import B_STAMPS
+        self._el.data['target_set_at'] = next(B_STAMPS)   # CaConcBase._geometry_B
         # MOOSE takes the cell when the target is set, so a cell renamed or
         # moved afterwards stays solved: keep the element, not only its path
         from ..core.shell import exists, element
@@ -259,6 +264,13 @@ class HSolve(Neutral):
             c['Vm'][:] = c['initVm']
             for k in ('_chA', '_chB', '_inj', 'Im'):
                 c[k][:] = 0.0
+        # as MOOSE's HSolve when it takes a pool over (once per HSolve): B
+        # from the pool's length, diameter and thick, unless B was set after
+        # the target (MOOSE takes the pools then)
+        for e in cell.ca_els:
+            if e.data.get('hsolve_B') is not el:
+                e.data['hsolve_B'] = el
+                e.cls._geometry_B(e, el.data.get('target_set_at', -1))
         # mark what the solver will own (compartments, channels and pools go
         # idle); the group that holds the state is built at the HSolve's tick
         for e in cell.comp_els + cell.chan_els + cell.ca_els:

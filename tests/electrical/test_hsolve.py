@@ -10,6 +10,16 @@ import pytest
 import moosepy as moose
 
 
+def _sized(pool, B):
+    """A pool of B [mM/(A s)] given the cylinder (length = diameter) whose
+    volume gives that B = 1/(2 F vol): MOOSE's HSolve takes B from the
+    geometry when it takes the pool over."""
+    from moosepy.core.units import FaradayConst
+    d = (4.0 / (math.pi * 2 * FaradayConst * B)) ** (1.0 / 3.0)
+    pool.length = pool.diameter = d
+    pool.B = B
+
+
 def passive(path, Rm=1e8, Cm=1e-10, Ra=1e7, Em=-0.07, initVm=-0.07):
     c = moose.Compartment(path)
     c.Rm, c.Cm, c.Ra, c.Em, c.initVm = Rm, Cm, Ra, Em, initVm
@@ -183,7 +193,8 @@ def test_ca_pool_and_ca_gate_inside_solver_match_unsolved():
         gz.tableA, gz.tableB = zinf / 5e-3, np.full(501, 1 / 5e-3)
         gz.useInterpolation = True
         pool = moose.CaConc('/c/pool')
-        pool.CaBasal, pool.tau, pool.B = 5e-5, 0.02, 2e8
+        pool.CaBasal, pool.tau = 5e-5, 0.02
+        _sized(pool, 2e8)
         moose.connect(cach, 'channel', c, 'channel')
         moose.connect(kca, 'channel', c, 'channel')
         moose.connect(cach, 'IkOut', pool, 'current')
@@ -261,7 +272,8 @@ def test_solver_fed_tables_of_channel_and_pool_fields_match_step_by_step():
         g.tableA = 1 / (1 + np.exp(-(v + 0.04) / 0.008)) / 1e-3
         g.tableB = np.full(151, 1e3)
         pool = moose.CaConc('/c/pool')
-        pool.CaBasal, pool.tau, pool.B = 5e-5, 0.02, 2e8
+        pool.CaBasal, pool.tau = 5e-5, 0.02
+        _sized(pool, 2e8)
         moose.connect(ch, 'channel', c, 'channel')
         moose.connect(ch, 'IkOut', pool, 'current')
         tabs = []
@@ -343,7 +355,8 @@ def test_solved_objects_still_send_their_values_and_take_python_inputs():
         gate.tableA, gate.tableB = np.ones(11), 2 * np.ones(11)
         moose.connect(ch, 'channel', c, 'channel')
         ca = moose.CaConc('/m/c/ca')
-        ca.tau, ca.B, ca.CaBasal = 0.02, 1e9, 1e-4
+        ca.tau, ca.CaBasal = 0.02, 1e-4
+        _sized(ca, 1e9)
         moose.connect(ch, 'IkOut', ca, 'current')
         pg = moose.PulseGen('/m/pg')
         pg.firstDelay, pg.firstWidth, pg.firstLevel, pg.secondDelay = 1e-3, 1.0, 2e-12, 1e9

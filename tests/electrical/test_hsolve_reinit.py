@@ -7,6 +7,8 @@ stale).  Traces must agree to 1e-12 V; the build counter
 (``hsolve.STATS``) tells whether the layout was kept or compiled.
 """
 
+import math
+
 import numpy as np
 import pytest
 
@@ -21,6 +23,16 @@ NA_M = [-4.5e3, -1e5, -1.0, 0.045, -0.01, 4e3, 0.0, 0.0, 0.07, 0.018]
 NA_H = [70.0, 0.0, 0.0, 0.07, 0.02, 1e3, 0.0, 1.0, 0.04, -0.01]
 K_N = [-600.0, -1e4, -1.0, 0.06, -0.01, 125.0, 0.0, 0.0, 0.07, 0.08]
 GRID = [3000, -0.1, 0.05]
+
+
+def _sized(pool, B):
+    """A pool of B [mM/(A s)] given the cylinder (length = diameter) whose
+    volume gives that B = 1/(2 F vol): MOOSE's HSolve takes B from the
+    geometry when it takes the pool over."""
+    from moosepy.core.units import FaradayConst
+    d = (4.0 / (math.pi * 2 * FaradayConst * B)) ** (1.0 / 3.0)
+    pool.length = pool.diameter = d
+    pool.B = B
 
 
 def _chan(path, xp, yp, ek, gbar, x=None, y=None):
@@ -57,7 +69,8 @@ def build(n=6):
         moose.connect(parent, 'axial', comps[i], 'raxial')
     soma = comps[0]
     ca = moose.CaConc('/cell/c0/Ca')
-    ca.tau, ca.B, ca.Ca_base = 0.02, 5e8, 1e-4
+    ca.tau, ca.Ca_base = 0.02, 1e-4
+    _sized(ca, 5e8)
     moose.connect(moose.element('/cell/c0/Na'), 'IkOut', ca, 'current')
     kca = moose.HHChannel('/cell/c0/KCa')
     kca.Zpower, kca.Ek, kca.Gbar, kca.useConcentration = 1, -0.077, 5e-9, 1

@@ -27,6 +27,16 @@ from moosepy.electrical import synapse as syn
 DT = 25e-6
 
 
+def _sized(pool, B):
+    """A pool of B [mM/(A s)] given the cylinder (length = diameter) whose
+    volume gives that B = 1/(2 F vol): MOOSE's HSolve takes B from the
+    geometry when it takes the pool over."""
+    from moosepy.core.units import FaradayConst
+    d = (4.0 / (math.pi * 2 * FaradayConst * B)) ** (1.0 / 3.0)
+    pool.length = pool.diameter = d
+    pool.B = B
+
+
 @pytest.fixture(autouse=True)
 def _absorb_on():
     yield
@@ -638,7 +648,8 @@ def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
         tt.vector = [2e-3, 3e-3, 4e-3]
         moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
         ca = moose.CaConc(soma.path + '/ca')
-        ca.tau, ca.B, ca.CaBasal = 0.02, 3e10, 1e-4
+        ca.tau, ca.CaBasal = 0.02, 1e-4
+        _sized(ca, 3e10)
         moose.connect(nm, 'ICaOut', ca, 'current')
         moose.connect(ca, 'concOut', nm, 'assignIntCa')
         cach = moose.HHChannel(soma.path + '/CaL')      # a weak Ca channel

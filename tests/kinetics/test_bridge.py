@@ -42,7 +42,10 @@ def _spine(dend, k, x):
     ch.Ek, ch.Gbar = 0.080, 2e-11 * (k + 1)      # the second spine lets in twice as much
     moose.connect(ch, 'channel', head, 'channel')
     ca = moose.CaConc(f'/cell/head{k}/Ca_conc')
-    ca.CaBasal, ca.tau, ca.B = 1e-4, 0.02, 1e12
+    ca.CaBasal, ca.tau = 1e-4, 0.02
+    # B = 1e12 from a cylinder of length = diameter (MOOSE's HSolve takes B
+    # from the pool's geometry when it takes the pool over)
+    ca.length = ca.diameter = (4.0 / (np.pi * 2 * 96485.33212 * 1e12)) ** (1.0 / 3.0)
     moose.connect(ch, 'IkOut', ca, 'current')
     return head, ca
 
