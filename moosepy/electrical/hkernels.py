@@ -177,8 +177,10 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             tabA, tabB, toff, tn, tmin, tinv,
             # calcium pools
             ca, ca_base, ca_tau, ca_B, ca_ceil, ca_floor, ca_in_ch, ca_in_pool,
-            # currents Python-stepped objects sent to the pools [A] (first step)
-            ca_ext,
+            # currents Python-stepped objects sent to the pools [A] (first
+            # step); pools on their own tick (not MOOSE's HSolve's: fed only
+            # by NMDA receptors) and the current [A] carried to their next step
+            ca_ext, ca_own, ca_carry,
             # pulse generators (targets as tree positions)
             pg_base, pg_L, pg_W, pg_D, pg_cnt, pg_out, pg_tgt_pg, pg_tgt_node,
             # HHChannel2D entries (node: tree position; gates j = X, Y, Z in
@@ -332,6 +334,20 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
                          syn_w, syn_owner, kb, k, tt_times[p], t0, dt, tg, tgm, ts0)
                 p += 1
             tt_next[g] = p
+        # 1b'. pools on their own tick (tick 1, before the receptors that
+        # feed them): CaConc's exponential Euler on the current of the step
+        # before, as on the clock
+        for m in range(nca):
+            if ca_own[m]:
+                x = np.exp(-dt / ca_tau[m])
+                c2 = ca_base[m] + (ca[m] - ca_base[m]) * x + \
+                    ca_B[m] * ca_carry[m] * ca_tau[m] * (1.0 - x)
+                if ca_ceil[m] > 0.0 and c2 > ca_ceil[m]:
+                    c2 = ca_ceil[m]
+                elif c2 < ca_floor[m]:
+                    c2 = ca_floor[m]
+                ca[m] = c2
+                ca_carry[m] = 0.0
         # 1c. synapses: the events due this step (their ring slot) and what
         # Python-stepped sources delivered drive each SynChan's X, Y cascade
         # (MOOSE's exact dual-exponential update); the conductance enters
@@ -511,6 +527,9 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
                 cq = ca_in_ch[q]
                 ca_I[ca_in_pool[q]] += gk[cq] * (ek[cq] - xs[ch_node[cq]])
             for m in range(nca):
+                if ca_own[m]:               # for its next step (1b')
+                    ca_carry[m] = ca_I[m]
+                    continue
                 # MOOSE's HSolve pool step (trapezoidal in the excess over
                 # Ca_base): c <- c (2 - dt/tau)/(2 + dt/tau) + 2 B I dt/(2 + dt/tau)
                 den = 2.0 + dt / ca_tau[m]

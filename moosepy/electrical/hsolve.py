@@ -66,7 +66,9 @@ an NMDA receptor's Ca current into a CaConc the solver takes (``ICaOut ->
 current``) and the pool's concentration back (``concOut -> assignIntCa``)
 stay inside the kernel too.  As MOOSE's HSolve, the solver takes only the
 pools that its HHChannels feed or read: a pool fed only by NMDA receptors
-(rdesigneur's spine heads) steps on its own tick, a step behind them.  A
+(rdesigneur's spine heads) steps as on its own tick (CaConc's exponential
+Euler on the current of the step before), inside the kernel when the
+receptors are (hsolve_cells._ca_pools), else on its tick.  A
 pool it takes gets B from its length, diameter and thick, as MOOSE's
 (CaConcBase._geometry_B; inf for a pool of no volume, with a warning),
 unless B was set after the HSolve's target.  A spike from such a
@@ -268,7 +270,7 @@ class HSolve(Neutral):
         # from the pool's length, diameter and thick, unless B was set after
         # the target (MOOSE takes the pools then)
         for e in cell.ca_els:
-            if e.data.get('hsolve_B') is not el:
+            if id(e) not in cell.ca_own and e.data.get('hsolve_B') is not el:
                 e.data['hsolve_B'] = el
                 e.cls._geometry_B(e, el.data.get('target_set_at', -1))
         # mark what the solver will own (compartments, channels and pools go

@@ -32,6 +32,7 @@ class Cell:
         self.gpar = None         # conductance to the parent [S]
         self.chan_els = []
         self.ca_els = []
+        self.ca_own = set()      # ids of pools on their own tick (see _ca_pools)
         self.pg_els = []
 
     @property
@@ -101,7 +102,7 @@ def compile_cell(hs, target):
             raise SolverError(f'{hs.path} (HSolve): {el.path} is already solved by '
                               f'{other.path}')
     _electrical_tree(hs, cell, par, names)
-    cell.ca_els = _ca_pools(cell)
+    cell.ca_els = _ca_pools(cell, hs)
     return cell
 
 
@@ -270,11 +271,16 @@ def _electrical_tree(hs, cell, par, names):
     cell.parent, cell.gpar = tpar, gpar
 
 
-def _ca_pools(cell):
-    """The Ca pools the cell's HHChannels feed (IkOut) or read (concen).  As
-    MOOSE's HSolve, a pool that only an NMDA receptor feeds (ICaOut ->
-    current) is not taken over: it steps on its own tick (tick 1, before
-    the receptor's), on the current the receptor sent the step before."""
+def _ca_pools(cell, hs):
+    """The Ca pools the cell's HHChannels feed (IkOut) or read (concen), and
+    those its NMDA receptors feed (ICaOut -> current).  MOOSE's HSolve takes
+    only the first kind; a pool that only NMDA receptors feed keeps its own
+    tick (tick 1, before the receptors'), stepping on the current they sent
+    the step before.  The kernel steps such a pool so (cell.ca_own) when
+    its tick runs at the solver's dt before each receptor's and the
+    receptors go into the kernel; otherwise it is left out, to its tick."""
+    from ..core.clock import clock
+    from ..core.msg import links
     from .channels import CaConcBase
     cas, seen = [], set()
     found = [o for c in cell.chan_els for ls in _scan(c, ('IkOut', 'concen')).values()
@@ -283,6 +289,31 @@ def _ca_pools(cell):
         if issubclass(other.cls, CaConcBase) and id(other) not in seen:
             seen.add(id(other))
             cas.append(other)
+    dts = clock.dts
+    hdt = dts[hs.tick] if 0 <= hs.tick < len(dts) else 0.0
+
+    def on_dt(el):
+        return 0 <= el.tick < len(dts) and hdt > 0 and abs(dts[el.tick] - hdt) <= 1e-9 * hdt
+    own, feeders = [], {}
+    for nm in cell.nmda_els:
+        for o, _op, _m, _f in links(nm, 'ICaOut'):
+            if issubclass(o.cls, CaConcBase) and id(o) not in seen:
+                if id(o) not in feeders:
+                    own.append(o)
+                feeders.setdefault(id(o), []).append(nm)
+    from .hsolve import ABSORB_SYNAPSES
+
+    def in_kernel(nm):
+        # the receptor will be stepped in the kernel too (see
+        # hsolve_synapses); a Python-stepped one would read the pool's Ca
+        # a step late, so its pool is left to its tick
+        return ABSORB_SYNAPSES and on_dt(nm) and not links(nm, 'IkOut') and \
+            not links(nm, 'channelOut')
+    cell.ca_own = set()
+    for o in own:
+        if on_dt(o) and all(in_kernel(nm) and o.tick < nm.tick for nm in feeders[id(o)]):
+            cell.ca_own.add(id(o))
+            cas.append(o)
     return cas
 
 

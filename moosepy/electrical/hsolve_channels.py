@@ -255,8 +255,14 @@ class ChannelBuilder:
         HHChannel2D._gates(el)          # raises for gates without tables
         return el, node, srcs, names
 
-    def _build_ca(self, ca_els):
+    def _build_ca(self, ca_els, own_ids=()):
         self.caoff, nca = _offsets(ca_els)
+        # pools on their own tick (hsolve_cells._ca_pools), per entry
+        own = np.zeros(nca, dtype=np.bool_)
+        for el in ca_els:
+            if id(el) in own_ids:
+                own[self.caoff[id(el)]:self.caoff[id(el)] + el.num] = True
+        self.ca_own = own
         arrs = _columns(ca_els, self._CA_VIEWS)
         self.ca_arrays = arrs
         self._view(ca_els, self.caoff, arrs)
@@ -306,7 +312,7 @@ class ChannelBuilder:
         ca = self.ca_arrays
         self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
                    np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),
-                   ca['_act'])
+                   ca['_act'], self.ca_own, np.zeros(len(ca['Ca'])))
         self._view(chan_els, self.choff, {k: arrs[k] for k in state})
         self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
         self._hooked.update(X=keep, Y=keep, Z=keep)

@@ -86,7 +86,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         ca_els = list({id(el): el for c in cells for el in c.ca_els}.values())
         self.ca_els = ca_els
         self.off = off
-        self._build_ca(ca_els)
+        self._build_ca(ca_els, {i for c in cells for i in getattr(c, 'ca_own', ())})
         self._build_channels(chan_els, off, fresh)
         pg_els = list({id(el): el for c in cells for el in c.pg_els
                        if _pg_absorbable(el, off)}.values())
@@ -187,6 +187,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
                               f'{ca["tau"][q]})')
         ca['Ca'][:] = ca['Ca_base']
         ca['_act'][:] = 0.0
+        self.ca[10][:] = 0.0          # current carried to own-tick pools
         gi_ch, gi_tab, gi_pow, gi_src, keep = self.gates
         ch_node, gbar, ek, modul, gk, ik, S = self.chan[:7]
         x = V[self.ch_store[gi_ch]]

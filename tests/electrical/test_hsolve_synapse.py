@@ -677,6 +677,49 @@ def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
     assert a['ca'][0].max() > 2e-4       # the Ca current raises the pool
 
 
+def test_nmda_only_pool_steps_on_its_own_tick_in_the_kernel(monkeypatch):
+    """A CaConc fed only by an NMDA receptor (as rdesigneur's spine heads):
+    MOOSE's HSolve does not take it (it steps on tick 1, a step behind the
+    receptor's current; tests/rdesigner/test_rdes_spines_seeded.py compares
+    with pymoose); the kernel steps it so (batched run), equal to the path
+    where the receptor is Python-stepped, and keeps the B that was set."""
+
+    def build():
+        _hh_prototypes()
+        moose.Neutral('/net')
+        soma = _hh_cell('/net/c0')
+        nm, h = _synapse_onto(soma, 'nmda', gbar=2e-9, tau1=2e-3, tau2=20e-3,
+                              cls=syn.NMDAChan)
+        nm.KMg_A, nm.KMg_B, nm.CMg = 3.57, 1 / 62.0, 1.2
+        h.synapse.num = 1
+        tt = syn.TimeTable('/net/tt')
+        tt.vector = [2e-3, 3e-3, 4e-3]
+        moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+        ca = moose.CaConc(soma.path + '/ca')
+        ca.tau, ca.B, ca.CaBasal = 0.02, 3e10, 1e-4
+        moose.connect(nm, 'ICaOut', ca, 'current')
+        moose.connect(ca, 'concOut', nm, 'assignIntCa')
+        tabs = {'ca': [], 'vm': [], 'gk': []}
+        for key, obj, f in (('ca', ca, 'getCa'), ('vm', soma, 'getVm'), ('gk', nm, 'getGk')):
+            t = moose.Table(f'/net/{key}')
+            moose.connect(t, 'requestOut', obj, f)
+            tabs[key].append(t)
+        return tabs
+
+    (a, calls_a), (b, calls_b) = _run_both(build, 0.03, monkeypatch)
+    assert calls_a <= 10                  # batched
+    assert moose.element('/net/c0/soma/ca').B == 3e10
+    for k in ('ca', 'vm', 'gk'):
+        x, y = a[k][0], b[k][0]
+        assert len(x) == len(y)
+        assert np.max(np.abs(x - y)) <= 1e-9 * np.max(np.abs(y)), k
+    assert a['ca'][0].max() > 2e-4
+    # a step behind the receptor: the pool first moves the step after its Gk
+    i_g = int(np.nonzero(a['gk'][0] > 0)[0][0])
+    i_c = int(np.nonzero(a['ca'][0] != a['ca'][0][0])[0][0])
+    assert i_c == i_g + 1
+
+
 def test_hhchannel2d_on_a_solved_cell_runs_in_the_kernel(monkeypatch):
     """A V- and Ca-dependent HHChannel2D (a KC-like gate on tableA/B over
     (Vm, Ca)) on an HH cell whose Ca pool is fed by a Ca channel: the HSolve
