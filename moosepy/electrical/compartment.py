@@ -321,18 +321,7 @@ class CompartmentBase(Neutral):
             vn = (other.cols['_vs1'] if s % 2 == 0 else other.cols['_vs0'])[theirs]
             if other.data.get('hsolve') is not None:
                 vn = other.cols['Vm'][theirs]
-            if isinstance(sym, tuple):
-                # sphere/cylinder <-> proximalOnly (see _ONLY_LINKS)
-                fa, fb, fc = sym
-                ra = 0.5 * (fa * c['Ra'][mine] + fb * other.cols['Ra'][theirs] + fc)
-            elif sym:
-                # MOOSE's raxialSym: the sender's Ra times this end's
-                # star-mesh factor ((Ra + Ra_n)/2 for a single neighbour)
-                ra = other.cols['Ra'][theirs] * coeff[mine]
-            elif parent_side:
-                ra = other.cols['Ra'][theirs]
-            else:
-                ra = c['Ra'][mine]
+            ra = link_ra(c['Ra'], other, mine, theirs, parent_side, sym, coeff)
             g = np.where(ra > 0, 1.0 / np.where(ra > 0, ra, 1.0), 0.0)
             np.add.at(A, mine, vn * g)
             np.add.at(B, mine, g)
@@ -400,6 +389,24 @@ def _nonfinite_vm(el, V, t, dt):
     raise SolverError(f'{name} ({el.cls.__name__}).Vm became {float(V[i])!r} in the step '
                       f'ending at t = {t + dt:g} s; the values cannot be trusted after this '
                       f'time; check Rm, Cm, Ra, injected currents and channels')
+
+
+def link_ra(my_ra, other, mine, theirs, parent_side, sym, coeff):
+    """The axial resistance [ohm] of the links (*mine* entries of this
+    element, whose Ra column is *my_ra*, to *theirs* of element *other*),
+    as MOOSE takes it: a sphere/cylinder <-> proximalOnly link (*sym* a
+    tuple, see _ONLY_LINKS) averages the two; a symmetric link
+    (raxialSym) is the sender's Ra times this end's star-mesh factor
+    *coeff* ((Ra + Ra_n)/2 for a single neighbour); otherwise the parent
+    side's Ra."""
+    if isinstance(sym, tuple):
+        fa, fb, fc = sym
+        return 0.5 * (fa * my_ra[mine] + fb * other.cols['Ra'][theirs] + fc)
+    if sym:
+        return other.cols['Ra'][theirs] * coeff[mine]
+    if parent_side:
+        return other.cols['Ra'][theirs]
+    return my_ra[mine]
 
 
 def axial_links(el):

@@ -58,7 +58,8 @@ import numpy as np
 
 from ..core.structure import version
 from .compartment import AXIAL_PORTS, CompartmentBase, Compartment, SymCompartment, \
-    _nonfinite_vm, axial_links, sym_coeff
+    _nonfinite_vm, axial_links, sym_coeff, link_ra
+from .hsolve_cells import _offsets
 from .channels import ChanBase, HHChannel
 
 #: take unsolved compartments and channels into compiled groups (False:
@@ -332,14 +333,6 @@ def _power(s, p):
     return out
 
 
-def _offsets(els):
-    off, n = {}, 0
-    for el in els:
-        off[id(el)] = n
-        n += el.num
-    return off, n
-
-
 # ------------------------------------------------------------ the group
 class Group:
     """The compiled state of one closed set: arrays handed to the kernel,
@@ -396,15 +389,7 @@ class Group:
             coeff = el.data['sym_coeff']
             for other, mine, theirs, parent_side, sym in el.data['axial']:
                 oo = coff[id(other)]
-                if isinstance(sym, tuple):
-                    fa, fb, fc = sym
-                    ra = 0.5 * (fa * c['Ra'][mine] + fb * other.cols['Ra'][theirs] + fc)
-                elif sym:
-                    ra = other.cols['Ra'][theirs] * coeff[mine]
-                elif parent_side:
-                    ra = other.cols['Ra'][theirs]
-                else:
-                    ra = c['Ra'][mine]
+                ra = link_ra(c['Ra'], other, mine, theirs, parent_side, sym, coeff)
                 if len(mine) == 1:
                     rows.append(o + int(mine[0]))
                     nbs.append(oo + int(theirs[0]))
