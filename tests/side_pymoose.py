@@ -25,16 +25,17 @@ def pymoose_python():
     return None
 
 
-def run_both(script, timeout=180):
-    """{'moose': {...}, 'moosepy': {...}} of numpy arrays; the script gets
-    'moose' or 'moosepy' as argv[1] and runs from the repository root."""
+def run_both(script, timeout=180, args=(), raw=False):
+    """{'moose': {...}, 'moosepy': {...}} of numpy arrays (the JSON as
+    printed with *raw*); the script gets 'moose' or 'moosepy' as argv[1],
+    then *args*, and runs from the repository root."""
     side = pymoose_python()
     if side is None:
         pytest.skip('pymoose side venv (../pymoose-venv) absent')
     out = {}
     for who, exe in (('moose', side), ('moosepy', sys.executable)):
         try:
-            proc = subprocess.run([exe, '-c', script, who], capture_output=True,
+            proc = subprocess.run([exe, '-c', script, who, *args], capture_output=True,
                                   text=True, timeout=timeout, cwd=str(REPO))
         except subprocess.TimeoutExpired as exc:
             if who == 'moose':
@@ -50,6 +51,7 @@ def run_both(script, timeout=180):
             if who == 'moose':
                 pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
             raise AssertionError(proc.stderr[-2000:])
-        out[who] = {k: (np.asarray(v) if isinstance(v, list) else v)
-                    for k, v in json.loads(line[0][4:]).items()}
+        got = json.loads(line[0][4:])
+        out[who] = got if raw else {k: (np.asarray(v) if isinstance(v, list) else v)
+                                    for k, v in got.items()}
     return out

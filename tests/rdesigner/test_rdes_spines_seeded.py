@@ -55,29 +55,8 @@ CASES = [
 
 
 def _run_script(script, *args, timeout=240):
-    import json
-    import sys as _s
-    import subprocess
-    from side_pymoose import pymoose_python, REPO
-    side = pymoose_python()
-    if side is None:
-        pytest.skip('pymoose side venv (../pymoose-venv) absent')
-    out = {}
-    for who, exe in (('moose', side), ('moosepy', _s.executable)):
-        try:
-            proc = subprocess.run([exe, '-c', script, who, *args], capture_output=True,
-                                  text=True, timeout=timeout, cwd=str(REPO))
-        except subprocess.TimeoutExpired:
-            if who == 'moose':
-                pytest.skip(f'pymoose did not finish in {timeout} s')
-            raise
-        line = [x for x in proc.stdout.splitlines() if x.startswith('JSON')]
-        if not line:
-            if who == 'moose':
-                pytest.skip(f'pymoose did not run: {proc.stderr[-300:]}')
-            raise AssertionError(proc.stderr[-2000:])
-        out[who] = json.loads(line[0][4:])
-    return out
+    from side_pymoose import run_both
+    return run_both(script, timeout=timeout, args=args, raw=True)
 
 
 def _same_cells(m, p, rtol=1e-9):
