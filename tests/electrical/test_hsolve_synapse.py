@@ -628,6 +628,38 @@ def test_copy_of_a_solved_network_runs_as_the_original():
     assert np.max(np.abs(v0 - v1)) < 1e-12
 
 
+def _nmda_calcium_loop():
+    """An HH soma at /net/c0 with an NMDA receptor driven by a TimeTable
+    (2, 3, 4 ms) whose Ca current feeds a CaConc (tau 20 ms, CaBasal 1e-4
+    mM) that sets the receptor's intCa back; returns (soma, nmda, caconc)."""
+    _hh_prototypes()
+    moose.Neutral('/net')
+    soma = _hh_cell('/net/c0')
+    nm, h = _synapse_onto(soma, 'nmda', gbar=2e-9, tau1=2e-3, tau2=20e-3,
+                  cls=syn.NMDAChan)
+    nm.KMg_A, nm.KMg_B, nm.CMg = 3.57, 1 / 62.0, 1.2
+    h.synapse.num = 1
+    tt = syn.TimeTable('/net/tt')
+    tt.vector = [2e-3, 3e-3, 4e-3]
+    moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
+    ca = moose.CaConc(soma.path + '/ca')
+    ca.tau, ca.CaBasal = 0.02, 1e-4
+    moose.connect(nm, 'ICaOut', ca, 'current')
+    moose.connect(ca, 'concOut', nm, 'assignIntCa')
+    return soma, nm, ca
+
+
+def _ca_vm_gk_tables(soma, nm, ca):
+    """{'ca', 'vm', 'gk': [Table]} reading the pool's Ca, the soma's Vm
+    and the receptor's Gk."""
+    tabs = {'ca': [], 'vm': [], 'gk': []}
+    for key, obj, f in (('ca', ca, 'getCa'), ('vm', soma, 'getVm'), ('gk', nm, 'getGk')):
+        t = moose.Table(f'/net/{key}')
+        moose.connect(t, 'requestOut', obj, f)
+        tabs[key].append(t)
+    return tabs
+
+
 def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
     """An NMDA receptor whose Ca current feeds a CaConc (ICaOut -> current)
     that sets its intCa back (concOut -> assignIntCa), the pool also fed by
@@ -637,21 +669,8 @@ def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
     rises with the synaptic events."""
 
     def build():
-        _hh_prototypes()
-        moose.Neutral('/net')
-        soma = _hh_cell('/net/c0')
-        nm, h = _synapse_onto(soma, 'nmda', gbar=2e-9, tau1=2e-3, tau2=20e-3,
-                              cls=syn.NMDAChan)
-        nm.KMg_A, nm.KMg_B, nm.CMg = 3.57, 1 / 62.0, 1.2
-        h.synapse.num = 1
-        tt = syn.TimeTable('/net/tt')
-        tt.vector = [2e-3, 3e-3, 4e-3]
-        moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
-        ca = moose.CaConc(soma.path + '/ca')
-        ca.tau, ca.CaBasal = 0.02, 1e-4
+        soma, nm, ca = _nmda_calcium_loop()
         _sized(ca, 3e10)
-        moose.connect(nm, 'ICaOut', ca, 'current')
-        moose.connect(ca, 'concOut', nm, 'assignIntCa')
         cach = moose.HHChannel(soma.path + '/CaL')      # a weak Ca channel
         cach.Xpower, cach.Ek, cach.Gbar = 1, 0.12, 1e-12
         g = moose.element(cach.path + '/gateX')
@@ -661,12 +680,7 @@ def test_nmda_calcium_into_a_solved_pool_in_the_kernel(monkeypatch):
         g.tableB = 2000.0 * np.ones_like(v)
         moose.connect(cach, 'channel', soma, 'channel')
         moose.connect(cach, 'IkOut', ca, 'current')
-        tabs = {'ca': [], 'vm': [], 'gk': []}
-        for key, obj, f in (('ca', ca, 'getCa'), ('vm', soma, 'getVm'), ('gk', nm, 'getGk')):
-            t = moose.Table(f'/net/{key}')
-            moose.connect(t, 'requestOut', obj, f)
-            tabs[key].append(t)
-        return tabs
+        return _ca_vm_gk_tables(soma, nm, ca)
 
     (a, calls_a), (b, calls_b) = _run_both(build, 0.03, monkeypatch)
     assert calls_a <= 10                  # batched: the NMDA-Ca loop is in the kernel
@@ -685,26 +699,9 @@ def test_nmda_only_pool_steps_on_its_own_tick_in_the_kernel(monkeypatch):
     where the receptor is Python-stepped, and keeps the B that was set."""
 
     def build():
-        _hh_prototypes()
-        moose.Neutral('/net')
-        soma = _hh_cell('/net/c0')
-        nm, h = _synapse_onto(soma, 'nmda', gbar=2e-9, tau1=2e-3, tau2=20e-3,
-                              cls=syn.NMDAChan)
-        nm.KMg_A, nm.KMg_B, nm.CMg = 3.57, 1 / 62.0, 1.2
-        h.synapse.num = 1
-        tt = syn.TimeTable('/net/tt')
-        tt.vector = [2e-3, 3e-3, 4e-3]
-        moose.connect(tt, 'eventOut', h.synapse[0], 'addSpike')
-        ca = moose.CaConc(soma.path + '/ca')
-        ca.tau, ca.B, ca.CaBasal = 0.02, 3e10, 1e-4
-        moose.connect(nm, 'ICaOut', ca, 'current')
-        moose.connect(ca, 'concOut', nm, 'assignIntCa')
-        tabs = {'ca': [], 'vm': [], 'gk': []}
-        for key, obj, f in (('ca', ca, 'getCa'), ('vm', soma, 'getVm'), ('gk', nm, 'getGk')):
-            t = moose.Table(f'/net/{key}')
-            moose.connect(t, 'requestOut', obj, f)
-            tabs[key].append(t)
-        return tabs
+        soma, nm, ca = _nmda_calcium_loop()
+        ca.B = 3e10
+        return _ca_vm_gk_tables(soma, nm, ca)
 
     (a, calls_a), (b, calls_b) = _run_both(build, 0.03, monkeypatch)
     assert calls_a <= 10                  # batched
