@@ -15,7 +15,7 @@ draws those numbers from the same kind of stream:
   the largest double below 1.
 
 Checked against pymoose 5.0.0 (``moose.seed(5); moose.rand(0, 1)``) in
-tests/core/test_randnum.py.
+tests/rdesigner/test_rdes_spines_seeded.py (the rand stream for four seeds).
 
 Seeding differences, on purpose: MOOSE seeds from the OS when the seed is
 0; here 0 is a seed like any other (a given seed always gives the same
@@ -61,9 +61,25 @@ def mtrand(n=None):
     if _state['bg'] is None:
         mtseed(None)
     k = 1 if n is None else int(n)
+    u = _doubles(_state['bg'], k)
+    return float(u[0]) if n is None else u
+
+
+def _doubles(bg, k):
+    """*k* doubles in [0, 1) from the MT19937 bit generator *bg*, two
+    words each, as MOOSE makes them."""
     if k <= 0:
         return np.zeros(0)
-    raw = _state['bg'].random_raw(2 * k).astype(np.float64)
+    raw = bg.random_raw(2 * k).astype(np.float64)
     u = (raw[0::2] + raw[1::2] * _TWO32) / _TWO64
     u[u >= 1.0] = _BELOW_ONE
-    return float(u[0]) if n is None else u
+    return u
+
+
+def seeded_uniforms(seed, n):
+    """*n* doubles in [0, 1) from a fresh stream seeded with *seed* (mod
+    2^32), as a MOOSE object with its own ``std::mt19937(seed)`` draws
+    them; the global stream is not touched."""
+    bg = np.random.MT19937()
+    bg._legacy_seeding(int(seed) & 0xFFFFFFFF)
+    return _doubles(bg, int(n))

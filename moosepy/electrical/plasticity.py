@@ -694,27 +694,13 @@ class SeqSynHandler(_PlasticHandler):
         _send_activation(el, act)
 
 
-_MT = {'gen': None, 'seed': None}
-
-
 def _mt_uniforms(seed, n):
-    """*n* uniforms in [0, 1) as MOOSE's moose::mtrand draws them: a 32-bit
-    Mersenne Twister (MT19937, seeded as std::mt19937(seed)) read by
-    libstdc++'s uniform_real_distribution (two words a, b:
-    (a + b·2^32) / 2^64).  *seed* None: the global generator, seeded by
-    ``moose.seed`` (MOOSE's mtseed), which only these draws use here."""
-    if seed is None:
-        from .. import _rng
-        s = _rng.get('seed')
-        if _MT['gen'] is None or _MT['seed'] != s:
-            _MT['gen'], _MT['seed'] = np.random.MT19937(), s
-            _MT['gen']._legacy_seeding(int(s) if s is not None else 0)
-        bg = _MT['gen']
-    else:
-        bg = np.random.MT19937()
-        bg._legacy_seeding(int(seed))
-    raw = bg.random_raw(2 * n).astype(np.float64)
-    return (raw[0::2] + raw[1::2] * 4294967296.0) / 18446744073709551616.0
+    """*n* uniforms in [0, 1) as MOOSE's SeqSynHandler draws them: from
+    MOOSE's global stream (moose::mtrand, seeded by ``moose.seed``) when
+    *seed* is None, else from a stream of its own seeded with *seed*
+    (moosepy.core.randnum)."""
+    from ..core.randnum import mtrand, seeded_uniforms
+    return mtrand(n) if seed is None else seeded_uniforms(seed, n)
 
 
 def _correl(row, kern):
