@@ -25,15 +25,29 @@ def pymoose_python():
     return None
 
 
-def run_both(script, timeout=180, args=(), raw=False):
+def run_both(script, timeout=180, args=(), raw=False, moose_ok=None, tries=4):
     """{'moose': {...}, 'moosepy': {...}} of numpy arrays (the JSON as
     printed with *raw*); the script gets 'moose' or 'moosepy' as argv[1],
-    then *args*, and runs from the repository root."""
+    then *args*, and runs from the repository root.
+
+    *moose_ok*, where given, judges pymoose's output (as returned) against
+    a check independent of moosepy; pymoose is run again, up to *tries*
+    times in all, while it fails, then the test skips.  For MOOSE classes
+    that read uninitialised memory, so that one run in several is garbage."""
     side = pymoose_python()
     if side is None:
         pytest.skip('pymoose side venv (../pymoose-venv) absent')
     out = {}
-    for who, exe in (('moose', side), ('moosepy', sys.executable)):
+    runs = [('moose', side)] * (tries if moose_ok else 1) + [('moosepy', sys.executable)]
+    for who, exe in runs:
+        if 'moose' in out and 'moosepy' not in out and moose_ok:
+            if moose_ok(out['moose']):
+                if who == 'moose':
+                    continue
+            elif who == 'moose':
+                del out['moose']
+            else:
+                pytest.skip(f'pymoose gave an unusable reference in all {tries} runs')
         try:
             proc = subprocess.run([exe, '-c', script, who, *args], capture_output=True,
                                   text=True, timeout=timeout, cwd=str(REPO))

@@ -400,10 +400,28 @@ def test_stdp_traces_equal_pymoose():
     assert r['moosepy']['w0_2'][0] != 1.0         # reinit kept the learned weight
 
 
+def _gb_moose_started_at_zero(m):
+    """pymoose 5.0.0's GraupnerBrunel2012CaPlasticitySynHandler never sets
+    lastCaUpdateTime_ (constructor nor reinit), so its first Ca decay runs
+    from whatever the heap held: about one run in seven here ends with Ca
+    at inf.  A run is a usable reference when the first event (the pre
+    spike at 5 ms, dt 0.1 ms) decays Ca from CaInit as from time zero: at
+    the table's first changed sample i (time i * dt, the step that handles
+    the spike) Ca is 0.2 * exp(-i * dt / 0.02)."""
+    for key in ('ca0', 'ca1'):
+        ca = np.asarray(m[key], dtype=float)
+        if not np.all(np.isfinite(ca)):
+            return False
+        first = np.flatnonzero(ca != ca[0])
+        if not (first.size > 0 and 45 <= first[0] <= 55 and abs(
+                ca[first[0]] - 0.2 * np.exp(-first[0] * 1e-4 / 0.02)) <= 1e-12):
+            return False
+    return True
+
 def test_graupner_brunel_deterministic_equals_pymoose():
     """Bistable and plain Ca rule, delayed synapse, delayD, post spikes:
     Ca, weights and the activation reaching a LIF equal pymoose's."""
-    r = run_both(GB_SCRIPT)
+    r = run_both(GB_SCRIPT, moose_ok=_gb_moose_started_at_zero)
     _same(r, [k for k in r['moose'] if not k.startswith('vm')])
     _same(r, [k for k in r['moose'] if k.startswith('vm')], rtol=1e-12)
     assert np.ptp(r['moosepy']['w00']) > 0.1
