@@ -208,3 +208,42 @@ def test_camera_path_rotation_history_and_notebook_png():
     assert np.any(a != w2.snapshot())
     w.finalize()
     w2.finalize()
+
+
+_RENDER_SCRIPT = r'''
+import sys
+sys.path.insert(0, sys.argv[1])
+import numpy as np
+import moosepy as moose
+from moosepy import viz3d
+import _vizcell as cell
+cell.build(spines=True)
+moose.element('/model/elec/dend2').Vm = 0.01
+w = viz3d.Viewer([viz3d.View('/model/elec/#', 'Vm', vmin=-70.0, vmax=40.0,
+                             colormap='viridis')],
+                 size=(320, 240), background=(0.0, 0.0, 0.0), offscreen=True)
+w.save_png(sys.argv[2], t=0.0)
+print(w.win.GetClassName())
+'''
+
+
+def test_renders_are_bit_identical_across_processes(tmp_path):
+    """The same scene rendered by two fresh processes gives the same pixels
+    bit for bit (Mesa's software rasteriser is deterministic), which is what
+    lets the image tests here use exact colours.  Only EGL can be run on
+    this machine (no libOSMesa, no Xvfb), so the comparison is EGL with
+    EGL; the window class each process used is checked to be EGL's."""
+    import subprocess
+    from PIL import Image
+    env = {k: v for k, v in os.environ.items() if k != 'DISPLAY'}
+    imgs = []
+    for k in range(2):
+        out = tmp_path / f'r{k}.png'
+        p = subprocess.run([sys.executable, '-c', _RENDER_SCRIPT, str(Path(__file__).parent),
+                            str(out)], capture_output=True, text=True, timeout=120, env=env)
+        assert p.returncode == 0, p.stderr[-2000:]
+        assert 'EGL' in p.stdout, p.stdout
+        imgs.append(np.asarray(Image.open(out)))
+    assert imgs[0].shape[:2] == (H, W)
+    assert (imgs[0][..., :3].sum(axis=2) > 0).sum() > 500
+    assert np.array_equal(imgs[0], imgs[1])
