@@ -11,7 +11,10 @@ test_intfire_family.py compares traces):
 
 * Every step of an ``IntFireBase`` neuron first checks the refractory
   period: while ``t < lastEventTime + refractoryPeriod`` Vm is held at
-  ``vReset`` (inputs of the step are dropped).  Otherwise ``activation·dt``
+  ``vReset`` (injected and channel currents of the step are dropped; the
+  activation keeps summing, and the whole sum is added on the first step
+  after the period: an event 2 ms before its end acts as if it came at the
+  end).  Otherwise ``activation·dt``
   is added to Vm (a delta synapse of weight w adds w), then the spike test
   runs on that Vm; a spike sets Vm to ``vReset``, records the time and sends
   it.  Without a spike the neuron integrates over the step.
@@ -26,10 +29,6 @@ test_intfire_family.py compares traces):
 Deviations from MOOSE 5.0.0 (each measured with pymoose; MOOSE's own
 code clears the other inputs of such steps, so these read as omissions):
 
-* Activation (synaptic input) that arrives while the neuron is refractory
-  is dropped.  MOOSE keeps summing it and adds the whole sum to Vm on the
-  first step after the refractory period (an event 2 ms before the end of
-  the period then acts as if it came at the end).
 * The injected current and channel sums of a step that ends in a spike are
   dropped with it.  MOOSE carries them into the next step when that step is
   not refractory (refractoryPeriod below one dt), so the step after a spike
@@ -46,7 +45,7 @@ code clears the other inputs of such steps, so these read as omissions):
 The refractory test is MOOSE's, ``t < lastEventTime + refractoryPeriod``
 with no tolerance, so a period that is a whole number of steps lasts that
 number of steps or one more, as the rounding of the times falls (as in
-MOOSE; moosepy's LIF allows 1e-9·dt instead).  With it, MOOSE's
+MOOSE, and as moosepy's LIF).  With it, MOOSE's
 IntegrateFireZoo example gives pymoose's Vm and spike times to rounding for
 every class here, and so do the traces of
 tests/electrical/test_intfire_family.py.
@@ -186,8 +185,10 @@ class IntFireBase(Compartment):
         V = c['Vm']
         # MOOSE's test, without tolerance (see the module docstring)
         refr = t < c['lastEventTime'] + c['refractoryPeriod']
+        # activation arriving in the refractory period is kept for the
+        # first step out of it, as MOOSE
         V += np.where(refr, 0.0, c['_act'] * dt)
-        c['_act'][:] = 0.0
+        c['_act'][:] = np.where(refr, c['_act'], 0.0)
         fire = ~refr & cls._fires(el, V)
         live = ~(refr | fire)
         vold = V.copy()

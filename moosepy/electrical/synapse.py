@@ -845,7 +845,9 @@ class LIF(Compartment):
     inject, channels) that fires when Vm > thresh, then sits at vReset for
     refractoryPeriod.  Constant input I gives the interspike interval
     ``refractoryPeriod + Rm Cm ln((Em + I Rm - vReset)/(Em + I Rm - thresh))``
-    (to within two steps: MOOSE checks the threshold at the start of a step)."""
+    (to within two steps: MOOSE checks the threshold at the start of a step).
+    Activation arriving while refractory is summed and added, as
+    activation·dt, on the first step after the period (as MOOSE)."""
 
     default_tick = 2
 
@@ -881,8 +883,10 @@ class LIF(Compartment):
         c = el.cols
         V = c['Vm']
         refr = t < c['lastEventTime'] + c['refractoryPeriod']     # exact, as MOOSE
+        # activation arriving in the refractory period is kept and added at
+        # its first step out of it, as MOOSE
         V += np.where(refr, 0.0, c['_act'] * dt)
-        c['_act'][:] = 0.0
+        c['_act'][:] = np.where(refr, c['_act'], 0.0)
         fire = ~refr & (V > c['thresh'])
         A = c['_chA'] + c['inject'] + c['_inj'] + c['Em'] / c['Rm']
         B = c['_chB'] + 1.0 / c['Rm']
@@ -940,16 +944,19 @@ class LIF(Compartment):
     @classmethod
     def _quiet_steps(cls, el, s0, most, dt):
         """Steps before the first one at which an entry fires, when no
-        input is pending (the membrane followed by ifkernels.lif_window)."""
+        current or channel input is pending (the membrane followed by
+        ifkernels.lif_window, with activation kept from a refractory
+        period added as _process adds it)."""
         from ..core.clock import step_times
         from .ifkernels import lif_window
         el.data.pop('_quietwin', None)
         if most <= 0 or cls._quiet_links(el) is None:
             return 0
         c = el.cols
-        if any(np.any(c[k] != 0.0) for k in ('_act', '_chA', '_chB', '_inj')):
+        if any(np.any(c[k] != 0.0) for k in ('_chA', '_chB', '_inj')):
             return 0
         until = c['lastEventTime'] + c['refractoryPeriod']
+        act = np.array(c['_act'], dtype=float)     # kept from a refractory period
         A = c['_chA'] + c['inject'] + c['_inj'] + c['Em'] / c['Rm']
         B = c['_chB'] + 1.0 / c['Rm']
         vinf = A / B
@@ -958,8 +965,8 @@ class LIF(Compartment):
         t = step_times(s0, most)
         q = int(lif_window(np.array(c['Vm'], dtype=float), t, until,
                            np.asarray(c['thresh'], dtype=float), vinf, E,
-                           np.asarray(c['vReset'], dtype=float), out))
-        el.data['_quietwin'] = (s0, q, out)
+                           np.asarray(c['vReset'], dtype=float), act, float(dt), out))
+        el.data['_quietwin'] = (s0, q, out, t)
         return q
 
     @classmethod
@@ -971,6 +978,9 @@ class LIF(Compartment):
         out = win[2][:n]
         c = el.cols
         c['Vm'][:] = out[n - 1]
+        # kept activation was added at the first step out of the refractory period
+        c['_act'][:] = np.where(win[3][n - 1] < c['lastEventTime'] + c['refractoryPeriod'],
+                                c['_act'], 0.0)
         c['hasFired'][:] = False
         for i, tab, j in cls._quiet_links(el):
             st = tab.data['vec']
