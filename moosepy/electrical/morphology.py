@@ -127,6 +127,19 @@ class Neuron(Neutral):
                               '(minimum spacing, m), size, sizeDistrib, angle, angleDistrib; '
                               'setting it places the spines (moosepy.electrical.spine)',
                               type='vector<string>', stored=False)
+    passiveDistribution = Field(None, '', "Passive properties to set: lines of '.', 'path', "
+                                "'field', 'expr' [, 'field', 'expr']... each ended by ''; "
+                                'fields RM, RA, CM (specific, scaled by each compartment), '
+                                'Rm, Ra, Cm, Em, initVm; setting it applies it '
+                                '(moosepy.rdesigner.distrib)', type='vector<string>',
+                                stored=False)
+    channelDistribution = Field(None, '', "Channels to place: lines of 'proto', 'path', "
+                                "'field', 'expr' [, 'field', 'expr']... each ended by ''; "
+                                'copies /library/<proto> where the first expression > 0; '
+                                'fields Gbar (S/m^2), Ek; CaConc: tau, CaBasal, thick, B, '
+                                'floor, ceiling; setting it applies it '
+                                '(moosepy.rdesigner.distrib)', type='vector<string>',
+                                stored=False)
     compartmentLengthInLambdas = Field(0.2, '', 'Kept for MOOSE (stored, not used: MOOSE 5.0 '
                                        'does not re-segment the cell either)')
     spine = _SpineFieldElement('Spine', 'One entry per spine: resizes it (moosepy.electrical.'
@@ -148,6 +161,21 @@ class Neuron(Neutral):
     # --- spines (moosepy.electrical.spine) -----------------------------------
     def _get_numSpines(self):
         return len(self._element().data.get('spines', ()))
+
+    # --- passive and channel distributions (moosepy.rdesigner.distrib) ----
+    def _get_passiveDistribution(self):
+        return list(self._element().data.get('passiveDistribution', ()))
+
+    def _set_passiveDistribution(self, value):
+        from ..rdesigner.distrib import set_passive_distribution
+        set_passive_distribution(self, value)
+
+    def _get_channelDistribution(self):
+        return list(self._element().data.get('channelDistribution', ()))
+
+    def _set_channelDistribution(self, value):
+        from ..rdesigner.distrib import set_channel_distribution
+        set_channel_distribution(self, value)
 
     def _get_spineDistribution(self):
         return list(self._element().data.get('spineDistribution', ()))
@@ -207,6 +235,7 @@ class Neuron(Neutral):
     @classmethod
     def _on_copy(cls, new, old):
         from .spine import on_neuron_copy
+        new.data.pop('segment_tree', None)     # the copy's tree is built anew, as in MOOSE
         on_neuron_copy(new, old)
 
     def setSpineAndPsdDsolve(self, spineDsolve, psdDsolve):
@@ -333,8 +362,12 @@ class Neuron(Neutral):
         return np.array(self._select(key)[1])
 
     def buildSegmentTree(self):
-        """Kept for MOOSE compatibility: the lists are always built from the
-        current axial messages."""
+        """Keep the geometry (path, geometric and electrotonic distances
+        from the soma) that passive and channel distributions set later
+        use, as MOOSE's Neuron does; the compartment lists are always built
+        from the current axial messages."""
+        from ..rdesigner.distrib import save_segment_tree
+        save_segment_tree(self)
 
 
 def _is_compartment(cls):

@@ -33,7 +33,6 @@ import os
 import numpy as np
 
 from ..core.errors import MooseError, ModelImportError
-from ..core.units import FaradayConst
 from .specs import suggest
 from . import prototypes as P
 from . import specs as S
@@ -435,15 +434,14 @@ class rdesigneur:
 
         for i, d in enumerate(self.passiveDistrib):
             need_match('passiveDistrib', i, 'path', d.path)
-        from ..electrical.channels import ChanBase, CaConcBase
+        from .distrib import chan_fields_for
         for i, d in enumerate(self.chanDistrib):
             if d.proto not in lib:
                 raise S._err('chanDistrib', i, 'proto', d.proto, f'no prototype /library/'
                              f'{d.proto}{suggest(d.proto, lib)}; in /library: {", ".join(lib)}')
             need_match('chanDistrib', i, 'path', d.path)
             cls = moose.element('/library/' + d.proto)._element().cls
-            valid = S.CHAN_FIELDS if issubclass(cls, ChanBase) else (
-                S.CACONC_FIELDS if issubclass(cls, CaConcBase) else ())
+            valid = chan_fields_for(cls)
             for f, _ in d.fields:
                 if f not in valid:
                     raise S._err('chanDistrib', i, 'field', f, f'not a field that can be '
@@ -533,102 +531,33 @@ class rdesigneur:
         if not somas:
             raise MooseError(f'rdesigneur: the cell {ep} has no compartments')
         self.soma = max(somas, key=lambda c: c.diameter)
-        self.geom = CellGeometry(self.elecid)
         self.elecid.buildSegmentTree()
+        from .distrib import segment_geometry
+        self.geom = segment_geometry(self.elecid)
 
     def buildPassiveDistrib(self):
+        from . import distrib as D
+        flat = []
         for i, d in enumerate(self.passiveDistrib):
-            elems = [e for e in match_path(self.elecid, d.path) if _is_compartment(e)]
-            vals = self.geom.values(elems)
-            for f, ex in d.fields:
-                x = ex(vals, n=len(elems))
-                _check_values('passiveDistrib', i, f, ex, elems, x,
-                              None if f in ('initVm', 'INITVM', 'Em', 'EM') else 'r/c')
-                for e, v in zip(elems, x):
-                    c = e.handle(0)
-                    if f in ('initVm', 'INITVM'):
-                        c.initVm = v
-                    elif f in ('Em', 'EM'):
-                        c.Em = v
-                    elif v > 0:
-                        ln, dia = c.length, c.diameter
-                        if f in ('Rm', 'Ra', 'Cm'):
-                            setattr(c, f, v)
-                        elif f == 'RM':
-                            c.Rm = v / (ln * dia * math.pi)
-                        elif f == 'RA':
-                            c.Ra = v * ln * 4 / (dia * dia * math.pi)
-                        elif f == 'CM':
-                            c.Cm = v * ln * dia * math.pi
+            D.apply_passive(self.geom, d.path, d.fields,
+                            lambda f, t, w, i=i: S._err('passiveDistrib', i, f, t, w))
+            flat += ['.', d.path] + [x for f, ex in d.fields for x in (f, ex.text)] + ['']
+        if flat:       # what MOOSE's rdesigneur hands to Neuron.passiveDistribution
+            self.elecid._element().data['passiveDistribution'] = flat
 
     def buildChanDistrib(self):
-        moose = _moose()
-        from ..electrical.channels import CaConcBase
-        first, rest = [], []
+        from . import distrib as D
+        flat = []
+        for i in D.channel_order([d.proto for d in self.chanDistrib]):
+            d = self.chanDistrib[i]
+            elems, inst, values = D.channel_values(
+                self.geom, d.proto, d.path, d.fields,
+                lambda f, t, w, i=i: S._err('chanDistrib', i, f, t, w))
+            D.install_channel('/library/' + d.proto, elems, inst, values)
         for d in self.chanDistrib:
-            cls = moose.element('/library/' + d.proto)._element().cls
-            (first if issubclass(cls, CaConcBase) else rest).append(d)
-        for d in first + rest:
-            i = self.chanDistrib.index(d)
-            proto = moose.element('/library/' + d.proto)
-            elems = [e for e in match_path(self.elecid, d.path) if _is_compartment(e)]
-            vals = self.geom.values(elems)
-            x0 = d.fields[0][1](vals, n=len(elems))
-            _check_values('chanDistrib', i, d.fields[0][0], d.fields[0][1], elems, x0, None)
-            inst = x0 > 0
-            mechs = []
-            for e, ok in zip(elems, inst):
-                if not ok:
-                    mechs.append(None)
-                    continue
-                comp = e.handle(0)
-                path = f'{comp.path}/{proto.name}'
-                if moose.exists(path):
-                    mechs.append(moose.element(path))
-                    continue
-                obj = moose.element(moose.copy(proto, comp, proto.name))
-                self._class_messages(obj, comp)
-                mechs.append(obj)
-            for f, ex in d.fields:
-                x = ex(vals, n=len(elems))
-                _check_values('chanDistrib', i, f, ex, elems, x, _CHAN_SIGN.get(f), inst)
-                for e, m, v in zip(elems, mechs, x):
-                    if m is not None:
-                        self._assign(m, f, v, e.cols['length'][0], e.cols['diameter'][0])
-
-    @staticmethod
-    def _class_messages(obj, comp):
-        moose = _moose()
-        from ..electrical.channels import ChanBase
-        el = obj._element()
-        if issubclass(el.cls, ChanBase):
-            moose.connect(comp, 'channel', obj, 'channel')
-            if 'Ca' in obj.name and 'addmsg1' not in el.children:
-                cc = moose.wildcardFind(comp.path + '/#[ISA=CaConcBase]')
-                if cc:
-                    moose.connect(obj, 'IkOut', cc[0], 'current')
-        add_messages(obj)
-
-    @staticmethod
-    def _assign(m, f, v, ln, dia):
-        from ..electrical.channels import ChanBase, CaConcBase
-        cls = m._element().cls
-        if issubclass(cls, ChanBase):
-            if f == 'Gbar':
-                if v > 0:
-                    m.Gbar = v * ln * dia * math.pi
-            elif f == 'Ek':
-                m.Ek = v
-        elif issubclass(cls, CaConcBase):
-            P.set_caconc_geometry(m, ln, dia)
-            if f == 'thick':
-                P.set_caconc_geometry(m, thick=v)
-            elif f in ('tau', 'floor', 'ceiling'):
-                setattr(m, f, v)
-            elif f == 'CaBasal':
-                m.CaBasal = v
-            elif f == 'B':
-                m.B = v / (FaradayConst * ln * dia * dia * math.pi / 4.0)
+            flat += [d.proto, d.path] + [x for f, ex in d.fields for x in (f, ex.text)] + ['']
+        if flat:       # what MOOSE's rdesigneur hands to Neuron.channelDistribution
+            self.elecid._element().data['channelDistribution'] = flat
 
     # --------------------------------------------------------------- spines
     def buildSpineDistrib(self):
@@ -792,41 +721,6 @@ class rdesigneur:
     def _save(self):
         from .io import save_plots
         save_plots(self)
-
-
-#: sign a chanDistrib field must have where its mechanism is installed
-#: ('+': > 0, '0+': >= 0); Ek, floor, ceiling and B (a scale, negative in
-#: some models) only finite
-_CHAN_SIGN = {'Gbar': '0+', 'tau': '+', 'CaBasal': '0+', 'thick': '0+'}
-
-
-def _check_values(lst, i, f, ex, elems, x, sign, where=None):
-    """Refuse a distributed value no compartment can have, naming the list,
-    the entry, the field, its expression, the compartment and the value:
-    not finite anywhere (MOOSE's test ``value > 0`` silently skips NaN);
-    for passive R/C fields (*sign* 'r/c') below 0 (0 leaves the
-    compartment's own value, MOOSE's meaning of <= 0); for chanDistrib
-    fields (*sign* '+' or '0+') below or at 0 where the mechanism is
-    installed (*where*, a mask; the first expression of a chanDistrib entry
-    is the install test, so a value <= 0 there means "not here")."""
-    x = np.asarray(x, dtype=float)
-    with np.errstate(invalid='ignore'):
-        bad = ~np.isfinite(x)
-        what = 'expected a finite value'
-        if sign == 'r/c':
-            bad |= x < 0
-            what = ('expected a finite value >= 0 (0 keeps the compartment\'s own value, as '
-                    'MOOSE; a resistance or capacitance cannot be negative)')
-        elif sign in ('+', '0+'):
-            low = (x <= 0) if sign == '+' else (x < 0)
-            bad |= low & (where if where is not None else True)
-            what = (f'expected a finite value {">" if sign == "+" else ">="} 0 where the '
-                    'mechanism is installed')
-    if bad.any():
-        k = int(np.argmax(bad))
-        raise S._err(lst, i, f"'{f}' expression", ex.text,
-                     f'{what}; it is {float(x[k]):g} on {elems[k].path} ({int(bad.sum())} '
-                     f'of {len(x)} compartments)')
 
 
 def set_ticks(el, disable):

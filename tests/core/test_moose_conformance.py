@@ -341,7 +341,6 @@ KNOWN_GAPS = {
     ('HHGate2D', 'alphaExpr'): 'missing', ('HHGate2D', 'betaExpr'): 'missing',
     ('HHGate2D', 'tauExpr'): 'missing', ('HHGate2D', 'infExpr'): 'missing',
     ('HHGate2D', 'form'): 'missing',
-    ('Neuron', 'channelDistribution'): 'missing', ('Neuron', 'passiveDistribution'): 'missing',
     ('Neutral', 'destFields'): 'missing', ('Neutral', 'sourceFields'): 'missing',
     ('Neutral', 'valueFields'): 'missing',
     ('Neutral', 'this'): 'missing',
