@@ -233,3 +233,30 @@ def test_existing_channel_is_reused_and_read_back():
     assert moose.element('/cell/dend0/Na').Gbar == pytest.approx(10 * area, rel=1e-14)
     assert len(soma.neighbors['channel']) == 1       # connected once, not twice
     assert n.channelDistribution == ['Na', 'soma', 'Gbar', '20', 'Ek', '0.07', '']
+
+
+RDES = r'''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose, rdesigneur as rd
+else:
+    import moosepy as moose, moosepy.rdesigner as rd
+rdes = rd.rdesigneur(verbose=False,
+    cellProto=[['ballAndStick', 'elec', 10e-6, 20e-6, 4e-6, 200e-6, 4]],
+    chanProto=[['make_HH_Na()', 'Na'], ['make_Ca_conc()', 'Ca_conc'], ['make_Ca()', 'Ca']],
+    passiveDistrib=[['#', 'RM', '2', 'CM', 'p > 100e-6 ? 0.02 : 0'],
+                    ['.', 'dend3', 'Ra', '1e7']],
+    chanDistrib=[['Na', '#', 'Gbar', 'p > 100e-6 ? 100 : 0', 'Ek', '0.06'],
+                 ['Ca_conc', '#', 'tau', '0.02'], ['Ca', 'dend#', 'Gbar', '10']])
+rdes.buildModel()
+e = moose.element('/model/elec')
+print('JSON' + json.dumps({'passive': list(e.passiveDistribution),
+                           'chan': list(e.channelDistribution)}))
+'''
+
+
+def test_rdesigneur_leaves_the_distribution_strings_on_the_neuron():
+    r = run_both(RDES, raw=True)
+    m, p = r['moose'], r['moosepy']
+    assert p == m
+    assert m['passive'][:3] == ['.', '#', 'RM']
