@@ -36,15 +36,18 @@ Numerics
   ``Y <- X·tau2(1-e^{-dt/tau2}) + Y e^{-dt/tau2}``, ``Gk = norm·Y``, with
   ``norm`` making the peak of a single weight-1 event equal ``Gbar``
   (alpha function when tau1 == tau2).
-* IntFire integrates ``dVm/dt = -Vm/tau`` exactly (``Vm *= e^{-dt/tau}``;
-  MOOSE uses ``1 - dt/tau``, first order); activation adds
-  ``activation·dt`` (= the weight of a delta synapse) to Vm.  While
-  refractory Vm is held at 0.  **Deviation from MOOSE 5.0.0**, measured
-  with pymoose: its IntFire adds the activation itself, so one event of
-  weight w raises Vm by w/dt (60000 for w = 0.6 at dt = 10 us), a
-  dt-dependent jump; moosepy treats that as a bug and adds w, as MOOSE's
-  LIF does.  The SynChan conductance matches pymoose exactly (same update,
-  same step of arrival).
+* IntFire steps as MOOSE's: activation is added, then it fires when
+  ``Vm > thresh`` and ``t - lastSpike > refractoryPeriod`` (exact
+  comparisons; Vm is not held while refractory, so input during the period
+  fires at its end), resetting Vm to -1e-7; otherwise Vm decays.  Spike
+  steps equal pymoose's (tests/electrical/test_intfire_refractory_input.py).
+  Two **deviations from MOOSE 5.0.0**, measured with pymoose: its IntFire
+  adds the activation itself, so one event of weight w raises Vm by w/dt
+  (60000 for w = 0.6 at dt = 10 us), a dt-dependent jump; moosepy treats
+  that as a bug and adds ``activation·dt`` (w), as MOOSE's LIF does.  And
+  moosepy decays exactly (``Vm *= e^{-dt/tau}``) where MOOSE takes
+  ``1 - dt/tau`` (first order).  The SynChan conductance matches pymoose
+  exactly (same update, same step of arrival).
 * LIF is a compartment: exponential Euler of
   ``Cm dVm/dt = (Em-Vm)/Rm + inject + channels``; ``Vm > thresh`` at the
   start of a step fires a spike and resets to ``vReset``, where Vm stays
@@ -785,16 +788,25 @@ class MgBlock(ChanBase):
 # ======================================================= integrate and fire
 class IntFire(Neutral):
     """Integrate-and-fire point neuron (dimensionless potential):
-    ``dVm/dt = -Vm/tau + activation``; fires when Vm > thresh, then Vm is
-    held at 0 for ``refractoryPeriod``."""
+    ``dVm/dt = -Vm/tau + activation``.  Each step, as MOOSE: activation·dt
+    is added to Vm; the neuron fires when then ``Vm > thresh`` and
+    ``t - lastSpike > refractoryPeriod`` (both compared exactly, no
+    tolerance), which sets Vm to -1e-7 (MOOSE's reset value); otherwise
+    Vm decays by ``e^{-dt/tau}``.  Vm is not held while refractory: input
+    keeps adding, and a Vm above thresh fires at the first step after the
+    period.  As MOOSE, reinit leaves lastSpike alone (a second run starts
+    refractory after a late spike of the first) and setting
+    refractoryPeriod sets lastSpike to -refractoryPeriod."""
 
     default_tick = 2
 
     Vm = Field(0.0, 'V', 'Membrane potential (arbitrary units in MOOSE)')
     tau = Field(1.0, 's', 'Membrane time constant (> 0)')
     thresh = Field(0.0, 'V', 'Firing threshold')
-    refractoryPeriod = Field(0.1, 's', 'Refractory period after a spike')
-    lastSpike = Field(-1.0, 's', 'Time of the last spike', ro=True)
+    refractoryPeriod = Field(0.1, 's', 'Refractory period after a spike (setting it '
+                             'sets lastSpike to -refractoryPeriod, as MOOSE)')
+    lastSpike = Field(-0.1, 's', 'Time of the last spike (kept over reinit, as MOOSE)',
+                      ro=True)
     hasFired = Field(False, '', 'True if the neuron fired on the last step', type='bool',
                      ro=True)
     _act = Field(0.0, 'V/s', hidden=True)
@@ -805,10 +817,21 @@ class IntFire(Neutral):
              Dest('process', 'proc', 'Handles a clock tick'),
              Dest('reinit', 'proc', 'Handles reinit'))
 
+    #: Vm after a spike (MOOSE's IntFire)
+    V_RESET = -1.0e-7
+
     def _set_tau(self, v):
         if not (math.isfinite(v) and v > 0):
             raise FieldError(f'{self.path} (IntFire).tau: expected a finite value > 0 s, got {v}')
         self._el.cols['tau'][self._idx] = v
+
+    def _set_refractoryPeriod(self, v):
+        if not math.isfinite(v):
+            raise FieldError(f'{self.path} (IntFire).refractoryPeriod: expected a finite '
+                             f'value [s], got {v}')
+        c = self._el.cols
+        c['refractoryPeriod'][self._idx] = v
+        c['lastSpike'][self._idx] = -v
 
     def _recv_activation(self, v):
         self._el.cols['_act'][self._idx] += v
@@ -818,7 +841,6 @@ class IntFire(Neutral):
         c = el.cols
         c['Vm'][:] = 0.0
         c['_act'][:] = 0.0
-        c['lastSpike'][:] = -c['refractoryPeriod'] - 1.0
         c['hasFired'][:] = False
         el.data.pop('_targets', None)
 
@@ -826,16 +848,15 @@ class IntFire(Neutral):
     def _process(cls, el, t, dt):
         c = el.cols
         V = c['Vm']
-        V *= np.exp(-dt / c['tau'])
         V += c['_act'] * dt
         c['_act'][:] = 0.0
-        refr = (t - c['lastSpike']) < c['refractoryPeriod'] - 1e-9 * dt
-        V[refr] = 0.0
-        fire = (V > c['thresh']) & ~refr
+        # MOOSE's test: the difference, strictly greater, no tolerance
+        fire = (V > c['thresh']) & ((t - c['lastSpike']) > c['refractoryPeriod'])
+        V *= np.where(fire, 1.0, np.exp(-dt / c['tau']))
         c['hasFired'][:] = fire
         if fire.any():
             idx = np.nonzero(fire)[0]
-            V[idx] = 0.0
+            V[idx] = cls.V_RESET
             c['lastSpike'][idx] = t
             emit_spikes(el, 'spikeOut', idx, t)
 
