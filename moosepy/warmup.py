@@ -42,8 +42,10 @@ log = logging.getLogger('moosepy.warmup')
 
 
 # ------------------------------------------------------------ exercise models
-def _chem(moose, path, method, functions, stiff=False, nvox=1):
-    """A + B <-> C, C -E(MM)-> P, P -> A + B in 1e-18 m^3 voxels, with
+def _chem(moose, path, method, functions, stiff=False, nvox=1, plain=False):
+    """A + B <-> C, C -E(MM)-> P (*plain*: C -> P by mass action, the
+    explicit integrators' fused right-hand side), P -> A + B in 1e-18 m^3
+    voxels, with
     optionally a Function of time setting a buffered pool ('assign'), one
     of a pool setting numKf ('rate'), a fast C <-> Q (*stiff*: lsoda then
     uses the Jacobian) and *nvox* voxels (lsoda's banded Jacobian)."""
@@ -63,11 +65,17 @@ def _chem(moose, path, method, functions, stiff=False, nvox=1):
         moose.connect(r1, 'sub', p[s], 'reac')
     moose.connect(r1, 'prd', p['C'], 'reac')
     r1.Kf, r1.Kb = 0.5, 0.05
-    enz = moose.MMenz(p['E'].path + '/mmenz')
-    moose.connect(p['E'], 'nOut', enz, 'enzDest')
-    moose.connect(enz, 'sub', p['C'], 'reac')
-    moose.connect(enz, 'prd', p['P'], 'reac')
-    enz.Km, enz.kcat = 0.2, 1.0
+    if plain:
+        enz = moose.Reac(mesh.path + '/cp')
+        moose.connect(enz, 'sub', p['C'], 'reac')
+        moose.connect(enz, 'prd', p['P'], 'reac')
+        enz.Kf, enz.Kb = 1.0, 0.0
+    else:
+        enz = moose.MMenz(p['E'].path + '/mmenz')
+        moose.connect(p['E'], 'nOut', enz, 'enzDest')
+        moose.connect(enz, 'sub', p['C'], 'reac')
+        moose.connect(enz, 'prd', p['P'], 'reac')
+        enz.Km, enz.kcat = 0.2, 1.0
     r2 = moose.Reac(mesh.path + '/r2')
     moose.connect(r2, 'sub', p['P'], 'reac')
     for s in ('A', 'B'):
@@ -195,6 +203,9 @@ EXERCISES = (
     ('chemistry, rk5', lambda m, p: _chem(m, p, 'rk5', ())),
     ('chemistry, rk5 with an assigning Function', lambda m, p: _chem(m, p, 'rk5', ('assign',))),
     ('chemistry, rk5 with a rate Function', lambda m, p: _chem(m, p, 'rk5', ('assign', 'rate'))),
+    ('chemistry, rk5, mass action only', lambda m, p: _chem(m, p, 'rk5', (), plain=True)),
+    ('chemistry, rk5, mass action only, with an assigning Function',
+     lambda m, p: _chem(m, p, 'rk5', ('assign',), plain=True)),
     ('stochastic, ssa', lambda m, p: _chem(m, p, 'ssa', ('assign', 'rate'))),
     ('stochastic, tau-leaping', lambda m, p: _chem(m, p, 'tau', ())),
     ('cell, HSolve', _cell),

@@ -627,7 +627,7 @@ def build_layout(stoich_el):
         A[k] = np.asarray(func[k], dtype=np.int64)
     A['term_order'] = n_r_p.astype(float)
     A.update(_flux_arrays(chg_ptr, chg_idx, chg_coef, held, A['ttype'], n_r_p,
-                          A['fout_kind'], nterms))
+                          A['fout_kind'], nterms, A['sub0'], A['sub1'], npools))
     L.arrays = A
     L.n_func = len(func['func_pools'])
     L.n_buf = int(held.sum()) - L.n_func
@@ -832,7 +832,8 @@ def _functions(funcs, index, pools, reacs, objs, t_obj, t_kind, inv_perm, held):
             'func_pools': func_pools}
 
 
-def _flux_arrays(chg_ptr, chg_idx, chg_coef, held, ttype, order, fout_kind, nterms):
+def _flux_arrays(chg_ptr, chg_idx, chg_coef, held, ttype, order, fout_kind, nterms, sub0=(),
+                 sub1=(), npools=0):
     """Arrays of the explicit integrators' right-hand side (kernels.rhs_m).
 
     Terms whose changes of the free (not held) pools are opposite (the two
@@ -845,7 +846,8 @@ def _flux_arrays(chg_ptr, chg_idx, chg_coef, held, ttype, order, fout_kind, nter
     single term have b = nterms, a rate slot that holds 0.  ``rk_info`` =
     [terms of plain mass action of order <= 2 (they come first), fluxes,
     assigning Functions, Functions adding rates, Functions setting rate
-    constants]."""
+    constants, 1 where the fused form (``fuse_idx``, ``fuse_coef``: see
+    :func:`_fused_fluxes`) applies]."""
     term = np.repeat(np.arange(nterms), np.diff(chg_ptr))
     keep = held[chg_idx] == 0
     ft, fj, fc = term[keep], chg_idx[keep], chg_coef[keep]
@@ -887,7 +889,48 @@ def _flux_arrays(chg_ptr, chg_idx, chg_coef, held, ttype, order, fout_kind, nter
     simple = (np.asarray(ttype) == 0) & (np.asarray(order) <= 2)
     nsimple = int(np.argmin(simple)) if not simple.all() else nterms
     fk = np.asarray(fout_kind)
+    ef, ep, ec = fidx[ft[sel]], fj[sel], fc[sel]
+    fuse_idx, fuse_coef, fused = _fused_fluxes(fa, fb, ef, ep, ec, nsimple, nterms, sub0, sub1,
+                                               npools)
     return {'rk_info': np.array([nsimple, len(fa), int(np.sum(fk <= 1)), int(np.sum(fk == 2)),
-                                 int(np.sum(fk >= 3))], dtype=np.int64),
-            'flux_a': fa, 'flux_b': fb, 'ent_flux': fidx[ft[sel]],
-            'ent_pool': fj[sel], 'ent_coef': fc[sel]}
+                                 int(np.sum(fk >= 3)), fused], dtype=np.int64),
+            'flux_a': fa, 'flux_b': fb, 'ent_flux': ef, 'ent_pool': ep, 'ent_coef': ec,
+            'fuse_idx': fuse_idx, 'fuse_coef': fuse_coef}
+
+
+FUSE_WIDTH = 4
+
+
+def _fused_fluxes(fa, fb, ef, ep, ec, nsimple, nterms, sub0, sub1, npools):
+    """The fused form of the explicit right-hand side (kernels._rhs_fused),
+    for a model whose terms are all plain mass action of order <= 2 and
+    whose fluxes each change at most FUSE_WIDTH free pools: per flux g a row
+    of 8 ints, the reactants of its two terms (npools: a slot holding 1.0;
+    npools + 1: a slot holding 0.0, the absent second term) then the pools
+    it changes (npools + 2: a slot never read), and a row of FUSE_WIDTH
+    coefficients (0 where unused); fuse_idx ends with the term of each
+    flux's second rate constant (its own first term where it has none, the
+    rate being multiplied by the 0.0 slot).  Returns (idx, coef, 1) or
+    empty arrays and 0 when the model does not qualify."""
+    nflux = len(fa)
+    empty = (np.zeros(0, dtype=np.int64), np.zeros(0))
+    if nsimple != nterms or nflux == 0:
+        return empty + (0,)
+    cnt = np.bincount(ef, minlength=nflux)
+    if cnt.max(initial=0) > FUSE_WIDTH:
+        return empty + (0,)
+    sub0, sub1 = np.asarray(sub0, np.int64), np.asarray(sub1, np.int64)
+    rows = np.empty((nflux, 8), dtype=np.int64)
+    rows[:, 0], rows[:, 1] = sub0[fa], sub1[fa]
+    two = fb < nterms
+    fbk = np.where(two, fb, fa)
+    rows[:, 2] = np.where(two, sub0[fbk], npools + 1)
+    rows[:, 3] = np.where(two, sub1[fbk], npools + 1)
+    rows[:, 4:] = npools + 2
+    coef = np.zeros((nflux, FUSE_WIDTH))
+    o = np.argsort(ef, kind='stable')
+    slot = np.arange(len(o)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    rows[ef[o], 4 + slot] = ep[o]
+    coef[ef[o], slot] = ec[o]
+    idx = np.concatenate([rows.ravel(), fbk.astype(np.int64)])
+    return idx, coef.ravel(), 1
