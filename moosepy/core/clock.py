@@ -415,11 +415,15 @@ def _quiet_capable(sched, strides):
     """True when every object to step can say how many of the coming steps
     it would spend doing nothing (``_quiet_steps``) and can be moved over
     them in one go (``_skip_steps``), all on ticks of the base step: a
-    model of RandSpikes, event-driven plasticity handlers and Tables."""
+    model of RandSpikes, event-driven plasticity handlers and Tables.
+    Objects on slower ticks need not be: a quiet run stops before each
+    step where one of them fires (:func:`_skip_quiet`)."""
     n = 0
     for tick, els in sched:
+        if strides[tick] != 1:
+            continue
         for el in els:
-            if strides[tick] != 1 or getattr(el.cls, '_quiet_steps', None) is None:
+            if getattr(el.cls, '_quiet_steps', None) is None:
                 return False
             n += 1
     return n > 0
@@ -434,7 +438,18 @@ def _skip_quiet(sched, most):
     normally, so the objects never see each other's events inside."""
     s0 = clock.current_step
     q = min(most, QUIET_WINDOW)
+    strides = clock.strides
     for tick, els in sched:
+        st = strides[tick]
+        if st != 1 and els:
+            # objects of a slower tick are stepped as usual: stop before
+            # the next step where it fires
+            q = min(q, st - 1 - s0 % st)
+            if q <= 0:
+                return 0
+    for tick, els in sched:
+        if strides[tick] != 1:
+            continue
         dt = clock.dts[tick]
         for el in els:
             if el.alive:
@@ -442,6 +457,8 @@ def _skip_quiet(sched, most):
                 if q <= 0:
                     return 0
     for tick, els in sched:
+        if strides[tick] != 1:
+            continue
         dt = clock.dts[tick]
         for el in els:
             if el.alive:

@@ -23,6 +23,7 @@ from ..core.fields import Field, LookupField, FieldElementField, Src, Dest, regi
 from ..core.msg import linked_indices, links
 from . import expr as _expr
 from .mesh import voxel_volumes
+from .pool import holds_own_n
 
 
 class Variable(Neutral):
@@ -235,6 +236,9 @@ class Function(Neutral):
         el.cols['derivative'][:] = 0.0
         if el.data.get('absorbed'):
             return
+        from .takeover import unscheduled
+        if unscheduled(el):
+            return      # a Stoich took it off the clock (MOOSE: no reinit call)
         for i in range(el.num):
             h = el.handle(i)
             if h.doEvalAtReinit:
@@ -260,6 +264,33 @@ class Function(Neutral):
         for i in range(el.num):
             cls._eval_and_send(el, i, t, dt)
 
+    # quiet steps (see core.clock._skip_quiet): a Function whose every step
+    # would change nothing -- no t or rand() in the expression, inputs read
+    # from unsolved pools that already gave the stored x/y values, the value
+    # and a zero rate already stored, and every valueOut target a pool whose
+    # n (and nInit for a BufPool) already holds what it would be sent --
+    # can be moved over many steps at once.
+    _quiet_fields = ('value', 'evalResult', 'derivative', 'rate')
+
+    @classmethod
+    def _quiet_steps(cls, el, s0, most, dt):
+        if el.data.get('absorbed') or _hsolved(el):
+            return most
+        for i in range(el.num):
+            if not _entry_quiet(el, i):
+                return 0
+        return most
+
+    @classmethod
+    def _skip_steps(cls, el, s0, n, dt):
+        if el.data.get('absorbed') or _hsolved(el):
+            return
+        from ..core.clock import step_time
+        t = step_time(s0 + n)
+        tl = el.data.setdefault('t_last', {})
+        for i in range(el.num):
+            tl[i] = t
+
     @classmethod
     def _eval_and_send(cls, el, i, t, dt):
         h = el.handle(i)
@@ -272,6 +303,10 @@ class Function(Neutral):
         for k, s in enumerate(srcs):
             if s:
                 o, j, f = s[-1]
+                if _unsolved_pool(o):
+                    # as MOOSE 5.0: a pool no solver owns never sends nOut,
+                    # the input keeps its value
+                    continue
                 xv[k] = float(getattr(o.handle(j), f))
         if xe.num:
             xe.cols['value'][:] = xv[:xe.num]
@@ -419,6 +454,8 @@ def _deliver(plan, value_of, me, t, dt):
             if nv is not None:
                 if kind.endswith('+init'):
                     o.cols['nInit'][idx] = nv
+                elif holds_own_n(o):
+                    continue        # an unsolved Pool keeps n = nInit (MOOSE 5.0)
                 o.cols['n'][idx] = nv
                 continue
         for o2, j, port in run:
@@ -429,6 +466,67 @@ def _deliver(plan, value_of, me, t, dt):
 
 
 _INF = float('inf')
+
+
+def _unsolved_pool(o):
+    """True for a pool element no solver owns: it sends no nOut (MOOSE 5.0
+    steps no pool itself), and between the steps of a quiet run nothing
+    changes its n."""
+    from .pool import PoolBase
+    return (isinstance(o.cls, type) and issubclass(o.cls, PoolBase)
+            and o.data.get('solver') is None)
+
+
+def _entry_quiet(el, i):
+    """True when a step of Function entry *i* would leave every value as it
+    is (see Function._quiet_steps): what _eval_and_send would compute is
+    computed here without storing or sending anything, and compared
+    bit for bit with what is stored."""
+    h = el.handle(i)
+    prog = h._program()
+    if prog.uses_t or np.any((prog.code == _expr.RAND) | (prog.code == _expr.RAND2)):
+        return False
+    last = el.data.get('last')
+    if not last or i >= len(last) or last[i] is None:
+        return False
+    w = _wiring(el, i)
+    if w.plan('rateOut') or w.plan('derivativeOut'):
+        return False
+    xe = el.children['x']
+    xv = xe.cols['value'].copy() if xe.num else np.zeros(0)
+    if len(xv) < len(w.srcs):
+        xv = np.resize(xv, len(w.srcs))
+    for s in w.srcs:
+        if s and not _unsolved_pool(s[-1][0]):
+            return False
+    # (an unsolved pool sends no nOut: the x values stay as stored)
+    for o, _j, _f in w.ysrc:
+        if not _unsolved_pool(o):
+            return False
+    ys = np.array([float(getattr(o.handle(j), f)) for o, j, f in w.ysrc], dtype=float)
+    stored = el.data.get('ys', {}).get(i)
+    if len(ys) and (stored is None or not np.array_equal(stored, ys)):
+        return False
+    val = h._eval_now(xv, ys)
+    if not (val == last[i] and val == el.cols['value'][i] and el.cols['derivative'][i] == 0.0):
+        return False
+    from ..core.units import NA
+    for o, p, idx, imax, kind, run in w.plan('valueOut'):
+        if kind is None or o.hooks or not o.alive or not (val >= 0.0) or val == _INF:
+            return False
+        if kind[0] == 'c':
+            vv = voxel_volumes(o)
+            vi = idx if imax < len(vv) else np.where(idx < len(vv), idx, 0)
+            nv = val * (NA * vv[vi])
+        else:
+            nv = np.full(len(idx), val)
+        if holds_own_n(o):
+            continue        # a send changes nothing (see pool.holds_own_n)
+        if not np.array_equal(o.cols['n'][idx], nv):
+            return False
+        if kind.endswith('+init') and not np.array_equal(o.cols['nInit'][idx], nv):
+            return False
+    return True
 
 
 def _me_name(me):

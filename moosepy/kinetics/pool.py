@@ -4,7 +4,10 @@ A pool keeps its molecule counts (``n``, ``nInit``) in columns; ``conc`` and
 ``concInit`` [mM] are derived through the voxel volume of its compartment
 (:func:`moosepy.core.units.n_to_conc`, the one conversion).  When a Ksolve
 owns the pool, the ``n`` column is a view of the solver's state, so reading
-or writing ``conc``/``n`` reads or writes the solver.
+or writing ``conc``/``n`` reads or writes the solver.  As in MOOSE 5.0, a
+Pool no solver owns is never stepped and keeps n = nInit: sets of its n or
+conc are accepted and change nothing (see :func:`holds_own_n`); a BufPool's
+n and nInit follow each other.
 """
 
 from ..core.element import Neutral
@@ -38,6 +41,11 @@ class PoolBase(Neutral):
              Dest('nIn', 'double', 'Sets n [#]'),
              Shared('species', 'species', 'pool', 'Link to a Species object'))
 
+    #: unchanged over a quiet run of the clock (core.clock._skip_quiet):
+    #: pools are not on the clock, and what writes them there (a solver, an
+    #: Adaptor) is not quiet, or is on a slower tick that ends the quiet run
+    _quiet_fields = ('n', 'conc', 'nInit', 'concInit', 'volume')
+
     def __init_obj__(self):
         from .mesh import compartment_of
         c = compartment_of(self._el)
@@ -69,7 +77,8 @@ class PoolBase(Neutral):
 
     def _set_n(self, v):
         self._check_nonneg('n', v)
-        self._el.cols['n'][self._idx] = v
+        if not holds_own_n(self._el):
+            self._el.cols['n'][self._idx] = v
 
     def _set_nInit(self, v):
         self._check_nonneg('nInit', v)
@@ -131,13 +140,16 @@ class PoolBase(Neutral):
     # absorbed by a solver): they change n where it lives (the solver's state)
     # (a decrement stops at 0, as MOOSE's; a NaN or infinite change raises
     # instead of being hidden: max(0.0, nan) is 0.0)
+    # (as MOOSE 5.0, a pool no solver owns ignores increment and decrement)
     def _recv_increment(self, v):
-        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] +
-                                            self._finite_change('increment', v))
+        dn = self._finite_change('increment', v)
+        if self._el.data.get('solver') is not None:
+            self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] + dn)
 
     def _recv_decrement(self, v):
-        self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] -
-                                            self._finite_change('decrement', v))
+        dn = self._finite_change('decrement', v)
+        if self._el.data.get('solver') is not None:
+            self._el.cols['n'][self._idx] = max(0.0, self._el.cols['n'][self._idx] - dn)
 
     def _finite_change(self, port, v):
         v = float(v)
@@ -176,6 +188,16 @@ class PoolBase(Neutral):
         scale = 1.0 if field == 'n' else n_to_conc(1.0, float(vv[idx] if idx < len(vv)
                                                               else vv[0]))
         return solver, flat, scale
+
+
+def holds_own_n(el):
+    """True for a pool whose n cannot be set: a Pool (not a BufPool) that no
+    solver owns.  As in MOOSE 5.0, such a pool is never integrated and its
+    n always equals nInit (conc = concInit): setting n or conc, and the
+    setN/nIn/increment/decrement messages (a Function's valueOut, an
+    Adaptor), are accepted when valid and change nothing (pymoose 5.0.0,
+    tested).  Set concInit/nInit, or give the pool a solver."""
+    return el.data.get('solver') is None and not issubclass(el.cls, BufPool)
 
 
 class Pool(PoolBase):
