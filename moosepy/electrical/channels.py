@@ -805,10 +805,33 @@ class HHChannel2D(HHChannelBase):
 B_STAMPS = itertools.count()
 
 
+def shell_volume(d, ln, th):
+    """Volume [m^3] of a Ca pool's shell, as MOOSE's CaConcBase: the
+    cylinder pi d^2 L / 4 (diameter d, length L [m]) less its core of radius
+    d/2 - th when 0 < th < d/2 (th 0 or >= d/2: the whole cylinder).
+    Scalars or arrays."""
+    vol = math.pi * d * d * ln * 0.25
+    core = d / 2.0 - th
+    shell = (th > 0) & (th < d / 2.0)
+    return np.where(shell, vol - math.pi * core * core * ln, vol)
+
+
+def shell_B(d, ln, th):
+    """B = 1/(2 F vol) [mM/(A s)] of a shell (see shell_volume); inf for a
+    zero volume, as MOOSE.  A float for scalars."""
+    vol = shell_volume(d, ln, th)
+    with np.errstate(divide='ignore'):
+        B = 1.0 / (2 * FaradayConst * vol)
+    return float(B) if np.ndim(B) == 0 else B
+
+
 class CaConcBase(Neutral):
     """Base of calcium pools: a single shell whose concentration relaxes to
     CaBasal with time constant tau and rises with the current received:
-    ``dCa/dt = B I - (Ca - CaBasal)/tau`` [mM/s], B in mM/(A s)."""
+    ``dCa/dt = B I - (Ca - CaBasal)/tau`` [mM/s], B in mM/(A s).  As in
+    MOOSE, setting length, diameter or thick sets B = 1/(2 F vol) of the
+    shell (see shell_volume; inf while the volume is 0, e.g. after length
+    alone); B set afterwards is kept until the next geometry set."""
 
     default_tick = 1
     #: what HSolve takes of a Ca pool (all views of its arrays)
@@ -820,9 +843,9 @@ class CaConcBase(Neutral):
     Ca_base = Field(0.0, 'mM', 'Resting concentration (alias of CaBasal)')
     tau = Field(1.0, 's', 'Decay time constant (> 0)')
     B = Field(1.0, 'mM/(A s)', 'Concentration change per unit charge: 1/(z F volume)')
-    thick = Field(0.0, 'm', 'Shell thickness (informational; set B)')
-    diameter = Field(0.0, 'm', 'Diameter of the compartment')
-    length = Field(0.0, 'm', 'Length of the compartment')
+    thick = Field(0.0, 'm', 'Shell thickness (setting it recomputes B)')
+    diameter = Field(0.0, 'm', 'Diameter of the compartment (setting it recomputes B)')
+    length = Field(0.0, 'm', 'Length of the compartment (setting it recomputes B)')
     ceiling = Field(1e9, 'mM', 'Upper bound of Ca (<= 0: none)')
     floor = Field(0.0, 'mM', 'Lower bound of Ca')
     _act = Field(0.0, 'A', hidden=True)
@@ -854,17 +877,22 @@ class CaConcBase(Neutral):
             raise FieldError(f'{self.path} ({self.className}).{name}: expected a finite '
                              f'value >= 0, got {v}')
 
+    # as MOOSE's CaConcBase, setting any of the three recomputes B from the
+    # shell's volume (also outside HSolve; a B set later wins until the next)
+    def _set_geometry(self, name, v):
+        self._nonneg(name, v)
+        c, i = self._el.cols, self._idx
+        c[name][i] = v
+        c['B'][i] = shell_B(c['diameter'][i], c['length'][i], c['thick'][i])
+
     def _set_thick(self, v):
-        self._nonneg('thick', v)
-        self._el.cols['thick'][self._idx] = v
+        self._set_geometry('thick', v)
 
     def _set_diameter(self, v):
-        self._nonneg('diameter', v)
-        self._el.cols['diameter'][self._idx] = v
+        self._set_geometry('diameter', v)
 
     def _set_length(self, v):
-        self._nonneg('length', v)
-        self._el.cols['length'][self._idx] = v
+        self._set_geometry('length', v)
 
     def _set_B(self, v):
         self._el.cols['B'][self._idx] = v
@@ -901,9 +929,10 @@ class CaConcBase(Neutral):
     def _geometry_B(cls, el, since):
         """Set B [mM/(A s)] of every entry from its length, diameter and
         thick [m], as MOOSE's CaConcBase does when an HSolve takes the pool
-        over: B = 1/(2 F vol), vol the cylinder pi d^2 L / 4 less its core
-        of radius d/2 - thick when 0 < thick < d/2 (thick 0: the whole
-        cylinder).  A pool of zero volume (length or diameter 0, as when
+        over (it sets the three fields again, and each set recomputes B, as
+        the setters here do): B = 1/(2 F vol), vol the cylinder pi d^2 L / 4
+        less its core of radius d/2 - thick when 0 < thick < d/2 (thick 0:
+        the whole cylinder).  A pool of zero volume (length or diameter 0, as when
         only B was set) gets B = inf, as in MOOSE; a warning names it.
         MOOSE takes the pool when the HSolve's target is set (stamp
         *since*, from B_STAMPS), moosepy at the reinit after: a B set in
@@ -912,12 +941,8 @@ class CaConcBase(Neutral):
             return
         c = el.cols
         d, ln, th = (np.asarray(c[k], dtype=float) for k in ('diameter', 'length', 'thick'))
-        vol = math.pi * d * d * ln * 0.25
-        core = d / 2.0 - th
-        shell = (th > 0) & (th < d / 2.0)
-        vol = np.where(shell, vol - math.pi * core * core * ln, vol)
-        with np.errstate(divide='ignore'):
-            B = 1.0 / (2 * FaradayConst * vol)
+        vol = shell_volume(d, ln, th)
+        B = shell_B(d, ln, th)
         if np.any(vol <= 0):
             i = int(np.nonzero(vol <= 0)[0][0])
             logging.getLogger(__name__).warning(
