@@ -62,18 +62,8 @@ def test_activation_in_refractory_period_is_added_after_it_as_in_pymoose(cls):
     assert np.max(np.abs(b['vm'] - a['vm'])) <= 1e-12
 
 
-_QUIET = r'''
-import sys, json
-if sys.argv[1] == 'moose':
-    import moose
-else:
-    import moosepy as moose
-    calls = [0]
-    real = moose.LIF._process.__func__
-    def counting(cls, el, t, dt):
-        calls[0] += 1
-        return real(cls, el, t, dt)
-    moose.LIF._process = classmethod(counting)
+#: the LIF pair, built and run (with `moose` bound)
+_PAIR = r'''
 net = moose.LIF('/network', 2)
 net.vec.Em = -70e-3
 net.vec.initVm = -70e-3
@@ -112,6 +102,21 @@ for gap in (0.002, 0.0035, 0.006, 0.0005):
     moose.start(1e-3)
     net.vec[0].inject = 0.0
     moose.start(0.05)
+'''
+
+_QUIET = r'''
+import sys, json
+if sys.argv[1] == 'moose':
+    import moose
+else:
+    import moosepy as moose
+    calls = [0]
+    real = moose.LIF._process.__func__
+    def counting(cls, el, t, dt):
+        calls[0] += 1
+        return real(cls, el, t, dt)
+    moose.LIF._process = classmethod(counting)
+''' + _PAIR + r'''
 res = {'v0': list(vms.vec[0].vector), 'v1': list(vms.vec[1].vector), 'ca': list(ca.vector),
        'w': syn.synapse[0].weight}
 if sys.argv[1] != 'moose':
@@ -207,3 +212,39 @@ def test_intfire_refractory_edge_equals_pymoose(dt, refr, delay, period):
     fires = np.flatnonzero(np.diff(a['vm']) < -0.3)
     assert len(fires) > 20
     assert np.all(np.diff(a['vm2']) > -0.3) and a['vm2'][-1] > 5
+
+
+def test_kept_activation_quiet_steps_equal_the_step_by_step_loop(monkeypatch):
+    """The same LIF pair in this process, with quiet steps and with the
+    step-by-step loop (core.clock._quiet_capable forced False): every
+    sample equal to the bit, the kept input of neuron 1 at samples 51 and
+    1726 (pymoose's figures, see above), and far fewer LIF steps."""
+    import moosepy
+    from moosepy.core import clock as ck
+    from moosepy.core.shell import reset_tree
+
+    def run(quiet):
+        reset_tree()
+        monkeypatch.setattr(ck, '_quiet_capable',
+                            ck._quiet_capable if quiet else (lambda *a: False))
+        calls = [0]
+        real = moosepy.LIF._process.__func__
+
+        def counting(cls, el, t, dt):
+            calls[0] += 1
+            return real(cls, el, t, dt)
+        monkeypatch.setattr(moosepy.LIF, '_process', classmethod(counting))
+        ns = {'moose': moosepy}
+        exec(_PAIR, ns)
+        res = [np.array(ns['vms'].vec[i].vector) for i in range(2)]
+        res.append(np.array(ns['ca'].vector))
+        monkeypatch.undo()
+        return res, calls[0]
+
+    a, ca = run(True)
+    b, cb = run(False)
+    for x, y in zip(a, b):
+        assert np.array_equal(x, y)
+    rises = np.flatnonzero(np.diff(a[1]) > 2e-3) + 1
+    assert 51 in rises and 1726 in rises
+    assert cb == 2200 and ca < 200
