@@ -70,6 +70,13 @@ class Stoich(Neutral):
 
     _get_path = Neutral._get_path
 
+    def _set_reacSystemPath(self, value):
+        self._el.cols['reacSystemPath'][self._idx] = value
+        # what MOOSE's Stoich does to its objects at once (pools read 0 until
+        # reinit, their Functions leave the clock): see takeover.py
+        from .takeover import take_over
+        take_over(self._el, value)
+
     def _set_path(self, value):
         # MOOSE 5.0 prints "No field or child named 'setPath'" and goes on:
         # the system is not built, its Ksolve then solves nothing
