@@ -63,6 +63,7 @@ from .core.stats import Stats, SpikeStats  # noqa: F401
 from .core.nsdf import (HDF5WriterBase, HDF5DataWriter, NSDFWriter,  # noqa: F401
                         NSDFWriter2, InputVariable)
 from .core.streamer import Streamer  # noqa: F401
+from .core.socketstreamer import SocketStreamer  # noqa: F401
 from .electrical.intfire import (IntFireBase, ExIF, AdExIF, AdThreshIF, QIF,  # noqa: F401
                                  IzhIF, IzhikevichNrn)
 from .electrical.passive import Leakage, GapJunction  # noqa: F401

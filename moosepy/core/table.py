@@ -280,6 +280,8 @@ class Table(TableBase):
 
     threshold = Field(0.0, '', 'Threshold for spike mode', type='double')
     useSpikeMode = Field(False, '', 'Record only threshold crossings (times)', type='bool')
+    columnName = Field('', '', "The table's name in streamed output (SocketStreamer); "
+                       "'' for its path", type='string')
 
     # Spike mode (MOOSE's Table::spike): the samples are kept as recorded and
     # read back as the times [s] of the samples that rose above threshold
@@ -316,3 +318,6 @@ class Table2(TableBase):
     A copy starts empty (MOOSE)."""
     default_tick = 18
     _on_copy = classmethod(_empty_on_copy)
+
+    columnName = Field('', '', "The table's name in streamed output (SocketStreamer); "
+                       "'' for its path", type='string')

@@ -346,12 +346,12 @@ KNOWN_GAPS = {
     ('Neutral', 'this'): 'missing',
     ('Streamer', 'outputValue'): 'missing', ('Streamer', 'plotDump'): 'missing',
     ('Streamer', 'size'): 'missing', ('Streamer', 'vector'): 'missing',
-    ('Table', 'columnName'): 'missing', ('Table', 'datafile'): 'missing',
+    ('Table', 'datafile'): 'missing',
     ('Table', 'outputValue'): 'missing', ('Table', 'useStreamer'): 'missing',
-    ('Table2', 'columnName'): 'missing', ('Table2', 'datafile'): 'missing',
+    ('Table2', 'datafile'): 'missing',
     ('Table2', 'outputValue'): 'missing', ('Table2', 'useStreamer'): 'missing',
     ('Table2', 'threshold'): 'missing', ('Table2', 'useSpikeMode'): 'missing',
-    ('TableBase', 'outputValue'): 'missing',
+    ('TableBase', 'outputValue'): 'missing', ('SocketStreamer', 'outputValue'): 'missing',
     ('TimeTable', 'outputValue'): 'missing', ('TimeTable', 'plotDump'): 'missing',
     ('VClamp', 'td'): 'MOOSE -1 (no derivative term); moosepy 0',
     # shared messages: MOOSE names the parts (subOut, reacDest, nOut, subDest)
@@ -366,6 +366,11 @@ KNOWN_GAPS = {
 # gap: code inside moosepy tests these for None.
 def _unset_id(m, p):
     return m == ['ID', '/'] and p is None
+
+
+# Fields MOOSE 5.0.0 never initialises (their value is what the memory
+# held, different from run to run): not compared.
+UNINITIALISED = {('SocketStreamer', 'port')}
 
 
 # Behaviour keys where moosepy differs: key -> reason.
@@ -424,6 +429,8 @@ def test_default_field_values(reports):
             pv = pd[c].get(f, ['EXC', 'not read'])
             if _same(mv, pv):
                 continue
+            if (c, f) in UNINITIALISED:
+                continue    # MOOSE's value is whatever the memory held
             if _unset_id(mv, pv):
                 unset_id.append((c, f))
                 continue
