@@ -56,6 +56,7 @@ from .electrical.hsolve import HSolve  # noqa: F401
 from .electrical.morphology import Neuron, loadSwc  # noqa: F401
 from .electrical.spine import Spine  # noqa: F401
 from .electrical.synapse import (SpikeGen, Synapse, SimpleSynHandler, SynChan,  # noqa: F401
+                                 SynHandlerBase,
                                  NMDAChan, MgBlock, IntFire, LIF, RandSpike, TimeTable)
 from .electrical.plasticity import (STDPSynapse, STDPSynHandler, SeqSynHandler,  # noqa: F401
                                     GraupnerBrunel2012CaPlasticitySynHandler)

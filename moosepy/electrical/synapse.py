@@ -447,9 +447,13 @@ class _SynapseField(FieldElementField):
 
 
 class SynHandlerBase(Neutral):
-    """Base of synapse handlers: a set of synapses and the event queue."""
+    """Base of synapse handlers: a set of synapses and the event queue.
 
-    _internal = True
+    As in MOOSE an abstract base: one can be made and its synapses set,
+    but a bare SynHandlerBase cannot run (reinit raises, naming the
+    handlers that can; pymoose 5.0.0 exits at reinit, or on reading
+    numSynapses)."""
+
     default_tick = 1
 
     numSynapses = Field(0, '', 'Number of synapses of this entry', type='unsigned int',
@@ -490,6 +494,11 @@ class SynHandlerBase(Neutral):
 
     @classmethod
     def _reinit(cls, el):
+        if cls is SynHandlerBase:
+            raise MooseError(f'{el.path}: SynHandlerBase is the abstract base of synapse '
+                             f'handlers and cannot run; make a SimpleSynHandler, '
+                             f'STDPSynHandler, SeqSynHandler or '
+                             f'GraupnerBrunel2012CaPlasticitySynHandler instead')
         _release_solver(el)
         el.data['queue'] = []
         el.data['seq'] = 0

@@ -561,3 +561,19 @@ def test_randspike_negative_rate_is_zero_as_moose():
     assert rs.rate == 0.0
     with pytest.raises(moose.FieldError, match='rate'):
         rs.rate = float('nan')
+
+
+def test_synhandlerbase_is_public_and_abstract():
+    """MOOSE's SynHandlerBase is a class scripts can name (isA, the class
+    catalogue) and make, but not run: pymoose 5.0.0 exits on reading its
+    numSynapses or at reinit; here the fields work and reinit raises,
+    naming the handlers that can run."""
+    moose.Neutral('/shb')
+    h = moose.SynHandlerBase('/shb/h')
+    h.numSynapses = 3
+    assert h.numSynapses == 3 and h.className == 'SynHandlerBase'
+    assert moose.SimpleSynHandler('/shb/s').isA['SynHandlerBase']
+    with pytest.raises(moose.MooseError, match='abstract base.*SimpleSynHandler'):
+        moose.reinit()
+    moose.delete('/shb')
+    moose.reinit()
