@@ -10,10 +10,11 @@ sent to its ``input`` since the last tick.  It sends
 on ``output`` to every ``set<Field>`` (a pool's setConcInit/setConc, a
 channel's setGbar/setModulation) or ``increment`` it is connected to; with
 nothing received it sends ``outputOffset``.  At reinit it does the same once,
-as MOOSE does.  The solvers on either side run whole intervals between
-these exchanges (the clock advances them in chunks up to the Adaptor's
-tick; see :func:`moosepy.core.clock._run_hybrid`).  Units: those of the
-fields it joins; ``scale`` converts between them.
+as MOOSE does, with what it received since its last step.  The solvers on
+either side run whole intervals between these exchanges (the clock advances
+them in chunks up to the Adaptor's tick; see
+:func:`moosepy.core.clock._run_hybrid`).  Units: those of the fields it
+joins; ``scale`` converts between them.
 """
 
 import weakref
@@ -101,8 +102,9 @@ class Adaptor(Neutral):
 
     @classmethod
     def _reinit(cls, el):
-        el.cols['_sum'][:] = 0.0
-        el.cols['_count'][:] = 0
+        # as MOOSE's Adaptor::reinit: one step, the inputs received since the
+        # last step kept (a CaConc on an earlier tick sends its concOut at
+        # its own reinit, before this one)
         cls._step(el)
 
     @classmethod

@@ -273,7 +273,7 @@ class ChannelBuilder:
         gate tables shared by identity."""
         self.choff, nch = _offsets(chan_els)
         ch_node, conc_src, ca_in_ch, ca_in_pool = self._channel_links(chan_els, off)
-        # (at a fresh build Gk and Ik are computed, not read)
+        # (at a fresh build Gk and Ik start from 0, as MOOSE's HSolve setup)
         from .channels import HHChannel
         state = HHChannel.solver_columns['state']
         need = [k for k in self._CHAN_FIELDS if not (fresh and k in state)]

@@ -196,10 +196,10 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         A, B = self._lookup(gi_tab, x)
         with np.errstate(divide='ignore', invalid='ignore'):
             S[:] = np.where(keep, S, A / B)
-        g0 = gbar * modul
-        np.multiply.at(g0, gi_ch, S ** gi_pow)
-        gk[:] = g0
-        ik[:] = g0 * (ek - V[self.ch_store])
+        # as MOOSE's HSolve reinit: the gates only; a channel's Gk stays what
+        # it was (0 when the solver has just taken it, else its last step's)
+        # until the first step, and Ik is that Gk at the reset Vm
+        ik[:] = gk * (ek - V[self.ch_store])
         for el in self.pg_els:
             el.cls._reinit(el)
         self._read_pg()

@@ -314,8 +314,12 @@ def test_with_hsolve(clean):
           f'{np.max(np.abs(ca_hs - ca_py)):.3g}, max |dVm| {np.max(np.abs(vm_hs - vm_py)):.3g}')
     assert ca_hs.max() > 2 * 5e-5            # the channel raised Ca
     assert len(ca_hs) == len(ca_py)
+    # as pymoose 5.0.0: the HSolve's reinit leaves Gk at 0 until its first
+    # step, so it sends Ik = 0 then and the solved shell lags one step
+    # (same first values in pymoose, 5e-5, 5e-5, 2.76e-4)
+    assert ca_hs[1] == ca_hs[0] and ca_py[1] > ca_py[0]
     # backward Euler (HSolve) against exponential Euler: close, not equal
-    assert np.max(np.abs(ca_hs - ca_py)) < 0.08 * ca_py.max()     # measured 4.5%
+    assert np.max(np.abs(ca_hs[1:] - ca_py[:-1])) < 0.08 * ca_py.max()     # measured 4.9%
     assert np.max(np.abs(vm_hs - vm_py)) < 2e-3
 
 
