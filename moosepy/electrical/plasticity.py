@@ -120,6 +120,14 @@ def _moose_clock(t, dt):
 _BASE = [None, 5e-5]
 
 
+
+def _clip_as_moose(w, lo, hi):
+    """max(lo, min(w, hi)) with C++'s std::min/std::max, as MOOSE clips
+    weights: a NaN weight (0/0 when gammaP + gammaD = 0) becomes lo, not
+    NaN."""
+    m = np.where(hi < w, hi, w)
+    return np.where(lo < m, m, lo)
+
 class _PlasticHandler(SynHandlerBase):
     """Handlers that queue (arrival time, seq, flat synapse index, weight)
     events of their own and are never absorbed by an HSolve."""
@@ -236,8 +244,8 @@ class STDPSynHandler(_PlasticHandler):
         for _t, _seq, o in cls._due(el.data.get('post', []), t, eps):
             c['aMinus'][o] += c['aMinus0'][o]
             mine = owner == o
-            s['weight'][mine] = np.maximum(c['weightMin'][o], np.minimum(
-                s['weight'][mine] + s['aPlus'][mine], c['weightMax'][o]))
+            s['weight'][mine] = _clip_as_moose(s['weight'][mine] + s['aPlus'][mine],
+                                               c['weightMin'][o], c['weightMax'][o])
         if syn.num:
             s['aPlus'] *= 1.0 - dt / c['tauPlus'][owner]
         c['aMinus'] -= c['aMinus'] / c['tauMinus'] * dt
@@ -368,7 +376,7 @@ class GraupnerBrunel2012CaPlasticitySynHandler(_PlasticHandler):
                 dev = 0.5 * np.sqrt(1.0 + 1.0 / (chi0 * math.exp(f['t0'] / 2.0 /
                                                                c['tauSyn'][o]) - 1.0))
             w = np.where(w < 0.5, 0.5 - dev, 0.5 + dev)
-        s['weight'][mine] = np.maximum(c['weightMin'][o], np.minimum(w, c['weightMax'][o]))
+        s['weight'][mine] = _clip_as_moose(w, c['weightMin'][o], c['weightMax'][o])
 
     #: fields no step changes between events (see core.clock._skip_quiet)
     _quiet_fields = tuple(n for n in (

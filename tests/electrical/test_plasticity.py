@@ -645,3 +645,15 @@ def test_seqsynhandler_random_synapse_order_equals_pymoose():
     r = run_both(ORDER_SCRIPT)
     _same(r, rtol=0.0)
     assert r['moosepy']['o5'].tolist() != list(range(10))
+
+
+def test_graupner_brunel_zero_gammas_clip_nan_to_weight_min_as_pymoose():
+    """gammaP = gammaD = 0 makes the potentiation factor 0/0; MOOSE's
+    std::min/std::max clipping turns the NaN weight into weightMin."""
+    script = GB_SCRIPT.replace('= 1.0, 1.3, 200.0, 321.808', '= 1.0, 1.3, 0.0, 0.0')
+    assert script != GB_SCRIPT
+    r = run_both(script, moose_ok=_gb_moose_started_at_zero)
+    for k in ('w00', 'w10', 'w01', 'w11'):
+        m, p = r['moose'][k], r['moosepy'][k]
+        assert np.all(np.isfinite(m)) and np.array_equal(m, p), k
+    assert r['moosepy']['w00'][-1] == 0.0
