@@ -260,7 +260,10 @@ def configure_solvers(rdes):
         st.compartment = mesh
         st.ksolve = ks
         st.dsolve = ds
-        if d.meshType == 'psd' and not moose.wildcardFind(mesh.path + '/##[ISA=PoolBase]'):
+        # MOOSE 5.0.0's rdesigneur means to add this pool to a PSD without
+        # pools, but its test ('##[ISA=PoolBase     ]', spaces inside the
+        # brackets) never matches, so every PSD mesh gets one
+        if d.meshType == 'psd' and not moose.exists(mesh.path + '/dummy'):
             moose.Pool(mesh.path + '/dummy')
         st.reacSystemPath = mesh.path + '/##'
         if d.meshType == 'spine':
