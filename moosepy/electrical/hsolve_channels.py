@@ -273,13 +273,22 @@ class ChannelBuilder:
         gate tables shared by identity."""
         self.choff, nch = _offsets(chan_els)
         ch_node, conc_src, ca_in_ch, ca_in_pool = self._channel_links(chan_els, off)
-        # (at a fresh build Gk and Ik start from 0, as MOOSE's HSolve setup)
+        # (at a fresh build Gk and Ik start from 0, as MOOSE's HSolve setup;
+        # a channel this HSolve solved before keeps its last Gk, as MOOSE's
+        # HSolve, built once, keeps it over reinits)
         from .channels import HHChannel
         state = HHChannel.solver_columns['state']
         need = [k for k in self._CHAN_FIELDS if not (fresh and k in state)]
         cols = _columns(chan_els, need + ['useConcentration', 'instant', 'Xpower', 'Ypower',
                                           'Zpower', '_xset', '_yset', '_zset'])
         arrs = {k: cols[k] if k in cols else np.zeros(nch) for k in self._CHAN_FIELDS}
+        if fresh:
+            for el in chan_els:
+                hs = el.data.get('hsolve')
+                if hs is not None and el.data.get('hsolve_gk_of') is hs:
+                    o = self.choff[id(el)]
+                    arrs['Gk'][o:o + el.num] = el.cols['Gk']
+                el.data['hsolve_gk_of'] = hs
         tables = _Tables(_cell_grids(self.cells))
         gi_ch, gi_j, gi_tab, gi_pow, S, keep = _gate_instances(chan_els, cols, tables, fresh)
         ent_el = np.repeat(np.arange(len(chan_els)), [el.num for el in chan_els])

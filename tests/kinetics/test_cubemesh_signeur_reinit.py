@@ -4,7 +4,7 @@ reacSystemPath is set (they read 0, BufPools nInit, until the Ksolve's
 reinit on tick 16) and takes the Functions that set them off the clock; an
 Adaptor (tick 11) pulling a pool's conc at reinit reads that 0 and keeps
 inputs sent before its own reinit; an HSolve leaves a channel's Gk at its
-old value (0 at first) until its first step.  Every expected value comes
+old value (0 at first, else its last step's) until its first step.  Every expected value comes
 from pymoose 5.0.0 through side_pymoose.run_both."""
 
 import numpy as np
@@ -99,16 +99,36 @@ moose.connect(tVm, 'requestOut', comp, 'getVm')
 hs = moose.HSolve('/cell/hs')
 hs.dt = 5e-5
 hs.target = '/cell/c'
+# a second cell whose HSolve also takes a SynChan (moosepy compiles such a
+# cell again at each reinit; MOOSE keeps the channel's last Gk all the same)
+moose.Neutral('/cell2')
+comp2 = moose.Compartment('/cell2/c')
+comp2.Em = comp2.initVm = -0.06
+comp2.Cm, comp2.Rm, comp2.Ra = 1e-11, 1e9, 1e6
+kc2 = moose.HHChannel('/cell2/c/K')
+kc2.Xpower = 1
+kc2.Gbar = 1e-8
+kc2.Ek = -0.09
+g2 = moose.HHGate(kc2.path + '/gateX')
+g2.setupAlpha([1e3, 0, 0, 0.06, -0.01, 1e3, 0, 0, 0.06, 0.01, 100, -0.1, 0.05])
+moose.connect(kc2, 'channel', comp2, 'channel')
+syn = moose.SynChan('/cell2/c/syn')
+syn.Gbar = 1e-9
+syn.tau1 = syn.tau2 = 1e-3
+moose.connect(comp2, 'channel', syn, 'channel')
+hs2 = moose.HSolve('/cell2/hs')
+hs2.dt = 5e-5
+hs2.target = '/cell2/c'
 moose.reinit()
 out['reinit1'] = [tab.vector[0], tabY.vector[0], a.conc, y.n, kc.Gbar, kc.Gk, kc.Ik,
-                  adK.outputValue, adCa.outputValue]
+                  adK.outputValue, adCa.outputValue, kc2.Gk]
 moose.start(0.3)
 out['run1'] = {'tab': list(tab.vector), 'tabY': list(tabY.vector), 'Gk': list(tGk.vector),
                'Ik': list(tIk.vector), 'Vm': list(tVm.vector)}
-out['end1'] = [a.conc, kc.Gbar, kc.Gk]
+out['end1'] = [a.conc, kc.Gbar, kc.Gk, kc2.Gk]
 moose.reinit()
 out['reinit2'] = [tab.vector[0], a.conc, kc.Gbar, kc.Gk, kc.Ik, adK.outputValue,
-                  adCa.outputValue]
+                  adCa.outputValue, kc2.Gk, kc2.Ik]
 print('JSON' + json.dumps(out))
 '''
 
@@ -139,5 +159,5 @@ def test_objects_at_reinit_read_what_pymoose_reads():
     _close(p['end1'], m['end1'], 'end of run', rtol=1e-6)
     # second reinit: the Table records the last value, Gk stays the last
     # step's, the Adaptor reads it (the solver is reset at tick 16 only)
-    assert m['reinit2'][0] > 0 and m['reinit2'][3] > 0
+    assert m['reinit2'][0] > 0 and m['reinit2'][3] > 0 and m['reinit2'][7] > 0
     _close(p['reinit2'], m['reinit2'], 'second reinit', rtol=1e-6)
