@@ -2,8 +2,10 @@
 
 200 ``IntFire`` neurons (tau 20 ms, threshold 1, refractory 5 ms), each with
 a ``SimpleSynHandler`` of 11 synapses: synapse 0 gets Poisson spikes from its
-own ``RandSpike`` (150 Hz, weight 0.35); synapses 1..10 get spikes from 10
-randomly chosen neurons of the network (weight 0.12, delay 2-6 ms).  All
+own ``RandSpike`` (150 Hz, a jump of 0.35 per spike); synapses 1..10 get
+spikes from 10 randomly chosen neurons of the network (jumps of 0.12, delay
+2-6 ms).  As in MOOSE, an IntFire adds what its handler sends, weight/dt
+per event, so the weights are the jumps times dt.  All
 connections go through two ``Sparse`` messages to the synapse vec whose
 columns are the handler entries (MOOSE's convention: each pair takes the
 entry's next synapse).
@@ -52,8 +54,8 @@ def build(recurrent_weight, seed=1):
     m_rec = moose.connect(net, 'spikeOut', synv, 'addSpike', 'Sparse')
     m_rec.pairFill(pre.ravel(), np.repeat(np.arange(N), C))
     assert np.all(moose.vec(syn).numSynapses == K)
-    w = np.full(N * K, recurrent_weight)
-    w[::K] = 0.35
+    w = np.full(N * K, recurrent_weight * DT)     # jump = weight / dt (MOOSE)
+    w[::K] = 0.35 * DT
     d = rng.uniform(2e-3, 6e-3, N * K)
     d[::K] = 0.0
     synv.weight = w

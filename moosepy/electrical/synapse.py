@@ -41,13 +41,12 @@ Numerics
   comparisons; Vm is not held while refractory, so input during the period
   fires at its end), resetting Vm to -1e-7; otherwise Vm decays.  Spike
   steps equal pymoose's (tests/electrical/test_intfire_refractory_input.py).
-  Two **deviations from MOOSE 5.0.0**, measured with pymoose: its IntFire
-  adds the activation itself, so one event of weight w raises Vm by w/dt
-  (60000 for w = 0.6 at dt = 10 us), a dt-dependent jump; moosepy treats
-  that as a bug and adds ``activation·dt`` (w), as MOOSE's LIF does.  And
-  moosepy decays exactly (``Vm *= e^{-dt/tau}``) where MOOSE takes
-  ``1 - dt/tau`` (first order).  The SynChan conductance matches pymoose
-  exactly (same update, same step of arrival).
+  As MOOSE's, IntFire adds the activation itself: a handler sends w/dt for
+  an event of weight w, so one event raises Vm by w/dt (a dimensionless
+  potential; MOOSE's scripts choose their weights for that), and Vm decays
+  by ``1 - dt/tau`` per step.  (LIF and the IntFireBase family add
+  ``activation·dt``, as MOOSE's do.)  The SynChan conductance matches
+  pymoose exactly (same update, same step of arrival).
 * LIF is a compartment: exponential Euler of
   ``Cm dVm/dt = (Em-Vm)/Rm + inject + channels``; ``Vm > thresh`` at the
   start of a step fires a spike and resets to ``vReset``, where Vm stays
@@ -796,12 +795,12 @@ class MgBlock(ChanBase):
 
 # ======================================================= integrate and fire
 class IntFire(Neutral):
-    """Integrate-and-fire point neuron (dimensionless potential):
-    ``dVm/dt = -Vm/tau + activation``.  Each step, as MOOSE: activation·dt
-    is added to Vm; the neuron fires when then ``Vm > thresh`` and
-    ``t - lastSpike > refractoryPeriod`` (both compared exactly, no
-    tolerance), which sets Vm to -1e-7 (MOOSE's reset value); otherwise
-    Vm decays by ``e^{-dt/tau}``.  Vm is not held while refractory: input
+    """Integrate-and-fire point neuron (dimensionless potential).  Each
+    step, as MOOSE: the activation received (w/dt per event of weight w
+    from a synapse handler) is added to Vm as it is; the neuron fires when
+    then ``Vm > thresh`` and ``t - lastSpike > refractoryPeriod`` (both
+    compared exactly, no tolerance), which sets Vm to -1e-7 (MOOSE's reset
+    value); otherwise Vm is multiplied by ``1 - dt/tau``.  Vm is not held while refractory: input
     keeps adding, and a Vm above thresh fires at the first step after the
     period.  As MOOSE, reinit leaves lastSpike alone (a second run starts
     refractory after a late spike of the first) and setting
@@ -820,8 +819,8 @@ class IntFire(Neutral):
                      ro=True)
     _act = Field(0.0, 'V/s', hidden=True)
 
-    ports = (Dest('activation', 'double', 'Adds activation·dt to Vm [V/s] (a delta synapse '
-                  'of weight w adds w)'),
+    ports = (Dest('activation', 'double', 'Added to Vm at the next step, as it is (an '
+                  'event of weight w from a handler adds w/dt, as in MOOSE)'),
              Src('spikeOut', 'double', 'Sends the spike time [s]'),
              Dest('process', 'proc', 'Handles a clock tick'),
              Dest('reinit', 'proc', 'Handles reinit'))
@@ -857,11 +856,11 @@ class IntFire(Neutral):
     def _process(cls, el, t, dt):
         c = el.cols
         V = c['Vm']
-        V += c['_act'] * dt
+        V += c['_act']
         c['_act'][:] = 0.0
         # MOOSE's test: the difference, strictly greater, no tolerance
         fire = (V > c['thresh']) & ((t - c['lastSpike']) > c['refractoryPeriod'])
-        V *= np.where(fire, 1.0, np.exp(-dt / c['tau']))
+        V *= np.where(fire, 1.0, 1.0 - dt / c['tau'])
         c['hasFired'][:] = fire
         if fire.any():
             idx = np.nonzero(fire)[0]

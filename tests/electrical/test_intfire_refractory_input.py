@@ -161,9 +161,8 @@ if sys.argv[1] == 'moose':
 else:
     import moosepy as moose
 DT, REFR, DELAY, PERIOD = (float(x) for x in sys.argv[2:6])
-# pymoose's IntFire adds the activation (weight/dt) itself, moosepy's
-# activation*dt (a deliberate difference): both add 0.6 per event
-W = 0.6 * (DT if sys.argv[1] == 'moose' else 1.0)
+# IntFire adds the activation (weight/dt) itself, as MOOSE's: 0.6 per event
+W = 0.6 * DT
 moose.Neutral('/m')
 n = moose.IntFire('/m/n')
 n.tau, n.thresh, n.refractoryPeriod = 1e9, 0.5, REFR

@@ -47,9 +47,8 @@ moose.reinit()
 moose.start(20.0)
 out = {}
 for k, t in tabs.items():
-    # pymoose's IntFire adds the activation (weight/dt) itself, moosepy's
-    # activation*dt (see moosepy.electrical.synapse): one spike each
-    v = np.round(np.asarray(t.vector) * (1e-4 if sys.argv[1] == 'moose' else 1.0)).astype(int)
+    # IntFire adds the activation (weight/dt) itself, as MOOSE's: one spike each
+    v = np.round(np.asarray(t.vector) * 1e-4).astype(int)
     e = np.nonzero(np.diff(v) > 0)[0]
     out[k] = [int(v[-1]), int(len(v))] + list(map(int, np.unique(np.diff(e))))
 print('JSON' + json.dumps(out))

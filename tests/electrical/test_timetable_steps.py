@@ -34,8 +34,8 @@ for i in range(10):
     moose.setClock(i, 1e-3)
 moose.reinit()
 moose.start(0.015)
-# pymoose's IntFire adds weight/dt per event, moosepy's the weight
-sc = 1e-3 if sys.argv[1] == 'moose' else 1.0
+# IntFire adds weight/dt per event (as MOOSE): count the events
+sc = 1e-3
 print('JSON' + json.dumps({'n': list(np.round(np.asarray(t.vector) * sc, 6)),
                            'state': list(map(float, s.vector))}))
 '''
