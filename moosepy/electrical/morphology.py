@@ -116,9 +116,12 @@ class Neuron(Neutral):
                                          type='vector', ro=True, stored=False)
     compartmentsFromExpression = LookupField('string', 'vector', '', "Compartments selected "
                                              "by 'path expression', e.g. '#dend# p > 50e-6' "
-                                             '(variables p g L len dia maxP maxG maxL)')
-    valuesFromExpression = LookupField('string', 'vector', '', "Values of the expression of "
-                                       "'path expression' on the selected compartments")
+                                             '(variables p g L len dia maxP maxG maxL x y z; '
+                                             'moosepy.rdesigner.distrib)')
+    valuesFromExpression = LookupField('string', 'vector', '', "For each element 'path "
+                                       "expression' finds, 13 numbers as MOOSE: the "
+                                       'expression, p, g, L, len, dia, maxP, maxG, maxL, x, y, '
+                                       'z, 0 (zeros for non-compartments)')
 
     numSpines = Field(0, '', 'Number of dendritic spines (Spine entries)', type='unsigned int',
                       ro=True, stored=False)
@@ -318,48 +321,14 @@ class Neuron(Neutral):
     def _get_electrotonicDistanceFromSoma(self):
         return self._distances()[2]
 
-    def _select(self, key):
-        """(compartments, values) for a MOOSE 'path expression' key: a name
-        wildcard ('#' any; ',' separates alternatives) and an optional
-        expression in p, g, L (path, geometric, electrotonic distance from
-        the soma to the compartment's end), len, dia (its length and
-        diameter [m]) and maxP, maxG, maxL; compartments where the
-        expression is nonzero, with its value."""
-        import re
-        from ..core.errors import FieldError
-        from ..core.shell import _name_match
-        from ..kinetics import expr as _expr
-        text = str(key).strip()
-        if not text:
-            raise FieldError(f"{self.path}: empty expression; expected e.g. '# p > 50e-6'")
-        path, _, ex = text.partition(' ')
-        ex = ex.strip() or '1'
-        pats = [q.strip() for q in path.split(',') if q.strip()]
-        names = ('p', 'g', 'L', 'len', 'dia', 'maxP', 'maxG', 'maxL')
-        code = re.sub(r'\b(' + '|'.join(names) + r')\b',
-                      lambda m: 'x%d' % names.index(m.group(1)), ex)
-        prog = _expr.parse(code, f'{self.path} (Neuron) expression {ex!r} (names: '
-                           f'{", ".join(names)})')
-        comps, _ = self._tree()
-        p, g, L = self._distances()
-        mx = (p.max(), g.max(), L.max()) if len(comps) else (0.0, 0.0, 0.0)
-        stack = np.zeros(max(prog.depth, 1) + 2)
-        out, vals = [], []
-        for k, c in enumerate(comps):
-            if not any(_name_match(c.name, q) for q in pats):
-                continue
-            x = np.array([p[k], g[k], L[k], c.length, c.diameter, *mx])
-            v = _expr._eval_py(prog.code, prog.args, prog.consts, x, 0.0, stack)
-            if v != 0:
-                out.append(c)
-                vals.append(float(v))
-        return out, vals
-
     def _lookup_compartmentsFromExpression(self, key):
-        return self._select(key)[0]
+        from ..rdesigner.distrib import expression_table
+        found, rows = expression_table(self, key)
+        return [e.handle(0) for e, r in zip(found, rows) if e is not None and r[0] > 0]
 
     def _lookup_valuesFromExpression(self, key):
-        return np.array(self._select(key)[1])
+        from ..rdesigner.distrib import expression_table
+        return expression_table(self, key)[1].ravel()
 
     def buildSegmentTree(self):
         """Keep the geometry (path, geometric and electrotonic distances

@@ -92,6 +92,51 @@ def save_segment_tree(neuron):
     el.data['segment_tree'] = segment_geometry(neuron)
 
 
+def expression_table(neuron, key):
+    """MOOSE's Neuron lookups ``valuesFromExpression[key]`` and
+    ``compartmentsFromExpression[key]``: *key* is 'path expression' (the
+    path a wildcard relative to the Neuron, the expression after the first
+    space or tab; none means '1').  Returns the elements the path finds
+    and an (n, 13) array, one row per element: the expression's value, p,
+    g, L, len, dia, maxP, maxG, maxL, x, y, z and 0 (MOOSE's oldVal); rows
+    of elements that are not compartments are zeros, as in MOOSE (None in
+    the list stands for the Neuron's Spine field element before it has
+    spines)."""
+    from ..core.errors import MooseError
+    text = str(key).strip()
+    where = f'{neuron.path} (Neuron) expression {text!r}'
+    if not text:
+        raise FieldError(f"{where}: empty; expected 'path expression', e.g. '# p > 50e-6'")
+    cut = min((i for i in (text.find(' '), text.find('\t')) if i >= 0), default=len(text))
+    path, ex = text[:cut], text[cut:].strip() or '1'
+    try:
+        expr = Expr(ex, where=where)
+    except MooseError as exc:
+        raise FieldError(str(exc)) from None
+    geom = segment_geometry(neuron)
+    found = match_path(geom.cell, path)
+    # MOOSE's Neuron always has its Spine field element 'spine' (created
+    # with it, so found first); moosepy makes it with the first spine: its
+    # row of zeros is kept in place so that rows line up with MOOSE's
+    from ..core.shell import _name_match
+    if 'spine' not in neuron._element().children and any(
+            '/' not in q and '[' not in q and _name_match('spine', q.strip())
+            for q in path.split(',') if q.strip()):
+        found = [None] + found
+    comps = [e for e in found if e is not None and _is_compartment(e)]
+    vals = geom.values(comps)
+    v = expr(vals, n=len(comps))
+    rows = np.zeros((len(found), 13))
+    k = 0
+    for i, e in enumerate(found):
+        if e is not None and _is_compartment(e):
+            rows[i, 0] = v[k]
+            rows[i, 1:12] = [vals[n][k] for n in ('p', 'g', 'L', 'len', 'dia', 'maxP', 'maxG',
+                                                  'maxL', 'x', 'y', 'z')]
+            k += 1
+    return found, rows
+
+
 def compartments(cell, path):
     """Compartment elements of *cell* matching the wildcard *path*."""
     return [e for e in match_path(cell, path) if _is_compartment(e)]

@@ -490,7 +490,7 @@ def match_path(cell, path):
     from ..core.shell import _name_match, wildcardFind, getCwe, setCwe
     el = cell._element()
     pats = [q.strip() for q in str(path).split(',') if q.strip()]
-    simple = all('/' not in q and '[' not in q for q in pats)
+    simple = all('/' not in q and '[' not in q and '##' not in q for q in pats)
     if simple:
         return [c for c in el.children.values()
                 if any(_name_match(c.name, q) for q in pats)]

@@ -522,9 +522,12 @@ def test_neuron_expressions_select_by_distance():
     names = sorted(c.name for c in sel)
     assert names == sorted(['dend111', 'dend112', 'dend121', 'dend122'] +
                            [f'dend1{a}{b}{c}' for a in '12' for b in '12' for c in '12'])
+    # MOOSE's layout: 13 numbers per element found (expression, p, g, L,
+    # len, dia, maxP, maxG, maxL, x, y, z, 0)
     vals = cell.valuesFromExpression['dend1 p']
-    assert vals == pytest.approx([20e-6])
-    d = cell.valuesFromExpression['dend11#,dend12# dia * (p < maxP)']
+    assert len(vals) == 13 and vals[0] == pytest.approx(20e-6) and vals[1] == vals[0]
+    d = cell.valuesFromExpression['dend11#,dend12# dia * (p < maxP)'].reshape(-1, 13)[:, 0]
+    d = d[d > 0]                  # the rows of the farthest compartments are 0
     assert sorted(d) == pytest.approx(sorted([3e-6, 3e-6, 2.12e-6, 2.12e-6, 2.12e-6, 2.12e-6]))
     assert [c.name for c in cell.compartmentsFromExpression['soma']] == ['soma']
     with pytest.raises(moose.FieldError):

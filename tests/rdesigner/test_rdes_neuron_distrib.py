@@ -260,3 +260,30 @@ def test_rdesigneur_leaves_the_distribution_strings_on_the_neuron():
     m, p = r['moose'], r['moosepy']
     assert p == m
     assert m['passive'][:3] == ['.', '#', 'RM']
+
+
+LOOKUP = HEAD + r'''
+n = hand_cell()
+n.buildSegmentTree()
+out = {}
+for key in ('# p', 'dend#,side1 g*1e6 + L', '## len > 40e-6', 'soma 1', 'side# x*1e5 + y*1e6'):
+    out[key] = [float(v) for v in n.valuesFromExpression[key]]
+    out['c ' + key] = [c.path for c in n.compartmentsFromExpression[key]]
+print('JSON' + json.dumps(out))
+'''
+
+
+def test_expression_lookups_match_pymoose():
+    """valuesFromExpression: 13 numbers per element the path finds (the
+    Spine field element and other non-compartments give zeros);
+    compartmentsFromExpression: those where the expression > 0."""
+    r = run_both(LOOKUP, raw=True)
+    m, p = r['moose'], r['moosepy']
+    assert sorted(m) == sorted(p)
+    for k in m:
+        if k.startswith('c '):
+            assert p[k] == m[k], k
+        else:
+            assert len(p[k]) == len(m[k]), k
+            assert p[k] == pytest.approx(m[k], rel=1e-12, abs=1e-30), k
+    assert len(m['# p']) == 13 * 7 and m['c ## len > 40e-6'][-1] == '/cell[0]/dend2[0]'
