@@ -17,6 +17,8 @@ What this module owns
   the Neuron fields, MOOSE's string form.
 * :func:`segment_geometry`: the geometry expressions see, as MOOSE's
   Neuron keeps it from its last ``buildSegmentTree``.
+* :func:`expression_table`: the Neuron's ``valuesFromExpression`` and
+  ``compartmentsFromExpression`` lookups.
 
 Rules, as measured on pymoose 5.0.0 (tests/rdesigner/test_rdes_neuron_distrib.py)
 -----------------------------------------------------------------------------
