@@ -22,9 +22,14 @@ lsoda     LSODA: switches between Adams (non-stiff) and BDF (stiff)
 The tick dt (16, 0.1 s by default) is only the interval at which the state
 is synchronised with the rest of the model; steps are chosen by the
 integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
+In one voxel, rk5 steps as pymoose's GSL driver does, tick by tick
+(:mod:`moosepy.kinetics.gslrk`: step size and last derivative kept between
+ticks, tolerances those of the build), so a value set from outside between
+ticks gives MOOSE's error of about epsRel * n in the next tick.
 """
 
 import logging
+import math
 import os
 import warnings
 
@@ -85,7 +90,15 @@ class Ksolve(Neutral):
         if not (v >= 0.0) or v == float('inf'):
             raise FieldError(f'{self.path} (Ksolve).{name}: expected a finite tolerance >= 0, '
                              f'got {v}')
-        self._el.cols[name][self._idx] = v
+        el = self._el
+        if 'ode_tol' not in el.data and _built(el):
+            # as MOOSE 5.0: its GSL driver takes the tolerances when the
+            # Stoich builds the system (reacSystemPath set with this Ksolve);
+            # a later set is stored and read back but not used by the rk5
+            # driver (kept for the other methods, whose integrators are not
+            # MOOSE's: tighter tolerances bring them closer to it)
+            el.data['ode_tol'] = (float(el.cols['epsRel'][0]), float(el.cols['epsAbs'][0]))
+        el.cols[name][self._idx] = v
 
     def _get_method(self):
         return self._el.cols['_method'][self._idx]
@@ -304,6 +317,8 @@ def _refresh(el, comp):
     if fresh.layout is comp.layout or same_layout(fresh.layout, comp.layout):
         _take_over(el, comp, fresh)
         fresh.h = comp.h
+        if getattr(comp, 'gsl', None) is not None:
+            fresh.gsl = comp.gsl      # MOOSE's driver goes on (new rates, same memory)
     else:
         nv = fresh.nvox
         state = np.empty((nv, fresh.npools))
@@ -359,6 +374,10 @@ def _advance_chem(el, comp, t_end, times, flats):
         t_end = t0
     if method == 'lsoda':
         _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol)
+    elif method == 'rk5' and comp.nvox == 1 and USE_GSL_DRIVER and t_end > t0:
+        # MOOSE's GSL driver keeps the tolerances it was built with
+        rtol, atol = el.data.get('ode_tol') or (rtol, atol)
+        _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol)
     else:
         A, B, E, C, order = kernels.tableau(method)
         hnew = kernels.rk_integrate(y, t0, t_end, comp.h, A, B, E, C, float(order), rtol, atol,
@@ -381,6 +400,65 @@ def _advance_chem(el, comp, t_end, times, flats):
     check_state(el, comp, t0, t_end, atol)
     comp.t = t_end
     return out
+
+
+def _built(el):
+    """True once a Stoich has built its system with Ksolve element *el*."""
+    st = el.data.get('stoich')
+    return st is not None and st.alive and bool(st.handle(0).reacSystemPath)
+
+
+#: method rk5 (MOOSE's 'gsl') in one voxel steps as pymoose's GSL driver
+#: does (kinetics.gslrk); False: the generic embedded-RK kernel
+USE_GSL_DRIVER = True
+
+
+def _tick_ends(el, t0, t_end):
+    """Ends of the solver's ticks between t0 and t_end [s]: MOOSE calls its
+    GSL driver once per tick (the last end is t_end itself)."""
+    from ..core.clock import clock
+    tick = getattr(el, 'tick', -1)
+    dt = float(clock.dts[tick]) if 0 <= tick < len(clock.dts) else 0.0
+    span = t_end - t0
+    if dt <= 0.0:
+        return np.array([t_end])
+    n = int(round(span / dt))
+    if n < 1 or abs(n * dt - span) > 1e-9 * max(dt, span):
+        n = max(1, int(math.ceil(span / dt - 1e-9)))
+        ends = np.minimum(t0 + dt * np.arange(1, n + 1), t_end)
+    else:
+        ends = t0 + span * np.arange(1, n + 1) / n
+    ends[-1] = t_end
+    return ends
+
+
+def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol):
+    """One voxel by MOOSE's GSL Runge-Kutta-Fehlberg driver, tick by tick
+    (its step size and last derivative kept on *comp* from call to call,
+    reset at reinit: h = dt/10)."""
+    from . import gslrk
+    from ..core.clock import clock
+    g = getattr(comp, 'gsl', None)
+    if g is None or g[1].shape[0] != y.shape[0]:
+        tick = getattr(el, 'tick', -1)
+        dt = float(clock.dts[tick]) if 0 <= tick < len(clock.dts) else 0.1
+        g = comp.gsl = (np.array([dt / 10.0, 0.0]), np.zeros(y.shape[0]))
+    ends = _tick_ends(el, t0, t_end)
+    st = gslrk.integrate_ticks(y, t0, ends, g[0], g[1], rtol, atol,
+                               np.ascontiguousarray(times, dtype=np.float64), flats, out,
+                               comp.I, comp.F, 50_000_000)
+    if st < 0.0:
+        check_state(el, comp, t0, t_end, atol, pre=True)
+    if st == -1.0:
+        raise SolverError(f'{el.path}: rk5 took more than 5e7 steps between t = {t0:g} and '
+                          f'{t_end:g} s; the system is probably stiff: use method = \'lsoda\'')
+    if st == -3.0:
+        raise SolverError(f'{el.path}: rk5 cannot advance between t = {t0:g} and {t_end:g} s: '
+                          f'its error test fails at the smallest step size (rates too large '
+                          f"for an explicit method, e.g. 1e300); check the rate constants, or "
+                          f"use method = 'lsoda'")
+    if st == -2.0:
+        _nonfinite_rate(el, comp, y, t0, t_end)
 
 
 def _pool_name(comp, k):

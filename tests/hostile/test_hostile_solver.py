@@ -41,8 +41,11 @@ def test_rate_of_1e300_raises_instead_of_spinning(tmp_path, field, line):
         moose.start(1)
     elapsed = time.perf_counter() - t0
     msg = str(ei.value)
-    assert re.search(r'/model/kinetics/ksolve: rk5 cannot advance between t = 0 and '
-                     r'[0-9.e-]+ s: its step size fell below', msg), msg
+    # (MOOSE's GSL driver, which rk5 follows, overflows to a non-finite
+    # state before its step size collapses)
+    assert re.search(r'/model/kinetics/ksolve: (rk5 cannot advance between t = 0 and '
+                     r'[0-9.e-]+ s: its (step size fell below|error test fails)|the state '
+                     r'became non-finite)', msg), msg
     print(f'{field} = 1e300: SolverError after {elapsed:.2f} s')
     assert elapsed < TIME_LIMIT
 

@@ -95,11 +95,18 @@ def test_permeability_set_between_runs_is_used():
     chan.permeability = 0.0
     n1 = sin.n
     moose.start(1.0)
-    assert sin.n == pytest.approx(n1, rel=1e-12)
+    # MOOSE's GSL driver starts the first tick after the change from the
+    # derivative of the old permeability (see test_ksolve_gsl_driver_as_moose):
+    # a change of the order of epsRel * n in that tick, none after it
+    assert sin.n == pytest.approx(n1, rel=1e-5)
+    n2 = sin.n
+    moose.start(1.0)
+    assert sin.n == pytest.approx(n2, rel=1e-12)
     chan.permeability = P
     d1 = conc_gap(sin, sout)
     moose.start(1.0)
-    assert conc_gap(sin, sout) == pytest.approx(d1 * np.exp(-K), rel=1e-6)
+    # (the first tick after the change again from the old derivative: 4e-6)
+    assert conc_gap(sin, sout) == pytest.approx(d1 * np.exp(-K), rel=2e-5)
 
 
 def test_gsolve_moves_whole_molecules_binomially():

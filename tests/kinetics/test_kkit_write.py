@@ -99,7 +99,8 @@ def _same(a, b, rtol):
 @pytest.mark.parametrize('cplx0', ['0', '1e-5'])
 def test_round_trip_same_trajectories(tmp_path, cplx0):
     """Original model (run in place) against the model written and read
-    back (both moosepy, Ksolve at 1e-12/1e-10)."""
+    back (both moosepy; the Ksolve's tolerances set after loading are not
+    used by the rk5 driver, as in MOOSE)."""
     f = str(tmp_path / 'm.g')
     written = _run(sys.executable, 'moosepy', 'write', f, cplx0)
     again = _run(sys.executable, 'moosepy', 'read', f)
@@ -109,7 +110,9 @@ def test_round_trip_same_trajectories(tmp_path, cplx0):
         if k != 'params':
             x, y = np.asarray(original[k]), np.asarray(written['/model/graphs/conc1/'
                                                                + k.rsplit('/', 1)[1]])
-            assert np.abs(x - y).max() <= 1e-8 * np.abs(y).max(), k
+            # (as MOOSE 5.0, the rk5 driver keeps the tolerances of its build,
+            # epsRel 1e-7: the epsRel set after loading is not used)
+            assert np.abs(x - y).max() <= 1e-6 * np.abs(y).max(), k
 
 
 def test_pymoose_reads_the_written_file(tmp_path):

@@ -616,6 +616,13 @@ def test_set_kf_between_starts(method):
     r.Kf = 0.0
     c = a.conc
     moose.start(5)
+    if method == 'rk5':
+        # as pymoose's GSL driver: the first tick after the change starts
+        # from the derivative of the old Kf; pymoose 5.0.0 gives a.conc
+        # (c - a.conc)/c = 4.1467e-6 here (test_ksolve_gsl_driver_as_moose)
+        assert (c - a.conc) / c == pytest.approx(4.1467e-6, rel=1e-3)
+        c = a.conc
+        moose.start(5)
     assert a.conc == pytest.approx(c, rel=1e-12)
     # still holds after reinit
     moose.reinit()

@@ -1,0 +1,224 @@
+"""MOOSE's default Ksolve integrator as pymoose 5.0.0 runs it (method
+'rk5'/'gsl'): GSL's Runge-Kutta-Fehlberg 4(5) driver, one driver per voxel,
+called once per tick of the solver.
+
+What this reproduces (behaviour of GSL 2.x's odeiv2 driver, evolve and
+standard control, as MOOSE sets them up; code written here):
+
+* the driver keeps its step size h between ticks; at reinit h is dt/10 and
+  the evolve counter is reset;
+* each step starts from the derivative at the end of the previous step
+  (first-same-as-last), computed afresh only for the first step after a
+  reinit.  A value changed between ticks from outside the integration (a
+  StimulusTable or Function setting a buffered pool, a script setting
+  conc) therefore starts the next tick from a stale derivative: the error
+  estimate rejects the step, h shrinks until the estimate passes with the
+  same stale first stage, so the tick ends with an error of the order of
+  epsRel * n.  pymoose's tables carry that error (about 4e-6 of n per
+  change at epsRel 1e-7); so do these;
+* the error test: max_i |err_i| / (epsRel |y_i| + epsAbs) over the new
+  state; above 1.1 the step is redone with h * max(0.2, 0.9 r^(-1/5));
+  below 0.5 the next h is h * min(5, max(1, 0.9 r^(-1/6))); a step cut to
+  end on the tick does not change h;
+* the last step of a tick is backed off (one ulp at a time) so that
+  t + h does not pass the tick's end;
+* after each tick, counts of variable pools below zero are set to 0.
+
+State: molecules (#) per voxel, time in s, rates in #/s.
+"""
+
+import math
+
+import numpy as np
+
+from ..jit import njit
+from .kernels import unpack, work_buffer, _work_parts, _rhs, _assign_m
+
+# Fehlberg's 4(5) pair: stage times, stage weights, 5th-order weights and
+# the 5th-minus-4th-order error weights
+_A2 = 1.0 / 4.0
+_A3 = (3.0 / 32.0, 9.0 / 32.0)
+_A4 = (1932.0 / 2197.0, -7200.0 / 2197.0, 7296.0 / 2197.0)
+_A5 = (8341.0 / 4104.0, -32832.0 / 4104.0, 29440.0 / 4104.0, -845.0 / 4104.0)
+_A6 = (-6080.0 / 20520.0, 41040.0 / 20520.0, -28352.0 / 20520.0, 9295.0 / 20520.0,
+       -5643.0 / 20520.0)
+_C = (1.0 / 4.0, 3.0 / 8.0, 12.0 / 13.0, 1.0, 1.0 / 2.0)
+_B = (902880.0 / 7618050.0, 3953664.0 / 7618050.0, 3855735.0 / 7618050.0,
+      -1371249.0 / 7618050.0, 277020.0 / 7618050.0)
+_E = (1.0 / 360.0, -128.0 / 4275.0, -2197.0 / 75240.0, 1.0 / 50.0, 2.0 / 55.0)
+_TINY = 2.2250738585072014e-308        # DBL_MIN: the error ratio's floor
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _f(t, y, out, M, W, afuncs, rfuncs, fused):
+    # as MOOSE's rate function: the Functions that assign pools write them
+    # into the very state being evaluated, then the rates
+    if afuncs:
+        _assign_m(t, y, M, W)
+    _rhs(t, y, out, M, W, rfuncs, fused)
+
+
+@njit(cache=True, nogil=True)
+def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+           afuncs, rfuncs, fused):
+    M = unpack(I, F)
+    W = _work_parts(M, work_buffer(M))
+    n = y.shape[0]
+    npools = M[0][1]
+    held = M[10]
+    y0 = np.empty(n)
+    ytmp = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    k5 = np.empty(n)
+    k6 = np.empty(n)
+    k1 = np.empty(n)
+    yerr = np.empty(n)
+    a31, a32 = _A3
+    a41, a42, a43 = _A4
+    a51, a52, a53, a54 = _A5
+    a61, a62, a63, a64, a65 = _A6
+    c2, c3, c4, c5, c6 = _C
+    b1, b3, b4, b5, b6 = _B
+    e1, e3, e4, e5, e6 = _E
+    h = hc[0]
+    count = hc[1]
+    ns = sample_t.shape[0]
+    si = 0
+    t = t0
+    while si < ns and sample_t[si] <= t + 1e-12 * max(1.0, abs(t)):
+        for q in range(rec_idx.shape[0]):
+            out[si, q] = y[rec_idx[q]]
+        si += 1
+    steps = 0
+    status = 0.0
+    for ti in range(ends.shape[0]):
+        t1 = ends[ti]
+        while t < t1:
+            # one call of the evolve step: keep y, take the first stage
+            for i in range(n):
+                y0[i] = y[i]
+            if count == 0:
+                _f(t, y, dydt, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    y0[i] = y[i]
+            for i in range(n):
+                k1[i] = dydt[i]
+            rem = t1 - t
+            h0 = h
+            while True:
+                final = False
+                if h0 >= rem:
+                    h0 = rem
+                    final = True
+                    while t + h0 > t1:
+                        h0 = np.nextafter(h0, 0.0)
+                for i in range(n):
+                    ytmp[i] = y0[i] + c2 * h0 * k1[i]
+                _f(t + c2 * h0, ytmp, k2, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    ytmp[i] = y0[i] + h0 * (a31 * k1[i] + a32 * k2[i])
+                _f(t + c3 * h0, ytmp, k3, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    ytmp[i] = y0[i] + h0 * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
+                _f(t + c4 * h0, ytmp, k4, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    ytmp[i] = y0[i] + h0 * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
+                                            a54 * k4[i])
+                _f(t + c5 * h0, ytmp, k5, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    ytmp[i] = y0[i] + h0 * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
+                                            a64 * k4[i] + a65 * k5[i])
+                _f(t + c6 * h0, ytmp, k6, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    y[i] = y0[i] + h0 * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] +
+                                         b6 * k6[i])
+                _f(t + h0, y, dydt, M, W, afuncs, rfuncs, fused)
+                for i in range(n):
+                    yerr[i] = h0 * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] +
+                                    e6 * k6[i])
+                count += 1
+                steps += 1
+                if steps > max_steps:
+                    hc[0] = h
+                    hc[1] = count
+                    return -1.0
+                tn = t1 if final else t + h0
+                rmax = _TINY
+                finite = True
+                for i in range(n):
+                    if not math.isfinite(y[i]):
+                        finite = False
+                    r = abs(yerr[i]) / abs(rtol * abs(y[i]) + atol)
+                    if r > rmax:
+                        rmax = r
+                if not finite:
+                    hc[0] = h
+                    hc[1] = count
+                    return -2.0
+                if rmax > 1.1:
+                    r = 0.9 / rmax ** 0.2
+                    if r < 0.2:
+                        r = 0.2
+                    hn = r * h0
+                    if abs(hn) < abs(h0) and tn + hn != tn:
+                        for i in range(n):
+                            y[i] = y0[i]
+                        h0 = hn
+                        continue
+                    hc[0] = h
+                    hc[1] = count
+                    return -3.0
+                if rmax < 0.5:
+                    r = 0.9 / rmax ** (1.0 / 6.0)
+                    if r > 5.0:
+                        r = 5.0
+                    if r < 1.0:
+                        r = 1.0
+                    h0 = r * h0
+                t = tn
+                if not final:
+                    h = h0
+                break
+        # MOOSE clears negative counts of its variable pools after each tick
+        # (not of buffered or Function-assigned ones: a Function that
+        # forces a pool below zero is reported after the interval)
+        for i in range(n):
+            if held[i % npools] == 0 and (y[i] < 0.0 or (y[i] == 0.0 and
+                                                         math.copysign(1.0, y[i]) < 0.0)):
+                y[i] = 0.0
+        while si < ns and sample_t[si] <= t1 + 1e-12 * max(1.0, abs(t1)):
+            for q in range(rec_idx.shape[0]):
+                out[si, q] = y[rec_idx[q]]
+            si += 1
+    while si < ns:
+        for q in range(rec_idx.shape[0]):
+            out[si, q] = y[rec_idx[q]]
+        si += 1
+    hc[0] = h
+    hc[1] = count
+    return status
+
+
+def flags(I):
+    """(afuncs, rfuncs, fused) of a packed model, as kernels.rk_integrate
+    chooses its variant."""
+    info = I[I[32]:I[33]]
+    rfuncs = bool(info[3] + info[4] > 0)
+    fused = bool(info[5] != 0) and not rfuncs
+    return bool(info[2] > 0), rfuncs, fused
+
+
+def integrate_ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
+                    max_steps):
+    """Advance state *y* (one voxel, molecules; in place) over the solver's
+    ticks ending at *ends* [s], from *t0*; *hc* = [h, evolve count] and
+    *dydt* (the last derivative) carry the driver's memory from call to
+    call.  Records ``y[rec_idx]`` after the tick at or just after each of
+    the sorted *sample_t* into the rows of *out*.  Returns 0.0, or -1.0
+    (more than *max_steps* steps), -2.0 (non-finite state), -3.0 (the step
+    cannot be made smaller and the error test still fails)."""
+    afuncs, rfuncs, fused = flags(I)
+    return _ticks(y, float(t0), ends, hc, dydt, float(rtol), float(atol), sample_t, rec_idx,
+                  out, I, F, max_steps, afuncs, rfuncs, fused)
