@@ -65,6 +65,7 @@ GENESIS .p (MOOSE's ReadCell): lengths from the parent's end (or from the
 import logging
 import math
 import os
+from collections import deque
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -249,27 +250,28 @@ class Neuron(Neutral):
     # --- compartment tree from messages ------------------------------------
     def _tree(self):
         """(compartment handles parents first, parent index array)."""
-        import networkx as nx
         from ..core.msg import links
         el = self._element()
         comps = [e for e in el.walk() if e is not el and _is_compartment(e.cls)]
         idx = {id(e): i for i, e in enumerate(comps)}
-        g = nx.DiGraph()
-        g.add_nodes_from(range(len(comps)))
+        succ = [{} for _ in comps]          # dicts: unique edges, insertion order
+        indeg = [0] * len(comps)
         for i, e in enumerate(comps):
             for port in ('axial', 'distal'):
                 for other, _, _, forward in links(e, port):
                     j = idx.get(id(other))
-                    if j is not None and forward:
-                        g.add_edge(i, j)
+                    if j is not None and forward and j not in succ[i]:
+                        succ[i][j] = None
+                        indeg[j] += 1
         order, parent = [], {}
-        roots = [n for n in g.nodes if g.in_degree(n) == 0]
+        roots = [n for n in range(len(comps)) if indeg[n] == 0]
         for r in roots:
-            for a, b in nx.bfs_edges(g, r):
+            edges = _bfs_edges(succ, r)
+            for a, b in edges:
                 parent[b] = a
-            order.extend([r] + [b for _, b in nx.bfs_edges(g, r)])
+            order.extend([r] + [b for _, b in edges])
         seen = set(order)
-        order.extend(n for n in g.nodes if n not in seen)
+        order.extend(n for n in range(len(comps)) if n not in seen)
         pos = {n: k for k, n in enumerate(order)}
         pa = np.array([pos[parent[n]] if n in parent else -1 for n in order], dtype=np.int64)
         return [comps[n].handle(0) for n in order], pa
@@ -614,13 +616,27 @@ def _clean_tree(d):
     return parent, alive, distal_soma, root
 
 
+def _bfs_edges(succ, root):
+    """Edges (u, v) breadth-first from *root* over the successor lists
+    *succ* (each node once, successors in their order): the order of
+    networkx.bfs_edges, without importing networkx (0.1-0.5 s of a
+    cell's build)."""
+    seen = {root}
+    queue = deque([root])
+    out = []
+    while queue:
+        u = queue.popleft()
+        for v in succ[u]:
+            if v not in seen:
+                seen.add(v)
+                out.append((u, v))
+                queue.append(v)
+    return out
+
+
 def _bfs(kids, root):
-    """Points in breadth-first order from *root* (networkx)."""
-    import networkx as nx
-    g = nx.DiGraph()
-    g.add_node(root)
-    g.add_edges_from((k, c) for k, cs in enumerate(kids) for c in cs)
-    return [root] + [v for _, v in nx.bfs_edges(g, root)]
+    """Points in breadth-first order from *root*."""
+    return [root] + [v for _, v in _bfs_edges(kids, root)]
 
 
 def swc_segments_moose(d, RM, RA, CM):
