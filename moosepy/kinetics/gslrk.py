@@ -1,6 +1,6 @@
 """MOOSE's default Ksolve integrator as pymoose 5.0.0 runs it (method
-'rk5'/'gsl'): GSL's Runge-Kutta-Fehlberg 4(5) driver, one driver per voxel,
-called once per tick of the solver.
+'rk5'/'gsl'): GSL's Runge-Kutta-Fehlberg 4(5) driver, one driver per voxel
+(its own step size and error test), called once per tick of the solver.
 
 What this reproduces (behaviour of GSL 2.x's odeiv2 driver, evolve and
 standard control, as MOOSE sets them up; code written here):
@@ -58,23 +58,19 @@ def _f(t, y, out, M, W, afuncs, rfuncs, fused):
     _rhs(t, y, out, M, W, rfuncs, fused)
 
 
-@njit(cache=True, nogil=True)
-def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+@njit(cache=True, nogil=True, inline='always')
+def _voxel(M, v, dims1):
+    """The packed model restricted to voxel v (one voxel's rates, volume);
+    dims1: M's dims with one voxel."""
+    return (dims1, M[1][v:v + 1], M[2][v:v + 1]) + M[3:21] + (M[21][v:v + 1],) + M[22:]
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, yerr, rtol, atol,
            afuncs, rfuncs, fused):
-    M = unpack(I, F)
-    W = _work_parts(M, work_buffer(M))
+    """One call of the driver: advance one voxel's y from t to t1; hc =
+    [h, evolve count].  Returns (status, steps taken)."""
     n = y.shape[0]
-    npools = M[0][1]
-    held = M[10]
-    y0 = np.empty(n)
-    ytmp = np.empty(n)
-    k2 = np.empty(n)
-    k3 = np.empty(n)
-    k4 = np.empty(n)
-    k5 = np.empty(n)
-    k6 = np.empty(n)
-    k1 = np.empty(n)
-    yerr = np.empty(n)
     a31, a32 = _A3
     a41, a42, a43 = _A4
     a51, a52, a53, a54 = _A5
@@ -84,6 +80,112 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
     e1, e3, e4, e5, e6 = _E
     h = hc[0]
     count = hc[1]
+    steps = 0
+    status = 0.0
+    # (one exit only: early returns made numba count references of every
+    # array view on every call, several times slower here)
+    while t < t1 and status == 0.0:
+        # one call of the evolve step: keep y, take the first stage
+        if count == 0:
+            _f(t, y, dydt, M, W, afuncs, rfuncs, fused)
+        for i in range(n):
+            y0[i] = y[i]
+            k1[i] = dydt[i]
+        rem = t1 - t
+        h0 = h
+        while True:
+            final = False
+            if h0 >= rem:
+                h0 = rem
+                final = True
+                while t + h0 > t1:
+                    h0 = np.nextafter(h0, 0.0)
+            for i in range(n):
+                ytmp[i] = y0[i] + c2 * h0 * k1[i]
+            _f(t + c2 * h0, ytmp, k2, M, W, afuncs, rfuncs, fused)
+            for i in range(n):
+                ytmp[i] = y0[i] + h0 * (a31 * k1[i] + a32 * k2[i])
+            _f(t + c3 * h0, ytmp, k3, M, W, afuncs, rfuncs, fused)
+            for i in range(n):
+                ytmp[i] = y0[i] + h0 * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
+            _f(t + c4 * h0, ytmp, k4, M, W, afuncs, rfuncs, fused)
+            for i in range(n):
+                ytmp[i] = y0[i] + h0 * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
+                                        a54 * k4[i])
+            _f(t + c5 * h0, ytmp, k5, M, W, afuncs, rfuncs, fused)
+            for i in range(n):
+                ytmp[i] = y0[i] + h0 * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
+                                        a64 * k4[i] + a65 * k5[i])
+            _f(t + c6 * h0, ytmp, k6, M, W, afuncs, rfuncs, fused)
+            for i in range(n):
+                y[i] = y0[i] + h0 * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] +
+                                     b6 * k6[i])
+            _f(t + h0, y, dydt, M, W, afuncs, rfuncs, fused)
+            for i in range(n):
+                yerr[i] = h0 * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] +
+                                e6 * k6[i])
+            count += 1
+            steps += 1
+            tn = t1 if final else t + h0
+            rmax = _TINY
+            finite = True
+            for i in range(n):
+                if not math.isfinite(y[i]):
+                    finite = False
+                r = abs(yerr[i]) / abs(rtol * abs(y[i]) + atol)
+                if r > rmax:
+                    rmax = r
+            if not finite:
+                status = -2.0
+                break
+            if rmax > 1.1:
+                r = 0.9 / rmax ** 0.2
+                if r < 0.2:
+                    r = 0.2
+                hn = r * h0
+                if abs(hn) < abs(h0) and tn + hn != tn:
+                    for i in range(n):
+                        y[i] = y0[i]
+                    h0 = hn
+                    continue
+                status = -3.0
+                break
+            if rmax < 0.5:
+                r = 0.9 / rmax ** (1.0 / 6.0)
+                if r > 5.0:
+                    r = 5.0
+                if r < 1.0:
+                    r = 1.0
+                h0 = r * h0
+            t = tn
+            if not final:
+                h = h0
+            break
+    hc[0] = h
+    hc[1] = count
+    return status, steps
+
+
+@njit(cache=True, nogil=True)
+def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+           afuncs, rfuncs, fused):
+    M = unpack(I, F)
+    nvox = M[0][0]
+    npools = M[0][1]
+    held = M[10]
+    dims1 = M[0].copy()
+    dims1[0] = 1
+    M0 = _voxel(M, 0, dims1)
+    W = _work_parts(M0, work_buffer(M0))
+    y0 = np.empty(npools)
+    ytmp = np.empty(npools)
+    k1 = np.empty(npools)
+    k2 = np.empty(npools)
+    k3 = np.empty(npools)
+    k4 = np.empty(npools)
+    k5 = np.empty(npools)
+    k6 = np.empty(npools)
+    yerr = np.empty(npools)
     ns = sample_t.shape[0]
     si = 0
     t = t0
@@ -94,110 +196,38 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
     steps = 0
     status = 0.0
     for ti in range(ends.shape[0]):
+        if status != 0.0:
+            break
         t1 = ends[ti]
-        while t < t1:
-            # one call of the evolve step: keep y, take the first stage
-            for i in range(n):
-                y0[i] = y[i]
-            if count == 0:
-                _f(t, y, dydt, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    y0[i] = y[i]
-            for i in range(n):
-                k1[i] = dydt[i]
-            rem = t1 - t
-            h0 = h
-            while True:
-                final = False
-                if h0 >= rem:
-                    h0 = rem
-                    final = True
-                    while t + h0 > t1:
-                        h0 = np.nextafter(h0, 0.0)
-                for i in range(n):
-                    ytmp[i] = y0[i] + c2 * h0 * k1[i]
-                _f(t + c2 * h0, ytmp, k2, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    ytmp[i] = y0[i] + h0 * (a31 * k1[i] + a32 * k2[i])
-                _f(t + c3 * h0, ytmp, k3, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    ytmp[i] = y0[i] + h0 * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
-                _f(t + c4 * h0, ytmp, k4, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    ytmp[i] = y0[i] + h0 * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
-                                            a54 * k4[i])
-                _f(t + c5 * h0, ytmp, k5, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    ytmp[i] = y0[i] + h0 * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
-                                            a64 * k4[i] + a65 * k5[i])
-                _f(t + c6 * h0, ytmp, k6, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    y[i] = y0[i] + h0 * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] +
-                                         b6 * k6[i])
-                _f(t + h0, y, dydt, M, W, afuncs, rfuncs, fused)
-                for i in range(n):
-                    yerr[i] = h0 * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] +
-                                    e6 * k6[i])
-                count += 1
-                steps += 1
-                if steps > max_steps:
-                    hc[0] = h
-                    hc[1] = count
-                    return -1.0
-                tn = t1 if final else t + h0
-                rmax = _TINY
-                finite = True
-                for i in range(n):
-                    if not math.isfinite(y[i]):
-                        finite = False
-                    r = abs(yerr[i]) / abs(rtol * abs(y[i]) + atol)
-                    if r > rmax:
-                        rmax = r
-                if not finite:
-                    hc[0] = h
-                    hc[1] = count
-                    return -2.0
-                if rmax > 1.1:
-                    r = 0.9 / rmax ** 0.2
-                    if r < 0.2:
-                        r = 0.2
-                    hn = r * h0
-                    if abs(hn) < abs(h0) and tn + hn != tn:
-                        for i in range(n):
-                            y[i] = y0[i]
-                        h0 = hn
-                        continue
-                    hc[0] = h
-                    hc[1] = count
-                    return -3.0
-                if rmax < 0.5:
-                    r = 0.9 / rmax ** (1.0 / 6.0)
-                    if r > 5.0:
-                        r = 5.0
-                    if r < 1.0:
-                        r = 1.0
-                    h0 = r * h0
-                t = tn
-                if not final:
-                    h = h0
+        # as MOOSE: each voxel has a driver of its own, called once per tick
+        for v in range(nvox):
+            a = v * npools
+            b = a + npools
+            st, k = _drive(y[a:b], t, t1, hc[v], dydt[a:b], _voxel(M, v, dims1), W, y0, ytmp, k1,
+                           k2, k3, k4, k5, k6, yerr, rtol, atol, afuncs, rfuncs, fused)
+            steps += k
+            if st < 0.0:
+                status = st
                 break
-        # MOOSE clears negative counts of its variable pools after each tick
-        # (not of buffered or Function-assigned ones: a Function that
-        # forces a pool below zero is reported after the interval)
-        for i in range(n):
-            if held[i % npools] == 0 and (y[i] < 0.0 or (y[i] == 0.0 and
-                                                         math.copysign(1.0, y[i]) < 0.0)):
-                y[i] = 0.0
+            if steps > max_steps:
+                status = -1.0
+                break
+            # MOOSE clears negative counts of its variable pools after each
+            # tick (not of buffered or Function-assigned ones: a Function
+            # that forces a pool below zero is reported after the interval)
+            for i in range(a, b):
+                if held[i - a] == 0 and (y[i] < 0.0 or (y[i] == 0.0 and
+                                                        math.copysign(1.0, y[i]) < 0.0)):
+                    y[i] = 0.0
+        t = t1
         while si < ns and sample_t[si] <= t1 + 1e-12 * max(1.0, abs(t1)):
             for q in range(rec_idx.shape[0]):
                 out[si, q] = y[rec_idx[q]]
             si += 1
-    while si < ns:
+    while si < ns and status == 0.0:
         for q in range(rec_idx.shape[0]):
             out[si, q] = y[rec_idx[q]]
         si += 1
-    hc[0] = h
-    hc[1] = count
     return status
 
 
@@ -212,10 +242,10 @@ def flags(I):
 
 def integrate_ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
                     max_steps):
-    """Advance state *y* (one voxel, molecules; in place) over the solver's
-    ticks ending at *ends* [s], from *t0*; *hc* = [h, evolve count] and
-    *dydt* (the last derivative) carry the driver's memory from call to
-    call.  Records ``y[rec_idx]`` after the tick at or just after each of
+    """Advance state *y* (voxel-major, molecules; in place) over the
+    solver's ticks ending at *ends* [s], from *t0*; *hc* (voxels x [h,
+    evolve count]) and *dydt* (the last derivative) carry each voxel's
+    driver memory from call to call.  Records ``y[rec_idx]`` after the tick at or just after each of
     the sorted *sample_t* into the rows of *out*.  Returns 0.0, or -1.0
     (more than *max_steps* steps), -2.0 (non-finite state), -3.0 (the step
     cannot be made smaller and the error test still fails)."""

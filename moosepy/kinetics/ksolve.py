@@ -22,7 +22,8 @@ lsoda     LSODA: switches between Adams (non-stiff) and BDF (stiff)
 The tick dt (16, 0.1 s by default) is only the interval at which the state
 is synchronised with the rest of the model; steps are chosen by the
 integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
-In one voxel, rk5 steps as pymoose's GSL driver does, tick by tick
+In one voxel (in every voxel with ``GSL_ALL_VOXELS``), rk5 steps as
+pymoose's GSL drivers (one per voxel) do, tick by tick
 (:mod:`moosepy.kinetics.gslrk`: step size and last derivative kept between
 ticks, tolerances those of the build), so a value set from outside between
 ticks gives MOOSE's error of about epsRel * n in the next tick.
@@ -374,7 +375,8 @@ def _advance_chem(el, comp, t_end, times, flats):
         t_end = t0
     if method == 'lsoda':
         _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol)
-    elif method == 'rk5' and comp.nvox == 1 and USE_GSL_DRIVER and t_end > t0:
+    elif (method == 'rk5' and USE_GSL_DRIVER and t_end > t0 and
+          (comp.nvox == 1 or GSL_ALL_VOXELS)):
         # MOOSE's GSL driver keeps the tolerances it was built with
         rtol, atol = el.data.get('ode_tol') or (rtol, atol)
         _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol)
@@ -408,9 +410,17 @@ def _built(el):
     return st is not None and st.alive and bool(st.handle(0).reacSystemPath)
 
 
-#: method rk5 (MOOSE's 'gsl') in one voxel steps as pymoose's GSL driver
-#: does (kinetics.gslrk); False: the generic embedded-RK kernel
+#: method rk5 (MOOSE's 'gsl') steps as pymoose's GSL drivers do, one per
+#: voxel (kinetics.gslrk); False: the generic embedded-RK kernel
 USE_GSL_DRIVER = True
+#: also in Ksolves of several voxels.  Off by default: it reproduces
+#: pymoose there too (TuringOneDim 2.4e-2 -> 1.5e-12, reacDiffBranchingNeuron
+#: 4.4e-2 -> 1.5e-11, cylinderDiffusion 2.9e-5 -> 5e-14 max rel), but one
+#: driver per voxel, with the step rejections each tick's diffusion causes
+#: (about 7 RK attempts per voxel per tick), runs 5-6x slower than the
+#: kernel that steps all voxels together (reacDiffBranchingNeuron 7 -> 40 s
+#: against pymoose's 8 s)
+GSL_ALL_VOXELS = False
 
 
 def _tick_ends(el, t0, t_end):
@@ -433,16 +443,18 @@ def _tick_ends(el, t0, t_end):
 
 
 def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol):
-    """One voxel by MOOSE's GSL Runge-Kutta-Fehlberg driver, tick by tick
-    (its step size and last derivative kept on *comp* from call to call,
-    reset at reinit: h = dt/10)."""
+    """MOOSE's GSL Runge-Kutta-Fehlberg drivers (one per voxel), tick by
+    tick (their step sizes and last derivatives kept on *comp* from call to
+    call, reset at reinit: h = dt/10)."""
     from . import gslrk
     from ..core.clock import clock
     g = getattr(comp, 'gsl', None)
     if g is None or g[1].shape[0] != y.shape[0]:
         tick = getattr(el, 'tick', -1)
         dt = float(clock.dts[tick]) if 0 <= tick < len(clock.dts) else 0.1
-        g = comp.gsl = (np.array([dt / 10.0, 0.0]), np.zeros(y.shape[0]))
+        hc = np.zeros((comp.nvox, 2))
+        hc[:, 0] = dt / 10.0
+        g = comp.gsl = (hc, np.zeros(y.shape[0]))
     ends = _tick_ends(el, t0, t_end)
     st = gslrk.integrate_ticks(y, t0, ends, g[0], g[1], rtol, atol,
                                np.ascontiguousarray(times, dtype=np.float64), flats, out,
