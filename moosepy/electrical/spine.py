@@ -214,31 +214,13 @@ def parse_spine_distribution(neuron, value):
     from ..core.shell import exists
     from ..rdesigner.geometry import Expr
     from ..rdesigner.specs import SpineDistrib
+    from ..rdesigner.distrib import split_lines
     where = f'{neuron.path} (Neuron).spineDistribution'
-    if isinstance(value, str) or not hasattr(value, '__iter__'):
-        raise FieldError(f'{where}: expected a list of strings (proto, path, key, expression, '
-                         f"..., '' after each line), got {value!r}")
-    items = list(value)
-    lines, cur = [], []
-    for k, v in enumerate(items):
-        if not isinstance(v, str):
-            raise FieldError(f'{where}: entry {k} is {v!r} ({type(v).__name__}); every entry '
-                             'is a string (numbers as text, e.g. "1e-6")')
-        if v == '':
-            lines.append(cur)
-            cur = []
-        else:
-            cur.append(v)
-    if cur:
-        raise FieldError(f"{where}: entries {cur!r} are not ended by an empty string ''; "
-                         "each line is proto, path, key, expression, ... then ''")
+    items, lines = split_lines(where, value, 'proto',
+                               'proto, path, spacing, expression [, key, expression]...')
     specs = []
     for i, ln in enumerate(lines):
         lw = f'{where} line {i}'
-        if len(ln) < 4 or len(ln) % 2:
-            raise FieldError(f'{lw}: {ln!r} has {len(ln)} entries; expected an even number, '
-                             'at least 4: proto, path, spacing, expression [, key, '
-                             'expression]...')
         keys = ln[2::2]
         for key in keys:
             if key not in SPINE_LINE_DEFAULTS:

@@ -316,11 +316,17 @@ def assign(m, f, v, ln, dia):
 
 
 # ======================================================= the Neuron fields
-def _lines(where, value, first):
-    """Split MOOSE's flat list into lines, checking the form."""
+def split_lines(where, value, first, form=None):
+    """Split MOOSE's flat list of strings (the Neuron's distribution fields)
+    into lines ended by '', checking the form: every entry a string, an
+    even number of at least 4 per line.  *form* describes a line for the
+    messages (default: '<first>, path, field, expression [, field,
+    expression]...').  Returns (the entries, the lines)."""
+    form = form or f'{first}, path, field, expression [, field, expression]...'
+    head = form.split(' [')[0]
     if isinstance(value, str) or not hasattr(value, '__iter__'):
-        raise FieldError(f'{where}: expected a list of strings ({first}, path, field, '
-                         f"expression, ..., '' after each line), got {value!r}")
+        raise FieldError(f'{where}: expected a list of strings ({head}, ..., '
+                         f"'' after each line), got {value!r}")
     items = list(value)
     lines, cur = [], []
     for k, v in enumerate(items):
@@ -334,12 +340,11 @@ def _lines(where, value, first):
             cur.append(v)
     if cur:
         raise FieldError(f"{where}: entries {cur!r} are not ended by an empty string ''; "
-                         f"each line is {first}, path, field, expression, ... then ''")
+                         f"each line is {head}, ... then ''")
     for i, ln in enumerate(lines):
         if len(ln) < 4 or len(ln) % 2:
             raise FieldError(f'{where} line {i}: {ln!r} has {len(ln)} entries; expected an '
-                             f'even number, at least 4: {first}, path, field, expression '
-                             '[, field, expression]...')
+                             f'even number, at least 4: {form}')
     return items, lines
 
 
@@ -371,7 +376,7 @@ def set_passive_distribution(neuron, value):
     """``Neuron.passiveDistribution = value``: ``'.', path, field, expr
     [, field, expr]..., ''`` per line (see the module docstring)."""
     where = f'{neuron.path} (Neuron).passiveDistribution'
-    items, lines = _lines(where, value, "'.'")
+    items, lines = split_lines(where, value, "'.'")
     geom = segment_geometry(neuron)
     todo = []
     for i, ln in enumerate(lines):
@@ -389,7 +394,7 @@ def set_channel_distribution(neuron, value):
     [, field, expr]..., ''`` per line (see the module docstring)."""
     moose = _moose()
     where = f'{neuron.path} (Neuron).channelDistribution'
-    items, lines = _lines(where, value, 'proto')
+    items, lines = split_lines(where, value, 'proto')
     geom = segment_geometry(neuron)
     lib = list(moose.element('/library')._element().children) if moose.exists('/library') \
         else []
