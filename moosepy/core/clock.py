@@ -610,7 +610,12 @@ from .element import Neutral, Element  # noqa: E402
 class Clock(Neutral):
     """The scheduler at ``/clock``: 32 ticks, each with its own dt."""
 
-    baseDt = Field(0.0, 's', 'Smallest dt of the ticks in use', stored=False)
+    baseDt = Field(5e-5, 's', "MOOSE's base timestep: 50 us at start, lowered by every "
+                   "smaller dt given to setClock, never raised (the ticks' dts are whole "
+                   "multiples of it, as MOOSE rounds them)", stored=False)
+    stride = Field(1, '', 'Base timesteps per step of the run: smallest dt of the ticks '
+                   'in use / baseDt, set at reinit (1 before)', type='unsigned int', ro=True,
+                   stored=False)
     currentTime = Field(0.0, 's', 'Simulated time', ro=True, stored=False)
     currentStep = Field(0, '', 'Base steps since reinit', type='int', ro=True, stored=False)
     dts = Field(None, 's', 'dt of every tick', type='vector', ro=True, stored=False)
@@ -623,7 +628,13 @@ class Clock(Neutral):
     defaultTick = LookupField('string', 'unsigned int', '', 'Default tick of a class')
 
     def _get_baseDt(self):
-        return clock.base_dt
+        return clock.grid_dt
+
+    def _get_stride(self):
+        if clock.base_dt <= 0 or clock.grid_dt <= 0:
+            return 1
+        # C's round (half away from zero), as MOOSE rounds a tick's dt
+        return max(1, int(math.floor(clock.base_dt / clock.grid_dt + 0.5)))
 
     def _set_baseDt(self, v):
         raise MooseError('/clock.baseDt follows from the tick dts; use setClock')

@@ -257,7 +257,8 @@ class VClamp(Neutral):
     The command (field, or ``commandIn``) passes a first-order low-pass filter
     of time constant ``tau``; the PID runs in velocity form with
     proportional gain ``gain`` [A/V] (default Cm/dt of the clamped
-    compartment), integral time ``ti`` (default dt) and derivative time ``td``.
+    compartment), integral time ``ti`` (default dt) and derivative time ``td`` (default -1:
+    no derivative term; a negative td is set to 0 at reinit, as MOOSE).
     ``mode`` 0: PID on the error; 1: derivative on the sensed Vm; 2:
     proportional and derivative on the sensed Vm."""
 
@@ -269,7 +270,8 @@ class VClamp(Neutral):
     gain = Field(0.0, 'A/V', 'Proportional gain (0: Cm/dt at reinit)')
     tau = Field(0.0, 's', 'Command filter time constant (0: 5 dt at reinit)')
     ti = Field(0.0, 's', 'Integral time (0: dt at reinit)')
-    td = Field(0.0, 's', 'Derivative time')
+    td = Field(-1.0, 's', 'Derivative time (negative: no derivative term; set to 0 at '
+               'reinit, as MOOSE)')
     mode = Field(0, '', '0 PID on error, 1 derivative on Vm, 2 P and D on Vm',
                  type='unsigned int')
     _st = Field(None, '', type='object', hidden=True)
@@ -307,7 +309,9 @@ class VClamp(Neutral):
         for i in range(el.num):
             comps = [(o, j) for o, j, p in linked_indices(el, i, 'currentOut')
                      if issubclass(o.cls, CompartmentBase)]
-            st = {'ti': c['ti'][i] or dt, 'td': max(0.0, c['td'][i]),
+            if c['td'][i] < 0:
+                c['td'][i] = 0.0        # MOOSE: a negative td reads 0 after reinit
+            st = {'ti': c['ti'][i] or dt, 'td': c['td'][i],
                   'tau': c['tau'][i] or 5 * dt, 'kp': c['gain'][i],
                   'e1': 0.0, 'e2': 0.0, 'v1': 0.0, 'cmd': 0.0, 'cmd_in_old': 0.0}
             if comps:

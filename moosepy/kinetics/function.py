@@ -48,7 +48,7 @@ class Function(Neutral):
     evalResult = Field(0.0, '', 'Alias of value', ro=True, stored=False)
     derivative = Field(0.0, '', 'Derivative of the expression with respect to '
                        "'independent' at the current inputs (five-point stencil, step 1e-8, "
-                       "as MOOSE's exprtk)", ro=True)
+                       "as MOOSE's exprtk); NaN before an expression is given", ro=True)
     rate = Field(0.0, '', 'Time derivative of the value: (value - last value) / dt at the '
                  'last step [unit/s]', ro=True, stored=False)
     mode = Field(1, '', 'Output mode: 1 value, 2 derivative, 3 rate', type='unsigned int')
@@ -59,6 +59,8 @@ class Function(Neutral):
                                  'settable with c[name])', type='bool')
     independent = Field('t', '', 'Name of the independent variable', type='string')
     _expr = Field('0', type='string', hidden=True)
+    # an expression has been given (MOOSE: derivative is NaN until then)
+    _exprGiven = Field(False, type='bool', hidden=True)
 
     c = LookupField('string', 'double', '', 'Named constants used by the expression')
     xindex = LookupField('string', 'unsigned int', '', 'Index of a variable by name')
@@ -106,6 +108,7 @@ class Function(Neutral):
     def _set_expr(self, text):
         prog = self._compile(text)          # raises before anything changes
         self._el.cols['_expr'][self._idx] = text
+        self._el.cols['_exprGiven'][self._idx] = True
         self._el.data['prog'][self._idx] = prog
         structure.changed()       # a solver's compiled programs have another shape
         xe = self._el.children['x']
@@ -184,7 +187,10 @@ class Function(Neutral):
 
     def _get_derivative(self):
         """d expr / d independent at the current inputs (exprtk's
-        five-point stencil, h = 1e-8, as MOOSE)."""
+        five-point stencil, h = 1e-8, as MOOSE); NaN before an expression
+        is given (as MOOSE 5.0)."""
+        if not self._el.cols['_exprGiven'][self._idx]:
+            return float('nan')
         name = str(self._el.cols['independent'][self._idx])
         xv = np.array(self._el.children['x'].cols['value'], dtype=float)
         ys = np.array(self._ys(), dtype=float)

@@ -301,8 +301,6 @@ DELIBERATE = {
 
 # Not done yet in moosepy: (class, field) -> what MOOSE gives.
 KNOWN_GAPS = {
-    ('Clock', 'baseDt'): 'MOOSE: smallest tick dt (5e-5) before reinit; moosepy 0',
-    ('Clock', 'stride'): 'missing (MOOSE 1)',
     ('Clock', 'currentStep'): 'moosepy reads it; MOOSE 5.0 cannot (size_t)',
     ('Clock', 'nsteps'): 'moosepy reads it; MOOSE 5.0 cannot (size_t)',
     ('CubeMesh', 'alwaysDiffuse'): 'missing (MOOSE False)',
@@ -314,7 +312,6 @@ KNOWN_GAPS = {
     ('Reac', 'compartment'): "missing (MOOSE '/' when not in a mesh)",
     ('Enz', 'compartment'): "missing (MOOSE '/' when not in a mesh)",
     ('MMenz', 'compartment'): "missing (MOOSE '/' when not in a mesh)",
-    ('Function', 'derivative'): 'MOOSE nan before the first step; moosepy 0',
     ('Gsolve', 'numAllVoxels'): 'MOOSE 1 before setup; moosepy 0',
     ('Gsolve', 'numLocalVoxels'): 'MOOSE 1 before setup; moosepy 0',
     ('Gsolve', 'numPools'): 'MOOSE 1 before setup; moosepy 0',
@@ -353,7 +350,6 @@ KNOWN_GAPS = {
     ('Table2', 'threshold'): 'missing', ('Table2', 'useSpikeMode'): 'missing',
     ('TableBase', 'outputValue'): 'missing', ('SocketStreamer', 'outputValue'): 'missing',
     ('TimeTable', 'outputValue'): 'missing', ('TimeTable', 'plotDump'): 'missing',
-    ('VClamp', 'td'): 'MOOSE -1 (no derivative term); moosepy 0',
     # shared messages: MOOSE names the parts (subOut, reacDest, nOut, subDest)
     ('SingleMsg', 'srcFieldsOnE1'): 'names the shared port (sub), not its part (subOut)',
     ('SingleMsg', 'destFieldsOnE2'): 'names the shared port (reac), not its part',
