@@ -10,6 +10,8 @@ conc are accepted and change nothing (see :func:`holds_own_n`); a BufPool's
 n and nInit follow each other.
 """
 
+import numpy as np
+
 from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Src, Dest, Shared
@@ -33,6 +35,12 @@ class PoolBase(Neutral):
     speciesId = Field(0, '', 'Species identifier', type='unsigned int')
     compartment = Field(None, '', 'Chemical compartment holding the pool', type='object',
                         ro=True, stored=False)
+    coords = Field(None, 'm', "Coordinates of this entry's voxel, its compartment's "
+                   "voxelCoords (layout of the mesh class); [] outside a compartment",
+                   type='vector', ro=True, stored=False)
+    midPoint = Field(None, 'm', "Middle (x, y, z) of this entry's voxel, its compartment's "
+                     "oneVoxelMidpoint; [] outside a compartment", type='vector', ro=True,
+                     stored=False)
 
     ports = (Shared('reac', 'reac', 'pool', 'Joins a reaction or enzyme (sub/prd/enz/cplx)'),
              Src('nOut', 'double', 'Sends n [#] every tick of the solver'),
@@ -168,6 +176,20 @@ class PoolBase(Neutral):
         from .mesh import compartment_of
         c = compartment_of(self._el)
         return None if c is None else c.handle(0)
+
+    def _get_coords(self):
+        from .mesh import compartment_of
+        c = compartment_of(self._el)
+        if c is None:
+            return np.zeros(0)          # MOOSE 5.0: an empty vector
+        return np.asarray(c.handle(0)._lookup_voxelCoords(self._idx), dtype=float)
+
+    def _get_midPoint(self):
+        from .mesh import compartment_of
+        c = compartment_of(self._el)
+        if c is None:
+            return np.zeros(0)
+        return np.asarray(c.handle(0)._lookup_oneVoxelMidpoint(self._idx), dtype=float)
 
     @classmethod
     def _solver_spec(cls, el, idx, field):

@@ -92,11 +92,20 @@ class Reactants(Neutral):
                           type='unsigned int', ro=True, stored=False)
     numProducts = Field(0, '', 'Number of product messages (with repeats)',
                         type='unsigned int', ro=True, stored=False)
+    compartment = Field(None, '', 'Chemical compartment (nearest ancestor mesh) holding '
+                        "the reaction; the root '/' when there is none (as MOOSE)",
+                        type='object', ro=True, stored=False)
 
     ports = (Shared('sub', 'reac', 'reaction', 'Substrate (connect once per molecule)'),
              Shared('prd', 'reac', 'reaction', 'Product (connect once per molecule)'),
              Dest('process', 'proc', 'Handles a clock tick'),
              Dest('reinit', 'proc', 'Handles reinit'))
+
+    def _get_compartment(self):
+        from .mesh import compartment_of
+        from ..core.element import root
+        c = compartment_of(self._el)
+        return root().handle(0) if c is None else c.handle(0)
 
     def _get_numSubstrates(self):
         return len(reactants(self._el, 'sub'))

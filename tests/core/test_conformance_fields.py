@@ -82,3 +82,26 @@ out['d'] = r
 ''')
     assert _close(out['moosepy']['d'], out['moose']['d']), out
     assert np.isnan(out['moose']['d'][0])
+
+
+def test_pool_coords_midpoint_and_reaction_compartment():
+    # a pool's coords / midPoint are its voxel's (the mesh's voxelCoords /
+    # oneVoxelMidpoint), [] outside a mesh; a reaction's or enzyme's
+    # compartment is the mesh above it, or '/'
+    out = _both('''
+m = moose.CubeMesh('/m'); m.preserveNumEntries = False
+m.x0 = m.y0 = m.z0 = 0
+m.x1 = 2e-6; m.y1 = 2e-6; m.z1 = 1e-6; m.dx = m.dy = m.dz = 1e-6
+p = moose.Pool('/m/p'); b = moose.BufPool('/m/b'); moose.Neutral('/m/n')
+r = moose.Reac('/m/n/r'); e = moose.Enz('/m/p/e'); mm = moose.MMenz('/m/mm')
+out['cube'] = [list(map(float, x.coords)) + list(map(float, x.midPoint)) for x in (p, b)]
+out['comp'] = [x.compartment.path.replace('[0]', '') for x in (r, e, mm)]
+c = moose.CylMesh('/c'); c.x0 = 0; c.x1 = 4e-6; c.r0 = c.r1 = 1e-6; c.diffLength = 1e-6
+out['cyl'] = list(map(float, moose.Pool('/c/q').coords))
+out['free'] = [moose.Reac('/fr').compartment.path, moose.Enz('/fe').compartment.path,
+               list(moose.Pool('/fp').coords), list(moose.BufPool('/fb').midPoint)]
+''')
+    m, p = out['moose'], out['moosepy']
+    assert m['comp'] == ['/m'] * 3 and m['free'][:2] == ['/', '/']
+    assert p['comp'] == m['comp'] and p['free'] == m['free']
+    assert _close(p['cube'], m['cube']) and _close(p['cyl'], m['cyl']), out
