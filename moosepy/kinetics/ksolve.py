@@ -22,7 +22,7 @@ lsoda     LSODA: switches between Adams (non-stiff) and BDF (stiff)
 The tick dt (16, 0.1 s by default) is only the interval at which the state
 is synchronised with the rest of the model; steps are chosen by the
 integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
-In one voxel (in every voxel with ``GSL_ALL_VOXELS``), rk5 steps as
+In one voxel, and in several voxels without Functions, rk5 steps as
 pymoose's GSL drivers (one per voxel) do, tick by tick
 (:mod:`moosepy.kinetics.gslrk`: step size and last derivative kept between
 ticks, tolerances those of the build), so a value set from outside between
@@ -376,7 +376,7 @@ def _advance_chem(el, comp, t_end, times, flats):
     if method == 'lsoda':
         _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol)
     elif (method == 'rk5' and USE_GSL_DRIVER and t_end > t0 and
-          (comp.nvox == 1 or GSL_ALL_VOXELS)):
+          (comp.nvox == 1 or (GSL_ALL_VOXELS and not comp.I[comp.I[0]:comp.I[1]][3]))):
         # MOOSE's GSL driver keeps the tolerances it was built with
         rtol, atol = el.data.get('ode_tol') or (rtol, atol)
         _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol)
@@ -413,14 +413,14 @@ def _built(el):
 #: method rk5 (MOOSE's 'gsl') steps as pymoose's GSL drivers do, one per
 #: voxel (kinetics.gslrk); False: the generic embedded-RK kernel
 USE_GSL_DRIVER = True
-#: also in Ksolves of several voxels.  Off by default: it reproduces
-#: pymoose there too (TuringOneDim 2.4e-2 -> 1.5e-12, reacDiffBranchingNeuron
-#: 4.4e-2 -> 1.5e-11, cylinderDiffusion 2.9e-5 -> 5e-14 max rel), but one
-#: driver per voxel, with the step rejections each tick's diffusion causes
-#: (about 7 RK attempts per voxel per tick), runs 5-6x slower than the
-#: kernel that steps all voxels together (reacDiffBranchingNeuron 7 -> 40 s
-#: against pymoose's 8 s)
-GSL_ALL_VOXELS = False
+#: also in Ksolves of several voxels without Functions, whose voxels'
+#: drivers are advanced side by side (gslrk._ticks_together): pymoose's
+#: numbers (TuringOneDim 2.4e-2 -> 1.5e-12, reacDiffBranchingNeuron 4.4e-2
+#: -> 1.5e-11, cylinderDiffusion 2.9e-5 -> 5e-14 max rel) at about the
+#: speed of stepping all voxels together.  With Functions the drivers would
+#: run one voxel after the other, 5-10x slower: the generic kernel is kept
+#: there (not MOOSE's numbers at the 1e-6 level)
+GSL_ALL_VOXELS = True
 
 
 def _tick_ends(el, t0, t_end):
