@@ -87,7 +87,6 @@ class Interpol(TableBase):
     xmin = Field(0.0, '', 'x of the first entry (unit of the input)')
     xmax = Field(1.0, '', 'x of the last entry (unit of the input)')
     y = Field(0.0, '', 'Value looked up at the last tick (unit of the table)', ro=True)
-    outputValue = Field(0.0, '', 'Result of the last compareVec', ro=True)
     _x = Field(0.0, '', hidden=True)
 
     ports = (Src('lookupOut', 'double', 'Sends y every tick'),
@@ -120,25 +119,6 @@ class Interpol(TableBase):
 
     def _recv_linearTransform(self, v):
         self.linearTransform(*v)
-
-    def compareVec(self, other, op='rmsd'):
-        """RMS difference ('rmsd') or RMS ratio ('rmsr') of the table and
-        *other*, over their common length; stored in ``outputValue``."""
-        a = self.vector
-        b = np.asarray(other, dtype=float).ravel()
-        n = min(len(a), len(b))
-        if n == 0:
-            res = -1.0
-        elif op == 'rmsd':
-            res = float(np.sqrt(np.mean((a[:n] - b[:n]) ** 2)))
-        elif op == 'rmsr':
-            den = np.sqrt(np.mean(a[:n] ** 2)) + np.sqrt(np.mean(b[:n] ** 2))
-            res = float(np.sqrt(np.mean((a[:n] - b[:n]) ** 2)) / den) if den > 0 else -1.0
-        else:
-            raise FieldError(f"{self.path} (Interpol).compareVec: unknown operation {op!r}; "
-                             f"valid: 'rmsd', 'rmsr'")
-        self._el.cols['outputValue'][self._idx] = res
-        return res
 
     def lookup(self, x):
         """The table's value at *x* (MOOSE's rule), without changing y."""

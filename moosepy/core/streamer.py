@@ -29,7 +29,7 @@ import numpy as np
 from .element import Neutral
 from .errors import FieldError, MooseError
 from .fields import Field, Dest
-from .table import TableBase
+from .table import TableBase, write_xplot, plot_dump_args
 
 log = logging.getLogger('moosepy.core')
 
@@ -59,6 +59,14 @@ class Streamer(Neutral):
     numTables = Field(0, '', 'Number of tables streamed', type='unsigned int', ro=True,
                       stored=False)
     numWriteEvents = Field(0, '', 'Number of writes so far', type='unsigned int', ro=True)
+    # MOOSE's Streamer is a TableBase: these are the base's, unused by the
+    # streaming (what it streams is in its tables)
+    vector = Field(None, '', "The streamer's own vector (not what it streams; empty "
+                   "unless set)", type='vector', stored=False)
+    size = Field(0, '', 'Length of vector', type='unsigned int', ro=True, stored=False)
+    outputValue = Field(0.0, '', 'Result of the last compareVec', ro=True)
+    plotDump = Field('plot.Dump', '', 'Write vector as an xplot: "filename plotname"',
+                     type='string', stored=False)
 
     ports = (Dest('process', 'proc', 'Handles a clock tick'),
              Dest('reinit', 'proc', 'Handles reinit'))
@@ -91,6 +99,23 @@ class Streamer(Neutral):
             raise FieldError(f"{self.path} (Streamer).format: expected 'csv', 'npy' or "
                              f"'hdf5', got {v!r}")
         self._st()['format'] = v
+
+    def _get_vector(self):
+        return np.array(self._st().get('vec', ()), dtype=float)
+
+    def _set_vector(self, v):
+        self._st()['vec'] = np.asarray(v, dtype=float).ravel()
+
+    def _get_size(self):
+        return len(self._st().get('vec', ()))
+
+    def _get_plotDump(self):
+        return 'plot.Dump'      # what MOOSE's getter always gives
+
+    def _set_plotDump(self, v):
+        write_xplot(*plot_dump_args(self, v), self._get_vector())
+
+    compareVec = TableBase.compareVec
 
     def _get_numTables(self):
         return len(self._st()['tables'])

@@ -26,6 +26,27 @@ from .msg import linked_indices, links  # noqa: F401
 _SOURCES = weakref.WeakKeyDictionary()   # element -> (message key, sources per entry)
 
 
+def write_xplot(fname, plotname, values, comment=''):
+    """Append *values* to the xplot file *fname* as a ``/newplot`` block
+    named *plotname* (a ``/comment`` line first when *comment* is given)."""
+    with open(fname, 'a') as fh:
+        fh.write(f'/newplot\n/plotname {plotname}\n')
+        if comment:
+            fh.write(f'/comment {comment}\n')
+        for v in values:
+            fh.write(f'{float(v)!r}\n')
+        fh.write('\n')
+
+
+def plot_dump_args(obj, v):
+    """(filename, plotname) of a ``plotDump`` value "filename plotname"."""
+    parts = v.split()
+    if len(parts) != 2:
+        raise FieldError(f'{obj.path} ({obj.className}).plotDump: expected "filename '
+                         f'plotname", got {v!r}')
+    return parts[0], parts[1]
+
+
 class TableBase(Neutral):
     """Base of tables: a growable vector of doubles."""
 
@@ -37,6 +58,8 @@ class TableBase(Neutral):
     format = Field('csv', '', "Format of outfile: 'csv' or 'npy'", type='string')
     plotDump = Field('plot.Dump', '', 'Write the vector as an xplot: "filename plotname"',
                      type='string', stored=False)
+    outputValue = Field(0.0, '', 'Result of the last compareVec (a StimulusTable: the last '
+                        'value it sent)', ro=True)
 
     ports = (Src('requestOut', 'request', 'Asks a get<Field> destination for its value'),
              Dest('input', 'double', 'Receives a value to append'),
@@ -82,13 +105,29 @@ class TableBase(Neutral):
         return sum(np.size(c) for c in self._store(self._el)[self._idx])
 
     def _set_plotDump(self, v):
-        parts = v.split()
-        if len(parts) != 2:
-            raise FieldError(f'{self.path}.plotDump: expected "filename plotname", got {v!r}')
-        self.xplot(parts[0], parts[1])
+        self.xplot(*plot_dump_args(self, v))
 
     def _get_plotDump(self):
         return 'plot.Dump'      # what MOOSE's getter always gives
+
+    def compareVec(self, other, op='rmsd'):
+        """RMS difference ('rmsd') or RMS ratio ('rmsr') of the table and
+        *other*, over their common length; stored in ``outputValue``."""
+        a = self.vector
+        b = np.asarray(other, dtype=float).ravel()
+        n = min(len(a), len(b))
+        if n == 0:
+            res = -1.0
+        elif op == 'rmsd':
+            res = float(np.sqrt(np.mean((a[:n] - b[:n]) ** 2)))
+        elif op == 'rmsr':
+            den = np.sqrt(np.mean(a[:n] ** 2)) + np.sqrt(np.mean(b[:n] ** 2))
+            res = float(np.sqrt(np.mean((a[:n] - b[:n]) ** 2)) / den) if den > 0 else -1.0
+        else:
+            raise FieldError(f"{self.path} ({self.className}).compareVec: unknown operation "
+                             f"{op!r}; valid: 'rmsd', 'rmsr'")
+        self._el.cols['outputValue'][self._idx] = res
+        return res
 
     def clearVec(self):
         """Empty the vector."""
@@ -112,14 +151,7 @@ class TableBase(Neutral):
     def xplot(self, fname, plotname):
         """Append the vector to an xplot file (``/newplot`` block; a
         ``/comment`` line records a stochastic solver's method and seed)."""
-        prov = self._provenance()
-        with open(fname, 'a') as fh:
-            fh.write(f'/newplot\n/plotname {plotname}\n')
-            if prov:
-                fh.write(f'/comment {prov}\n')
-            for v in self.vector:
-                fh.write(f'{float(v)!r}\n')
-            fh.write('\n')
+        write_xplot(fname, plotname, self.vector, self._provenance())
 
     def loadCSV(self, fname, startLine=0, colNum=0, separator=','):
         data = np.loadtxt(fname, delimiter=separator, skiprows=startLine, ndmin=2)
@@ -318,6 +350,14 @@ class Table2(TableBase):
     A copy starts empty (MOOSE)."""
     default_tick = 18
     _on_copy = classmethod(_empty_on_copy)
+
+    threshold = Field(0.0, '', 'Threshold for spike mode', type='double')
+    useSpikeMode = Field(False, '', 'Record only threshold crossings (times)', type='bool')
+
+    # spike mode as Table's (MOOSE's Table2 is the same C++ class on tick 18)
+    _get_vector = Table._get_vector
+    _get_y = Table._get_vector
+    _get_size = Table._get_size
 
     columnName = Field('', '', "The table's name in streamed output (SocketStreamer); "
                        "'' for its path", type='string')

@@ -1182,6 +1182,10 @@ class TimeTable(Neutral):
     method = Field(4, '', 'Kept for MOOSE compatibility (4: times from file)', type='int')
     state = Field(0.0, '', '1 on a step with an event, else 0', ro=True)
     size = Field(0, '', 'Number of times', type='unsigned int', ro=True, stored=False)
+    outputValue = Field(0.0, '', 'Result of the last compareVec (MOOSE: a TableBase '
+                        'field the TimeTable itself never sets)', ro=True)
+    plotDump = Field('plot.Dump', '', 'Write the times as an xplot: "filename plotname"',
+                     type='string', stored=False)
 
     ports = (Src('eventOut', 'double', 'Sends the event time [s]'),
              Src('spikeOut', 'double', 'Sends the event time [s] (alias of eventOut)'),
@@ -1222,6 +1226,19 @@ class TimeTable(Neutral):
 
     def _get_size(self):
         return len(self._store()['times'][self._idx])
+
+    def _get_plotDump(self):
+        return 'plot.Dump'      # what MOOSE's getter always gives
+
+    def _set_plotDump(self, v):
+        from ..core.table import write_xplot, plot_dump_args
+        write_xplot(*plot_dump_args(self, v), self._get_vector())
+
+    def compareVec(self, other, op='rmsd'):
+        """RMS difference or ratio of the times and *other* (as a table's);
+        stored in ``outputValue``."""
+        from ..core.table import TableBase
+        return TableBase.compareVec(self, other, op)
 
     def _get_filename(self):
         return self._store()['files'][self._idx]
