@@ -250,6 +250,12 @@ class CubeMesh(ChemCompt):
     isToroid = Field(False, '', 'Wrap around at the edges', type='bool')
     preserveNumEntries = Field(True, '', 'Keep nx, ny, nz when the size changes', type='bool')
     coords = Field(None, 'm', '[x0 y0 z0 x1 y1 z1 dx dy dz]', type='vector', stored=False)
+    meshToSpace = Field(None, '', 'Grid index of each voxel (x fastest); moosepy cubes are '
+                        'full boxes, so 0..n-1', type='vector', stored=False)
+    spaceToMesh = Field(None, '', 'Voxel of each grid index; 0..n-1 for a full box',
+                        type='vector', stored=False)
+    surface = Field(None, '', 'Voxels on the faces of the box (an index 0 or n-1 along '
+                    'some axis), ascending', type='vector', stored=False)
     # voxel sizes as given in coords (MOOSE keeps them: a voxel's volume is
     # dx*dy*dz, which may differ from span/n in the last bit); NaN: span/n
     _dx = Field(float('nan'), hidden=True)
@@ -266,6 +272,37 @@ class CubeMesh(ChemCompt):
         vol = abs((c['x1'][i] - c['x0'][i]) * (c['y1'][i] - c['y0'][i])
                   * (c['z1'][i] - c['z0'][i]))
         return np.full(nv, vol / nv)
+
+    def _get_meshToSpace(self):
+        return np.arange(len(self._voxel_volumes()), dtype=np.int64)
+
+    _get_spaceToMesh = _get_meshToSpace
+
+    def _full_box_only(self, name, v):
+        if not np.array_equal(np.asarray(v, dtype=np.int64).ravel(), self._get_meshToSpace()):
+            raise FieldError(f'{self.path} (CubeMesh).{name}: moosepy makes full boxes only; '
+                             f'valid: 0..{len(self._voxel_volumes()) - 1} in order (sparse '
+                             f'cube meshes are not supported)')
+
+    def _set_meshToSpace(self, v):
+        self._full_box_only('meshToSpace', v)
+
+    def _set_spaceToMesh(self, v):
+        self._full_box_only('spaceToMesh', v)
+
+    def _get_surface(self):
+        c, i = self._el.cols, self._idx
+        n = [int(c['nx'][i]), int(c['ny'][i]), int(c['nz'][i])]
+        iz, iy, ix = np.meshgrid(*(np.arange(k) for k in n[::-1]), indexing='ij')
+        edge = np.zeros(ix.shape, dtype=bool)
+        for a, k in ((ix, n[0]), (iy, n[1]), (iz, n[2])):
+            edge |= (a == 0) | (a == k - 1)
+        return np.flatnonzero(edge.reshape(-1)).astype(np.int64)
+
+    def _set_surface(self, v):
+        if not np.array_equal(np.asarray(v, dtype=np.int64).ravel(), self._get_surface()):
+            raise FieldError(f'{self.path} (CubeMesh).surface: moosepy makes full boxes only; '
+                             f'the surface follows from nx, ny, nz')
 
     def _forget_d(self):
         for a in 'xyz':

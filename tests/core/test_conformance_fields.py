@@ -146,3 +146,20 @@ out['spike fields'] = [sp.useSpikeMode, sp.threshold]
     for k in m:
         assert (_close(p[k], m[k]) if k in ('ov0', 'ov', 'spikes') else p[k] == m[k]), \
             (k, m[k], p[k])
+
+
+def test_cubemesh_mesh_to_space_and_surface():
+    # a full box: meshToSpace and spaceToMesh are 0..n-1; surface lists the
+    # voxels with an index 0 or n-1 along some axis (x fastest)
+    out = _both('''
+m = moose.CubeMesh('/m'); m.preserveNumEntries = False
+for sz in [(3e-6, 3e-6, 1e-6), (4e-6, 1e-6, 1e-6), (1e-6, 1e-6, 1e-6),
+           (3e-6, 4e-6, 3e-6), (3e-6, 1e-6, 3e-6)]:
+    m.x1, m.y1, m.z1 = sz
+    m.dx = m.dy = m.dz = 1e-6
+    out[str(sz)] = [list(map(int, m.meshToSpace)), list(map(int, m.spaceToMesh)),
+                    list(map(int, m.surface))]
+''')
+    m = out['moose']
+    assert 16 not in m[str((3e-6, 4e-6, 3e-6))][2]      # an inner voxel
+    assert out['moosepy'] == m

@@ -303,10 +303,7 @@ DELIBERATE = {
 KNOWN_GAPS = {
     ('Clock', 'currentStep'): 'moosepy reads it; MOOSE 5.0 cannot (size_t)',
     ('Clock', 'nsteps'): 'moosepy reads it; MOOSE 5.0 cannot (size_t)',
-    ('CubeMesh', 'alwaysDiffuse'): 'missing (MOOSE False)',
-    ('CubeMesh', 'meshToSpace'): 'missing (MOOSE [0])',
-    ('CubeMesh', 'spaceToMesh'): 'missing (MOOSE [0])',
-    ('CubeMesh', 'surface'): 'missing (MOOSE [0])',
+    ('CubeMesh', 'alwaysDiffuse'): 'missing (MOOSE False; pairs voxels at CubeMesh junctions)',
     ('Gsolve', 'numAllVoxels'): 'MOOSE 1 before setup; moosepy 0',
     ('Gsolve', 'numLocalVoxels'): 'MOOSE 1 before setup; moosepy 0',
     ('Gsolve', 'numPools'): 'MOOSE 1 before setup; moosepy 0',
