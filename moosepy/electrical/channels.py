@@ -619,23 +619,102 @@ class HHGate2D(Neutral):
     two concentrations): 2-D tables tableA[x][y], tableB[x][y]."""
 
     xmin = Field(0.0, '', 'Lower end of the first index (V or mM)')
-    xmax = Field(0.0, '', 'Upper end of the first index')
-    xdivs = Field(0, '', 'Divisions of the first index', type='unsigned int')
+    xmax = Field(1.0, '', 'Upper end of the first index')
+    xdivs = Field(1, '', 'Divisions of the first index: rows of the tables - 1; setting it '
+                  'resizes both tables (entries kept, new ones 0), as MOOSE',
+                  type='unsigned int', stored=False)
     ymin = Field(0.0, '', 'Lower end of the second index')
-    ymax = Field(0.0, '', 'Upper end of the second index')
-    ydivs = Field(0, '', 'Divisions of the second index', type='unsigned int')
+    ymax = Field(1.0, '', 'Upper end of the second index')
+    ydivs = Field(1, '', 'Divisions of the second index: columns - 1 (resizes as xdivs)',
+                  type='unsigned int', stored=False)
     tableA = Field(None, '1/s', 'alpha over (x, y)', type='vector', stored=False)
     tableB = Field(None, '1/s', 'alpha + beta over (x, y)', type='vector', stored=False)
     A = LookupField('vector', 'double', '1/s', 'tableA at [x, y]')
     B = LookupField('vector', 'double', '1/s', 'tableB at [x, y]')
+    # pymoose 5.0.0 keeps two expression slots and the form that names them
+    # (alpha/beta or tau/inf) but fills no table from them (the tables are
+    # set directly): the same here
+    alphaExpr = Field('', '', "Expression of alpha: the first slot when form is 1, else ''"
+                      " (kept, not used to fill the tables, as in MOOSE 5.0); setting it "
+                      "makes form 1", type='string', stored=False)
+    betaExpr = Field('', '', "Expression of beta: the second slot when form is 1 (as "
+                     "alphaExpr)", type='string', stored=False)
+    tauExpr = Field('', '', "Expression of tau: the first slot when form is 2, else ''; "
+                    "setting it makes form 2", type='string', stored=False)
+    infExpr = Field('', '', "Expression of the steady state: the second slot when form is "
+                    "2 (as tauExpr)", type='string', stored=False)
+    form = Field(0, '', 'Which pair the expression slots hold: 0 none, 1 alpha/beta, '
+                 '2 tau/inf', type='unsigned int', ro=True, stored=False)
+
+    def _exprs(self):
+        return self._el.data.setdefault('exprs', {'form': 0, 'slots': ['', '']})
+
+    def _get_form(self):
+        return self._exprs()['form']
+
+    def _expr(self, slot, form):
+        d = self._exprs()
+        return d['slots'][slot] if d['form'] == form else ''
+
+    def _set_expr(self, slot, form, v):
+        d = self._exprs()
+        d['form'] = form
+        d['slots'][slot] = v
+
+    def _get_alphaExpr(self):
+        return self._expr(0, 1)
+
+    def _set_alphaExpr(self, v):
+        self._set_expr(0, 1, v)
+
+    def _get_betaExpr(self):
+        return self._expr(1, 1)
+
+    def _set_betaExpr(self, v):
+        self._set_expr(1, 1, v)
+
+    def _get_tauExpr(self):
+        return self._expr(0, 2)
+
+    def _set_tauExpr(self, v):
+        self._set_expr(0, 2, v)
+
+    def _get_infExpr(self):
+        return self._expr(1, 2)
+
+    def _set_infExpr(self, v):
+        self._set_expr(1, 2, v)
 
     def __init_obj__(self):
-        self._el.data.update(A=np.zeros((0, 0)), B=np.zeros((0, 0)))
+        # MOOSE's empty 2-D table: 2 x 2 zeros over [0, 1] x [0, 1]
+        self._el.data.update(A=np.zeros((2, 2)), B=np.zeros((2, 2)))
+
+    def _resize(self, nx, ny):
+        for k in ('A', 'B'):
+            old = self._el.data[k]
+            new = np.zeros((nx, ny))
+            mx, my = min(nx, old.shape[0]), min(ny, old.shape[1])
+            new[:mx, :my] = old[:mx, :my]
+            self._el.data[k] = new
+
+    def _get_xdivs(self):
+        return max(0, self._el.data['A'].shape[0] - 1)
+
+    def _set_xdivs(self, n):
+        self._resize(int(n) + 1, self._el.data['A'].shape[1])
+
+    def _get_ydivs(self):
+        return max(0, self._el.data['A'].shape[1] - 1)
+
+    def _set_ydivs(self, n):
+        self._resize(self._el.data['A'].shape[0], int(n) + 1)
 
     @classmethod
     def _on_copy(cls, new, old):
         new.data['A'] = old.data['A']
         new.data['B'] = old.data['B']
+        d = old.data.get('exprs', {'form': 0, 'slots': ['', '']})
+        new.data['exprs'] = {'form': d['form'], 'slots': list(d['slots'])}
 
     def _get_tableA(self):
         return self._el.data['A'].copy()
@@ -699,9 +778,10 @@ class HHChannel2D(HHChannelBase):
     its concentrations come from Ca pools of the cell and nothing reads its
     IkOut), else it reads the solved Vm and feeds the solver's next step."""
 
-    Xindex = Field('VOLT_INDEX', '', 'Variables of the X gate', type='string')
-    Yindex = Field('VOLT_INDEX', '', 'Variables of the Y gate', type='string')
-    Zindex = Field('VOLT_INDEX', '', 'Variables of the Z gate', type='string')
+    Xindex = Field('', '', "Variables of the X gate ('' until set: looked up at (0, 0), "
+                   "as MOOSE)", type='string')
+    Yindex = Field('', '', "Variables of the Y gate ('' until set)", type='string')
+    Zindex = Field('', '', "Variables of the Z gate ('' until set)", type='string')
     _conc2 = Field(0.0, 'mM', hidden=True)
     gateX = FieldElementField('HHGate2D', 'The X gate')
     gateY = FieldElementField('HHGate2D', 'The Y gate')
@@ -734,9 +814,14 @@ class HHChannel2D(HHChannelBase):
         ge = el.children['gate' + g]
         idx = el.cols[g + 'index'][0]
         src = {'VOLT': vm, 'C1': el.cols['_conc'], 'C2': el.cols['_conc2']}
-        names = idx.replace('_INDEX', '').split('_')
-        x = src[names[0]]
-        y = src[names[1]] if len(names) > 1 else np.zeros_like(x)
+        if not idx:
+            # never set: MOOSE looks the gate up at (0, 0)
+            x = np.zeros(el.num)
+            y = np.zeros(el.num)
+        else:
+            names = idx.replace('_INDEX', '').split('_')
+            x = src[names[0]]
+            y = src[names[1]] if len(names) > 1 else np.zeros_like(x)
         A = lookup2d(ge, ge.data['A'], x, y)
         B = lookup2d(ge, ge.data['B'], x, y)
         return A, B

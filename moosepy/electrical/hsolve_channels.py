@@ -246,6 +246,9 @@ class ChannelBuilder:
             srcs[port] = src
         if np.any(node < 0):
             return None
+        if any(not el.cols[g + 'index'][0] and np.any(el.cols[g + 'power'] > 0)
+               for g in 'XYZ'):
+            return None         # an index never set: stepped in Python (looked up at 0, 0)
         names = [el.cols[g + 'index'][0].replace('_INDEX', '').split('_') for g in 'XYZ']
         need = {n for g, nm in zip('XYZ', names) if np.any(el.cols[g + 'power'] > 0)
                 for n in nm}

@@ -163,3 +163,38 @@ for sz in [(3e-6, 3e-6, 1e-6), (4e-6, 1e-6, 1e-6), (1e-6, 1e-6, 1e-6),
     m = out['moose']
     assert 16 not in m[str((3e-6, 4e-6, 3e-6))][2]      # an inner voxel
     assert out['moosepy'] == m
+
+
+def test_hhgate2d_tables_divs_exprs_and_unset_index():
+    # a bare 2-D gate: 2 x 2 zeros over [0, 1]^2; xdivs/ydivs resize both
+    # tables (entries kept) and follow a table set directly; the expression
+    # fields share two slots named by form; an HHChannel2D whose Xindex was
+    # never set looks its gate up at (0, 0)
+    out = _both('''
+c = moose.Compartment('/c'); c.Cm = 1e-10; c.Rm = 1e9; c.initVm = -0.05; c.Em = -0.05
+ch = moose.HHChannel2D('/c/k'); ch.Gbar = 1e-9; ch.Ek = -0.09; ch.Xpower = 1
+g = moose.element('/c/k/gateX')
+def tab(t):
+    return np.array(t).tolist()
+out['bare'] = [g.xmin, g.xmax, g.xdivs, g.ymin, g.ymax, g.ydivs, tab(g.tableA), ch.Xindex]
+g.xmin = -0.1; g.xmax = 0.1; g.xdivs = 2; g.ymin = 0; g.ymax = 1; g.ydivs = 1
+out['resized'] = tab(g.tableA)
+g.tableA = [[1, 2], [3, 4], [5, 6]]; g.tableB = [[10, 10], [10, 10], [10, 10]]
+g.xdivs = 3
+out['grown'] = [g.xdivs, g.ydivs, tab(g.tableA), list(np.array(g.tableB).shape)]
+g.tableA = [[1, 2], [3, 4], [5, 6]]; g.tableB = [[10, 10], [10, 10], [10, 10]]
+moose.connect(ch, 'channel', c, 'channel')
+moose.reinit()
+out['X'] = ch.X
+def st():
+    return [g.form, g.alphaExpr, g.betaExpr, g.tauExpr, g.infExpr]
+r = [st()]
+for f, v in [('alphaExpr', 'a'), ('betaExpr', 'b'), ('tauExpr', 't'), ('infExpr', 'i'),
+             ('alphaExpr', 'a2')]:
+    setattr(g, f, v)
+    r.append(st())
+out['exprs'] = r
+''')
+    m, p = out['moose'], out['moosepy']
+    assert m['X'] == 0.3        # A/B at x = 0: row 1 of 3, 3/10
+    assert p == m
