@@ -166,7 +166,7 @@ def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, yerr, rto
     return status, steps
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline='always')
 def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
            afuncs, rfuncs, fused):
     M = unpack(I, F)
@@ -203,8 +203,13 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
         for v in range(nvox):
             a = v * npools
             b = a + npools
-            st, k = _drive(y[a:b], t, t1, hc[v], dydt[a:b], _voxel(M, v, dims1), W, y0, ytmp, k1,
-                           k2, k3, k4, k5, k6, yerr, rtol, atol, afuncs, rfuncs, fused)
+            if nvox == 1:
+                st, k = _drive(y, t, t1, hc[0], dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5,
+                               k6, yerr, rtol, atol, afuncs, rfuncs, fused)
+            else:
+                st, k = _drive(y[a:b], t, t1, hc[v], dydt[a:b], _voxel(M, v, dims1), W, y0,
+                               ytmp, k1, k2, k3, k4, k5, k6, yerr, rtol, atol, afuncs, rfuncs,
+                               fused)
             steps += k
             if st < 0.0:
                 status = st
@@ -231,7 +236,7 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
     return status
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, inline='always')
 def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
                     max_steps, rfuncs, fused):
     """:func:`_ticks` for a model without Functions, every voxel's driver
@@ -416,6 +421,47 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     return status
 
 
+# variants compiled with constant flags (as kernels.rk_integrate's): a
+# branch for Functions or the fused rates left in the hot loop, even when
+# not taken, made every rate evaluation several times slower
+@njit(cache=True, nogil=True)
+def _ticks_plain(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+    return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                  False, False, False)
+
+
+@njit(cache=True, nogil=True)
+def _ticks_fused(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+    return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                  False, False, True)
+
+
+@njit(cache=True, nogil=True)
+def _ticks_assign(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+    return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                  True, False, False)
+
+
+@njit(cache=True, nogil=True)
+def _ticks_rate(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+    return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                  True, True, False)
+
+
+@njit(cache=True, nogil=True)
+def _together_plain(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
+                    max_steps):
+    return _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
+                           max_steps, False, False)
+
+
+@njit(cache=True, nogil=True)
+def _together_fused(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
+                    max_steps):
+    return _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
+                           max_steps, False, True)
+
+
 #: step the voxels of a model without Functions side by side
 #: (:func:`_ticks_together`); False: one voxel after the other
 TOGETHER = True
@@ -442,7 +488,12 @@ def integrate_ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     afuncs, rfuncs, fused = flags(I)
     nfuncs = I[I[0]:I[1]][3]
     if TOGETHER and nfuncs == 0 and hc.shape[0] > 1:
-        return _ticks_together(y, float(t0), ends, hc, dydt, float(rtol), float(atol),
-                               sample_t, rec_idx, out, I, F, max_steps, rfuncs, fused)
-    return _ticks(y, float(t0), ends, hc, dydt, float(rtol), float(atol), sample_t, rec_idx,
-                  out, I, F, max_steps, afuncs, rfuncs, fused)
+        fn = _together_fused if fused else _together_plain
+    elif rfuncs:
+        fn = _ticks_rate
+    elif afuncs:
+        fn = _ticks_assign
+    else:
+        fn = _ticks_fused if fused else _ticks_plain
+    return fn(y, float(t0), ends, hc, dydt, float(rtol), float(atol), sample_t, rec_idx, out,
+              I, F, max_steps)

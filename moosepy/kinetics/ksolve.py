@@ -22,7 +22,8 @@ lsoda     LSODA: switches between Adams (non-stiff) and BDF (stiff)
 The tick dt (16, 0.1 s by default) is only the interval at which the state
 is synchronised with the rest of the model; steps are chosen by the
 integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
-In one voxel, and in several voxels without Functions, rk5 steps as
+In one voxel (and, with ``GSL_ALL_VOXELS``, in several voxels without
+Functions), rk5 steps as
 pymoose's GSL drivers (one per voxel) do, tick by tick
 (:mod:`moosepy.kinetics.gslrk`: step size and last derivative kept between
 ticks, tolerances those of the build), so a value set from outside between
@@ -414,13 +415,15 @@ def _built(el):
 #: voxel (kinetics.gslrk); False: the generic embedded-RK kernel
 USE_GSL_DRIVER = True
 #: also in Ksolves of several voxels without Functions, whose voxels'
-#: drivers are advanced side by side (gslrk._ticks_together): pymoose's
-#: numbers (TuringOneDim 2.4e-2 -> 1.5e-12, reacDiffBranchingNeuron 4.4e-2
-#: -> 1.5e-11, cylinderDiffusion 2.9e-5 -> 5e-14 max rel) at about the
-#: speed of stepping all voxels together.  With Functions the drivers would
-#: run one voxel after the other, 5-10x slower: the generic kernel is kept
-#: there (not MOOSE's numbers at the 1e-6 level)
-GSL_ALL_VOXELS = True
+#: drivers are advanced side by side (gslrk._ticks_together).  Off by
+#: default: it gives pymoose's numbers (TuringOneDim 2.4e-2 -> 1.5e-12,
+#: reacDiffBranchingNeuron 4.4e-2 -> 1.5e-11, cylinderDiffusion 2.9e-5 ->
+#: 5e-14 max rel), but each tick's diffusion makes every voxel's driver
+#: start from a stale derivative and redo its step about 7 times, as MOOSE's
+#: does: bench_dsolve 'reac' (1000 voxels) runs 0.17 s instead of 0.017 s
+#: (MOOSE 0.033 s).  With Functions the drivers would run one voxel after
+#: the other (slower still): the generic kernel is kept there
+GSL_ALL_VOXELS = False
 
 
 def _tick_ends(el, t0, t_end):
