@@ -97,7 +97,7 @@ def test_cube_mesh_voxels_drawn_at_grid_places_in_their_colours():
     pool = moose.vec('/m/cube/a')
     conc = np.full(6, 1e-4)             # mM: 0.1 uM, the bottom of the range
     conc[4] = 1e-3                      # voxel 4 (ix 1, iy 1): 1 uM, the top
-    pool.conc = conc
+    pool.concInit = conc                # an unsolved pool holds its init (as MOOSE 5.0)
     v = viz3d.View(mesh='/m/cube', pool='a', field='conc', vmin=0.1, vmax=1.0,
                    colormap='viridis')
     assert v.unit == 'uM'
@@ -128,7 +128,7 @@ def test_cyl_mesh_tapered_tube_in_voxels():
     from moosepy import viz3d
     _cyl()
     pool = moose.vec('/m/cyl/b')
-    pool.n = np.array([0.0, 0.0, 0.0, 100.0, 0.0])      # voxel 3 at the top
+    pool.nInit = np.array([0.0, 0.0, 0.0, 100.0, 0.0])  # voxel 3 at the top (unsolved: n = nInit)
     v = viz3d.View(mesh='/m/cyl', pool='b', field='n', vmin=0.0, vmax=100.0,
                    colormap='plasma')
     w = _flat(v)

@@ -120,7 +120,7 @@ def test_colour_bar_and_time_label_appear():
 def test_side_by_side_views_share_the_window():
     cell.build(chem=True)
     pool = moose.element('/model/chem/dend/Ca')
-    moose.vec(pool).conc = np.linspace(1e-4, 1e-3, pool.vec.num)
+    moose.vec(pool).concInit = np.linspace(1e-4, 1e-3, pool.vec.num)
     ve = viz3d.View('/model/elec/#', 'Vm', title='Vm')
     vc = viz3d.View(mesh='/model/chem/dend', pool='Ca', field='conc', title='Ca')
     assert vc.unit == 'uM'
