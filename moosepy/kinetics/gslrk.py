@@ -66,10 +66,14 @@ def _voxel(M, v, dims1):
 
 
 @njit(cache=True, nogil=True, inline='always')
-def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, yerr, rtol, atol,
-           afuncs, rfuncs, fused):
+def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, kout, yerr, rtol,
+           atol, afuncs, rfuncs, fused):
     """One call of the driver: advance one voxel's y from t to t1; hc =
-    [h, evolve count].  Returns (status, steps taken)."""
+    [h, evolve count].  Returns (status, steps taken).
+
+    The rate function has one call site, in a loop over the stages: every
+    call site of an inlined function is a copy of it, and seven copies made
+    numba take minutes per variant to compile."""
     n = y.shape[0]
     a31, a32 = _A3
     a41, a42, a43 = _A4
@@ -85,12 +89,12 @@ def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, yerr, rto
     # (one exit only: early returns made numba count references of every
     # array view on every call, several times slower here)
     while t < t1 and status == 0.0:
-        # one call of the evolve step: keep y, take the first stage
-        if count == 0:
-            _f(t, y, dydt, M, W, afuncs, rfuncs, fused)
+        # one call of the evolve step: keep y, take the first stage (the
+        # derivative at y is computed only after a reset: stage -1 below)
         for i in range(n):
             y0[i] = y[i]
             k1[i] = dydt[i]
+        first = -1 if count == 0 else 0
         rem = t1 - t
         h0 = h
         while True:
@@ -100,27 +104,58 @@ def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, yerr, rto
                 final = True
                 while t + h0 > t1:
                     h0 = np.nextafter(h0, 0.0)
+            for s in range(first, 6):
+                if s == -1:
+                    for i in range(n):
+                        ytmp[i] = y0[i]
+                    ts = t
+                    k = k1
+                elif s == 0:
+                    for i in range(n):
+                        ytmp[i] = y0[i] + c2 * h0 * k1[i]
+                    ts = t + c2 * h0
+                    k = k2
+                elif s == 1:
+                    for i in range(n):
+                        ytmp[i] = y0[i] + h0 * (a31 * k1[i] + a32 * k2[i])
+                    ts = t + c3 * h0
+                    k = k3
+                elif s == 2:
+                    for i in range(n):
+                        ytmp[i] = y0[i] + h0 * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
+                    ts = t + c4 * h0
+                    k = k4
+                elif s == 3:
+                    for i in range(n):
+                        ytmp[i] = y0[i] + h0 * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
+                                                a54 * k4[i])
+                    ts = t + c5 * h0
+                    k = k5
+                elif s == 4:
+                    for i in range(n):
+                        ytmp[i] = y0[i] + h0 * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
+                                                a64 * k4[i] + a65 * k5[i])
+                    ts = t + c6 * h0
+                    k = k6
+                else:
+                    # the new state, and the derivative there (kept for the
+                    # next step: first same as last)
+                    for i in range(n):
+                        ytmp[i] = y0[i] + h0 * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
+                                                b5 * k5[i] + b6 * k6[i])
+                    ts = t + h0
+                    k = kout
+                _f(ts, ytmp, k, M, W, afuncs, rfuncs, fused)
+                if s == -1:
+                    # Functions that assign pools wrote them into the state
+                    for i in range(n):
+                        y0[i] = ytmp[i]
+                        y[i] = ytmp[i]
+                        dydt[i] = k1[i]
+            first = 0
             for i in range(n):
-                ytmp[i] = y0[i] + c2 * h0 * k1[i]
-            _f(t + c2 * h0, ytmp, k2, M, W, afuncs, rfuncs, fused)
-            for i in range(n):
-                ytmp[i] = y0[i] + h0 * (a31 * k1[i] + a32 * k2[i])
-            _f(t + c3 * h0, ytmp, k3, M, W, afuncs, rfuncs, fused)
-            for i in range(n):
-                ytmp[i] = y0[i] + h0 * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
-            _f(t + c4 * h0, ytmp, k4, M, W, afuncs, rfuncs, fused)
-            for i in range(n):
-                ytmp[i] = y0[i] + h0 * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
-                                        a54 * k4[i])
-            _f(t + c5 * h0, ytmp, k5, M, W, afuncs, rfuncs, fused)
-            for i in range(n):
-                ytmp[i] = y0[i] + h0 * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
-                                        a64 * k4[i] + a65 * k5[i])
-            _f(t + c6 * h0, ytmp, k6, M, W, afuncs, rfuncs, fused)
-            for i in range(n):
-                y[i] = y0[i] + h0 * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] + b5 * k5[i] +
-                                     b6 * k6[i])
-            _f(t + h0, y, dydt, M, W, afuncs, rfuncs, fused)
+                y[i] = ytmp[i]
+                dydt[i] = kout[i]
             for i in range(n):
                 yerr[i] = h0 * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] +
                                 e6 * k6[i])
@@ -185,6 +220,7 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
     k4 = np.empty(npools)
     k5 = np.empty(npools)
     k6 = np.empty(npools)
+    kout = np.empty(npools)
     yerr = np.empty(npools)
     ns = sample_t.shape[0]
     si = 0
@@ -203,14 +239,11 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
         for v in range(nvox):
             a = v * npools
             b = a + npools
-            if nvox == 1:
-                st, k = _drive(y, t, t1, hc[0], dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5,
-                               k6, yerr, rtol, atol, afuncs, rfuncs, fused)
-            else:
-                st, k = _drive(y[a:b], t, t1, hc[v], dydt[a:b], _voxel(M, v, dims1), W, y0,
-                               ytmp, k1, k2, k3, k4, k5, k6, yerr, rtol, atol, afuncs, rfuncs,
-                               fused)
-            steps += k
+            # (one call site: each is a copy of the inlined driver)
+            st, taken = _drive(y[a:b], t, t1, hc[v], dydt[a:b], _voxel(M, v, dims1), W, y0,
+                           ytmp, k1, k2, k3, k4, k5, k6, kout, yerr, rtol, atol, afuncs,
+                           rfuncs, fused)
+            steps += taken
             if st < 0.0:
                 status = st
                 break
@@ -285,16 +318,12 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
         if status != 0.0:
             break
         t1 = ends[ti]
-        fresh = False
+        # voxels whose driver was reset take the derivative at their state
+        # first (stage -1 below)
+        first = 0
         for v in range(nvox):
             if hc[v, 1] == 0.0:
-                fresh = True
-        if fresh:
-            _rhs(t, y, kout, M, W, rfuncs, fused)
-            for v in range(nvox):
-                if hc[v, 1] == 0.0:
-                    for i in range(v * npools, (v + 1) * npools):
-                        dydt[i] = kout[i]
+                first = -1
         nact = 0
         for v in range(nvox):
             tv[v] = t
@@ -315,40 +344,62 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                         final[v] = True
                         while tv[v] + h0[v] > t1:
                             h0[v] = np.nextafter(h0[v], 0.0)
-            # the stages; a voxel that is done takes its own state (unused)
-            for v in range(nvox):
-                hv = h0[v] if active[v] else 0.0
-                for i in range(v * npools, (v + 1) * npools):
-                    ytmp[i] = y0[i] + c2 * hv * k1[i]
-            _rhs(t, ytmp, k2, M, W, rfuncs, fused)
-            for v in range(nvox):
-                hv = h0[v] if active[v] else 0.0
-                for i in range(v * npools, (v + 1) * npools):
-                    ytmp[i] = y0[i] + hv * (a31 * k1[i] + a32 * k2[i])
-            _rhs(t, ytmp, k3, M, W, rfuncs, fused)
-            for v in range(nvox):
-                hv = h0[v] if active[v] else 0.0
-                for i in range(v * npools, (v + 1) * npools):
-                    ytmp[i] = y0[i] + hv * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
-            _rhs(t, ytmp, k4, M, W, rfuncs, fused)
-            for v in range(nvox):
-                hv = h0[v] if active[v] else 0.0
-                for i in range(v * npools, (v + 1) * npools):
-                    ytmp[i] = y0[i] + hv * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
-                                            a54 * k4[i])
-            _rhs(t, ytmp, k5, M, W, rfuncs, fused)
-            for v in range(nvox):
-                hv = h0[v] if active[v] else 0.0
-                for i in range(v * npools, (v + 1) * npools):
-                    ytmp[i] = y0[i] + hv * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
-                                            a64 * k4[i] + a65 * k5[i])
-            _rhs(t, ytmp, k6, M, W, rfuncs, fused)
-            for v in range(nvox):
-                hv = h0[v] if active[v] else 0.0
-                for i in range(v * npools, (v + 1) * npools):
-                    ynew[i] = y0[i] + hv * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
-                                            b5 * k5[i] + b6 * k6[i])
-            _rhs(t, ynew, kout, M, W, rfuncs, fused)
+            # the stages; a voxel that is done takes its own state (unused).
+            # One call site of the inlined rates (each is a copy of them)
+            for s in range(first, 6):
+                if s == -1:
+                    for i in range(n):
+                        ytmp[i] = y[i]
+                    k = kout
+                elif s == 0:
+                    for v in range(nvox):
+                        hv = h0[v] if active[v] else 0.0
+                        for i in range(v * npools, (v + 1) * npools):
+                            ytmp[i] = y0[i] + c2 * hv * k1[i]
+                    k = k2
+                elif s == 1:
+                    for v in range(nvox):
+                        hv = h0[v] if active[v] else 0.0
+                        for i in range(v * npools, (v + 1) * npools):
+                            ytmp[i] = y0[i] + hv * (a31 * k1[i] + a32 * k2[i])
+                    k = k3
+                elif s == 2:
+                    for v in range(nvox):
+                        hv = h0[v] if active[v] else 0.0
+                        for i in range(v * npools, (v + 1) * npools):
+                            ytmp[i] = y0[i] + hv * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
+                    k = k4
+                elif s == 3:
+                    for v in range(nvox):
+                        hv = h0[v] if active[v] else 0.0
+                        for i in range(v * npools, (v + 1) * npools):
+                            ytmp[i] = y0[i] + hv * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
+                                                    a54 * k4[i])
+                    k = k5
+                elif s == 4:
+                    for v in range(nvox):
+                        hv = h0[v] if active[v] else 0.0
+                        for i in range(v * npools, (v + 1) * npools):
+                            ytmp[i] = y0[i] + hv * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
+                                                    a64 * k4[i] + a65 * k5[i])
+                    k = k6
+                else:
+                    for v in range(nvox):
+                        hv = h0[v] if active[v] else 0.0
+                        for i in range(v * npools, (v + 1) * npools):
+                            ytmp[i] = y0[i] + hv * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
+                                                    b5 * k5[i] + b6 * k6[i])
+                    k = kout
+                _rhs(t, ytmp, k, M, W, rfuncs, fused)
+                if s == -1:
+                    for v in range(nvox):
+                        if hc[v, 1] == 0.0:
+                            for i in range(v * npools, (v + 1) * npools):
+                                dydt[i] = kout[i]
+                                k1[i] = kout[i]
+            first = 0
+            for i in range(n):
+                ynew[i] = ytmp[i]
             for v in range(nvox):
                 if not active[v]:
                     continue
