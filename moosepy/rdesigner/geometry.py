@@ -321,31 +321,66 @@ class Expr:
     def scalar(self, **values):
         return float(self(values))
 
-    def _eval(self, node, v):
+    @staticmethod
+    def _children(node):
         op = node[0]
-        if op == 'const':
-            return node[1]
-        if op == 'var':
-            return np.asarray(v.get(node[1], 0.0), dtype=float)
-        if op == 'neg':
-            return -self._eval(node[1], v)
-        if op == 'not':
-            return (self._eval(node[1], v) == 0).astype(float)
+        if op in ('neg', 'not'):
+            return (node[1],)
         if op == 'if':
-            c = np.asarray(self._eval(node[1], v))
-            return np.where(c != 0, self._eval(node[2], v), self._eval(node[3], v))
+            return node[1:4]
         if op == 'f1':
-            return _UNARY[node[1]](np.asarray(self._eval(node[2], v), dtype=float))
+            return (node[2],)
         if op == 'f2':
-            return _BINARY[node[1]](self._eval(node[2], v), self._eval(node[3], v))
+            return node[2:4]
         if op == 'fn':
-            vals = [self._eval(a, v) for a in node[2]]
-            out = np.asarray(vals[0], dtype=float)
-            for b in vals[1:]:
+            return node[2]
+        return node[1:3]
+
+    def _eval(self, root, v):
+        """The tree's value, post-order with an explicit stack: a chain of
+        n binary operators ('1+1+...', which the parser reads in a loop) is
+        a tree n deep, so recursion would stop at Python's limit."""
+        stack, out = [(root, False)], []
+        while stack:
+            node, ready = stack.pop()
+            op = node[0]
+            if op == 'const':
+                out.append(node[1])
+            elif op == 'var':
+                out.append(np.asarray(v.get(node[1], 0.0), dtype=float))
+            elif not ready:
+                stack.append((node, True))
+                stack.extend((c, False) for c in reversed(self._children(node)))
+            else:
+                k = len(self._children(node))
+                args = out[-k:]
+                del out[-k:]
+                out.append(self._apply(node, args))
+        return out[0]
+
+    @staticmethod
+    def _apply(node, args):
+        """One node's value from its children's values *args*."""
+        op = node[0]
+        if op == 'neg':
+            return -args[0]
+        if op == 'not':
+            # (np.asarray: a constant operand is a Python float, whose
+            # comparison is a bool without astype)
+            return (np.asarray(args[0]) == 0).astype(float)
+        if op == 'if':
+            return np.where(np.asarray(args[0]) != 0, args[1], args[2])
+        if op == 'f1':
+            return _UNARY[node[1]](np.asarray(args[0], dtype=float))
+        if op == 'f2':
+            return _BINARY[node[1]](args[0], args[1])
+        if op == 'fn':
+            out = np.asarray(args[0], dtype=float)
+            for b in args[1:]:
                 out = _VARIADIC[node[1]](out, b)
             return out
-        a = np.asarray(self._eval(node[1], v), dtype=float)
-        b = np.asarray(self._eval(node[2], v), dtype=float)
+        a = np.asarray(args[0], dtype=float)
+        b = np.asarray(args[1], dtype=float)
         if op == '+':
             return a + b
         if op == '-':
