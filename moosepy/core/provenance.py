@@ -131,11 +131,34 @@ def collect(sources=(), start_time=None, wall_time=None, seeds=None, extra=None)
         'seeds': dict(seeds or {}),
         'tick_dts': {str(t): float(clock.dts[t]) for t in used},
     }
+    specs = rdesigner_specs()
+    if specs:
+        prov['rdesigner_specs'] = specs
     if wall_time is not None:
         prov['wall_time_s'] = float(wall_time)
     if extra:
         prov.update(extra)
     return prov
+
+
+def rdesigner_specs():
+    """{model path: spec document} of the rdesigner models in the tree (the
+    document each build stores in ``<modelPath>/rdesigner_spec``: every
+    setting and spec, the seed and moosepy's version); {} when rdesigner
+    built nothing."""
+    mod = sys.modules.get('moosepy.rdesigner.builder')
+    if mod is None:
+        return {}
+    from .shell import exists, element
+    out = {}
+    for model in list(getattr(mod, 'SPEC_MODELS', ())):
+        path = model + '/rdesigner_spec'
+        if exists(path):
+            try:
+                out[model] = json.loads(element(path).value)
+            except (TypeError, ValueError):
+                out[model] = element(path).value
+    return out
 
 
 def to_json(prov):

@@ -41,6 +41,10 @@ from .specs import SpecError
 
 log = logging.getLogger('moosepy.rdesigner')
 
+#: model paths whose spec document rdesigner stored (read by
+#: :func:`moosepy.core.provenance.rdesigner_specs`)
+SPEC_MODELS = []
+
 MESH_ORDER = ['soma', 'dend', 'spine', 'psd', 'psd_dend', 'presyn_dend', 'presyn_spine',
               'endo', 'endo_axial']
 
@@ -484,6 +488,8 @@ class rdesigneur:
         from ..core.mstring import Mstring
         Mstring(modelPath + '/rdesigner_spec').value = json.dumps(to_document(self),
                                                                   default=str)
+        if modelPath not in SPEC_MODELS:
+            SPEC_MODELS.append(modelPath)       # provenance.collect reads them
         steps = [self.installCellFromProtos, self.buildPassiveDistrib, self.buildChanDistrib,
                  self.buildSpineDistrib, self.buildChemDistrib, self._configureSolvers,
                  self.buildAdaptors, self._buildStims, self._buildExtras, self._buildPlots,

@@ -265,10 +265,13 @@ def save_plots(rdes):
     """Write the plots that have a saveFile (.csv: time and one column per
     object; .xml: MOOSE's TimeSeriesPlot layout) and the csv/txt output
     files (time and one column per object; a header line with the paths,
-    the spec, seed and moosepy version)."""
+    the spec, seed and moosepy version).  Every file written here starts
+    with that record: a ``# {json}`` line in csv/txt, a ``provenance``
+    element (JSON text) in xml."""
     moose = _moose()
     rdes._finishedSaving = True
     import json
+    spec = rdes.to_document()
     for wpath in getattr(rdes, 'nsdfPathList', []):
         if moose.exists(wpath):
             moose.element(wpath).close()
@@ -279,7 +282,8 @@ def save_plots(rdes):
         start, stop = float(f.start), float(f.stop)
         keep = (cols[:, 0] >= start) & ((cols[:, 0] <= stop) if stop >= 0 else True)
         meta = json.dumps({'field': f.field, 'moosepy_version': moose.__version__,
-                           'randseed': getattr(rdes, 'randseed', None)})
+                           'randseed': getattr(rdes, 'randseed', None), 'spec': spec},
+                          default=str)
         header = f'# {meta}\n' + ','.join(['time'] + [o.path for o in objs])
         np.savetxt(str(f.fname), cols[keep], delimiter=',' if f.ftype == 'csv' else ' ',
                    header=header, comments='')
@@ -288,9 +292,12 @@ def save_plots(rdes):
         n = len(vt[0].vector)
         t = np.arange(n) * vt[0].dt
         base = p.saveFile[:-4] + str(idx)
+        meta = {'field': p.field, 'title': p.title, 'moosepy_version': moose.__version__,
+                'randseed': getattr(rdes, 'randseed', None), 'spec': spec}
         if p.saveFile.endswith('.csv'):
             cols = np.column_stack([t] + [v.vector for v in vt])
-            header = ','.join(['time'] + [v.path for v in vt])
+            header = (f'# {json.dumps(meta, default=str)}\n' +
+                      ','.join(['time'] + [v.path for v in vt]))
             np.savetxt(base + '.csv', cols, delimiter=',', header=header, comments='')
         else:
             import xml.etree.ElementTree as ET
@@ -306,6 +313,7 @@ def save_plots(rdes):
             for v in vt:
                 d = ET.SubElement(ts, 'data', path=v.path)
                 d.text = ''.join(f'{round(float(y), int(p.saveResolution))} ' for y in v.vector)
+            ET.SubElement(root, 'provenance').text = json.dumps(meta, default=str)
             ET.ElementTree(root).write(base + '.xml')
 
 

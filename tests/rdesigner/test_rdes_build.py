@@ -171,7 +171,7 @@ def test_display_is_headless_and_saves(tmp_path, monkeypatch):
     assert res[0]['t'][-1] == pytest.approx(0.03)
     figs = rdes.display(save=str(tmp_path / 'figs'))
     assert len(figs) == 2 and (tmp_path / 'figs').exists()
-    data = np.loadtxt(tmp_path / 'vm0.csv', delimiter=',', skiprows=1)
+    data = np.loadtxt(tmp_path / 'vm0.csv', delimiter=',', skiprows=2)   # provenance, header
     assert data.shape == (301, 2) and np.allclose(data[:, 1], res[0]['data'][0])
     out = np.loadtxt(tmp_path / 'out.csv', delimiter=',', skiprows=2)
     assert out.shape == (31, 2)                      # every 1 ms, as rfile's dt says
