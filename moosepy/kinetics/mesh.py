@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core import structure
 from ..core.element import Neutral
-from ..core.errors import FieldError
+from ..core.errors import FieldError, MooseError
 from ..core.element import Element
 from ..core.fields import Field, LookupField, FieldElementField, Src, Dest, registry
 
@@ -94,7 +94,12 @@ class ChemCompt(Neutral):
         me.resize(len(self._voxel_volumes()))
 
     def _voxel_volumes(self):
-        raise NotImplementedError
+        # only a bare ChemCompt gets here (every mesh class has its own):
+        # MOOSE refuses to create this abstract base too
+        raise MooseError(f'{self.path}: ChemCompt is the abstract base of the chemical '
+                         f'compartments and cannot be created (nor can it in MOOSE); make a '
+                         f'CubeMesh, CylMesh, NeuroMesh, SpineMesh, PsdMesh, EndoMesh or '
+                         f'PresynMesh instead')
 
     def _get_numDimensions(self):
         return 3
