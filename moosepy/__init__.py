@@ -122,6 +122,15 @@ def version():
 _HELPER_MODULES = ('utils', 'fixXreacs', 'chemUtil', 'SBML')
 
 
+# MOOSE 5.0 classes (shared/moose-api/classes.txt) moosepy leaves out, and why
+_NOT_PROVIDED = dict.fromkeys(('ZombieCaConc', 'ZombieCompartment', 'ZombieHHChannel'),
+                              "a Zombie class is how MOOSE's solvers take an object over; "
+                              "moosepy's solvers take objects over and leave their class as "
+                              "it is")
+_NOT_PROVIDED.update(dict.fromkeys(('Shell', 'PostMaster', 'Finfo', 'testSched'),
+                                   "a MOOSE internal; moosepy's root '/' is a Neutral"))
+
+
 def __getattr__(name):
     if name in _HELPER_MODULES:
         import importlib
@@ -132,4 +141,7 @@ def __getattr__(name):
     if name in ('addChemSolver', 'deleteChemSolver'):
         from . import chemUtil
         return getattr(chemUtil, 'moose' + name[0].upper() + name[1:])
+    if name in _NOT_PROVIDED:
+        raise AttributeError(f"module 'moosepy' has no attribute {name!r}: {name} is a MOOSE 5.0 "
+                             f"class that moosepy does not provide ({_NOT_PROVIDED[name]})")
     raise AttributeError(f"module 'moosepy' has no attribute {name!r}")
