@@ -18,6 +18,22 @@ from .structure import changed as _structure_changed
 _NAME_RE = re.compile(r'^([^/\[\]]+)(?:\[(\d+)\])?$')
 
 
+def _new_columns(cls, num):
+    """The fresh columns of an element of *cls* with *num* entries, each at
+    its field's default.  One-entry elements (most of a script's) copy a
+    per-class template: a numpy fill per field cost ~1.5 us, a copy 0.2 us."""
+    columns = cls._columns
+    if num != 1:
+        return {n: f.new_column(num) for n, f in columns.items()}
+    tpl = cls.__dict__.get('_one_entry_columns')
+    if tpl is None or tpl[0] is not columns or tpl[1] != len(columns):
+        tpl = (columns, len(columns),
+               [(n, f.new_column(1) if f.new_column(1).dtype != object else None, f)
+                for n, f in columns.items()])
+        type.__setattr__(cls, '_one_entry_columns', tpl)
+    return {n: (a.copy() if a is not None else f.new_column(1)) for n, a, f in tpl[2]}
+
+
 class Element:
     """A node of the tree: name, parent, ordered children, class, ``num``
     entries and one column per stored field."""
@@ -26,13 +42,14 @@ class Element:
                  'msg_out', 'tick', 'alive', 'hooks', 'data', '__weakref__',
                  'is_field_element')
 
-    def __init__(self, name, parent, cls, num=1):
+    def __init__(self, name, parent, cls, num=1, cols=None):
         self.name = name
         self.parent = parent
         self.children = {}
         self.cls = cls
         self.num = int(num)
-        self.cols = {n: f.new_column(self.num) for n, f in cls._columns.items()}
+        # *cols*: the columns ready made (a copy's), else fresh defaults
+        self.cols = _new_columns(cls, self.num) if cols is None else cols
         self.msg_in = []
         self.msg_out = []
         self.tick = cls.default_tick

@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from .element import Element, Neutral, Vec, _Root, _NAME_RE
+from .element import Element, Neutral, Vec, _Root, _NAME_RE, _new_columns
 from .errors import PathError, FieldError, MooseError, suggest
 from .fields import registry
 from .structure import changed as structure_changed
@@ -256,14 +256,23 @@ def copy(orig, parent, name='', num=1, toGlobal=False, copyExtMsgs=False):
     mapping = {}
 
     def dup(src, newparent, nm):
-        e = Element(nm, newparent, src.cls, src.num * num)
+        total = src.num * num
+        cols = {}
         for k, col in src.cols.items():
-            e.cols[k] = np.tile(col, num) if col.dtype != object else \
+            if num == 1 and col.dtype != object:
+                cols[k] = col.copy()            # (np.tile: ~2 us a column)
+                continue
+            cols[k] = np.tile(col, num) if col.dtype != object else \
                 np.array([_deep(v) for v in list(col) * num] or [], dtype=object)
-            if len(e.cols[k]) != e.num:  # object arrays of lists
-                arr = np.empty(e.num, dtype=object)
+            if len(cols[k]) != total:  # object arrays of lists
+                arr = np.empty(total, dtype=object)
                 arr[:] = [_deep(v) for v in list(col) * num]
-                e.cols[k] = arr
+                cols[k] = arr
+        if len(cols) != len(src.cls._columns):
+            fresh = _new_columns(src.cls, total)
+            fresh.update(cols)
+            cols = fresh
+        e = Element(nm, newparent, src.cls, total, cols=cols)
         # as MOOSE: a copy is scheduled on its class's default tick, not on
         # the original's (prototypes kept off the clock with tick -1 run
         # once copied into a model)

@@ -959,16 +959,21 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
                 raise ModelImportError(f'{fname}: two compartments named {name!r}')
             used.add(name)
             c = Comp(f'{cell.path}/{name}')
-            c.diameter = s.diameter
-            c.length = s.length
-            c.x0, c.y0, c.z0 = s.x0
-            c.x, c.y, c.z = s.x1
-            c.Rm = RM / s.area
-            c.Cm = CM * s.area
-            c.Ra = s.Ra
-            c.Em = Em
-            c.initVm = initVm
-            c.Vm = initVm
+            vals = (('diameter', float(s.diameter)), ('length', float(s.length)),
+                    ('x0', float(s.x0[0])), ('y0', float(s.x0[1])), ('z0', float(s.x0[2])),
+                    ('x', float(s.x1[0])), ('y', float(s.x1[1])), ('z', float(s.x1[2])),
+                    ('Rm', RM / s.area), ('Cm', CM * s.area), ('Ra', float(s.Ra)),
+                    ('Em', float(Em)), ('initVm', float(initVm)), ('Vm', float(initVm)))
+            if (all(math.isfinite(v) for _, v in vals) and vals[0][1] >= 0 and
+                    vals[1][1] >= 0 and vals[8][1] > 0 and vals[9][1] > 0 and vals[10][1] >= 0):
+                # valid (the setters' own checks): stored straight into the
+                # new element's columns, 14 field sets' Python spared
+                cols = c._el.cols
+                for k, v in vals:
+                    cols[k][0] = v
+            else:
+                for k, v in vals:
+                    setattr(c, k, v)        # the field's own error
             made.append(c)
             if s.parent >= 0:
                 connect(made[s.parent], 'axial', c, 'raxial')

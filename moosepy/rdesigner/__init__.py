@@ -26,3 +26,8 @@ from .builder import rdesigneur, BuildError, dummyBuildFunction  # noqa: F401
 from .document import load, json_schema, to_document  # noqa: F401
 
 BuildError = SpecError
+
+# the modules every build uses, loaded with the package (as MOOSE's
+# rdesigneur import loads its whole module) rather than inside the first
+# buildModel
+from . import chem, distrib, io, spines  # noqa: F401,E402

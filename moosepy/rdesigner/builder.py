@@ -362,9 +362,9 @@ class rdesigneur:
 
     def buildChanProto(self):
         moose = _moose()
-        from .channelml import read_channelml
         for p in self.chanProtoList:
             if not self._build_proto('chanProto', p):
+                from .channelml import read_channelml     # (XML reader: only when needed)
                 self.modelFileNameList.append(p.source)
                 made = read_channelml(p.source, self.temperature)
                 if p.named and len(made) == 1 and made[0] != '/library/' + p.name:
