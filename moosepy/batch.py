@@ -1009,8 +1009,18 @@ def load(path):
     path = os.fspath(path)
     if os.path.isdir(path):
         return _load_zarr(path)
+    try:
+        runs, results, prov = _read_h5(path)
+    except (OSError, KeyError, ValueError, TypeError) as exc:   # h5py's and json's errors
+        raise BatchError(f'{path}: not a sweep file moosepy can read: '
+                         f'{type(exc).__name__}: {exc}') from None
+    return _dataset(runs, results, prov)
+
+
+def _read_h5(path):
+    """runs, results and provenance of an HDF5 sweep file."""
     from .core.nsdf import h5py
-    with h5py().File(os.fspath(path), 'r') as f:
+    with h5py().File(path, 'r') as f:
         sweep = json.loads(str(f.attrs['moosepy_sweep']))
         prov = json.loads(str(f.attrs['moosepy_provenance']))
         nrep = {}
@@ -1034,7 +1044,7 @@ def load(path):
             results[i] = {'values': {k.replace('|', '/'): h[k][()] for k in h},
                           'dt': json.loads(h.attrs['dt']), 'error': str(h.attrs['error']),
                           'wall_s': float(h.attrs['wall_s'])}
-    return _dataset(runs, results, prov)
+    return runs, results, prov
 
 
 # ------------------------------------------------------------ command line
