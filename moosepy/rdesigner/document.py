@@ -154,6 +154,16 @@ def _jar_list(lst, items):
     return out
 
 
+def _entry_error(where, exc, item):
+    """The SpecError for a jardesigner entry that lacks a key or holds a
+    value of the wrong type (the KeyError/TypeError/AttributeError *exc*)."""
+    got = ', '.join(map(str, item)) if isinstance(item, dict) else repr(item)
+    return SpecError(f'rdesigneur document {where}: '
+                     + (f'no key {exc}' if isinstance(exc, KeyError)
+                        else f'a value of the wrong type ({exc})')
+                     + f'; the entry has: {got}')
+
+
 def keywords_from_document(doc):
     """Constructor keywords of a document (dict)."""
     if not isinstance(doc, dict):
@@ -169,18 +179,17 @@ def keywords_from_document(doc):
             raise SpecError(f'rdesigneur document: unknown key {k!r}{suggest(k, known)}; '
                             f'valid: {", ".join(known)}')
         if key == 'cellProto' and isinstance(v, dict):
-            v = _jar_cell(v)
+            try:
+                v = _jar_cell(v)
+            except (KeyError, TypeError, AttributeError) as exc:    # {"type": {}}, no source
+                raise _entry_error(k, exc, v) from None
         elif key in SPEC_CLASSES and isinstance(v, list):
             rows = []
             for i, item in enumerate(v):
                 try:
                     rows += _jar_list(key, [item])
                 except (KeyError, TypeError, AttributeError) as exc:
-                    got = ', '.join(map(str, item)) if isinstance(item, dict) else repr(item)
-                    raise SpecError(f'rdesigneur document {k}[{i}]: '
-                                    + (f'no key {exc}' if isinstance(exc, KeyError)
-                                       else f'a value of the wrong type ({exc})')
-                                    + f'; the entry has: {got}') from None
+                    raise _entry_error(f'{k}[{i}]', exc, item) from None
             v = rows
         kw[key] = v
     return kw
