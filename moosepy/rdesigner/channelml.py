@@ -141,8 +141,10 @@ def _parse(path):
 class _Gate:
     """The rate functions of one gate, evaluated over arrays of v."""
 
-    def __init__(self, gate, q10, temperature, params, where):
+    def __init__(self, gate, q10, temperature, params, where, at=None):
         self.q10 = q10
+        # at(el): where, with the file's line of element el
+        self.at = at or (lambda el: where)
         self.fns = {}
         self.consts = dict(params)
         self.consts['celsius'] = temperature
@@ -151,7 +153,7 @@ class _Gate:
 
     def make(self, el, name):
         form = el.attrib.get('expr_form')
-        w = f"{self.where} {name}"
+        w = f"{self.at(el)} {name}"
         if form in ('exponential', 'sigmoid', 'exp_linear'):
             try:
                 r, m, s = (float(el.attrib[k]) for k in ('rate', 'midpoint', 'scale'))
@@ -266,12 +268,12 @@ def _channel(ch, u, path, temperature, library, lines):
     for k, gate in enumerate(gates):
         gname = gate.attrib['name']
         g = _Gate(gate, _q10(iv, gname, temperature, at), temperature, params,
-                  f'{where} gate {gname!r}')
+                  f'{where} gate {gname!r}', lambda el, gname=gname: f'{at(el)} gate {gname!r}')
         setattr(chan, 'XYZ'[k] + 'power', float(gate.attrib.get('instances', 1)))
         for tr in gate.findall(CML + 'transition'):
             tn = tr.attrib.get('name')
             if tn not in ('alpha', 'beta'):
-                raise ModelImportError(f"{where} gate {gname!r}: transition {tn!r}; only "
+                raise ModelImportError(f"{at(tr)} gate {gname!r}: transition {tn!r}; only "
                                        'alpha and beta are supported')
             g.make(tr, tn)
         tc = gate.find(CML + 'time_course')
@@ -282,7 +284,7 @@ def _channel(ch, u, path, temperature, library, lines):
             g.make(ss, 'inf')
         for nm in (() if tc is not None else ('tau',)) + (() if ss is not None else ('inf',)):
             if 'alpha' not in g.fns or 'beta' not in g.fns:
-                raise ModelImportError(f'{where} gate {gname!r}: no {nm} and no alpha and '
+                raise ModelImportError(f'{at(gate)} gate {gname!r}: no {nm} and no alpha and '
                                        'beta to make it from')
             text = '1/(alpha+beta)' if nm == 'tau' else 'alpha/(alpha+beta)'
             g.fns[nm] = ('generic', Expr(text, ('v', 'alpha', 'beta'), where=where))
