@@ -381,8 +381,21 @@ class _CellBuilder:
         for g, cables in self.groups.items():
             for c in cables:
                 if c not in self.cable_comps:
-                    raise ModelImportError(f'{self.doc.path}: cable group {g!r} lists cable '
-                                           f'{c!r}, which has no segments')
+                    raise ModelImportError(f'{self._cable_ref_where(g, c)}: cable group {g!r} '
+                                           f'lists cable {c!r}, which has no segments')
+
+    def _cable_ref_where(self, g, c):
+        """File and line of the element that puts cable *c* in group *g*
+        (a <cablegroup>'s <cable id>, or the <cable> with a <meta:group>)."""
+        for cg in self.cell.findall('.//' + MML + 'cablegroup'):
+            if cg.attrib.get('name') == g:
+                for ce in cg.findall('.//' + MML + 'cable'):
+                    if ce.attrib.get('id') == c:
+                        return self.doc.where(ce)
+        for ce in self.cell.findall('.//' + MML + 'cable'):
+            if ce.attrib.get('id') == c:
+                return self.doc.where(ce)
+        return self.doc.path
 
     def _check_values(self):
         """Biophysics values a cell cannot have, refused before anything is
