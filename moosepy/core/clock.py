@@ -245,7 +245,14 @@ def start(runtime, notify=False):
         clock.current_time += runtime
         return
     # as MOOSE: whole steps of the smallest dt in use, halves rounded up
-    nsteps = int(math.floor(runtime / clock.base_dt + 0.5))
+    q = runtime / clock.base_dt
+    if not q < 2.0 ** 53:
+        # (a dt of 1e-300 from a file: the run could never end, and past
+        # 2^53 the steps cannot be counted in a double)
+        raise MooseError(f'start({runtime}): {q:.3g} steps of the smallest dt in use '
+                         f'({clock.base_dt:g} s); more than 2^53 steps cannot be run or '
+                         f'counted: check the dts given to setClock (or the file\'s SIMDT)')
+    nsteps = int(math.floor(q + 0.5))
     clock.nsteps = nsteps
     clock.runtime = runtime
     _run(nsteps, notify)
@@ -253,7 +260,9 @@ def start(runtime, notify=False):
 
 def _set_grid():
     """grid_mult: base_dt in MOOSE's grid steps (0 if not a whole number)."""
-    r = clock.base_dt / clock.grid_dt if clock.grid_dt > 0 else 0.0
+    r = float(clock.base_dt) / float(clock.grid_dt) if clock.grid_dt > 0 else 0.0
+    if not math.isfinite(r):        # a subnormal grid dt (a file's SIMDT of 1e-320)
+        r = 0.0
     m = int(round(r))
     clock.grid_mult = m if m >= 1 and abs(r - m) <= 1e-6 * r else 0
 

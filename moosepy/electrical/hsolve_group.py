@@ -332,9 +332,18 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
                 st_, rec_ = steps[r:] - done, rec[r:]
             else:
                 st_, rec_ = steps, rec
-            k, dr, nlog, ok = hkernels.advance(n, t0 + done * self.dt, self.dt, self.cn,
-                                               tg, tgm, ts0 + done,
-                                               *head, st_, kind, idx, rec_, *syn_args, *work)
+            try:
+                k, dr, nlog, ok = hkernels.advance(n, t0 + done * self.dt, self.dt, self.cn,
+                                                   tg, tgm, ts0 + done, *head, st_, kind,
+                                                   idx, rec_, *syn_args, *work)
+            except ZeroDivisionError:
+                # numba's Python error model raises where numpy would give
+                # inf or nan (a cell of sizes beyond double range: 1e17 m)
+                self._check_finite(t0)
+                raise SolverError(f'{self.leader.path}: a division by zero between t = '
+                                  f'{t0:g} and {t0 + nsteps * self.dt:g} s; the values '
+                                  f'cannot be trusted after this time; check Rm, Cm, Ra, '
+                                  f'the compartment sizes and the channel tables') from None
             finite = finite and ok
             if nlog:
                 self._emit_spikes(nlog, t0 + done * self.dt, (tg, tgm, ts0 + done))

@@ -9,6 +9,8 @@ ratio (= k2/k3) changes k1 and keeps Km; setting k1 or concK1 changes Km.
 ``nOut`` to ``enzDest``.
 """
 
+import math
+
 from ..core.errors import FieldError
 from ..core.fields import Field, Shared, Dest, Src
 from ..core.units import NA
@@ -39,7 +41,10 @@ class EnzBase(Reactants):
         nsub = len(reactants(self._el, 'sub'))
         if nsub == 0:
             return 1.0
-        return (NA * reaction_volume(self._el, self._idx, 'sub')) ** nsub
+        try:
+            return (NA * reaction_volume(self._el, self._idx, 'sub')) ** nsub
+        except OverflowError:       # a float power raises where a product gives inf
+            return math.inf
 
     def _get_numKm(self):
         return self._get_Km() * self._num_scale()
@@ -82,8 +87,8 @@ class Enz(EnzBase):
         return float((c['_k2'][i] + c['_k3'][i]) / c['_Km'][i])
 
     def _set_concK1(self, v):
-        if not v > 0:
-            raise FieldError(f'{self.path} (Enz).concK1: expected > 0, got {v}')
+        if not (v > 0 and math.isfinite(v)):
+            raise FieldError(f'{self.path} (Enz).concK1: expected a finite value > 0, got {v}')
         c, i = self._el.cols, self._idx
         c['_Km'][i] = (c['_k2'][i] + c['_k3'][i]) / v
 
@@ -93,7 +98,12 @@ class Enz(EnzBase):
     def _set_k1(self, v):
         if not v > 0:
             raise FieldError(f'{self.path} (Enz).k1: expected > 0, got {v}')
-        self._set_concK1(v * self._num_scale())
+        k = v * self._num_scale()
+        if not math.isfinite(k):
+            raise FieldError(f'{self.path} (Enz).k1 = {v}: concK1 = k1 x (NA x volume)^nsub '
+                             f'overflows ({len(reactants(self._el, "sub"))} substrates); check '
+                             f'the number of sub messages and the volume')
+        self._set_concK1(k)
 
     def _get_k2(self):
         return float(self._el.cols['_k2'][self._idx])

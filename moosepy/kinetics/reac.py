@@ -7,6 +7,8 @@ or product messages, counting repeats) and the voxel volume of its first
 reactant, when read or set.  A change of compartment volume keeps Kf.
 """
 
+import math
+
 from ..core.element import Neutral
 from ..core.errors import FieldError
 from ..core.fields import Field, Shared, Dest
@@ -56,7 +58,10 @@ def _rate_fields(direction, port):
             return 1.0
         vols = [_vol_at(p, i) for p in pools]
         if len(set(vols)) == 1 and port == 'sub':
-            return (NA * vols[0]) ** (len(vols) - 1)
+            try:
+                return (NA * vols[0]) ** (len(vols) - 1)
+            except OverflowError:       # a float power raises where a product gives inf
+                return math.inf
         subs = pools if port == 'sub' else reactants(el, 'sub')
         ref = _vol_at(subs[0], i) if subs else vols[0]
         f = 1.0
@@ -78,7 +83,14 @@ def _rate_fields(direction, port):
 
     def set_num(self, v):
         check(self, 'numK' + direction, v)
-        self._el.cols[hid][self._idx] = v * conv(self)
+        k = v * conv(self) if v else 0.0
+        if not math.isfinite(k):
+            raise FieldError(f'{self.path} ({self.className}).numK{direction} = {v}: its '
+                             f'concentration-unit rate K{direction} = numK{direction} x '
+                             f'(NA x volume) per reactant beyond the first overflows '
+                             f'({len(reactants(self._el, port))} reactants); check the '
+                             f'number of {port} messages and the volumes')
+        self._el.cols[hid][self._idx] = k
     return get_conc, get_num, set_conc, set_num
 
 

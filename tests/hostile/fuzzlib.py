@@ -397,7 +397,8 @@ def same_comment(data, rng, kind):
         i = data.find(b'>', data.find(b'<', data.find(b'?>') + 2 if b'?>' in data else 0))
         return data[:i + 1] + b'\n<!-- fuzz: a comment changes nothing -->\n' + data[i + 1:]
     if kind == 'json':
-        return b'\n\n  ' + data + b'\n\n'
+        # blank lines only: indenting the first line changes a YAML document
+        return b'\n\n' + data + b'\n\n'
     lines = _lines(data)
     if any(l.startswith(b'#') for l in lines[:50]):             # SWC
         return b'# fuzz: a comment changes nothing\n' + data

@@ -270,6 +270,7 @@ class Engine:
         while oi < len(out) and out[oi] <= self.t + 1e-13 * max(1.0, abs(self.t)):
             record(out[oi], self.v)
             oi += 1
+        zeno = 0
         while self.t < t_end * (1 - 1e-15) or oi < len(out):
             t_stop = t_end
             if self.pending:
@@ -280,6 +281,16 @@ class Engine:
                 t_new, oi = self._jump(t_stop, out, oi, record)
             else:
                 t_new, oi = self._integrate(t_stop, out, oi, record)
+            # events that fire again and again while time does not advance
+            # (each integration ends at the next crossing a round-off later)
+            # would never let the run finish
+            zeno = zeno + 1 if t_new - self.t <= 1e-12 * max(1.0, abs(t_new)) else 0
+            if zeno > 1000:
+                raise SolverError(f'{S.source}: events fire over and over without time '
+                                  f'advancing, at t = {t_new:g} (1000 times within '
+                                  f'{1e-12 * max(1.0, abs(t_new)):g} s each); the model '
+                                  f'cannot be run past this time (check the event '
+                                  f'triggers and what their assignments change)')
             self.t = t_new
             if self.pending and self.pending[0][0] <= self.t * (1 + 1e-14):
                 self._fire(self.t)
