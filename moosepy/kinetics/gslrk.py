@@ -49,6 +49,13 @@ _E = (1.0 / 360.0, -128.0 / 4275.0, -2197.0 / 75240.0, 1.0 / 50.0, 2.0 / 55.0)
 _TINY = 2.2250738585072014e-308        # DBL_MIN: the error ratio's floor
 
 
+#: most steps one voxel's driver may take within one tick of the solver:
+#: beyond it the step size has collapsed (rates far too large for an
+#: explicit method, e.g. 1e23 /s) and the run raises instead of spinning
+#: (~1 s of steps for a small model)
+TICK_MAX_STEPS = 1_000_000
+
+
 @njit(cache=True, nogil=True, inline='always')
 def _f(t, y, out, M, W, afuncs, rfuncs, fused):
     # as MOOSE's rate function: the Functions that assign pools write them
@@ -67,9 +74,10 @@ def _voxel(M, v, dims1):
 
 @njit(cache=True, nogil=True, inline='always')
 def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, kout, yerr, rtol,
-           atol, afuncs, rfuncs, fused):
+           atol, cap, afuncs, rfuncs, fused):
     """One call of the driver: advance one voxel's y from t to t1; hc =
-    [h, evolve count].  Returns (status, steps taken).
+    [h, evolve count].  Returns (status, steps taken); status -1.0 when
+    more than *cap* steps were taken (y then holds the last attempt).
 
     The rate function has one call site, in a loop over the stages: every
     call site of an inlined function is a copy of it, and seven copies made
@@ -161,6 +169,9 @@ def _drive(y, t, t1, hc, dydt, M, W, y0, ytmp, k1, k2, k3, k4, k5, k6, kout, yer
                                 e6 * k6[i])
             count += 1
             steps += 1
+            if steps > cap:
+                status = -1.0
+                break
             tn = t1 if final else t + h0
             rmax = _TINY
             finite = True
@@ -240,10 +251,15 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
             a = v * npools
             b = a + npools
             # (one call site: each is a copy of the inlined driver)
+            cap = max_steps - steps
+            if cap > TICK_MAX_STEPS:
+                cap = TICK_MAX_STEPS
             st, taken = _drive(y[a:b], t, t1, hc[v], dydt[a:b], _voxel(M, v, dims1), W, y0,
-                           ytmp, k1, k2, k3, k4, k5, k6, kout, yerr, rtol, atol, afuncs,
+                           ytmp, k1, k2, k3, k4, k5, k6, kout, yerr, rtol, atol, cap, afuncs,
                            rfuncs, fused)
             steps += taken
+            if st == -1.0 and cap == TICK_MAX_STEPS:
+                st = -4.0           # the step size collapsed within one tick
             if st < 0.0:
                 status = st
                 break
@@ -324,6 +340,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
         for v in range(nvox):
             if hc[v, 1] == 0.0:
                 first = -1
+        tick0 = steps
         nact = 0
         for v in range(nvox):
             tv[v] = t
@@ -454,6 +471,8 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                     h0[v] = hv
             if steps > max_steps and status == 0.0:
                 status = -1.0
+            if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
+                status = -4.0
         if status != 0.0:
             break
         for i in range(n):
@@ -534,7 +553,8 @@ def integrate_ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     evolve count]) and *dydt* (the last derivative) carry each voxel's
     driver memory from call to call.  Records ``y[rec_idx]`` after the tick at or just after each of
     the sorted *sample_t* into the rows of *out*.  Returns 0.0, or -1.0
-    (more than *max_steps* steps), -2.0 (non-finite state), -3.0 (the step
+    (more than *max_steps* steps), -4.0 (more than TICK_MAX_STEPS steps of
+    one voxel within one tick), -2.0 (non-finite state), -3.0 (the step
     cannot be made smaller and the error test still fails)."""
     afuncs, rfuncs, fused = flags(I)
     nfuncs = I[I[0]:I[1]][3]

@@ -467,6 +467,12 @@ def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol):
     if st == -1.0:
         raise SolverError(f'{el.path}: rk5 took more than 5e7 steps between t = {t0:g} and '
                           f'{t_end:g} s; the system is probably stiff: use method = \'lsoda\'')
+    if st == -4.0:
+        from .gslrk import TICK_MAX_STEPS
+        raise SolverError(f'{el.path}: rk5 took more than {TICK_MAX_STEPS:.0e} steps within one '
+                          f'tick between t = {t0:g} and {t_end:g} s: its step size collapsed '
+                          f'(rates too large for an explicit method, e.g. 1e23 /s); check the '
+                          f"rate constants, or use method = 'lsoda'")
     if st == -3.0:
         raise SolverError(f'{el.path}: rk5 cannot advance between t = {t0:g} and {t_end:g} s: '
                           f'its error test fails at the smallest step size (rates too large '
