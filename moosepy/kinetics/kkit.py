@@ -307,6 +307,9 @@ class _Reader:
             values[f] = self.number(values[f], f'{path} {f}')
         if kind == 'kpool' and 'DiffConst' in values:
             values['DiffConst'] = self.number(values['DiffConst'], f'{path} DiffConst')
+            if values['DiffConst'] < 0:
+                raise self.error(f"{path} DiffConst: a diffusion constant must be >= 0 "
+                                 f"(m^2/s), got {values['DiffConst']!r}")
         for f in ('kf', 'kb', 'k2', 'k3', 'nInit', 'nComplexInit'):
             if f in num and values[f] < 0:
                 raise self.error(f'{path}: {f} must be >= 0, got {values[f]}')
