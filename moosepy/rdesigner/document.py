@@ -203,8 +203,31 @@ def load(source):
         doc = _read_file(path)
         _check_document(doc, path)
     else:
-        doc = source
-    return rdesigneur(**keywords_from_document(doc))
+        return rdesigneur(**keywords_from_document(source))
+    try:
+        return rdesigneur(**keywords_from_document(doc))
+    except SpecError as exc:
+        # a bad value in a file: name the file and the line of its key
+        raise SpecError(f'{path}{_key_line(path, str(exc))}: {exc}') from None
+
+
+def _key_line(path, msg):
+    """', line N' of the first line of *path* that holds the key the
+    error *msg* names (``rdesigneur <key>[i] ...``), or ''."""
+    import re
+    m = re.match(r'rdesigneur (\w+)', msg)
+    if not m:
+        return ''
+    key = m.group(1)
+    pat = re.compile(r'(^|[\s{,"\'])' + re.escape(key) + r'["\']?\s*:')
+    try:
+        with open(path, encoding='utf-8') as fh:
+            for n, line in enumerate(fh, 1):
+                if pat.search(line):
+                    return f', line {n}'
+    except OSError:
+        pass
+    return ''
 
 
 def _read_file(path):
