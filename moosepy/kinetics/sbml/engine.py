@@ -121,12 +121,33 @@ class Engine:
         self.t = 0.0
         self.nhist = 0
         self._eval(0.0, y, self.v)        # algebraic unknowns, rates
+        self._check_algebraic(0.0, self.v)
         self._run(S.evs, 0.0, self.v)
         self._record_history(0.0)
         self.pending = []     # heap of (time, seq, event index, values or None)
         self.seq = 0
         self.prev = [bool(ev.initial) for ev in S.events]
         self._fire(0.0)
+
+    def _check_algebraic(self, t, v):
+        """Newton's method on the algebraic rules (and fast reactions) found
+        no root: the residual is not at round-off of the unknowns' size (a
+        rule with no solution, e.g. p - (p + 1) = 0).  A SolverError naming
+        the unknowns, instead of running on with whatever the last iterate
+        was."""
+        S = self.S
+        if not len(S.alg_r):
+            return
+        res = v[S.alg_r]
+        scale = max(1.0, float(np.max(np.abs(v[S.alg_u])))) if np.all(
+            np.isfinite(v[S.alg_u])) else math.inf
+        if np.all(np.isfinite(res)) and float(np.max(np.abs(res))) <= 1e-9 * scale:
+            return
+        k = int(np.argmax(np.where(np.isfinite(res), np.abs(res), math.inf)))
+        raise SolverError(f'{S.source}: the algebraic rules / fast reactions have no solution '
+                          f'at t = {t:g}: equation {k + 1} of {len(S.alg_r)} keeps a residual of '
+                          f'{res[k]:.6g} (unknowns {", ".join(map(str, S.alg_vars))}); an '
+                          f'algebraic rule that contradicts itself or the other rules')
 
     def _relax_fast(self, v):
         """Run the fast reactions alone to their equilibrium from the initial
