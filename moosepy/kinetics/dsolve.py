@@ -66,6 +66,14 @@ from ..core.units import NA
 log = logging.getLogger('moosepy.kinetics')
 
 METHODS = ('be', 'cn')
+#: key of a solver element's data: its place among the solvers joined by
+#: Dsolve junctions on one tick.  MOOSE's clock calls the objects of a tick
+#: in the order they were created, moosepy's in tree order; a loader that
+#: sets solvers up as MOOSE does (kkit) records MOOSE's order here, and
+#: :func:`_group` steps the joined chemistries in it.  The order decides
+#: what each exchange sees (a solver stepped before or after its
+#: neighbour's exchange).
+PROCESS_ORDER = '_process_order'
 #: largest dt x (rate out of a voxel) an implicit step is built for (see
 #: :func:`compile_plan`)
 MAX_STEP_RATE = 1e12
@@ -794,7 +802,8 @@ def _inert(comp):
 
 def _group(el):
     """Solvers joined to *el* through Dsolve junctions (either side holding
-    them), in the clock's order of processing."""
+    them), in the clock's order of processing (by tick; within a tick by
+    :data:`PROCESS_ORDER` where a loader recorded it, else tree order)."""
     ds = dsolve_of(el)
     if ds is None:
         return [el]
@@ -817,8 +826,13 @@ def _group(el):
     if len(found) == 1:
         return [el]
     from ..core.clock import clock
-    order = {id(e): k for k, e in enumerate(e for _, els in clock.schedule for e in els)}
-    return sorted(found.values(), key=lambda e: order.get(id(e), 0))
+    order = {id(e): (k, i) for k, (_, els) in enumerate(clock.schedule)
+             for i, e in enumerate(els)}
+
+    def key(e):
+        tick, pos = order.get(id(e), (0, 0))
+        return tick, e.data.get(PROCESS_ORDER, math.inf), pos
+    return sorted(found.values(), key=key)
 
 
 class _JnExchange:

@@ -48,12 +48,14 @@ Solvers (``solverclass``): 'gsl'/'rk5' (and the other Ksolve methods) or
 several CubeMesh compartments, a ``Dsolve`` in each, the compartments moved
 along x to abut (smallest first) and each joined to the next smaller one by
 a junction, so that same-named diffusing pools exchange across them, as
-MOOSE's loader does.  Where reactions cross compartments a single Stoich
-covers them all (MOOSE instead couples per-compartment solvers through
-"xfer" pools, an O(dt) splitting; the single Stoich converts each rate with
-the volume of its own reactants); 'ee' gives no
-solver; 'gssa' a ``Gsolve`` where moosepy has one.  Clocks are set as MOOSE
-does: ticks 10-14 to SIMDT, 15-18 to PLOTDT.
+MOOSE's loader does; each tick their chemistries step, and exchange,
+smallest compartment first, as MOOSE's (whose clock follows the order the
+solvers were made; moosepy's would follow the tree).  Where reactions
+cross compartments a single Stoich covers them all (MOOSE instead couples
+per-compartment solvers through "xfer" pools, an O(dt) splitting; the
+single Stoich converts each rate with the volume of its own reactants);
+'ee' gives no solver; 'gssa' a ``Gsolve`` where moosepy has one.  Clocks
+are set as MOOSE does: ticks 10-14 to SIMDT, 15-18 to PLOTDT.
 
 Load sequence, as MOOSE 5.0's ``loadModel``: the model is built, the
 clocks set, ``<model>/info`` (solver 'ee', runtime MAXTIME) and
@@ -86,6 +88,7 @@ import re
 from ..core.errors import ModelImportError, MooseError
 from ..core.limits import check_text, limits, bound_error
 from ..core.units import NA
+from .dsolve import PROCESS_ORDER
 
 log = logging.getLogger('moosepy.kinetics')
 
@@ -781,7 +784,12 @@ def _add_solvers(moose, base, kind, method):
             width = c[3] - c[0]
             c[0], c[3] = a.x1, a.x1 + width    # b starts where a ends
             b.coords = c
-    for compt, path in pairs:
+        # MOOSE makes the solvers smallest compartment first, and its clock
+        # steps the objects of a tick in the order they were made: the
+        # joined chemistries step (and exchange across their junctions) in
+        # that order, not moosepy's tree order (dsolve.PROCESS_ORDER)
+        pairs = sorted(pairs, key=lambda cp: cp[0].volume)
+    for rank, (compt, path) in enumerate(pairs):
         ks = solver_cls(compt.path + '/' + name)
         if method is not None:
             ks.method = method
@@ -790,6 +798,7 @@ def _add_solvers(moose, base, kind, method):
         st.ksolve = ks
         if diffuse:
             st.dsolve = moose.Dsolve(compt.path + '/dsolve')
+            ks._element().data[PROCESS_ORDER] = rank
         st.reacSystemPath = path
     if diffuse:
         # each compartment joined to the next smaller one, which it abuts
