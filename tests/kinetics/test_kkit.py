@@ -40,7 +40,7 @@ needs_models = pytest.mark.skipif(not MODELS, reason=f'{KKIT} is absent')
 
 #: models with more than one compartment: MOOSE couples their compartments
 #: through Dsolve junctions (same-named pools diffuse between adjacent
-#: CubeMeshes) and "xfer" pools; moosepy has no Dsolve yet
+#: CubeMeshes) and "xfer" pools
 MULTI = {'CICRspineDend.g', 'CaOnly.g', 'NN_mapk15.g', 'psd53.g'}
 
 
@@ -216,10 +216,11 @@ def simulate(name, R, method='lsoda', nodiff=False):
 #: why a model is not compared with MOOSE as loaded (with diffusion)
 NOT_COMPARED = {
     'CaOnly.g': 'compared with its one-tick shift in test_caonly_same_as_moose_one_tick_later',
-    'NN_mapk15.g': 'three compartments joined by Dsolve junctions as MOOSE builds them (same '
-                   'voxel pairs, couplings and volumes); the trajectories still differ from '
-                   "MOOSE's (SPINE Ca 2e-3 mM in MOOSE at 20 s, ~0 here): not yet understood; "
-                   'compared without diffusion (:nodiff)',
+    'NN_mapk15.g': "MOOSE's pool readings are its Ksolves' copies, taken before the tick's "
+                   'junction exchange, which is unstable at the 0.2 s tick (SPINE Ca 2e-3 mM '
+                   'read, 0 after the exchange); moosepy matches MOOSE\'s post-exchange state '
+                   '(its Dsolves\' nVec) in test_kkit_junctions.py; compared without diffusion '
+                   '(:nodiff)',
     'psd53.g': 'reactions cross compartments: MOOSE couples its per-compartment solvers '
                'through xfer pools exchanged once per solver step, an O(dt) splitting '
                'error: at t = 50 s Rpp is 1.25e-3 / 2.88e-4 / 1.95e-4 mM for MOOSE solver '
