@@ -327,11 +327,13 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     k5 = np.empty(n)
     k6 = np.empty(n)
     kout = np.empty(n)
+    hp = np.empty(n)
     h0 = np.empty(nvox)
     tv = np.empty(nvox)
     final = np.zeros(nvox, dtype=np.bool_)
     active = np.zeros(nvox, dtype=np.bool_)
     act = np.empty(nvox, dtype=np.int64)
+    rest = np.zeros(nvox, dtype=np.bool_)
     # the model restricted to the packed voxels: the same types as M, so
     # that one call site of the rates serves both
     dimsc = M[0].copy()
@@ -359,78 +361,98 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
             if hc[v, 1] == 0.0:
                 first = -1
         tick0 = steps
-        # every voxel is at t: all step (slot v = voxel v, the model M
-        # itself) or none does
+        # every voxel is at t: all step or none does
         nact = nvox if t < t1 else 0
-        packed = False
-        for v in range(nvox):
-            act[v] = v
-            tv[v] = t
-            h0[v] = hc[v, 0]
-        for i in range(n):
-            y0[i] = y[i]
-            k1[i] = dydt[i]
+        # voxels that may be at rest (their last derivative exactly zero, a
+        # finite state without -0.0) are probed first: the derivative at
+        # their state, in packed slots (one pass of stage -1 below)
+        probe = False
+        if nact > 0 and first == 0:
+            nq = 0
+            for v in range(nvox):
+                rest[v] = False
+                ok = True
+                for i in range(v * npools, (v + 1) * npools):
+                    if (dydt[i] != 0.0 or not math.isfinite(y[i]) or
+                            (y[i] == 0.0 and math.copysign(1.0, y[i]) < 0.0)):
+                        ok = False
+                        break
+                if ok:
+                    act[nq] = v
+                    for i in range(npools):
+                        y0[nq * npools + i] = y[v * npools + i]
+                    for c in range(nterms):
+                        kkc[nq, c] = kk[v, c]
+                        kmc[nq, c] = km[v, c]
+                    volc[nq] = voxvol[v]
+                    nq += 1
+            if nq > 0:
+                probe = True
+                nact = nq
+        packed = probe
+        if not probe:
+            # slot v = voxel v, the model M itself
+            for v in range(nvox):
+                act[v] = v
+                tv[v] = t
+                h0[v] = hc[v, 0]
+            for i in range(n):
+                y0[i] = y[i]
+                k1[i] = dydt[i]
         while nact > 0 and status == 0.0:
-            for j in range(nact):
-                rem = t1 - tv[j]
-                final[j] = False
-                active[j] = True
-                if h0[j] >= rem:
-                    h0[j] = rem
-                    final[j] = True
-                    while tv[j] + h0[j] > t1:
-                        h0[j] = np.nextafter(h0[j], 0.0)
+            if not probe:
+                for j in range(nact):
+                    rem = t1 - tv[j]
+                    final[j] = False
+                    active[j] = True
+                    if h0[j] >= rem:
+                        h0[j] = rem
+                        final[j] = True
+                        while tv[j] + h0[j] > t1:
+                            h0[j] = np.nextafter(h0[j], 0.0)
+                for j in range(nact):
+                    hv = h0[j]
+                    for i in range(j * npools, (j + 1) * npools):
+                        hp[i] = hv
             Mx = Mc if packed else M
             m = nact * npools
-            # the stages.  One call site of the inlined rates (each is a
-            # copy of them)
-            for s in range(first, 6):
+            # the stages (only stage -1 in a probe).  One call site of the
+            # inlined rates (each is a copy of them)
+            for s in range(-1 if probe else first, 0 if probe else 6):
                 if s == -1:
                     for i in range(m):
                         ytmp[i] = y0[i]
                     k = kout
                 elif s == 0:
-                    for j in range(nact):
-                        hv = h0[j]
-                        for i in range(j * npools, (j + 1) * npools):
-                            ytmp[i] = y0[i] + c2 * hv * k1[i]
+                    for i in range(m):
+                        ytmp[i] = y0[i] + c2 * hp[i] * k1[i]
                     k = k2
                 elif s == 1:
-                    for j in range(nact):
-                        hv = h0[j]
-                        for i in range(j * npools, (j + 1) * npools):
-                            ytmp[i] = y0[i] + hv * (a31 * k1[i] + a32 * k2[i])
+                    for i in range(m):
+                        ytmp[i] = y0[i] + hp[i] * (a31 * k1[i] + a32 * k2[i])
                     k = k3
                 elif s == 2:
-                    for j in range(nact):
-                        hv = h0[j]
-                        for i in range(j * npools, (j + 1) * npools):
-                            ytmp[i] = y0[i] + hv * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
+                    for i in range(m):
+                        ytmp[i] = y0[i] + hp[i] * (a41 * k1[i] + a42 * k2[i] + a43 * k3[i])
                     k = k4
                 elif s == 3:
-                    for j in range(nact):
-                        hv = h0[j]
-                        for i in range(j * npools, (j + 1) * npools):
-                            ytmp[i] = y0[i] + hv * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
-                                                    a54 * k4[i])
+                    for i in range(m):
+                        ytmp[i] = y0[i] + hp[i] * (a51 * k1[i] + a52 * k2[i] + a53 * k3[i] +
+                                                   a54 * k4[i])
                     k = k5
                 elif s == 4:
-                    for j in range(nact):
-                        hv = h0[j]
-                        for i in range(j * npools, (j + 1) * npools):
-                            ytmp[i] = y0[i] + hv * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
-                                                    a64 * k4[i] + a65 * k5[i])
+                    for i in range(m):
+                        ytmp[i] = y0[i] + hp[i] * (a61 * k1[i] + a62 * k2[i] + a63 * k3[i] +
+                                                   a64 * k4[i] + a65 * k5[i])
                     k = k6
                 else:
-                    for j in range(nact):
-                        hv = h0[j]
-                        for i in range(j * npools, (j + 1) * npools):
-                            ytmp[i] = y0[i] + hv * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
-                                                    b5 * k5[i] + b6 * k6[i])
+                    for i in range(m):
+                        ytmp[i] = y0[i] + hp[i] * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
+                                                   b5 * k5[i] + b6 * k6[i])
                     k = kout
                 dimsc[0] = nact
                 _rhs(t, ytmp, k, Mx, W, rfuncs, fused)
-                if s == -1:
+                if s == -1 and not probe:
                     # (first round of a tick: slot j is voxel j)
                     for v in range(nvox):
                         if hc[v, 1] == 0.0:
@@ -438,6 +460,75 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                                 dydt[i] = kout[i]
                                 k1[i] = kout[i]
             first = 0
+            if probe:
+                # a voxel whose derivative is zero at its state is at rest:
+                # every stage of its steps is its state (y + h * 0 is y
+                # bit for bit: no -0.0), every error is 0 (the ratio's
+                # floor, _TINY, is the maximum: the step is taken and h
+                # grows 5x).  Its driver's count, h and time are advanced
+                # here as its steps would; its state stays
+                nrest = 0
+                for j in range(nact):
+                    v = act[j]
+                    zero = True
+                    for i in range(j * npools, (j + 1) * npools):
+                        if kout[i] != 0.0:
+                            zero = False
+                    if not zero:
+                        continue
+                    tq = t
+                    hq = hc[v, 0]
+                    hlast = hq
+                    cnt = 0
+                    ok = False
+                    while cnt < 200:
+                        cnt += 1
+                        if hq >= t1 - tq:
+                            ok = True
+                            break
+                        tq = tq + hq
+                        hq = 5.0 * hq
+                        hlast = hq
+                    if not ok:
+                        continue        # (h of 0 or subnormal: the rounds)
+                    rest[v] = True
+                    nrest += 1
+                    hc[v, 0] = hlast
+                    hc[v, 1] += cnt
+                    steps += cnt
+                    for i in range(npools):
+                        dydt[v * npools + i] = kout[j * npools + i]
+                probe = False
+                # the others step in the rounds, packed in voxel order
+                w = 0
+                for v in range(nvox):
+                    if rest[v]:
+                        continue
+                    act[w] = v
+                    tv[w] = t
+                    h0[w] = hc[v, 0]
+                    for i in range(npools):
+                        y0[w * npools + i] = y[v * npools + i]
+                        k1[w * npools + i] = dydt[v * npools + i]
+                    if nrest > 0:
+                        for c in range(nterms):
+                            kkc[w, c] = kk[v, c]
+                            kmc[w, c] = km[v, c]
+                        volc[w] = voxvol[v]
+                    w += 1
+                nact = w
+                packed = nrest > 0
+                if steps > max_steps:
+                    status = -1.0
+                continue
+            # each pool's error over its tolerance (k2 is free now); NaN
+            # never wins the maximum below, as in the driver
+            nonfinite = False
+            for i in range(m):
+                err = hp[i] * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i])
+                k2[i] = abs(err) / abs(rtol * abs(ytmp[i]) + atol)
+                if not math.isfinite(ytmp[i]):
+                    nonfinite = True
             done = 0
             for j in range(nact):
                 v = act[j]
@@ -448,11 +539,9 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                 rmax = _TINY
                 finite = True
                 for i in range(j * npools, (j + 1) * npools):
-                    if not math.isfinite(ytmp[i]):
+                    if nonfinite and not math.isfinite(ytmp[i]):
                         finite = False
-                    err = hv * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] +
-                                e6 * k6[i])
-                    r = abs(err) / abs(rtol * abs(ytmp[i]) + atol)
+                    r = k2[i]
                     if r > rmax:
                         rmax = r
                 if not finite:
