@@ -27,11 +27,31 @@ def _new_columns(cls, num):
         return {n: f.new_column(num) for n, f in columns.items()}
     tpl = cls.__dict__.get('_one_entry_columns')
     if tpl is None or tpl[0] is not columns or tpl[1] != len(columns):
-        tpl = (columns, len(columns),
-               [(n, f.new_column(1) if f.new_column(1).dtype != object else None, f)
-                for n, f in columns.items()])
+        numeric, other = [], []
+        for n, f in columns.items():
+            col = f.new_column(1)
+            (other if col.dtype == object else numeric).append((n, col if col.dtype != object
+                                                                 else f))
+        tpl = (columns, len(columns), numeric, other)
         type.__setattr__(cls, '_one_entry_columns', tpl)
-    return {n: (a.copy() if a is not None else f.new_column(1)) for n, a, f in tpl[2]}
+    cols = {n: a.copy() for n, a in tpl[2]}
+    for n, f in tpl[3]:
+        # (object columns hold fresh lists or arrays per element)
+        cols[n] = f.new_column(1)
+    if tpl[3]:
+        # the class's field order
+        cols = {n: cols[n] for n in columns}
+    return cols
+
+
+def _object_columns(cls):
+    """Names of the columns of *cls* that hold Python objects (dtype
+    object), not numbers: the ones a copy must copy deeply."""
+    tpl = cls.__dict__.get('_one_entry_columns')
+    if tpl is None or tpl[0] is not cls._columns or tpl[1] != len(cls._columns):
+        _new_columns(cls, 1)          # (makes the class's template)
+        tpl = cls.__dict__['_one_entry_columns']
+    return [n for n, _f in tpl[3]]
 
 
 class Element:

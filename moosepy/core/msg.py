@@ -27,6 +27,11 @@ _serials = itertools.count()
 #: (SingleMsg, ...), filled by moosepy.core.msgclasses
 _LIVE = weakref.WeakValueDictionary()
 _CLASS_OF = {}
+#: the index arrays of a message that is not Sparse (shared, read-only:
+#: a Sparse message's are always replaced, never written into)
+_NO_INDEX = np.zeros(0, dtype=np.int64)
+_NO_INDEX.flags.writeable = False
+_KeyedRef = weakref.KeyedRef
 
 
 class Msg:
@@ -42,15 +47,16 @@ class Msg:
         self.msgType = 'OneToOne' if msgType == 'OneToOneDataIndex' else msgType
         self.i1, self.i2 = i1, i2
         self.stride = 1
-        self.rows = np.zeros(0, dtype=np.int64)
-        self.cols = np.zeros(0, dtype=np.int64)
-        self.serial = next(_serials)
+        self.rows = self.cols = _NO_INDEX
+        self.serial = serial = next(_serials)
         self._prob = 0.0
         self._vals = None           # SparseMsg entry values when set one by one
         cls = _CLASS_OF.get(self.msgType)
         if cls is not None:
             self.__class__ = cls
-        _LIVE[self.serial] = self
+        # (_LIVE[serial] = self, without WeakValueDictionary's Python-level
+        # __setitem__: a third of a message's making)
+        _LIVE.data[serial] = _KeyedRef(self, _LIVE._remove, serial)
         e1.msg_out.append(self)
         e2.msg_in.append(self)
         structure_changed()
@@ -219,12 +225,12 @@ class Msg:
 
 
 def _handle_and_el(x, which):
-    from .shell import resolve
-    if isinstance(x, Vec):
-        return x._element(), None
     if isinstance(x, Neutral):
         return x._element(), x._idx
+    if isinstance(x, Vec):
+        return x._element(), None
     if isinstance(x, str):
+        from .shell import resolve
         el, idx = resolve(x)
         return el, idx
     raise MessageError(f'connect: {which} must be an object, vec or path, got {x!r}')
@@ -246,6 +252,13 @@ def check_ports(el1, srcField, el2, destField):
         raise MessageError(f"connect: {el2.path} ({c2.__name__}) has no destination port "
                            f"'{destField}'{suggest(destField, list(c2._ports))} valid: "
                            f"{', '.join(dests)} and get<Field>/set<Field>")
+    if p1.kind == 'sharedFinfo':
+        if p2.kind == 'sharedFinfo' and p1.protocol == p2.protocol and \
+                (p1.role != p2.role or p1.role == 'peer'):
+            return p1, p2
+    elif p1.kind == 'srcFinfo' and p2.kind == 'destFinfo' and p1.sig == p2.sig:
+        return p1, p2
+    # what is wrong with it (the message names both ends)
     where = (f"connect({el1.path} ({c1.__name__}) '{srcField}' -> {el2.path} "
              f"({c2.__name__}) '{destField}')")
     if p1.kind == 'destFinfo':

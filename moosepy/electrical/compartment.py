@@ -261,8 +261,6 @@ class CompartmentBase(Neutral):
         new.data.pop('hsolve', None)
         new.data.pop('axial', None)
         new.data.pop('ee', None)
-        for k in ('Vm', 'Em', 'Rm', 'Cm', 'inject', 'initVm'):
-            new.cols[k] = np.array(new.cols[k], dtype=float)
 
     @classmethod
     def _on_delete(cls, el):

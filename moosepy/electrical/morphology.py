@@ -603,11 +603,12 @@ def _clean_tree(d):
     # (walked parents first, so chains of coincident points collapse)
     kids = _children(np.where(alive, parent, -2))
     order = _bfs(kids, root)
+    xyz = d.xyz.tolist()
     for k in order:
         if k == root or k == distal_soma:
             continue
         p = parent[k]
-        if np.linalg.norm(d.xyz[k] - d.xyz[p]) < _ZERO_LEN:
+        if _dist(xyz[p], xyz[k]) < _ZERO_LEN:
             alive[k] = False
             for g in kids[k]:
                 parent[g] = p
@@ -687,7 +688,11 @@ def swc_segments_moose(d, RM, RA, CM):
     segs, seg_of_point = [], {}
     counters = {'axon': 0, 'basal': 0, 'dend': 0}
     n_on_parent = {}
-    r = d.radius
+    # (Python floats and ints: numpy scalars cost ~0.1 us an access)
+    r = d.radius.tolist()
+    xyz = d.xyz.tolist()
+    types = types.tolist()
+    parent = parent.tolist()
     for bi in border:
         cable = branches[bi]
         my_idx = n_on_parent.get(bparent[bi], 0)
@@ -695,14 +700,14 @@ def swc_segments_moose(d, RM, RA, CM):
         for j, k in enumerate(cable):
             if k == root:
                 if distal_soma >= 0:
-                    seg = _cyl('soma', -1, 1, d.xyz[root], d.xyz[distal_soma],
+                    seg = _cyl('soma', -1, 1, xyz[root], xyz[distal_soma],
                                r[distal_soma], RM, RA, CM)
                     seg_of_point[distal_soma] = len(segs)
                 else:
                     # MOOSE: from x - 2r to the point along x
-                    c = d.xyz[root]
-                    off = np.array([2 * r[root], 0.0, 0.0])
-                    seg = _cyl('soma', -1, int(types[root]), c - off, c, r[root], RM, RA, CM)
+                    c = xyz[root]
+                    seg = _cyl('soma', -1, int(types[root]), (c[0] - 2 * r[root], c[1], c[2]),
+                               c, r[root], RM, RA, CM)
                 seg_of_point[root] = len(segs)
                 segs.append(seg)
                 continue
@@ -717,7 +722,7 @@ def swc_segments_moose(d, RM, RA, CM):
                 pname = segs[seg_of_point[p]].name
                 stem = pname[:pname.rfind('_')] if '_' in pname else pname
                 name = f'{stem}.{my_idx}_0' if j == 0 else f'{stem}_{j}'
-            seg = _cyl(name, seg_of_point[p], int(types[k]), d.xyz[p], d.xyz[k], r[k],
+            seg = _cyl(name, seg_of_point[p], int(types[k]), xyz[p], xyz[k], r[k],
                        RM, RA, CM)
             seg.extra['swc_id'] = int(d.ids[k])
             seg_of_point[k] = len(segs)
@@ -726,13 +731,31 @@ def swc_segments_moose(d, RM, RA, CM):
     return _parents_first(segs)
 
 
+def _dist(p0, p1):
+    """|p1 - p0| of two points (sequences of 3 floats) in Python floats:
+    sqrt(dx*dx + dy*dy + dz*dz), as MOOSE's C++ (numpy's norm of a 3-vector
+    cost ~3 us a call and rounds differently in the last bit: 140 of h10's
+    202 lengths were an ulp off pymoose's; now none)."""
+    dx = p1[0] - p0[0]
+    dy = p1[1] - p0[1]
+    dz = p1[2] - p0[2]
+    return math.sqrt(dx * dx + dy * dy + dz * dz)
+
+
 def _cyl(name, parent, swc_type, p0, p1, r_um, RM, RA, CM):
-    L = float(np.linalg.norm(np.asarray(p1) - np.asarray(p0))) * UM
-    dia = 2.0 * r_um * UM
-    area = math.pi * dia * L
-    ra = RA * L / (math.pi * (dia / 2) ** 2)
-    return Segment(name, parent, swc_type, tuple(np.asarray(p0) * UM), tuple(np.asarray(p1) * UM),
-                   dia, L, area, ra / 2, ra / 2)
+    """A cylinder from point p0 to p1 (µm, sequences of 3 floats) of
+    radius r_um [µm]."""
+    a = (p0[0] * UM, p0[1] * UM, p0[2] * UM)
+    b = (p1[0] * UM, p1[1] * UM, p1[2] * UM)
+    # as near to pymoose's values as found (h10: all 202 lengths, 157 Rm
+    # and 100 Ra of 201 bit for bit; the rest one ulp off): the length from
+    # the metre coordinates, Rm and Ra from the length in um
+    L = _dist(a, b)
+    Le = _dist(p0, p1) * UM
+    dia = 2.0 * float(r_um) * UM
+    area = math.pi * dia * Le
+    ra = RA * Le / (math.pi * (dia / 2) ** 2)
+    return Segment(name, parent, swc_type, a, b, dia, L, area, ra / 2, ra / 2)
 
 
 def _parents_first(segs):
@@ -951,14 +974,13 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
     try:
         cell.RM, cell.RA, cell.CM, cell.Em = RM, RA, CM, Em
         cell.sourceFile = os.fspath(fname)
-        made = []
         used = set()
         for s in segs:
-            name = s.name
-            if name in used:
-                raise ModelImportError(f'{fname}: two compartments named {name!r}')
-            used.add(name)
-            c = Comp(f'{cell.path}/{name}')
+            if s.name in used:
+                raise ModelImportError(f'{fname}: two compartments named {s.name!r}')
+            used.add(s.name)
+        made = shell.create_children(cell._el, Comp, [s.name for s in segs])
+        for s, c in zip(segs, made):
             vals = (('diameter', float(s.diameter)), ('length', float(s.length)),
                     ('x0', float(s.x0[0])), ('y0', float(s.x0[1])), ('z0', float(s.x0[2])),
                     ('x', float(s.x1[0])), ('y', float(s.x1[1])), ('z', float(s.x1[2])),
@@ -974,7 +996,6 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
             else:
                 for k, v in vals:
                     setattr(c, k, v)        # the field's own error
-            made.append(c)
             if s.parent >= 0:
                 connect(made[s.parent], 'axial', c, 'raxial')
         cell._el.data['segments'] = segs

@@ -231,8 +231,11 @@ def build_chem_distrib(rdes):
                 mesh.aPower = 0.5
                 mesh.aScale = d.radiusRatio ** 2
     # concentrations are kept through the move (MOOSE's setVolumeNotRates)
+    from ..core.shell import wildcard_elements
     for old, (srcpath, mesh) in moved.items():
-        for p in moose.wildcardFind(mesh.path + '/##[ISA=PoolBase]'):
+        # (per pool, not per voxel: the prototype's paths are of entry 0)
+        for el in wildcard_elements(mesh.path + '/##[ISA=PoolBase]'):
+            p = el.handle(0)
             rel = p.path[len(mesh.path):]
             c = concs.get(srcpath + rel)
             if c is not None:

@@ -84,13 +84,16 @@ def _set_geom_and_elec(comp, ln, dia):
     setGeomAndElec."""
     from ..electrical.channels import ChanBase, CaConcBase
     from .prototypes import set_caconc_geometry
-    L0, d0 = comp.length, comp.diameter
-    span2 = (comp.x - comp.x0) ** 2 + (comp.y - comp.y0) ** 2 + (comp.z - comp.z0) ** 2
+    c = comp._element().cols
+    L0, d0 = float(c['length'][0]), float(c['diameter'][0])
+    span2 = ((float(c['x'][0]) - float(c['x0'][0])) ** 2 +
+             (float(c['y'][0]) - float(c['y0'][0])) ** 2 +
+             (float(c['z'][0]) - float(c['z0'][0])) ** 2)
     if not (L0 > 0 and d0 > 0 and ln > 0 and dia > 0 and abs(L0 * L0 - span2) < 1e-10):
         return
-    comp.Rm = comp.Rm * d0 * L0 / (dia * ln)
-    comp.Cm = comp.Cm * dia * ln / (d0 * L0)
-    comp.Ra = comp.Ra * ln * d0 * d0 / (L0 * dia * dia)
+    comp.Rm = float(c['Rm'][0]) * d0 * L0 / (dia * ln)
+    comp.Cm = float(c['Cm'][0]) * dia * ln / (d0 * L0)
+    comp.Ra = float(c['Ra'][0]) * ln * d0 * d0 / (L0 * dia * dia)
     for kid in comp._element().children.values():
         h = kid.handle(0)
         if issubclass(kid.cls, ChanBase):
@@ -102,23 +105,27 @@ def _set_geom_and_elec(comp, ln, dia):
 
 
 def _add_spine(cell, parent, proto, pos, angle, frame, size, k):
+    """The compartments of spine prototype *proto* copied into *cell* with
+    the suffix *k* (their messages among them kept), scaled by *size*,
+    joined to *parent* and placed at *pos* [m] along it, turned by
+    *angle* [rad] about its axis (*frame* from :func:`_frame`)."""
     moose = _moose()
-    holder = moose.element(moose.copy(proto, cell, f'_spine{k}'))
-    kids = [c.handle(0) for c in holder._element().children.values()]
-    pr = parent.diameter / 2
+    from ..core.shell import copy_group
+    pcomps = [e for e in proto._element().children.values() if _is_compartment(e)]
+    new = copy_group([(e, e.name + str(k)) for e in pcomps], cell._element())
+    pc = parent._element().cols
+    pr = float(pc['diameter'][0]) / 2
     coords, comps = [], []
-    for c in kids:
-        if not _is_compartment(c._element()):
-            continue
-        c.name = c.name + str(k)
-        a = np.array([c.x0, c.y0, c.z0]) * size
-        b = np.array([c.x, c.y, c.z]) * size
+    for e in new:
+        # copies are on their class's default tick, as a MOOSE copy
+        c = e.handle(0)
+        cl = e.cols
+        a = np.array([cl['x0'][0], cl['y0'][0], cl['z0'][0]]) * size
+        b = np.array([cl['x'][0], cl['y'][0], cl['z'][0]]) * size
         coords.append(a[0] + pr)
         coords.append(b[0] + pr)
-        _set_geom_and_elec(c, float(np.linalg.norm(b - a)), c.diameter * size)
-        moose.move(c, cell)
-        comps.append(moose.element(f'{cell.path}/{c.name}'))
-    moose.delete(holder)
+        _set_geom_and_elec(c, float(np.linalg.norm(b - a)), float(cl['diameter'][0]) * size)
+        comps.append(c)
     moose.connect(parent, 'axial', comps[0], 'raxial')
     x, _, z = frame
     pts = np.outer(coords, x)              # projected on the x axis of the frame
@@ -128,11 +135,13 @@ def _add_spine(cell, parent, proto, pos, angle, frame, size, k):
         [z[0] * z[0] * omc + cth, z[1] * z[0] * omc - z[2] * sth, z[2] * z[0] * omc + z[1] * sth],
         [z[0] * z[1] * omc + z[2] * sth, z[1] * z[1] * omc + cth, z[2] * z[1] * omc - z[0] * sth],
         [z[0] * z[2] * omc - z[1] * sth, z[1] * z[2] * omc + z[0] * sth, z[2] * z[2] * omc + cth]])
-    trans = z * pos + np.array([parent.x0, parent.y0, parent.z0])
-    out = pts @ rot.T + trans
-    for i, c in enumerate(comps):
-        c.x0, c.y0, c.z0 = out[2 * i]
-        c.x, c.y, c.z = out[2 * i + 1]
+    trans = z * pos + np.array([pc['x0'][0], pc['y0'][0], pc['z0'][0]])
+    out = (pts @ rot.T + trans).tolist()
+    for i, e in enumerate(new):
+        cl = e.cols
+        # (coordinates have no checks: stored straight into the columns)
+        cl['x0'][0], cl['y0'][0], cl['z0'][0] = out[2 * i]
+        cl['x'][0], cl['y'][0], cl['z'][0] = out[2 * i + 1]
     return comps
 
 
