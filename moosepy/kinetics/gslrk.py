@@ -47,6 +47,10 @@ _B = (902880.0 / 7618050.0, 3953664.0 / 7618050.0, 3855735.0 / 7618050.0,
       -1371249.0 / 7618050.0, 277020.0 / 7618050.0)
 _E = (1.0 / 360.0, -128.0 / 4275.0, -2197.0 / 75240.0, 1.0 / 50.0, 2.0 / 55.0)
 _TINY = 2.2250738585072014e-308        # DBL_MIN: the error ratio's floor
+# error ratios beyond which the step factor is clipped anyway (0.2 below
+# 1845.3, 5 above 3.40e-5, with margins of 1e-4 and 3 %): no power to take
+_RMAX_CUT = 1846.0
+_RMIN_CUT = 3.3e-5
 
 
 #: most steps one voxel's driver may take within one tick of the solver:
@@ -286,6 +290,53 @@ def _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_
 
 
 @njit(cache=True, nogil=True, inline='always')
+def _slot_rates(yt, k, nact, npools, kr, fa, fi, fc):
+    """dn/dt of the fused form for the packed slots (slot j's pools at
+    yt[j*npools:], its rate constants kr[j]): kernels._rhs_fused's
+    products, sums and order, bit for bit, without its per-voxel copies.
+    Its constant reactant slots (npools: 1.0, npools + 1: 0.0) become
+    constants, its scatters into the never-read slot npools + 2 are left
+    out.  Flux by flux over blocks of slots, so that neighbouring voxels'
+    sums (each a chain through memory) run side by side.  *yt* has two
+    entries beyond the last slot (read only under a branch)."""
+    nflux = fa.shape[0]
+    kb_at = 8 * nflux
+    for i in range(nact * npools):
+        k[i] = 0.0
+    blk = max(1, 4096 // npools)
+    for j0 in range(0, nact, blk):
+        j1 = min(j0 + blk, nact)
+        for g in range(nflux):
+            r = 8 * g
+            c = 4 * g
+            ia = fa[g]
+            ib = fi[kb_at + g]
+            i0, i1, i2, i3 = fi[r], fi[r + 1], fi[r + 2], fi[r + 3]
+            u0, u1, u2, u3 = i0 < npools, i1 < npools, i2 < npools, i3 < npools
+            w0 = 1.0 if i0 == npools else 0.0
+            w1 = 1.0 if i1 == npools else 0.0
+            w2 = 1.0 if i2 == npools else 0.0
+            w3 = 1.0 if i3 == npools else 0.0
+            o0, o1, o2, o3 = fi[r + 4], fi[r + 5], fi[r + 6], fi[r + 7]
+            f0, f1, f2, f3 = fc[c], fc[c + 1], fc[c + 2], fc[c + 3]
+            for j in range(j0, j1):
+                b = j * npools
+                x0 = yt[b + i0] if u0 else w0
+                x1 = yt[b + i1] if u1 else w1
+                x2 = yt[b + i2] if u2 else w2
+                x3 = yt[b + i3] if u3 else w3
+                f = kr[j, ia] * x0 * x1 - kr[j, ib] * x2 * x3
+                if o0 < npools:
+                    k[b + o0] += f0 * f
+                if o1 < npools:
+                    k[b + o1] += f1 * f
+                if o2 < npools:
+                    k[b + o2] += f2 * f
+                if o3 < npools:
+                    k[b + o3] += f3 * f
+
+
+@njit(cache=True, nogil=True, inline='always')
 def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
                     max_steps, rfuncs, fused):
     """:func:`_ticks` for a model without Functions, every voxel's driver
@@ -301,7 +352,9 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     one step while a few redo theirs many times (MOOSE's stale first
     derivative), and evaluating every voxel in every round until the last
     one was done cost 14x the work (bench_dsolve 'reac': 1718 rounds of
-    1000 voxels for 123,924 voxel attempts)."""
+    1000 voxels for 123,924 voxel attempts).  Voxels at rest (derivative
+    exactly zero at their state) skip their stages (see the probe below).
+    Fused rates: :func:`_slot_rates`."""
     M = unpack(I, F)
     W = _work_parts(M, work_buffer(M))
     nvox = M[0][0]
@@ -309,7 +362,9 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     nterms = M[0][2]
     held = M[10]
     kk, km, voxvol = M[1], M[2], M[21]
-    n = nvox * npools
+    fa, fi, fc = M[28], M[33], M[34]
+    S = npools
+    n = nvox * S
     a31, a32 = _A3
     a41, a42, a43 = _A4
     a51, a52, a53, a54 = _A5
@@ -317,9 +372,10 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     c2, c3, c4, c5, c6 = _C
     b1, b3, b4, b5, b6 = _B
     e1, e3, e4, e5, e6 = _E
-    # slot arrays: slot j (pools j*npools ...) holds voxel act[j]
+    # slot arrays: slot j (entries j*S ...) holds voxel act[j]
     y0 = np.empty(n)
-    ytmp = np.empty(n)
+    ytmp = np.empty(n + 2)
+    ytmp[n] = ytmp[n + 1] = 0.0
     k1 = np.empty(n)
     k2 = np.empty(n)
     k3 = np.empty(n)
@@ -332,8 +388,8 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     tv = np.empty(nvox)
     final = np.zeros(nvox, dtype=np.bool_)
     active = np.zeros(nvox, dtype=np.bool_)
+    cand = np.zeros(nvox, dtype=np.bool_)
     act = np.empty(nvox, dtype=np.int64)
-    rest = np.zeros(nvox, dtype=np.bool_)
     # the model restricted to the packed voxels: the same types as M, so
     # that one call site of the rates serves both
     dimsc = M[0].copy()
@@ -361,44 +417,33 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
             if hc[v, 1] == 0.0:
                 first = -1
         tick0 = steps
-        # every voxel is at t: all step or none does
+        # every voxel is at t: all step or none does.  Slot v = voxel v
+        # (the model M itself) until voxels drop out
         nact = nvox if t < t1 else 0
-        # voxels that may be at rest (their last derivative exactly zero, a
-        # finite state without -0.0) are probed first: the derivative at
-        # their state, in packed slots (one pass of stage -1 below)
-        probe = False
-        if nact > 0 and first == 0:
-            nq = 0
-            for v in range(nvox):
-                rest[v] = False
-                ok = True
-                for i in range(v * npools, (v + 1) * npools):
-                    if (dydt[i] != 0.0 or not math.isfinite(y[i]) or
-                            (y[i] == 0.0 and math.copysign(1.0, y[i]) < 0.0)):
-                        ok = False
-                        break
-                if ok:
-                    act[nq] = v
-                    for i in range(npools):
-                        y0[nq * npools + i] = y[v * npools + i]
-                    for c in range(nterms):
-                        kkc[nq, c] = kk[v, c]
-                        kmc[nq, c] = km[v, c]
-                    volc[nq] = voxvol[v]
-                    nq += 1
-            if nq > 0:
-                probe = True
-                nact = nq
-        packed = probe
-        if not probe:
-            # slot v = voxel v, the model M itself
-            for v in range(nvox):
-                act[v] = v
-                tv[v] = t
-                h0[v] = hc[v, 0]
-            for i in range(n):
-                y0[i] = y[i]
-                k1[i] = dydt[i]
+        packed = False
+        nq = 0
+        for v in range(nvox):
+            act[v] = v
+            tv[v] = t
+            h0[v] = hc[v, 0]
+            b = v * S
+            # a voxel may be at rest: its last derivative exactly zero, a
+            # finite state without -0.0
+            rest = True
+            for p in range(npools):
+                yv = y[v * npools + p]
+                dv = dydt[v * npools + p]
+                y0[b + p] = yv
+                k1[b + p] = dv
+                if (dv != 0.0 or not math.isfinite(yv) or
+                        (yv == 0.0 and math.copysign(1.0, yv) < 0.0)):
+                    rest = False
+            cand[v] = rest
+            if rest:
+                nq += 1
+        # where enough voxels may be at rest, a first round (a probe) takes
+        # the derivative at every state (stage -1 only)
+        probe = nact > 0 and first == 0 and nq * 8 >= nvox
         while nact > 0 and status == 0.0:
             if not probe:
                 for j in range(nact):
@@ -412,12 +457,12 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                             h0[j] = np.nextafter(h0[j], 0.0)
                 for j in range(nact):
                     hv = h0[j]
-                    for i in range(j * npools, (j + 1) * npools):
+                    for i in range(j * S, (j + 1) * S):
                         hp[i] = hv
-            Mx = Mc if packed else M
-            m = nact * npools
-            # the stages (only stage -1 in a probe).  One call site of the
-            # inlined rates (each is a copy of them)
+            m = nact * S
+            # the stages (only stage -1 in a probe); the error ratios with
+            # the new state.  One call site of the rates (each is a copy of
+            # them)
             for s in range(-1 if probe else first, 0 if probe else 6):
                 if s == -1:
                     for i in range(m):
@@ -446,20 +491,30 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                                                    a64 * k4[i] + a65 * k5[i])
                     k = k6
                 else:
+                    # the new state, and each entry's error over its
+                    # tolerance into k2 (free now)
                     for i in range(m):
-                        ytmp[i] = y0[i] + hp[i] * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
-                                                   b5 * k5[i] + b6 * k6[i])
+                        yn = y0[i] + hp[i] * (b1 * k1[i] + b3 * k3[i] + b4 * k4[i] +
+                                              b5 * k5[i] + b6 * k6[i])
+                        ytmp[i] = yn
+                        err = hp[i] * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] +
+                                       e6 * k6[i])
+                        k2[i] = abs(err) / abs(rtol * abs(yn) + atol)
                     k = kout
-                dimsc[0] = nact
-                _rhs(t, ytmp, k, Mx, W, rfuncs, fused)
+                if fused:
+                    _slot_rates(ytmp, k, nact, npools, kkc if packed else kk, fa, fi, fc)
+                else:
+                    dimsc[0] = nact
+                    _rhs(t, ytmp, k, Mc if packed else M, W, rfuncs, False)
                 if s == -1 and not probe:
                     # (first round of a tick: slot j is voxel j)
                     for v in range(nvox):
                         if hc[v, 1] == 0.0:
-                            for i in range(v * npools, (v + 1) * npools):
-                                dydt[i] = kout[i]
-                                k1[i] = kout[i]
+                            for p in range(npools):
+                                dydt[v * npools + p] = kout[v * S + p]
+                                k1[v * S + p] = kout[v * S + p]
             first = 0
+            done = 0
             if probe:
                 # a voxel whose derivative is zero at its state is at rest:
                 # every stage of its steps is its state (y + h * 0 is y
@@ -467,17 +522,19 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                 # floor, _TINY, is the maximum: the step is taken and h
                 # grows 5x).  Its driver's count, h and time are advanced
                 # here as its steps would; its state stays
-                nrest = 0
+                probe = False
                 for j in range(nact):
-                    v = act[j]
+                    active[j] = True
+                    if not cand[j]:
+                        continue
                     zero = True
-                    for i in range(j * npools, (j + 1) * npools):
-                        if kout[i] != 0.0:
+                    for p in range(npools):
+                        if kout[j * S + p] != 0.0:
                             zero = False
                     if not zero:
                         continue
                     tq = t
-                    hq = hc[v, 0]
+                    hq = hc[j, 0]
                     hlast = hq
                     cnt = 0
                     ok = False
@@ -491,100 +548,73 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                         hlast = hq
                     if not ok:
                         continue        # (h of 0 or subnormal: the rounds)
-                    rest[v] = True
-                    nrest += 1
-                    hc[v, 0] = hlast
-                    hc[v, 1] += cnt
-                    steps += cnt
-                    for i in range(npools):
-                        dydt[v * npools + i] = kout[j * npools + i]
-                probe = False
-                # the others step in the rounds, packed in voxel order
-                w = 0
-                for v in range(nvox):
-                    if rest[v]:
-                        continue
-                    act[w] = v
-                    tv[w] = t
-                    h0[w] = hc[v, 0]
-                    for i in range(npools):
-                        y0[w * npools + i] = y[v * npools + i]
-                        k1[w * npools + i] = dydt[v * npools + i]
-                    if nrest > 0:
-                        for c in range(nterms):
-                            kkc[w, c] = kk[v, c]
-                            kmc[w, c] = km[v, c]
-                        volc[w] = voxvol[v]
-                    w += 1
-                nact = w
-                packed = nrest > 0
-                if steps > max_steps:
-                    status = -1.0
-                continue
-            # each pool's error over its tolerance (k2 is free now); NaN
-            # never wins the maximum below, as in the driver
-            nonfinite = False
-            for i in range(m):
-                err = hp[i] * (e1 * k1[i] + e3 * k3[i] + e4 * k4[i] + e5 * k5[i] + e6 * k6[i])
-                k2[i] = abs(err) / abs(rtol * abs(ytmp[i]) + atol)
-                if not math.isfinite(ytmp[i]):
-                    nonfinite = True
-            done = 0
-            for j in range(nact):
-                v = act[j]
-                hv = h0[j]
-                hc[v, 1] += 1.0
-                steps += 1
-                tn = t1 if final[j] else tv[j] + hv
-                rmax = _TINY
-                finite = True
-                for i in range(j * npools, (j + 1) * npools):
-                    if nonfinite and not math.isfinite(ytmp[i]):
-                        finite = False
-                    r = k2[i]
-                    if r > rmax:
-                        rmax = r
-                if not finite:
-                    for i in range(npools):
-                        y[v * npools + i] = ytmp[j * npools + i]
-                    status = -2.0
-                    break
-                if rmax > 1.1:
-                    r = 0.9 / rmax ** 0.2
-                    if r < 0.2:
-                        r = 0.2
-                    hn = r * hv
-                    if abs(hn) < abs(hv) and tn + hn != tn:
-                        h0[j] = hn          # redo from the same start
-                        continue
-                    status = -3.0
-                    break
-                if rmax < 0.5 and not final[j]:
-                    # (a tick's last step keeps h: no growth to compute)
-                    r = 0.9 / rmax ** (1.0 / 6.0)
-                    if r > 5.0:
-                        r = 5.0
-                    if r < 1.0:
-                        r = 1.0
-                    hv = r * hv
-                # accepted: the next step starts here, from this derivative
-                for i in range(npools):
-                    q = j * npools + i
-                    y[v * npools + i] = ytmp[q]
-                    y0[q] = ytmp[q]
-                    dydt[v * npools + i] = kout[q]
-                    k1[q] = kout[q]
-                tv[j] = tn
-                if final[j]:
                     active[j] = False
                     done += 1
-                else:
-                    hc[v, 0] = hv
-                    h0[j] = hv
-            if steps > max_steps and status == 0.0:
-                status = -1.0
-            if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
-                status = -4.0
+                    hc[j, 0] = hlast
+                    hc[j, 1] += cnt
+                    steps += cnt
+                    for p in range(npools):
+                        dydt[j * npools + p] = kout[j * S + p]
+                if steps > max_steps:
+                    status = -1.0
+            else:
+                for j in range(nact):
+                    v = act[j]
+                    hv = h0[j]
+                    hc[v, 1] += 1.0
+                    steps += 1
+                    tn = t1 if final[j] else tv[j] + hv
+                    rmax = _TINY
+                    finite = True
+                    b = j * S
+                    for i in range(b, b + npools):
+                        if not math.isfinite(ytmp[i]):
+                            finite = False
+                        r = k2[i]
+                        if r > rmax:
+                            rmax = r
+                    if not finite:
+                        for p in range(npools):
+                            y[v * npools + p] = ytmp[b + p]
+                        status = -2.0
+                        break
+                    if rmax > 1.1:
+                        r = 0.2 if rmax > _RMAX_CUT else 0.9 / rmax ** 0.2
+                        if r < 0.2:
+                            r = 0.2
+                        hn = r * hv
+                        if abs(hn) < abs(hv) and tn + hn != tn:
+                            h0[j] = hn          # redo from the same start
+                            continue
+                        status = -3.0
+                        break
+                    if rmax < 0.5 and not final[j]:
+                        # (a tick's last step keeps h: no growth to compute)
+                        r = 5.0 if rmax < _RMIN_CUT else 0.9 / rmax ** (1.0 / 6.0)
+                        if r > 5.0:
+                            r = 5.0
+                        if r < 1.0:
+                            r = 1.0
+                        hv = r * hv
+                    # accepted: the next step starts here, from this
+                    # derivative
+                    for p in range(npools):
+                        y[v * npools + p] = ytmp[b + p]
+                        dydt[v * npools + p] = kout[b + p]
+                    for i in range(b, b + S):
+                        y0[i] = ytmp[i]
+                        k1[i] = kout[i]
+                    tv[j] = tn
+                    if final[j]:
+                        active[j] = False
+                        done += 1
+                    else:
+                        hc[v, 0] = hv
+                        h0[j] = hv
+                if steps > max_steps and status == 0.0:
+                    status = -1.0
+                if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
+                    status = -4.0
             if done > 0 and status == 0.0:
                 # pack the voxels still stepping to the front, in voxel
                 # order (the order the one-after-another drivers have)
@@ -597,9 +627,9 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                         act[w] = v
                         tv[w] = tv[j]
                         h0[w] = h0[j]
-                        for i in range(npools):
-                            y0[w * npools + i] = y0[j * npools + i]
-                            k1[w * npools + i] = k1[j * npools + i]
+                        for i in range(S):
+                            y0[w * S + i] = y0[j * S + i]
+                            k1[w * S + i] = k1[j * S + i]
                     if w != j or not packed:
                         for c in range(nterms):
                             kkc[w, c] = kk[v, c]
@@ -683,25 +713,32 @@ def flags(I):
     return bool(info[2] > 0), rfuncs, fused
 
 
+def kernel_for(I, nvox):
+    """The driver variant for packed model *I* with *nvox* voxels (constant
+    flags: see above)."""
+    afuncs, rfuncs, fused = flags(I)
+    nfuncs = I[I[0]:I[1]][3]
+    if TOGETHER and nfuncs == 0 and nvox > 1:
+        return _together_fused if fused else _together_plain
+    if rfuncs:
+        return _ticks_rate
+    if afuncs:
+        return _ticks_assign
+    return _ticks_fused if fused else _ticks_plain
+
+
 def integrate_ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                    max_steps):
+                    max_steps, fn=None):
     """Advance state *y* (voxel-major, molecules; in place) over the
     solver's ticks ending at *ends* [s], from *t0*; *hc* (voxels x [h,
     evolve count]) and *dydt* (the last derivative) carry each voxel's
-    driver memory from call to call.  Records ``y[rec_idx]`` after the tick at or just after each of
-    the sorted *sample_t* into the rows of *out*.  Returns 0.0, or -1.0
+    driver memory from call to call.  Records ``y[rec_idx]`` after the tick
+    at or just after each of the sorted *sample_t* into the rows of *out*.
+    *fn*: :func:`kernel_for` of the model, if known.  Returns 0.0, or -1.0
     (more than *max_steps* steps), -4.0 (more than TICK_MAX_STEPS steps of
     one voxel within one tick), -2.0 (non-finite state), -3.0 (the step
     cannot be made smaller and the error test still fails)."""
-    afuncs, rfuncs, fused = flags(I)
-    nfuncs = I[I[0]:I[1]][3]
-    if TOGETHER and nfuncs == 0 and hc.shape[0] > 1:
-        fn = _together_fused if fused else _together_plain
-    elif rfuncs:
-        fn = _ticks_rate
-    elif afuncs:
-        fn = _ticks_assign
-    else:
-        fn = _ticks_fused if fused else _ticks_plain
+    if fn is None:
+        fn = kernel_for(I, hc.shape[0])
     return fn(y, float(t0), ends, hc, dydt, float(rtol), float(atol), sample_t, rec_idx, out,
               I, F, max_steps)

@@ -436,11 +436,15 @@ def _tick_ends(el, t0, t_end):
     if dt <= 0.0:
         return np.array([t_end])
     n = int(round(span / dt))
-    if n < 1 or abs(n * dt - span) > 1e-9 * max(dt, span):
+    whole = n >= 1 and abs(n * dt - span) <= 1e-9 * max(dt, span)
+    if not whole:
         n = max(1, int(math.ceil(span / dt - 1e-9)))
-        ends = np.minimum(t0 + dt * np.arange(1, n + 1), t_end)
-    else:
+    if n == 1:
+        return np.array([t_end])        # (the usual call: one tick)
+    if whole:
         ends = t0 + span * np.arange(1, n + 1) / n
+    else:
+        ends = np.minimum(t0 + dt * np.arange(1, n + 1), t_end)
     ends[-1] = t_end
     return ends
 
@@ -459,9 +463,12 @@ def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol):
         hc[:, 0] = dt / 10.0
         g = comp.gsl = (hc, np.zeros(y.shape[0]))
     ends = _tick_ends(el, t0, t_end)
+    k = getattr(comp, 'gsl_kernel', None)
+    if k is None or k[0] is not comp.I or k[1] != gslrk.TOGETHER:
+        k = comp.gsl_kernel = (comp.I, gslrk.TOGETHER, gslrk.kernel_for(comp.I, comp.nvox))
     st = gslrk.integrate_ticks(y, t0, ends, g[0], g[1], rtol, atol,
                                np.ascontiguousarray(times, dtype=np.float64), flats, out,
-                               comp.I, comp.F, 50_000_000)
+                               comp.I, comp.F, 50_000_000, k[2])
     if st < 0.0:
         check_state(el, comp, t0, t_end, atol, pre=True)
     if st == -1.0:
