@@ -236,8 +236,24 @@ def _handle_and_el(x, which):
     raise MessageError(f'connect: {which} must be an object, vec or path, got {x!r}')
 
 
+#: (class 1, source port, class 2, destination port) -> the two ports, of
+#: connections found valid (ports are fixed per class)
+_VALID = {}
+
+
 def check_ports(el1, srcField, el2, destField):
     """Validate a connection; return the two ports."""
+    c1, c2 = el1.cls, el2.cls
+    key = (c1, srcField, c2, destField)
+    ok = _VALID.get(key)
+    if ok is not None:
+        return ok
+    p1, p2 = _check_ports(el1, srcField, el2, destField)
+    _VALID[key] = (p1, p2)
+    return p1, p2
+
+
+def _check_ports(el1, srcField, el2, destField):
     c1, c2 = el1.cls, el2.cls
     p1 = c1._ports.get(srcField)
     if p1 is None:
@@ -338,6 +354,28 @@ def connect(src, srcField, dest, destField, msgType='Single'):
         if hook is not None:
             hook(el, m)
     return m
+
+
+def connect_pairs(pairs, srcField, destField):
+    """Single messages from ``src.srcField`` to ``dest.destField`` for each
+    (src, dest) pair of handles (what ``connect`` does for each, the ports
+    checked once per pair of classes); returns the messages.  Every pair is
+    checked before any message is made."""
+    made = []
+    ends = []
+    for src, dest in pairs:
+        el1, i1 = _handle_and_el(src, 'source')
+        el2, i2 = _handle_and_el(dest, 'destination')
+        check_ports(el1, srcField, el2, destField)
+        ends.append((el1, i1 or 0, el2, i2 or 0))
+    for el1, i1, el2, i2 in ends:
+        m = Msg(el1, srcField, el2, destField, 'Single', i1, i2)
+        for el in (el1, el2):
+            hook = getattr(el.cls, '_on_connect', None)
+            if hook is not None:
+                hook(el, m)
+        made.append(m)
+    return made
 
 
 def links(el, port):

@@ -508,7 +508,9 @@ def _swc_table_fast(path, text):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            a = np.loadtxt(path, comments='#', ndmin=2, dtype=float, encoding='utf-8')
+            # (the text already read: by its path numpy's loader looks for
+            # compressed variants, importing their modules, ~1 ms)
+            a = np.loadtxt(text.splitlines(), comments='#', ndmin=2, dtype=float)
     except (ValueError, UnicodeDecodeError):
         return None
     if a.shape[0] == 0 or a.shape[1] != 7:
@@ -966,7 +968,7 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
     segment, joined parent 'axial' -> child 'raxial'.  On any error the
     partly built cell is deleted."""
     from ..core import shell
-    from ..core.msg import connect
+    from ..core.msg import connect_pairs
     _check_cellpath(cellpath, fname)
     Comp = _comp_class()
     initVm = Em if initVm is None else initVm
@@ -980,24 +982,27 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
                 raise ModelImportError(f'{fname}: two compartments named {s.name!r}')
             used.add(s.name)
         made = shell.create_children(cell._el, Comp, [s.name for s in segs])
-        for s, c in zip(segs, made):
-            vals = (('diameter', float(s.diameter)), ('length', float(s.length)),
-                    ('x0', float(s.x0[0])), ('y0', float(s.x0[1])), ('z0', float(s.x0[2])),
-                    ('x', float(s.x1[0])), ('y', float(s.x1[1])), ('z', float(s.x1[2])),
-                    ('Rm', RM / s.area), ('Cm', CM * s.area), ('Ra', float(s.Ra)),
-                    ('Em', float(Em)), ('initVm', float(initVm)), ('Vm', float(initVm)))
-            if (all(math.isfinite(v) for _, v in vals) and vals[0][1] >= 0 and
-                    vals[1][1] >= 0 and vals[8][1] > 0 and vals[9][1] > 0 and vals[10][1] >= 0):
-                # valid (the setters' own checks): stored straight into the
-                # new element's columns, 14 field sets' Python spared
+        names = ('diameter', 'length', 'x0', 'y0', 'z0', 'x', 'y', 'z', 'Rm', 'Cm', 'Ra',
+                 'Em', 'initVm', 'Vm')
+        table = [(float(s.diameter), float(s.length), float(s.x0[0]), float(s.x0[1]),
+                  float(s.x0[2]), float(s.x1[0]), float(s.x1[1]), float(s.x1[2]),
+                  RM / s.area, CM * s.area, float(s.Ra), float(Em), float(initVm),
+                  float(initVm)) for s in segs]
+        a = np.array(table, dtype=float).reshape(len(segs), len(names))
+        if (np.isfinite(a).all() and (a[:, [0, 1, 10]] >= 0).all() and
+                (a[:, [8, 9]] > 0).all()):
+            # valid (the setters' own checks): stored straight into the new
+            # elements' columns, 14 field sets' Python spared per compartment
+            for c, vals in zip(made, table):
                 cols = c._el.cols
-                for k, v in vals:
+                for k, v in zip(names, vals):
                     cols[k][0] = v
-            else:
-                for k, v in vals:
+        else:
+            for c, vals in zip(made, table):
+                for k, v in zip(names, vals):
                     setattr(c, k, v)        # the field's own error
-            if s.parent >= 0:
-                connect(made[s.parent], 'axial', c, 'raxial')
+        connect_pairs([(made[s.parent], c) for s, c in zip(segs, made) if s.parent >= 0],
+                      'axial', 'raxial')
         cell._el.data['segments'] = segs
         cell._el.data['numBranches'] = len({s.section for s in segs}) if any(
             s.section >= 0 for s in segs) else _count_branches(segs)

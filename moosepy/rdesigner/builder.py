@@ -477,7 +477,8 @@ class rdesigneur:
             raise MooseError(f'rdesigneur.buildModel: the cell prototype {self.elecid.path} '
                              'is gone (built once already with stealCellFromLibrary?)')
         # check against a throw-away geometry of the prototype first
-        self._validate(CellGeometry(self.elecid))
+        self._proto_geom = CellGeometry(self.elecid)
+        self._validate(self._proto_geom)
         if self.randseed is not None:
             moose.seed(int(self.randseed))     # spines, random synaptic input, Gsolve
         self.model = moose.Neutral(modelPath)
@@ -537,7 +538,16 @@ class rdesigneur:
         if not somas:
             raise MooseError(f'rdesigneur: the cell {ep} has no compartments')
         self.soma = max(somas, key=lambda c: c.diameter)
-        self.elecid.buildSegmentTree()
+        # the segment tree: the prototype's geometry (made to validate the
+        # specs) carried over to the copy, else built anew
+        proto = getattr(self, '_proto_geom', None)
+        geom = None
+        if proto is not None and not self.elecid._element().data.get('spines'):
+            geom = proto.copied_to(self.elecid)
+        if geom is None:
+            self.elecid.buildSegmentTree()
+        else:
+            self.elecid._element().data['segment_tree'] = geom
         from .distrib import segment_geometry
         self.geom = segment_geometry(self.elecid)
 

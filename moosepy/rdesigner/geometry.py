@@ -508,6 +508,27 @@ class CellGeometry:
         self.maxG = float(self.g.max()) if n else 0.0
         self.maxL = float(self.L.max()) if n else 0.0
 
+    def copied_to(self, cell):
+        """This geometry for *cell*, a copy (or the moved original) of the
+        cell it was made for, made just now (a copy keeps every field and
+        axial message): the same compartments by name and class, in the same
+        order.  None when they differ (then make a new one)."""
+        from ..core.shell import element
+        el = element(cell)._element()
+        kids = [c for c in el.children.values() if _is_compartment(c)]
+        if len(kids) != len(self.comps) or any(
+                k.name != c.name or k.cls is not c.cls for k, c in zip(kids, self.comps)):
+            return None
+        new = object.__new__(CellGeometry)
+        new.__dict__.update(self.__dict__)
+        new.cell = element(cell)
+        new.comps = kids
+        new.index = {id(c): k for k, c in enumerate(kids)}
+        new.soma = kids[self.index[id(self.soma)]] if self.soma is not None else None
+        for name in ('xyz', 'p', 'L', 'g', 'seglen'):
+            setattr(new, name, getattr(self, name).copy())
+        return new
+
     def values(self, elems):
         """Dict of variable arrays for compartment elements *elems*."""
         m = len(elems)
