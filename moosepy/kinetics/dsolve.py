@@ -98,7 +98,8 @@ class Dsolve(Neutral):
     method = Field('be', '', "Scheme: 'be' backward Euler (MOOSE's), 'cn' Crank-Nicolson",
                    type='string', stored=False)
     _method = Field('be', type='string', hidden=True)
-    nVec = LookupField('unsigned int', 'vector', '#', 'Molecule counts of the pools in a voxel')
+    nVec = LookupField('unsigned int', 'vector', '#', 'Molecule counts of one pool (by its '
+                       'index) in every voxel')
     diffVol1 = LookupField('unsigned int', 'double', 'm^3', 'Volume of this side of junction '
                            'pair i')
     diffVol2 = LookupField('unsigned int', 'double', 'm^3', 'Volume of the other side of '
@@ -167,11 +168,38 @@ class Dsolve(Neutral):
         self._el.cols['_method'][self._idx] = m
         self._el.data.pop('plan', None)
 
-    def _lookup_nVec(self, voxel):
+    def _nvec_pool(self, pool, what):
         c = self._chem()
         if c is None:
             raise SolverError(f'{self.path}: not compiled yet (call moose.reinit())')
-        return c.state[int(voxel)].copy()
+        n = c.state.shape[1]
+        try:
+            k = int(pool)
+        except (TypeError, ValueError):
+            k = -1
+        if not 0 <= k < n:
+            raise FieldError(f'{self.path} (Dsolve).nVec[{pool!r}]: a pool index is expected, '
+                             f'0..{n - 1} (the Stoich\'s pool order); {what}')
+        return c, k
+
+    def _lookup_nVec(self, pool):
+        """Molecule counts [#] of pool number *pool* (the Stoich's order, as
+        the Ksolve's nVec entries) in every voxel, as MOOSE's
+        Dsolve.nVec[pool]."""
+        c, k = self._nvec_pool(pool, 'MOOSE prints a warning and returns []')
+        return c.state[:, k].copy()
+
+    def _lookupset_nVec(self, pool, values):
+        """Set pool number *pool*'s molecule counts [#] in every voxel (one
+        value per voxel).  moosepy keeps one state, so the pool's ``n``
+        reads the new values at once (MOOSE's Ksolve takes them at its
+        next tick)."""
+        c, k = self._nvec_pool(pool, 'MOOSE prints a warning and ignores the set')
+        v = np.asarray(values, dtype=float).ravel()
+        if v.shape[0] != c.state.shape[0] or not np.isfinite(v).all():
+            raise FieldError(f'{self.path} (Dsolve).nVec[{k}]: expected {c.state.shape[0]} '
+                             f'finite counts (one per voxel), got {values!r}')
+        c.state[:, k] = v
 
     def _junction_field(self, i, what):
         js = self._el.data.get('junctions', [])

@@ -171,21 +171,17 @@ class ChemCompt(Neutral):
         for el in self._el.walk():
             if not issubclass(el.cls, PoolBase) or _compartment_el(el) is not self._el:
                 continue
-            if len(new) != el.num:
-                # as MOOSE: entries that are kept keep their concentration,
-                # new entries take entry 0's concentration and other fields
-                n0 = el.num
-                ov = np.resize(np.asarray(old_voxvol, dtype=float), n0)
-                dens = {k: np.asarray(el.cols[k][:n0], dtype=float) / ov for k in ('n', 'nInit')}
-                el.resize(len(new))
-                keep = min(n0, len(new))
-                for k, col in el.cols.items():
-                    if len(new) > n0 and n0 > 0 and k not in ('n', 'nInit'):
-                        col[n0:] = col[0]
-                for k in ('n', 'nInit'):
-                    d = np.full(len(new), dens[k][0] if n0 else 0.0)
-                    d[:keep] = dens[k][:keep]
-                    el.cols[k][:] = d * new
+            if el.num == 1 and len(new) != 1 and el.data.get('solver') is None:
+                # as MOOSE: a pool no Stoich has taken yet (that spreads it
+                # over the voxels) keeps its one entry and its concentration;
+                # a taken one follows the voxels (MOOSE keeps its old count
+                # until the system is rebuilt)
+                if len(old_voxvol) and old_voxvol[0] > 0:
+                    r = new[0] / old_voxvol[0]
+                    el.cols['n'][:] = el.cols['n'] * r
+                    el.cols['nInit'][:] = el.cols['nInit'] * r
+            elif len(new) != el.num:
+                resize_pool(el, old_voxvol, new)
             else:
                 ratio = new / old_voxvol
                 # in place: a solved pool's n is a view of its solver's state
@@ -199,6 +195,44 @@ class ChemCompt(Neutral):
         for el, i in list(self._el.data.get('endo_meshes', ())):
             if el.alive:
                 el.handle(i)._surround_changed(old_voxvol)
+
+
+def resize_pool(el, old_voxvol, new_voxvol):
+    """Give pool element *el* one entry per voxel of *new_voxvol* (its
+    compartment's voxel volumes [m^3]; *old_voxvol*: those its entries had),
+    as MOOSE does: entries that are kept keep their concentration, new
+    entries take entry 0's concentration and other fields."""
+    new = np.asarray(new_voxvol, dtype=float)
+    n0 = el.num
+    ov = np.resize(np.asarray(old_voxvol, dtype=float), n0)
+    old = {k: np.asarray(el.cols[k][:n0], dtype=float).copy() for k in ('n', 'nInit')}
+    el.resize(len(new))
+    keep = min(n0, len(new))
+    for k, col in el.cols.items():
+        if len(new) > n0 and n0 > 0 and k not in ('n', 'nInit'):
+            col[n0:] = col[0]
+    for k in ('n', 'nInit'):
+        # n * (new volume / old volume): the same count where the volume is
+        # the same, bit for bit
+        d = np.zeros(len(new))
+        if n0:
+            d[:] = old[k][0] * (new / ov[0])
+            d[:keep] = old[k][:keep] * (new[:keep] / ov[:keep])
+        el.cols[k][:] = d
+
+
+def spread_pool(el):
+    """MOOSE's Stoich spreads each pool of one entry over the voxels of its
+    compartment when it takes the pool (entry 0's concentration and fields
+    in every voxel); returns True if *el* was spread."""
+    c = _compartment_el(el)
+    if c is None or el.num != 1:
+        return False
+    new = c.handle(0)._voxel_volumes()
+    if len(new) == 1:
+        return False
+    resize_pool(el, np.full(1, float(new[0])), new)
+    return True
 
 
 def _compartment_el(el):

@@ -54,13 +54,9 @@ class PoolBase(Neutral):
     #: Adaptor) is not quiet, or is on a slower tick that ends the quiet run
     _quiet_fields = ('n', 'conc', 'nInit', 'concInit', 'volume')
 
-    def __init_obj__(self):
-        from .mesh import compartment_of
-        c = compartment_of(self._el)
-        if c is not None:
-            nv = c.handle(0).numVoxels
-            if nv != self._el.num:
-                self._el.resize(nv)
+    # (a new pool has one entry, in a compartment of any number of voxels,
+    # as in MOOSE: the Stoich that takes it spreads it over the voxels,
+    # entry 0's values in each; kinetics.mesh.spread_pool)
 
     def _vol(self):
         v = voxel_volumes(self._el)

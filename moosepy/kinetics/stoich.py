@@ -448,6 +448,12 @@ def build_layout(stoich_el):
             groups[2 if k == 3 else k].append(el)
     pools, reacs, enzs, _unused, funcs, chans = groups
     nvox = len(comp_el.handle(0)._voxel_volumes())
+    # pools of one entry not spread yet (reacSystemPath set before the
+    # compartment or the ksolve): spread now, as MOOSE's Stoich does
+    from .mesh import spread_pool
+    for p in pools:
+        if p.num == 1 and nvox != 1:
+            spread_pool(p)
     nums = np.fromiter((p.num for p in pools), dtype=np.int64, count=len(pools))
     bad = np.nonzero(nums != nvox)[0]
     if len(bad):

@@ -46,9 +46,12 @@ def take_over(stoich_el, path):
     els = wildcard_elements(path)
     if not any(issubclass(e.cls, (PoolBase, ReacBase, EnzBase, Function)) for e in els):
         return
+    from .mesh import spread_pool
     for el in els:
         if issubclass(el.cls, PoolBase):
             ports = _POOL_PORTS
+            if el.data.get('solver') is None:
+                spread_pool(el)
             # the pool is the solver's from now on (its n settable, nInit no
             # longer moving n) though the solver compiles only at reinit; a
             # pool another solver holds keeps that solver's state

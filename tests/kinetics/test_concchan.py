@@ -365,14 +365,14 @@ def test_each_voxel_of_a_cylinder_relaxes_on_its_own():
     moose.connect(chan, 'in', s2, 'reac')
     moose.connect(chan, 'out', s1, 'reac')
     nv = 4
-    assert len(moose.vec(s1).n) == nv
-    nchan = np.array([10.0, 20.0, 40.0, 80.0])
-    moose.vec(cp).nInit = nchan
-    moose.vec(s1).nInit = np.array([1000.0, 2000.0, 3000.0, 4000.0])
     st = moose.Stoich('/m/cyl/stoich')
     st.compartment = cyl
     st.ksolve = moose.Ksolve('/m/cyl/ksolve')
     st.reacSystemPath = '/m/cyl/##'
+    assert len(moose.vec(s1).n) == nv           # spread by the Stoich, as MOOSE
+    nchan = np.array([10.0, 20.0, 40.0, 80.0])
+    moose.vec(cp).nInit = nchan
+    moose.vec(s1).nInit = np.array([1000.0, 2000.0, 3000.0, 4000.0])
     vols = np.array(cyl.voxelVolume)
     assert np.ptp(vols) > 0.5 * vols.min()
     moose.reinit()

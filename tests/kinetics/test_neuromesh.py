@@ -311,15 +311,22 @@ def test_junction_errors_for_meshes_that_do_not_touch():
 
 
 def test_pools_follow_the_voxels():
-    """Pools get one entry per voxel and follow the mesh when it is rebuilt
-    with another diffLength (ChemCompt._after_geometry_change); spine and
-    PSD pools one per spine."""
+    """Pools made in a mesh have one entry (as MOOSE); the Stoich that
+    takes them gives them one per voxel, entry 0's values in each; taken
+    pools follow the mesh when it is rebuilt with another diffLength
+    (ChemCompt._after_geometry_change); spine and PSD pools one per spine."""
     nm, sm, pm = _spiny_here()
     a = moose.Pool('/model/nm/a')
-    moose.vec(a).concInit = 0.2
+    a.concInit = 0.2
     n_old = nm.numDiffCompts
     b = moose.Pool('/model/sm/b')
     c = moose.Pool('/model/pm/c')
+    assert [len(moose.vec(x)) for x in (a, b, c)] == [1, 1, 1]
+    for mesh in (nm, sm, pm):
+        st = moose.Stoich(mesh.path + '/st')
+        st.compartment, st.ksolve = mesh, moose.Ksolve(mesh.path + '/ks')
+        st.reacSystemPath = mesh.path + '/##'
+    np.testing.assert_allclose(moose.vec(a).concInit, 0.2, rtol=1e-12)
     assert len(moose.vec(a)) == nm.numDiffCompts
     assert len(moose.vec(b)) == 2 and len(moose.vec(c)) == 2
     assert moose.element('/model/nm/mesh').numData == nm.numDiffCompts
@@ -496,8 +503,12 @@ def test_endo_mesh_follows_its_surround():
     er = moose.EndoMesh('/model/er')
     er.surround = nm
     a = moose.Pool('/model/er/ca')
-    moose.vec(a).concInit = 0.1
+    a.concInit = 0.1
     n_old = nm.numDiffCompts
+    assert len(moose.vec(a)) == 1           # as MOOSE, until a Stoich takes it
+    st = moose.Stoich('/model/er/st')
+    st.compartment, st.ksolve = er, moose.Ksolve('/model/er/ks')
+    st.reacSystemPath = '/model/er/##'
     assert len(moose.vec(a)) == n_old
     nm.diffLength = 1e-6
     assert len(er.voxelVolume) == nm.numDiffCompts == len(moose.vec(a)) != n_old
@@ -554,6 +565,10 @@ def test_presyn_on_dendrites():
     pr.setRadiusStats(0.3e-6, 0.0)
     np.testing.assert_allclose(pr.voxelVolume, 2 / 3 * math.pi * 0.3e-6 ** 3, rtol=1e-12)
     b = moose.Pool('/model/pr/glu')
+    assert len(moose.vec(b)) == 1           # as MOOSE: a Stoich spreads it
+    st = moose.Stoich('/model/pr/st')
+    st.compartment, st.ksolve = pr, moose.Ksolve('/model/pr/ks')
+    st.reacSystemPath = '/model/pr/##'
     assert len(moose.vec(b)) == 9
     with pytest.raises(FieldError, match='not a compartment'):
         pr.buildOnDendrites([moose.element('/model/cell')], 4e-6)

@@ -49,7 +49,12 @@ def test_nn_mapk15_with_a_stable_step_as_pymoose():
     # binds and is pumped in each compartment)
     for who in end:
         assert np.ptp(end[who]) <= 1e-2 * end[who].mean(), who
-    assert np.abs(end['moosepy'] - end['moose']).max() <= 1e-3 * end['moose'].mean()
+    # MOOSE's pool reads its Ksolve's copy, taken before the tick's junction
+    # exchange, moosepy's the state after it (as MOOSE's Dsolve holds it,
+    # compared exactly in test_kkit_junctions.py): 1.3e-3 apart at the end
+    # since the exchanges run in MOOSE's order (kkit: smallest compartment
+    # first; 0.3e-3 in tree order)
+    assert np.abs(end['moosepy'] - end['moose']).max() <= 2e-3 * end['moose'].mean()
     # the transient differs by the order of the junction exchanges (which
     # side relaxes first): at most 3 % of the range here
     for n in ('SPINE', 'DEND', 'PSD'):

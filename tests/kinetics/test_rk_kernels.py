@@ -196,7 +196,6 @@ def test_voxels_with_assigning_function(method):
     mesh.nx = 3
     a, g, b = (moose.Pool('/m/' + n) for n in 'AGB')
     a0 = np.array([1.0, 2.0, 3.0])
-    moose.vec('/m/A').concInit = a0
     _reac('/m/decay', [a], [], 0.2, 0.0)
     _reac('/m/make', [g], [b], 0.1, 0.0)
     f = moose.Function('/m/G/f')
@@ -207,6 +206,7 @@ def test_voxels_with_assigning_function(method):
     ks.method = method
     st = moose.Stoich('/m/s')
     st.compartment, st.ksolve, st.reacSystemPath = mesh, ks, '/m/##'
+    moose.vec('/m/A').concInit = a0     # (one entry per voxel once taken)
     moose.reinit()
     moose.start(5.0)
     t = 5.0

@@ -139,12 +139,13 @@ def test_moose_seed_seeds_gsolve_and_reinit_restarts():
 
 def test_use_rand_init_rounds_as_moose():
     mesh = make_mesh(nx=4000)
+    # (one entry each until the Stoich takes them, as MOOSE: it gives every
+    # voxel entry 0's values)
     x = moose.Pool('/m/x')
-    moose.vec('/m/x').nInit = np.full(4000, 2.3)
+    x.nInit = 2.3
     y = moose.Pool('/m/y')
-    moose.vec('/m/y').nInit = np.full(4000, 2.5)
-    moose.BufPool('/m/b')
-    moose.vec('/m/b').nInit = np.full(4000, 0.7)
+    y.nInit = 2.5
+    moose.BufPool('/m/b').nInit = 0.7
     reac('/m/r', [x], [y], 0.0)
     g = attach(mesh, seed=4)
     moose.reinit()
@@ -161,11 +162,12 @@ def test_use_rand_init_rounds_as_moose():
 def test_voxels_are_independent_ssas():
     mesh = make_mesh(nx=2000)
     src = moose.BufPool('/m/src')
-    moose.vec('/m/src').nInit = np.ones(2000)
+    src.nInit = 1.0          # every voxel's, once the Stoich spreads it
     x = moose.Pool('/m/x')
     reac('/m/birth', [src], [src, x], 5.0)
     reac('/m/death', [x], [], 0.5)
     g = attach(mesh, seed=12)
+    assert len(moose.vec('/m/src')) == 2000 and np.all(moose.vec('/m/src').nInit == 1.0)
     t0 = moose.Table2('/m/t0')
     moose.connect(t0, 'requestOut', moose.element('/m/x[0]'), 'getN')
     t1 = moose.Table2('/m/t1')

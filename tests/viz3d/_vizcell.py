@@ -53,7 +53,8 @@ def build(chem=False, spines=True):
             moose.connect(dend, 'spineListOut', spine, 'spineList')
             moose.connect(dend, 'psdListOut', psd, 'psdList')
             meshes += [spine, psd]
-        for m in meshes:
-            moose.Pool(m.path + '/Ca')
         dend.subTreePath = '/model/elec/##'
+        for m in meshes:
+            # one entry per voxel (no Stoich here to spread them, as MOOSE)
+            moose.Pool(m.path + '/Ca', len(m.voxelVolume))
     return soma, dends

@@ -26,7 +26,9 @@ def _cube():
     c.x0, c.y0, c.z0 = 0.0, 0.0, 0.0
     c.x1, c.y1, c.z1 = 30e-6, 20e-6, 10e-6
     c.nx, c.ny, c.nz = 3, 2, 1
-    moose.Pool('/m/cube/a')
+    # one entry per voxel (a pool no Stoich spreads keeps the count it is
+    # made with, as in MOOSE)
+    moose.Pool('/m/cube/a', 6)
     return c
 
 
@@ -37,7 +39,7 @@ def _cyl():
     c.x1, c.y1, c.z1 = 50e-6, 0.0, 0.0
     c.r0, c.r1 = 2e-6, 1e-6
     c.diffLength = 10e-6
-    moose.Pool('/m/cyl/b')
+    moose.Pool('/m/cyl/b', c.numDiffCompts)
     return c
 
 

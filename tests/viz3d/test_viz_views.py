@@ -199,12 +199,12 @@ def test_pool_on_cylmesh_read_from_the_ksolve_state():
     moose.connect(r, 'sub', a, 'reac')
     moose.connect(r, 'prd', b, 'reac')
     c0 = np.array([1e-3, 2e-3, 3e-3, 4e-3])          # mM per voxel
-    moose.vec(a).concInit = c0
     ks = moose.Ksolve('/m/cyl/ksolve')
     st = moose.Stoich('/m/cyl/stoich')
     st.compartment = cyl
     st.ksolve = ks
     st.reacSystemPath = '/m/cyl/##'
+    moose.vec(a).concInit = c0          # (one entry per voxel once the Stoich has it)
     v = viz3d.View(mesh=cyl, pool='a', field='conc')
     moose.reinit()
     moose.start(0.5)
