@@ -32,7 +32,7 @@ import math
 import numpy as np
 
 from ..jit import njit
-from .kernels import unpack, work_buffer, _work_parts, _rhs, _assign_m
+from .kernels import unpack, work_buffer, _work_parts, _rhs, _rhs_fused, _assign_m
 
 # Fehlberg's 4(5) pair: stage times, stage weights, 5th-order weights and
 # the 5th-minus-4th-order error weights
@@ -58,6 +58,10 @@ _RMIN_CUT = 3.3e-5
 #: explicit method, e.g. 1e23 /s) and the run raises instead of spinning
 #: (~1 s of steps for a small model)
 TICK_MAX_STEPS = 1_000_000
+
+#: fewest voxels stepping whose fused rates are taken flux by flux across
+#: voxels (:func:`_slot_rates`); fewer go voxel by voxel
+SLOT_RATES_MIN = 4
 
 
 @njit(cache=True, nogil=True, inline='always')
@@ -336,6 +340,189 @@ def _slot_rates(yt, k, nact, npools, kr, fa, fi, fc):
                     k[b + o3] += f3 * f
 
 
+# The parts of the side-by-side drivers that do not depend on the model's
+# variant are functions of their own (not inlined): compiled once for every
+# variant, called once per tick or round
+@njit(cache=True, nogil=True)
+def _tick_slots(y, dydt, hc, t, npools, act, tv, h0, y0, k1, cand):
+    """Slot v = voxel v at a tick's start (its state, last derivative, h,
+    time t); cand[v]: voxel v may be at rest (its last derivative exactly
+    zero at a finite state without -0.0).  Returns how many may be."""
+    nq = 0
+    for v in range(act.shape[0]):
+        act[v] = v
+        tv[v] = t
+        h0[v] = hc[v, 0]
+        rest = True
+        for i in range(v * npools, (v + 1) * npools):
+            yv = y[i]
+            dv = dydt[i]
+            y0[i] = yv
+            k1[i] = dv
+            if (dv != 0.0 or not math.isfinite(yv) or
+                    (yv == 0.0 and math.copysign(1.0, yv) < 0.0)):
+                rest = False
+        cand[v] = rest
+        if rest:
+            nq += 1
+    return nq
+
+
+@njit(cache=True, nogil=True)
+def _at_rest(kout, cand, active, hc, dydt, t, t1, npools, nact):
+    """After a probe (the derivative at every voxel's state in kout, slot j
+    = voxel j): a candidate whose derivative is zero at its state is at
+    rest.  Every stage of its steps is then its state (y + h * 0 is y bit
+    for bit: no -0.0) and every error 0 (the ratio's floor, _TINY, is the
+    maximum: the step is taken and h grows 5x), so its driver's count, h
+    and time are advanced here as its steps would; its state stays.
+    Marks the others active; returns (voxels at rest, their steps)."""
+    done = 0
+    steps = 0
+    for j in range(nact):
+        active[j] = True
+        if not cand[j]:
+            continue
+        zero = True
+        for i in range(j * npools, (j + 1) * npools):
+            if kout[i] != 0.0:
+                zero = False
+        if not zero:
+            continue
+        tq = t
+        hq = hc[j, 0]
+        hlast = hq
+        cnt = 0
+        ok = False
+        while cnt < 200:
+            cnt += 1
+            if hq >= t1 - tq:
+                ok = True
+                break
+            tq = tq + hq
+            hq = 5.0 * hq
+            hlast = hq
+        if not ok:
+            continue                # (h of 0 or subnormal: the rounds)
+        active[j] = False
+        done += 1
+        hc[j, 0] = hlast
+        hc[j, 1] += cnt
+        steps += cnt
+        for i in range(j * npools, (j + 1) * npools):
+            dydt[i] = kout[i]
+    return done, steps
+
+
+@njit(cache=True, nogil=True)
+def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, t1,
+            npools, nact):
+    """The error test of the attempts of one round (slot j's error ratios
+    in *ratio*), in voxel order, as each voxel's driver takes it: a step
+    accepted moves the voxel on (its state into y, its derivative into
+    dydt, h grown unless it ended the tick), a step rejected shrinks h.
+    Returns (status, attempts taken, voxels done): status -2.0 at a
+    non-finite state (written into y), -3.0 when h cannot shrink, else 0.0;
+    the voxels after such a one are not tried."""
+    status = 0.0
+    taken = 0
+    done = 0
+    for j in range(nact):
+        v = act[j]
+        hv = h0[j]
+        hc[v, 1] += 1.0
+        taken += 1
+        tn = t1 if final[j] else tv[j] + hv
+        rmax = _TINY
+        finite = True
+        b = j * npools
+        for i in range(b, b + npools):
+            if not math.isfinite(ytmp[i]):
+                finite = False
+            r = ratio[i]
+            if r > rmax:
+                rmax = r
+        if not finite:
+            for p in range(npools):
+                y[v * npools + p] = ytmp[b + p]
+            status = -2.0
+            break
+        if rmax > 1.1:
+            r = 0.2 if rmax > _RMAX_CUT else 0.9 / rmax ** 0.2
+            if r < 0.2:
+                r = 0.2
+            hn = r * hv
+            if abs(hn) < abs(hv) and tn + hn != tn:
+                h0[j] = hn              # redo from the same start
+                continue
+            status = -3.0
+            break
+        if rmax < 0.5 and not final[j]:
+            # (a tick's last step keeps h: no growth to compute)
+            r = 5.0 if rmax < _RMIN_CUT else 0.9 / rmax ** (1.0 / 6.0)
+            if r > 5.0:
+                r = 5.0
+            if r < 1.0:
+                r = 1.0
+            hv = r * hv
+        # accepted: the next step starts here, from this derivative
+        for p in range(npools):
+            y[v * npools + p] = ytmp[b + p]
+            dydt[v * npools + p] = kout[b + p]
+        for i in range(b, b + npools):
+            y0[i] = ytmp[i]
+            k1[i] = kout[i]
+        tv[j] = tn
+        if final[j]:
+            active[j] = False
+            done += 1
+        else:
+            hc[v, 0] = hv
+            h0[j] = hv
+    return status, taken, done
+
+
+@njit(cache=True, nogil=True)
+def _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc, npools, nact,
+                packed):
+    """Move the slots still stepping to the front, in voxel order (the
+    order the one-after-another drivers have), with their rate constants
+    (all of them when the slots were not packed before).  Returns their
+    count."""
+    nterms = kk.shape[1]
+    w = 0
+    for j in range(nact):
+        if not active[j]:
+            continue
+        v = act[j]
+        if w != j:
+            act[w] = v
+            tv[w] = tv[j]
+            h0[w] = h0[j]
+            for i in range(npools):
+                y0[w * npools + i] = y0[j * npools + i]
+                k1[w * npools + i] = k1[j * npools + i]
+        if w != j or not packed:
+            for c in range(nterms):
+                kkc[w, c] = kk[v, c]
+                kmc[w, c] = km[v, c]
+            volc[w] = voxvol[v]
+        w += 1
+    return w
+
+
+@njit(cache=True, nogil=True)
+def _clear_negative(y, held, npools):
+    """MOOSE clears negative counts of its variable pools after each tick
+    (not of buffered or Function-assigned ones)."""
+    for v in range(y.shape[0] // npools):
+        for p in range(npools):
+            i = v * npools + p
+            if held[p] == 0 and (y[i] < 0.0 or (y[i] == 0.0 and
+                                                math.copysign(1.0, y[i]) < 0.0)):
+                y[i] = 0.0
+
+
 @njit(cache=True, nogil=True, inline='always')
 def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
                     max_steps, rfuncs, fused):
@@ -353,7 +540,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     derivative), and evaluating every voxel in every round until the last
     one was done cost 14x the work (bench_dsolve 'reac': 1718 rounds of
     1000 voxels for 123,924 voxel attempts).  Voxels at rest (derivative
-    exactly zero at their state) skip their stages (see the probe below).
+    exactly zero at their state) skip their stages (:func:`_at_rest`).
     Fused rates: :func:`_slot_rates`."""
     M = unpack(I, F)
     W = _work_parts(M, work_buffer(M))
@@ -363,8 +550,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     held = M[10]
     kk, km, voxvol = M[1], M[2], M[21]
     fa, fi, fc = M[28], M[33], M[34]
-    S = npools
-    n = nvox * S
+    n = nvox * npools
     a31, a32 = _A3
     a41, a42, a43 = _A4
     a51, a52, a53, a54 = _A5
@@ -372,7 +558,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     c2, c3, c4, c5, c6 = _C
     b1, b3, b4, b5, b6 = _B
     e1, e3, e4, e5, e6 = _E
-    # slot arrays: slot j (entries j*S ...) holds voxel act[j]
+    # slot arrays: slot j (entries j*npools ...) holds voxel act[j]
     y0 = np.empty(n)
     ytmp = np.empty(n + 2)
     ytmp[n] = ytmp[n + 1] = 0.0
@@ -421,26 +607,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
         # (the model M itself) until voxels drop out
         nact = nvox if t < t1 else 0
         packed = False
-        nq = 0
-        for v in range(nvox):
-            act[v] = v
-            tv[v] = t
-            h0[v] = hc[v, 0]
-            b = v * S
-            # a voxel may be at rest: its last derivative exactly zero, a
-            # finite state without -0.0
-            rest = True
-            for p in range(npools):
-                yv = y[v * npools + p]
-                dv = dydt[v * npools + p]
-                y0[b + p] = yv
-                k1[b + p] = dv
-                if (dv != 0.0 or not math.isfinite(yv) or
-                        (yv == 0.0 and math.copysign(1.0, yv) < 0.0)):
-                    rest = False
-            cand[v] = rest
-            if rest:
-                nq += 1
+        nq = _tick_slots(y, dydt, hc, t, npools, act, tv, h0, y0, k1, cand)
         # where enough voxels may be at rest, a first round (a probe) takes
         # the derivative at every state (stage -1 only)
         probe = nact > 0 and first == 0 and nq * 8 >= nvox
@@ -457,9 +624,9 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                             h0[j] = np.nextafter(h0[j], 0.0)
                 for j in range(nact):
                     hv = h0[j]
-                    for i in range(j * S, (j + 1) * S):
+                    for i in range(j * npools, (j + 1) * npools):
                         hp[i] = hv
-            m = nact * S
+            m = nact * npools
             # the stages (only stage -1 in a probe); the error ratios with
             # the new state.  One call site of the rates (each is a copy of
             # them)
@@ -502,7 +669,13 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                         k2[i] = abs(err) / abs(rtol * abs(yn) + atol)
                     k = kout
                 if fused:
-                    _slot_rates(ytmp, k, nact, npools, kkc if packed else kk, fa, fi, fc)
+                    # (a few voxels: voxel by voxel, the flux loop's set-up
+                    # once per voxel and flux is not worth it)
+                    if nact >= SLOT_RATES_MIN:
+                        _slot_rates(ytmp, k, nact, npools, kkc if packed else kk, fa, fi, fc)
+                    else:
+                        _rhs_fused(ytmp, k, nact, npools, kkc if packed else kk, fa, fi, fc,
+                                   W[0], W[7])
                 else:
                     dimsc[0] = nact
                     _rhs(t, ytmp, k, Mc if packed else M, W, rfuncs, False)
@@ -510,142 +683,31 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                     # (first round of a tick: slot j is voxel j)
                     for v in range(nvox):
                         if hc[v, 1] == 0.0:
-                            for p in range(npools):
-                                dydt[v * npools + p] = kout[v * S + p]
-                                k1[v * S + p] = kout[v * S + p]
+                            for i in range(v * npools, (v + 1) * npools):
+                                dydt[i] = kout[i]
+                                k1[i] = kout[i]
             first = 0
-            done = 0
             if probe:
-                # a voxel whose derivative is zero at its state is at rest:
-                # every stage of its steps is its state (y + h * 0 is y
-                # bit for bit: no -0.0), every error is 0 (the ratio's
-                # floor, _TINY, is the maximum: the step is taken and h
-                # grows 5x).  Its driver's count, h and time are advanced
-                # here as its steps would; its state stays
                 probe = False
-                for j in range(nact):
-                    active[j] = True
-                    if not cand[j]:
-                        continue
-                    zero = True
-                    for p in range(npools):
-                        if kout[j * S + p] != 0.0:
-                            zero = False
-                    if not zero:
-                        continue
-                    tq = t
-                    hq = hc[j, 0]
-                    hlast = hq
-                    cnt = 0
-                    ok = False
-                    while cnt < 200:
-                        cnt += 1
-                        if hq >= t1 - tq:
-                            ok = True
-                            break
-                        tq = tq + hq
-                        hq = 5.0 * hq
-                        hlast = hq
-                    if not ok:
-                        continue        # (h of 0 or subnormal: the rounds)
-                    active[j] = False
-                    done += 1
-                    hc[j, 0] = hlast
-                    hc[j, 1] += cnt
-                    steps += cnt
-                    for p in range(npools):
-                        dydt[j * npools + p] = kout[j * S + p]
+                done, taken = _at_rest(kout, cand, active, hc, dydt, t, t1, npools, nact)
+                steps += taken
                 if steps > max_steps:
                     status = -1.0
             else:
-                for j in range(nact):
-                    v = act[j]
-                    hv = h0[j]
-                    hc[v, 1] += 1.0
-                    steps += 1
-                    tn = t1 if final[j] else tv[j] + hv
-                    rmax = _TINY
-                    finite = True
-                    b = j * S
-                    for i in range(b, b + npools):
-                        if not math.isfinite(ytmp[i]):
-                            finite = False
-                        r = k2[i]
-                        if r > rmax:
-                            rmax = r
-                    if not finite:
-                        for p in range(npools):
-                            y[v * npools + p] = ytmp[b + p]
-                        status = -2.0
-                        break
-                    if rmax > 1.1:
-                        r = 0.2 if rmax > _RMAX_CUT else 0.9 / rmax ** 0.2
-                        if r < 0.2:
-                            r = 0.2
-                        hn = r * hv
-                        if abs(hn) < abs(hv) and tn + hn != tn:
-                            h0[j] = hn          # redo from the same start
-                            continue
-                        status = -3.0
-                        break
-                    if rmax < 0.5 and not final[j]:
-                        # (a tick's last step keeps h: no growth to compute)
-                        r = 5.0 if rmax < _RMIN_CUT else 0.9 / rmax ** (1.0 / 6.0)
-                        if r > 5.0:
-                            r = 5.0
-                        if r < 1.0:
-                            r = 1.0
-                        hv = r * hv
-                    # accepted: the next step starts here, from this
-                    # derivative
-                    for p in range(npools):
-                        y[v * npools + p] = ytmp[b + p]
-                        dydt[v * npools + p] = kout[b + p]
-                    for i in range(b, b + S):
-                        y0[i] = ytmp[i]
-                        k1[i] = kout[i]
-                    tv[j] = tn
-                    if final[j]:
-                        active[j] = False
-                        done += 1
-                    else:
-                        hc[v, 0] = hv
-                        h0[j] = hv
+                status, taken, done = _settle(y, dydt, hc, ytmp, kout, k2, y0, k1, act, h0, tv,
+                                              final, active, t1, npools, nact)
+                steps += taken
                 if steps > max_steps and status == 0.0:
                     status = -1.0
                 if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
                     status = -4.0
             if done > 0 and status == 0.0:
-                # pack the voxels still stepping to the front, in voxel
-                # order (the order the one-after-another drivers have)
-                w = 0
-                for j in range(nact):
-                    if not active[j]:
-                        continue
-                    v = act[j]
-                    if w != j:
-                        act[w] = v
-                        tv[w] = tv[j]
-                        h0[w] = h0[j]
-                        for i in range(S):
-                            y0[w * S + i] = y0[j * S + i]
-                            k1[w * S + i] = k1[j * S + i]
-                    if w != j or not packed:
-                        for c in range(nterms):
-                            kkc[w, c] = kk[v, c]
-                            kmc[w, c] = km[v, c]
-                        volc[w] = voxvol[v]
-                    w += 1
-                nact = w
+                nact = _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc,
+                                   npools, nact, packed)
                 packed = True
         if status != 0.0:
             break
-        for v in range(nvox):
-            for p in range(npools):
-                i = v * npools + p
-                if held[p] == 0 and (y[i] < 0.0 or (y[i] == 0.0 and
-                                                    math.copysign(1.0, y[i]) < 0.0)):
-                    y[i] = 0.0
+        _clear_negative(y, held, npools)
         t = t1
         while si < ns and sample_t[si] <= t1 + 1e-12 * max(1.0, abs(t1)):
             for q in range(rec_idx.shape[0]):
