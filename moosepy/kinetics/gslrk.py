@@ -343,13 +343,69 @@ def _slot_rates(yt, k, nact, npools, kr, fa, fi, fc):
 # The parts of the side-by-side drivers that do not depend on the model's
 # variant are functions of their own (not inlined): compiled once for every
 # variant, called once per tick or round
+@njit(cache=True, nogil=True, inline='always')
+def _round_steps(tv, h0, final, active, hp, t1, npools, nact):
+    """Each slot's step for the next round: h, cut to end on the tick
+    (backed off one ulp at a time so that t + h does not pass it), into hp
+    for each of its pools."""
+    for j in range(nact):
+        rem = t1 - tv[j]
+        final[j] = False
+        active[j] = True
+        if h0[j] >= rem:
+            h0[j] = rem
+            final[j] = True
+            while tv[j] + h0[j] > t1:
+                h0[j] = np.nextafter(h0[j], 0.0)
+        hv = h0[j]
+        for i in range(j * npools, (j + 1) * npools):
+            hp[i] = hv
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc, npools, nact,
+                packed):
+    """Move the slots still stepping to the front, in voxel order (the
+    order the one-after-another drivers have), with their rate constants
+    (all of them when the slots were not packed before).  Returns their
+    count."""
+    nterms = kk.shape[1]
+    w = 0
+    for j in range(nact):
+        if not active[j]:
+            continue
+        v = act[j]
+        if w != j:
+            act[w] = v
+            tv[w] = tv[j]
+            h0[w] = h0[j]
+            for i in range(npools):
+                y0[w * npools + i] = y0[j * npools + i]
+                k1[w * npools + i] = k1[j * npools + i]
+        if w != j or not packed:
+            for c in range(nterms):
+                kkc[w, c] = kk[v, c]
+                kmc[w, c] = km[v, c]
+            volc[w] = voxvol[v]
+        w += 1
+    return w
+
+
 @njit(cache=True, nogil=True)
-def _tick_slots(y, dydt, hc, t, npools, act, tv, h0, y0, k1, cand):
+def _tick_slots(y, dydt, hc, t, t1, npools, act, tv, h0, y0, k1, cand, final, active, hp):
     """Slot v = voxel v at a tick's start (its state, last derivative, h,
-    time t); cand[v]: voxel v may be at rest (its last derivative exactly
-    zero at a finite state without -0.0).  Returns how many may be."""
+    time t).  Returns (first, probe): first -1 when a driver was reset (its
+    first round takes the derivative at its state: stage -1), else 0;
+    probe: at least 1/8 of the voxels may be at rest (cand: their last
+    derivative exactly zero at a finite state without -0.0), and no driver
+    was reset: a first round (the probe) then takes the derivative at every
+    state.  Otherwise the first round's steps are set."""
+    nvox = act.shape[0]
+    first = 0
     nq = 0
-    for v in range(act.shape[0]):
+    for v in range(nvox):
+        if hc[v, 1] == 0.0:
+            first = -1
         act[v] = v
         tv[v] = t
         h0[v] = hc[v, 0]
@@ -365,18 +421,23 @@ def _tick_slots(y, dydt, hc, t, npools, act, tv, h0, y0, k1, cand):
         cand[v] = rest
         if rest:
             nq += 1
-    return nq
+    probe = first == 0 and nq * 8 >= nvox
+    if not probe and t < t1:
+        _round_steps(tv, h0, final, active, hp, t1, npools, nvox)
+    return first, probe
 
 
 @njit(cache=True, nogil=True)
-def _at_rest(kout, cand, active, hc, dydt, t, t1, npools, nact):
+def _at_rest(kout, cand, act, tv, h0, y0, k1, final, active, hp, hc, dydt, kk, km, voxvol,
+             kkc, kmc, volc, t, t1, npools, nact):
     """After a probe (the derivative at every voxel's state in kout, slot j
     = voxel j): a candidate whose derivative is zero at its state is at
     rest.  Every stage of its steps is then its state (y + h * 0 is y bit
     for bit: no -0.0) and every error 0 (the ratio's floor, _TINY, is the
     maximum: the step is taken and h grows 5x), so its driver's count, h
-    and time are advanced here as its steps would; its state stays.
-    Marks the others active; returns (voxels at rest, their steps)."""
+    and time are advanced here as its steps would; its state stays.  The
+    others are packed and their steps set.  Returns (slots left, steps
+    taken at rest, packed)."""
     done = 0
     steps = 0
     for j in range(nact):
@@ -411,17 +472,24 @@ def _at_rest(kout, cand, active, hc, dydt, t, t1, npools, nact):
         steps += cnt
         for i in range(j * npools, (j + 1) * npools):
             dydt[i] = kout[i]
-    return done, steps
+    packed = False
+    if done > 0:
+        nact = _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc,
+                           npools, nact, False)
+        packed = True
+    _round_steps(tv, h0, final, active, hp, t1, npools, nact)
+    return nact, steps, packed
 
 
 @njit(cache=True, nogil=True)
-def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, t1,
-            npools, nact):
+def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, hp, kk, km,
+            voxvol, kkc, kmc, volc, t1, npools, nact, packed):
     """The error test of the attempts of one round (slot j's error ratios
     in *ratio*), in voxel order, as each voxel's driver takes it: a step
     accepted moves the voxel on (its state into y, its derivative into
     dydt, h grown unless it ended the tick), a step rejected shrinks h.
-    Returns (status, attempts taken, voxels done): status -2.0 at a
+    Then the slots still stepping are packed and their next steps set.
+    Returns (status, attempts taken, slots left, packed): status -2.0 at a
     non-finite state (written into y), -3.0 when h cannot shrink, else 0.0;
     the voxels after such a one are not tried."""
     status = 0.0
@@ -479,36 +547,13 @@ def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, 
         else:
             hc[v, 0] = hv
             h0[j] = hv
-    return status, taken, done
-
-
-@njit(cache=True, nogil=True)
-def _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc, npools, nact,
-                packed):
-    """Move the slots still stepping to the front, in voxel order (the
-    order the one-after-another drivers have), with their rate constants
-    (all of them when the slots were not packed before).  Returns their
-    count."""
-    nterms = kk.shape[1]
-    w = 0
-    for j in range(nact):
-        if not active[j]:
-            continue
-        v = act[j]
-        if w != j:
-            act[w] = v
-            tv[w] = tv[j]
-            h0[w] = h0[j]
-            for i in range(npools):
-                y0[w * npools + i] = y0[j * npools + i]
-                k1[w * npools + i] = k1[j * npools + i]
-        if w != j or not packed:
-            for c in range(nterms):
-                kkc[w, c] = kk[v, c]
-                kmc[w, c] = km[v, c]
-            volc[w] = voxvol[v]
-        w += 1
-    return w
+    if status == 0.0:
+        if done > 0:
+            nact = _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc,
+                               npools, nact, packed)
+            packed = True
+        _round_steps(tv, h0, final, active, hp, t1, npools, nact)
+    return status, taken, nact, packed
 
 
 @njit(cache=True, nogil=True)
@@ -596,36 +641,15 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
         if status != 0.0:
             break
         t1 = ends[ti]
-        # voxels whose driver was reset take the derivative at their state
-        # first (stage -1 below)
-        first = 0
-        for v in range(nvox):
-            if hc[v, 1] == 0.0:
-                first = -1
         tick0 = steps
         # every voxel is at t: all step or none does.  Slot v = voxel v
-        # (the model M itself) until voxels drop out
+        # (the model M itself) until voxels drop out; voxels whose driver
+        # was reset take the derivative at their state first (stage -1)
         nact = nvox if t < t1 else 0
         packed = False
-        nq = _tick_slots(y, dydt, hc, t, npools, act, tv, h0, y0, k1, cand)
-        # where enough voxels may be at rest, a first round (a probe) takes
-        # the derivative at every state (stage -1 only)
-        probe = nact > 0 and first == 0 and nq * 8 >= nvox
+        first, probe = _tick_slots(y, dydt, hc, t, t1, npools, act, tv, h0, y0, k1, cand,
+                                   final, active, hp)
         while nact > 0 and status == 0.0:
-            if not probe:
-                for j in range(nact):
-                    rem = t1 - tv[j]
-                    final[j] = False
-                    active[j] = True
-                    if h0[j] >= rem:
-                        h0[j] = rem
-                        final[j] = True
-                        while tv[j] + h0[j] > t1:
-                            h0[j] = np.nextafter(h0[j], 0.0)
-                for j in range(nact):
-                    hv = h0[j]
-                    for i in range(j * npools, (j + 1) * npools):
-                        hp[i] = hv
             m = nact * npools
             # the stages (only stage -1 in a probe); the error ratios with
             # the new state.  One call site of the rates (each is a copy of
@@ -689,22 +713,21 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
             first = 0
             if probe:
                 probe = False
-                done, taken = _at_rest(kout, cand, active, hc, dydt, t, t1, npools, nact)
+                nact, taken, packed = _at_rest(kout, cand, act, tv, h0, y0, k1, final, active,
+                                               hp, hc, dydt, kk, km, voxvol, kkc, kmc, volc,
+                                               t, t1, npools, nact)
                 steps += taken
                 if steps > max_steps:
                     status = -1.0
             else:
-                status, taken, done = _settle(y, dydt, hc, ytmp, kout, k2, y0, k1, act, h0, tv,
-                                              final, active, t1, npools, nact)
+                status, taken, nact, packed = _settle(y, dydt, hc, ytmp, kout, k2, y0, k1, act,
+                                                      h0, tv, final, active, hp, kk, km, voxvol,
+                                                      kkc, kmc, volc, t1, npools, nact, packed)
                 steps += taken
                 if steps > max_steps and status == 0.0:
                     status = -1.0
                 if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
                     status = -4.0
-            if done > 0 and status == 0.0:
-                nact = _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc,
-                                   npools, nact, packed)
-                packed = True
         if status != 0.0:
             break
         _clear_negative(y, held, npools)
@@ -747,18 +770,15 @@ def _ticks_rate(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
                   True, True, False)
 
 
+# one variant side by side, fused or not as the model is (measured: the
+# flag at run time costs no time there, unlike in the one-voxel drivers
+# above, where it made kin_small 2x and EGFR_MAPK_58 3.6x slower; a
+# variant less saves ~8 s of the first compile)
 @njit(cache=True, nogil=True)
-def _together_plain(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                    max_steps):
+def _together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+    fused = I[I[32] + 5] != 0           # rk_info[5]: the fused rates (no Functions here)
     return _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                           max_steps, False, False)
-
-
-@njit(cache=True, nogil=True)
-def _together_fused(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                    max_steps):
-    return _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                           max_steps, False, True)
+                           max_steps, False, fused)
 
 
 #: step the voxels of a model without Functions side by side
@@ -781,7 +801,7 @@ def kernel_for(I, nvox):
     afuncs, rfuncs, fused = flags(I)
     nfuncs = I[I[0]:I[1]][3]
     if TOGETHER and nfuncs == 0 and nvox > 1:
-        return _together_fused if fused else _together_plain
+        return _together
     if rfuncs:
         return _ticks_rate
     if afuncs:
