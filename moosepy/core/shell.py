@@ -476,6 +476,8 @@ def _matches_conds(el, conds, pattern, idx=0):
 def _name_match(name, pat):
     if pat in ('#', '##'):
         return True
+    if '#' not in pat and '*' not in pat and '?' not in pat and '[' not in pat:
+        return name == pat          # (a plain name: no pattern to compile or run)
     return fnmatch.fnmatchcase(name, pat.replace('#', '*'))
 
 
