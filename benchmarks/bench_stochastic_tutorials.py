@@ -118,11 +118,12 @@ NOTES = {
         "Ca_ext (MOOSE 5.0 Gsolve::setN refreshes propensities only); moosepy redraws "
         "(exact).  With MOOSE's rule put back moosepy matches pymoose.",
     'ex12.0_multiscale_seq_selectivity':
-        "OPEN: deterministic difference (the same with every random input rate 0): spine "
-        "chem Ca mean 1.408e-3 vs 1.241e-3 mM, dendritic P_MAPK at 20 s 7.07e-6 vs "
-        "5.65e-6 mM.  Part is the documented readout phase (moosepy shows the spine after "
-        "the junction exchange, MOOSE before it; a buffered spine pool reads 9.9e-5 vs "
-        "2.1e-5 mM while its bound form agrees), the P_MAPK part is not explained.",
+        "OPEN: spine chem Ca mean differs by the documented readout phase (moosepy shows "
+        "the spine after the junction exchange, MOOSE before it; a buffered spine pool "
+        "reads 9.9e-5 vs 2.1e-5 mM while its bound form agrees).  Spines now join MOOSE's "
+        "dendrite voxels (16 of 65 were one voxel off: P_MAPK +57 % with random input "
+        "off); with random input off P_MAPK at 20 s is still +19 %, from electrical "
+        "traces that part after the first spikes (benchmarks/README.md).",
 }
 PER_ENTRY_MAX = 8   # groups with more entries than this are summarised
 

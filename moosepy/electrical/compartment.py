@@ -69,6 +69,15 @@ _ONLY_LINKS = {(mine, other): (0.0 if mine == 'cylinder' else 1.0,
                for other in ('sphere', 'cylinder', 'proximalOnly')}
 
 
+def _double_eq(a, b):
+    """MOOSE's doubleEq: relative difference below 1e-6 (denominator 1e-6
+    when |a| + |b| < 1e-12)."""
+    den = abs(a) + abs(b)
+    if den < 1e-12:
+        den = 1e-6
+    return abs(a - b) / den < 1e-6
+
+
 class CompartmentBase(Neutral):
     """Base of compartments: an RC membrane patch with an axial resistance."""
 
@@ -158,8 +167,46 @@ class CompartmentBase(Neutral):
         self._el.cols['diameter'][self._idx] = v
 
     def _set_length(self, v):
-        self._check('length', float(v), False)
-        self._el.cols['length'][self._idx] = v
+        """MOOSE's setLength: a length given while the stored one matches the
+        coordinates (to 1e-6) moves the distal end along the axis to it
+        (buildCompt sets the ends, then the length: x = x0 + dx can round
+        to 7.999999999999999e-05 where MOOSE's end reads 8e-05, and a
+        NeuroMesh voxel boundary there moves spines by one voxel)."""
+        v = float(v)
+        self._check('length', v, False)
+        c = self._el.cols
+        i = self._idx
+        old = float(c['length'][i])
+        if v > 0 and old > 0:
+            dx = float(c['x'][i]) - float(c['x0'][i])
+            dy = float(c['y'][i]) - float(c['y0'][i])
+            dz = float(c['z'][i]) - float(c['z0'][i])
+            if _double_eq(old * old, dx * dx + dy * dy + dz * dz):
+                r = v / old
+                c['x'][i] = float(c['x0'][i]) + r * dx
+                c['y'][i] = float(c['y0'][i]) + r * dy
+                c['z'][i] = float(c['z0'][i]) + r * dz
+        c['length'][i] = v
+
+    def _coord_setter(name):
+        def setter(self, v):
+            """MOOSE's coordinate set: the length follows the coordinates."""
+            c = self._el.cols
+            i = self._idx
+            c[name][i] = v
+            dx = float(c['x'][i]) - float(c['x0'][i])
+            dy = float(c['y'][i]) - float(c['y0'][i])
+            dz = float(c['z'][i]) - float(c['z0'][i])
+            c['length'][i] = math.sqrt(dx * dx + dy * dy + dz * dz)
+        return setter
+
+    _set_x0 = _coord_setter('x0')
+    _set_y0 = _coord_setter('y0')
+    _set_z0 = _coord_setter('z0')
+    _set_x = _coord_setter('x')
+    _set_y = _coord_setter('y')
+    _set_z = _coord_setter('z')
+    del _coord_setter
 
     def _finite(self, name, v):
         v = float(v)

@@ -448,15 +448,24 @@ def _layout(nodes, diff_length):
 
 def _spine_voxels(v, shafts, spine_node):
     """MOOSE's updateShaftParents: the dendrite voxel nearest to each shaft's
-    start, along the axis of the compartment it joins."""
+    start, along the axis of the compartment it joins.  The fraction along
+    the axis is computed in MOOSE's order (scalar products summed x, y, z;
+    divided by the squared square root of the squared length): a spine
+    whose start lies on a voxel boundary (spines every 4 um on voxels of
+    1 um) goes to the voxel MOOSE picks, which the rounding of any other
+    order can move by one."""
     out = np.zeros(len(shafts), dtype=np.int64)
     for s, (shaft, k) in enumerate(zip(shafts, spine_node)):
         nn = v.nodes[k]
         pn = v.nodes[nn.parent]
         c = _geom(shaft)[0]
-        ab = nn.xyz - pn.xyz
-        d2 = float(ab @ ab)
-        f = float(ab @ (c - pn.xyz)) / d2 if d2 > 0 else 0.0
+        ax, ay, az = (float(x) for x in pn.xyz)
+        bx, by, bz = (float(x) for x in nn.xyz)
+        cx, cy, cz = (float(x) for x in c)
+        ux, uy, uz = bx - ax, by - ay, bz - az
+        dist = math.sqrt(ux * ux + uy * uy + uz * uz)
+        f = ux * (cx - ax) + uy * (cy - ay) + uz * (cz - az)
+        f = f / (dist * dist) if dist > 0 else 0.0
         if f < 0:
             idx = 0
         elif f > 1:
