@@ -4,12 +4,11 @@ Three steps, each timed and logged on ``moosepy.warmup``:
 
 1. **exercise**: small models run through the public API, one per solver
    path (Ksolve lsoda and the explicit Runge-Kutta variants with and
-   without Functions, Gsolve's exact and tau-leaping methods, an HSolve
-   cell with channels, a Ca pool and a current pulse, the cell unsolved,
-   diffusion by a
-   Dsolve beside a Ksolve), so that numba
-   compiles (or loads from its cache) every kernel specialisation a usual
-   script needs;
+   without Functions, in one voxel and in several, Gsolve's exact and
+   tau-leaping methods, an HSolve cell with channels, a Ca pool and a
+   current pulse, the cell unsolved, diffusion by a Dsolve beside a
+   Ksolve), so that numba compiles (or loads from its cache) every kernel
+   specialisation a usual script needs;
 2. **harvest**: the specialisations numba's on-disk cache holds for the
    kernels from earlier runs (other models, other argument types) are
    added, for the kernels that Python code called in step 1 (the others
@@ -206,6 +205,9 @@ EXERCISES = (
     ('chemistry, rk5, mass action only', lambda m, p: _chem(m, p, 'rk5', (), plain=True)),
     ('chemistry, rk5, mass action only, with an assigning Function',
      lambda m, p: _chem(m, p, 'rk5', ('assign',), plain=True)),
+    ('chemistry, rk5, 3 voxels', lambda m, p: _chem(m, p, 'rk5', (), nvox=3)),
+    ('chemistry, rk5 with an assigning Function, 3 voxels',
+     lambda m, p: _chem(m, p, 'rk5', ('assign',), nvox=3)),
     ('stochastic, ssa', lambda m, p: _chem(m, p, 'ssa', ('assign', 'rate'))),
     ('stochastic, tau-leaping', lambda m, p: _chem(m, p, 'tau', ())),
     ('cell, HSolve', _cell),

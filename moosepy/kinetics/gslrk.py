@@ -24,6 +24,11 @@ standard control, as MOOSE sets them up; code written here):
   t + h does not pass the tick's end;
 * after each tick, counts of variable pools below zero are set to 0.
 
+Several voxels without Functions: the voxels' drivers are advanced side by
+side (:func:`_ticks_together`, one variant), the same numbers as one driver
+after the other (:func:`_ticks`, which one voxel and models with Functions
+use).
+
 State: molecules (#) per voxel, time in s, rates in #/s.
 """
 
@@ -652,8 +657,8 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
         while nact > 0 and status == 0.0:
             m = nact * npools
             # the stages (only stage -1 in a probe); the error ratios with
-            # the new state.  One call site of the rates (each is a copy of
-            # them)
+            # the new state.  One call site of each rate function (each
+            # call site of an inlined function is a copy of it)
             for s in range(-1 if probe else first, 0 if probe else 6):
                 if s == -1:
                     for i in range(m):

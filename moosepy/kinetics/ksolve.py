@@ -22,12 +22,14 @@ lsoda     LSODA: switches between Adams (non-stiff) and BDF (stiff)
 The tick dt (16, 0.1 s by default) is only the interval at which the state
 is synchronised with the rest of the model; steps are chosen by the
 integrator to keep ``|error_i| <= epsAbs + epsRel * |n_i|`` (in molecules).
-In one voxel (and, with ``GSL_ALL_VOXELS``, in several voxels without
-Functions), rk5 steps as
-pymoose's GSL drivers (one per voxel) do, tick by tick
-(:mod:`moosepy.kinetics.gslrk`: step size and last derivative kept between
-ticks, tolerances those of the build), so a value set from outside between
-ticks gives MOOSE's error of about epsRel * n in the next tick.
+In one voxel, and in several voxels when the model has no Functions
+(``GSL_ALL_VOXELS``, on by default), rk5 steps as pymoose's GSL drivers (one
+per voxel) do, tick by tick (:mod:`moosepy.kinetics.gslrk`: step size and
+last derivative kept between ticks, tolerances those of the build), so a
+value set from outside between ticks (a StimulusTable, a script, each tick's
+diffusion) gives MOOSE's error of about epsRel * n in the next tick.
+Several voxels with Functions are stepped together by the generic kernel
+(one error control for all voxels).
 """
 
 import logging
@@ -363,7 +365,6 @@ def advance(el, comp, t_end, times, flats):
 
 
 def _advance_chem(el, comp, t_end, times, flats):
-    from . import kernels
     if comp.dirty or comp.layout.version != structure.version():
         comp = _refresh(el, comp)
     h = el.handle(0)
@@ -376,12 +377,12 @@ def _advance_chem(el, comp, t_end, times, flats):
         t_end = t0
     if method == 'lsoda':
         _lsoda(comp, y, t0, t_end, times, flats, out, rtol, atol)
-    elif (method == 'rk5' and USE_GSL_DRIVER and t_end > t0 and
-          (comp.nvox == 1 or (GSL_ALL_VOXELS and not comp.I[comp.I[0]:comp.I[1]][3]))):
+    elif method == 'rk5' and t_end > t0 and (fn := _gsl_kernel(comp)) is not None:
         # MOOSE's GSL driver keeps the tolerances it was built with
         rtol, atol = el.data.get('ode_tol') or (rtol, atol)
-        _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol)
+        _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol, fn)
     else:
+        from . import kernels
         A, B, E, C, order = kernels.tableau(method)
         hnew = kernels.rk_integrate(y, t0, t_end, comp.h, A, B, E, C, float(order), rtol, atol,
                                     np.ascontiguousarray(times, dtype=np.float64), flats, out,
@@ -415,21 +416,33 @@ def _built(el):
 #: voxel (kinetics.gslrk); False: the generic embedded-RK kernel
 USE_GSL_DRIVER = True
 #: also in Ksolves of several voxels without Functions, whose voxels'
-#: drivers are advanced side by side (gslrk._ticks_together).  Off by
-#: default: it gives pymoose's numbers (TuringOneDim 2.4e-2 -> 1.5e-12,
+#: drivers are advanced side by side (gslrk._ticks_together).  They give
+#: pymoose's numbers (corpus TuringOneDim 2.4e-2 -> 1.5e-12,
 #: reacDiffBranchingNeuron 4.4e-2 -> 1.5e-11, cylinderDiffusion 2.9e-5 ->
-#: 5e-14 max rel), but each tick's diffusion makes every voxel's driver
-#: start from a stale derivative and redo its step about 7 times, as MOOSE's
-#: does: bench_dsolve 'reac' (1000 voxels) runs 0.17 s instead of 0.017 s
-#: (MOOSE 0.033 s).  With Functions the drivers would run one voxel after
-#: the other (slower still): the generic kernel is kept there
-GSL_ALL_VOXELS = False
+#: 5e-14 max rel against the generic kernel): each tick's diffusion makes a
+#: driver near a front start from a stale derivative and redo its step up
+#: to ~15 times, as MOOSE's does, while most voxels end the tick in one step
+#: or are at rest.  Stepping only the voxels still short of the tick's end
+#: and skipping those at rest, bench_dsolve 'reac' (1000 voxels) runs in
+#: about the generic kernel's time (warm 0.019-0.021 s, MOOSE 0.034-0.038 s
+#: in the same runs; it took 0.17 s when every voxel was evaluated in every
+#: round).  False: the generic kernel for several voxels.  With Functions
+#: the generic kernel is kept: their drivers, one voxel after the other
+#: (gslrk._ticks), took 25x its time (200 voxels with an assigning
+#: Function: 1.33 s against 0.054 s)
+GSL_ALL_VOXELS = True
+
+
+_CLOCK = [None]         # moosepy.core.clock.clock, once imported
 
 
 def _tick_ends(el, t0, t_end):
     """Ends of the solver's ticks between t0 and t_end [s]: MOOSE calls its
     GSL driver once per tick (the last end is t_end itself)."""
-    from ..core.clock import clock
+    clock = _CLOCK[0]
+    if clock is None:           # (an import in the function costs 0.6 us a call)
+        from ..core.clock import clock
+        _CLOCK[0] = clock
     tick = getattr(el, 'tick', -1)
     dt = float(clock.dts[tick]) if 0 <= tick < len(clock.dts) else 0.0
     span = t_end - t0
@@ -449,26 +462,46 @@ def _tick_ends(el, t0, t_end):
     return ends
 
 
-def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol):
+_GSLRK = [None]         # moosepy.kinetics.gslrk, once imported
+
+
+def _gsl_kernel(comp):
+    """The GSL driver variant (gslrk.kernel_for) that steps *comp* under
+    rk5, or None where the generic kernel does; kept on *comp* while its
+    packed model and the module flags stay."""
+    gslrk = _GSLRK[0]
+    if gslrk is None:
+        from . import gslrk
+        _GSLRK[0] = gslrk
+    flags = (USE_GSL_DRIVER, GSL_ALL_VOXELS, gslrk.TOGETHER)
+    k = getattr(comp, 'gsl_kernel', None)
+    if k is None or k[0] is not comp.I or k[1] != flags:
+        fn = None
+        if USE_GSL_DRIVER and (comp.nvox == 1 or (GSL_ALL_VOXELS and
+                                                  not comp.I[comp.I[0]:comp.I[1]][3])):
+            fn = gslrk.kernel_for(comp.I, comp.nvox)
+        k = comp.gsl_kernel = (comp.I, flags, fn)
+    return k[2]
+
+
+def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol, fn):
     """MOOSE's GSL Runge-Kutta-Fehlberg drivers (one per voxel), tick by
     tick (their step sizes and last derivatives kept on *comp* from call to
-    call, reset at reinit: h = dt/10)."""
-    from . import gslrk
-    from ..core.clock import clock
+    call, reset at reinit: h = dt/10); *fn*: :func:`_gsl_kernel`."""
     g = getattr(comp, 'gsl', None)
     if g is None or g[1].shape[0] != y.shape[0]:
+        from ..core.clock import clock
         tick = getattr(el, 'tick', -1)
         dt = float(clock.dts[tick]) if 0 <= tick < len(clock.dts) else 0.1
         hc = np.zeros((comp.nvox, 2))
         hc[:, 0] = dt / 10.0
         g = comp.gsl = (hc, np.zeros(y.shape[0]))
     ends = _tick_ends(el, t0, t_end)
-    k = getattr(comp, 'gsl_kernel', None)
-    if k is None or k[0] is not comp.I or k[1] != gslrk.TOGETHER:
-        k = comp.gsl_kernel = (comp.I, gslrk.TOGETHER, gslrk.kernel_for(comp.I, comp.nvox))
-    st = gslrk.integrate_ticks(y, t0, ends, g[0], g[1], rtol, atol,
-                               np.ascontiguousarray(times, dtype=np.float64), flats, out,
-                               comp.I, comp.F, 50_000_000, k[2])
+    if not (isinstance(times, np.ndarray) and times.dtype == np.float64 and
+            times.flags.c_contiguous):
+        times = np.ascontiguousarray(times, dtype=np.float64)
+    st = fn(y, float(t0), ends, g[0], g[1], float(rtol), float(atol), times, flats, out,
+            comp.I, comp.F, 50_000_000)
     if st < 0.0:
         check_state(el, comp, t0, t_end, atol, pre=True)
     if st == -1.0:
