@@ -564,12 +564,12 @@ def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, 
 @njit(cache=True, nogil=True)
 def _clear_negative(y, held, npools):
     """MOOSE clears negative counts of its variable pools after each tick
-    (not of buffered or Function-assigned ones)."""
+    (not of buffered or Function-assigned ones); -0.0 becomes 0.0 too, NaN
+    stays (y <= 0.0 is false for it)."""
     for v in range(y.shape[0] // npools):
         for p in range(npools):
             i = v * npools + p
-            if held[p] == 0 and (y[i] < 0.0 or (y[i] == 0.0 and
-                                                math.copysign(1.0, y[i]) < 0.0)):
+            if held[p] == 0 and y[i] <= 0.0:
                 y[i] = 0.0
 
 
