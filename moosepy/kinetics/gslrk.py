@@ -397,14 +397,24 @@ def _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc, npo
 
 
 @njit(cache=True, nogil=True)
-def _tick_slots(y, dydt, hc, t, t1, npools, act, tv, h0, y0, k1, cand, final, active, hp):
-    """Slot v = voxel v at a tick's start (its state, last derivative, h,
-    time t).  Returns (first, probe): first -1 when a driver was reset (its
-    first round takes the derivative at its state: stage -1), else 0;
-    probe: at least 1/8 of the voxels may be at rest (cand: their last
-    derivative exactly zero at a finite state without -0.0), and no driver
-    was reset: a first round (the probe) then takes the derivative at every
-    state.  Otherwise the first round's steps are set."""
+def _tick_slots(y, dydt, ylast, hc, t, t1, npools, act, tv, h0, y0, k1, final, active, hp,
+                kk, km, voxvol, kkc, kmc, volc):
+    """A tick's start: slot v = voxel v (its state, last derivative, h,
+    time t), the voxels at rest taken out, the first round's steps set.
+
+    A voxel is at rest when its state is bit for bit the one its last
+    derivative was taken at (ylast) and that derivative is exactly zero,
+    the state finite and without -0.0: every stage of its steps is then its
+    state (y + h * 0 is y) and every error 0 (the ratio's floor, _TINY, is
+    the maximum: the step is taken and h grows 5x), so its driver's count,
+    h and time are advanced here as its steps would be; its state and
+    derivative stay.  (The rates are pure functions of a voxel's state and
+    rate constants: ksolve forgets ylast when those change.)  Not in a tick
+    where a driver was reset (its first round takes the derivative at
+    every state, slot v = voxel v).
+
+    Returns (slots stepping, first, steps taken at rest, packed): first is
+    -1 when a driver was reset (stage -1 in the first round), else 0."""
     nvox = act.shape[0]
     first = 0
     nq = 0
@@ -414,85 +424,61 @@ def _tick_slots(y, dydt, hc, t, t1, npools, act, tv, h0, y0, k1, cand, final, ac
         act[v] = v
         tv[v] = t
         h0[v] = hc[v, 0]
+        active[v] = True
         rest = True
         for i in range(v * npools, (v + 1) * npools):
             yv = y[i]
-            dv = dydt[i]
             y0[i] = yv
-            k1[i] = dv
-            if (dv != 0.0 or not math.isfinite(yv) or
+            k1[i] = dydt[i]
+            if (dydt[i] != 0.0 or yv != ylast[i] or not math.isfinite(yv) or
                     (yv == 0.0 and math.copysign(1.0, yv) < 0.0)):
                 rest = False
-        cand[v] = rest
         if rest:
+            active[v] = False
             nq += 1
-    probe = first == 0 and nq * 8 >= nvox
-    if not probe and t < t1:
-        _round_steps(tv, h0, final, active, hp, t1, npools, nvox)
-    return first, probe
-
-
-@njit(cache=True, nogil=True)
-def _at_rest(kout, cand, act, tv, h0, y0, k1, final, active, hp, hc, dydt, kk, km, voxvol,
-             kkc, kmc, volc, t, t1, npools, nact):
-    """After a probe (the derivative at every voxel's state in kout, slot j
-    = voxel j): a candidate whose derivative is zero at its state is at
-    rest.  Every stage of its steps is then its state (y + h * 0 is y bit
-    for bit: no -0.0) and every error 0 (the ratio's floor, _TINY, is the
-    maximum: the step is taken and h grows 5x), so its driver's count, h
-    and time are advanced here as its steps would; its state stays.  The
-    others are packed and their steps set.  Returns (slots left, steps
-    taken at rest, packed)."""
-    done = 0
-    steps = 0
-    for j in range(nact):
-        active[j] = True
-        if not cand[j]:
-            continue
-        zero = True
-        for i in range(j * npools, (j + 1) * npools):
-            if kout[i] != 0.0:
-                zero = False
-        if not zero:
-            continue
-        tq = t
-        hq = hc[j, 0]
-        hlast = hq
-        cnt = 0
-        ok = False
-        while cnt < 200:
-            cnt += 1
-            if hq >= t1 - tq:
-                ok = True
-                break
-            tq = tq + hq
-            hq = 5.0 * hq
-            hlast = hq
-        if not ok:
-            continue                # (h of 0 or subnormal: the rounds)
-        active[j] = False
-        done += 1
-        hc[j, 0] = hlast
-        hc[j, 1] += cnt
-        steps += cnt
-        for i in range(j * npools, (j + 1) * npools):
-            dydt[i] = kout[i]
+    if t >= t1:
+        return 0, first, 0, False
+    nact = nvox
     packed = False
-    if done > 0:
+    steps = 0
+    if first == 0 and nq > 0:
+        for v in range(nvox):
+            if active[v]:
+                continue
+            tq = t
+            hq = hc[v, 0]
+            hlast = hq
+            cnt = 0
+            ok = False
+            while cnt < 200:
+                cnt += 1
+                if hq >= t1 - tq:
+                    ok = True
+                    break
+                tq = tq + hq
+                hq = 5.0 * hq
+                hlast = hq
+            if not ok:
+                active[v] = True    # (h of 0 or subnormal: the rounds)
+                continue
+            hc[v, 0] = hlast
+            hc[v, 1] += cnt
+            steps += cnt
         nact = _pack_slots(act, tv, h0, y0, k1, active, kk, km, voxvol, kkc, kmc, volc,
-                           npools, nact, False)
+                           npools, nvox, False)
         packed = True
     _round_steps(tv, h0, final, active, hp, t1, npools, nact)
-    return nact, steps, packed
+    return nact, first, steps, packed
 
 
 @njit(cache=True, nogil=True)
-def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, hp, kk, km,
-            voxvol, kkc, kmc, volc, t1, npools, nact, packed):
+def _settle(y, dydt, ylast, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, hp, kk,
+            km, voxvol, kkc, kmc, volc, t1, npools, nact, packed):
     """The error test of the attempts of one round (slot j's error ratios
     in *ratio*), in voxel order, as each voxel's driver takes it: a step
-    accepted moves the voxel on (its state into y, its derivative into
-    dydt, h grown unless it ended the tick), a step rejected shrinks h.
+    accepted moves the voxel on (its state into y and ylast, its
+    derivative into dydt, h grown unless it ended the tick), a step
+    rejected shrinks h.
     Then the slots still stepping are packed and their next steps set.
     Returns (status, attempts taken, slots left, packed): status -2.0 at a
     non-finite state (written into y), -3.0 when h cannot shrink, else 0.0;
@@ -541,6 +527,7 @@ def _settle(y, dydt, hc, ytmp, kout, ratio, y0, k1, act, h0, tv, final, active, 
         # accepted: the next step starts here, from this derivative
         for p in range(npools):
             y[v * npools + p] = ytmp[b + p]
+            ylast[v * npools + p] = ytmp[b + p]
             dydt[v * npools + p] = kout[b + p]
         for i in range(b, b + npools):
             y0[i] = ytmp[i]
@@ -575,7 +562,7 @@ def _clear_negative(y, held, npools):
 
 @njit(cache=True, nogil=True, inline='always')
 def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                    max_steps, rfuncs, fused):
+                    max_steps, ylast, rfuncs, fused):
     """:func:`_ticks` for a model without Functions, every voxel's driver
     advanced attempt by attempt side by side: each stage evaluates the
     rates of the voxels still short of the tick's end at once (voxels are
@@ -590,8 +577,8 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     derivative), and evaluating every voxel in every round until the last
     one was done cost 14x the work (bench_dsolve 'reac': 1718 rounds of
     1000 voxels for 123,924 voxel attempts).  Voxels at rest (derivative
-    exactly zero at their state) skip their stages (:func:`_at_rest`).
-    Fused rates: :func:`_slot_rates`."""
+    exactly zero at their unchanged state, kept in *ylast*) skip their
+    stages (:func:`_tick_slots`).  Fused rates: :func:`_slot_rates`."""
     M = unpack(I, F)
     W = _work_parts(M, work_buffer(M))
     nvox = M[0][0]
@@ -624,7 +611,6 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     tv = np.empty(nvox)
     final = np.zeros(nvox, dtype=np.bool_)
     active = np.zeros(nvox, dtype=np.bool_)
-    cand = np.zeros(nvox, dtype=np.bool_)
     act = np.empty(nvox, dtype=np.int64)
     # the model restricted to the packed voxels: the same types as M, so
     # that one call site of the rates serves both
@@ -648,18 +634,21 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
         t1 = ends[ti]
         tick0 = steps
         # every voxel is at t: all step or none does.  Slot v = voxel v
-        # (the model M itself) until voxels drop out; voxels whose driver
-        # was reset take the derivative at their state first (stage -1)
-        nact = nvox if t < t1 else 0
-        packed = False
-        first, probe = _tick_slots(y, dydt, hc, t, t1, npools, act, tv, h0, y0, k1, cand,
-                                   final, active, hp)
+        # (the model M itself) until voxels drop out (those at rest at
+        # once); voxels whose driver was reset take the derivative at their
+        # state first (stage -1)
+        nact, first, taken, packed = _tick_slots(y, dydt, ylast, hc, t, t1, npools, act, tv,
+                                                 h0, y0, k1, final, active, hp, kk, km, voxvol,
+                                                 kkc, kmc, volc)
+        steps += taken
+        if steps > max_steps:
+            status = -1.0
         while nact > 0 and status == 0.0:
             m = nact * npools
-            # the stages (only stage -1 in a probe); the error ratios with
-            # the new state.  One call site of each rate function (each
-            # call site of an inlined function is a copy of it)
-            for s in range(-1 if probe else first, 0 if probe else 6):
+            # the stages; the error ratios with the new state.  One call
+            # site of each rate function (each call site of an inlined
+            # function is a copy of it)
+            for s in range(first, 6):
                 if s == -1:
                     for i in range(m):
                         ytmp[i] = y0[i]
@@ -708,31 +697,24 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                 else:
                     dimsc[0] = nact
                     _rhs(t, ytmp, k, Mc if packed else M, W, rfuncs, False)
-                if s == -1 and not probe:
+                if s == -1:
                     # (first round of a tick: slot j is voxel j)
                     for v in range(nvox):
                         if hc[v, 1] == 0.0:
                             for i in range(v * npools, (v + 1) * npools):
                                 dydt[i] = kout[i]
                                 k1[i] = kout[i]
+                                ylast[i] = y0[i]
             first = 0
-            if probe:
-                probe = False
-                nact, taken, packed = _at_rest(kout, cand, act, tv, h0, y0, k1, final, active,
-                                               hp, hc, dydt, kk, km, voxvol, kkc, kmc, volc,
-                                               t, t1, npools, nact)
-                steps += taken
-                if steps > max_steps:
-                    status = -1.0
-            else:
-                status, taken, nact, packed = _settle(y, dydt, hc, ytmp, kout, k2, y0, k1, act,
-                                                      h0, tv, final, active, hp, kk, km, voxvol,
-                                                      kkc, kmc, volc, t1, npools, nact, packed)
-                steps += taken
-                if steps > max_steps and status == 0.0:
-                    status = -1.0
-                if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
-                    status = -4.0
+            status, taken, nact, packed = _settle(y, dydt, ylast, hc, ytmp, kout, k2, y0, k1,
+                                                  act, h0, tv, final, active, hp, kk, km,
+                                                  voxvol, kkc, kmc, volc, t1, npools, nact,
+                                                  packed)
+            steps += taken
+            if steps > max_steps and status == 0.0:
+                status = -1.0
+            if steps - tick0 > TICK_MAX_STEPS * nvox and status == 0.0:
+                status = -4.0
         if status != 0.0:
             break
         _clear_negative(y, held, npools)
@@ -752,25 +734,29 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
 # branch for Functions or the fused rates left in the hot loop, even when
 # not taken, made every rate evaluation several times slower
 @njit(cache=True, nogil=True)
-def _ticks_plain(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+def _ticks_plain(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                 ylast):
     return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
                   False, False, False)
 
 
 @njit(cache=True, nogil=True)
-def _ticks_fused(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+def _ticks_fused(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                 ylast):
     return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
                   False, False, True)
 
 
 @njit(cache=True, nogil=True)
-def _ticks_assign(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+def _ticks_assign(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                  ylast):
     return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
                   True, False, False)
 
 
 @njit(cache=True, nogil=True)
-def _ticks_rate(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+def _ticks_rate(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+                ylast):
     return _ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
                   True, True, False)
 
@@ -780,10 +766,11 @@ def _ticks_rate(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
 # above, where it made kin_small 2x and EGFR_MAPK_58 3.6x slower; a
 # variant less saves ~8 s of the first compile)
 @njit(cache=True, nogil=True)
-def _together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps):
+def _together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F, max_steps,
+              ylast):
     fused = I[I[32] + 5] != 0           # rk_info[5]: the fused rates (no Functions here)
     return _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                           max_steps, False, fused)
+                           max_steps, ylast, False, fused)
 
 
 #: step the voxels of a model without Functions side by side
@@ -815,17 +802,22 @@ def kernel_for(I, nvox):
 
 
 def integrate_ticks(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I, F,
-                    max_steps, fn=None):
+                    max_steps, fn=None, ylast=None):
     """Advance state *y* (voxel-major, molecules; in place) over the
     solver's ticks ending at *ends* [s], from *t0*; *hc* (voxels x [h,
     evolve count]) and *dydt* (the last derivative) carry each voxel's
-    driver memory from call to call.  Records ``y[rec_idx]`` after the tick
-    at or just after each of the sorted *sample_t* into the rows of *out*.
-    *fn*: :func:`kernel_for` of the model, if known.  Returns 0.0, or -1.0
-    (more than *max_steps* steps), -4.0 (more than TICK_MAX_STEPS steps of
-    one voxel within one tick), -2.0 (non-finite state), -3.0 (the step
-    cannot be made smaller and the error test still fails)."""
+    driver memory from call to call, and *ylast* (the state each voxel's
+    last derivative was taken at; NaN: unknown) lets the side-by-side
+    drivers pass over voxels at rest: keep it with *dydt* and fill it with
+    NaN when the rate constants change.  Records ``y[rec_idx]`` after the
+    tick at or just after each of the sorted *sample_t* into the rows of
+    *out*.  *fn*: :func:`kernel_for` of the model, if known.  Returns 0.0,
+    or -1.0 (more than *max_steps* steps), -4.0 (more than TICK_MAX_STEPS
+    steps of one voxel within one tick), -2.0 (non-finite state), -3.0 (the
+    step cannot be made smaller and the error test still fails)."""
     if fn is None:
         fn = kernel_for(I, hc.shape[0])
+    if ylast is None:
+        ylast = np.full(y.shape[0], np.nan)
     return fn(y, float(t0), ends, hc, dydt, float(rtol), float(atol), sample_t, rec_idx, out,
-              I, F, max_steps)
+              I, F, max_steps, ylast)

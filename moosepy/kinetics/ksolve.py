@@ -495,13 +495,18 @@ def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol, fn):
         dt = float(clock.dts[tick]) if 0 <= tick < len(clock.dts) else 0.1
         hc = np.zeros((comp.nvox, 2))
         hc[:, 0] = dt / 10.0
-        g = comp.gsl = (hc, np.zeros(y.shape[0]))
+        g = comp.gsl = [hc, np.zeros(y.shape[0]), np.full(y.shape[0], np.nan), None]
+    if g[3] is not comp.F or g[4:] != [fn]:
+        # the state each voxel's last derivative was taken at holds only
+        # for the rate constants and the driver it was taken with
+        g[2].fill(np.nan)
+        g[3:] = [comp.F, fn]
     ends = _tick_ends(el, t0, t_end)
     if not (isinstance(times, np.ndarray) and times.dtype == np.float64 and
             times.flags.c_contiguous):
         times = np.ascontiguousarray(times, dtype=np.float64)
     st = fn(y, float(t0), ends, g[0], g[1], float(rtol), float(atol), times, flats, out,
-            comp.I, comp.F, 50_000_000)
+            comp.I, comp.F, 50_000_000, g[2])
     if st < 0.0:
         check_state(el, comp, t0, t_end, atol, pre=True)
     if st == -1.0:

@@ -361,3 +361,65 @@ def test_voxels_side_by_side_at_rest_as_one_after_another(mm):
     n = one.shape[1] // 3
     assert np.sum(one[6, :n] == 0.0) > 50           # voxels at rest (> 1/8)
     assert np.sum(one[6, :n] > 0.0) > 10 and one[-1, :n].max() > 0.0
+
+
+def _switch_run(together):
+    """600 voxels, a source S (buffered, 1 mM) -> A with Kf 0: the voxels
+    away from A's pulse are at rest until Kf is set to 1e-3 /s at 2.5 s."""
+    from moosepy.kinetics import gslrk
+    saved = gslrk.TOGETHER
+    gslrk.TOGETHER = together
+    try:
+        moose.Neutral('/g')
+        cyl = moose.CylMesh('/g/cyl')
+        cyl.x1 = 600e-6
+        cyl.r0 = cyl.r1 = 0.5e-6
+        cyl.diffLength = 1e-6
+        a = moose.Pool('/g/cyl/a')
+        b = moose.Pool('/g/cyl/b')
+        a.diffConst = 1e-12
+        src = moose.BufPool('/g/cyl/src')
+        src.concInit = 1.0
+        r = moose.Reac('/g/cyl/r')
+        r.Kf, r.Kb = 0.1, 0.01
+        moose.connect(r, 'sub', a, 'reac')
+        moose.connect(r, 'prd', b, 'reac')
+        r0 = moose.Reac('/g/cyl/r0')
+        r0.Kf, r0.Kb = 0.0, 0.0
+        moose.connect(r0, 'sub', src, 'reac')
+        moose.connect(r0, 'prd', a, 'reac')
+        k = moose.Ksolve('/g/cyl/ksolve')
+        d = moose.Dsolve('/g/cyl/dsolve')
+        s = moose.Stoich('/g/cyl/stoich')
+        s.compartment = cyl
+        s.ksolve = k
+        s.dsolve = d
+        s.reacSystemPath = '/g/cyl/##'
+        moose.reinit()
+        va = moose.vec('/g/cyl/a')
+        ci = np.zeros(len(va))
+        ci[:5] = 1.0
+        va.concInit = ci
+        moose.reinit()
+        out = []
+        for i in range(10):
+            moose.start(0.5)
+            if i == 4:
+                r0.Kf = 1e-3
+            out.append(np.concatenate([np.array(moose.vec('/g/cyl/' + p).n) for p in 'ab']))
+        return np.array(out)
+    finally:
+        gslrk.TOGETHER = saved
+        moose.delete('/g')
+
+
+def test_voxels_at_rest_see_a_rate_constant_change():
+    """A voxel is passed over as at rest only while its state and rate
+    constants are those its zero derivative was taken with: after Kf of
+    S -> A is set mid-run every voxel makes A, bit for bit as the drivers
+    one after another."""
+    one = _switch_run(False)
+    together = _switch_run(True)
+    assert np.array_equal(one, together)
+    n = one.shape[1] // 2
+    assert np.sum(one[4, :n] == 0.0) > 100 and one[-1, n - 1] > 0.0
