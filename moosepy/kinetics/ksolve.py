@@ -424,7 +424,7 @@ USE_GSL_DRIVER = True
 #: to ~15 times, as MOOSE's does, while most voxels end the tick in one step
 #: or are at rest.  Stepping only the voxels still short of the tick's end
 #: and skipping those at rest, bench_dsolve 'reac' (1000 voxels) runs in
-#: about the generic kernel's time (warm 0.019-0.021 s, MOOSE 0.034-0.038 s
+#: about the generic kernel's time (warm 0.018-0.020 s, MOOSE 0.034-0.040 s
 #: in the same runs; it took 0.17 s when every voxel was evaluated in every
 #: round).  False: the generic kernel for several voxels.  With Functions
 #: the generic kernel is kept: their drivers, one voxel after the other
