@@ -7,7 +7,7 @@ Three steps, each timed and logged on ``moosepy.warmup``:
    without Functions, in one voxel and in several, Gsolve's exact and
    tau-leaping methods, an HSolve cell with channels, a Ca pool and a
    current pulse, the cell unsolved, diffusion by a Dsolve beside a
-   Ksolve), so that numba compiles (or loads from its cache) every kernel
+   Ksolve on a cylinder and on a CubeMesh), so that numba compiles (or loads from its cache) every kernel
    specialisation a usual script needs;
 2. **harvest**: the specialisations numba's on-disk cache holds for the
    kernels from earlier runs (other models, other argument types) are
@@ -175,7 +175,8 @@ def _unsolved(moose, path):
 
 
 def _diffusion(moose, path):
-    """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve and Dsolve."""
+    """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve and Dsolve (the
+    Dsolve's tree kernel)."""
     root = moose.Neutral(path)
     m = moose.CylMesh(path + '/cyl')
     m.x1, m.diffLength = 20e-6, 1e-6
@@ -185,6 +186,24 @@ def _diffusion(moose, path):
     r = moose.Reac(m.path + '/r')
     moose.connect(r, 'sub', a, 'reac')
     moose.connect(r, 'prd', b, 'reac')
+    st = moose.Stoich(m.path + '/stoich')
+    st.compartment = m
+    st.ksolve = moose.Ksolve(m.path + '/ksolve')
+    st.dsolve = moose.Dsolve(m.path + '/dsolve')
+    st.reacSystemPath = m.path + '/##'
+    return root, 0.2
+
+
+def _diffusion_cube(moose, path):
+    """A 2 x 2 x 1 CubeMesh with a diffusing pool, Ksolve and Dsolve (a mesh
+    that is not a tree: the Dsolve's sparse LU kernel)."""
+    root = moose.Neutral(path)
+    m = moose.CubeMesh(path + '/cube')
+    m.x0, m.y0, m.z0 = 0.0, 0.0, 0.0
+    m.x1, m.y1, m.z1 = 2e-6, 2e-6, 1e-6
+    m.dx, m.dy, m.dz = 1e-6, 1e-6, 1e-6
+    a = moose.Pool(m.path + '/A')
+    a.diffConst, a.concInit = 1e-12, 1.0
     st = moose.Stoich(m.path + '/stoich')
     st.compartment = m
     st.ksolve = moose.Ksolve(m.path + '/ksolve')
@@ -213,6 +232,7 @@ EXERCISES = (
     ('cell, HSolve', _cell),
     ('unsolved compartments and channels (exponential Euler)', _unsolved),
     ('diffusion, Ksolve + Dsolve', _diffusion),
+    ('diffusion on a CubeMesh (sparse LU)', _diffusion_cube),
 )
 
 

@@ -82,6 +82,101 @@ def lu_steps(S, cols, nsteps, n, Lp, Li, Lx, Lo, Ld, Up, Ui, Ux, Uo, Ud, pr, pc,
     return lowest, total
 
 
+@njit(cache=True)
+def tree_factor(n, order, ppos, Md, Mup, Mdown):
+    """Factor the step matrix M of one pool on a tree of voxels (entries
+    only between a voxel and its parent) for :func:`tree_steps`, by Hines
+    elimination: voxels in *order* (every child before its parent; ppos[k]
+    the position of voxel order[k]'s parent in *order*, -1 for a root),
+    Md[k] the diagonal, Mup[k] = M[v, parent] and Mdown[k] = M[parent, v]
+    (v = order[k]).  Returns (1 / eliminated diagonal, forward multiplier
+    Mdown / eliminated diagonal), both by position.  No pivoting: M = I -
+    theta dt A with A's columns summing to zero and its off-diagonal
+    entries >= 0 is column diagonally dominant, so the eliminated
+    diagonals stay >= 1."""
+    d = Md.copy()
+    inv = np.empty(n)
+    f = np.empty(n)
+    for k in range(n):
+        inv[k] = 1.0 / d[k]
+        f[k] = Mdown[k] * inv[k]
+        p = ppos[k]
+        if p >= 0:
+            d[p] -= f[k] * Mup[k]
+    return inv, f
+
+
+@njit(cache=True)
+def tree_steps(S, cols, nsteps, n, order, ppos, inv, f, up, bd, bup, bdown, use_b, chain):
+    """Advance columns *cols* of the state S (voxels, pools) by *nsteps*
+    implicit steps on a tree of voxels (CylMesh, unbranched or branched
+    NeuroMesh dendrites), O(voxels) per step without indirection through
+    sparse factors.  Per pool q, from offset q*n, by position in *order*
+    (see :func:`tree_factor`): inv and f its factors, up = M[v, parent] x
+    inv (the substitution's multiplier, so that one multiply and one
+    subtract lie on its chain of dependent operations);
+    with use_b (Crank-Nicolson) bd, bup, bdown the diagonal, B[v, parent]
+    and B[parent, v] of the explicit half B = I + dt/2 A.  Per step:
+    b = B x (or x), forward elimination towards the roots, substitution
+    back towards the leaves.  *chain*: the tree is one unbranched chain
+    in order (ppos[k] = k + 1 but for the last, the root), as on a
+    CylMesh.
+
+    Returns (smallest count, sum of the counts) over the columns advanced,
+    as :func:`lu_steps` does."""
+    x = np.empty(n)
+    b = np.empty(n)
+    lowest = np.inf
+    total = 0.0
+    for q in range(len(cols)):
+        j = cols[q]
+        o = q * n
+        for k in range(n):
+            x[k] = S[order[k], j]
+        for _s in range(nsteps):
+            if use_b:
+                for k in range(n):
+                    b[k] = bd[o + k] * x[k]
+                for k in range(n):
+                    p = ppos[k]
+                    if p >= 0:
+                        b[k] += bup[o + k] * x[p]
+                        b[p] += bdown[o + k] * x[k]
+            else:
+                for k in range(n):
+                    b[k] = x[k]
+            if chain:
+                # one unbranched chain (ppos[k] = k + 1): the running value
+                # stays in a register instead of going through memory
+                acc = b[0]
+                for k in range(n - 1):
+                    acc = b[k + 1] - f[o + k] * acc
+                    b[k + 1] = acc
+                acc = b[n - 1] * inv[o + n - 1]
+                x[n - 1] = acc
+                for k in range(n - 2, -1, -1):
+                    acc = b[k] * inv[o + k] - up[o + k] * acc
+                    x[k] = acc
+                continue
+            for k in range(n):
+                p = ppos[k]
+                if p >= 0:
+                    b[p] -= f[o + k] * b[k]
+            for k in range(n - 1, -1, -1):
+                p = ppos[k]
+                if p >= 0:
+                    x[k] = b[k] * inv[o + k] - up[o + k] * x[p]
+                else:
+                    x[k] = b[k] * inv[o + k]
+        for k in range(n):
+            xk = x[k]
+            S[order[k], j] = xk
+            total += xk
+            if xk < lowest:
+                lowest = xk
+    return lowest, total
+
+
 @nb.njit(cache=True)
 def seed(s):
     np.random.seed(s)
