@@ -30,7 +30,7 @@ from ..core.fields import Field, FieldElementField, LookupField, Src, Dest, Shar
 from ..core.msg import links
 from ..core.structure import changed as structure_changed
 from ..core.units import FaradayConst, GasConst
-from .compartment import CompartmentBase, deliver, send_values
+from .compartment import CompartmentBase, _double_eq, deliver, send_values
 
 _GATES = ('X', 'Y', 'Z')
 
@@ -189,9 +189,9 @@ class HHGate(Neutral):
                              f'divs={n}, min={lo}, max={hi}')
         return np.linspace(lo, hi, n + 1)
 
-    def _two_forms(self, parms, what):
-        """The two generic-form curves of setupAlpha/setupTau on the table
-        grid (parms: 10 rate parameters, then optionally divs, min, max)."""
+    def _two_forms(self, parms, what, tau):
+        """Tables of setupAlpha (*tau* False) or setupTau (*tau* True) from
+        parms: 10 rate parameters, then optionally divs, min, max."""
         p = np.asarray(parms, dtype=float).ravel()
         if len(p) not in (10, 13):
             raise FieldError(f'{self.path} (HHGate).{what}: expected 13 values (10 '
@@ -199,25 +199,26 @@ class HHGate(Neutral):
         d = self._w()
         if len(p) == 13:
             n, lo, hi = int(p[10]), p[11], p[12]
-            d['min'], d['max'] = lo, hi
         else:
             n, lo, hi = self._get_divs(), d['min'], d['max']
-        v = self._grid(n, lo, hi)
+        self._grid(n, lo, hi)               # validates
+        d['min'], d['max'] = lo, hi
         d['parms'] = p.copy()
-        return d, _generic_rate(v, *p[0:5]), _generic_rate(v, *p[5:10])
+        d['A'], d['B'] = _form_tables(p, n, lo, hi, tau)
 
     def setupAlpha(self, parms):
         """Fill the tables from alpha = (A_A + A_B v)/(A_C + exp((v + A_D)/A_F))
         and beta of the same form: parms = [A_A, A_B, A_C, A_D, A_F, B_A, B_B,
-        B_C, B_D, B_F, divs, min, max] (v in V, rates in 1/s)."""
-        d, a, b = self._two_forms(parms, 'setupAlpha')
-        d['A'], d['B'] = a, a + b
+        B_C, B_D, B_F, divs, min, max] (v in V, rates in 1/s).  Computed as
+        MOOSE 5.0 does (see ``_form_tables``), the same floats except where
+        the beta formula is 0/0 on the grid (MOOSE stores 2 beta there)."""
+        self._two_forms(parms, 'setupAlpha', False)
 
     def setupTau(self, parms):
         """As setupAlpha, but the two forms give tau [s] and the steady state;
-        tables become A = inf/tau, B = 1/tau."""
-        d, tau, inf = self._two_forms(parms, 'setupTau')
-        d['A'], d['B'] = inf / tau, 1.0 / tau
+        tables become A = inf/tau, B = 1/tau (where |tau| < 1e-6 s the
+        previous entries are repeated, 0 at the first, as MOOSE)."""
+        self._two_forms(parms, 'setupTau', True)
 
     def setupGate(self, parms):
         """GENESIS setupgate: parms = [A, B, C, D, F, divs, min, max, isBeta]
@@ -280,8 +281,8 @@ def _resize(a, n):
 
 def _generic_rate(v, A, B, C, D, F):
     """(A + B v)/(C + exp((v + D)/F)); at a removable singularity (0/0) the
-    limit, taken as the mean of the values just either side (MOOSE averages
-    the neighbouring table points instead)."""
+    limit, taken as the mean of the values just either side (MOOSE's
+    setupGate repeats the previous table point instead)."""
     with np.errstate(over='ignore', divide='ignore', invalid='ignore'):
         if F == 0:
             den = C + np.where(v + D > 0, np.inf, 0.0)
@@ -297,6 +298,71 @@ def _generic_rate(v, A, B, C, D, F):
             right = (A + B * vr) / (C + math.exp((vr + D) / F))
             out[k] = 0.5 * (left + right)
     return out
+
+
+#: MOOSE's HHGate SINGULARITY: a denominator (or F, or tau) below it is 0
+_SINGULAR = 1e-6
+
+
+def _c_exp(t):
+    """exp of each entry as the C library computes it (inf on overflow)."""
+    t = t.tolist()
+    try:
+        return np.array([math.exp(u) for u in t])
+    except OverflowError:
+        def one(u):
+            try:
+                return math.exp(u)
+            except OverflowError:
+                return math.inf
+        return np.array([one(u) for u in t])
+
+
+def _form_values(x, dx, A, B, C, D, F):
+    """(A + B x)/(C + exp((x + D)/F)) at the grid points *x*, as MOOSE 5.0's
+    HHGate::setupTables: 0 everywhere if |F| < 1e-6; where the denominator
+    is below 1e-6 in size, the mean of the formula at x +- dx/10.  exp is
+    the C library's (math.exp; numpy's differs in the last bit on some
+    arguments), the arithmetic in MOOSE's order, so the floats are MOOSE's."""
+    if abs(F) < _SINGULAR:
+        return np.zeros(len(x))
+    ex = _c_exp
+    den = C + ex((x + D) / F)
+    with np.errstate(divide='ignore', invalid='ignore'):
+        out = (A + B * x) / den
+    bad = np.abs(den) < _SINGULAR
+    if bad.any():
+        xb = x[bad]
+        xr, xl = xb + dx / 10.0, xb - dx / 10.0
+        with np.errstate(divide='ignore', invalid='ignore'):
+            v = (A + B * xr) / (C + ex((xr + D) / F))
+            v = v + (A + B * xl) / (C + ex((xl + D) / F))
+        out[bad] = v / 2.0
+    return out
+
+
+def _form_tables(p, n, lo, hi, tau):
+    """Tables A, B of setupAlpha/setupTau on MOOSE's grid: x starts at *lo*
+    and grows by dx = (hi - lo)/n a point (a running sum, so the points are
+    MOOSE's floats, not lo + i dx).  setupAlpha: A = alpha, B = alpha +
+    beta; MOOSE 5.0 stores 2 beta (and no alpha) at a point where the beta
+    formula's denominator is below 1e-6 (a MOOSE bug: it adds the last
+    value computed, which there is beta's; moosepy adds alpha, a deliberate
+    difference).  setupTau: A = inf/tau, B = 1/tau, and where |tau| < 1e-6
+    the previous point's A and B (0 and 0 at the first point)."""
+    dx = (hi - lo) / n
+    x = np.add.accumulate(np.concatenate(([lo], np.full(n, dx))))
+    first = _form_values(x, dx, *p[0:5])
+    second = _form_values(x, dx, *p[5:10])
+    if not tau:
+        return first, second + first
+    A, B = np.empty(n + 1), np.empty(n + 1)
+    pa = pb = 0.0
+    for i, (t, f) in enumerate(zip(first.tolist(), second.tolist())):
+        if abs(t) >= _SINGULAR:
+            pa, pb = f / t, 1.0 / t
+        A[i], B[i] = pa, pb
+    return A, B
 
 
 _EXPR_OK = re.compile(r'^[\s0-9eE+\-*/().,a-zA-Z_]*$')
@@ -445,7 +511,8 @@ class HHChannelBase(ChanBase):
     instant = Field(0, '', 'Bitmask of gates at steady state at once (1 X, 2 Y, 4 Z)',
                     type='int', structural=True)
     useConcentration = Field(0, '', 'Nonzero: the Z gate is a function of the '
-                             'concentration [mM] received on "concen"', type='int',
+                             'concentration [mM] received on "concen" (set to 1 '
+                             'when Zpower changes, as in MOOSE)', type='int',
                              structural=True)
     _conc = Field(0.0, 'mM', hidden=True)
     _xset = Field(False, '', type='bool', hidden=True)
@@ -483,7 +550,13 @@ class HHChannelBase(ChanBase):
             if v < 0 or not math.isfinite(v):
                 raise FieldError(f'{self.path} ({self.className}).{g}power: expected a '
                                  f'finite value >= 0, got {v}')
-            self._el.cols[g + 'power'][self._idx] = v
+            col = self._el.cols[g + 'power']
+            if g == 'Z' and not _double_eq(float(col[self._idx]), float(v)):
+                # MOOSE (and GENESIS): a Z power that changes makes the Z gate
+                # read the concentration (a channel that wants Vm sets
+                # useConcentration 0 afterwards); proto22's K_AHP relies on it
+                self._el.cols['useConcentration'][self._idx] = 1
+            col[self._idx] = v
             if v > 0:
                 self._make_gate(g)
         return s

@@ -33,7 +33,8 @@ def test_setup_alpha_tables_match_formula_and_singularity_is_finite():
     assert np.allclose(g.tableA[ok], a[ok], rtol=1e-12)
     assert np.allclose(g.tableB[ok], a[ok] + b[ok], rtol=1e-12)
     k = int(np.argmin(np.abs(v + 0.04)))
-    assert abs(g.tableA[k] - 1e3) < 1e-3          # limit: 0.1 * 10 /ms
+    # limit 0.1 * 10 /ms; stored as MOOSE: the mean at v +- dx/10, 8e-6 off
+    assert abs(g.tableA[k] - 1e3) < 1e-2
     assert np.allclose(g.alpha, g.tableA) and np.allclose(g.beta, g.tableB - g.tableA)
     assert np.allclose(g.mInfinity, g.tableA / g.tableB)
 
