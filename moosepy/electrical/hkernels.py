@@ -162,17 +162,19 @@ def _ipow(x, p):
     return x ** p
 
 
-@njit(cache=True)
-def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
+@njit(cache=True, error_model='numpy')
+def advance(
+nsteps, t0, dt, cn, tg, tgm, ts0,
             # nodes (storage order; views of the model's fields)
             V, Cm, Rm, Em, inj, extA, extB, extI, Im,
             # tree in Hines order (parents before children)
             sidx, par, gpar, gsum,
             # channels (ch_node: tree position of the channel's compartment)
             ch_node, gbar, ek, modul, gk, ik,
-            # gate instances (state, Ca pool or -1), in blocks of equal table,
-            # power, instant flag and source kind over consecutive channels
-            S, gi_src, blk_start, blk_ch0, blk_tab, blk_pow, blk_inst, blk_src,
+            # gate instances (state, Ca pool or -1), in blocks of equal gate,
+            # table, power, instant flag and source kind (blk_qc[:, k]: the
+            # instance at block position k and its channel), X blocks first
+            S, gi_src, blk_start, blk_qc, blk_tab, blk_pow, blk_inst, blk_src,
             # gate tables
             tabA, tabB, toff, tn, tmin, tinv,
             # calcium pools
@@ -425,10 +427,9 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
             pw = blk_pow[bk]
             ins = blk_inst[bk]
             usrc = blk_src[bk]
-            q0 = blk_start[bk]
-            c = blk_ch0[bk]
-            q1 = blk_start[bk + 1]
-            for q in range(q0, q1):
+            for kq in range(blk_start[bk], blk_start[bk + 1]):
+                q = blk_qc[0, kq]
+                c = blk_qc[1, kq]
                 if usrc:
                     x = ca[gi_src[q]]
                 else:
@@ -453,31 +454,46 @@ def advance(nsteps, t0, dt, cn, tg, tgm, ts0,
                     s = (S[q] * (1.0 - hb) + dt * a) / (1.0 + hb)
                 S[q] = s
                 gk[c] *= _ipow(s, pw)
-                c += 1
         for c in range(nch):
             node = ch_node[c]
             gch[node] += gk[c]
             ich[node] += gk[c] * ek[c]
         # 3. voltage: matrix rows built during the elimination (leaves first;
         # d[p] becomes 1/d), then substitution and the V update together
+        # (a child at p + 1 of p, as along an unbranched cable, hands its
+        # eliminated terms on in registers, not through d and rhs: the same
+        # operations in the same order, without a store and reload on the
+        # chain of dependent steps)
+        cd = 0.0
+        cr = 0.0
         for p in range(n - 1, -1, -1):
-            dp = d0[p] + gch[p] + d[p]
-            rp = cmh[p] * Vp[p] + r0[p] + ich[p] + rhs[p]
+            dp = d0[p] + gch[p] + (d[p] - cd)
+            rp = cmh[p] * Vp[p] + r0[p] + ich[p] + (rhs[p] + cr)
             gch[p] = 0.0
             ich[p] = 0.0
             inv = 1.0 / dp
             d[p] = inv
             rhs[p] = rp
             q = par[p]
+            cd = 0.0
+            cr = 0.0
             if q >= 0:
                 f = gpar[p] * inv
-                d[q] -= f * gpar[p]
-                rhs[q] += f * rp
+                if q == p - 1:
+                    cd = f * gpar[p]
+                    cr = f * rp
+                else:
+                    d[q] -= f * gpar[p]
+                    rhs[q] += f * rp
         last = k == nsteps or (r < nrec and rec_steps[r] == k)
+        x = 0.0
         for p in range(n):
             q = par[p]
             if q >= 0:
-                x = (rhs[p] + gpar[p] * xs[q]) * d[p]
+                if q == p - 1:
+                    x = (rhs[p] + gpar[p] * x) * d[p]
+                else:
+                    x = (rhs[p] + gpar[p] * xs[q]) * d[p]
             else:
                 x = rhs[p] * d[p]
             xs[p] = x

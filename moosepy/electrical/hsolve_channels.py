@@ -185,18 +185,26 @@ def _gate_instances(chan_els, cols, tables, fresh):
             np.concatenate(Ks)[order].astype(np.bool_))
 
 
-def _blocks(gi_ch, gi_tab, gi_pow, gi_inst, gi_src, firsts):
-    """Starts of the kernel's blocks: runs of gate instances of equal table,
-    power, instant flag and source kind over consecutive channels, within
-    one (channel element, gate)."""
-    if not len(gi_ch):
-        return np.zeros(0, dtype=np.int64)
-    new = np.ones(len(gi_ch), dtype=bool)
-    new[1:] = ((gi_tab[1:] != gi_tab[:-1]) | (gi_pow[1:] != gi_pow[:-1]) |
-               (gi_inst[1:] != gi_inst[:-1]) | ((gi_src[1:] >= 0) != (gi_src[:-1] >= 0))
-               | (gi_ch[1:] != gi_ch[:-1] + 1))
-    new[firsts] = True
-    return np.nonzero(new)[0]
+def _blocks(gi_ch, gi_j, gi_tab, gi_pow, gi_inst, gi_src):
+    """The kernel's blocks of gate instances: (starts, (2, n) array of the
+    instances' indices and their channels in block order).  A block holds
+    every instance of one gate (X, Y, Z) with equal table, power, instant
+    flag and source kind, over all channel elements (a cell built one
+    element per compartment has as many Na elements as compartments: one
+    block each made the kernel's per-block work the cost of every gate).
+    Blocks go in gate order, X before Y before Z, so each channel's
+    conductance is multiplied by its gates in the same order as before."""
+    n = len(gi_ch)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros((2, 0), dtype=np.int64)
+    src = (gi_src >= 0).astype(np.int64)
+    order = np.lexsort((np.arange(n), src, gi_inst.astype(np.int64), gi_pow, gi_tab, gi_j))
+    key = np.stack([gi_j[order], gi_tab[order], gi_pow[order],
+                    gi_inst[order].astype(float), src[order]])
+    new = np.ones(n, dtype=bool)
+    new[1:] = (key[:, 1:] != key[:, :-1]).any(axis=0)
+    qc = np.stack([order, gi_ch[order]]).astype(np.int64)
+    return np.nonzero(new)[0], qc
 
 
 class ChannelBuilder:
@@ -311,14 +319,15 @@ class ChannelBuilder:
                             gi_j[firsts].tolist()):
             gateoff[(id(chan_els[k]), j)] = go
             gate_views.append((chan_els[k], 'XYZ'[j], go))
-        starts = _blocks(gi_ch, gi_tab, gi_pow, gi_inst, gi_src, firsts)
+        starts, qc = _blocks(gi_ch, gi_j, gi_tab, gi_pow, gi_inst, gi_src)
+        bq = qc[0][starts]
         self.gateoff = gateoff
         self.gates = (gi_ch, gi_tab, gi_pow, gi_src, keep)
         self.chan = (self.posof[ch_node], arrs['Gbar'], arrs['Ek'], arrs['modulation'],
                      arrs['Gk'], arrs['Ik'], S, gi_src,
-                     np.r_[starts, ngi].astype(np.int64), gi_ch[starts].astype(np.int64),
-                     gi_tab[starts].astype(np.int64), gi_pow[starts].astype(float),
-                     gi_inst[starts].astype(np.bool_), (gi_src[starts] >= 0).astype(np.bool_))
+                     np.r_[starts, ngi].astype(np.int64), qc,
+                     gi_tab[bq].astype(np.int64), gi_pow[bq].astype(float),
+                     gi_inst[bq].astype(np.bool_), (gi_src[bq] >= 0).astype(np.bool_))
         self.ch_store = ch_node
         self.tabs, self.tmax = tables.arrays()
         ca = self.ca_arrays

@@ -337,8 +337,10 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
                                                    tg, tgm, ts0 + done, *head, st_, kind,
                                                    idx, rec_, *syn_args, *work)
             except ZeroDivisionError:
-                # numba's Python error model raises where numpy would give
-                # inf or nan (a cell of sizes beyond double range: 1e17 m)
+                # the kernel is compiled with numpy's error model (inf or nan,
+                # then the finite check below); an ahead-of-time build
+                # (numba.pycc) has the Python one, which raises (a cell of
+                # sizes beyond double range: 1e17 m)
                 self._check_finite(t0)
                 raise SolverError(f'{self.leader.path}: a division by zero between t = '
                                   f'{t0:g} and {t0 + nsteps * self.dt:g} s; the values '
