@@ -290,6 +290,135 @@ def _rhs_fused(y, dydt, nvox, npools, kk, fa, fi, fc, ye, dd):
             dydt[base + j] = dd[j]
 
 
+@njit(cache=True, nogil=True)
+def gather_form(M, fused):
+    """The fused right-hand side (:func:`_rhs_fused`) of each voxel, laid
+    out for :func:`_rhs_gather`: per flux its two rate constants (kf, kb:
+    voxels x fluxes) and its four reactant slots (ridx: npools reads a 1.0,
+    npools + 1 a 0.0); a table of values to sum (ftab: each flux, its
+    negation, the products coef * flux of the entries whose coefficient is
+    not +-1 (xg, xc), and a 0.0 last); and each pool's entries of that
+    table in flux order, pools taken four at a time (bpool; npools: a
+    spare slot), a block's entries lane by lane (bidx from bstart, bk per
+    pool, padded with the 0.0).  Index arrays are unsigned: numba adds no
+    negative-index wraparound to their reads, which made the fused loop
+    twice as slow.  Empty arrays unless *fused*."""
+    npools = M[0][1]
+    nvox = M[0][0]
+    kk, fa, fi, fc = M[1], M[28], M[33], M[34]
+    nflux = fa.shape[0] if fused else 0
+    kb_at = 8 * nflux
+    kf = np.empty((nvox, nflux))
+    kb = np.empty((nvox, nflux))
+    for v in range(nvox):
+        for g in range(nflux):
+            kf[v, g] = kk[v, fa[g]]
+            kb[v, g] = kk[v, fi[kb_at + g]]
+    ridx = np.empty(4 * nflux, dtype=np.uint32)
+    cnt = np.zeros(npools + 1, dtype=np.int64)
+    nx = 0
+    for g in range(nflux):
+        for q in range(4):
+            ridx[4 * g + q] = fi[8 * g + q]
+            o = fi[8 * g + 4 + q]
+            if o < npools:
+                cnt[o] += 1
+                c = fc[4 * g + q]
+                if c != 1.0 and c != -1.0:
+                    nx += 1
+    xg = np.empty(nx, dtype=np.uint32)
+    xc = np.empty(nx)
+    zero = 2 * nflux + nx
+    ftab = np.zeros(zero + 1)
+    # pools by entry count (counting sort), four to a block
+    nb = (npools + 3) // 4 if nflux > 0 else 0
+    kmax = 0
+    for p in range(npools):
+        kmax = max(kmax, cnt[p])
+    byk = np.zeros(kmax + 2, dtype=np.int64)
+    for p in range(npools):
+        byk[cnt[p] + 1] += 1
+    for k in range(kmax + 1):
+        byk[k + 1] += byk[k]
+    bpool = np.full(4 * nb, npools, dtype=np.uint32)
+    for p in range(npools if nflux > 0 else 0):
+        bpool[byk[cnt[p]]] = p
+        byk[cnt[p]] += 1
+    bk = np.zeros(nb, dtype=np.int64)
+    bstart = np.zeros(nb + 1, dtype=np.int64)
+    lane = np.zeros(npools + 1, dtype=np.int64)      # a pool's block * 4 + lane
+    for j in range(4 * nb):
+        p = bpool[j]
+        b = j // 4
+        if p < npools and cnt[p] > bk[b]:
+            bk[b] = cnt[p]
+        lane[p] = j
+    for b in range(nb):
+        bstart[b + 1] = bstart[b] + 4 * bk[b]
+    bidx = np.full(bstart[nb], zero, dtype=np.uint32)
+    fill = np.zeros(npools + 1, dtype=np.int64)
+    x = 0
+    for g in range(nflux):
+        for q in range(4):
+            o = fi[8 * g + 4 + q]
+            if o < npools:
+                c = fc[4 * g + q]
+                if c == 1.0:
+                    e = g
+                elif c == -1.0:
+                    e = nflux + g
+                else:
+                    xg[x] = g
+                    xc[x] = c
+                    e = 2 * nflux + x
+                    x += 1
+                j = lane[o]
+                bidx[bstart[j // 4] + 4 * fill[o] + j % 4] = e
+                fill[o] += 1
+    return (kf, kb, ridx, xg, xc, ftab, bstart.astype(np.uint64), bk.astype(np.uint64), bpool,
+            bidx)
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _rhs_gather(y, dydt, kf, kb, ridx, xg, xc, ftab, bstart, bk, bpool, bidx):
+    """dn/dt of the fused form (:func:`gather_form`) of one voxel whose
+    pools are y[:npools], followed by 1.0 and 0.0: :func:`_rhs_fused`'s
+    numbers bit for bit (each flux's products in its order; each pool's
+    sum from 0.0 over its entries in flux order, +-f for a coefficient of
+    +-1, as 1.0 * f and -1.0 * f are), with the pools summed four at a
+    time (independent chains) rather than scattered flux by flux.
+    dydt has a spare slot at npools."""
+    nflux = kf.shape[0]
+    for g in range(nflux):
+        r = 4 * g
+        f = kf[g] * y[ridx[r]] * y[ridx[r + 1]] - kb[g] * y[ridx[r + 2]] * y[ridx[r + 3]]
+        ftab[g] = f
+        ftab[nflux + g] = -f
+    for x in range(xg.shape[0]):
+        ftab[2 * nflux + x] = xc[x] * ftab[xg[x]]
+    u1 = np.uint64(1)
+    u2 = np.uint64(2)
+    u3 = np.uint64(3)
+    u4 = np.uint64(4)
+    for b in range(bk.shape[0]):
+        q = bstart[b]
+        s0 = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        s3 = 0.0
+        for _ in range(bk[b]):
+            s0 += ftab[bidx[q]]
+            s1 += ftab[bidx[q + u1]]
+            s2 += ftab[bidx[q + u2]]
+            s3 += ftab[bidx[q + u3]]
+            q += u4
+        j = 4 * b
+        dydt[bpool[j]] = s0
+        dydt[bpool[j + 1]] = s1
+        dydt[bpool[j + 2]] = s2
+        dydt[bpool[j + 3]] = s3
+
+
 @njit(cache=True, nogil=True, inline='always')
 def _rhs_general(t, y, dydt, M, W, rfuncs, ye, rate, flux, extra, stack, xbuf):
     """dn/dt by rates, fluxes and entries (any model; see :func:`_rhs`)."""
@@ -390,7 +519,9 @@ def _assign_m(t, y, M, W):
 
 @njit(cache=True, nogil=True, inline='always')
 def _jadd(J, r, c, v, mu):
-    if mu < 0:
+    if mu == -2:
+        J[c, r] += v
+    elif mu < 0:
         J[r, c] += v
     else:
         J[mu + r - c, c] += v
@@ -402,7 +533,8 @@ def jac_m(t, y, J, M, mu):
     functions, by forward differences of :func:`rhs`.  With mu < 0, J is the
     dense (n, n) matrix; else J is LAPACK/ODEPACK band storage with mu upper
     diagonals (entry (r, c) at J[mu + r - c, c]): voxels do not interact here,
-    so the Jacobian is block diagonal and fits a band of npools - 1."""
+    so the Jacobian is block diagonal and fits a band of npools - 1.  With
+    mu == -2, J is the dense matrix transposed (J[c, r])."""
     dims = M[0]
     nvox, npools, nterms = dims[0], dims[1], dims[2]
     n = nvox * npools
@@ -463,7 +595,9 @@ def jac_m(t, y, J, M, mu):
         for j in range(npools):
             if held[j]:
                 for c in range(base, base + npools):
-                    if mu < 0:
+                    if mu == -2:
+                        J[c, base + j] = 0.0
+                    elif mu < 0:
                         J[base + j, c] = 0.0
                     else:
                         J[mu + base + j - c, c] = 0.0
@@ -676,6 +810,56 @@ def jac_odeint(y, t, I, F):
     J = np.empty((n, n))
     jac_m(t, y, J, unpack(I, F), -1)
     return J
+
+
+@njit(cache=True, nogil=True)
+def rhs_gather_odeint(y, t, Gi, Gf, out):
+    """scipy odeint's callback form of a one-voxel model of plain terms
+    without Functions (rk_info[5] set): dn/dt into *out*, returned (an
+    argument is returned without a new array; the model in two arrays:
+    each array argument costs numba's dispatcher time on every call).
+    Gi (uint32): npools, nflux, nx, nb, then :func:`gather_form`'s ridx,
+    xg, bpool, bk, bstart, bidx; Gf: kf, kb, xc, then scratch: ftab, the
+    state with 1.0 and 0.0 after it, dn/dt with a spare slot.  The same
+    numbers as :func:`rhs_odeint`, bit for bit."""
+    npools = np.int64(Gi[0])
+    nflux = np.int64(Gi[1])
+    nx = np.int64(Gi[2])
+    nb = np.int64(Gi[3])
+    a = 4
+    ridx = Gi[a:a + 4 * nflux]
+    a += 4 * nflux
+    xg = Gi[a:a + nx]
+    a += nx
+    bpool = Gi[a:a + 4 * nb]
+    a += 4 * nb
+    bk = Gi[a:a + nb]
+    a += nb
+    bstart = Gi[a:a + nb + 1]
+    bidx = Gi[a + nb + 1:]
+    kf = Gf[:nflux]
+    kb = Gf[nflux:2 * nflux]
+    xc = Gf[2 * nflux:2 * nflux + nx]
+    a = 2 * nflux + nx
+    ftab = Gf[a:a + 2 * nflux + nx + 1]
+    a += 2 * nflux + nx + 1
+    ys = Gf[a:a + npools + 2]
+    dd = Gf[a + npools + 2:]
+    for i in range(npools):
+        ys[i] = y[i]
+    _rhs_gather(ys, dd, kf, kb, ridx, xg, xc, ftab, bstart, bk, bpool, bidx)
+    for i in range(npools):
+        out[i] = dd[i]
+    return out
+
+
+@njit(cache=True, nogil=True)
+def jac_odeint_cols(y, t, I, F, JT):
+    """:func:`jac_odeint` by columns into *JT* (JT[c, r] = d(dn_r/dt)/dn_c,
+    odeint's col_deriv form: ODEPACK copies it without a transposition),
+    returned: no 200 x 200 array made and transposed per call."""
+    jac_m(t, y, JT, unpack(I, F), -2)
+    return JT
 
 
 @njit(cache=True, nogil=True)
