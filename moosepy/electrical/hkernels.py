@@ -175,6 +175,10 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
             # table, power, instant flag and source kind (blk_qc[:, k]: the
             # instance at block position k and its channel), X blocks first
             S, gi_src, blk_start, blk_qc, blk_tab, blk_pow, blk_inst, blk_src,
+            # blocks whose voltage gates look up on their nodes' grid (blk_row),
+            # each node's voltage grid (min, 1/step, divisions; MOOSE's HSolve
+            # has one per cell): the table row is found once per node and step
+            blk_row, node_gmin, node_ginv, node_gn,
             # gate tables
             tabA, tabB, toff, tn, tmin, tinv,
             # calcium pools
@@ -228,10 +232,14 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
             # (in steps, counted from the clock's step 0 = gstep0), state
             tt_times, tt_ptr, tt_next, tt_stride, tt_state, tt_eptr, tt_syn, tt_m, gstep0,
             # work arrays (tree positions)
-            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm, xs):
+            Vp, d0, r0, cmh, d, rhs, gch, ich, dext, rext, ca_I, gbm, xs, rowi, rowf):
     n = V.shape[0]
     nch = ch_node.shape[0]
     nblk = blk_tab.shape[0]
+    nrow = 0
+    for bk in range(nblk):
+        if blk_row[bk]:
+            nrow += 1
     nca = ca.shape[0]
     npg = pg_base.shape[0]
     h = 0.5 * dt if cn else dt
@@ -418,8 +426,50 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
         for c in range(nch):
             gk[c] = gbm[c]
         hdt = 0.5 * dt
+        if nrow:
+            # each node's row in its voltage grid: -1 below, nt above, else
+            # the row and the fraction (the same arithmetic as per gate)
+            for p in range(n):
+                u = (Vp[p] - node_gmin[p]) * node_ginv[p]
+                if u <= 0.0:
+                    rowi[p] = -1
+                elif u >= node_gn[p]:
+                    rowi[p] = node_gn[p]
+                else:
+                    ii = int(u)
+                    rowi[p] = ii
+                    rowf[p] = u - ii
         for bk in range(nblk):
             tb = blk_tab[bk]
+            if blk_row[bk]:
+                o0 = toff[tb]
+                nt = tn[tb]
+                pw = blk_pow[bk]
+                ins = blk_inst[bk]
+                for kq in range(blk_start[bk], blk_start[bk + 1]):
+                    q = blk_qc[0, kq]
+                    c = blk_qc[1, kq]
+                    node = ch_node[c]
+                    ii = rowi[node]
+                    if ii < 0:
+                        a = tabA[o0]
+                        b = tabB[o0]
+                    elif ii >= nt:
+                        a = tabA[o0 + nt]
+                        b = tabB[o0 + nt]
+                    else:
+                        f = rowf[node]
+                        o = o0 + ii
+                        a = tabA[o] + f * (tabA[o + 1] - tabA[o])
+                        b = tabB[o] + f * (tabB[o + 1] - tabB[o])
+                    if ins:
+                        s = a / b
+                    else:
+                        hb = hdt * b
+                        s = (S[q] * (1.0 - hb) + dt * a) / (1.0 + hb)
+                    S[q] = s
+                    gk[c] *= _ipow(s, pw)
+                continue
             xmin = tmin[tb]
             inv = tinv[tb]
             nt = tn[tb]

@@ -185,6 +185,38 @@ def _gate_instances(chan_els, cols, tables, fresh):
             np.concatenate(Ks)[order].astype(np.bool_))
 
 
+def _row_grids(tabs, ch_pos, n, gi_ch, gi_tab, gi_src, starts, qc):
+    """(blk_row, node_gmin, node_ginv, node_gn) for the kernel: each node's
+    voltage grid (that of the first voltage gate at the node; MOOSE's HSolve
+    puts every voltage gate of a cell on one grid, see _cell_grids) and,
+    per block, whether all its gates use their node's grid (then the
+    kernel finds each node's table row once per step, not once per gate:
+    the same arithmetic, so the same values)."""
+    _tabA, _tabB, _toff, tn, tmin, tinv = tabs
+    gmin = np.zeros(n)
+    ginv = np.zeros(n)
+    gn = np.zeros(n, dtype=np.int64)
+    nblk = len(starts)
+    row = np.zeros(nblk, dtype=np.bool_)
+    volt = np.nonzero(gi_src < 0)[0]
+    if len(volt):
+        node = ch_pos[gi_ch[volt]]
+        first = np.unique(node, return_index=True)[1]
+        tab = gi_tab[volt][first]
+        nd = node[first]
+        gmin[nd], ginv[nd], gn[nd] = tmin[tab], tinv[tab], tn[tab]
+        ends = np.r_[starts[1:], len(gi_ch)]
+        for bk in range(nblk):
+            q = qc[0, starts[bk]:ends[bk]]
+            if (gi_src[q] >= 0).any():
+                continue
+            t = gi_tab[q[0]]
+            nq = ch_pos[gi_ch[q]]
+            row[bk] = bool((gmin[nq] == tmin[t]).all() and (ginv[nq] == tinv[t]).all()
+                           and (gn[nq] == tn[t]).all())
+    return row, gmin, ginv, gn
+
+
 def _blocks(gi_ch, gi_j, gi_tab, gi_pow, gi_inst, gi_src):
     """The kernel's blocks of gate instances: (starts, (2, n) array of the
     instances' indices and their channels in block order).  A block holds
@@ -330,6 +362,8 @@ class ChannelBuilder:
                      gi_inst[bq].astype(np.bool_), (gi_src[bq] >= 0).astype(np.bool_))
         self.ch_store = ch_node
         self.tabs, self.tmax = tables.arrays()
+        self.chan += _row_grids(self.tabs, self.posof[ch_node], len(self.posof), gi_ch,
+                                gi_tab, gi_src, starts, qc)
         ca = self.ca_arrays
         self.ca = (ca['Ca'], ca['Ca_base'], ca['tau'], ca['B'], ca['ceiling'], ca['floor'],
                    np.array(ca_in_ch, dtype=np.int64), np.array(ca_in_pool, dtype=np.int64),

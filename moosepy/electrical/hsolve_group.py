@@ -95,6 +95,8 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         ntot = len(self.nodes[0])
         nca, nch = len(self.ca[0]), len(self.chan[0])
         self.work = tuple(np.zeros(ntot) for _ in range(10)) + (np.zeros(nca), np.zeros(nch),
+                                                                  np.zeros(ntot),
+                                                                  np.zeros(ntot, np.int64),
                                                                   np.zeros(ntot))
         posof = self.posof
         # (only the compartments that have such objects are looked at)
