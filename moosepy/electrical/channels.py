@@ -308,7 +308,7 @@ def _c_exp(t):
     """exp of each entry as the C library computes it (inf on overflow)."""
     t = t.tolist()
     try:
-        return np.array([math.exp(u) for u in t])
+        return np.fromiter(map(math.exp, t), float, len(t))
     except OverflowError:
         def one(u):
             try:
@@ -328,13 +328,13 @@ def _form_values(x, dx, A, B, C, D, F):
         return np.zeros(len(x))
     ex = _c_exp
     den = C + ex((x + D) / F)
-    with np.errstate(divide='ignore', invalid='ignore'):
+    with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
         out = (A + B * x) / den
     bad = np.abs(den) < _SINGULAR
     if bad.any():
         xb = x[bad]
         xr, xl = xb + dx / 10.0, xb - dx / 10.0
-        with np.errstate(divide='ignore', invalid='ignore'):
+        with np.errstate(divide='ignore', invalid='ignore', over='ignore'):
             v = (A + B * xr) / (C + ex((xr + D) / F))
             v = v + (A + B * xl) / (C + ex((xl + D) / F))
         out[bad] = v / 2.0
