@@ -1,8 +1,13 @@
 """numba kernels of the diffusion solver (:mod:`moosepy.kinetics.dsolve`).
 
+``tree_steps``: the same implicit steps on meshes whose voxels form a tree
+(each couples only with its parent: CylMesh, NeuroMesh dendrites), by Hines
+elimination (factored by ``tree_factor``), as MOOSE's Dsolve does.
+
 ``lu_steps``: implicit steps of linear transport ``dn/dt = A n`` of each
 diffusing pool (a column of the solver state, molecules per voxel), with the
-step matrix factored once (sparse LU, scipy's SuperLU): backward Euler
+step matrix factored once (sparse LU, scipy's SuperLU; other meshes, e.g.
+CubeMesh): backward Euler
 solves ``(I - dt A) n' = n`` (first order, unconditionally stable, keeps
 n >= 0); Crank-Nicolson solves ``(I - dt/2 A) n' = (I + dt/2 A) n`` (second
 order; keeps n >= 0 only while ``dt`` x the largest rate out of a voxel is
