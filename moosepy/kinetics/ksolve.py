@@ -454,12 +454,39 @@ def _tick_ends(el, t0, t_end):
         n = max(1, int(math.ceil(span / dt - 1e-9)))
     if n == 1:
         return np.array([t_end])        # (the usual call: one tick)
+    ends = _grid_ends(clock, tick, t0, t_end)
+    if ends is not None:
+        return ends
     if whole:
         ends = t0 + span * np.arange(1, n + 1) / n
     else:
         ends = np.minimum(t0 + dt * np.arange(1, n + 1), t_end)
     ends[-1] = t_end
     return ends
+
+
+def _grid_ends(clock, tick, t0, t_end):
+    """The tick ends as the clock's step times (MOOSE's currTime at each of
+    the solver's ticks: core.clock.step_time) when t0 and t_end are step
+    times, else None.  Ends computed from t0 (t0 + span * k / n) depended
+    on where the clock split a run into chunks, which it sizes by wall
+    time: kin_small's rk5 state differed in the last bits between a run
+    that compiled its kernels and one that loaded them."""
+    base = clock.base_dt
+    stride = clock.strides.get(tick) if base > 0 else None
+    if not stride:
+        return None
+    s0 = int(round(t0 / base))
+    s1 = int(round(t_end / base))
+    m = clock.grid_mult
+    if s1 <= s0 or (clock.grid_dt * (s0 * m) if m else s0 * base) != t0 or \
+            (clock.grid_dt * (s1 * m) if m else s1 * base) != t_end:
+        return None
+    ks = np.arange((s0 // stride + 1) * stride, s1 + 1, stride, dtype=np.int64)
+    if not len(ks) or ks[-1] != s1:
+        ks = np.append(ks, s1)
+    # (core.clock.step_time of each)
+    return clock.grid_dt * (ks * m) if m else ks * base
 
 
 _GSLRK = [None]         # moosepy.kinetics.gslrk, once imported
