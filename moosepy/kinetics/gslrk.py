@@ -37,8 +37,8 @@ import math
 import numpy as np
 
 from ..jit import njit
-from .kernels import (unpack, work_buffer, _work_parts, _rhs, _rhs_fused, _rhs_gather,
-                      _assign_m, gather_form)
+from .kernels import (unpack, work_buffer, _work_parts, _rhs_fused, _rhs_general,
+                      _rhs_gather, _assign_m, gather_form)
 
 # Fehlberg's 4(5) pair: stage times, stage weights, 5th-order weights and
 # the 5th-minus-4th-order error weights
@@ -75,12 +75,14 @@ def _f(t, y, out, M, W, G, v, afuncs, rfuncs, fused):
     # as MOOSE's rate function: the Functions that assign pools write them
     # into the very state being evaluated, then the rates.  Fused: voxel
     # v's gather form G (y then holds 1.0 and 0.0 after its pools)
+    # (the general rates called directly: kernels._rhs would compile the
+    # scattered fused form into every variant beside them)
     if fused:
         _rhs_gather(y, out, G[0][v], G[1][v], G[2], G[3], G[4], G[5], G[6], G[7], G[8], G[9])
     else:
         if afuncs:
             _assign_m(t, y, M, W)
-        _rhs(t, y, out, M, W, rfuncs, fused)
+        _rhs_general(t, y, out, M, W, rfuncs, W[0], W[1], W[2], W[3], W[4], W[5])
 
 
 @njit(cache=True, nogil=True, inline='always')
@@ -706,7 +708,8 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                                    W[0], W[7])
                 else:
                     dimsc[0] = nact
-                    _rhs(t, ytmp, k, Mc if packed else M, W, rfuncs, False)
+                    _rhs_general(t, ytmp, k, Mc if packed else M, W, rfuncs, W[0], W[1], W[2],
+                                 W[3], W[4], W[5])
                 if s == -1:
                     # (first round of a tick: slot j is voxel j)
                     for v in range(nvox):

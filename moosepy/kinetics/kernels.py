@@ -379,7 +379,11 @@ def gather_form(M, fused):
             bidx)
 
 
-@njit(cache=True, nogil=True, inline='always')
+# not inlined: the one-voxel GSL drivers compile their variants with constant
+# flags, and an inlined copy was compiled into the variants that never take
+# it (cold compile of the four 60 -> 72 s CPU); as a call it costs no
+# measurable time (kin_large rk5 kernel 0.057 s either way)
+@njit(cache=True, nogil=True)
 def _rhs_gather(y, dydt, kf, kb, ridx, xg, xc, ftab, bstart, bk, bpool, bidx):
     """dn/dt of the fused form (:func:`gather_form`) of one voxel whose
     pools are y[:npools], followed by 1.0 and 0.0: :func:`_rhs_fused`'s
