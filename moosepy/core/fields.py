@@ -145,6 +145,10 @@ class Field:
         if self.getter is None:
             col = el.cols[self.name]
             return col.copy()
+        bulk = getattr(el.cls, '_vget_' + self.name, None)
+        if bulk is not None:
+            # the class reads all entries at once (the same values)
+            return bulk(el)
         vals = [self.getter(el.handle(i)) for i in range(el.num)]
         try:
             return np.array(vals, dtype=_DTYPES.get(self.type, object))

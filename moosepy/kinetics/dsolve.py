@@ -80,6 +80,17 @@ PROCESS_ORDER = '_process_order'
 #: largest dt x (rate out of a voxel) an implicit step is built for (see
 #: :func:`compile_plan`)
 MAX_STEP_RATE = 1e12
+#: True (MOOSE's reading): the pools of chemistries joined by Dsolve
+#: junctions read (their n and conc fields, so Tables and Adaptors too)
+#: each one's state right after its last chemical step, before the junction
+#: exchanges of that tick, as MOOSE's pools read its Ksolves' own copies
+#: (the exchanged values reach a Ksolve at its next tick; for kkit
+#: CaOnly.g that is the state one chemical tick earlier).  The solvers go
+#: on from the state after the exchanges (MOOSE's Dsolves' counts, nVec).
+#: A pool set or written (an Adaptor) since reads what was written.  False:
+#: every reading is the state after the exchanges (sums across a junction
+#: are then simultaneous and conserve).
+READ_BEFORE_EXCHANGE = True
 #: True: tree meshes diffuse by Hines elimination (:func:`dkernels.tree_steps`);
 #: False: by the general sparse LU as other meshes (the two agree to rounding;
 #: the tree kernel takes a third of the LU's time on a 1000-voxel cylinder)
@@ -806,10 +817,29 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
             # while nothing else has moved the solver (a reinit starts anew)
             prev[id(m)] = (kept[1] if kept is not None and kept[0] == mc.t
                            and kept[1].shape == mc.state.shape else mc.state.copy())
+    joined = READ_BEFORE_EXCHANGE and len(group) > 1 and bool(jns)
+    snap = {}
     while s < s_end:
         s_next = (s // kstride + 1) * kstride
         if s_next > s_end:
             break
+        t = s_next * base
+        # the tables of this tick: read as MOOSE's read its Ksolves' own
+        # copies, right after each solver's chemical step and before the
+        # junction exchanges of the tick (READ_BEFORE_EXCHANGE)
+        hit = np.abs(times - t) <= 1e-9 * base
+        hits = [np.abs(mt - t) <= 1e-9 * base if len(mt) else None
+                for _m, _r, mt, _f, _o in recs]
+        need = ()
+        if joined:
+            if s_next + kstride > s_end:
+                need = set(map(id, group))        # the last tick: the read copies
+            else:
+                need = {id(m) for (m, *_r), mh in zip(recs, hits)
+                        if mh is not None and mh.any()}
+                if hit.any():
+                    need.add(id(el))
+        snap = {}
         # as MOOSE's ticks: every Dsolve diffuses, then each chemical solver
         # steps and exchanges across the junctions its Dsolve holds
         for m in group:
@@ -831,18 +861,22 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
                 comp = el.data['compiled']
             else:
                 m.cls._chem_step(m, mc, s_next * base)
+            if id(m) in need:
+                snap[id(m)] = m.data['compiled'].state.reshape(-1).copy()
             for jn in jns.get(id(m), ()):
                 jn.exchange(kstride * base, whole, prev)
         s = s_next
-        t = s * base
-        hit = np.abs(times - t) <= 1e-9 * base
         if hit.any():
-            y = el.data['compiled'].state.reshape(-1)
+            y = snap.get(id(el))
+            if y is None:
+                y = el.data['compiled'].state.reshape(-1)
             out[hit] = y[flats]
-        for m, reqs, mt, mf, mo in recs:
-            mh = np.abs(mt - t) <= 1e-9 * base
-            if mh.any():
-                mo[mh] = m.data['compiled'].state.reshape(-1)[mf]
+        for (m, reqs, mt, mf, mo), mh in zip(recs, hits):
+            if mh is not None and mh.any():
+                y = snap.get(id(m))
+                if y is None:
+                    y = m.data['compiled'].state.reshape(-1)
+                mo[mh] = y[mf]
     for m, reqs, mt, mf, mo in recs:
         for tab, _ticks, st, specs in reqs:
             if not len(st):
@@ -856,6 +890,13 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
     for m in group:
         if id(m) in prev:
             m.data['_xfer_prev'] = (m.data['compiled'].t, prev[id(m)])
+        # MOOSE's reading of the pools (pool.py _moose_reading): the state
+        # after the last chemical step, before that tick's exchanges
+        mc = m.data['compiled']
+        if joined and id(m) in snap:
+            m.data['_read_copy'] = (mc, mc.t, mc.state.reshape(-1).copy(), snap[id(m)])
+        elif not joined:
+            m.data.pop('_read_copy', None)
     return out
 
 

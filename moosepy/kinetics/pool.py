@@ -65,8 +65,22 @@ class PoolBase(Neutral):
     def _get_volume(self):
         return self._vol()
 
+    def _get_n(self):
+        return _moose_reading(self._el, self._idx, float(self._el.cols['n'][self._idx]))
+
     def _get_conc(self):
-        return n_to_conc(float(self._el.cols['n'][self._idx]), self._vol())
+        return n_to_conc(self._get_n(), self._vol())
+
+    # vec-wide reads (vec.n, vec.conc) in one go: the same values as entry
+    # by entry
+    @classmethod
+    def _vget_n(cls, el):
+        return _moose_readings(el, el.cols['n'][:el.num].astype(float))
+
+    @classmethod
+    def _vget_conc(cls, el):
+        vv = np.resize(voxel_volumes(el), el.num)
+        return n_to_conc(cls._vget_n(el), vv)
 
     def _set_conc(self, v):
         self._check_nonneg('conc', v)
@@ -206,6 +220,58 @@ class PoolBase(Neutral):
         scale = 1.0 if field == 'n' else n_to_conc(1.0, float(vv[idx] if idx < len(vv)
                                                               else vv[0]))
         return solver, flat, scale
+
+
+def _read_copy(el):
+    """(flat state index of entry 0, pools per voxel, post-exchange state,
+    reading) of pool *el* when its solver keeps MOOSE's reading of the
+    last chemical tick (see moosepy.kinetics.dsolve.READ_BEFORE_EXCHANGE)
+    and it is current, else None."""
+    solver = el.data.get('solver')
+    if solver is None:
+        return None
+    rc = solver.data.get('_read_copy')
+    if rc is None:
+        return None
+    comp, t, post, snap = rc
+    sol = solver.data.get('compiled')
+    if sol is not comp or sol.t != t:
+        return None
+    j = el.data.get('solver_index')
+    if j is None:
+        return None
+    return j, sol.npools, post, snap
+
+
+def _moose_reading(el, idx, v):
+    """The value MOOSE shows for n of entry *idx* of pool *el* whose state
+    holds *v*: for a chemistry joined to others by Dsolve junctions, its
+    Ksolve's own copy, taken right after its chemical step and before the
+    tick's junction exchanges (unless the pool was written since then);
+    else *v* itself."""
+    rc = _read_copy(el)
+    if rc is None:
+        return v
+    j, npools, post, snap = rc
+    flat = idx * npools + j
+    if flat >= len(post) or post[flat] != v:
+        return v            # written since the tick (a set, an Adaptor)
+    return float(snap[flat])
+
+
+def _moose_readings(el, v):
+    """_moose_reading for every entry (array *v* of the state's n)."""
+    rc = _read_copy(el)
+    if rc is None:
+        return v
+    j, npools, post, snap = rc
+    flats = np.arange(len(v)) * npools + j
+    ok = flats < len(post)
+    f = flats[ok]
+    same = post[f] == v[ok]
+    idx = np.nonzero(ok)[0][same]
+    v[idx] = snap[f[same]]
+    return v
 
 
 def holds_own_n(el):

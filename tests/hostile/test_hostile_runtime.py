@@ -176,6 +176,17 @@ def test_unsolved_increment_nan():
 
 def test_hsolve_vm_names_compartment_and_time():
     """Injecting 1e300 A: Vm overflows; the error used to say 'node 0'."""
+    # the same cell with a benign inject first: the HSolve kernel's compile
+    # (tens of seconds on a fresh clone) is not what the time limit is about
+    moose.Neutral('/w')
+    ws, wd = moose.Compartment('/w/soma'), moose.Compartment('/w/dend')
+    moose.connect(ws, 'raxial', wd, 'axial')
+    wh = moose.HSolve('/w/hsolve')
+    wh.dt = 50e-6
+    wh.target = '/w/soma'
+    moose.reinit()
+    moose.start(1e-3)
+    moose.delete('/w')
     moose.Neutral('/m')
     soma = moose.Compartment('/m/soma')
     dend = moose.Compartment('/m/dend')

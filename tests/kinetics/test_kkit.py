@@ -215,7 +215,8 @@ def simulate(name, R, method='lsoda', nodiff=False):
 
 #: why a model is not compared with MOOSE as loaded (with diffusion)
 NOT_COMPARED = {
-    'CaOnly.g': 'compared with its one-tick shift in test_caonly_same_as_moose_one_tick_later',
+    'CaOnly.g': 'compared in test_caonly_same_as_moose_one_tick_later and '
+                'test_caonly_tables_read_as_moose',
     'NN_mapk15.g': "MOOSE's pool readings are its Ksolves' copies, taken before the tick's "
                    'junction exchange, which is unstable at the 0.2 s tick (SPINE Ca 2e-3 mM '
                    'read, 0 after the exchange); moosepy matches MOOSE\'s post-exchange state '
@@ -551,23 +552,82 @@ def test_load_model_dispatches_g_files():
 
 
 @needs_models
-def test_caonly_same_as_moose_one_tick_later():
-    """CaOnly.g: two one-voxel compartments whose Ca pools diffuse through a
-    Dsolve junction, set up as MOOSE's loader does (compartments moved to
-    abut, the larger one holding the junction).  MOOSE reads pool values from
-    its Ksolves, which take the Dsolve's values only at their next tick, so
-    every sample it reports is the state one chemical tick earlier than its
-    time; moosepy reads the state itself.  Shifted by that tick the
-    trajectories agree to 1e-4 of each pool's range; molecules are conserved."""
+def test_caonly_tables_read_as_moose():
+    """CaOnly.g's pools recorded by Tables: moosepy's Tables read each
+    Ksolve's state right after its chemical step, before the tick's
+    junction exchange (dsolve.READ_BEFORE_EXCHANGE), as MOOSE's read its
+    Ksolves' copies, so they give pymoose's readings at the same times, with
+    no shift (the pool fields themselves show the state after the exchange,
+    test_caonly_same_as_moose_one_tick_later)."""
+    from moosepy.kinetics import dsolve
     R = _ref('kkit_pymoose_ref.json')['models'].get('CaOnly.g')
     if R is None:
         pytest.skip('no MOOSE reference recorded')
-    ours = simulate('CaOnly.g', R)
+    load('CaOnly.g', 'lsoda')
+    for ks in moose.wildcardFind('/model/##[ISA=Ksolve]'):
+        ks.epsAbs = 1e-12
+        ks.epsRel = 1e-10
+    dt = R['dt']
+    for t in (15, 16, 18):
+        moose.setClock(t, dt)
+    moose.Neutral('/tabs')
+    tabs = []
+    for k, path in enumerate(R['pools']):
+        tab = moose.Table2(f'/tabs/t{k}')
+        tab.tick = 18
+        moose.connect(tab, 'requestOut', moose.element(path), 'getConc')
+        tabs.append(tab)
+    moose.reinit()
+    moose.start(R['runtime'])
+    ours = np.array([t.vector for t in tabs]).T
+    theirs = np.array(R['conc'])
+    assert ours.shape == theirs.shape
+    scale = np.maximum(np.abs(theirs).max(axis=0), 1e-12)
+    assert (np.abs(ours - theirs) / scale).max() <= 1e-4
+    # the other reading (the state after the exchange) is a tick apart: the
+    # test can fail
+    keep = dsolve.READ_BEFORE_EXCHANGE
+    try:
+        dsolve.READ_BEFORE_EXCHANGE = False
+        for tab in tabs:
+            tab.clearVec()
+        moose.reinit()
+        moose.start(R['runtime'])
+        after = np.array([t.vector for t in tabs]).T
+    finally:
+        dsolve.READ_BEFORE_EXCHANGE = keep
+    assert (np.abs(after - theirs) / scale).max() > 1e-2
+
+
+def test_caonly_same_as_moose_one_tick_later():
+    """CaOnly.g: two one-voxel compartments whose Ca pools diffuse through a
+    Dsolve junction, set up as MOOSE's loader does (compartments moved to
+    abut, the larger one holding the junction).  MOOSE's pools read its
+    Ksolves' copies, which take the Dsolve's values only at their next tick,
+    so every value it reports is the state one chemical tick earlier than
+    its time; moosepy's pools read the same (dsolve.READ_BEFORE_EXCHANGE):
+    the trajectories agree to 1e-4 of each pool's range.  Reading the state
+    itself (READ_BEFORE_EXCHANGE False) gives them one tick earlier, and
+    molecules are conserved in that state."""
+    from moosepy.kinetics import dsolve
+    R = _ref('kkit_pymoose_ref.json')['models'].get('CaOnly.g')
+    if R is None:
+        pytest.skip('no MOOSE reference recorded')
     theirs = np.array(R['conc'])
     scale = np.maximum(np.abs(theirs).max(axis=0), 1e-12)
-    assert (np.abs(ours[:-1] - theirs[1:]) / scale).max() <= 1e-4
-    assert (np.abs(ours - theirs) / scale).max() > 1e-2      # the shift is real
-    a, b = moose.element('/model/kinetics/Ca'), moose.element('/model/compartment_1/Ca')
+    ours = simulate('CaOnly.g', R)
+    assert (np.abs(ours - theirs) / scale).max() <= 1e-4
+    keep = dsolve.READ_BEFORE_EXCHANGE
+    try:
+        dsolve.READ_BEFORE_EXCHANGE = False
+        moose.delete('/model')
+        state = simulate('CaOnly.g', R)
+        a, b = moose.element('/model/kinetics/Ca'), moose.element('/model/compartment_1/Ca')
+        end = a.volume * a.conc + b.volume * b.conc
+    finally:
+        dsolve.READ_BEFORE_EXCHANGE = keep
+    assert (np.abs(state[:-1] - theirs[1:]) / scale).max() <= 1e-4
+    assert (np.abs(state - theirs) / scale).max() > 1e-2      # the shift is real
     assert len(moose.wildcardFind('/model/##[ISA=Dsolve]')) == 2
-    tot = a.volume * ours[0, 0] + b.volume * ours[0, 1]
-    assert a.volume * a.conc + b.volume * b.conc == pytest.approx(tot, rel=1e-9)
+    tot = a.volume * state[0, 0] + b.volume * state[0, 1]
+    assert end == pytest.approx(tot, rel=1e-9)

@@ -25,7 +25,9 @@ Two readings of MOOSE's state:
 * the Dsolve's counts (``nVec``), after the exchange: SPINE Ca 0 (the
   clamp).
 
-moosepy keeps one state; it is the latter.  Oracle: MOOSE's Dsolve counts,
+moosepy's solvers go on from the latter; its pools (so its Tables) read
+as MOOSE's, the state right after each solver's chemical step
+(dsolve.READ_BEFORE_EXCHANGE).  Oracle: MOOSE's Dsolve counts,
 every pool, every 0.2 s: |moosepy - MOOSE| <= 1e-4 of each pool's range
 (measured 3.2e-7 at the default tick, 3.3e-6 at 0.02 s, 4.8e-5 at 0.002 s
 with moosepy's LSODA, 1.2e-7 at 0.0005 s with its rk5).  And the physics:
@@ -59,6 +61,13 @@ for t in (15, 16, 18):          # the chemical tick (the file's PLOTDT: 0.2 s)
     moose.setClock(t, dt)
 pools = moose.wildcardFind('/model/##[ISA=PoolBase]')
 out = {'pools': [re.sub(r'\[0\]', '', p.path) for p in pools], 'conc': [], 'state': []}
+moose.Neutral('/tabs')
+tabs = []
+for i, p in enumerate(pools):
+    tab = moose.Table2('/tabs/t%d' % i)
+    tab.tick = 18
+    moose.connect(tab, 'requestOut', p, 'getConc')
+    tabs.append(tab)
 if who == 'moose':
     # each pool's row in its compartment's Dsolve (the Stoich's pool map,
     # indexed by object id, its last entry the first id)
@@ -72,14 +81,19 @@ if who == 'moose':
         rows.append((moose.element('/model/kinetics/%s/dsolve' % comp), pm[oid - pm[-1]],
                      1.0 / (na * p.volume)))
 moose.reinit()
+if who != 'moose':
+    # moosepy's Dsolve.nVec[k]: pool k of the Stoich's order (compiled at
+    # reinit), its state after the exchange (its pools read MOOSE's
+    # Ksolve copies)
+    from moosepy.core.units import NA
+    rows = [(moose.element('/model/kinetics/%s/dsolve' % re.sub(r'\[0\]', '', p.path).split('/')[3]),
+             p._el.data['solver_index'], 1.0 / (NA * p.volume)) for p in pools]
 for k in range(int(round(runtime / 0.2)) + 1):
     if k:
         moose.start(0.2)
     out['conc'].append([p.conc for p in pools])
-    if who == 'moose':
-        out['state'].append([ds.nVec[i][0] * f for ds, i, f in rows])
-    else:
-        out['state'].append(out['conc'][-1])
+    out['state'].append([ds.nVec[i][0] * f for ds, i, f in rows])
+out['tables'] = [list(t.vector) for t in tabs]
 print('JSON' + json.dumps(out))
 '''
 
@@ -123,6 +137,15 @@ def test_nn_mapk15_matches_moose_state_at_its_default_tick():
     assert end_conc[i[1]] > 1e-3
     # and the readings differ from the state by far more than the tolerance
     assert _err(moose_['conc'], moose_['state']).max() > 0.5
+    # moosepy's pools and Tables read as MOOSE's (each Ksolve's state right
+    # after its chemical step, before the exchange: dsolve.READ_BEFORE_EXCHANGE)
+    cerr = _err(ours['conc'], moose_['conc'])
+    assert cerr.max() <= 1e-4, (ours['pools'][int(cerr.argmax())], cerr.max())
+    mt, ot = np.asarray(moose_['tables']).T, np.asarray(ours['tables']).T
+    assert mt.shape == ot.shape
+    terr = _err(ot, mt)
+    assert terr.max() <= 1e-4, (ours['pools'][int(terr.argmax())], terr.max())
+    assert np.asarray(ours['tables'])[i[1]][-1] > 1e-3        # SPINE Ca as MOOSE shows it
 
 
 def test_nn_mapk15_small_tick_both_converge():

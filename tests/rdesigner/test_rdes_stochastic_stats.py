@@ -96,11 +96,7 @@ def test_ex9_2_same_spines_as_pymoose_seed_by_seed(bench, work):
                     'MOOSEPY_SLOW_TUTORIALS=1 to run them')
 @pytest.mark.parametrize('name', [
     'ex11.0_presyn_dynamics',
-    pytest.param('ex12.0_multiscale_seq_selectivity', marks=pytest.mark.xfail(
-        strict=True, reason='open: only the spine chem Ca plot (plot1) differs from pymoose '
-        '(mean +15 %, z 26 at N 5: the documented readout after the junction exchange); '
-        'soma Vm and dendritic P_MAPK statistics agree (z <= 2) since K_AHP reads Ca and '
-        'the gate tables are MOOSE\'s; see NOTES in benchmarks/bench_stochastic_tutorials.py')),
+    'ex12.0_multiscale_seq_selectivity',
     'ex13.1_BCM_multiscale', 'ex13.2_BCM_metaplasticity', 'ex13.3_BCM_syn_wt_feedback',
     'ex9.2_spines_in_neuronal_morpho'])
 def test_full_statistics(bench, work, name):
