@@ -34,29 +34,18 @@ MODELS = HERE / 'multiscale_models.py'
 # so loose where it is
 TOL = {
     'pulse': 1e-6,
-    # the pulse alone agrees to 5e-14; with the reaction the two differ by
-    # 9.1e-5 of range (a[5]): MOOSE's Ksolve error at its default epsAbs/
-    # epsRel (1e-7).  With both at 1e-10 MOOSE comes to within 2.5e-7 of
-    # moosepy's answer (100 voxels, 10 s), and moosepy's answer does not
-    # move (the first 0.1 s tick agrees to 1e-15)
-    'reac': 2e-4,
+    # 7.1e-15 since the per-voxel GSL drivers (1dbd64c); 9.1e-5 before, with
+    # one error control for all voxels
+    'reac': 1e-6,
     'big': 1e-6,
-    # the oscillator near its steady state; MOOSE's and moosepy's Ksolves
-    # take different adaptive steps
-    'spiny': 1e-4,
-    # measured 7.8e-6 (psd/Ca[2]); the spine Ca read at the end differs
-    # by the order of Adaptor and diffusion, see NOT_COMPARED
-    'bridge': 1e-4,
+    # 2.0e-14 with the pools read as MOOSE's (c74ea6c); 4.7e-6 before
+    'spiny': 1e-6,
+    # 3.1e-13 with the pools read as MOOSE's (c74ea6c; the spine Ca the
+    # Adaptor sets too, 7.9e-6 before)
+    'bridge': 1e-6,
 }
 # values printed but not held to the tolerance, with the reason
-NOT_COMPARED = {
-    # moosepy diffuses on the Ksolve's tick (16), after the Adaptors (11),
-    # MOOSE on the Dsolve's (10), before them: read after the last tick,
-    # MOOSE's spine pool holds what the Adaptor set, moosepy's has diffused
-    'bridge': ('spine/Ca[', 'read right after the last Adaptor tick: MOOSE shows the value '
-               'the Adaptor set (its Dsolve ran before), moosepy the value after a '
-               'diffusion step'),
-}
+NOT_COMPARED = {}
 
 
 def child(python, who, case, warm):
