@@ -174,6 +174,15 @@ def _unsolved(moose, path):
     return root, runtime
 
 
+def _ksolve_dsolve(moose, m):
+    """A Stoich with a Ksolve and a Dsolve over everything in mesh *m*."""
+    st = moose.Stoich(m.path + '/stoich')
+    st.compartment = m
+    st.ksolve = moose.Ksolve(m.path + '/ksolve')
+    st.dsolve = moose.Dsolve(m.path + '/dsolve')
+    st.reacSystemPath = m.path + '/##'
+
+
 def _diffusion(moose, path):
     """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve and Dsolve (the
     Dsolve's tree kernel)."""
@@ -186,11 +195,7 @@ def _diffusion(moose, path):
     r = moose.Reac(m.path + '/r')
     moose.connect(r, 'sub', a, 'reac')
     moose.connect(r, 'prd', b, 'reac')
-    st = moose.Stoich(m.path + '/stoich')
-    st.compartment = m
-    st.ksolve = moose.Ksolve(m.path + '/ksolve')
-    st.dsolve = moose.Dsolve(m.path + '/dsolve')
-    st.reacSystemPath = m.path + '/##'
+    _ksolve_dsolve(moose, m)
     return root, 0.2
 
 
@@ -204,11 +209,7 @@ def _diffusion_cube(moose, path):
     m.dx, m.dy, m.dz = 1e-6, 1e-6, 1e-6
     a = moose.Pool(m.path + '/A')
     a.diffConst, a.concInit = 1e-12, 1.0
-    st = moose.Stoich(m.path + '/stoich')
-    st.compartment = m
-    st.ksolve = moose.Ksolve(m.path + '/ksolve')
-    st.dsolve = moose.Dsolve(m.path + '/dsolve')
-    st.reacSystemPath = m.path + '/##'
+    _ksolve_dsolve(moose, m)
     return root, 0.2
 
 
