@@ -631,3 +631,27 @@ def test_caonly_same_as_moose_one_tick_later():
     assert len(moose.wildcardFind('/model/##[ISA=Dsolve]')) == 2
     tot = a.volume * state[0, 0] + b.volume * state[0, 1]
     assert end == pytest.approx(tot, rel=1e-9)
+
+
+def test_caonly_pool_written_after_a_run_reads_what_was_written():
+    """A pool of a Dsolve-joined chemistry reads MOOSE's reading (the state
+    before the last exchange) until something writes it; then it reads the
+    written value, as a set on MOOSE's Ksolve copy does; vec reads give the
+    same values as entry reads."""
+    if not (KKIT / 'CaOnly.g').is_file():
+        pytest.skip('CaOnly.g is absent')
+    load('CaOnly.g', 'lsoda')
+    for t in (15, 16, 18):
+        moose.setClock(t, 0.2)
+    moose.reinit()
+    moose.start(0.6)                 # three ticks: still far from equilibrium
+    for path in ('/model/kinetics/Ca', '/model/compartment_1/Ca'):
+        a = moose.element(path)
+        ds = moose.element(path.rsplit('/', 1)[0] + '/dsolve')
+        reading = a.n
+        state = ds.nVec[a._el.data['solver_index']][0]
+        assert abs(reading - state) > 1e-6 * abs(state), path    # the readings differ
+        assert moose.vec(path).n[0] == reading
+        a.conc = 0.5 * a.conc
+        assert a.n == pytest.approx(0.5 * reading, rel=1e-12)
+        assert moose.vec(path).n[0] == a.n
