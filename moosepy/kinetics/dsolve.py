@@ -511,7 +511,9 @@ def _tree_order(geom, mats):
         if not ok.all():
             return None
     if (par < np.arange(n)).all():
-        order = np.arange(n - 1, -1, -1, dtype=np.int64)     # a parent before its children
+        # each parent has a lower index than its children: n-1..0 puts every
+        # child before its parent
+        order = np.arange(n - 1, -1, -1, dtype=np.int64)
     else:
         kids = [[] for _ in range(n)]
         roots = []
