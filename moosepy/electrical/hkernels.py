@@ -441,35 +441,7 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                     rowf[p] = u - ii
         for bk in range(nblk):
             tb = blk_tab[bk]
-            if blk_row[bk]:
-                o0 = toff[tb]
-                nt = tn[tb]
-                pw = blk_pow[bk]
-                ins = blk_inst[bk]
-                for kq in range(blk_start[bk], blk_start[bk + 1]):
-                    q = blk_qc[0, kq]
-                    c = blk_qc[1, kq]
-                    node = ch_node[c]
-                    ii = rowi[node]
-                    if ii < 0:
-                        a = tabA[o0]
-                        b = tabB[o0]
-                    elif ii >= nt:
-                        a = tabA[o0 + nt]
-                        b = tabB[o0 + nt]
-                    else:
-                        f = rowf[node]
-                        o = o0 + ii
-                        a = tabA[o] + f * (tabA[o + 1] - tabA[o])
-                        b = tabB[o] + f * (tabB[o + 1] - tabB[o])
-                    if ins:
-                        s = a / b
-                    else:
-                        hb = hdt * b
-                        s = (S[q] * (1.0 - hb) + dt * a) / (1.0 + hb)
-                    S[q] = s
-                    gk[c] *= _ipow(s, pw)
-                continue
+            row = blk_row[bk]
             xmin = tmin[tb]
             inv = tinv[tb]
             nt = tn[tb]
@@ -480,20 +452,34 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
             for kq in range(blk_start[bk], blk_start[bk + 1]):
                 q = blk_qc[0, kq]
                 c = blk_qc[1, kq]
-                if usrc:
-                    x = ca[gi_src[q]]
+                # the table row (-1 below, nt above) and fraction: the node's,
+                # found once this step, or the gate's own lookup
+                f = 0.0
+                if row:
+                    node = ch_node[c]
+                    ii = rowi[node]
+                    if 0 <= ii < nt:
+                        f = rowf[node]
                 else:
-                    x = Vp[ch_node[c]]
-                u = (x - xmin) * inv
-                if u <= 0.0:
+                    if usrc:
+                        x = ca[gi_src[q]]
+                    else:
+                        x = Vp[ch_node[c]]
+                    u = (x - xmin) * inv
+                    if u <= 0.0:
+                        ii = -1
+                    elif u >= nt:
+                        ii = nt
+                    else:
+                        ii = int(u)
+                        f = u - ii
+                if ii < 0:
                     a = tabA[o0]
                     b = tabB[o0]
-                elif u >= nt:
+                elif ii >= nt:
                     a = tabA[o0 + nt]
                     b = tabB[o0 + nt]
                 else:
-                    ii = int(u)
-                    f = u - ii
                     o = o0 + ii
                     a = tabA[o] + f * (tabA[o + 1] - tabA[o])
                     b = tabB[o] + f * (tabB[o + 1] - tabB[o])
