@@ -56,6 +56,42 @@ def _moose():
     return moosepy
 
 
+MOOGLI_MODES = ('movie', 'frames', 'off')
+
+
+def headless_moogli_output(env=None, argv0=None):
+    """Where ``displayMoogli`` puts its 3-D view without a display and
+    without a *movie* or *frames* argument: (movie, frames).  The name comes
+    from the running script (``sys.argv[0]``; ``rdesigneur`` in an
+    interactive session): ``<name>_moogli.mp4`` by default, the folder
+    ``<name>_moogli/`` of PNGs when the environment variable
+    ``MOOSEPY_MOOGLI`` is ``frames``, neither (the run only) when it is
+    ``off``.  Any other value raises MooseError naming the valid ones."""
+    import sys
+    env = os.environ if env is None else env
+    mode = env.get('MOOSEPY_MOOGLI', 'movie').strip().lower() or 'movie'
+    if mode not in MOOGLI_MODES:
+        raise MooseError(f'MOOSEPY_MOOGLI={env.get("MOOSEPY_MOOGLI")!r}: expected one of '
+                         f'{", ".join(MOOGLI_MODES)} (where displayMoogli puts its 3-D view '
+                         f'without a display)')
+    argv0 = sys.argv[0] if argv0 is None else argv0
+    name = os.path.splitext(os.path.basename(argv0 or ''))[0]
+    if not name or name.startswith('-') or name in ('ipykernel_launcher', 'python'):
+        name = 'rdesigneur'
+    if mode == 'movie':
+        path = f'{name}_moogli.mp4'
+        log.warning('rdesigneur.displayMoogli: no display; writing the 3-D view to %s '
+                    '(MOOSEPY_MOOGLI=frames for PNGs, off for none)', path)
+        return path, None
+    if mode == 'frames':
+        path = f'{name}_moogli'
+        os.makedirs(path, exist_ok=True)
+        log.warning('rdesigneur.displayMoogli: no display; writing the 3-D view\'s frames '
+                    'to %s/', path)
+        return None, path
+    return None, None
+
+
 def dummyBuildFunction(rdes):
     """The default extraBuildFunction: does nothing."""
 
@@ -682,13 +718,18 @@ class rdesigneur:
         plots; returns when the run ends (MOOSE's loops forever).  On a
         display the window is interactive (drag, wheel, click-to-plot, space
         pauses; ``viewer.show()`` keeps it open after the run).  Without a
-        display nothing is drawn in 3-D unless *movie* (a .mp4/.gif file) or
-        *frames* (a folder for PNGs) is given; without VTK the run is done
-        without the 3-D view."""
+        display, unless *movie* (a .mp4/.gif file) or *frames* (a folder for
+        PNGs) is given, the view goes to a movie named after the script,
+        ``<script>_moogli.mp4`` in the working folder (what
+        :func:`headless_moogli_output` says; the environment variable
+        ``MOOSEPY_MOOGLI`` = ``movie`` (default), ``frames`` or ``off``
+        chooses); without VTK the run is done without the 3-D view."""
         import os as _os
         moose = _moose()
         headless = not (_os.environ.get('DISPLAY') or _os.environ.get('WAYLAND_DISPLAY'))
         viewer = None
+        if self.moogList and headless and not (movie or frames):
+            movie, frames = headless_moogli_output()
         if self.moogList and (not headless or movie or frames):
             try:
                 from ..viz3d import moogli_display

@@ -1,11 +1,14 @@
 """rdesigner builds compared with pymoose 5.0.0's rdesigneur: the same
 spec gives the same compartments, channels, spines, meshes and traces."""
 
+import sys
+
 import numpy as np
 import pytest
 
 import moosepy as moose
 import moosepy.rdesigner as rd
+from moosepy.core.errors import MooseError
 
 from side_pymoose import run_both
 
@@ -191,12 +194,30 @@ def test_display_moogli_returns_headless(tmp_path, monkeypatch):
         moogList=[['#', 'p > 20e-6', '.', 'Vm', 'Vm', -80, 40]],
         plotList=[['soma', '1', '.', 'Vm']])
     rdes.buildModel()
+    monkeypatch.setattr(sys, 'argv', [str(tmp_path / 'my_model.py')])
+    monkeypatch.setenv('MOOSEPY_MOOGLI', 'off')
     assert rdes.displayMoogli(1e-3, 0.005) is None          # ran, drew nothing, returned
     assert moose.element('/clock').currentTime == pytest.approx(0.005)
     assert len(moose.element('/model/graphs/plot0').vector) == 51
+    assert not list(tmp_path.glob('my_model_moogli*'))
+    # a bad choice is named before anything runs
+    monkeypatch.setenv('MOOSEPY_MOOGLI', 'window')
+    with pytest.raises(MooseError, match=r"MOOSEPY_MOOGLI='window'.*movie, frames, off"):
+        rdes.displayMoogli(1e-3, 0.002)
+    assert moose.element('/clock').currentTime == pytest.approx(0.005)
     pytest.importorskip('vtk')
     viewer = rdes.displayMoogli(1e-3, 0.005, frames=str(tmp_path / 'frames'))
     assert viewer is not None and len(list((tmp_path / 'frames').glob('*.png'))) >= 5
+    # headless, no movie or frames asked for: the view goes to a movie named
+    # after the script (the default), or to its frames
+    monkeypatch.delenv('MOOSEPY_MOOGLI')
+    assert rdes.displayMoogli(1e-3, 0.005) is not None
+    movie = tmp_path / 'my_model_moogli.mp4'
+    ogv = tmp_path / 'my_model_moogli.ogv'              # without imageio-ffmpeg
+    assert (movie.exists() and movie.stat().st_size > 1000) or ogv.exists()
+    monkeypatch.setenv('MOOSEPY_MOOGLI', 'frames')
+    assert rdes.displayMoogli(1e-3, 0.005) is not None
+    assert len(list((tmp_path / 'my_model_moogli').glob('*.png'))) >= 5
 
 
 def test_nsdf_output_file(tmp_path, monkeypatch):
