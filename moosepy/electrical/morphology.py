@@ -124,6 +124,11 @@ class Neuron(Neutral):
                                        'expression, p, g, L, len, dia, maxP, maxG, maxL, x, y, '
                                        'z, 0 (zeros for non-compartments)')
 
+    def __init_obj__(self):
+        # MOOSE's Neuron has its Spine field element from the start
+        from .spine import spine_element
+        spine_element(self._el)
+
     numSpines = Field(0, '', 'Number of dendritic spines (Spine entries)', type='unsigned int',
                       ro=True, stored=False)
     spineDistribution = Field(None, '', "Spines to place: lines of 'proto', 'path', 'spacing', "
