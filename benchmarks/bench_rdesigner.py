@@ -98,8 +98,11 @@ print('JSON' + json.dumps(dict(build=t_build, cbuild=c_build, run=t_run, n=n, im
 
 def measure(who, kw, T):
     exe = PYMOOSE if who == 'moose' else sys.executable
+    # (bytecode cached on both sides, as in a user's install: a module
+    # imported during the build is not compiled from source there)
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONDONTWRITEBYTECODE'}
     p = subprocess.run([exe, '-c', SCRIPT, who, TUT, json.dumps(kw), str(T)],
-                       capture_output=True, text=True, timeout=900)
+                       capture_output=True, text=True, timeout=900, env=env)
     line = [x for x in p.stdout.splitlines() if x.startswith('JSON')]
     if not line:
         return None
