@@ -193,17 +193,23 @@ def test_same_tree_and_parameters_as_moose(name):
 
 
 # --------------------------------------------------------------- trajectories vs MOOSE
-def simulate(name, R, method='lsoda', nodiff=False):
+def load_as_reference(name, R, method='lsoda'):
+    """Load *name* with tight Ksolve tolerances and the reference run's
+    chemical and table clocks (R['dt'])."""
     load(name, method)
-    if nodiff:      # as the reference run: every diffConst 0
-        for p in moose.wildcardFind('/model/##[ISA=PoolBase]'):
-            p.diffConst = 0.0
     for ks in moose.wildcardFind('/model/##[ISA=Ksolve]'):
         ks.epsAbs = 1e-12
         ks.epsRel = 1e-10
-    dt = R['dt']
     for t in (15, 16, 18):
-        moose.setClock(t, dt)
+        moose.setClock(t, R['dt'])
+
+
+def simulate(name, R, method='lsoda', nodiff=False):
+    load_as_reference(name, R, method)
+    if nodiff:      # as the reference run: every diffConst 0
+        for p in moose.wildcardFind('/model/##[ISA=PoolBase]'):
+            p.diffConst = 0.0
+    dt = R['dt']
     pools = [moose.element(p) for p in R['pools']]
     moose.reinit()
     out = [[p.conc for p in pools]]
@@ -563,13 +569,8 @@ def test_caonly_tables_read_as_moose():
     R = _ref('kkit_pymoose_ref.json')['models'].get('CaOnly.g')
     if R is None:
         pytest.skip('no MOOSE reference recorded')
-    load('CaOnly.g', 'lsoda')
-    for ks in moose.wildcardFind('/model/##[ISA=Ksolve]'):
-        ks.epsAbs = 1e-12
-        ks.epsRel = 1e-10
+    load_as_reference('CaOnly.g', R)
     dt = R['dt']
-    for t in (15, 16, 18):
-        moose.setClock(t, dt)
     moose.Neutral('/tabs')
     tabs = []
     for k, path in enumerate(R['pools']):
