@@ -361,17 +361,33 @@ def connect_pairs(pairs, srcField, destField):
     (src, dest) pair of handles (what ``connect`` does for each, the ports
     checked once per pair of classes); returns the messages.  Every pair is
     checked before any message is made."""
-    made = []
     ends = []
     for src, dest in pairs:
         el1, i1 = _handle_and_el(src, 'source')
         el2, i2 = _handle_and_el(dest, 'destination')
-        check_ports(el1, srcField, el2, destField)
         ends.append((el1, i1 or 0, el2, i2 or 0))
+    return connect_ends(ends, srcField, destField)
+
+
+def connect_ends(ends, srcField, destField):
+    """:func:`connect_pairs` for (element 1, index 1, element 2, index 2)
+    tuples: every pair of classes is checked first, then the messages are
+    made; returns them."""
+    checked = set()
+    for el1, _i1, el2, _i2 in ends:
+        key = (el1.cls, el2.cls)
+        if key not in checked:
+            check_ports(el1, srcField, el2, destField)
+            checked.add(key)
+    hooks = {}
+    made = []
     for el1, i1, el2, i2 in ends:
         m = Msg(el1, srcField, el2, destField, 'Single', i1, i2)
         for el in (el1, el2):
-            hook = getattr(el.cls, '_on_connect', None)
+            c = el.cls
+            hook = hooks.get(c, hooks)
+            if hook is hooks:
+                hook = hooks[c] = getattr(c, '_on_connect', None)
             if hook is not None:
                 hook(el, m)
         made.append(m)
@@ -474,10 +490,10 @@ def copy_messages(mapping, num, copy_ext):
     """Re-create messages for a copied subtree (*mapping*: old -> new element)."""
     done = set()
     for old in mapping:
-        for m in list(old.msg_out) + list(old.msg_in):
-            if id(m) in done:
+        for m in (*old.msg_out, *old.msg_in):
+            if m in done:
                 continue
-            done.add(id(m))
+            done.add(m)
             in1, in2 = m.el1 in mapping, m.el2 in mapping
             if not (in1 and in2) and not copy_ext:
                 continue
@@ -485,7 +501,11 @@ def copy_messages(mapping, num, copy_ext):
             n2 = mapping.get(m.el2, m.el2)
             if num == 1 or m.msgType != 'Single':
                 nm = Msg(n1, m.srcField, n2, m.destField, m.msgType, m.i1, m.i2)
-                nm.stride, nm.rows, nm.cols = m.stride, m.rows.copy(), m.cols.copy()
+                nm.stride = m.stride
+                if m.rows is not _NO_INDEX:
+                    nm.rows = m.rows.copy()
+                if m.cols is not _NO_INDEX:
+                    nm.cols = m.cols.copy()
             elif in1 and in2:
                 nm = Msg(n1, m.srcField, n2, m.destField, 'Sparse')
                 k = np.arange(num)

@@ -9,7 +9,8 @@ import re
 
 import numpy as np
 
-from .element import Element, Neutral, Vec, _Root, _NAME_RE, _new_columns, _object_columns
+from .element import Element, Neutral, Vec, _Root, _NAME_RE, _new_columns, _object_columns, \
+    _copy_one_entry, _copy_one_entry_many, _new_columns_many
 from .errors import PathError, FieldError, MooseError, suggest
 from .fields import registry
 from .structure import changed as structure_changed
@@ -161,12 +162,14 @@ def create(cls, path, n=1):
     return el.handle(0)
 
 
-def create_children(parent, cls, names):
+def create_children(parent, cls, names, values=None):
     """Create one one-entry element of class *cls* per name in *names* under
     the element *parent* (what ``cls(parent.path + '/' + name)`` does for
     each, without resolving the path each time); returns their handles.
     Every name is checked before anything is made: a bad or taken name
-    raises PathError and nothing is created."""
+    raises PathError and nothing is created.  *values*: {field: one number
+    per name} stored as the new elements' values (not through the fields'
+    setters: the caller has checked them)."""
     if _Root.element is None:
         _init_root()
     names = list(names)
@@ -182,8 +185,8 @@ def create_children(parent, cls, names):
     hook = cls.__init_obj__ is not Neutral.__init_obj__
     out = []
     try:
-        for name in names:
-            h = Element(name, parent, cls, 1).handle(0)
+        for name, cols in zip(names, _new_columns_many(cls, len(names), values)):
+            h = Element(name, parent, cls, 1, cols=cols).handle(0)
             out.append(h)
             if hook:
                 h.__init_obj__()
@@ -320,25 +323,45 @@ def _dup_tree(top, newparent, newname, num, mapping):
     """Duplicate *top* and its subtree under *newparent* as *newname*, each
     element with *num* times its entries; records old -> new in *mapping*
     (parents first, children in order).  Iterative: a tree of any depth."""
-    first = None
-    stack = [(top, newparent, newname)]
+    order = []
+    stack = [(top, None, newname)]
     while stack:
-        src, par, nm = stack.pop()
-        e = _dup_one(src, par, nm, num)
-        mapping[src] = e
-        if first is None:
-            first = e
-        stack.extend((c, e, c.name) for c in reversed(list(src.children.values())))
-    return first
+        src, psrc, nm = stack.pop()
+        order.append((src, psrc, nm))
+        stack.extend((c, src, c.name) for c in reversed(list(src.children.values())))
+    # the one-entry elements of a class copied together: one block of
+    # values per class and dtype (a cell's compartments, channels)
+    made = {}
+    if num == 1:
+        groups = {}
+        for src, _p, _n in order:
+            if src.num == 1 and src.cols.keys() == src.cls._columns.keys():
+                groups.setdefault(src.cls, []).append(src)
+        for cls, srcs in groups.items():
+            cols = _copy_one_entry_many(cls, [e.cols for e in srcs])
+            if cols is not None:
+                made.update(zip(srcs, cols))
+    for src, psrc, nm in order:
+        mapping[src] = _dup_one(src, newparent if psrc is None else mapping[psrc], nm, num,
+                                made.get(src))
+    return mapping[top]
 
 
-def _dup_one(src, newparent, nm, num):
-    """A copy of element *src* (not its children) under *newparent*."""
+def _dup_one(src, newparent, nm, num, cols=None):
+    """A copy of element *src* (not its children) under *newparent*;
+    *cols*: its numeric columns copied already (object ones still the
+    source's)."""
     total = src.num * num
-    if num == 1 and src.cols.keys() == src.cls._columns.keys():
-        # the class's columns: a copy each, deep for the object ones
-        # (np.tile cost ~2 us a column, a dtype test per column ~0.3 us)
-        cols = {k: col.copy() for k, col in src.cols.items()}
+    if cols is not None:
+        todo = [(k, src.cols[k]) for k in _object_columns(src.cls)]
+    elif num == 1 and src.cols.keys() == src.cls._columns.keys():
+        # the class's columns: a copy each (one per dtype for a one-entry
+        # element), deep for the object ones (np.tile cost ~2 us a column,
+        # a dtype test per column ~0.3 us)
+        if total == 1:
+            cols = _copy_one_entry(src.cls, src.cols)
+        if cols is None:
+            cols = {k: col.copy() for k, col in src.cols.items()}
         todo = [(k, src.cols[k]) for k in _object_columns(src.cls)]
     elif num == 1:
         cols = {k: col.copy() for k, col in src.cols.items() if col.dtype != object}

@@ -973,7 +973,7 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
     segment, joined parent 'axial' -> child 'raxial'.  On any error the
     partly built cell is deleted."""
     from ..core import shell
-    from ..core.msg import connect_pairs
+    from ..core.msg import connect_ends
     _check_cellpath(cellpath, fname)
     Comp = _comp_class()
     initVm = Em if initVm is None else initVm
@@ -986,7 +986,6 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
             if s.name in used:
                 raise ModelImportError(f'{fname}: two compartments named {s.name!r}')
             used.add(s.name)
-        made = shell.create_children(cell._el, Comp, [s.name for s in segs])
         names = ('diameter', 'length', 'x0', 'y0', 'z0', 'x', 'y', 'z', 'Rm', 'Cm', 'Ra',
                  'Em', 'initVm', 'Vm')
         table = [(float(s.diameter), float(s.length), float(s.x0[0]), float(s.x0[1]),
@@ -994,20 +993,19 @@ def build_segments(segs, cellpath, fname, RM, RA, CM, Em=-0.065, initVm=None):
                   RM / s.area, CM * s.area, float(s.Ra), float(Em), float(initVm),
                   float(initVm)) for s in segs]
         a = np.array(table, dtype=float).reshape(len(segs), len(names))
-        if (np.isfinite(a).all() and (a[:, [0, 1, 10]] >= 0).all() and
-                (a[:, [8, 9]] > 0).all()):
-            # valid (the setters' own checks): stored straight into the new
-            # elements' columns, 14 field sets' Python spared per compartment
-            for c, vals in zip(made, table):
-                cols = c._el.cols
-                for k, v in zip(names, vals):
-                    cols[k][0] = v
-        else:
+        valid = (np.isfinite(a).all() and (a[:, [0, 1, 10]] >= 0).all() and
+                 (a[:, [8, 9]] > 0).all())
+        # valid (the setters' own checks): stored as the new elements'
+        # values, 14 field sets' Python spared per compartment
+        made = shell.create_children(cell._el, Comp, [s.name for s in segs],
+                                     values=dict(zip(names, a.T)) if valid else None)
+        if not valid:
             for c, vals in zip(made, table):
                 for k, v in zip(names, vals):
                     setattr(c, k, v)        # the field's own error
-        connect_pairs([(made[s.parent], c) for s, c in zip(segs, made) if s.parent >= 0],
-                      'axial', 'raxial')
+        els = [c._el for c in made]
+        connect_ends([(els[s.parent], 0, e, 0) for s, e in zip(segs, els) if s.parent >= 0],
+                     'axial', 'raxial')
         cell._el.data['segments'] = segs
         cell._el.data['numBranches'] = len({s.section for s in segs}) if any(
             s.section >= 0 for s in segs) else _count_branches(segs)

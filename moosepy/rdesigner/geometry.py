@@ -23,6 +23,7 @@ Units: lengths in metres, L in length constants.
 
 import math
 import re
+from operator import itemgetter
 
 import numpy as np
 
@@ -406,6 +407,7 @@ class Expr:
 
 # ========================================================== the segment tree
 _COMPT_BASE = []
+_item = np.ndarray.item
 
 
 def _is_compartment(el):
@@ -455,19 +457,23 @@ class CellGeometry:
         self.index = {id(c): k for k, c in enumerate(comps)}
         n = len(comps)
         self.soma = None
+        # each compartment's fields as Python floats, read once (numpy
+        # per compartment cost ~1.5 us a step)
+        get = itemgetter('diameter', 'length', 'Rm', 'Ra', 'x', 'y', 'z')
+        try:
+            tab = [tuple(map(_item, get(c.cols))) for c in comps]
+        except ValueError:      # (a compartment of several entries: the first's)
+            tab = [tuple(float(a[0]) for a in get(c.cols)) for c in comps]
         fat, maxdia = None, 0.0
-        for c in comps:
+        for c, t in zip(comps, tab):
             nm = c.name
             if 'soma' in nm or 'Soma' in nm or 'SOMA' in nm:
                 self.soma = c
-            d = float(c.cols['diameter'][0])
-            if d > maxdia:
-                maxdia, fat = d, c
+            if t[0] > maxdia:
+                maxdia, fat = t[0], c
         if self.soma is None:
             self.soma = fat
-        col = lambda c, f: float(c.cols[f][0])  # noqa: E731
-        # (Python floats: numpy per compartment cost ~1.5 us a step)
-        xyz = [(col(c, 'x'), col(c, 'y'), col(c, 'z')) for c in comps]
+        xyz = [t[4:] for t in tab]
         self.xyz = np.array(xyz, dtype=float).reshape(n, 3)
         self.seglen = np.zeros(n)
         self.g = np.linalg.norm(self.xyz - self.xyz[0], axis=1) if n else np.zeros(0)
@@ -481,8 +487,7 @@ class CellGeometry:
         L = [0.0] * n
         seglen = [0.0] * n
         if n:
-            root = comps[0]
-            ln, dia = col(root, 'length'), col(root, 'diameter')
+            dia, ln = tab[0][:2]
             seglen[0] = max(ln, dia)
             stack = [0]
             seen = {0}
@@ -498,7 +503,7 @@ class CellGeometry:
                     d = math.sqrt(dx * dx + dy * dy + dz * dz)    # as MOOSE's Vec
                     seglen[j] = d
                     p[j] = p[k] + d
-                    rm, ra = col(comps[j], 'Rm'), col(comps[j], 'Ra')
+                    rm, ra = tab[j][2:4]
                     L[j] = L[k] + (math.sqrt(ra / rm) if rm > 0 else 0.0)
                     stack.append(j)
         self.p = np.array(p, dtype=float)
@@ -532,37 +537,54 @@ class CellGeometry:
     def values(self, elems):
         """Dict of variable arrays for compartment elements *elems*."""
         m = len(elems)
-        out = {k: np.zeros(m) for k in GEOM_VARS}
-        sx0 = np.array([float(self.soma.cols[f][0]) for f in ('x0', 'y0', 'z0')]) \
-            if self.soma is not None else np.zeros(3)
-        for i, e in enumerate(elems):
-            k = self.index.get(id(e))
-            c = e.cols
-            if k is not None:
-                out['p'][i], out['g'][i], out['L'][i] = self.p[k], self.g[k], self.L[k]
-            else:
-                g = float(np.linalg.norm(sx0 - np.array([c['x0'][0], c['y0'][0],
-                                                         c['z0'][0]])))
-                out['p'][i], out['g'][i], out['L'][i] = g, g, g * 2e3
-            out['len'][i] = c['length'][0]
-            out['dia'][i] = c['diameter'][0]
-            out['x'][i], out['y'][i], out['z'][i] = c['x'][0], c['y'][0], c['z'][0]
-        out['maxP'][:] = self.maxP
-        out['maxG'][:] = self.maxG
-        out['maxL'][:] = self.maxL
-        return out
+        out = {}
+        get = itemgetter('length', 'diameter', 'x', 'y', 'z', 'x0', 'y0', 'z0')
+        try:
+            tab = [tuple(map(_item, get(e.cols))) for e in elems]
+        except ValueError:      # (a compartment of several entries: the first's)
+            tab = [tuple(float(a[0]) for a in get(e.cols)) for e in elems]
+        t = np.array(tab, dtype=float).reshape(m, 8)
+        ks = [self.index.get(id(e), -1) for e in elems]
+        kk = np.array(ks, dtype=np.int64)
+        known = kk >= 0
+        p, g, L = np.zeros(m), np.zeros(m), np.zeros(m)
+        p[known], g[known], L[known] = self.p[kk[known]], self.g[kk[known]], self.L[kk[known]]
+        if not known.all():
+            # added after the tree (spines): from the soma's proximal end
+            sx0 = np.array([float(self.soma.cols[f][0]) for f in ('x0', 'y0', 'z0')]) \
+                if self.soma is not None else np.zeros(3)
+            for i in np.nonzero(~known)[0]:
+                d = float(np.linalg.norm(sx0 - t[i, 5:8]))
+                p[i], g[i], L[i] = d, d, d * 2e3
+        out['p'], out['g'], out['L'] = p, g, L
+        out['len'], out['dia'] = t[:, 0].copy(), t[:, 1].copy()
+        out['x'], out['y'], out['z'] = t[:, 2].copy(), t[:, 3].copy(), t[:, 4].copy()
+        out['maxP'] = np.full(m, self.maxP)
+        out['maxG'] = np.full(m, self.maxG)
+        out['maxL'] = np.full(m, self.maxL)
+        out['oldVal'] = np.zeros(m)
+        return {k: out[k] for k in GEOM_VARS}
 
 
 def match_path(cell, path):
     """Elements under *cell* matching a MOOSE wildcard *path* relative to
     the cell (',' joins alternatives), in creation order."""
-    from ..core.shell import _name_match, wildcardFind, getCwe, setCwe
+    from ..core.shell import wildcardFind, getCwe, setCwe
     el = cell._element()
     pats = [q.strip() for q in str(path).split(',') if q.strip()]
     simple = all('/' not in q and '[' not in q and '##' not in q for q in pats)
     if simple:
-        return [c for c in el.children.values()
-                if any(_name_match(c.name, q) for q in pats)]
+        kids = el.children
+        if '#' in pats or '##' in pats:
+            return list(kids.values())
+        if not any(ch in q for q in pats for ch in '#*?'):
+            # plain names: looked up, not matched against every child
+            want = {q for q in pats if q in kids}
+            return [c for nm, c in kids.items() if nm in want]
+        import fnmatch
+        import re
+        rx = re.compile('|'.join(fnmatch.translate(q.replace('#', '*')) for q in pats))
+        return [c for nm, c in kids.items() if rx.match(nm)]
     old = getCwe()
     setCwe(cell)
     try:

@@ -170,9 +170,10 @@ def build_plots(rdes):
                 t.threshold = -0.02
                 t.useSpikeMode = True
         getter = 'get' + ('Vm' if p.field == 'spikeTime' else p.field[0].upper() + p.field[1:])
-        from ..core.msg import connect_pairs
+        from ..core.msg import connect_ends
         el = vt._element()
-        connect_pairs([(el.handle(q), o) for q, o in enumerate(objs)], 'requestOut', getter)
+        connect_ends([(el, q, o._element(), o._idx) for q, o in enumerate(objs)], 'requestOut',
+                     getter)
 
 
 def build_file_output(rdes):
@@ -235,9 +236,10 @@ def build_file_output(rdes):
         moose.setClock(tick, float(f.dt))
         getter = 'get' + f.field[0].upper() + f.field[1:]
         vt = moose.vec(tabs)
-        from ..core.msg import connect_pairs
+        from ..core.msg import connect_ends
         el = vt._element()
-        connect_pairs([(el.handle(q), o) for q, o in enumerate(objs)], 'requestOut', getter)
+        connect_ends([(el, q, o._element(), o._idx) for q, o in enumerate(objs)], 'requestOut',
+                     getter)
         rdes._files.append((f, objs, tabs.path))
 
 
