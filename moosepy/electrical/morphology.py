@@ -573,7 +573,8 @@ def _is_float(s):
 
 def _children(parent):
     kids = [[] for _ in range(len(parent))]
-    for k, p in enumerate(parent):
+    # (Python ints: a numpy scalar per point cost ~0.2 us a step)
+    for k, p in enumerate(parent.tolist() if isinstance(parent, np.ndarray) else parent):
         if p >= 0:
             kids[p].append(k)
     return kids
@@ -611,17 +612,20 @@ def _clean_tree(d):
     kids = _children(np.where(alive, parent, -2))
     order = _bfs(kids, root)
     xyz = d.xyz.tolist()
+    par = parent.tolist()
+    dead = []
     for k in order:
         if k == root or k == distal_soma:
             continue
-        p = parent[k]
+        p = par[k]
         if _dist(xyz[p], xyz[k]) < _ZERO_LEN:
-            alive[k] = False
+            dead.append(k)
             for g in kids[k]:
-                parent[g] = p
+                par[g] = p
             kids[p].extend(kids[k])
             kids[k] = []
-    return parent, alive, distal_soma, root
+    alive[dead] = False
+    return np.array(par, dtype=parent.dtype), alive, distal_soma, root
 
 
 def _bfs_edges(succ, root):
@@ -658,7 +662,10 @@ def swc_segments_moose(d, RM, RA, CM):
     only_basal = (np.any((types == 3) & alive) and not np.any((types == 4) & alive))
     basal = 'dend' if only_basal else 'basal'
     # branches: end points are the root, forks and leaves; walk up to a fork
-    is_end = [alive[k] and (k == root or len(kids[k]) != 1) for k in range(n)]
+    # (Python ints and bools from here: numpy scalars cost ~0.1 us an access)
+    parent = parent.tolist()
+    al = alive.tolist()
+    is_end = [al[k] and (k == root or len(kids[k]) != 1) for k in range(n)]
     branches = []          # list of lists of points (proximal first)
     branch_of_end = {}
     for k in range(n):
@@ -699,7 +706,7 @@ def swc_segments_moose(d, RM, RA, CM):
     r = d.radius.tolist()
     xyz = d.xyz.tolist()
     types = types.tolist()
-    parent = parent.tolist()
+    ids = d.ids.tolist()
     for bi in border:
         cable = branches[bi]
         my_idx = n_on_parent.get(bparent[bi], 0)
@@ -729,9 +736,9 @@ def swc_segments_moose(d, RM, RA, CM):
                 pname = segs[seg_of_point[p]].name
                 stem = pname[:pname.rfind('_')] if '_' in pname else pname
                 name = f'{stem}.{my_idx}_0' if j == 0 else f'{stem}_{j}'
-            seg = _cyl(name, seg_of_point[p], int(types[k]), xyz[p], xyz[k], r[k],
+            seg = _cyl(name, seg_of_point[p], types[k], xyz[p], xyz[k], r[k],
                        RM, RA, CM)
-            seg.extra['swc_id'] = int(d.ids[k])
+            seg.extra['swc_id'] = ids[k]
             seg_of_point[k] = len(segs)
             segs.append(seg)
     segs[0].extra['swc_id'] = int(d.ids[root])
@@ -1062,8 +1069,13 @@ def read_swc(path, cellpath, RM=1.0, RA=1.0, CM=0.01, length=None, Em=-0.065,
             segs = swc_segments_moose(d, RM, RA, CM)
         else:
             segs = swc_segments_neuron(d, RM, RA, CM, float(length))
-    line_of = dict(zip(d.ids.tolist(), d.lines.tolist()))
-    for s in segs:
+    ar = np.array([(s.area, s.ra_prox + s.ra_dist) for s in segs], dtype=float).reshape(-1, 2)
+    with np.errstate(all='ignore'):
+        ok = (np.isfinite(ar).all() and (ar > 0).all() and np.isfinite(RM / ar[:, 0]).all()
+              and (RM / ar[:, 0] > 0).all() and np.isfinite(CM * ar[:, 0]).all()
+              and (CM * ar[:, 0] > 0).all())
+    line_of = {} if ok else dict(zip(d.ids.tolist(), d.lines.tolist()))
+    for s in () if ok else segs:
         vals = (s.area, s.Ra, RM / s.area if s.area > 0 else 0.0, CM * s.area)
         if not all(math.isfinite(v) and v > 0 for v in vals):
             sid = s.extra.get('swc_id')
