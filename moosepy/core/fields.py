@@ -85,8 +85,12 @@ class Field:
         if dt is not None:
             return np.full(num, self.default, dtype=dt)
         col = np.empty(num, dtype=object)
-        for i in range(num):
-            col[i] = _fresh(self.default)
+        d = self.default
+        if isinstance(d, (list, dict)):
+            for i in range(num):
+                col[i] = _fresh(d)       # (each entry its own)
+        else:
+            col.fill(d)                  # (an immutable default: shared)
         return col
 
     def convert(self, obj, value):
