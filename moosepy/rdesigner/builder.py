@@ -720,7 +720,7 @@ class rdesigneur:
     # ================================================================= query
     def compartmentsFromExpression(self, path, expr='1'):
         """Compartments of the cell matching *path* where *expr* > 0."""
-        return [e.handle(0) for e in select(self.geom, path, expr)[0]]
+        return [e.handle(0) for e in select(self.geom, path, expr, with_values=False)[0]]
 
     # =============================================================== display
     def display(self, startIndex=0, block=True, save=None):

@@ -595,12 +595,18 @@ def match_path(cell, path):
     return sorted(found.values(), key=lambda e: order.get(id(e), 1 << 60))
 
 
-def select(geom, path, expr, where='selection'):
+def select(geom, path, expr, where='selection', with_values=True):
     """(compartment elements, values, variable dict) of the compartments of
-    the cell matching *path* where *expr* (an :class:`Expr` or text) > 0."""
+    the cell matching *path* where *expr* (an :class:`Expr` or text) > 0.
+    *with_values* False: the variable dict is empty, and not computed when
+    *expr* uses no variable (a plot's or stimulus's '1')."""
     if not isinstance(expr, Expr):
         expr = Expr(expr, where=where)
     elems = [e for e in match_path(geom.cell, path) if _is_compartment(e)]
+    if not with_values and not expr.used:
+        v = expr(None, n=len(elems))
+        keep = v > 0
+        return [e for e, k in zip(elems, keep) if k], v[keep], {}
     vals = geom.values(elems)
     v = expr(vals, n=len(elems))
     keep = v > 0
