@@ -9,7 +9,6 @@ are validated when connected and compiled into arrays by the solvers at
 """
 
 import itertools
-import weakref
 
 import numpy as np
 
@@ -22,16 +21,16 @@ MSG_TYPES = ('Single', 'OneToAll', 'OneToOne', 'OneToOneDataIndex', 'Diagonal', 
 #: serial numbers of messages (MOOSE's Msg paths /Msgs[0]/...Msg[serial]); no
 #: list of all messages is kept, so deleted models are freed with their messages
 _serials = itertools.count()
-#: live messages by serial, weakly (a deleted model's messages go with it),
-#: so that a /Msgs path finds its message; and message type -> class
-#: (SingleMsg, ...), filled by moosepy.core.msgclasses
-_LIVE = weakref.WeakValueDictionary()
+#: live messages by serial, so that a /Msgs path finds its message (a
+#: message leaves it when dropped: drop_message, drop_messages, which every
+#: delete goes through); and message type -> class (SingleMsg, ...), filled
+#: by moosepy.core.msgclasses
+_LIVE = {}
 _CLASS_OF = {}
 #: the index arrays of a message that is not Sparse (shared, read-only:
 #: a Sparse message's are always replaced, never written into)
 _NO_INDEX = np.zeros(0, dtype=np.int64)
 _NO_INDEX.flags.writeable = False
-_KeyedRef = weakref.KeyedRef
 
 
 class Msg:
@@ -54,9 +53,7 @@ class Msg:
         cls = _CLASS_OF.get(self.msgType)
         if cls is not None:
             self.__class__ = cls
-        # (_LIVE[serial] = self, without WeakValueDictionary's Python-level
-        # __setitem__: a third of a message's making)
-        _LIVE.data[serial] = _KeyedRef(self, _LIVE._remove, serial)
+        _LIVE[serial] = self
         e1.msg_out.append(self)
         e2.msg_in.append(self)
         structure_changed()
@@ -462,6 +459,7 @@ def drop_message(m):
         raise PathError(f'delete: message {m.path} ({m.el1.path}.{m.srcField} -> '
                         f'{m.el2.path}.{m.destField}) does not exist (already deleted)')
     structure_changed()
+    _LIVE.pop(m.serial, None)
     if m in m.el1.msg_out:
         m.el1.msg_out.remove(m)
     if m in m.el2.msg_in:
@@ -476,6 +474,7 @@ def drop_messages(el):
     """Remove every message touching *el* (used by delete)."""
     structure_changed()
     for m in list(el.msg_out) + list(el.msg_in):
+        _LIVE.pop(m.serial, None)
         if m in m.el1.msg_out:
             m.el1.msg_out.remove(m)
         if m in m.el2.msg_in:

@@ -389,3 +389,22 @@ def test_element_of_a_message_is_the_message():
                       'addSpike', 'Sparse')
     assert moose.element(m) is m
     moose.element(m).setRandomConnectivity(0.5, 1)
+
+
+def test_deleted_messages_leave_the_serial_registry():
+    """Messages are found by their /Msgs path through a registry by serial;
+    deleting a model or one message takes them out of it (no model is kept
+    alive by its messages)."""
+    from moosepy.core import msg as M
+    from moosepy.core.msgclasses import msg_at
+    n0 = len(M._LIVE)
+    moose.Neutral('/m')
+    cs = [moose.Compartment(f'/m/c{i}') for i in range(5)]
+    ms = [moose.connect(a, 'raxial', b, 'axial') for a, b in zip(cs, cs[1:])]
+    assert len(M._LIVE) == n0 + 4
+    assert msg_at(ms[0].path) is ms[0]
+    moose.delete(ms[1])
+    assert len(M._LIVE) == n0 + 3 and msg_at(ms[1].path) is None
+    moose.delete('/m')
+    assert len(M._LIVE) == n0
+    assert msg_at(ms[0].path) is None
