@@ -412,7 +412,11 @@ class Neutral:
         return list(self._el.msg_in)
 
     def _get_msgOut(self):
-        return list(self._el.msg_out)
+        # as MOOSE: a shared message (axial/raxial, sub/reac) sends both
+        # ways, so its second end lists it among its outgoing messages too
+        el = self._el
+        return list(el.msg_out) + [m for m in el.msg_in
+                                   if m.el1 is not el and m._shared()]
 
     def _get_dataIndex(self):
         return self._idx
