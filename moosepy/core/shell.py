@@ -10,7 +10,7 @@ import re
 import numpy as np
 
 from .element import Element, Neutral, Vec, _Root, _NAME_RE, _new_columns, _object_columns, \
-    _copy_one_entry, _copy_one_entry_many, _new_columns_many
+    _copy_one_entry_many, _new_columns_many
 from .errors import PathError, FieldError, MooseError, suggest
 from .fields import registry
 from .structure import changed as structure_changed
@@ -355,13 +355,9 @@ def _dup_one(src, newparent, nm, num, cols=None):
     if cols is not None:
         todo = [(k, src.cols[k]) for k in _object_columns(src.cls)]
     elif num == 1 and src.cols.keys() == src.cls._columns.keys():
-        # the class's columns: a copy each (one per dtype for a one-entry
-        # element), deep for the object ones (np.tile cost ~2 us a column,
-        # a dtype test per column ~0.3 us)
-        if total == 1:
-            cols = _copy_one_entry(src.cls, src.cols)
-        if cols is None:
-            cols = {k: col.copy() for k, col in src.cols.items()}
+        # the class's columns: a copy each, deep for the object ones
+        # (np.tile cost ~2 us a column, a dtype test per column ~0.3 us)
+        cols = {k: col.copy() for k, col in src.cols.items()}
         todo = [(k, src.cols[k]) for k in _object_columns(src.cls)]
     elif num == 1:
         cols = {k: col.copy() for k, col in src.cols.items() if col.dtype != object}
