@@ -82,25 +82,56 @@ def _getter(names):
     return itemgetter(*names)
 
 
+def _lazy_specs(tpl, groups, m):
+    """The lazy columns of *m* one-entry elements whose values are rows of
+    *groups* ((names, (m, k, 1) block) per dtype): what
+    :meth:`Element._materialize` turns into views when the columns are
+    first asked for."""
+    return [(tpl, groups, i) for i in range(m)]
+
+
 def _copy_one_entry_many(cls, srcs):
-    """Fresh one-entry columns of *cls* for each of *srcs* (elements'
-    columns: all the class's, in any order), holding their values: one
-    array per dtype for them all, then views (a copy per column cost
-    ~0.6 us).  Object columns are the sources' own, for the caller to
-    copy deeply.  None when a numeric column does not hold one number
-    (then copy each column)."""
+    """Columns of *cls* for copies of the one-entry elements *srcs* (all
+    with the class's columns), one block per dtype holding their values:
+    a source's own block rows where its columns were never asked for (one
+    numpy gather per batch), else a Python number from each column.  Lazy
+    columns (see :class:`Element`) where the class has no object columns,
+    else dicts of views whose object columns are the sources' own, for the
+    caller to copy deeply.  None when a numeric column does not hold one
+    number (then copy each column)."""
     tpl = _template(cls)
     m = len(srcs)
+    # the sources still lazy, by the batch they were made in
+    batches, eager = {}, []
+    for i, e in enumerate(srcs):
+        lz = e._lazy
+        if lz is not None and lz[0] is tpl:
+            b = batches.get(id(lz[1]))
+            if b is None:
+                b = batches[id(lz[1])] = (lz[1], [], [])
+            b[1].append(i)
+            b[2].append(lz[2])
+        else:
+            eager.append(i)
+    groups = []
+    for gi, (names, blk) in enumerate(tpl[2]):
+        a = np.empty((m,) + blk.shape, dtype=blk.dtype)
+        for src_groups, idx, rows in batches.values():
+            a[idx] = src_groups[gi][1][rows]
+        if eager:
+            get = _getter(names)
+            # (a Python number from each: concatenating m * k one-entry
+            # arrays cost twice as much)
+            try:
+                vals = list(map(_item, chain.from_iterable(get(srcs[i].cols) for i in eager)))
+            except (ValueError, TypeError):
+                return None     # (a column of other than one entry)
+            a[eager] = np.array(vals, dtype=blk.dtype).reshape(len(eager), len(names), 1)
+        groups.append((names, a))
+    if not tpl[3]:
+        return _lazy_specs(tpl, groups, m)
     out = [{} for _ in range(m)] if tpl[4] else [dict.fromkeys(tpl[0]) for _ in range(m)]
-    for names, blk in tpl[2]:
-        k = len(names)
-        # (a Python number from each: concatenating m * k one-entry arrays
-        # cost twice as much)
-        try:
-            a = np.array(list(map(_item, chain.from_iterable(map(_getter(names), srcs)))),
-                         dtype=blk.dtype)
-        except (ValueError, TypeError):
-            return None     # (a column of other than one entry)
+    for names, a in groups:
         # (one list of all the views: ~0.1 us a view, against ~0.5 us
         # through each element's rows)
         views = iter(list(a.reshape(-1, 1)))
@@ -108,18 +139,19 @@ def _copy_one_entry_many(cls, srcs):
             d.update(zip(names, views))
     for n, _f in tpl[3]:
         for d, src in zip(out, srcs):
-            d[n] = src[n]
+            d[n] = src.cols[n]
     return out
 
 
 def _new_columns_many(cls, m, values=None):
-    """Fresh one-entry columns of *cls* for *m* elements, one block per
-    dtype for them all (views of it), at the fields' defaults or, for the
-    fields named in *values* ({name: m numbers}), at those (stored as they
-    are: the caller has checked them)."""
+    """Columns of *cls* for *m* new one-entry elements, one block per dtype
+    for them all, at the fields' defaults or, for the fields named in
+    *values* ({name: m numbers}), at those (stored as they are: the caller
+    has checked them): lazy ones (see :class:`Element`) where the class has
+    no object columns, else dicts of views of the blocks."""
     tpl = _template(cls)
-    out = [{} for _ in range(m)] if tpl[4] else [dict.fromkeys(tpl[0]) for _ in range(m)]
     values = values or {}
+    groups = []
     for names, blk in tpl[2]:
         a = np.empty((m,) + blk.shape, dtype=blk.dtype)
         a[:] = blk
@@ -127,12 +159,52 @@ def _new_columns_many(cls, m, values=None):
             v = values.get(n)
             if v is not None:
                 a[:, j, 0] = v
+        groups.append((names, a))
+    if not tpl[3]:
+        return _lazy_specs(tpl, groups, m)
+    out = [{} for _ in range(m)] if tpl[4] else [dict.fromkeys(tpl[0]) for _ in range(m)]
+    for names, a in groups:
         views = iter(list(a.reshape(-1, 1)))
         for d in out:
             d.update(zip(names, views))
     for n, f in tpl[3]:
         for d in out:
             d[n] = f.new_column(1)
+    return out
+
+
+def one_entry_table(els, names):
+    """The fields *names* of the elements *els* as an (m, k) float array
+    (an element of several entries gives its first's), read without making
+    the columns of elements whose columns were never asked for."""
+    m, k = len(els), len(names)
+    out = np.empty((m, k), dtype=float)
+    batches, eager = {}, []
+    for i, e in enumerate(els):
+        lz = e._lazy
+        if lz is not None:
+            b = batches.get(id(lz[1]))
+            if b is None:
+                b = batches[id(lz[1])] = (lz, [], [])
+            b[1].append(i)
+            b[2].append(lz[2])
+        else:
+            eager.append(i)
+    for lz, idx, rows in batches.values():
+        where = {n: (gi, j) for gi, (gn, _b) in enumerate(lz[1]) for j, n in enumerate(gn)}
+        if not all(n in where for n in names):
+            eager.extend(idx)       # (a field not in its blocks: read the columns)
+            continue
+        for c, n in enumerate(names):
+            gi, j = where[n]
+            out[idx, c] = lz[1][gi][1][rows, j, 0]
+    if eager:
+        get = itemgetter(*names) if k > 1 else (lambda d: (d[names[0]],))
+        try:
+            vals = [tuple(map(_item, get(els[i].cols))) for i in eager]
+        except ValueError:      # (an element of several entries: the first's)
+            vals = [tuple(float(a[0]) for a in get(els[i].cols)) for i in eager]
+        out[eager] = np.array(vals, dtype=float).reshape(len(eager), k)
     return out
 
 
@@ -146,7 +218,7 @@ class Element:
     """A node of the tree: name, parent, ordered children, class, ``num``
     entries and one column per stored field."""
 
-    __slots__ = ('name', 'parent', 'children', 'cls', 'num', 'cols', 'msg_in',
+    __slots__ = ('name', 'parent', 'children', 'cls', 'num', '_cols', '_lazy', 'msg_in',
                  'msg_out', 'tick', 'alive', 'hooks', 'data', '__weakref__',
                  'is_field_element')
 
@@ -156,8 +228,13 @@ class Element:
         self.children = {}
         self.cls = cls
         self.num = int(num)
-        # *cols*: the columns ready made (a copy's), else fresh defaults
-        self.cols = _new_columns(cls, self.num) if cols is None else cols
+        # *cols*: the columns ready made (a copy's), lazy ones (a tuple, see
+        # `cols`), else fresh defaults
+        if type(cols) is tuple:
+            self._cols, self._lazy = None, cols
+        else:
+            self._cols = _new_columns(cls, self.num) if cols is None else cols
+            self._lazy = None
         self.msg_in = []
         self.msg_out = []
         self.tick = cls.default_tick
@@ -168,6 +245,43 @@ class Element:
         if parent is not None:
             parent.children[name] = self
         _structure_changed()
+
+    @property
+    def cols(self):
+        """{field name: column} (one numpy array of ``num`` values per stored
+        field).  One-entry elements made or copied together (a cell's
+        compartments) start *lazy*: their values are a row of a block shared
+        by the batch, (template, ((names, block) per dtype), row), and their
+        columns, views of that row, are made when first asked for (a
+        view cost ~0.1 us and ~110 bytes, and most of a prototype's are
+        never read one by one)."""
+        c = self._cols
+        if c is None:
+            c = self._materialize()
+        return c
+
+    @cols.setter
+    def cols(self, value):
+        self._cols = value
+        self._lazy = None
+
+    def _materialize(self):
+        tpl, groups, row = self._lazy
+        cols = {} if tpl[4] else dict.fromkeys(tpl[0])
+        for names, blk in groups:
+            cols.update(zip(names, list(blk[row])))
+        if tpl[1] != len(self.cls._columns):        # (a field declared since)
+            for n, f in self.cls._columns.items():
+                if cols.get(n) is None:
+                    cols[n] = f.new_column(1)
+        self._cols = cols
+        self._lazy = None
+        return cols
+
+    def has_class_columns(self):
+        """Whether the columns are the class's, one per stored field."""
+        c = self._cols
+        return c is None or c.keys() == self.cls._columns.keys()
 
     # ---- identity / paths -------------------------------------------------
     @property

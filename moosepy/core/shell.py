@@ -335,10 +335,10 @@ def _dup_tree(top, newparent, newname, num, mapping):
     if num == 1:
         groups = {}
         for src, _p, _n in order:
-            if src.num == 1 and src.cols.keys() == src.cls._columns.keys():
+            if src.num == 1 and src.has_class_columns():
                 groups.setdefault(src.cls, []).append(src)
         for cls, srcs in groups.items():
-            cols = _copy_one_entry_many(cls, [e.cols for e in srcs])
+            cols = _copy_one_entry_many(cls, srcs)
             if cols is not None:
                 made.update(zip(srcs, cols))
     for src, psrc, nm in order:
@@ -349,10 +349,12 @@ def _dup_tree(top, newparent, newname, num, mapping):
 
 def _dup_one(src, newparent, nm, num, cols=None):
     """A copy of element *src* (not its children) under *newparent*;
-    *cols*: its numeric columns copied already (object ones still the
-    source's)."""
+    *cols*: its columns copied already, lazy ones (a tuple, see
+    Element.cols) or a dict whose object columns are still the source's."""
     total = src.num * num
-    if cols is not None:
+    if type(cols) is tuple:
+        todo = ()
+    elif cols is not None:
         todo = [(k, src.cols[k]) for k in _object_columns(src.cls)]
     elif num == 1 and src.cols.keys() == src.cls._columns.keys():
         # the class's columns: a copy each, deep for the object ones
@@ -372,7 +374,7 @@ def _dup_one(src, newparent, nm, num, cols=None):
             arr = np.empty(total, dtype=object)
             arr[:] = [_deep(v) for v in list(col) * num]
             cols[k] = arr
-    if len(cols) != len(src.cls._columns):
+    if type(cols) is not tuple and len(cols) != len(src.cls._columns):
         fresh = _new_columns(src.cls, total)
         fresh.update(cols)
         cols = fresh

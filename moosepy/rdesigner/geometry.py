@@ -23,10 +23,10 @@ Units: lengths in metres, L in length constants.
 
 import math
 import re
-from operator import itemgetter
 
 import numpy as np
 
+from ..core.element import one_entry_table
 from ..core.errors import MooseError
 
 
@@ -407,7 +407,6 @@ class Expr:
 
 # ========================================================== the segment tree
 _COMPT_BASE = []
-_item = np.ndarray.item
 
 
 def _is_compartment(el):
@@ -459,11 +458,7 @@ class CellGeometry:
         self.soma = None
         # each compartment's fields as Python floats, read once (numpy
         # per compartment cost ~1.5 us a step)
-        get = itemgetter('diameter', 'length', 'Rm', 'Ra', 'x', 'y', 'z')
-        try:
-            tab = [tuple(map(_item, get(c.cols))) for c in comps]
-        except ValueError:      # (a compartment of several entries: the first's)
-            tab = [tuple(float(a[0]) for a in get(c.cols)) for c in comps]
+        tab = one_entry_table(comps, ('diameter', 'length', 'Rm', 'Ra', 'x', 'y', 'z')).tolist()
         fat, maxdia = None, 0.0
         for c, t in zip(comps, tab):
             nm = c.name
@@ -538,12 +533,7 @@ class CellGeometry:
         """Dict of variable arrays for compartment elements *elems*."""
         m = len(elems)
         out = {}
-        get = itemgetter('length', 'diameter', 'x', 'y', 'z', 'x0', 'y0', 'z0')
-        try:
-            tab = [tuple(map(_item, get(e.cols))) for e in elems]
-        except ValueError:      # (a compartment of several entries: the first's)
-            tab = [tuple(float(a[0]) for a in get(e.cols)) for e in elems]
-        t = np.array(tab, dtype=float).reshape(m, 8)
+        t = one_entry_table(elems, ('length', 'diameter', 'x', 'y', 'z', 'x0', 'y0', 'z0'))
         ks = [self.index.get(id(e), -1) for e in elems]
         kk = np.array(ks, dtype=np.int64)
         known = kk >= 0

@@ -75,3 +75,59 @@ def test_a_column_a_solver_replaced_is_copied_by_value():
     assert e.Vm == 0.25 and e.Rm == 5e8
     e.Vm = 0.0
     assert c.Vm == 0.25
+
+
+_COMP_FIELDS = ('Vm', 'Cm', 'Em', 'Rm', 'Ra', 'initVm', 'inject', 'diameter', 'length',
+                'x0', 'y0', 'z0', 'x', 'y', 'z')
+
+
+def _fields(h):
+    return {n: getattr(h, n) for n in _COMP_FIELDS}
+
+
+def test_lazy_batch_read_written_copied():
+    """Compartments made together keep their values in their batch's block
+    until a column is asked for; reads, writes, a column a solver replaced
+    and copies of lazy, materialised and mixed batches all give each
+    element its own values."""
+    from moosepy.core.element import one_entry_table
+    par = moose.Neutral('/lz')._el
+    n = 6
+    made = create_children(par, registry['Compartment'], [f'c{i}' for i in range(n)],
+                           values={'Rm': np.arange(1, n + 1) * 1e9,
+                                   'x': np.arange(n) * 1e-6})
+    assert all(h._el._lazy is not None for h in made)
+    made[2].Em = -0.07                              # through the field: now its own views
+    assert made[2]._el._lazy is None and made[3]._el._lazy is not None
+    made[4]._el.cols['Vm'] = np.array([0.5, 9.0])[:1]   # a solver's view
+    assert list(made[2]._el.cols) == list(registry['Compartment']._columns)
+    want = [_fields(h) for h in made]
+    assert want[2]['Em'] == -0.07 and want[4]['Vm'] == 0.5 and want[5]['Rm'] == 6e9
+    assert want[3]['Em'] == want[1]['Em'] != -0.07
+    # the others' fields were read through the field API: lazy ones made
+    # their columns then; make a fresh batch to copy while still lazy
+    made2 = create_children(par, registry['Compartment'], [f'd{i}' for i in range(n)],
+                            values={'Rm': np.arange(1, n + 1) * 2e9})
+    made2[1].x0 = 3e-6
+    lazy_before = [h._el._lazy is not None for h in made2]
+    assert lazy_before == [True, False, True, True, True, True]
+    tab = one_entry_table([h._el for h in made + made2], ('Rm', 'x0', 'Vm', 'Em'))
+    assert [h._el._lazy is not None for h in made2] == lazy_before     # read, not made
+    moose.Neutral('/lz2')
+    moose.copy('/lz', '/lz2')           # (made2 still lazy but d1)
+    assert [h._el._lazy is not None for h in made2] == lazy_before
+    exp = np.array([[h.Rm, h.x0, h.Vm, h.Em] for h in made + made2])
+    assert np.array_equal(tab, exp)
+    want2 = [_fields(h) for h in made2]
+    assert want2[1]['x0'] == 3e-6 and want2[4]['Rm'] == 10e9
+    for tag, w in (('c', want), ('d', want2)):
+        copies = [moose.element(f'/lz2/lz/{tag}{i}') for i in range(n)]
+        assert [_fields(h) for h in copies] == w
+        copies[0].Vm = 1.25                          # a copy's write is its own
+        assert moose.element(f'/lz/{tag}0').Vm == w[0]['Vm']
+        assert copies[1].Vm == w[1]['Vm']
+    # a copy of a copy (lazy from lazy) and the original written after
+    made2[3].Rm = 7.0
+    moose.copy('/lz2/lz', '/', 'lz3')
+    assert moose.element('/lz3/d3').Rm == want2[3]['Rm'] and moose.element('/lz3/c0').Vm == 1.25
+    assert moose.element('/lz3/d0').Rm == 2e9 and moose.element('/lz2/lz/d0').Rm == 2e9
