@@ -439,13 +439,21 @@ _OPS = {'=': operator.eq, '==': operator.eq, '!=': operator.ne, '<': operator.lt
 
 def _parse_component(comp, pattern):
     cond = None
-    m = re.match(r'^([^\[]*)((?:\[[^\]]*\])*)$', comp)
-    if not m:
-        raise PathError(f"wildcardFind: bad component '{comp}' in '{pattern}'")
-    name, brackets = m.group(1), m.group(2)
+    # name, then [..] groups (no ']' inside one): string tests, not a
+    # regex compiled at a script's first wildcardFind (~0.3 ms)
+    cut = comp.find('[')
+    name = comp if cut < 0 else comp[:cut]
+    groups = []
+    i = len(name)
+    while i < len(comp):
+        j = comp.find(']', i + 1)
+        if comp[i] != '[' or j < 0:
+            raise PathError(f"wildcardFind: bad component '{comp}' in '{pattern}'")
+        groups.append(comp[i + 1:j])
+        i = j + 1
     index = None
     conds = []
-    for b in re.findall(r'\[([^\]]*)\]', brackets):
+    for b in groups:
         if b.strip().isdigit():
             index = int(b)
         elif b.strip() == '':
@@ -497,9 +505,33 @@ def _matches_conds(el, conds, pattern, idx=0):
 def _name_match(name, pat):
     if pat in ('#', '##'):
         return True
-    if '#' not in pat and '*' not in pat and '?' not in pat and '[' not in pat:
-        return name == pat          # (a plain name: no pattern to compile or run)
+    if '?' not in pat and '[' not in pat:
+        # a plain name, or '#'/'*' wildcards only: no pattern to compile
+        return star_match(name, pat)
     return fnmatch.fnmatchcase(name, pat.replace('#', '*'))
+
+
+def star_match(name, pat):
+    """Whether *name* matches *pat*, whose only wildcards are '#' and '*'
+    (any run of characters), as fnmatch would: the literal pieces in
+    order, the first at the start and the last at the end."""
+    if '#' in pat:
+        pat = pat.replace('#', '*')
+    if '*' not in pat:
+        return name == pat
+    parts = pat.split('*')
+    first, last = parts[0], parts[-1]
+    end = len(name) - len(last)
+    if end < len(first) or not name.startswith(first) or not name.endswith(last):
+        return False
+    pos = len(first)
+    for mid in parts[1:-1]:
+        if mid:
+            k = name.find(mid, pos, end)
+            if k < 0:
+                return False
+            pos = k + len(mid)
+    return True
 
 
 def _field_entries(el):

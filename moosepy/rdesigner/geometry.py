@@ -419,14 +419,17 @@ def _is_compartment(el):
 def comp_parent_map(comps):
     """{id(child element): parent element} from the axial messages among
     *comps* (elements)."""
-    from ..core.msg import links
     ids = {id(e) for e in comps}
     parent = {}
     for e in comps:
+        # (the messages e sends: links(e, port) less its lists)
+        outs = e.msg_out
         for port in ('axial', 'distal'):
-            for other, _, _, forward in links(e, port):
-                if forward and id(other) in ids and id(other) not in parent:
-                    parent[id(other)] = e
+            for m in outs:
+                if m.srcField == port:
+                    k = id(m.el2)
+                    if k in ids and k not in parent:
+                        parent[k] = e
     return parent
 
 
@@ -571,6 +574,9 @@ def match_path(cell, path):
             # plain names: looked up, not matched against every child
             want = {q for q in pats if q in kids}
             return [c for nm, c in kids.items() if nm in want]
+        if not any('?' in q for q in pats):
+            from ..core.shell import star_match
+            return [c for nm, c in kids.items() if any(star_match(nm, q) for q in pats)]
         import fnmatch
         import re
         rx = re.compile('|'.join(fnmatch.translate(q.replace('#', '*')) for q in pats))
