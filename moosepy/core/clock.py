@@ -514,8 +514,11 @@ def _run_hybrid(nsteps, solvers, samplers, python, notify, wall0):
         s_py = min((s0 // k + 1) * k for k in py_strides)
         # the steps before the next Python firing, in one chunk
         n = min(s_py - 1, s_end) - s0
+        fold = None
+        if n > 0 and s_py <= s_end and FOLD_FIRING_STEP:
+            fold = _fold_at(s_py, python, kind, strides, sched)
         if n > 0:
-            _advance_chunk(s0, n, solvers, feeds, strides, base)
+            _advance_chunk(s0, n, solvers, feeds, strides, base, fold)
             clock.current_step = s0 + n
             clock.current_time = step_time(clock.current_step)
             done += n
@@ -526,6 +529,8 @@ def _run_hybrid(nsteps, solvers, samplers, python, notify, wall0):
         for tick, el in sched:
             if s % strides[tick] or not el.alive:
                 continue
+            if fold is not None and tick < fold[0]:
+                continue        # (solvers and tables before the first Python tick: done)
             k = kind[id(el)]
             if k == 'solver':
                 el.cls._batch_advance(el, t, [])
@@ -540,6 +545,32 @@ def _run_hybrid(nsteps, solvers, samplers, python, notify, wall0):
             last_report = time.perf_counter()
             _progress(notify, done, nsteps, wall0)
     return done
+
+
+#: in :func:`_run_hybrid`, the step at which Python objects fire is taken
+#: into the chunk before it for the solvers and tables whose ticks come
+#: before the first Python tick that fires there (they are processed before
+#: it in any case): one solver call per chunk instead of two.  False: that
+#: step is processed tick by tick, as the others of the Python objects' ticks
+FOLD_FIRING_STEP = True
+
+
+def _fold_at(s, python, kind, strides, sched):
+    """(P, ids of the solvers that fire at step *s* on ticks before P): P
+    is the lowest tick of the Python objects that fire at *s*; every
+    solver and table firing at *s* on a lower tick can take step *s* in
+    the chunk before it (tables read in the chunk by the same rule as tick
+    by tick).  None when nothing would be folded."""
+    P = min((tick for tick, el in python if not s % strides[tick] and el.alive), default=None)
+    if P is None:
+        return None
+    early = set()
+    for tick, el in sched:
+        if tick >= P:
+            break
+        if not s % strides[tick] and el.alive and kind[id(el)] == 'solver':
+            early.add(id(el))
+    return (P, early)
 
 
 def _run_batched(nsteps, solvers, samplers, notify, wall0):
@@ -580,13 +611,16 @@ def _fire_steps(s0, n, stride):
     return np.arange(first, s0 + n + 1, stride, dtype=np.int64)
 
 
-def _advance_chunk(s0, n, solvers, feeds, strides, base):
+def _advance_chunk(s0, n, solvers, feeds, strides, base, fold=None):
     """Advance every solver over base steps (s0, s0+n]; give tables the
-    values they would have read at their ticks."""
+    values they would have read at their ticks.  *fold*: (P, solver ids)
+    from :func:`_fold_at`: those solvers, and the tables on ticks before P,
+    take step s0+n+1 too."""
     solver_tick = {id(el): t for t, el in solvers}
     requests = {id(el): [] for _, el in solvers}
     for tick, tab, src in feeds:
-        steps = _fire_steps(s0, n, strides[tick])
+        nn = n + 1 if fold is not None and tick < fold[0] else n
+        steps = _fire_steps(s0, nn, strides[tick])
         if src is None:
             tab.cls._record_batch(tab, steps * base, None)
             continue
@@ -606,7 +640,7 @@ def _advance_chunk(s0, n, solvers, feeds, strides, base):
         sel.data['_requests'] = requests[id(sel)]
     for tick, sel in solvers:
         ks = strides[tick]
-        t_end = ((s0 + n) // ks) * ks * base
+        t_end = ((s0 + n + (fold is not None and id(sel) in fold[1])) // ks) * ks * base
         reqs = requests[id(sel)]
         sel.cls._batch_advance(sel, t_end, reqs)
         sel.data.pop('_requests', None)

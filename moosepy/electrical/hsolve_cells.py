@@ -330,7 +330,12 @@ def _uniq(a):
     """Sorted distinct values of *a* (np.unique imports numpy.ma, 0.1 s, at
     its first call in a process)."""
     a = np.sort(np.asarray(a).ravel())
-    return a[np.r_[True, a[1:] != a[:-1]]] if len(a) else a
+    if len(a) < 2:
+        return a
+    keep = np.empty(len(a), dtype=bool)
+    keep[0] = True
+    np.not_equal(a[1:], a[:-1], out=keep[1:])
+    return a[keep]
 
 
 def _columns(els, names):

@@ -169,3 +169,80 @@ def test_bridge_conserves_chemistry_across_junctions():
     tot2 = sum(np.sum(moose.vec(p).n) for p in ('/chem/dend/Ca', '/chem/spine/Ca',
                                                 '/chem/psd/Ca'))
     assert tot2 == pytest.approx(tot, rel=1e-9)
+
+
+def _tables_and_state(idle_on, monkeypatch, fold=True):
+    """Run the bridge with chemical tables in every mesh and return their
+    vectors, the final chemical state, Vm's table and how often
+    dsolve._idle_call stood in for a whole advance_split call (*fold*:
+    clock.FOLD_FIRING_STEP)."""
+    from moosepy.kinetics import dsolve
+    monkeypatch.setattr(clock_mod, 'FOLD_FIRING_STEP', fold)
+    taken = []
+    orig = dsolve._idle_call
+
+    def idle(*a):
+        if not idle_on:
+            return False
+        r = orig(*a)
+        taken.append(r)
+        return r
+    monkeypatch.setattr(dsolve, '_idle_call', idle)
+    moose.setClock(11, 0.01)
+    for tick in (16, 18):
+        moose.setClock(tick, 0.01)
+    heads, ads, kad, tv = _build(1e-3)
+    tabs = []
+    for p in ('/chem/dend/Ca[3]', '/chem/spine/Ca[1]', '/chem/psd/Ca[0]', '/chem/dend/Kmod[0]'):
+        t = moose.Table2('/tab%d' % len(tabs))
+        moose.connect(t, 'requestOut', moose.element(p), 'getConc')
+        tabs.append(t)
+    moose.reinit()
+    moose.start(0.2)
+    out = [np.array(t.vector) for t in tabs] + [np.array(tv.vector)]
+    out += [np.array(moose.vec(p).n) for p in ('/chem/dend/Ca', '/chem/spine/Ca',
+                                               '/chem/psd/Ca', '/chem/dend/Kmod')]
+    for p in ['/cell', '/chem', '/vm'] + [t.path for t in tabs]:
+        moose.delete(p)
+    return out, sum(taken)
+
+
+def test_idle_chemical_calls_change_nothing(monkeypatch):
+    """Between the Adaptors' firings the clock advances every solver over
+    chunks in which no chemical tick ends; dsolve._idle_call does those
+    calls' bookkeeping without the full advance_split.  With it and without
+    it, the tables, Vm and every pool's molecules are the same bit for bit,
+    and it was taken (so this test sees it)."""
+    fast, n_fast = _tables_and_state(True, monkeypatch)
+    full, n_full = _tables_and_state(False, monkeypatch)
+    assert n_fast >= 19 and n_full == 0
+    assert len(fast) == len(full)
+    for a, b in zip(fast, full):
+        assert a.shape == b.shape and len(a) > 0
+        assert np.array_equal(a, b)
+
+
+def test_firing_step_folded_into_the_chunk_changes_nothing(monkeypatch):
+    """The clock's hybrid path takes the step at which the Adaptors fire
+    into the chunk before it for the HSolve (on a tick before the Adaptors'
+    11) and Vm's table (tick 8); the Ksolves (16) and their tables (18)
+    come after the Adaptors at that step as before.  Folded and tick by
+    tick, every table, Vm and every pool's molecules are the same bit for
+    bit; and folding is what happened (the HSolve was called half as
+    often)."""
+    from moosepy.electrical import hsolve_group
+    calls = []
+    orig = hsolve_group.Group.advance_to
+
+    def counted(self, *a):
+        calls.append(1)
+        return orig(self, *a)
+    monkeypatch.setattr(hsolve_group.Group, 'advance_to', counted)
+    folded, _ = _tables_and_state(True, monkeypatch, fold=True)
+    n_folded = len(calls)
+    del calls[:]
+    ticked, _ = _tables_and_state(True, monkeypatch, fold=False)
+    assert n_folded * 2 <= len(calls) + 2
+    for a, b in zip(folded, ticked):
+        assert a.shape == b.shape and len(a) > 0
+        assert np.array_equal(a, b)
