@@ -324,7 +324,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
             steps_all = []
             for tab, _ticks, st, specs in requests:
                 k = np.rint((np.asarray(st) - self.t) / self.dt).astype(np.int64)
-                steps_all.append(np.clip(k, 0, nsteps))
+                steps_all.append(np.minimum(np.maximum(k, 0), nsteps))
             steps = _uniq(np.concatenate(steps_all))
             flats, kind, idx = self._probe_columns(requests)
             rec = np.zeros((len(steps), len(flats)))
@@ -382,7 +382,8 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         if not requests:
             return
         for tab, _ticks, st, specs in requests:
-            kk = np.clip(np.rint((np.asarray(st) - t0) / self.dt).astype(np.int64), 0, nsteps)
+            kk = np.rint((np.asarray(st) - t0) / self.dt).astype(np.int64)
+            kk = np.minimum(np.maximum(kk, 0), nsteps)
             rows = np.searchsorted(steps, kk)
             vals = np.empty((len(st), len(specs)))
             for c, (flat, scale) in enumerate(specs):

@@ -787,8 +787,9 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
     if not base or not kstride:
         # not scheduled through the clock: one chemical step, no diffusion
         return chem_advance(el, comp, t_end, times, flats)
-    s = int(round(comp.t / base))
-    s_end = int(round(t_end / base))
+    fb = float(base)            # (round() of a numpy float costs 1.4 us, of a float 0.2)
+    s = int(round(float(comp.t) / fb))
+    s_end = int(round(float(t_end) / fb))
     if s_end <= s and not len(times) and _idle_call(el, comp, dstride, base, whole):
         return np.zeros((0, len(flats)))
     out = np.zeros((len(times), len(flats)))
