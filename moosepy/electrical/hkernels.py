@@ -450,21 +450,23 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
             ins = blk_inst[bk]
             usrc = blk_src[bk]
             for kq in range(blk_start[bk], blk_start[bk + 1]):
-                q = blk_qc[0, kq]
-                c = blk_qc[1, kq]
+                # unsigned indices: numba adds no negative-index wraparound
+                # to reads through them
+                q = np.uint64(blk_qc[0, kq])
+                c = np.uint64(blk_qc[1, kq])
                 # the table row (-1 below, nt above) and fraction: the node's,
                 # found once this step, or the gate's own lookup
                 f = 0.0
                 if row:
-                    node = ch_node[c]
+                    node = np.uint64(ch_node[c])
                     ii = rowi[node]
                     if 0 <= ii < nt:
                         f = rowf[node]
                 else:
                     if usrc:
-                        x = ca[gi_src[q]]
+                        x = ca[np.uint64(gi_src[q])]
                     else:
-                        x = Vp[ch_node[c]]
+                        x = Vp[np.uint64(ch_node[c])]
                     u = (x - xmin) * inv
                     if u <= 0.0:
                         ii = -1
@@ -480,9 +482,10 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                     a = tabA[o0 + nt]
                     b = tabB[o0 + nt]
                 else:
-                    o = o0 + ii
-                    a = tabA[o] + f * (tabA[o + 1] - tabA[o])
-                    b = tabB[o] + f * (tabB[o + 1] - tabB[o])
+                    o = np.uint64(o0 + ii)
+                    o1 = o + np.uint64(1)
+                    a = tabA[o] + f * (tabA[o1] - tabA[o])
+                    b = tabB[o] + f * (tabB[o1] - tabB[o])
                 if ins:
                     s = a / b
                 else:
@@ -491,7 +494,7 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                 S[q] = s
                 gk[c] *= _ipow(s, pw)
         for c in range(nch):
-            node = ch_node[c]
+            node = np.uint64(ch_node[c])
             gch[node] += gk[c]
             ich[node] += gk[c] * ek[c]
         # 3. voltage: matrix rows built during the elimination (leaves first;
@@ -519,8 +522,9 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                     cd = f * gpar[p]
                     cr = f * rp
                 else:
-                    d[q] -= f * gpar[p]
-                    rhs[q] += f * rp
+                    uq = np.uint64(q)
+                    d[uq] -= f * gpar[p]
+                    rhs[uq] += f * rp
         last = k == nsteps or (r < nrec and rec_steps[r] == k)
         x = 0.0
         for p in range(n):
@@ -529,7 +533,7 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                 if q == p - 1:
                     x = (rhs[p] + gpar[p] * x) * d[p]
                 else:
-                    x = (rhs[p] + gpar[p] * xs[q]) * d[p]
+                    x = (rhs[p] + gpar[p] * xs[np.uint64(q)]) * d[p]
             else:
                 x = rhs[p] * d[p]
             xs[p] = x
@@ -540,7 +544,7 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
             else:
                 vn = x
             if last:
-                Im[sidx[p]] = cmh[p] * h * (vn - Vp[p]) / dt
+                Im[np.uint64(sidx[p])] = cmh[p] * h * (vn - Vp[p]) / dt
             Vp[p] = vn
         # 3b. spike detection on the new V, as MOOSE's HSolve does (it
         # processes the SpikeGens of its compartments right after its step):
@@ -565,7 +569,7 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
         # 4. channel currents and calcium
         if nca > 0 or last:
             for c in range(nch):
-                ik[c] = gk[c] * (ek[c] - Vp[ch_node[c]])
+                ik[c] = gk[c] * (ek[c] - Vp[np.uint64(ch_node[c])])
         if nca > 0:
             for m in range(nca):
                 ca_I[m] = ca_syn[m]
