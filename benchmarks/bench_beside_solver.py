@@ -5,6 +5,8 @@ one Function reading Vm; prints CPU ms and the extra us per step.
 
     python benchmarks/bench_beside_solver.py
 """
+import os
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 import time
 import moosepy as moose
 def cell(path, n=10):

@@ -37,6 +37,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import numpy as np
 

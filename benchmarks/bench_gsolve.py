@@ -17,6 +17,7 @@ import json
 import os
 import subprocess
 import sys
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RUNNER = os.path.join(HERE, 'gsolve_run.py')

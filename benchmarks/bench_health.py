@@ -29,6 +29,8 @@ machine, the first figure is the precise one).
 Usage: ``python benchmarks/bench_health.py [--repeats 5] [--only kin|axon|dsolve]``
 """
 
+import os
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 import argparse
 import statistics
 import sys

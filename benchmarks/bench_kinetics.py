@@ -30,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)

@@ -26,6 +26,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = Path(__file__).resolve().parent
 MODELS = HERE / 'multiscale_models.py'

@@ -67,6 +67,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import numpy as np
 

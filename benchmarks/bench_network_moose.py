@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import numpy as np
 import moose

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = Path(__file__).resolve().parent
 CHANS = HERE.parent.parent / 'shared' / 'moose-examples' / 'tutorials' / 'Rdesigneur' / 'chans'

@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = Path(__file__).resolve().parent
 SWC = HERE.parent.parent / 'shared' / 'models-ref' / 'swc' / 'DHC-neuron.CNG.swc'

@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

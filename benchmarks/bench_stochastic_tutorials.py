@@ -68,6 +68,7 @@ import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import numpy as np
 

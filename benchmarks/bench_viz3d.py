@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 os.environ.pop('DISPLAY', None)
 

@@ -19,6 +19,8 @@ RuntimeError, ValueError, OSError and exceptions defined in its own
 packages; "foreign" the rest (KeyError, IndexError, UnboundLocalError, ...).
 """
 
+import os
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 import argparse
 import collections
 import json

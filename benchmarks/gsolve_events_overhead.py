@@ -19,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import numpy as np
 

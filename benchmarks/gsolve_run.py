@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.gsolve_models import MODELS, birth_death  # noqa: E402

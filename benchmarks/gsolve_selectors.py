@@ -18,6 +18,7 @@ import importlib.util
 import os
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import numba
 import numpy as np

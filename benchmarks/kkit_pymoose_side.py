@@ -54,6 +54,7 @@ import re
 import subprocess
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 import moose
 

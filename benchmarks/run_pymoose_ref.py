@@ -22,6 +22,7 @@ import os
 import platform
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from benchmarks.kin_models import build_kin_small, build_kin_large  # noqa

@@ -40,6 +40,7 @@ import json
 import os
 import sys
 import time
+os.environ.setdefault('MOOSEPY_AUTO_WARMUP', '0')   # measurements: no background compile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KKIT = os.path.join(HERE, '..', '..', 'shared', 'models-ref', 'kkit')

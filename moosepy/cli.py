@@ -240,6 +240,23 @@ def warmup(only=None, aot=True, aot_dir=None):
     return s
 
 
+def _drop_lock(aot_dir):
+    """Remove the background warm-up's lock if this process (or the one
+    that started it) holds it."""
+    from pathlib import Path
+    from . import jit
+    lock = Path(aot_dir or jit.aot_dir()) / jit.AUTO_LOCK
+    try:
+        pid = int(lock.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    if pid in (os.getpid(), os.getppid()):
+        try:
+            lock.unlink()
+        except OSError:
+            pass
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog='moosepy', description=__doc__.split('\n\n')[0])
     sub = ap.add_subparsers(dest='cmd')
@@ -255,6 +272,9 @@ def main(argv=None):
                    help="fill numba's cache only; no ahead-of-time modules")
     w.add_argument('--aot-dir', default=None,
                    help='folder for the ahead-of-time modules (default: see moosepy.jit.aot_dir)')
+    w.add_argument('--background', action='store_true',
+                   help='the detached warm-up a process starts as it exits (see moosepy.jit): '
+                        'at the end, drop the lock it was started under')
     r.add_argument('--movie', default=None, help='also write a 3D movie of Vm (.mp4/.gif)')
     v = sub.add_parser('view', help='render a cell file (.swc, .p) to a PNG, headless')
     v.add_argument('cell')
@@ -272,7 +292,11 @@ def main(argv=None):
     handler = report_progress()
     try:
         if args.cmd == 'warmup':
-            s = warmup(args.only, not args.no_aot, args.aot_dir)
+            try:
+                s = warmup(args.only, not args.no_aot, args.aot_dir)
+            finally:
+                if args.background:
+                    _drop_lock(args.aot_dir)
             return 1 if 'aot_error' in s else 0
         if args.cmd == 'sweep':
             from .batch import sweep_command

@@ -32,16 +32,30 @@ the ``moosepy.jit`` logger says what (INFO) and, after
 :func:`report_compiles`, how long it has been going (a line every few
 seconds).  The command line turns this on.
 
+**Background warm-up.** A process that had to run a kernel on numba
+because its module has no valid AOT modules (none built yet, or built from
+older sources) starts, as it exits, ``moosepy warmup --background`` as a
+detached low-priority process (:func:`auto_warmup`): the AOT modules are
+then there for the next process, with no step asked of the user.  It says
+so in one line on stderr and logs to ``warmup.log`` in :func:`aot_dir`.
+It is tried once per set of sources (``auto_warmup.json`` there records
+what was tried), never while another runs (``warmup.lock``), and not
+without a C compiler.  ``MOOSEPY_AUTO_WARMUP=0`` turns it off (the tests
+and benchmarks do); ``MOOSEPY_AOT=0`` turns off both.
+
 This module does not hold kernels or numerics; it decides only how they
 are loaded.  ``MOOSEPY_AOT=0`` turns the AOT path off.
 """
 
+import atexit
 import functools
 import hashlib
 import importlib.util
 import json
 import logging
 import os
+import shutil
+import subprocess
 import sys
 import threading
 import time
@@ -58,6 +72,7 @@ _numba = None          # the numba module, once kernels are numba dispatchers
 _lock = threading.RLock()
 _manifest = None       # None: not read yet; {} when there is none
 _groups = {}           # group -> {key: [(spec, fn), ...]} or None (stale / absent)
+_missing = set()       # groups whose kernels ran on numba for want of AOT modules
 
 
 # ----------------------------------------------------------------- declaring
@@ -121,6 +136,8 @@ class Kernel:
                 if entries:
                     self._call = _make_aot_call(self, entries)
                 else:
+                    if self.options.get('inline') != 'always':
+                        _note_missing(self.group)
                     self._call = self.numba_call
         return self._call(*args, **kwargs)
 
@@ -468,3 +485,136 @@ def report_compiles(interval=3.0):
     """Log a progress line every *interval* seconds while numba compiles
     (None: only the start and end of each compilation, at INFO)."""
     _progress.interval = interval
+
+
+# ------------------------------------------------------ background warm-up
+AUTO_RECORD = 'auto_warmup.json'
+AUTO_LOCK = 'warmup.lock'
+AUTO_LOG = 'warmup.log'
+
+
+def _note_missing(group):
+    """A kernel of *group* runs on numba: no AOT module has it."""
+    if not _missing:
+        atexit.register(_auto_warmup_at_exit)
+    _missing.add(group)
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _group_tags(groups):
+    from .warmup import _group_files
+    return {g: source_tag(_group_files(g)) for g in sorted(groups)}
+
+
+def _c_compiler():
+    for cc in (os.environ.get('CC'), 'cc', 'gcc', 'clang'):
+        if cc and shutil.which(cc.split()[0]):
+            return True
+    return False
+
+
+def auto_warmup_reason(groups=None):
+    """Why a background warm-up would not start now (a string), or None
+    when it would: for *groups* (default: the kernel modules this process
+    ran on numba for want of AOT modules)."""
+    groups = _missing if groups is None else set(groups)
+    if os.environ.get('MOOSEPY_AUTO_WARMUP', '1') == '0':
+        return 'MOOSEPY_AUTO_WARMUP=0'
+    if os.environ.get('MOOSEPY_AOT', '1') == '0':
+        return 'MOOSEPY_AOT=0'
+    if not groups:
+        return 'every kernel called ran from its AOT module'
+    if not _c_compiler():
+        return 'no C compiler (numba.pycc needs one)'
+    d = aot_dir()
+    try:
+        rec = json.loads((d / AUTO_RECORD).read_text())
+    except (OSError, ValueError):
+        rec = {}
+    tags = _group_tags(groups)
+    if rec.get('environment') == environment() and \
+            all(rec.get('tags', {}).get(g) == t for g, t in tags.items()):
+        return (f'a warm-up was started for these sources at {rec.get("started", "?")} '
+                f'(log: {d / AUTO_LOG}); `moosepy warmup` runs one in the foreground')
+    return None
+
+
+def _take_lock(path):
+    """Create the lock file; False if a live process holds it."""
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(Path(path).read_text().split()[0])
+            except (OSError, ValueError, IndexError):
+                pid = None
+            if pid is not None and _pid_alive(pid):
+                return False
+            try:
+                os.remove(path)       # left by a process that is gone
+            except OSError:
+                return False
+            continue
+        with os.fdopen(fd, 'w') as fh:
+            fh.write(f'{os.getpid()}\n')
+        return True
+    return False
+
+
+def auto_warmup(groups=None, popen=None):
+    """Start ``moosepy warmup --background`` detached, at low priority, if
+    :func:`auto_warmup_reason` finds nothing against it.  Returns the
+    process (*popen*'s result; default ``subprocess.Popen``) or None."""
+    popen = subprocess.Popen if popen is None else popen
+    groups = _missing if groups is None else set(groups)
+    why = auto_warmup_reason(groups)
+    if why is not None:
+        log.debug('no background warm-up: %s', why)
+        return None
+    d = aot_dir()
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        lock = d / AUTO_LOCK
+        if not _take_lock(lock):
+            return None
+        from .warmup import known_groups
+        rec = {'environment': environment(), 'tags': _group_tags(known_groups()),
+               'started': time.strftime('%Y-%m-%d %H:%M:%S'), 'pid_parent': os.getpid()}
+        tmp = d / (AUTO_RECORD + '.tmp')
+        tmp.write_text(json.dumps(rec, indent=1, sort_keys=True))
+        os.replace(tmp, d / AUTO_RECORD)
+        env = dict(os.environ, MOOSEPY_AUTO_WARMUP='0')
+        cmd = [sys.executable, '-m', 'moosepy.cli', 'warmup', '--background',
+               '--aot-dir', os.fspath(d)]
+        with open(d / AUTO_LOG, 'w') as out:
+            kw = {}
+            if os.name == 'posix':
+                kw = {'start_new_session': True, 'preexec_fn': lambda: os.nice(10)}
+            proc = popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                         env=env, cwd=os.fspath(d), close_fds=True, **kw)
+        lock.write_text(f'{proc.pid}\n')
+    except OSError as exc:
+        log.debug('no background warm-up: %s', exc)
+        return None
+    sys.stderr.write(
+        f'moosepy: compiling its kernels ahead of time in the background (pid {proc.pid}, '
+        f'a few minutes, log: {d / AUTO_LOG}); later processes then start without '
+        f'loading numba. MOOSEPY_AUTO_WARMUP=0 turns this off.\n')
+    return proc
+
+
+def _auto_warmup_at_exit():
+    try:
+        auto_warmup()
+    except Exception as exc:       # never fail a user's exit over this
+        log.debug('background warm-up not started: %s', exc)

@@ -237,6 +237,11 @@ EXERCISES = (
 )
 
 
+def known_groups():
+    """The kernel modules declared so far (those imported)."""
+    return sorted({k.group for k in jit.kernels()})
+
+
 def exercise(names=None):
     """Run the exercise models (all, or those whose label contains one of
     *names*); returns [(label, seconds)]."""
