@@ -518,4 +518,5 @@ def warmup(aot=True, names=None, out_dir=None):
                           'aot': time.perf_counter() - t2,
                           'total': time.perf_counter() - t0}
     summary['aot_dir'] = os.fspath(jit.aot_dir() if out_dir is None else out_dir)
+    jit._missing.clear()        # this was the warm-up: none to start at exit
     return summary

@@ -160,3 +160,13 @@ def test_a_numba_run_starts_it_at_exit(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     assert not (tmp_path / 'cmd.json').exists()
     assert 'in the background' not in out.stderr
+
+
+def test_a_foreground_warmup_starts_none_at_exit(monkeypatch):
+    from moosepy import warmup
+    monkeypatch.setattr(jit, '_missing', {GROUP})
+    warmup.warmup(aot=False, names=['no exercise has this label'])
+    assert not jit._missing
+    assert jit.auto_warmup_reason() == 'MOOSEPY_AUTO_WARMUP=0'   # set by conftest
+    monkeypatch.delenv('MOOSEPY_AUTO_WARMUP')
+    assert jit.auto_warmup_reason() == 'every kernel called ran from its AOT module'
