@@ -195,21 +195,52 @@ def reinit():
     clock.reinit_version = structure_version()
 
 
+_PLAN = {'sched': None, 'lists': None, 'pre': None, 'post': None}
+
+
+def _reinit_plan():
+    """([(element, its class's _prepare_reinit)], [(element, _reinit)]) of
+    the schedule, in its order: made again only when the schedule is a new
+    one (a structure change makes a new one).  A class that sets
+    ``_prepare_reinit_once`` has its hook called for its first element
+    only (a hook that does not depend on the element)."""
+    sched = _SCHED.get('sched')
+    lists = [els for _t, els in clock.schedule]
+    if _PLAN['sched'] is sched and sched is not None and len(lists) == len(_PLAN['lists']) \
+            and all(a is b for a, b in zip(lists, _PLAN['lists'])):
+        return _PLAN['pre'], _PLAN['post']
+    pre, post, once = [], [], set()
+    for els in lists:
+        for el in els:
+            cls = el.cls
+            fn = getattr(cls, '_prepare_reinit', None)
+            if fn is not None:
+                if getattr(cls, '_prepare_reinit_once', False):
+                    key = getattr(fn, '__func__', fn)
+                    if key in once:
+                        fn = None
+                    once.add(key)
+                if fn is not None:
+                    pre.append((el, fn))
+            fn = getattr(cls, '_reinit', None)
+            if fn is not None:
+                post.append((el, fn))
+    if sched is not None and all(a is b for a, b in zip(lists, [e for _t, e in sched])):
+        _PLAN.update(sched=sched, lists=lists, pre=pre, post=post)
+    return pre, post
+
+
 def _reinit_objects():
     # solvers first: each may keep what it compiled (nothing structural
     # changed) and names the objects whose reinit it does itself, in bulk
+    pre, post = _reinit_plan()
     done = set()
-    for t, els in clock.schedule:
-        for el in els:
-            pre = getattr(el.cls, '_prepare_reinit', None)
-            if pre is not None and el.alive:
-                done.update(map(id, pre(el)))
-    for t, els in clock.schedule:
-        for el in els:
-            if el.alive and id(el) not in done:
-                fn = getattr(el.cls, '_reinit', None)
-                if fn is not None:
-                    fn(el)
+    for el, fn in pre:
+        if el.alive:
+            done.update(map(id, fn(el)))
+    for el, fn in post:
+        if el.alive and id(el) not in done:
+            fn(el)
 
 
 def stop():

@@ -289,6 +289,10 @@ class CompartmentBase(Neutral):
             return 'idle'
         return (ee is not None and ee.role(el)) or 'python'
 
+    # (the hook below does not depend on the element: the clock calls it
+    # once per class at a reinit)
+    _prepare_reinit_once = True
+
     @classmethod
     def _prepare_reinit(cls, el):
         # before any solver compiles: compiled sets of a changed structure
