@@ -25,6 +25,8 @@ from .element import Neutral
 from .fields import Field, Src, Dest
 from .interpol import send_value
 from .msg import links
+from .structure import version
+from .table import _getter_field
 
 # element -> (message key, {port: [(element, index, port) per entry]})
 _LINKS = weakref.WeakKeyDictionary()
@@ -35,7 +37,6 @@ def _per_entry(el, port):
     the messages (the same lists, in the same order), kept until the
     messages change: an Adaptor vec of n entries asked entry by entry costs
     n^2 per tick (rdesigneur's adaptors have one entry per spine)."""
-    from .structure import version
     key = (version(), len(el.msg_out), len(el.msg_in), el.num)
     hit = _LINKS.get(el)
     if hit is None or hit[0] != key:
@@ -51,6 +52,39 @@ def _per_entry(el, port):
                 if 0 <= i < el.num:
                     got[i].append((other, int(j), oport))
         hit[1][port] = got
+    return got
+
+
+def _resolved(el):
+    """Per entry, the reads of ``requestOut`` as (handle, attribute) and the
+    sends of ``output`` as (handle, attribute) for a ``set<Field>`` target
+    or (None, target) for any other (delivered by ``send_value``): what
+    ``table._read`` and ``send_value`` would look up at every tick, looked
+    up once while the messages are the same."""
+    key = (version(), len(el.msg_out), len(el.msg_in), el.num)
+    hit = _LINKS.get(el)
+    if hit is None or hit[0] != key:
+        hit = _LINKS[el] = (key, {})
+    got = hit[1].get(None)
+    if got is None:
+        reads = []
+        for src in _per_entry(el, 'requestOut'):
+            row = []
+            for o, j, port in src:
+                name = _getter_field(port)
+                row.append((o.handle(j), name if name in o.cls._fields else port[3:]))
+            reads.append(row)
+        sends = []
+        for tgt in _per_entry(el, 'output'):
+            row = []
+            for o, j, p in tgt:
+                if p.startswith('set') and p[3:4].isupper():
+                    name = p[3].lower() + p[4:]
+                    row.append((o.handle(j), name if name in o.cls._fields else p[3:]))
+                else:
+                    row.append((None, (o, j, p)))
+            sends.append(row)
+        got = hit[1][None] = (reads, sends)
     return got
 
 
@@ -80,25 +114,28 @@ class Adaptor(Neutral):
 
     @classmethod
     def _step(cls, el):
-        from .table import _read
         c = el.cols
-        srcs = _per_entry(el, 'requestOut')
-        outs = _per_entry(el, 'output')
+        reads, sends = _resolved(el)
+        sums, counts, outv = c['_sum'], c['_count'], c['outputValue']
         for i in range(el.num):
-            src = srcs[i]
-            for o, j, port in src:
-                c['_sum'][i] += _read(o, j, port)
-            c['_count'][i] += len(src)
-            n = c['_count'][i]
+            src = reads[i]
+            s = float(sums[i])
+            for h, name in src:
+                s += float(getattr(h, name))
+            n = int(counts[i]) + len(src)
             if n:
-                out = c['outputOffset'][i] + c['scale'][i] * (c['_sum'][i] / n
-                                                              - c['inputOffset'][i])
+                out = float(c['outputOffset'][i]) + float(c['scale'][i]) * (
+                    s / n - float(c['inputOffset'][i]))
             else:
-                out = c['outputOffset'][i]
-            c['outputValue'][i] = out
-            c['_sum'][i] = 0.0
-            c['_count'][i] = 0
-            send_value(el, i, 'output', float(out), outs[i])
+                out = float(c['outputOffset'][i])
+            outv[i] = out
+            sums[i] = 0.0
+            counts[i] = 0
+            for h, name in sends[i]:
+                if h is not None:
+                    setattr(h, name, out)
+                else:
+                    send_value(el, i, 'output', out, [name])
 
     @classmethod
     def _reinit(cls, el):

@@ -64,3 +64,31 @@ def test_destinations_called_as_methods_as_pymoose():
     assert bp.n == 5.0 and bp.getN() == 5.0
     with pytest.raises(moose.FieldError, match='messages only'):
         sg.process()
+
+
+def test_output_to_other_ports_and_after_new_messages():
+    """Sends that are not a set<Field>: another Adaptor's input and a
+    Table's input get each tick's value; a message made between runs is
+    used from the next tick (the looked-up targets are made again)."""
+    moose.Neutral('/m')
+    src = moose.BufPool('/m/src')
+    src.n = 4.0
+    ad = moose.Adaptor('/m/ad')
+    ad2 = moose.Adaptor('/m/ad2')           # after ad on the tick: sees its value
+    tab = moose.Table('/m/tab')
+    moose.connect(ad, 'requestOut', src, 'getN')
+    moose.connect(ad, 'output', ad2, 'input')
+    moose.connect(ad, 'output', tab, 'input')
+    ad.scale = 0.5
+    ad2.outputOffset = 1.0
+    moose.reinit()
+    moose.start(0.3)                        # three ticks
+    assert ad.outputValue == 2.0 and ad2.outputValue == 3.0
+    assert list(tab.vector)[-3:] == [2.0, 2.0, 2.0]
+    src2 = moose.BufPool('/m/src2')
+    src2.n = 10.0
+    moose.connect(ad, 'requestOut', src2, 'getN')
+    moose.start(0.1)
+    assert ad.outputValue == 0.5 * (4.0 + 10.0) / 2
+    assert ad2.outputValue == 1.0 + 0.5 * (4.0 + 10.0) / 2
+    assert tab.vector[-1] == 3.5
