@@ -28,8 +28,19 @@ from .msg import links
 from .structure import version
 from .table import _getter_field
 
-# element -> (message key, {port: [(element, index, port) per entry]})
+# element -> (message key, {port: [(element, index, port) per entry],
+#                          None: _resolved's (reads, sends)})
 _LINKS = weakref.WeakKeyDictionary()
+
+
+def _cache(el):
+    """*el*'s dict of looked-up messages, emptied when they may have
+    changed (a structure change, a message made or dropped, a resize)."""
+    key = (version(), len(el.msg_out), len(el.msg_in), el.num)
+    hit = _LINKS.get(el)
+    if hit is None or hit[0] != key:
+        hit = _LINKS[el] = (key, {})
+    return hit[1]
 
 
 def _per_entry(el, port):
@@ -37,11 +48,8 @@ def _per_entry(el, port):
     the messages (the same lists, in the same order), kept until the
     messages change: an Adaptor vec of n entries asked entry by entry costs
     n^2 per tick (rdesigneur's adaptors have one entry per spine)."""
-    key = (version(), len(el.msg_out), len(el.msg_in), el.num)
-    hit = _LINKS.get(el)
-    if hit is None or hit[0] != key:
-        hit = _LINKS[el] = (key, {})
-    got = hit[1].get(port)
+    cache = _cache(el)
+    got = cache.get(port)
     if got is None:
         got = [[] for _ in range(el.num)]
         for other, oport, m, forward in links(el, port):
@@ -51,7 +59,7 @@ def _per_entry(el, port):
             for i, j in zip(np.asarray(a).tolist(), np.asarray(b).tolist()):
                 if 0 <= i < el.num:
                     got[i].append((other, int(j), oport))
-        hit[1][port] = got
+        cache[port] = got
     return got
 
 
@@ -61,11 +69,8 @@ def _resolved(el):
     or (None, target) for any other (delivered by ``send_value``): what
     ``table._read`` and ``send_value`` would look up at every tick, looked
     up once while the messages are the same."""
-    key = (version(), len(el.msg_out), len(el.msg_in), el.num)
-    hit = _LINKS.get(el)
-    if hit is None or hit[0] != key:
-        hit = _LINKS[el] = (key, {})
-    got = hit[1].get(None)
+    cache = _cache(el)
+    got = cache.get(None)
     if got is None:
         reads = []
         for src in _per_entry(el, 'requestOut'):
@@ -84,7 +89,7 @@ def _resolved(el):
                 else:
                     row.append((None, (o, j, p)))
             sends.append(row)
-        got = hit[1][None] = (reads, sends)
+        got = cache[None] = (reads, sends)
     return got
 
 
