@@ -174,6 +174,23 @@ def _unsolved(moose, path):
     return root, runtime
 
 
+def _function(moose, path):
+    """A Function outside any solver, reading an unsolved pool and
+    setting another: evaluated from Python on its tick."""
+    root = moose.Neutral(path)
+    mesh = moose.CubeMesh(path + '/compartment')
+    mesh.volume = 1e-18
+    a = moose.BufPool(mesh.path + '/a')
+    a.concInit = 1.0
+    b = moose.BufPool(mesh.path + '/b')
+    f = moose.Function(mesh.path + '/f')
+    f.expr = '2 * x0 + t'
+    f.x.num = 1
+    moose.connect(a, 'nOut', f.x[0], 'input')
+    moose.connect(f, 'valueOut', b, 'setN')
+    return root, 1.0
+
+
 def _ksolve_dsolve(moose, m):
     """A Stoich with a Ksolve and a Dsolve over everything in mesh *m*."""
     st = moose.Stoich(m.path + '/stoich')
@@ -217,6 +234,7 @@ EXERCISES = (
     ('chemistry, lsoda', lambda m, p: _chem(m, p, 'lsoda', ())),
     ('chemistry, lsoda with Functions', lambda m, p: _chem(m, p, 'lsoda', ('assign', 'rate'))),
     ('chemistry, lsoda, stiff', lambda m, p: _chem(m, p, 'lsoda', (), stiff=True)),
+    ('chemistry, lsoda, mass action only', lambda m, p: _chem(m, p, 'lsoda', (), plain=True)),
     ('chemistry, lsoda, stiff, 3 voxels',
      lambda m, p: _chem(m, p, 'lsoda', (), stiff=True, nvox=3)),
     ('chemistry, rk5', lambda m, p: _chem(m, p, 'rk5', ())),
@@ -225,6 +243,14 @@ EXERCISES = (
     ('chemistry, rk5, mass action only', lambda m, p: _chem(m, p, 'rk5', (), plain=True)),
     ('chemistry, rk5, mass action only, with an assigning Function',
      lambda m, p: _chem(m, p, 'rk5', ('assign',), plain=True)),
+    ('chemistry, rkck', lambda m, p: _chem(m, p, 'rkck', ())),
+    ('chemistry, rkck with an assigning Function', lambda m, p: _chem(m, p, 'rkck', ('assign',))),
+    ('chemistry, rkck with a rate Function',
+     lambda m, p: _chem(m, p, 'rkck', ('assign', 'rate'))),
+    ('chemistry, rkck, mass action only', lambda m, p: _chem(m, p, 'rkck', (), plain=True)),
+    ('chemistry, rkck, mass action only, with an assigning Function',
+     lambda m, p: _chem(m, p, 'rkck', ('assign',), plain=True)),
+    ('a Function stepped on its own tick', lambda m, p: _function(m, p)),
     ('chemistry, rk5, 3 voxels', lambda m, p: _chem(m, p, 'rk5', (), nvox=3)),
     ('chemistry, rk5 with an assigning Function, 3 voxels',
      lambda m, p: _chem(m, p, 'rk5', ('assign',), nvox=3)),

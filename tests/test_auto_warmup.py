@@ -170,3 +170,16 @@ def test_a_foreground_warmup_starts_none_at_exit(monkeypatch):
     assert jit.auto_warmup_reason() == 'MOOSEPY_AUTO_WARMUP=0'   # set by conftest
     monkeypatch.delenv('MOOSEPY_AUTO_WARMUP')
     assert jit.auto_warmup_reason() == 'every kernel called ran from its AOT module'
+
+
+def test_warmup_exercises_a_function_on_its_own_tick():
+    """The warm-up's exercise models cover the Function kernel Python calls
+    for a Function outside any solver (rdesigneur's models use one); one the
+    AOT step would otherwise never build."""
+    from moosepy import warmup
+    jit.use_numba()
+    with warmup.python_calls() as called:
+        done = warmup.exercise(['own tick'])
+    assert [lab for lab, _ in done] == ['a Function stepped on its own tick']
+    keys = {k for g in warmup.specialisations(called).values() for k in g}
+    assert 'moosepy.kinetics.kernels:_eval_impl' in keys
