@@ -175,11 +175,19 @@ def test_a_foreground_warmup_starts_none_at_exit(monkeypatch):
 def test_warmup_exercises_a_function_on_its_own_tick():
     """The warm-up's exercise models cover the Function kernel Python calls
     for a Function outside any solver (rdesigneur's models use one); one the
-    AOT step would otherwise never build."""
-    from moosepy import warmup
-    jit.use_numba()
-    with warmup.python_calls() as called:
-        done = warmup.exercise(['own tick'])
-    assert [lab for lab, _ in done] == ['a Function stepped on its own tick']
-    keys = {k for g in warmup.specialisations(called).values() for k in g}
+    AOT step would otherwise never build.  In a new process: the record of
+    Python's calls sees only a kernel's first call in a process."""
+    script = textwrap.dedent("""
+        from moosepy import jit, warmup
+        jit.use_numba()
+        with warmup.python_calls() as called:
+            done = warmup.exercise(['own tick'])
+        print('DONE', [lab for lab, _ in done])
+        print('KEYS', sorted(k for g in warmup.specialisations(called).values() for k in g))
+    """)
+    out = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "DONE ['a Function stepped on its own tick']" in out.stdout
+    keys = [ln for ln in out.stdout.splitlines() if ln.startswith('KEYS')][0]
     assert 'moosepy.kinetics.kernels:_eval_impl' in keys
