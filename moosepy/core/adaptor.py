@@ -23,10 +23,10 @@ import numpy as np
 
 from .element import Neutral
 from .fields import Field, Src, Dest
-from .interpol import send_value
+from .interpol import send_value, setter_attr
 from .msg import links
 from .structure import version
-from .table import _getter_field
+from .table import _getter_attr
 
 # element -> (message key, {port: [(element, index, port) per entry],
 #                          None: _resolved's (reads, sends)})
@@ -76,18 +76,14 @@ def _resolved(el):
         for src in _per_entry(el, 'requestOut'):
             row = []
             for o, j, port in src:
-                name = _getter_field(port)
-                row.append((o.handle(j), name if name in o.cls._fields else port[3:]))
+                row.append((o.handle(j), _getter_attr(o, port)))
             reads.append(row)
         sends = []
         for tgt in _per_entry(el, 'output'):
             row = []
             for o, j, p in tgt:
-                if p.startswith('set') and p[3:4].isupper():
-                    name = p[3].lower() + p[4:]
-                    row.append((o.handle(j), name if name in o.cls._fields else p[3:]))
-                else:
-                    row.append((None, (o, j, p)))
+                name = setter_attr(o, p)
+                row.append((o.handle(j), name) if name is not None else (None, (o, j, p)))
             sends.append(row)
         got = cache[None] = (reads, sends)
     return got

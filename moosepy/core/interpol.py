@@ -33,6 +33,16 @@ from .msg import linked_indices
 from .table import TableBase
 
 
+def setter_attr(el, port):
+    """The attribute of *el*'s handles that a ``set<Field>`` *port*
+    writes (the field with a lower-case first letter, else as written), or
+    None when *port* is not a set<Field> port."""
+    if not (port.startswith('set') and port[3:4].isupper()):
+        return None
+    name = port[3].lower() + port[4:]
+    return name if name in el.cls._fields else port[3:]
+
+
 def send_value(el, i, port, value, targets=None):
     """Deliver *value* from entry *i* of *el* through source *port*: to
     ``set<Field>`` ports, to a class's ``_recv_<port>``, or appended to a
@@ -40,10 +50,8 @@ def send_value(el, i, port, value, targets=None):
     ``linked_indices(el, i, port)`` when the caller has it already."""
     for o, j, p in (linked_indices(el, i, port) if targets is None else targets):
         h = o.handle(j)
-        if p.startswith('set') and p[3:4].isupper():
-            name = p[3].lower() + p[4:]
-            if name not in o.cls._fields:
-                name = p[3:]
+        name = setter_attr(o, p)
+        if name is not None:
             setattr(h, name, value)
             continue
         handler = getattr(o.cls, '_recv_' + p, None)

@@ -276,14 +276,16 @@ def _getter_field(port):
     return None
 
 
-def _read(el, idx, port):
+def _getter_attr(el, port):
+    """The attribute of *el*'s handles that ``get<Field>`` *port* reads:
+    the field with a lower-case first letter, else as written (Vm, Gk, Ik,
+    ...)."""
     name = _getter_field(port)
-    h = el.handle(idx)
-    if name in el.cls._fields:
-        return float(getattr(h, name))
-    # field names with a capital first letter (Vm, Gk, Ik, ...)
-    alt = port[3:]
-    return float(getattr(h, alt))
+    return name if name in el.cls._fields else port[3:]
+
+
+def _read(el, idx, port):
+    return float(getattr(el.handle(idx), _getter_attr(el, port)))
 
 
 def _solver_spec(el, idx, port):
@@ -292,10 +294,7 @@ def _solver_spec(el, idx, port):
     fn = getattr(el.cls, '_solver_spec', None)
     if fn is None:
         return None
-    name = _getter_field(port)
-    if name not in el.cls._fields:
-        name = port[3:]
-    return fn(el, idx, name)
+    return fn(el, idx, _getter_attr(el, port))
 
 
 def _empty_on_copy(cls, new, old):
