@@ -77,6 +77,7 @@ _PROBE_CHAN = {'Gk': 2, 'Ik': 3, 'X': 4, 'Y': 5, 'Z': 6}
 _KIND = 1 << 32
 _AXIAL = frozenset(AXIAL_PORTS) | {'sibling'}
 _COMP_CLASSES = (Compartment, SymCompartment)
+_TAKEN_CLASSES = frozenset((Compartment, SymCompartment, HHChannel))   # (see _kind)
 
 _STATE = {'version': None, 'groups': [], 'reinit': None}
 
@@ -203,6 +204,8 @@ def _prime(schedule):
     per-element path steps with), for every element this path may take."""
     for _t, els in schedule:
         for el in els:
+            if el.cls not in _TAKEN_CLASSES or el.data.get('hsolve') is not None:
+                continue        # (_kind's tests that rule most elements out, inline)
             k = _kind(el)
             if k == 'comp':
                 ax = el.data['axial'] = axial_links(el)
@@ -218,7 +221,7 @@ def find_groups(schedule):
     cand = {}
     for _t, els in schedule:
         for el in els:
-            if _candidate(el):
+            if el.cls in _TAKEN_CLASSES and _candidate(el):
                 cand[id(el)] = el
     if not cand:
         return []

@@ -263,6 +263,10 @@ class HSolve(Neutral):
         # reads initVm; Python-stepped objects deliver currents from zero
         for e in cell.comp_els:
             c = e.cols
+            if e.num == 1:          # (element reads and writes: a third of slices')
+                c['Vm'][0] = c['initVm'][0]
+                c['_chA'][0] = c['_chB'][0] = c['_inj'][0] = c['Im'][0] = 0.0
+                continue
             c['Vm'][:] = c['initVm']
             for k in ('_chA', '_chB', '_inj', 'Im'):
                 c[k][:] = 0.0

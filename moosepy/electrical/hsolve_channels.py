@@ -10,7 +10,7 @@ import numpy as np
 from ..core.errors import SolverError
 from ..core.msg import links
 from .compartment import CompartmentBase
-from .hsolve_cells import _scan, _pairs, _columns, _gather, _offsets
+from .hsolve_cells import _pairs, _columns, _gather, _offsets
 
 
 def _pg_absorbable(el, off):
@@ -31,38 +31,70 @@ def _usable(d):
         d['max'] > d['min']
 
 
-def _cell_grids(cells):
-    """{id(channel element): (V grid, Ca grid)}: MOOSE's HSolve looks every
-    gate of a cell up in one table per kind (voltage; concentration for a
-    Z gate with useConcentration), spanning the smallest min to the largest
-    max of the cell's gates of that kind with their smallest step: divisions
-    int(span / step + 0.5), a grid (min, max, divisions)."""
-    out = {}
-    for c in cells:
-        ext = {'v': [np.inf, -np.inf, np.inf], 'ca': [np.inf, -np.inf, np.inf]}
-        kinds = []
-        for el in c.chan_els:
-            if not el.num:
+def _gate_reads(chan_els, cols, el_start, nums):
+    """The gates the channels use, each read once, for each channel element
+    k (with entries) and gate j (0-2 for X, Y, Z) with a power > 0 on its
+    first entry, in gate order, then element order: columns (k, j, data,
+    A, B, min, max, usable) as lists; data, A and B are None where the
+    gate is missing."""
+    K, J, D, As, Bs, LO, HI, OK = [], [], [], [], [], [], [], []
+    has = nums > 0
+    for j, g in enumerate('XYZ'):
+        pw0 = np.zeros(len(chan_els))
+        pw0[has] = cols[g + 'power'][el_start[has]]
+        name = 'gate' + g
+        ks = np.nonzero(pw0 > 0)[0].tolist()
+        K.extend(ks)
+        J.extend([j] * len(ks))
+        for k in ks:
+            ge = chan_els[k].children.get(name)
+            if ge is None:
+                D.append(None)
+                As.append(None)
+                Bs.append(None)
+                LO.append(0.0)
+                HI.append(0.0)
+                OK.append(False)
                 continue
-            conc = bool(el.cols['useConcentration'][0]) if 'useConcentration' in el.cols \
-                else False
-            for g in 'XYZ':
-                pw = el.cols.get(g + 'power')
-                ge = el.children.get('gate' + g)
-                if pw is None or not pw[0] > 0 or ge is None or not _usable(ge.data):
-                    continue
-                d = ge.data
-                e = ext['ca' if (g == 'Z' and conc) else 'v']
-                e[0] = min(e[0], d['min'])
-                e[1] = max(e[1], d['max'])
-                e[2] = min(e[2], (d['max'] - d['min']) / (len(d['A']) - 1))
-            kinds.append(el)
-        grid = {}
-        for k, (lo, hi, dx) in ext.items():
-            grid[k] = (lo, hi, int((hi - lo) / dx + 0.5)) if np.isfinite(dx) else None
-        for el in kinds:
-            out[id(el)] = (grid['v'], grid['ca'])
-    return out
+            d = ge.data
+            A, B, lo, hi = d['A'], d['B'], d['min'], d['max']
+            n = len(A)
+            D.append(d)
+            As.append(A)
+            Bs.append(B)
+            LO.append(lo)
+            HI.append(hi)
+            OK.append(n >= 2 and len(B) == n and hi > lo)
+    return K, J, D, As, Bs, LO, HI, OK
+
+
+def _cell_grids(cells, reads, conc_el):
+    """(per read gate: index of its grid, [grids]) from the gates *reads* of
+    :func:`_gate_reads`, a grid per cell and kind: MOOSE's HSolve looks
+    every gate of a cell up in one table per kind (voltage; concentration
+    for a Z gate with useConcentration), spanning the smallest min to the
+    largest max of the cell's gates of that kind with their smallest step:
+    divisions int(span / step + 0.5), a grid (min, max, divisions); None
+    where the cell has no usable gate of the kind.  The channel elements
+    are the cells' chan_els laid end to end; *conc_el* says which use a
+    concentration."""
+    K, J, _D, As, _Bs, LO, HI, OK = reads
+    cell_of = np.repeat(np.arange(len(cells)), [len(c.chan_els) for c in cells])
+    k = np.array(K, dtype=np.int64)
+    kind = (np.array(J, dtype=np.int64) == 2) & conc_el[k]
+    which = cell_of[k] * 2 + kind
+    ok = np.array(OK, dtype=bool)
+    lo, hi = np.array(LO, dtype=float)[ok], np.array(HI, dtype=float)[ok]
+    n = np.array([len(A) for A, y in zip(As, OK) if y], dtype=float)
+    ng = 2 * len(cells)
+    gmin, gmax, gdx = np.full(ng, np.inf), np.full(ng, -np.inf), np.full(ng, np.inf)
+    w = which[ok]
+    np.minimum.at(gmin, w, lo)
+    np.maximum.at(gmax, w, hi)
+    np.minimum.at(gdx, w, (hi - lo) / (n - 1))
+    grids = [(float(a), float(b), int((b - a) / dx + 0.5)) if np.isfinite(dx) else None
+             for a, b, dx in zip(gmin.tolist(), gmax.tolist(), gdx.tolist())]
+    return which, grids
 
 
 def _resample(d, grid):
@@ -91,33 +123,30 @@ class _Tables:
     grid is not its cell's common grid of its kind (see _cell_grids) is
     resampled onto that grid, so both interpolate the same points."""
 
-    def __init__(self, grids=None):
+    def __init__(self):
         self.ids = {}
-        self.grids = grids or {}
         self.A, self.B, self.off, self.n, self.min, self.inv, self.max = \
             [], [], [], [], [], [], []
         self.total = 0
 
-    def id(self, el, g, d, power, conc=False):
-        """Table id of gate *g* (data *d*) of channel element *el*; raises
-        for a gate with a power but no usable tables."""
-        grids = self.grids.get(id(el))
-        grid = None if grids is None else grids[1 if (g == 'Z' and conc) else 0]
-        if d is not None and grid is not None and \
-                grid == (d['min'], d['max'], len(d['A']) - 1):
+    def id(self, el, g, read, power, grid):
+        """Table id of gate *g* of channel element *el* (*read*: its entry
+        of :func:`_gate_reads`) on *grid* (its cell's grid of the gate's
+        kind); raises for a gate with a power but no usable tables."""
+        _k, _j, d, A, B, lo, hi, ok = read
+        if grid is not None and d is not None and grid == (lo, hi, len(A) - 1):
             grid = None                  # MOOSE takes the gate's own table
-        key = (id(d['A']), id(d['B']), d['min'], d['max'], grid) if d is not None else None
+        key = (id(A), id(B), lo, hi, grid) if d is not None else None
         tid = self.ids.get(key)
         if tid is not None:
             return tid
-        if not _usable(d):
+        if not ok:
             raise SolverError(
                 f'{el.path} ({el.cls.__name__}): {g}power = {power} but gate{g} has no '
                 f'usable tables (need tableA and tableB of equal length >= 2 and max > '
                 f'min; use setupAlpha, setupTau, tableA/tableB or fillFromExpr)')
         if grid is None:
-            a, b, lo, hi = (np.asarray(d['A'], dtype=float), np.asarray(d['B'], dtype=float),
-                            d['min'], d['max'])
+            a, b = np.asarray(A, dtype=float), np.asarray(B, dtype=float)
         else:
             a, b, lo, hi = _resample(d, grid)
         tid = self.ids[key] = len(self.off)
@@ -141,48 +170,83 @@ class _Tables:
                 np.array(self.max, dtype=float))
 
 
-def _gate_instances(chan_els, cols, tables, fresh):
+def _gate_instances(chan_els, cols, cells, fresh):
     """Gate instances, ordered by channel element, then gate (X, Y, Z),
     then entry: (channel entry, gate 0-2, table id, power, state, kept by
-    the user).  States are read only where kept, or on a rebuild."""
+    the user), and the gate tables (:class:`_Tables`).  Each gate is read
+    once (:func:`_gate_reads`); states are read only where kept, or on a
+    rebuild."""
     nums = np.array([el.num for el in chan_els], dtype=np.int64)
     el_start = np.concatenate([[0], np.cumsum(nums)[:-1]]).astype(np.int64)
     ent_el = np.repeat(np.arange(len(chan_els)), nums)
-    Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
-    for j, g in enumerate('XYZ'):
-        pw = cols[g + 'power']
-        has = pw > 0
+    has_ent = nums > 0
+    conc_el = np.zeros(len(chan_els), dtype=bool)
+    if 'useConcentration' in cols:
+        conc_el[has_ent] = cols['useConcentration'][el_start[has_ent]] != 0
+    for g in 'XYZ':
+        has = cols[g + 'power'] > 0
         if not has.any():
             continue
         anyp = np.logical_or.reduceat(has, el_start)
         allp = np.logical_and.reduceat(has, el_start)
-        if np.any(anyp & ~allp):
-            el = chan_els[int(np.nonzero(anyp & ~allp)[0][0])]
+        bad = has_ent & anyp & ~allp
+        if np.any(bad):
+            el = chan_els[int(np.nonzero(bad)[0][0])]
             raise SolverError(f'{el.path}: gate {g} has a power on some entries only; '
                               f'give all entries the same gates')
-        tid_el = np.full(len(chan_els), -1, dtype=np.int64)
-        for k in np.nonzero(anyp)[0].tolist():
-            el = chan_els[k]
-            ge = el.children.get('gate' + g)
-            conc = 'useConcentration' in cols and bool(cols['useConcentration'][el_start[k]])
-            tid_el[k] = tables.id(el, g, ge.data if ge is not None else None, pw[el_start[k]],
-                                  conc)
-        c = np.nonzero(has)[0]
+    reads = _gate_reads(chan_els, cols, el_start, nums)
+    which, grids = _cell_grids(cells, reads, conc_el)
+    tables = _Tables()
+    tid_el = np.full((3, len(chan_els)), -1, dtype=np.int64)
+    K, J, D, As, Bs, LO, HI, OK = reads
+    if K:
+        # the gates grouped by (tables, min, max, cell and kind) with array
+        # operations; _Tables.id is asked once per group, in the order of
+        # the groups' first gates (so the table ids are those of asking it
+        # gate by gate: most gates are copies of a few prototypes' tables)
+        nr = len(K)
+        miss = [i for i, d in enumerate(D) if d is None]
+        idA = np.fromiter(map(id, As), dtype=np.int64, count=nr)
+        idB = np.fromiter(map(id, Bs), dtype=np.int64, count=nr)
+        lo, hi = np.array(LO, dtype=float), np.array(HI, dtype=float)
+        idA[miss] = -1 - np.arange(len(miss))      # (a missing gate: its own group)
+        order = np.lexsort((which, hi, lo, idB, idA))
+        key = np.stack([idA[order], idB[order], lo[order].view(np.int64),
+                        hi[order].view(np.int64), which[order]])
+        new = np.ones(nr, dtype=bool)
+        new[1:] = (key[:, 1:] != key[:, :-1]).any(axis=0)
+        grp = np.empty(nr, dtype=np.int64)
+        grp[order] = np.cumsum(new) - 1
+        firsts = np.sort(order[new])
+        gtid = np.empty(len(firsts), dtype=np.int64)
+        for i in firsts.tolist():
+            k, j = K[i], J[i]
+            g = 'XYZ'[j]
+            gtid[grp[i]] = tables.id(chan_els[k], g,
+                                     (k, j, D[i], As[i], Bs[i], LO[i], HI[i], OK[i]),
+                                     cols[g + 'power'][el_start[k]], grids[which[i]])
+        tid_el[J, K] = gtid[grp]
+    Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
+    for j, g in enumerate('XYZ'):
+        pw = cols[g + 'power']
+        c = np.nonzero(pw > 0)[0]
+        if not len(c):
+            continue
         kp = cols['_' + g.lower() + 'set'][c] != 0
         Cs.append(c)
         Js.append(np.full(len(c), j))
-        Ts.append(tid_el[ent_el[c]])
+        Ts.append(tid_el[j][ent_el[c]])
         Ps.append(pw[c])
         Ks.append(kp)
         Ss.append(_gather(chan_els, g)[c] if (not fresh or kp.any()) else np.zeros(len(c)))
     if not Cs:
         z = np.zeros(0, dtype=np.int64)
-        return z, z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.bool_)
+        return (z, z, z, np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.bool_)), tables
     C, J = np.concatenate(Cs), np.concatenate(Js)
     order = np.lexsort((C, J, ent_el[C]))
     return (C[order].astype(np.int64), J[order], np.concatenate(Ts)[order].astype(np.int64),
             np.concatenate(Ps)[order].astype(float), np.concatenate(Ss)[order].astype(float),
-            np.concatenate(Ks)[order].astype(np.bool_))
+            np.concatenate(Ks)[order].astype(np.bool_)), tables
 
 
 def _row_grids(tabs, ch_pos, n, gi_ch, gi_tab, gi_src, starts, qc):
@@ -248,14 +312,16 @@ class ChannelBuilder:
         from .channels import HHChannel2D
         from .hsolve import ABSORB_SYNAPSES
         dt = self.dt
-        place = self._places()
-        here = place.get(id(self.leader))
+        place = here = None
         els, seen = [], set()
         for ce in (comp_els if ABSORB_SYNAPSES else ()):
             for other, oport, m, fwd in links(ce, 'channel'):
                 if not issubclass(other.cls, HHChannel2D) or id(other) in seen:
                     continue
                 seen.add(id(other))
+                if place is None:       # (made only for a cell with 2-D channels)
+                    place = self._places()
+                    here = place.get(id(self.leader))
                 if other.tick < 0 or abs(clock.dts[other.tick] - dt) > 1e-9 * dt or \
                         place.get(id(other)) is None or here is None or \
                         not place[id(other)] < here or links(other, 'IkOut'):
@@ -332,8 +398,8 @@ class ChannelBuilder:
                     o = self.choff[id(el)]
                     arrs['Gk'][o:o + el.num] = el.cols['Gk']
                 el.data['hsolve_gk_of'] = hs
-        tables = _Tables(_cell_grids(self.cells))
-        gi_ch, gi_j, gi_tab, gi_pow, S, keep = _gate_instances(chan_els, cols, tables, fresh)
+        (gi_ch, gi_j, gi_tab, gi_pow, S, keep), tables = _gate_instances(chan_els, cols,
+                                                                          self.cells, fresh)
         ent_el = np.repeat(np.arange(len(chan_els)), [el.num for el in chan_els])
         gi_inst = (cols['instant'].astype(np.int64)[gi_ch] & (1 << gi_j)) != 0
         zc = (gi_j == 2) & (cols['useConcentration'] != 0)[gi_ch]
@@ -346,14 +412,13 @@ class ChannelBuilder:
         ngi = len(gi_ch)
         firsts = np.nonzero(np.r_[True, (ent_el[gi_ch[1:]] != ent_el[gi_ch[:-1]]) |
                                   (gi_j[1:] != gi_j[:-1])])[0] if ngi else np.zeros(0, int)
-        gateoff, gate_views = {}, []
-        for go, k, j in zip(firsts.tolist(), ent_el[gi_ch[firsts]].tolist(),
-                            gi_j[firsts].tolist()):
-            gateoff[(id(chan_els[k]), j)] = go
-            gate_views.append((chan_els[k], 'XYZ'[j], go))
+        fk, fj, fo = ent_el[gi_ch[firsts]].tolist(), gi_j[firsts].tolist(), firsts.tolist()
+        fel = [chan_els[k] for k in fk]
+        gch = ['XYZ'[j] for j in fj]
         starts, qc = _blocks(gi_ch, gi_j, gi_tab, gi_pow, gi_inst, gi_src)
         bq = qc[0][starts]
-        self.gateoff = gateoff
+        self._gate_firsts = (fel, fj, fo)
+        self._gateoff = None
         self.gates = (gi_ch, gi_tab, gi_pow, gi_src, keep)
         self.chan = (self.posof[ch_node], arrs['Gbar'], arrs['Ek'], arrs['modulation'],
                      arrs['Gk'], arrs['Ik'], S, gi_src,
@@ -372,42 +437,76 @@ class ChannelBuilder:
         self._hooked.update({k: arrs[k] for k in self._CHAN_HOOKED})
         self._hooked.update(X=keep, Y=keep, Z=keep)
         self._hook(chan_els)
-        for el, g, go in gate_views:            # gate states as views
-            el.cols[g] = S[go:go + el.num]
-        self._viewed.append((gate_views, None))
+        if all(el.num == 1 for el in fel):    # gate states as views
+            rows = list(S.reshape(-1, 1))        # (~0.1 us a view, against 0.3 sliced)
+            for el, g, go in zip(fel, gch, fo):
+                el.cols[g] = rows[go]
+        else:
+            for el, g, go in zip(fel, gch, fo):
+                el.cols[g] = S[go:go + el.num]
+        self._viewed.append(((fel, gch), None))
+
+    @property
+    def gateoff(self):
+        """{(id(channel element), gate 0-2): its first gate instance}, made
+        at the first ask (a gate state set between runs, a Table reading
+        one): 12,000 keys for a 4000-compartment HH cell that most runs
+        never look at."""
+        d = self._gateoff
+        if d is None:
+            fel, fj, fo = self._gate_firsts
+            d = self._gateoff = dict(zip(zip(map(id, fel), fj), fo))
+        return d
 
     def _channel_links(self, chan_els, off):
         """(compartment node of each channel entry, Ca pool of its
         concentration or -1, and the (channel, pool) pairs of currents into
-        pools), read from each channel's messages once."""
+        pools), read from each channel's messages once (the entries and
+        nodes gathered in lists, put in arrays once)."""
         choff, caoff = self.choff, self.caoff
         nch = sum(el.num for el in chan_els)
         ch_node = np.full(nch, -1, dtype=np.int64)
         conc_src = np.full(nch, -1, dtype=np.int64)
+        node_i, node_v, conc_i, conc_v = [], [], [], []
         ca_in_ch, ca_in_pool = [], []
+        ports = ('channel', 'concen', 'IkOut')
         for el in chan_els:
             o = choff[id(el)]
-            for port, ls in _scan(el, ('channel', 'concen', 'IkOut')).items():
-                for other, oport, m, fwd in ls:
-                    if port == 'channel':
-                        if not issubclass(other.cls, CompartmentBase):
-                            continue
-                        if id(other) not in off:
-                            raise SolverError(f'{el.path}: channel joined to {other.path}, '
-                                              f'which is not in the cell of its other '
-                                              f'compartments')
-                        a, b = _pairs(m)
-                        mine, theirs = (a, b) if fwd else (b, a)
-                        ch_node[[o + i for i in mine]] = [off[id(other)] + j for j in theirs]
-                    elif id(other) in caoff and (port == 'concen' or oport == 'current'):
-                        a, b = _pairs(m)
-                        mine, theirs = (a, b) if fwd else (b, a)
-                        if port == 'concen':
-                            conc_src[[o + i for i in mine]] = [caoff[id(other)] + j
-                                                               for j in theirs]
-                        else:
-                            ca_in_ch.extend(o + i for i in mine)
-                            ca_in_pool.extend(caoff[id(other)] + j for j in theirs)
+            # (without _scan's dict: out, then in; the order within a port
+            # is _scan's)
+            ls = [(m.srcField, m.el2, m.destField, m, True) for m in el.msg_out
+                  if m.srcField in ports]
+            ls += [(m.destField, m.el1, m.srcField, m, False) for m in el.msg_in
+                   if m.destField in ports]
+            for port, other, oport, m, fwd in ls:
+                if port == 'channel':
+                    if not issubclass(other.cls, CompartmentBase):
+                        continue
+                    oo = off.get(id(other))
+                    if oo is None:
+                        raise SolverError(f'{el.path}: channel joined to {other.path}, '
+                                          f'which is not in the cell of its other '
+                                          f'compartments')
+                    if m.msgType == 'Single':
+                        node_i.append(o + (m.i1 if fwd else m.i2))
+                        node_v.append(oo + (m.i2 if fwd else m.i1))
+                        continue
+                    a, b = m.pairs()
+                    mine, theirs = (a, b) if fwd else (b, a)
+                    node_i.extend(o + i for i in mine)
+                    node_v.extend(oo + j for j in theirs)
+                elif id(other) in caoff and (port == 'concen' or oport == 'current'):
+                    a, b = _pairs(m)
+                    mine, theirs = (a, b) if fwd else (b, a)
+                    if port == 'concen':
+                        conc_i.extend(o + i for i in mine)
+                        conc_v.extend(caoff[id(other)] + j for j in theirs)
+                    else:
+                        ca_in_ch.extend(o + i for i in mine)
+                        ca_in_pool.extend(caoff[id(other)] + j for j in theirs)
+        # (in message order: where an entry has two, the last one counts)
+        ch_node[np.array(node_i, dtype=np.int64)] = np.array(node_v, dtype=np.int64)
+        conc_src[np.array(conc_i, dtype=np.int64)] = np.array(conc_v, dtype=np.int64)
         if np.any(ch_node < 0):
             q = int(np.nonzero(ch_node < 0)[0][0])
             el = next(e for e in chan_els if choff[id(e)] <= q < choff[id(e)] + e.num)

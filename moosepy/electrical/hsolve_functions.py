@@ -118,12 +118,15 @@ class FunctionBuilder:
         g, m, _ = self._grid(0.0)
         if not ABSORB_FUNCTIONS or m < 1:
             return
+        found = self._fn_candidates()
+        if not found:
+            return
         place = self._places()
         here = place.get(id(self.leader))
         if here is None:
             return
         cands = []
-        for f in self._fn_candidates():
+        for f in found:
             tg = self._fn_takes(f, clock)
             if tg is not None and id(f) in place:
                 cands.append((place[id(f)], f, tg))

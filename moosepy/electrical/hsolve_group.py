@@ -44,6 +44,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         self.released = False
         self.kept_serial = None  # the reinit that built (or kept) it
         self.version_seen = None  # structure version it stands for (see hsolve._moved_on)
+        self._gate_firsts, self._gateoff = ([], [], []), None   # (see gateoff)
 
     # compartments and channels: state the kernel changes is a view of its
     # arrays; values only the user sets reach them through a hook (a view
@@ -127,9 +128,10 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         if els and all(el.num == 1 for el in els) and \
                 all(offs[id(el)] == k for k, el in enumerate(els)):
             # one entry each, in order: the views come from iterating rows
+            cs = [el.cols for el in els]
             for name, arr in arrays.items():
-                for el, v in zip(els, arr[:len(els)].reshape(-1, 1)):
-                    el.cols[name] = v
+                for c, v in zip(cs, arr[:len(els)].reshape(-1, 1)):
+                    c[name] = v
         else:
             for el in els:
                 o = offs[id(el)]
@@ -224,11 +226,15 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
 
     def _places(self):
         """{id(element): (tick, index in its tick)}: the order of objects in a
-        clock step, which the kernel keeps."""
+        clock step, which the kernel keeps (made once per schedule: the
+        builders of one compile each ask for it)."""
+        kept = getattr(self, '_place_of', None)
+        if kept is not None and kept[0] is self.schedule:
+            return kept[1]
         place = {}
         for tk, els in self.schedule:
-            for i, e in enumerate(els):
-                place[id(e)] = (tk, i)
+            place.update(zip(map(id, els), zip([tk] * len(els), range(len(els)))))
+        self._place_of = (self.schedule, place)
         return place
 
     def _find_outputs(self, comp_els, chan_els, ca_els):
@@ -420,8 +426,8 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         if clock.schedule is self.schedule:       # mid-run (not a new reinit)
             self._ring_to_queues()
         for els, names in self._viewed:
-            if names is None:               # gate states: (element, gate, offset)
-                for el, g, _go in els:
+            if names is None:               # gate states: (elements, gates)
+                for el, g in zip(*els):
                     el.cols[g] = np.array(el.cols[g])
                 continue
             for el in els:

@@ -23,9 +23,17 @@ class _Scope:
 
     def __init__(self, group, off, clock):
         self.g, self.off, self.clock, self.dt = group, off, clock, group.dt
-        self.place = group._places()
-        self.here = self.place.get(id(group.leader), (-1, -1))
         self.synoff, self.syn_handler = {}, {}
+
+    @property
+    def place(self):
+        """The group's {id(element): (tick, index in its tick)} (asked for
+        only where a synaptic object is found)."""
+        return self.g._places()
+
+    @property
+    def here(self):
+        return self.place.get(id(self.g.leader), (-1, -1))
 
     def same_tick(self, el):
         dt = self.dt

@@ -38,7 +38,7 @@ def test_objects_made_and_deleted_between_reinits_are_seen():
     new.Vm = 0.5
     moose.reinit()
     assert cs[1].Vm == cs[1].initVm and new.Vm == -0.05
-    assert all(el.alive for el, _ in clock._PLAN['post'])
+    assert all(el.alive for el in clock._PLAN['post'][0])
 
 
 def test_a_hook_for_the_class_runs_once(monkeypatch):
