@@ -221,7 +221,8 @@ def find_groups(schedule):
     cand = {}
     for _t, els in schedule:
         for el in els:
-            if el.cls in _TAKEN_CLASSES and _candidate(el):
+            if el.cls in _TAKEN_CLASSES and el.data.get('hsolve') is None and \
+                    _candidate(el):
                 cand[id(el)] = el
     if not cand:
         return []

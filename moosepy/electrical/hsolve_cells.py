@@ -6,7 +6,7 @@ builder uses (:func:`_columns`: model fields live in one small column per
 element, scattered in memory, so they are read in one pass per element).
 """
 
-from itertools import chain
+from itertools import accumulate, chain
 from operator import attrgetter, itemgetter
 
 import numpy as np
@@ -370,11 +370,9 @@ def _gather(els, name):
 
 def _offsets(els):
     """({id(element): first flat index}, total entries) of *els* laid end to end."""
-    off, n = {}, 0
-    for el in els:
-        off[id(el)] = n
-        n += el.num
-    return off, n
+    nums = [el.num for el in els]
+    starts = [0, *accumulate(nums)]
+    return dict(zip(map(id, els), starts)), starts[-1]
 
 
 class NodesBuilder:
