@@ -401,3 +401,31 @@ def test_target_that_never_existed_warns_and_solves_the_cell_found_from_the_root
     comps = moose.wildcardFind('/cell/##[ISA=Compartment]')
     assert comps and all(c._element().data.get('hsolve') is not None for c in comps)
     moose.start(1e-3)
+
+
+def test_elements_let_go_keep_the_solved_values_in_columns_of_their_own():
+    """When the group lets its elements go (here: the HSolve deleted), each
+    compartment and channel gets its own columns back holding the last
+    solved values (the group keeps the element's original arrays and
+    refills them); the elements then step on their own from there."""
+    reset_tree()
+    tabs = build()
+    run(tabs)
+    paths = [f'/cell/c{i}' for i in range(6)]
+    vm = [el(p).Vm for p in paths]
+    im = [el(p).Im for p in paths]
+    x = [el(p + '/Na').X for p in paths]
+    gk = [el(p + '/K').Gk for p in paths]
+    assert len(set(vm)) > 1                      # (values that tell the compartments apart)
+    moose.delete('/cell/hs')
+    moose.start(0.0)                             # (a structure change: the group lets go)
+    assert [el(p).Vm for p in paths] == vm
+    assert [el(p).Im for p in paths] == im
+    assert [el(p + '/Na').X for p in paths] == x
+    assert [el(p + '/K').Gk for p in paths] == gk
+    cols = [el(p)._el.cols['Vm'] for p in paths]  # columns of their own: no sharing
+    assert not any(np.shares_memory(a, b) for i, a in enumerate(cols) for b in cols[i + 1:])
+    el('/cell/c1').Vm = 0.5
+    assert [el(p).Vm for p in paths if p != '/cell/c1'] == vm[:1] + vm[2:]
+    el('/cell/c2/Na').X = 0.25
+    assert el('/cell/c3/Na').X == x[3] and el('/cell/c2/Na').X == 0.25
