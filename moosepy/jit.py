@@ -326,7 +326,10 @@ def _condition(s, expr, tag):
         return '(' + ' and '.join(parts) + ')'
     _, dt, ndim, layout, readonly = s
     f = f'f{tag}'
-    return (f'(type({expr}) is ND and {expr}.dtype is DT_{dt} and {expr}.ndim == {ndim} '
+    # (the dtype by identity first, then by equality: arrays an AOT kernel
+    # returns carry dtype objects of their own, equal to numpy's but not it)
+    return (f'(type({expr}) is ND and (({expr}.dtype is DT_{dt}) or {expr}.dtype == DT_{dt}) '
+            f'and {expr}.ndim == {ndim} '
             f'and ({f} := {expr}.flags).aligned and '
             f'{"not " if readonly else ""}{f}.writeable and '
             + _LAYOUT[layout].format(f=f) + ')')

@@ -57,6 +57,9 @@ def _readonly():
 
 
 VALUES['f8 C readonly'] = _readonly()
+# an array whose dtype equals numpy's float64 but is another object (arrays
+# an AOT kernel returns are so): the same numba type, so the AOT entry
+VALUES['f8 C, dtype not the singleton'] = np.zeros(4, dtype=np.dtype('float64').newbyteorder('='))
 VALUES['tuple f8 C, i8 C'] = (np.zeros(2), np.zeros(2, dtype=np.int64))
 VALUES['tuple f8 C, f8 C'] = (np.zeros(2), np.zeros(3))
 VALUES['tuple f8 C, f8 strided'] = (np.zeros(2), np.zeros(6)[::2])
