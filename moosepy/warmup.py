@@ -230,6 +230,38 @@ def _diffusion_cube(moose, path):
     return root, 0.2
 
 
+def _two_cubes(moose, path, xreac):
+    """Two CubeMeshes side by side, each with a Ksolve and a Dsolve joined
+    by a junction: a pool of one name in both diffuses across it
+    (dkernels.junction_exchange); with *xreac*, a reaction of a pool in
+    each (fixXreacs' proxies: junction_step and xfer_step)."""
+    from . import fixXreacs
+    root = moose.Neutral(path)
+    meshes = []
+    for k, x0 in enumerate((0.0, 1e-6)):
+        m = moose.CubeMesh(f'{path}/m{k}')
+        m.x0, m.x1, m.y0, m.y1, m.z0, m.z1 = x0, x0 + 1e-6, 0.0, 1e-6, 0.0, 1e-6
+        m.dx, m.dy, m.dz = 1e-6, 1e-6, 1e-6
+        a = moose.Pool(m.path + '/a')
+        a.diffConst, a.concInit = 1e-12, 1.0 - k
+        meshes.append(m)
+    if xreac:
+        b = moose.Pool(meshes[1].path + '/b')
+        c = moose.Pool(meshes[0].path + '/c')
+        b.concInit = 0.5
+        r = moose.Reac(meshes[0].path + '/r')
+        moose.connect(r, 'sub', meshes[0].path + '/a', 'reac')
+        moose.connect(r, 'sub', b, 'reac')
+        moose.connect(r, 'prd', c, 'reac')
+        fixXreacs.fixXreacs(path)
+    ds = []
+    for m in meshes:
+        _ksolve_dsolve(moose, m)
+        ds.append(moose.element(m.path + '/dsolve'))
+    ds[1].buildMeshJunctions(ds[0])
+    return root, 0.3
+
+
 EXERCISES = (
     ('chemistry, lsoda', lambda m, p: _chem(m, p, 'lsoda', ())),
     ('chemistry, lsoda with Functions', lambda m, p: _chem(m, p, 'lsoda', ('assign', 'rate'))),
@@ -260,6 +292,8 @@ EXERCISES = (
     ('unsolved compartments and channels (exponential Euler)', _unsolved),
     ('diffusion, Ksolve + Dsolve', _diffusion),
     ('diffusion on a CubeMesh (sparse LU)', _diffusion_cube),
+    ('diffusion across a junction between two Dsolves', lambda m, p: _two_cubes(m, p, False)),
+    ('a reaction across a junction (fixXreacs proxies)', lambda m, p: _two_cubes(m, p, True)),
 )
 
 

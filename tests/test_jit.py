@@ -13,7 +13,10 @@ from moosepy import jit
 
 KERNEL_MODULES = ('moosepy.electrical.hkernels', 'moosepy.kinetics.kernels',
                   'moosepy.stochastic.kernels', 'moosepy.stochastic.tau',
-                  'moosepy.kinetics.sbml.kernels')
+                  'moosepy.kinetics.sbml.kernels', 'moosepy.kinetics.dkernels',
+                  'moosepy.electrical.eekernels', 'moosepy.electrical.difkernels',
+                  'moosepy.electrical.fkernels', 'moosepy.electrical.ifkernels',
+                  'moosepy.kinetics.gslrk')
 
 
 def test_import_loads_neither_numba_nor_scipy():

@@ -15,14 +15,21 @@ order; keeps n >= 0 only while ``dt`` x the largest rate out of a voxel is
 steep fronts beyond that: the Dsolve's check refuses it).  The
 columns of A sum to zero, so both conserve molecules to rounding.
 
-``hop_steps``: the same transport for whole molecules (Gsolve): in each step
-every molecule of voxel i leaves with probability ``1 - exp(-k_i dt)``
-(``k_i`` its total rate out), to neighbour k with probability
-``A[k, i] / k_i``; counts stay whole and non-negative, totals exact.
+``junction_exchange``, ``junction_step``, ``chan_step``, ``xfer_step``:
+exchanges between two Dsolves across a junction (MOOSE's scheme).
+
+Whole molecules (Gsolve) move by the kernels of
+:mod:`moosepy.kinetics.dkernels_rng`, which draw from numba's seeded
+stream: ``hop_steps``, the same transport in which, in each step, every
+molecule of voxel i leaves with probability ``1 - exp(-k_i dt)`` (``k_i``
+its total rate out), to neighbour k with probability ``A[k, i] / k_i``
+(counts stay whole and non-negative, totals exact), and the junction
+exchanges of whole molecules.  The kernels here go through
+:func:`moosepy.jit.njit`, so ``moosepy warmup`` compiles them ahead of
+time and a run after it does not load numba.
 """
 
 import numpy as np
-import numba as nb
 
 from ..jit import njit
 
@@ -182,53 +189,7 @@ def tree_steps(S, cols, nsteps, n, order, ppos, inv, f, up, bd, bup, bdown, use_
     return lowest, total
 
 
-@nb.njit(cache=True)
-def seed(s):
-    np.random.seed(s)
-
-
-@nb.njit(cache=True)
-def hop_steps(S, cols, nsteps, dt, n, Op, Oi, Ox, Oo):
-    """Whole-molecule transport of columns *cols* of S over *nsteps* steps
-    of *dt*.  Per pool q: out-rates in CSR by source voxel (pointers at
-    q*(n+1), destinations Oi and rates Ox [1/s] from offset Oo[q])."""
-    moved = np.zeros(n)
-    for q in range(len(cols)):
-        j = cols[q]
-        rp = q * (n + 1)
-        for _s in range(nsteps):
-            for i in range(n):
-                moved[i] = 0.0
-            for i in range(n):
-                m = int(S[i, j] + 0.5)
-                if m <= 0:
-                    continue
-                ktot = 0.0
-                for k in range(Op[rp + i], Op[rp + i + 1]):
-                    ktot += Ox[Oo[q] + k]
-                if ktot <= 0.0:
-                    continue
-                leave = np.random.binomial(m, 1.0 - np.exp(-ktot * dt))
-                if leave == 0:
-                    continue
-                moved[i] -= leave
-                left = ktot
-                for k in range(Op[rp + i], Op[rp + i + 1]):
-                    r = Ox[Oo[q] + k]
-                    if leave == 0:
-                        break
-                    if r >= left:
-                        x = leave
-                    else:
-                        x = np.random.binomial(leave, r / left)
-                    moved[Oi[Oo[q] + k]] += x
-                    leave -= x
-                    left -= r
-            for i in range(n):
-                S[i, j] += moved[i]
-
-
-@nb.njit(cache=True)
+@njit(cache=True, inline='always')
 def _integ(n, rf, rb, dt):
     """Exponential-Euler relaxation of n molecules leaving at rate rf and
     arriving at rate rb [#/s] over dt (MOOSE's junction step)."""
@@ -240,52 +201,23 @@ def _integ(n, rf, rb, dt):
     return n if n > 0.0 else 0.0
 
 
-@nb.njit(cache=True)
-def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
-    """Exchange molecules between voxel pairs of two solvers: pair p joins
-    voxel va[p] of Sa (this side) with vb[p] of Sb; pool pair m is column
-    ca[m] of Sa and cb[m] of Sb, with coupling kk[m*npairs + p] = D * g
-    [m^3/s]; pa/pb: voxel volumes [m^3].
-
-    Deterministic: MOOSE's scheme, two half steps of dt in which this side's
-    count relaxes exponentially towards the other side's concentration (the
-    other held) and the other side takes the difference (molecules
-    conserved).  Whole molecules: each molecule of the isolated pair ends
-    on the other side with the exact two-state probability over dt
-    (binomial draws)."""
-    if whole:
-        junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole)
-    else:
-        junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt, whole)
-        junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt, whole)
-
-
-@nb.njit(cache=True)
-def _pair_step(Sa, Sb, a, ja, b, jb, ra, rb, dt, whole):
+@njit(cache=True, inline='always')
+def _pair_step(Sa, Sb, a, ja, b, jb, ra, rb, dt):
     """One voxel pair of one pool across a junction over dt: per-molecule
     rates ra (a -> b) and rb (b -> a) [1/s]; see junction_exchange."""
     na = Sa[a, ja]
     nbb = Sb[b, jb]
-    if whole:
-        x = int(na + 0.5)
-        y = int(nbb + 0.5)
-        f = 1.0 - np.exp(-(ra + rb) * dt)
-        ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
-        ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
-        Sa[a, ja] = x - ab + ba
-        Sb[b, jb] = y - ba + ab
-    else:
-        na2 = _integ(na, ra * na, rb * nbb, dt)
-        nb2 = nbb + na - na2
-        if nb2 < 0.0:
-            na2 += nb2
-            nb2 = 0.0
-        Sa[a, ja] = na2
-        Sb[b, jb] = nb2
+    na2 = _integ(na, ra * na, rb * nbb, dt)
+    nb2 = nbb + na - na2
+    if nb2 < 0.0:
+        na2 += nb2
+        nb2 = 0.0
+    Sa[a, ja] = na2
+    Sb[b, jb] = nb2
 
 
-@nb.njit(cache=True)
-def junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
+@njit(cache=True)
+def junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
     """One exchange step of dt for every pool pair and voxel pair (the
     arguments of junction_exchange)."""
     npairs = len(va)
@@ -296,11 +228,25 @@ def junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt, whole):
             k = kk[m * npairs + p]
             if k <= 0.0:
                 continue
-            _pair_step(Sa, Sb, va[p], ja, vb[p], jb, k / pa[p], k / pb[p], dt, whole)
+            _pair_step(Sa, Sb, va[p], ja, vb[p], jb, k / pa[p], k / pb[p], dt)
 
 
-@nb.njit(cache=True)
-def chan_step(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt, whole):
+@njit(cache=True)
+def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
+    """Exchange molecules between voxel pairs of two solvers: pair p joins
+    voxel va[p] of Sa (this side) with vb[p] of Sb; pool pair m is column
+    ca[m] of Sa and cb[m] of Sb, with coupling kk[m*npairs + p] = D * g
+    [m^3/s]; pa/pb: voxel volumes [m^3].  MOOSE's scheme: two half steps
+    of dt in which this side's count relaxes exponentially towards the
+    other side's concentration (the other held) and the other side takes
+    the difference (molecules conserved).  (Whole molecules, with a Gsolve:
+    :func:`moosepy.kinetics.dkernels_rng.junction_step_whole`.)"""
+    junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt)
+    junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt)
+
+
+@njit(cache=True)
+def chan_step(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt):
     """A ConcChan across a junction over dt: pool column ja of Sa (the side
     of the channel pool, column jc of Sa, or nfix channels when jc < 0) and
     column jb of Sb exchange at permeability * N_chan * (c_b - c_a) [#/s]
@@ -313,10 +259,10 @@ def chan_step(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt, whole):
         k = perm * nchan / NA
         if k <= 0.0:
             continue
-        _pair_step(Sa, Sb, a, ja, vb[p], jb, k / pa[p], k / pb[p], dt, whole)
+        _pair_step(Sa, Sb, a, ja, vb[p], jb, k / pa[p], k / pb[p], dt)
 
 
-@nb.njit(cache=True)
+@njit(cache=True)
 def xfer_step(Ss, Sd, Sp, cs, cd, vs, vd):
     """MOOSE's cross-compartment transfer: proxy pool column cs[m] of Ss
     (voxel vs[p]) and its original, column cd[m] of Sd (voxel vd[p]): the

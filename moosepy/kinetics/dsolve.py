@@ -29,7 +29,7 @@ membrane junction, one built by the Dsolve of a compartment whose
 ``<pool>_xfer_<compartment>`` proxies of :mod:`moosepy.fixXreacs` take their
 originals' counts after adding what their own chemistry changed (MOOSE's
 cross-solver transfer).  With a Gsolve, molecules hop as whole numbers
-(:func:`moosepy.kinetics.dkernels.hop_steps`).  The Ksolve or Gsolve drives
+(:func:`moosepy.kinetics.dkernels_rng.hop_steps`).  The Ksolve or Gsolve drives
 its Dsolve: diffusion steps are taken, in order, when the chemistry
 advances, so a run that ends between two chemical ticks has taken the
 diffusion steps up to the last chemical tick (MOOSE's own Dsolve would have
@@ -680,8 +680,9 @@ def diffuse(plan, state, nsteps):
         return None
     from . import dkernels as K
     if plan.whole:
+        from .dkernels_rng import hop_steps
         Op, Oi, Ox, Oo = plan.arrays
-        K.hop_steps(state, plan.cols, nsteps, plan.dt, plan.n, Op, Oi, Ox, Oo)
+        hop_steps(state, plan.cols, nsteps, plan.dt, plan.n, Op, Oi, Ox, Oo)
         return None
     if plan.arrays[0] == 'tree':
         _k, order, ppos, inv, f, up, bd, bup, bdown, chain = plan.arrays
@@ -1066,16 +1067,23 @@ class _JnExchange:
 
     def exchange(self, dt, whole, prev):
         from . import dkernels as K
+        if whole:       # (whole molecules: one step of dt, numba's RNG stream)
+            from . import dkernels_rng as R
+            step, chan, halves, h = R.junction_step_whole, R.chan_step_whole, 1, dt
+        else:
+            step, chan, halves, h = K.junction_step, K.chan_step, 2, 0.5 * dt
         if not self.chans and not self.xfers:
             if self.diff is not None:
-                K.junction_exchange(*self.diff, dt, whole)
+                if whole:
+                    step(*self.diff, dt)
+                else:
+                    K.junction_exchange(*self.diff, dt)
             return
-        for half in range(1 if whole else 2):
-            h = dt if whole else 0.5 * dt
+        for half in range(halves):
             if self.diff is not None:
-                K.junction_step(*self.diff, h, whole)
+                step(*self.diff, h)
             for args in self.chans:
-                K.chan_step(*args, h, whole)
+                chan(*args, h)
             if half == 0:
                 for src, Ss, Sd, cs, cd, vs, vd in self.xfers:
                     K.xfer_step(Ss, Sd, prev[id(src)], cs, cd, vs, vd)

@@ -253,8 +253,8 @@ class Gsolve(Neutral):
         comp.rng = kernels.seed_streams(comp.used_seed, comp.nvox)
         from ..kinetics.dsolve import dsolve_of
         if dsolve_of(el) is not None:
-            from ..kinetics import dkernels
-            dkernels.seed(int(comp.used_seed) % (2 ** 32))   # molecules hopping
+            from ..kinetics import dkernels_rng
+            dkernels_rng.seed(int(comp.used_seed) % (2 ** 32))   # molecules hopping
         y = comp.state.reshape(-1)
         if ssa.nfunc:
             from ..kinetics import kernels as kk_mod
