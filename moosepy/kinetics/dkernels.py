@@ -240,7 +240,7 @@ def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
     of dt in which this side's count relaxes exponentially towards the
     other side's concentration (the other held) and the other side takes
     the difference (molecules conserved).  (Whole molecules, with a Gsolve:
-    :func:`moosepy.kinetics.dkernels_rng.junction_step_whole`.)"""
+    :func:`junction_pairs` and :func:`moosepy.kinetics.dkernels_rng.pairs_whole`.)"""
     junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt)
     junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt)
 
@@ -260,6 +260,58 @@ def chan_step(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt):
         if k <= 0.0:
             continue
         _pair_step(Sa, Sb, a, ja, vb[p], jb, k / pa[p], k / pb[p], dt)
+
+
+@njit(cache=True)
+def junction_pairs(ca, cb, va, vb, pa, pb, kk):
+    """The (voxel, column) pairs a junction_step moves molecules between,
+    in its order, with their per-molecule rates [1/s]: (a, ja, b, jb, ra,
+    rb) arrays, for the whole-molecule exchange (dkernels_rng.pairs_whole)."""
+    npairs = len(va)
+    n = 0
+    for m in range(len(ca)):
+        for p in range(npairs):
+            if kk[m * npairs + p] > 0.0:
+                n += 1
+    a = np.empty(n, dtype=np.int64)
+    ja = np.empty(n, dtype=np.int64)
+    b = np.empty(n, dtype=np.int64)
+    jb = np.empty(n, dtype=np.int64)
+    ra = np.empty(n)
+    rb = np.empty(n)
+    q = 0
+    for m in range(len(ca)):
+        for p in range(npairs):
+            k = kk[m * npairs + p]
+            if k <= 0.0:
+                continue
+            a[q], ja[q], b[q], jb[q] = va[p], ca[m], vb[p], cb[m]
+            ra[q], rb[q] = k / pa[p], k / pb[p]
+            q += 1
+    return a, ja, b, jb, ra, rb
+
+
+@njit(cache=True)
+def chan_pairs(Sa, ja, jb, jc, nfix, va, vb, pa, pb, perm):
+    """chan_step's pairs and rates (as junction_pairs), read from the
+    channel counts now."""
+    NA = 6.02214076e23
+    n = len(va)
+    a = np.empty(n, dtype=np.int64)
+    b = np.empty(n, dtype=np.int64)
+    ra = np.empty(n)
+    rb = np.empty(n)
+    q = 0
+    for p in range(n):
+        nchan = Sa[va[p], jc] if jc >= 0 else nfix
+        k = perm * nchan / NA
+        if k <= 0.0:
+            continue
+        a[q], b[q] = va[p], vb[p]
+        ra[q], rb[q] = k / pa[p], k / pb[p]
+        q += 1
+    return (a[:q], np.full(q, ja, dtype=np.int64), b[:q], np.full(q, jb, dtype=np.int64),
+            ra[:q], rb[:q])
 
 
 @njit(cache=True)

@@ -58,43 +58,18 @@ def hop_steps(S, cols, nsteps, dt, n, Op, Oi, Ox, Oo):
 
 
 @nb.njit(cache=True)
-def _pair_whole(Sa, Sb, a, ja, b, jb, ra, rb, dt):
-    """One voxel pair of one pool across a junction over dt, whole
-    molecules: per-molecule rates ra (a -> b) and rb (b -> a) [1/s]; each
-    molecule of the isolated pair ends on the other side with the exact
-    two-state probability over dt (binomial draws)."""
-    x = int(Sa[a, ja] + 0.5)
-    y = int(Sb[b, jb] + 0.5)
-    f = 1.0 - np.exp(-(ra + rb) * dt)
-    ab = np.random.binomial(x, f * ra / (ra + rb)) if x > 0 else 0
-    ba = np.random.binomial(y, f * rb / (ra + rb)) if y > 0 else 0
-    Sa[a, ja] = x - ab + ba
-    Sb[b, jb] = y - ba + ab
-
-
-@nb.njit(cache=True)
-def junction_step_whole(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
-    """One exchange of whole molecules over dt for every pool pair and
-    voxel pair (the arguments of dkernels.junction_exchange)."""
-    npairs = len(va)
-    for m in range(len(ca)):
-        ja = ca[m]
-        jb = cb[m]
-        for p in range(npairs):
-            k = kk[m * npairs + p]
-            if k <= 0.0:
-                continue
-            _pair_whole(Sa, Sb, va[p], ja, vb[p], jb, k / pa[p], k / pb[p], dt)
-
-
-@nb.njit(cache=True)
-def chan_step_whole(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt):
-    """dkernels.chan_step for whole molecules."""
-    NA = 6.02214076e23
-    for p in range(len(va)):
-        a = va[p]
-        nchan = Sa[a, jc] if jc >= 0 else nfix
-        k = perm * nchan / NA
-        if k <= 0.0:
-            continue
-        _pair_whole(Sa, Sb, a, ja, vb[p], jb, k / pa[p], k / pb[p], dt)
+def pairs_whole(Sa, Sb, a, ja, b, jb, ra, rb, dt):
+    """Whole molecules across a junction over dt, pair by pair in order
+    (dkernels.junction_pairs, chan_pairs): per-molecule rates ra (a -> b)
+    and rb (b -> a) [1/s]; each molecule of the isolated pair ends on the
+    other side with the exact two-state probability over dt (binomial
+    draws)."""
+    for q in range(len(a)):
+        x = int(Sa[a[q], ja[q]] + 0.5)
+        y = int(Sb[b[q], jb[q]] + 0.5)
+        r1, r2 = ra[q], rb[q]
+        f = 1.0 - np.exp(-(r1 + r2) * dt)
+        ab = np.random.binomial(x, f * r1 / (r1 + r2)) if x > 0 else 0
+        ba = np.random.binomial(y, f * r2 / (r1 + r2)) if y > 0 else 0
+        Sa[a[q], ja[q]] = x - ab + ba
+        Sb[b[q], jb[q]] = y - ba + ab

@@ -1068,8 +1068,14 @@ class _JnExchange:
     def exchange(self, dt, whole, prev):
         from . import dkernels as K
         if whole:       # (whole molecules: one step of dt, numba's RNG stream)
-            from . import dkernels_rng as R
-            step, chan, halves, h = R.junction_step_whole, R.chan_step_whole, 1, dt
+            from .dkernels_rng import pairs_whole
+
+            def step(Sa, Sb, *args):
+                pairs_whole(Sa, Sb, *K.junction_pairs(*args[:-1]), args[-1])
+
+            def chan(Sa, Sb, *args):
+                pairs_whole(Sa, Sb, *K.chan_pairs(Sa, *args[:-1]), args[-1])
+            halves, h = 1, dt
         else:
             step, chan, halves, h = K.junction_step, K.chan_step, 2, 0.5 * dt
         if not self.chans and not self.xfers:
