@@ -65,6 +65,7 @@ from ..core.errors import FieldError, SolverError, MessageError
 from ..core.fields import Field, LookupField, Dest
 from ..core.health import NEG_REL, first_nonfinite
 from ..core.units import NA
+from . import dkernels as K     # (numpy and moosepy.jit only: numba loads at a kernel's first call)
 
 log = logging.getLogger('moosepy.kinetics')
 
@@ -539,7 +540,6 @@ def _tree_arrays(tree, mats, dt, method):
     """The tree kernel's arrays for the step matrices of *mats*: ('tree',
     order, ppos, inv, f, up, bd, bup, bdown, chain), per pool at offset q*n
     (chain: True when the tree is one unbranched chain in order)."""
-    from . import dkernels as K
     order, ppos = tree
     n = len(order)
     kid = np.nonzero(ppos >= 0)[0]
@@ -678,7 +678,6 @@ def diffuse(plan, state, nsteps):
     the kernel gives them (:func:`check_diffused` reads them), else None."""
     if nsteps <= 0 or plan.arrays is None or not len(plan.cols):
         return None
-    from . import dkernels as K
     if plan.whole:
         from .dkernels_rng import hop_steps
         Op, Oi, Ox, Oo = plan.arrays
@@ -1066,7 +1065,6 @@ class _JnExchange:
         self.xfers = []
 
     def exchange(self, dt, whole, prev):
-        from . import dkernels as K
         if whole:       # (whole molecules: one step of dt, numba's RNG stream)
             from .dkernels_rng import pairs_whole
 

@@ -367,9 +367,9 @@ def advance(el, comp, t_end, times, flats):
 def _advance_chem(el, comp, t_end, times, flats):
     if comp.dirty or comp.layout.version != structure.version():
         comp = _refresh(el, comp)
-    h = el.handle(0)
-    method = h.method
-    rtol, atol = float(h.epsRel), float(h.epsAbs)
+    c = el.cols             # (Ksolve.method, epsRel, epsAbs of entry 0, read directly)
+    method = c['_method'][0]
+    rtol, atol = float(c['epsRel'][0]), float(c['epsAbs'][0])
     y = comp.state.reshape(-1)
     out = np.zeros((len(times), len(flats)))
     t0 = comp.t
