@@ -165,12 +165,14 @@ def _live_scheduled():
             if ch:
                 extend(reversed(ch.values()))
         ranks = {}
+
+        def rank(e):                # (_tick_rank once per class)
+            r = ranks.get(e.cls)
+            if r is None:
+                r = ranks[e.cls] = _tick_rank(e.cls)
+            return r
         for els in by_tick.values():
-            for e in els:
-                if e.cls not in ranks:
-                    ranks[e.cls] = _tick_rank(e.cls)
-            if len({ranks[e.cls] for e in els}) > 1:
-                els.sort(key=lambda e: ranks[e.cls])      # stable: tree order kept
+            els.sort(key=rank)      # stable: tree order kept
         _SCHED['sched'] = sorted(by_tick.items())
         _SCHED['version'] = v
     return list(_SCHED['sched'])

@@ -26,9 +26,9 @@ def _pg_absorbable(el, off):
     return True
 
 
-def _usable(d):
-    return d is not None and len(d['A']) >= 2 and len(d['B']) == len(d['A']) and \
-        d['max'] > d['min']
+def _usable(A, B, lo, hi):
+    """Whether gate tables A, B over [lo, hi] can be looked up."""
+    return len(A) >= 2 and len(B) == len(A) and hi > lo
 
 
 def _gate_reads(chan_els, cols, el_start, nums):
@@ -58,13 +58,12 @@ def _gate_reads(chan_els, cols, el_start, nums):
                 continue
             d = ge.data
             A, B, lo, hi = d['A'], d['B'], d['min'], d['max']
-            n = len(A)
             D.append(d)
             As.append(A)
             Bs.append(B)
             LO.append(lo)
             HI.append(hi)
-            OK.append(n >= 2 and len(B) == n and hi > lo)
+            OK.append(_usable(A, B, lo, hi))
     return K, J, D, As, Bs, LO, HI, OK
 
 
@@ -129,18 +128,20 @@ class _Tables:
             [], [], [], [], [], [], []
         self.total = 0
 
-    def id(self, el, g, read, power, grid):
-        """Table id of gate *g* of channel element *el* (*read*: its entry
-        of :func:`_gate_reads`) on *grid* (its cell's grid of the gate's
-        kind); raises for a gate with a power but no usable tables."""
-        _k, _j, d, A, B, lo, hi, ok = read
-        if grid is not None and d is not None and grid == (lo, hi, len(A) - 1):
-            grid = None                  # MOOSE takes the gate's own table
-        key = (id(A), id(B), lo, hi, grid) if d is not None else None
+    def id(self, el, g, d, power, grid):
+        """Table id of gate *g* (data *d*, None when missing) of channel
+        element *el* on *grid* (its cell's grid of the gate's kind); raises
+        for a gate with a power but no usable tables."""
+        key = None
+        if d is not None:
+            A, B, lo, hi = d['A'], d['B'], d['min'], d['max']
+            if grid is not None and grid == (lo, hi, len(A) - 1):
+                grid = None                  # MOOSE takes the gate's own table
+            key = (id(A), id(B), lo, hi, grid)
         tid = self.ids.get(key)
         if tid is not None:
             return tid
-        if not ok:
+        if d is None or not _usable(A, B, lo, hi):
             raise SolverError(
                 f'{el.path} ({el.cls.__name__}): {g}power = {power} but gate{g} has no '
                 f'usable tables (need tableA and tableB of equal length >= 2 and max > '
@@ -220,11 +221,9 @@ def _gate_instances(chan_els, cols, cells, fresh):
         firsts = np.sort(order[new])
         gtid = np.empty(len(firsts), dtype=np.int64)
         for i in firsts.tolist():
-            k, j = K[i], J[i]
-            g = 'XYZ'[j]
-            gtid[grp[i]] = tables.id(chan_els[k], g,
-                                     (k, j, D[i], As[i], Bs[i], LO[i], HI[i], OK[i]),
-                                     cols[g + 'power'][el_start[k]], grids[which[i]])
+            k, g = K[i], 'XYZ'[J[i]]
+            gtid[grp[i]] = tables.id(chan_els[k], g, D[i], cols[g + 'power'][el_start[k]],
+                                     grids[which[i]])
         tid_el[J, K] = gtid[grp]
     Cs, Js, Ts, Ps, Ss, Ks = [], [], [], [], [], []
     for j, g in enumerate('XYZ'):

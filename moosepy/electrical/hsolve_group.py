@@ -57,6 +57,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         self.kept_serial = None  # the reinit that built (or kept) it
         self.version_seen = None  # structure version it stands for (see hsolve._moved_on)
         self._gate_firsts, self._gateoff = ([], [], []), None   # (see gateoff)
+        self._place_of = None    # (schedule, _places' map) of the last ask
 
     # compartments and channels: state the kernel changes is a view of its
     # arrays; values only the user sets reach them through a hook (a view
@@ -243,7 +244,7 @@ class Group(NodesBuilder, ChannelBuilder, SynapseBuilder, FunctionBuilder):
         """{id(element): (tick, index in its tick)}: the order of objects in a
         clock step, which the kernel keeps (made once per schedule: the
         builders of one compile each ask for it)."""
-        kept = getattr(self, '_place_of', None)
+        kept = self._place_of
         if kept is not None and kept[0] is self.schedule:
             return kept[1]
         place = {}

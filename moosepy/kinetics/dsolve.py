@@ -1066,14 +1066,7 @@ class _JnExchange:
 
     def exchange(self, dt, whole, prev):
         if whole:       # (whole molecules: one step of dt, numba's RNG stream)
-            from .dkernels_rng import pairs_whole
-
-            def step(Sa, Sb, *args):
-                pairs_whole(Sa, Sb, *K.junction_pairs(*args[:-1]), args[-1])
-
-            def chan(Sa, Sb, *args):
-                pairs_whole(Sa, Sb, *K.chan_pairs(Sa, *args[:-1]), args[-1])
-            halves, h = 1, dt
+            step, chan, halves, h = _junction_step_whole, _chan_step_whole, 1, dt
         else:
             step, chan, halves, h = K.junction_step, K.chan_step, 2, 0.5 * dt
         if not self.chans and not self.xfers:
@@ -1091,6 +1084,19 @@ class _JnExchange:
             if half == 0:
                 for src, Ss, Sd, cs, cd, vs, vd in self.xfers:
                     K.xfer_step(Ss, Sd, prev[id(src)], cs, cd, vs, vd)
+
+
+def _junction_step_whole(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
+    """dkernels.junction_step for whole molecules (the pairs from the
+    compiled kernel, the draws from numba's seeded stream)."""
+    from .dkernels_rng import pairs_whole
+    pairs_whole(Sa, Sb, *K.junction_pairs(ca, cb, va, vb, pa, pb, kk), dt)
+
+
+def _chan_step_whole(Sa, Sb, ja, jb, jc, nfix, va, vb, pa, pb, perm, dt):
+    """dkernels.chan_step for whole molecules (as _junction_step_whole)."""
+    from .dkernels_rng import pairs_whole
+    pairs_whole(Sa, Sb, *K.chan_pairs(Sa, ja, jb, jc, nfix, va, vb, pa, pb, perm), dt)
 
 
 def _warn_idle_chans(group):
