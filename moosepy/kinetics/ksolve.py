@@ -388,22 +388,27 @@ def _advance_chem(el, comp, t_end, times, flats):
                                     np.ascontiguousarray(times, dtype=np.float64), flats, out,
                                     comp.I, comp.F, 50_000_000)
         if hnew < 0.0:
-            check_state(el, comp, t0, t_end, atol, pre=True)
-        if hnew == -1.0:
-            raise SolverError(f'{el.path}: {method} took more than 5e7 steps between '
-                              f't = {t0:g} and {t_end:g} s; the system is probably stiff: use '
-                              f"method = 'lsoda'")
-        if hnew == -3.0:
-            raise SolverError(f'{el.path}: {method} cannot advance between t = {t0:g} and '
-                              f'{t_end:g} s: its step size fell below 1e-14 of the time '
-                              f'(rates too large for an explicit method, e.g. 1e300); check '
-                              f"the rate constants, or use method = 'lsoda'")
-        if hnew == -2.0:
-            _nonfinite_rate(el, comp, y, t0, t_end)
+            rk_failed(el, comp, y, method, hnew, t0, t_end, atol)
         comp.h = hnew
     check_state(el, comp, t0, t_end, atol)
     comp.t = t_end
     return out
+
+
+def rk_failed(el, comp, y, method, hnew, t0, t_end, atol):
+    """Raise the SolverError of the generic RK kernel's status *hnew* (< 0)."""
+    check_state(el, comp, t0, t_end, atol, pre=True)
+    if hnew == -1.0:
+        raise SolverError(f'{el.path}: {method} took more than 5e7 steps between '
+                          f't = {t0:g} and {t_end:g} s; the system is probably stiff: use '
+                          f"method = 'lsoda'")
+    if hnew == -3.0:
+        raise SolverError(f'{el.path}: {method} cannot advance between t = {t0:g} and '
+                          f'{t_end:g} s: its step size fell below 1e-14 of the time '
+                          f'(rates too large for an explicit method, e.g. 1e300); check '
+                          f"the rate constants, or use method = 'lsoda'")
+    if hnew == -2.0:
+        _nonfinite_rate(el, comp, y, t0, t_end)
 
 
 def _built(el):
@@ -515,6 +520,22 @@ def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol, fn):
     """MOOSE's GSL Runge-Kutta-Fehlberg drivers (one per voxel), tick by
     tick (their step sizes and last derivatives kept on *comp* from call to
     call, reset at reinit: h = dt/10); *fn*: :func:`_gsl_kernel`."""
+    g = gsl_memory(el, comp, y, fn)
+    ends = _tick_ends(el, t0, t_end)
+    if not (isinstance(times, np.ndarray) and times.dtype == np.float64 and
+            times.flags.c_contiguous):
+        times = np.ascontiguousarray(times, dtype=np.float64)
+    st = fn(y, float(t0), ends, g[0], g[1], float(rtol), float(atol), times, flats, out,
+            comp.I, comp.F, 50_000_000, g[2])
+    if st < 0.0:
+        gsl_failed(el, comp, y, st, t0, t_end, atol)
+
+
+def gsl_memory(el, comp, y, fn):
+    """[h and evolve count per voxel, last derivative, state it was taken
+    at, F, fn]: the GSL drivers' memory kept on *comp* (made at the first
+    call after a reinit, h = dt/10; the last derivatives forgotten when the
+    rate constants or the driver change)."""
     g = getattr(comp, 'gsl', None)
     if g is None or g[1].shape[0] != y.shape[0]:
         from ..core.clock import clock
@@ -528,14 +549,12 @@ def _advance_gsl(el, comp, y, t0, t_end, times, flats, out, rtol, atol, fn):
         # for the rate constants and the driver it was taken with
         g[2].fill(np.nan)
         g[3:] = [comp.F, fn]
-    ends = _tick_ends(el, t0, t_end)
-    if not (isinstance(times, np.ndarray) and times.dtype == np.float64 and
-            times.flags.c_contiguous):
-        times = np.ascontiguousarray(times, dtype=np.float64)
-    st = fn(y, float(t0), ends, g[0], g[1], float(rtol), float(atol), times, flats, out,
-            comp.I, comp.F, 50_000_000, g[2])
-    if st < 0.0:
-        check_state(el, comp, t0, t_end, atol, pre=True)
+    return g
+
+
+def gsl_failed(el, comp, y, st, t0, t_end, atol):
+    """Raise the SolverError of GSL driver status *st* (< 0)."""
+    check_state(el, comp, t0, t_end, atol, pre=True)
     if st == -1.0:
         raise SolverError(f'{el.path}: rk5 took more than 5e7 steps between t = {t0:g} and '
                           f'{t_end:g} s; the system is probably stiff: use method = \'lsoda\'')
