@@ -200,9 +200,10 @@ def _ksolve_dsolve(moose, m):
     st.reacSystemPath = m.path + '/##'
 
 
-def _diffusion(moose, path):
-    """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve and Dsolve (the
-    Dsolve's tree kernel)."""
+def _diffusion(moose, path, method='rk5'):
+    """A 20-voxel CylMesh: a diffusing pool in A <-> B, Ksolve (*method*)
+    and Dsolve (the Dsolve's tree kernel), two chemical ticks in one call
+    (the compiled tick loop, kinetics.dloop)."""
     root = moose.Neutral(path)
     m = moose.CylMesh(path + '/cyl')
     m.x1, m.diffLength = 20e-6, 1e-6
@@ -213,6 +214,7 @@ def _diffusion(moose, path):
     moose.connect(r, 'sub', a, 'reac')
     moose.connect(r, 'prd', b, 'reac')
     _ksolve_dsolve(moose, m)
+    moose.element(m.path + '/ksolve').method = method
     return root, 0.2
 
 
@@ -291,6 +293,7 @@ EXERCISES = (
     ('cell, HSolve', _cell),
     ('unsolved compartments and channels (exponential Euler)', _unsolved),
     ('diffusion, Ksolve + Dsolve', _diffusion),
+    ('diffusion, Ksolve rkck + Dsolve', lambda m, p: _diffusion(m, p, 'rkck')),
     ('diffusion on a CubeMesh (sparse LU)', _diffusion_cube),
     ('diffusion across a junction between two Dsolves', lambda m, p: _two_cubes(m, p, False)),
     ('a reaction across a junction (fixXreacs proxies)', lambda m, p: _two_cubes(m, p, True)),
