@@ -357,6 +357,67 @@ def _slot_rates(yt, k, nact, npools, kr, fa, fi, fc):
                     k[b + o3] += f3 * f
 
 
+@njit(cache=True, nogil=True, inline='always')
+def _slot_rates_general(yt, k, nact, npools, kr, kmr, M, R):
+    """dn/dt of the general form (kernels._rhs_general without Functions:
+    plain mass action, higher orders, Michaelis-Menten) for the packed
+    slots (slot j's pools at yt[j*npools:], its rate constants kr[j] and
+    Km kmr[j]): the same products, quotients, differences and sums in the
+    same order per voxel, bit for bit, term by term and entry by entry
+    over the slots instead of voxel by voxel (its inner loops run over a
+    handful of terms; these over the voxels).  *R*: room for
+    (terms + 1) x nact rates."""
+    nterms = kr.shape[1]
+    ttype, sub_ptr, sub_idx, mm_enz = M[3], M[4], M[5], M[9]
+    s0, s1 = M[22], M[23]
+    nsimple = M[27][0]
+    fa, fb, ef, ep, ec = M[28], M[29], M[30], M[31], M[32]
+    for i in range(nact * npools):
+        k[i] = 0.0
+    for r in range(nsimple):
+        i0 = s0[r]
+        i1 = s1[r]
+        o = r * nact
+        if i0 < npools and i1 < npools:
+            for j in range(nact):
+                b = j * npools
+                R[o + j] = kr[j, r] * yt[b + i0] * yt[b + i1]
+        elif i0 < npools:
+            for j in range(nact):
+                R[o + j] = kr[j, r] * yt[j * npools + i0] * 1.0
+        elif i1 < npools:
+            for j in range(nact):
+                R[o + j] = kr[j, r] * 1.0 * yt[j * npools + i1]
+        else:
+            for j in range(nact):
+                R[o + j] = kr[j, r] * 1.0 * 1.0
+    for r in range(nsimple, nterms):
+        a, c = sub_ptr[r], sub_ptr[r + 1]
+        o = r * nact
+        e = mm_enz[r]
+        for j in range(nact):
+            b = j * npools
+            sv = 1.0
+            for q in range(a, c):
+                x = sub_idx[q]
+                sv *= yt[b + x] if x < npools else 1.0
+            if ttype[r] == 0:
+                R[o + j] = kr[j, r] * sv
+            else:
+                R[o + j] = kr[j, r] * (yt[b + e] if e < npools else 1.0) * sv / (kmr[j, r] + sv)
+    o = nterms * nact
+    for j in range(nact):
+        R[o + j] = 0.0
+    for q in range(ef.shape[0]):
+        g = ef[q]
+        oa = fa[g] * nact
+        ob = fb[g] * nact
+        p = ep[q]
+        cq = ec[q]
+        for j in range(nact):
+            k[j * npools + p] += cq * (R[oa + j] - R[ob + j])
+
+
 # The parts of the side-by-side drivers that do not depend on the model's
 # variant are functions of their own (not inlined): compiled once for every
 # variant, called once per tick or round
@@ -631,6 +692,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     kmc = np.empty((nvox, nterms))
     volc = np.empty(nvox)
     Mc = (dimsc, kkc, kmc) + M[3:21] + (volc,) + M[22:]
+    R = np.empty((nterms + 1) * nvox)
     ns = sample_t.shape[0]
     si = 0
     t = t0
@@ -706,6 +768,9 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
                     else:
                         _rhs_fused(ytmp, k, nact, npools, kkc if packed else kk, fa, fi, fc,
                                    W[0], W[7])
+                elif not rfuncs and nact >= SLOT_RATES_MIN:
+                    _slot_rates_general(ytmp, k, nact, npools, kkc if packed else kk,
+                                        kmc if packed else km, M, R)
                 else:
                     dimsc[0] = nact
                     _rhs_general(t, ytmp, k, Mc if packed else M, W, rfuncs, W[0], W[1], W[2],

@@ -315,7 +315,23 @@ def _resting_run(together, mm):
         moose.connect(r2, 'sub', a, 'reac')
         moose.connect(r2, 'sub', b, 'reac')
         moose.connect(r2, 'prd', c, 'reac')
-        if mm:
+        if mm == 'third':
+            # a third-order term (general rates, not Michaelis-Menten), and
+            # an MMenz of two substrates whose enzyme is buffered
+            r3 = moose.Reac('/g/cyl/r3')
+            r3.Kf, r3.Kb = 0.8, 0.02
+            for sub in (a, a, b):
+                moose.connect(r3, 'sub', sub, 'reac')
+            moose.connect(r3, 'prd', c, 'reac')
+            enz = moose.BufPool('/g/cyl/enz')
+            enz.concInit = 0.2
+            e = moose.MMenz('/g/cyl/enz/e')
+            e.Km, e.kcat = 0.5, 0.4
+            moose.connect(enz, 'nOut', e, 'enzDest')
+            moose.connect(e, 'sub', b, 'reac')
+            moose.connect(e, 'sub', c, 'reac')
+            moose.connect(e, 'prd', a, 'reac')
+        elif mm:
             e = moose.MMenz('/g/cyl/b/e')
             e.Km, e.kcat = 0.3, 0.7
             moose.connect(b, 'nOut', e, 'enzDest')
@@ -348,13 +364,15 @@ def _resting_run(together, mm):
         moose.delete('/g')
 
 
-@pytest.mark.parametrize('mm', [False, True], ids=['fused', 'general'])
+@pytest.mark.parametrize('mm', [False, True, 'third'], ids=['fused', 'general', 'third'])
 def test_voxels_side_by_side_at_rest_as_one_after_another(mm):
     """The side-by-side drivers step only the voxels still short of a
     tick's end, and advance the voxels at rest without their stages (see
     gslrk._ticks_together): bit for bit the one-after-another drivers'
     trajectory, with voxels at rest, others redoing their steps, per-voxel
-    rate constants and a state set from outside."""
+    rate constants and a state set from outside.  The general rates
+    (Michaelis-Menten, third order) are taken term by term over the slots
+    (gslrk._slot_rates_general), the same operations as voxel by voxel."""
     one = _resting_run(False, mm)
     together = _resting_run(True, mm)
     assert np.array_equal(one, together)
