@@ -395,6 +395,14 @@ def _slot_rates_general(yt, k, nact, npools, kr, kmr, M, R):
         a, c = sub_ptr[r], sub_ptr[r + 1]
         o = r * nact
         e = mm_enz[r]
+        if ttype[r] != 0 and c == a + 1 and e < npools and sub_idx[a] < npools:
+            # (Michaelis-Menten of one substrate, the usual MMenz: s = 1.0 * S)
+            x = sub_idx[a]
+            for j in range(nact):
+                b = j * npools
+                sv = yt[b + x]
+                R[o + j] = kr[j, r] * yt[b + e] * sv / (kmr[j, r] + sv)
+            continue
         for j in range(nact):
             b = j * npools
             sv = 1.0
