@@ -38,7 +38,7 @@ import numpy as np
 
 from ..jit import njit
 from .kernels import (unpack, work_buffer, _work_parts, _rhs_fused, _rhs_general,
-                      _rhs_gather, _assign_m, gather_form)
+                      _rhs_gather, _assign_m, gather_form, _slot_rates_general)
 
 # Fehlberg's 4(5) pair: stage times, stage weights, 5th-order weights and
 # the 5th-minus-4th-order error weights
@@ -355,75 +355,6 @@ def _slot_rates(yt, k, nact, npools, kr, fa, fi, fc):
                     k[b + o2] += f2 * f
                 if o3 < npools:
                     k[b + o3] += f3 * f
-
-
-@njit(cache=True, nogil=True, inline='always')
-def _slot_rates_general(yt, k, nact, npools, kr, kmr, M, R):
-    """dn/dt of the general form (kernels._rhs_general without Functions:
-    plain mass action, higher orders, Michaelis-Menten) for the packed
-    slots (slot j's pools at yt[j*npools:], its rate constants kr[j] and
-    Km kmr[j]): the same products, quotients, differences and sums in the
-    same order per voxel, bit for bit, term by term and entry by entry
-    over the slots instead of voxel by voxel (its inner loops run over a
-    handful of terms; these over the voxels).  *R*: room for
-    (terms + 1) x nact rates."""
-    nterms = kr.shape[1]
-    ttype, sub_ptr, sub_idx, mm_enz = M[3], M[4], M[5], M[9]
-    s0, s1 = M[22], M[23]
-    nsimple = M[27][0]
-    fa, fb, ef, ep, ec = M[28], M[29], M[30], M[31], M[32]
-    for i in range(nact * npools):
-        k[i] = 0.0
-    for r in range(nsimple):
-        i0 = s0[r]
-        i1 = s1[r]
-        o = r * nact
-        if i0 < npools and i1 < npools:
-            for j in range(nact):
-                b = j * npools
-                R[o + j] = kr[j, r] * yt[b + i0] * yt[b + i1]
-        elif i0 < npools:
-            for j in range(nact):
-                R[o + j] = kr[j, r] * yt[j * npools + i0] * 1.0
-        elif i1 < npools:
-            for j in range(nact):
-                R[o + j] = kr[j, r] * 1.0 * yt[j * npools + i1]
-        else:
-            for j in range(nact):
-                R[o + j] = kr[j, r] * 1.0 * 1.0
-    for r in range(nsimple, nterms):
-        a, c = sub_ptr[r], sub_ptr[r + 1]
-        o = r * nact
-        e = mm_enz[r]
-        if ttype[r] != 0 and c == a + 1 and e < npools and sub_idx[a] < npools:
-            # (Michaelis-Menten of one substrate, the usual MMenz: s = 1.0 * S)
-            x = sub_idx[a]
-            for j in range(nact):
-                b = j * npools
-                sv = yt[b + x]
-                R[o + j] = kr[j, r] * yt[b + e] * sv / (kmr[j, r] + sv)
-            continue
-        for j in range(nact):
-            b = j * npools
-            sv = 1.0
-            for q in range(a, c):
-                x = sub_idx[q]
-                sv *= yt[b + x] if x < npools else 1.0
-            if ttype[r] == 0:
-                R[o + j] = kr[j, r] * sv
-            else:
-                R[o + j] = kr[j, r] * (yt[b + e] if e < npools else 1.0) * sv / (kmr[j, r] + sv)
-    o = nterms * nact
-    for j in range(nact):
-        R[o + j] = 0.0
-    for q in range(ef.shape[0]):
-        g = ef[q]
-        oa = fa[g] * nact
-        ob = fb[g] * nact
-        p = ep[q]
-        cq = ec[q]
-        for j in range(nact):
-            k[j * npools + p] += cq * (R[oa + j] - R[ob + j])
 
 
 # The parts of the side-by-side drivers that do not depend on the model's

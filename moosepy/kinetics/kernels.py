@@ -608,16 +608,99 @@ def jac_m(t, y, J, M, mu):
 
 
 @njit(cache=True, nogil=True, inline='always')
-def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs, fused):
+def _slot_rates_general(yt, k, nact, npools, kr, kmr, M, R):
+    """dn/dt of the general form (kernels._rhs_general without Functions:
+    plain mass action, higher orders, Michaelis-Menten) for the packed
+    slots (slot j's pools at yt[j*npools:], its rate constants kr[j] and
+    Km kmr[j]): the same products, quotients, differences and sums in the
+    same order per voxel, bit for bit, term by term and entry by entry
+    over the slots instead of voxel by voxel (its inner loops run over a
+    handful of terms; these over the voxels).  *R*: room for
+    (terms + 1) x nact rates.  Used by gslrk's side-by-side drivers (the
+    packed slots) and by :func:`_rk_step` (every voxel; kr = kk).
+    (Tried and slower, 2026-12-04: the counts and constants laid out pool
+    by pool before the rate loops; the transposes cost more than the
+    contiguous loops saved at ~100 voxels.)"""
+    nterms = kr.shape[1]
+    ttype, sub_ptr, sub_idx, mm_enz = M[3], M[4], M[5], M[9]
+    s0, s1 = M[22], M[23]
+    nsimple = M[27][0]
+    fa, fb, ef, ep, ec = M[28], M[29], M[30], M[31], M[32]
+    for i in range(nact * npools):
+        k[i] = 0.0
+    for r in range(nsimple):
+        i0 = s0[r]
+        i1 = s1[r]
+        o = r * nact
+        if i0 < npools and i1 < npools:
+            for j in range(nact):
+                b = j * npools
+                R[o + j] = kr[j, r] * yt[b + i0] * yt[b + i1]
+        elif i0 < npools:
+            for j in range(nact):
+                R[o + j] = kr[j, r] * yt[j * npools + i0] * 1.0
+        elif i1 < npools:
+            for j in range(nact):
+                R[o + j] = kr[j, r] * 1.0 * yt[j * npools + i1]
+        else:
+            for j in range(nact):
+                R[o + j] = kr[j, r] * 1.0 * 1.0
+    for r in range(nsimple, nterms):
+        a, c = sub_ptr[r], sub_ptr[r + 1]
+        o = r * nact
+        e = mm_enz[r]
+        if ttype[r] != 0 and c == a + 1 and e < npools and sub_idx[a] < npools:
+            # (Michaelis-Menten of one substrate, the usual MMenz: s = 1.0 * S)
+            x = sub_idx[a]
+            for j in range(nact):
+                b = j * npools
+                sv = yt[b + x]
+                R[o + j] = kr[j, r] * yt[b + e] * sv / (kmr[j, r] + sv)
+            continue
+        for j in range(nact):
+            b = j * npools
+            sv = 1.0
+            for q in range(a, c):
+                x = sub_idx[q]
+                sv *= yt[b + x] if x < npools else 1.0
+            if ttype[r] == 0:
+                R[o + j] = kr[j, r] * sv
+            else:
+                R[o + j] = kr[j, r] * (yt[b + e] if e < npools else 1.0) * sv / (kmr[j, r] + sv)
+    o = nterms * nact
+    for j in range(nact):
+        R[o + j] = 0.0
+    for q in range(ef.shape[0]):
+        g = ef[q]
+        oa = fa[g] * nact
+        ob = fb[g] * nact
+        p = ep[q]
+        cq = ec[q]
+        for j in range(nact):
+            k[j * npools + p] += cq * (R[oa + j] - R[ob + j])
+
+
+#: fewest voxels whose general rates are taken term by term over the voxels
+#: (:func:`_slot_rates_general`); fewer go voxel by voxel
+SLOT_RATES_MIN = 4
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs, fused, R):
     """One embedded RK step: ynew (higher order) and err (difference).
     With *afuncs*, the Functions assign their pools in each stage's state
-    (ytmp) before its right-hand side; y is not changed."""
+    (ytmp) before its right-hand side; y is not changed.  *R*: room for
+    :func:`_slot_rates_general`'s rates (general rates of a model without
+    Functions, several voxels), else empty."""
     n = y.shape[0]
+    slots = R.shape[0] > 0
     if afuncs:
         for i in range(n):
             ytmp[i] = y[i]
         _assign_m(t, ytmp, M, W)
         _rhs(t, ytmp, ks[0], M, W, rfuncs, fused)
+    elif slots:
+        _slot_rates_general(y, ks[0], M[0][0], M[0][1], M[1], M[2], M, R)
     else:
         _rhs(t, y, ks[0], M, W, rfuncs, fused)
     for s in range(1, nst):
@@ -631,7 +714,10 @@ def _rk_step(t, y, h, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs
         ts = t + C[s] * h
         if afuncs:
             _assign_m(ts, ytmp, M, W)
-        _rhs(ts, ytmp, ks[s], M, W, rfuncs, fused)
+        if slots:
+            _slot_rates_general(ytmp, ks[s], M[0][0], M[0][1], M[1], M[2], M, R)
+        else:
+            _rhs(ts, ytmp, ks[s], M, W, rfuncs, fused)
     for i in range(n):
         ynew[i] = y[i]
         err[i] = 0.0
@@ -678,6 +764,13 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
     ynew = np.empty(n)
     err = np.empty(n)
     W = _work_parts(M, work_buffer(M))
+    # the general rates over the voxels term by term (no Functions, not
+    # fused, several voxels): the same numbers as voxel by voxel
+    nvox = M[0][0]
+    if not afuncs and not rfuncs and not fused and nvox >= SLOT_RATES_MIN:
+        R = np.empty((M[0][2] + 1) * nvox)
+    else:
+        R = np.empty(0)
     ns = sample_t.shape[0]
     si = 0
     t = t0
@@ -704,7 +797,7 @@ def _rk_integrate(y, t0, t1, h, A, B, E, C, order, rtol, atol, sample_t, rec_idx
             # the integration cannot advance; the caller raises
             return -3.0
         _rk_step(t, y, hstep, A, B, E, C, nst, ks, M, ytmp, ynew, err, W, afuncs, rfuncs,
-                 fused)
+                 fused, R)
         steps += 1
         if steps > max_steps:
             return -1.0

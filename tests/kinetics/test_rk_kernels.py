@@ -214,3 +214,58 @@ def test_voxels_with_assigning_function(method):
     np.testing.assert_allclose(moose.vec('/m/G').conc, 2 * a0 * math.exp(-0.2 * t), rtol=1e-6)
     np.testing.assert_allclose(moose.vec('/m/B').conc, a0 * (1 - math.exp(-0.2 * t)),
                                rtol=1e-6)
+
+
+def _identical_voxels(nvox, method):
+    """*nvox* equal cubes (no Dsolve) of a model with general rates only
+    (a two-substrate MMenz of a buffered enzyme, a one-substrate MMenz, a
+    third-order Reac): counts of A, B, C after 20 s."""
+    if moose.exists('/iv'):
+        moose.delete('/iv')
+    moose.Neutral('/iv')
+    m = moose.CubeMesh('/iv/cube')
+    m.x0, m.y0, m.z0 = 0.0, 0.0, 0.0
+    m.x1, m.y1, m.z1 = nvox * 1e-6, 1e-6, 1e-6
+    m.dx, m.dy, m.dz = 1e-6, 1e-6, 1e-6
+    a, b, c = (moose.Pool(f'/iv/cube/{x}') for x in 'ABC')
+    a.concInit, b.concInit, c.concInit = 1.0, 0.5, 0.1
+    enz = moose.BufPool('/iv/cube/enz')
+    enz.concInit = 0.2
+    e = moose.MMenz('/iv/cube/enz/e')
+    e.Km, e.kcat = 0.5, 0.4
+    moose.connect(enz, 'nOut', e, 'enzDest')
+    moose.connect(e, 'sub', b, 'reac')
+    moose.connect(e, 'sub', c, 'reac')
+    moose.connect(e, 'prd', a, 'reac')
+    e2 = moose.MMenz('/iv/cube/B/e2')
+    e2.Km, e2.kcat = 0.3, 0.7
+    moose.connect(b, 'nOut', e2, 'enzDest')
+    moose.connect(e2, 'sub', a, 'reac')
+    moose.connect(e2, 'prd', b, 'reac')
+    _reac('/iv/cube/r3', [a, a, b], [c], 0.8, 0.02)
+    st = moose.Stoich('/iv/cube/st')
+    st.compartment = m
+    ks = moose.Ksolve('/iv/cube/ks')
+    ks.method = method
+    st.ksolve = ks
+    st.reacSystemPath = '/iv/cube/##'
+    moose.reinit()
+    moose.start(20.0)
+    out = np.array([moose.vec(f'/iv/cube/{x}').n for x in 'ABC'])
+    moose.delete('/iv')
+    return out
+
+
+@pytest.mark.parametrize('method', ['rk2', 'rkck'])
+def test_general_rates_over_many_voxels_as_one_voxels(method):
+    """The generic kernel takes the general rates of several voxels term by
+    term over the voxels (kernels._slot_rates_general), one voxel voxel by
+    voxel (_rhs_general).  With equal voxels the error control (largest
+    over all entries) takes the same steps, so every voxel must follow the
+    one-voxel trajectory bit for bit."""
+    one = _identical_voxels(1, method)
+    many = _identical_voxels(6, method)
+    assert many.shape == (3, 6)
+    for v in range(6):
+        assert np.array_equal(many[:, v], one[:, 0])
+    assert abs(one[0, 0] - 1.0 * NAV) > 0.05 * NAV        # A moved
