@@ -123,12 +123,22 @@ def _meshes(moose, root):
     return dend, spine, psd
 
 
+#: the Ksolves' method and tolerances (set before the Stoich builds, as a
+#: script would), for bench_spiny_accuracy.py; empty: the defaults
+SOLVER_OPTS = {}
+
+
 def _solvers(moose, meshes):
     ds = []
     for mesh in meshes:
         st = moose.Stoich(mesh.path + '/stoich')
         st.compartment = mesh
-        st.ksolve = moose.Ksolve(mesh.path + '/ksolve')
+        ks = moose.Ksolve(mesh.path + '/ksolve')
+        if 'method' in SOLVER_OPTS:
+            ks.method = SOLVER_OPTS['method']
+        if 'eps' in SOLVER_OPTS:
+            ks.epsRel = ks.epsAbs = SOLVER_OPTS['eps']
+        st.ksolve = ks
         st.dsolve = moose.Dsolve(mesh.path + '/dsolve')
         st.reacSystemPath = mesh.path + '/#'
         ds.append(moose.element(mesh.path + '/dsolve'))
