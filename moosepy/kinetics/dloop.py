@@ -27,9 +27,11 @@ Member kinds (``kind``): 0 no reaction (the time only); 1 MOOSE's GSL
 drivers side by side (:func:`moosepy.kinetics.gslrk._together`: several
 voxels, no Functions); 6 and 7 the generic embedded Runge-Kutta kernel
 without Functions (:mod:`moosepy.kinetics.kernels`, plain and fused rates),
-with the tableau passed.  Models with Functions and one-voxel GSL drivers
-stay on the Python loop: each integrator variant compiled into this kernel
-costs its first compile 10-20 s.
+with the tableau passed.  The two families are two kernels (run_ticks,
+run_ticks_rk) over one loop (:func:`_loop`, given the chemical step), so
+that a model compiles only the integrator it uses.  Models with Functions
+and one-voxel GSL drivers stay on the Python loop: each integrator variant
+compiled into a kernel costs its first compile 10-20 s.
 
 Units: molecules, seconds.
 """
@@ -43,13 +45,14 @@ from .gslrk import _together
 from .kernels import _rk_integrate_nf, _rk_integrate_nf_fz
 from .dkernels import tree_steps, junction_exchange
 
-#: stop codes (the first entry of the returned array)
+#: stop codes (info[0] after a call of run_ticks or run_ticks_rk)
 DONE, DIFFUSION_CHECK, SOLVER_ERROR, STATE_CHECK = 0, 1, 2, 3
 
 
 @njit(cache=True, nogil=True)
 def _chem_gsl(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, st, ri, so, I,
               F):
+    # a member's chemical step from t0 to t: the GSL drivers side by side
     ends[0] = t
     return _together(y, t0, ends, hc, dy, rtol, atol, st, ri, so, I, F, 50_000_000, yl)
 
@@ -57,6 +60,7 @@ def _chem_gsl(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, 
 @njit(cache=True, nogil=True)
 def _chem_rk(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, st, ri, so, I,
              F):
+    # the generic kernel from t0 to t (returns the next step size, or < 0)
     if kd == 6:
         return _rk_integrate_nf(y, t0, t, h, A, B, E, C, order, rtol, atol, st, ri, so, I, F,
                                 50_000_000)
