@@ -63,12 +63,32 @@ def _per_entry(el, port):
     return got
 
 
+#: read plain column fields (no getter: CaConc.Ca, Compartment.Vm ...)
+#: straight from their columns, and write through a class's
+#: ``_adaptor_writer`` (Pool conc and n) where it has one: the same values
+#: and checks as getattr/setattr without the descriptor calls.  False:
+#: getattr/setattr for every field.
+FAST_ACCESS = True
+
+
+def _reader(o, j, name):
+    """(None, element, column name, index) for a field read straight from
+    its column (what Field.__get__ returns when it has no getter), else
+    (handle, attribute) for getattr."""
+    f = o.cls._fields.get(name)
+    if FAST_ACCESS and isinstance(f, Field) and f.getter is None and name in o.cols:
+        return (None, o, name, j)
+    return (o.handle(j), name)
+
+
 def _resolved(el):
-    """Per entry, the reads of ``requestOut`` as (handle, attribute) and the
-    sends of ``output`` as (handle, attribute) for a ``set<Field>`` target
-    or (None, target) for any other (delivered by ``send_value``): what
-    ``table._read`` and ``send_value`` would look up at every tick, looked
-    up once while the messages are the same."""
+    """Per entry, the reads of ``requestOut`` (see :func:`_reader`) and the
+    sends of ``output`` as (handle, attribute) for a ``set<Field>`` target,
+    (writer, None) where the target's class gives a writer for the field
+    (``_adaptor_writer(element, index, name)``), or (None, target) for any
+    other (delivered by ``send_value``): what ``table._read`` and
+    ``send_value`` would look up at every tick, looked up once while the
+    messages are the same."""
     cache = _cache(el)
     got = cache.get(None)
     if got is None:
@@ -76,14 +96,19 @@ def _resolved(el):
         for src in _per_entry(el, 'requestOut'):
             row = []
             for o, j, port in src:
-                row.append((o.handle(j), _getter_attr(o, port)))
+                row.append(_reader(o, j, _getter_attr(o, port)))
             reads.append(row)
         sends = []
         for tgt in _per_entry(el, 'output'):
             row = []
             for o, j, p in tgt:
                 name = setter_attr(o, p)
-                row.append((o.handle(j), name) if name is not None else (None, (o, j, p)))
+                if name is None:
+                    row.append((None, (o, j, p)))
+                    continue
+                mk = getattr(o.cls, '_adaptor_writer', None) if FAST_ACCESS else None
+                w = mk(o, j, name) if mk is not None else None
+                row.append((w, None) if w is not None else (o.handle(j), name))
             sends.append(row)
         got = cache[None] = (reads, sends)
     return got
@@ -121,8 +146,11 @@ class Adaptor(Neutral):
         for i in range(el.num):
             src = reads[i]
             s = float(sums[i])
-            for h, name in src:
-                s += float(getattr(h, name))
+            for rd in src:
+                if rd[0] is None:       # (a plain column: Field.__get__'s value)
+                    s += float(rd[1].cols[rd[2]][rd[3]])
+                else:
+                    s += float(getattr(rd[0], rd[1]))
             n = int(counts[i]) + len(src)
             if n:
                 out = float(c['outputOffset'][i]) + float(c['scale'][i]) * (
@@ -133,7 +161,9 @@ class Adaptor(Neutral):
             sums[i] = 0.0
             counts[i] = 0
             for h, name in sends[i]:
-                if h is not None:
+                if name is None:
+                    h(out)              # the class's writer
+                elif h is not None:
                     setattr(h, name, out)
                 else:
                     send_value(el, i, 'output', out, [name])

@@ -86,6 +86,32 @@ class PoolBase(Neutral):
         self._check_nonneg('conc', v)
         self.n = conc_to_n(v, self._vol())
 
+    @classmethod
+    def _adaptor_writer(cls, el, idx, name):
+        """For an Adaptor's ``output`` to setConc or setN of entry *idx*: a
+        function of the value doing what ``handle.conc = v`` (``.n = v``)
+        does (Field conversion, the checks, n into the solver's state or
+        nothing for a pool that holds its own n), without the descriptor
+        calls; the plain setattr while the element has hooks (they are
+        told of the change).  None for other fields."""
+        if name not in ('conc', 'n') or cls._set_n is not PoolBase._set_n or \
+                cls._set_conc is not PoolBase._set_conc:
+            return None         # (BufPool sets nInit too: its own setter)
+        h = el.handle(idx)
+
+        def write(v):
+            if el.hooks or not el.alive:
+                setattr(h, name, v)
+                return
+            v = float(v)
+            if name == 'conc':
+                h._check_nonneg('conc', v)
+                v = float(conc_to_n(v, h._vol()))
+            h._check_nonneg('n', v)
+            if not holds_own_n(el):
+                el.cols['n'][idx] = v
+        return write
+
     def _get_concInit(self):
         return n_to_conc(float(self._el.cols['nInit'][self._idx]), self._vol())
 

@@ -92,3 +92,88 @@ def test_output_to_other_ports_and_after_new_messages():
     assert ad.outputValue == 0.5 * (4.0 + 10.0) / 2
     assert ad2.outputValue == 1.0 + 0.5 * (4.0 + 10.0) / 2
     assert tab.vector[-1] == 3.5
+
+
+def _fast_access_run(fast):
+    """Adaptors reading a compartment's Vm (a plain column) and a solved
+    pool's conc (a getter), writing a Ksolve pool's conc and n, a BufPool's
+    conc (its own setter), a Gsolve pool's conc (hooks: the solver is told)
+    and an unsolved Pool's conc (holds its own n); then one whose output
+    goes negative.  Returns the recorded values and the error's words."""
+    from moosepy.core import adaptor
+    keep = adaptor.FAST_ACCESS
+    adaptor.FAST_ACCESS = fast
+    try:
+        if moose.exists('/fa'):
+            moose.delete('/fa')
+        moose.Neutral('/fa')
+        c = moose.Compartment('/fa/c')
+        c.Rm, c.Cm, c.Em, c.initVm, c.inject = 1e9, 1e-11, -0.07, -0.07, 1e-11
+        k = moose.CubeMesh('/fa/k')
+        k.volume = 1e-18
+        a = moose.Pool('/fa/k/a')
+        b = moose.Pool('/fa/k/b')
+        r = moose.Reac('/fa/k/r')
+        r.Kf, r.Kb = 1.0, 0.5
+        moose.connect(r, 'sub', a, 'reac')
+        moose.connect(r, 'prd', b, 'reac')
+        buf = moose.BufPool('/fa/k/buf')
+        st = moose.Stoich('/fa/k/st')
+        st.compartment = k
+        st.ksolve = moose.Ksolve('/fa/k/ks')
+        st.reacSystemPath = '/fa/k/##'
+        g = moose.CubeMesh('/fa/g')
+        g.volume = 1e-18
+        gp = moose.Pool('/fa/g/gp')
+        moose.Pool('/fa/g/gq')
+        gst = moose.Stoich('/fa/g/st')
+        gst.compartment = g
+        gst.ksolve = moose.Gsolve('/fa/g/gs')
+        gst.reacSystemPath = '/fa/g/##'
+        free = moose.Pool('/fa/free')
+        tabs = {}
+        for name, src, sport, dst, dport, scale in (
+                ('vm2a', c, 'getVm', a, 'setConc', -10.0),
+                ('a2n', a, 'getConc', b, 'setN', 100.0),
+                ('vm2buf', c, 'getVm', buf, 'setConc', -5.0),
+                ('vm2g', c, 'getVm', gp, 'setConc', -2.0),
+                ('vm2free', c, 'getVm', free, 'setConc', -1.0)):
+            ad = moose.Adaptor('/fa/' + name)
+            moose.connect(ad, 'requestOut', src, sport)
+            moose.connect(ad, 'output', dst, dport)
+            ad.scale = scale
+            t = moose.Table2('/fa/t_' + name)
+            moose.connect(t, 'requestOut', dst, 'getConc' if dport == 'setConc' else 'getN')
+            t.tick = 18
+            tabs[name] = t
+        for tick in (11, 18):
+            moose.setClock(tick, 0.05)
+        moose.reinit()
+        moose.start(0.5)
+        out = {k2: np.array(t.vector) for k2, t in tabs.items()}
+        out['a.n'] = a.n
+        bad = moose.Adaptor('/fa/bad')
+        moose.connect(bad, 'requestOut', c, 'getVm')
+        moose.connect(bad, 'output', a, 'setConc')
+        bad.scale = 10.0                    # Vm < 0: a negative concentration
+        with pytest.raises(moose.MooseError) as e:
+            moose.reinit()
+            moose.start(0.1)
+        return out, str(e.value)
+    finally:
+        adaptor.FAST_ACCESS = keep
+        if moose.exists('/fa'):
+            moose.delete('/fa')
+
+
+def test_fast_access_gives_the_field_machinerys_values_and_errors():
+    """The Adaptor's direct column reads and the Pool's writer
+    (adaptor.FAST_ACCESS) against getattr/setattr: every value bit for bit,
+    the same error for a negative concentration."""
+    slow, slow_err = _fast_access_run(False)
+    fast, fast_err = _fast_access_run(True)
+    assert slow.keys() == fast.keys()
+    for k in slow:
+        assert np.array_equal(slow[k], fast[k]), k
+    assert fast_err == slow_err and 'conc' in fast_err
+    assert np.ptp(slow['vm2a']) > 0 and slow['vm2buf'][-1] > 0 and slow['vm2g'][-1] > 0
