@@ -27,7 +27,8 @@ difference of the final concentrations (pools matched by path; deep: voxel
 0) above 1e-9 mM.  It is not a check of moosepy: where it is large, MOOSE
 differs for known reasons (PYMOOSE_NOTES.md, kkit_pymoose_side.py): models
 marked * have several compartments, between which MOOSE's loadModel adds a
-Dsolve and diffuses same-named pools (moosepy has no Dsolve yet), and
+Dsolve and diffuses same-named pools (as moosepy's has done since issue
+12; the README's figures are from before), and
 MOOSE's rk5 fails at random on acc35 ("GSL integration error").
 """
 

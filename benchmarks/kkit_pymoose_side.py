@@ -16,8 +16,9 @@ tests/kinetics/test_kkit.py.
 
 Models with several compartments are also recorded with every diffConst
 set to 0 (key ``<name>:nodiff``): MOOSE's loadModel adds a Dsolve per
-compartment and lets same-named pools diffuse between them, which moosepy
-(no Dsolve yet) does not.
+compartment and lets same-named pools diffuse between them (moosepy's
+loadModel has done the same since issue 12; these records are kept as the
+uncoupled oracle).
 
 Measured findings (pymoose 5.0.0, this machine):
 
