@@ -69,36 +69,18 @@ def _chem_rk(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, s
 
 
 @njit(cache=True, nogil=True)
-def run_ticks(s, s_first, nt, kstride, dstride, base, k0, stage0,
-              Y, yo, nvox, npools, kind, allow_neg, tdone, tol, H,
-              HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order,
-              dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown, dfo,
-              jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, dt_x,
-              rec, rlo, rhi, rflat, rfo, rout, roo, last, info):
+def run_ticks(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info):
     """:func:`_loop` with MOOSE's GSL drivers (member kinds 0 and 1)."""
-    _loop(_chem_gsl, s, s_first, nt, kstride, dstride, base, k0, stage0,
-          (Y, yo, nvox, npools, kind, allow_neg, tdone, tol, H),
-          (HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order),
-          (dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown, dfo),
-          (jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, dt_x),
-          (rec, rlo, rhi, rflat, rfo, rout, roo, last), info)
+    _loop(_chem_gsl, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
+          info)
 
 
 @njit(cache=True, nogil=True)
-def run_ticks_rk(s, s_first, nt, kstride, dstride, base, k0, stage0,
-                 Y, yo, nvox, npools, kind, allow_neg, tdone, tol, H,
-                 HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order,
-                 dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown,
-                 dfo, jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, dt_x,
-                 rec, rlo, rhi, rflat, rfo, rout, roo, last, info):
+def run_ticks_rk(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info):
     """:func:`_loop` with the generic Runge-Kutta kernel (member kinds 0, 6
     and 7)."""
-    _loop(_chem_rk, s, s_first, nt, kstride, dstride, base, k0, stage0,
-          (Y, yo, nvox, npools, kind, allow_neg, tdone, tol, H),
-          (HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order),
-          (dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown, dfo),
-          (jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, dt_x),
-          (rec, rlo, rhi, rflat, rfo, rout, roo, last), info)
+    _loop(_chem_rk, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
+          info)
 
 
 @njit(cache=True, nogil=True, inline='always')
@@ -114,11 +96,14 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
     order; each over *dt_x* s).  On the last tick each member's state after
     its chemical step is copied to *last* (the pools' reading).
 
+    The arrays come in five tuples, unpacked below: the states (ST), the
+    chemistry (CH), the diffusion (DF), the junctions (JN) and the tables
+    (RC).  (A call of more than 30 arguments is one Python makes by packing
+    them, and numba cannot inline such a call.)
+
     Returns nothing; info[0] = stop code (DONE or the check that stopped),
     info[1] = tick, info[2] = stage, info[3] = the integrator's status,
-    info[4], info[5] = the diffusion step's smallest count and sum.  (The
-    arrays come in five tuples: a call of more than 30 arguments is one
-    Python cannot make without packing them, and numba cannot inline.)"""
+    info[4], info[5] = the diffusion step's smallest count and sum."""
     Y, yo, nvox, npools, kind, allow_neg, tdone, tol, H = ST
     HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order = CH
     dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown, dfo = DF

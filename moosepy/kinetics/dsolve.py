@@ -797,7 +797,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
     pre = times <= comp.t + 1e-12 * max(1.0, abs(comp.t))
     if pre.any():
         out[pre] = y[flats]
-    group, plans, jns = _split_setup(el, comp, ds, dstride, base, whole)
+    setup = _split_setup(el, comp, ds, dstride, base, whole)
+    group, plans, jns = setup
     # the joined solvers' tables: filled here, from the states after each tick
     recs = []
     for m in group:
@@ -828,8 +829,8 @@ def advance_split(el, comp, t_end, times, flats, chem_advance, whole):
     joined = READ_BEFORE_EXCHANGE and len(group) > 1 and bool(jns)
     snap = {}
     if COMPILED_TICKS and not whole and not xsrc and (joined or len(group) == 1):
-        done = _compiled_ticks(el, comp, group, plans, jns, s, s_end, kstride, dstride, base,
-                               times, flats, out, recs)
+        done = _compiled_ticks(el, comp, setup, s, s_end, kstride, dstride, base, times,
+                               flats, out, recs)
         if done is not None:
             s, last = done
             comp = el.data['compiled']
@@ -926,16 +927,17 @@ _CLOCK = [None]         # moosepy.core.clock.clock, once imported
 #: kernel calls and their checks a tick.  False: the Python loop.
 COMPILED_TICKS = True
 #: fewest chemical ticks in a call for which the compiled loop is used
-#: (its set-up, ~40 us, is about one tick of the Python loop)
+#: (its per-call set-up, the states and the tables' rows packed, is about
+#: one tick of the Python loop)
 COMPILED_MIN_TICKS = 2
-
-_GSL_KINDS = {'_together': 1}
 
 
 def _member_kind(m, mc):
-    """(kind for dloop.run_ticks, (rtol, atol), method) of joined solver
-    *m* with compiled chemistry *mc*, or None where the loop cannot step
-    it (not a Ksolve, lsoda, its chemistry to be recompiled)."""
+    """(kind for dloop.run_ticks, (rtol, atol), GSL driver or generic
+    method name) of joined solver *m* with compiled chemistry *mc*, or
+    None where the loop cannot step it (not a Ksolve, lsoda, Functions, its
+    chemistry to be recompiled).  Read at every call: a script may change
+    the method between runs."""
     from .ksolve import Ksolve, _gsl_kernel
     if m.cls is not Ksolve or mc.dirty or mc.layout.version != structure.version():
         return None
@@ -947,10 +949,9 @@ def _member_kind(m, mc):
     if method == 'lsoda':
         return None
     if method == 'rk5' and (fn := _gsl_kernel(mc)) is not None:
-        kind = _GSL_KINDS.get(getattr(fn, '__name__', ''))
-        if kind is None:
-            return None
-        return kind, m.data.get('ode_tol') or tol, fn
+        if getattr(fn, '__name__', '') != '_together':
+            return None     # (one voxel, or Functions: the Python loop)
+        return 1, m.data.get('ode_tol') or tol, fn
     info = mc.I[mc.I[32]:mc.I[33]]
     if info[2] + info[3] + info[4] > 0:
         return None         # (Functions: the Python loop)
@@ -966,34 +967,53 @@ def _cat(parts, dtype):
             else np.zeros(0, dtype=dtype))
 
 
-def _compiled_ticks(el, comp, group, plans, jns, s, s_end, kstride, dstride, base, times,
-                    flats, out, recs):
-    """Run the whole chemical ticks of advance_split's call in one compiled
-    call (dloop.run_ticks) where the group allows (see COMPILED_TICKS).
-    Returns (base step reached, {id(member): its state after its last
-    chemical step}) or None, having changed nothing, where the Python loop
-    must run."""
-    s_first = (s // kstride + 1) * kstride
-    nt = (s_end - s_first) // kstride + 1 if s_first <= s_end else 0
-    if nt < COMPILED_MIN_TICKS:
-        return None
-    from . import dloop
-    from .ksolve import gsl_memory, gsl_failed, rk_failed, check_state
-    t_first = s_first * base
-    kinds, tols, comps, fns, generic = [], [], [], [], None
-    for m in group:
-        mc = comp if m is el else m.data['compiled']
-        mk = _member_kind(m, mc)
-        if mk is None or not mc.t < t_first:
-            return None
-        if mk[0] >= 6:
-            if generic is not None and generic != mk[2]:
-                return None         # (one tableau for the call)
-            generic = mk[2]
-        kinds.append(mk[0])
-        tols.append(mk[1])
-        comps.append(mc)
-        fns.append(mk[2] if mk[0] == 1 else None)
+class _LoopPlan:
+    """What dloop's kernels need of a joined group that stays while its
+    split set-up (:func:`_split_setup`) is kept: the states' layout, the
+    packed models (I), the diffusion plans (DF) and the junctions (JN,
+    less their step), as arrays concatenated with offsets (member i's part
+    of X is ``X[o[i]:o[i + 1]]``)."""
+
+    def __init__(self, comps, dparts, jl):
+        ys = [c.state.reshape(-1) for c in comps]
+        self.yo = _offsets(ys)
+        self.nvox = np.array([c.nvox for c in comps], np.int64)
+        self.npools = np.array([c.npools for c in comps], np.int64)
+        self.hco = np.cumsum([0] + [c.nvox for c in comps]).astype(np.int64)
+        self.II = _cat([c.I for c in comps], np.int64)
+        self.io = _offsets([c.I for c in comps])
+        self.dparts = dparts
+        e_i, e_f = np.zeros(0, np.int64), np.zeros(0)
+        dcl = [p.cols if p is not None else e_i for p in dparts]
+        dor = [p.arrays[1] if p is not None else e_i for p in dparts]
+        dpp = [p.arrays[2] if p is not None else e_i for p in dparts]
+        # inv, f, up, bd, bup, bdown (the last three one 0.0 under backward
+        # Euler: padded to the member's factors)
+        fparts = [[p.arrays[k] if p is not None else e_f for p in dparts] for k in range(3, 9)]
+        for k in (3, 4, 5):
+            for i, p in enumerate(dparts):
+                if p is not None and len(fparts[k][i]) != len(fparts[0][i]):
+                    fparts[k][i] = np.zeros(len(fparts[0][i]))
+        self.DF = (np.array([p.n if p is not None else 0 for p in dparts], np.int64),
+                   np.array([int(p is not None and p.cn) for p in dparts], np.int64),
+                   np.array([int(p is not None and p.arrays[9]) for p in dparts], np.int64),
+                   _cat(dcl, np.int64), _offsets(dcl), _cat(dor, np.int64),
+                   _cat(dpp, np.int64), _offsets(dor),
+                   *(_cat(f, np.float64) for f in fparts), _offsets(fparts[0]))
+        # junction j: held by member jhold[j], with member jother[j]; pool
+        # columns, voxel pairs, volumes and couplings as junction_exchange's
+        cols = [[x[k] for x in jl] for k in range(2, 9)]
+        self.JN = (np.array([x[0] for x in jl], np.int64), np.array([x[1] for x in jl], np.int64),
+                   _cat(cols[0], np.int64), _cat(cols[1], np.int64), _offsets(cols[0]),
+                   _cat(cols[2], np.int64), _cat(cols[3], np.int64),
+                   _cat(cols[4], np.float64), _cat(cols[5], np.float64), _offsets(cols[2]),
+                   _cat(cols[6], np.float64), _offsets(cols[6]))
+
+
+def _loop_members(group, plans, jns, comps, dstride):
+    """(each member's tree diffusion plan or None, the junctions as
+    (holder, other, junction_exchange's arrays)) of a joined group, or None
+    where the loop cannot run it."""
     dparts = []
     for m in group:
         p = plans.get(id(m))
@@ -1009,160 +1029,168 @@ def _compiled_ticks(el, comp, group, plans, jns, s, s_end, kstride, dstride, bas
         for jn in jns.get(id(m), ()):
             if jn.chans or jn.xfers:
                 return None
-            if jn.diff is not None:
-                Sa, Sb = jn.diff[0], jn.diff[1]
-                b = next((k for k, c in enumerate(comps) if c.state is Sb), None)
-                if comps[pos[id(m)]].state is not Sa or b is None:
-                    return None
-                jl.append((pos[id(m)], b) + tuple(jn.diff[2:]))
-    M = len(group)
-    ys = [c.state.reshape(-1) for c in comps]
-    yo = _offsets(ys)
-    Y = np.concatenate(ys)
-    gmem = [gsl_memory(m, c, y, fn) if fn is not None else None
-            for m, c, y, fn in zip(group, comps, ys, fns)]
-    hcs = [g[0] if g is not None else np.zeros((0, 2)) for g in gmem]
-    HC = np.concatenate(hcs)
-    hco = _offsets(hcs)
-    DY = np.concatenate([g[1] if g is not None else np.zeros(len(y)) for g, y in zip(gmem, ys)])
-    YL = np.concatenate([g[2] if g is not None else np.zeros(len(y)) for g, y in zip(gmem, ys)])
-    II = _cat([c.I for c in comps], np.int64)
-    io = _offsets([c.I for c in comps])
-    FF = _cat([c.F for c in comps], np.float64)
-    fo = _offsets([c.F for c in comps])
-    if generic is not None:
-        from . import kernels
-        A, B, E, C, order = kernels.tableau(generic)
-        order = float(order)
-    else:
-        A, B, E, C, order = np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 0.0
-    H = np.array([float(c.h) if k >= 6 else 0.0 for c, k in zip(comps, kinds)])
-    tdone = np.array([float(c.t) for c in comps])
-    tol = np.array(tols, dtype=np.float64).reshape(M, 2)
-    allow = np.array([bool(getattr(c, 'allow_negative', False)) for c in comps])
-    nvox = np.array([c.nvox for c in comps], np.int64)
-    npools = np.array([c.npools for c in comps], np.int64)
-    kind = np.array(kinds, np.int64)
-    # diffusion
-    dn = np.array([p.n if p is not None else 0 for p in dparts], np.int64)
-    dcn = np.array([1 if p is not None and p.cn else 0 for p in dparts], np.int64)
-    dchain = np.array([1 if p is not None and p.arrays[9] else 0 for p in dparts], np.int64)
-    e_i, e_f = np.zeros(0, np.int64), np.zeros(0)
-    dcl = [p.cols if p is not None else e_i for p in dparts]
-    dor = [p.arrays[1] if p is not None else e_i for p in dparts]
-    dpp = [p.arrays[2] if p is not None else e_i for p in dparts]
-    fparts = [[p.arrays[k] if p is not None else e_f for p in dparts] for k in range(3, 9)]
-    # (bd, bup, bdown hold one 0.0 for backward Euler: pad each member's to its factors)
-    for k in (3, 4, 5):
-        for i, p in enumerate(dparts):
-            if p is not None and len(fparts[k][i]) != len(fparts[0][i]):
-                fparts[k][i] = np.zeros(len(fparts[0][i]))
-    dfo = _offsets(fparts[0])
-    # junctions
-    if jl:
-        jhold = np.array([x[0] for x in jl], np.int64)
-        jother = np.array([x[1] for x in jl], np.int64)
-        ca, cb, va, vb, pa, pb, kk = ([x[k] for x in jl] for k in range(2, 9))
-        ca, cb, va, vb, pa, pb, kk = list(ca), list(cb), list(va), list(vb), list(pa), \
-            list(pb), list(kk)
-        jco, jpo, jko = _offsets(ca), _offsets(va), _offsets(kk)
-        jca, jcb = _cat(ca, np.int64), _cat(cb, np.int64)
-        jva, jvb = _cat(va, np.int64), _cat(vb, np.int64)
-        jpa, jpb, jkk = _cat(pa, np.float64), _cat(pb, np.float64), _cat(kk, np.float64)
-    else:
-        jhold = jother = jco = jpo = jko = jca = jcb = jva = jvb = np.zeros(1, np.int64)[:0]
-        jpa = jpb = jkk = np.zeros(0)
-    # tables: rows by tick
-    members_rec = [None] * M
-    members_rec[pos[id(el)]] = (times, flats, out)
-    for m, _reqs, mt, mf, mo in recs:
-        members_rec[pos[id(m)]] = (mt, mf, mo)
-    rec = any(r is not None and len(r[0]) and len(r[1]) for r in members_rec)
-    if rec:
-        tk = (s_first + np.arange(nt, dtype=np.int64) * kstride) * base
-        tolb = 1e-9 * base
-        rlo = np.zeros(M * nt, np.int64)
-        rhi = np.zeros(M * nt, np.int64)
-        rfl, blocks = [], []
-        for i, r in enumerate(members_rec):
-            if r is None or not len(r[0]) or not len(r[1]):
-                rfl.append(e_i)
-                blocks.append(e_f)
+            if jn.diff is None:
                 continue
-            mt, mf, mo = r
-            rlo[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk - tolb, 'left')
-            rhi[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk + tolb, 'right')
-            rfl.append(np.asarray(mf, np.int64) + yo[i])
-            blocks.append(np.ascontiguousarray(mo, dtype=np.float64).reshape(-1))
-        rflat, rfo = _cat(rfl, np.int64), _offsets(rfl)
-        rout, roo = _cat(blocks, np.float64), _offsets(blocks)
-    else:
-        rlo = rhi = rflat = rfo = roo = np.zeros(1, np.int64)
-        rout = np.zeros(1)
-    last = np.empty_like(Y)
-    info = np.zeros(6)
-    dt_x = kstride * base
+            b = next((k for k, c in enumerate(comps) if c.state is jn.diff[1]), None)
+            if comps[pos[id(m)]].state is not jn.diff[0] or b is None:
+                return None
+            jl.append((pos[id(m)], b) + tuple(jn.diff[2:]))
+    return dparts, jl
 
-    def give_back():
-        for i, c in enumerate(comps):
-            c.state.reshape(-1)[:] = Y[yo[i]:yo[i + 1]]
-            c.t = float(tdone[i])
-            g = gmem[i]
-            if g is not None:
-                g[0][:] = HC[hco[i]:hco[i + 1]]
-                g[1][:] = DY[yo[i]:yo[i + 1]]
-                g[2][:] = YL[yo[i]:yo[i + 1]]
-            elif kinds[i] >= 6:
-                c.h = float(H[i])
 
+def _loop_plan(el, setup, comps, dstride):
+    """The :class:`_LoopPlan` of the group of *setup* (group, plans,
+    junction exchanges), kept on *el* while the set-up and the members'
+    packed models are the same; None where the loop cannot run the group
+    (a plan that is not a tree, ConcChans or proxies across a junction)."""
+    kept = el.data.get('_loop_plan')
+    if kept is not None and kept[0] is setup and len(kept[1]) == len(comps) and \
+            all(a is c.I for a, c in zip(kept[1], comps)):
+        return kept[2]
+    parts = _loop_members(*setup, comps, dstride)
+    plan = _LoopPlan(comps, *parts) if parts is not None else None
+    el.data['_loop_plan'] = (setup, [c.I for c in comps], plan)
+    return plan
+
+
+def _compiled_ticks(el, comp, setup, s, s_end, kstride, dstride, base, times, flats, out,
+                    recs):
+    """Run the whole chemical ticks of advance_split's call in one compiled
+    call (dloop.run_ticks) where the group allows (see COMPILED_TICKS).
+    Returns (base step reached, {id(member): its state after its last
+    chemical step}) or None, having changed nothing, where the Python loop
+    must run."""
+    s_first = (s // kstride + 1) * kstride
+    nt = (s_end - s_first) // kstride + 1 if s_first <= s_end else 0
+    if nt < COMPILED_MIN_TICKS:
+        return None
+    from . import dloop
+    from .ksolve import gsl_memory, gsl_failed, rk_failed, check_state
+    group = setup[0]
+    t_first = s_first * base
+    kinds, tols, comps, fns, generic = [], [], [], [], None
+    for m in group:
+        mc = comp if m is el else m.data['compiled']
+        mk = _member_kind(m, mc)
+        if mk is None or not mc.t < t_first:
+            return None
+        if mk[0] >= 6:
+            if generic is not None and generic != mk[2]:
+                return None         # (one tableau for the call)
+            generic = mk[2]
+        kinds.append(mk[0])
+        tols.append(mk[1])
+        comps.append(mc)
+        fns.append(mk[2] if mk[0] == 1 else None)
     if generic is None:
         run = dloop.run_ticks
     elif 1 not in kinds:
         run = dloop.run_ticks_rk
     else:
         return None         # (GSL drivers and the generic kernel: one kernel each)
+    lp = _loop_plan(el, setup, comps, dstride)
+    if lp is None:
+        return None
+    M = len(group)
+    yo = lp.yo
+    ys = [c.state.reshape(-1) for c in comps]
+    Y = np.concatenate(ys)
+    gmem = [gsl_memory(m, c, y, fn) if fn is not None else None
+            for m, c, y, fn in zip(group, comps, ys, fns)]
+    HC = np.concatenate([g[0] if g is not None else np.zeros((c.nvox, 2))
+                         for g, c in zip(gmem, comps)])
+    DY = np.concatenate([g[1] if g is not None else np.zeros(len(y)) for g, y in zip(gmem, ys)])
+    YL = np.concatenate([g[2] if g is not None else np.zeros(len(y)) for g, y in zip(gmem, ys)])
+    if generic is not None:
+        from . import kernels
+        A, B, E, C, order = kernels.tableau(generic)
+        order = float(order)
+    else:
+        A, B, E, C, order = np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 0.0
+    tdone = np.array([float(c.t) for c in comps])
+    H = np.array([float(c.h) if k >= 6 else 0.0 for c, k in zip(comps, kinds)])
+    ST = (Y, yo, lp.nvox, lp.npools, np.array(kinds, np.int64),
+          np.array([bool(getattr(c, 'allow_negative', False)) for c in comps]), tdone,
+          np.array(tols, dtype=np.float64).reshape(M, 2), H)
+    # (F: the rate constants, which a script may set between runs)
+    CH = (HC, lp.hco, DY, YL, lp.II, lp.io, _cat([c.F for c in comps], np.float64),
+          _offsets([c.F for c in comps]), A, B, E, C, order)
+    JN = lp.JN + (float(kstride * base),)
+    # tables: rows by tick
+    pos = {id(m): i for i, m in enumerate(group)}
+    members_rec = [None] * M
+    members_rec[pos[id(el)]] = (times, flats, out)
+    for m, _reqs, mt, mf, mo in recs:
+        members_rec[pos[id(m)]] = (mt, mf, mo)
+    members_rec = [r if r is not None and len(r[0]) and len(r[1]) else None
+                   for r in members_rec]
+    last = np.empty_like(Y)
+    if any(r is not None for r in members_rec):
+        tk = (s_first + np.arange(nt, dtype=np.int64) * kstride) * base
+        tolb = 1e-9 * base
+        rlo = np.zeros(M * nt, np.int64)
+        rhi = np.zeros(M * nt, np.int64)
+        rfl, blocks = [], []
+        for i, r in enumerate(members_rec):
+            if r is None:
+                rfl.append(np.zeros(0, np.int64))
+                blocks.append(np.zeros(0))
+                continue
+            mt, mf, mo = r
+            rlo[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk - tolb, 'left')
+            rhi[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk + tolb, 'right')
+            rfl.append(np.asarray(mf, np.int64) + yo[i])
+            blocks.append(np.ascontiguousarray(mo, dtype=np.float64).reshape(-1))
+        rout, roo = _cat(blocks, np.float64), _offsets(blocks)
+        RC = (True, rlo, rhi, _cat(rfl, np.int64), _offsets(rfl), rout, roo, last)
+    else:
+        z = np.zeros(1, np.int64)
+        RC = (False, z, z, z, z, np.zeros(1), z, last)
+    info = np.zeros(6)
     k0, g0 = 0, 0
     while True:
-        run(s, s_first, nt, kstride, dstride or 0, float(base), k0, g0,
-                        Y, yo, nvox, npools, kind, allow, tdone, tol, H,
-                        HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order,
-                        dn, dcn, dchain, _cat(dcl, np.int64), _offsets(dcl),
-                        _cat(dor, np.int64), _cat(dpp, np.int64), _offsets(dor),
-                        *(_cat(f, np.float64) for f in fparts), dfo,
-                        jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko,
-                        float(dt_x), rec, rlo, rhi, rflat, rfo, rout, roo, last, info)
-        give_back()
+        run(s, s_first, nt, kstride, dstride or 0, float(base), k0, g0, ST, CH, lp.DF, JN, RC,
+            info)
+        # the states, the drivers' memory and the times back to the solvers
+        for i, c in enumerate(comps):
+            c.state.reshape(-1)[:] = Y[yo[i]:yo[i + 1]]
+            c.t = float(tdone[i])
+            g = gmem[i]
+            if g is not None:
+                g[0][:] = HC[lp.hco[i]:lp.hco[i + 1]]
+                g[1][:] = DY[yo[i]:yo[i + 1]]
+                g[2][:] = YL[yo[i]:yo[i + 1]]
+            elif kinds[i] >= 6:
+                c.h = float(H[i])
         code = int(info[0])
         if code == dloop.DONE:
             break
+        # a check to make in Python: it raises, or clips round-off below
+        # zero; then the loop resumes at the next stage
         k, g = int(info[1]), int(info[2])
         s_next = s_first + k * kstride
         s_prev = s if k == 0 else s_next - kstride
         t0, t1 = s_prev * base, s_next * base
         if code == dloop.DIFFUSION_CHECK:
-            i = g
-            check_diffused(dparts[i], comps[i], t0, t1, (info[4], info[5]))
+            check_diffused(lp.dparts[g], comps[g], t0, t1, (info[4], info[5]))
         else:
             i = (g - M) // 2
             m, mc = group[i], comps[i]
             atol = tols[i][1]
             if code == dloop.SOLVER_ERROR:
-                st = float(info[3])
                 if kinds[i] == 1:
-                    gsl_failed(m, mc, ys[i], st, t0, t1, atol)
+                    gsl_failed(m, mc, ys[i], float(info[3]), t0, t1, atol)
                 else:
-                    rk_failed(m, mc, ys[i], generic, st, t0, t1, atol)
+                    rk_failed(m, mc, ys[i], generic, float(info[3]), t0, t1, atol)
             check_state(m, mc, t0, t1, atol)
             mc.t = t1
             tdone[i] = t1
-        # (a check that passed may have clipped round-off below zero)
         for i, c in enumerate(comps):
             Y[yo[i]:yo[i + 1]] = c.state.reshape(-1)
         k0, g0 = k, g + 1
-    if rec:
-        for i, r in enumerate(members_rec):
-            if r is not None and len(r[0]) and len(r[1]):
-                r[2][...] = rout[roo[i]:roo[i + 1]].reshape(r[2].shape)
+    for i, r in enumerate(members_rec):
+        if r is not None:
+            r[2][...] = RC[5][RC[6][i]:RC[6][i + 1]].reshape(r[2].shape)
     lasts = {id(m): last[yo[i]:yo[i + 1]].copy() for i, m in enumerate(group)}
     return s_first + (nt - 1) * kstride, lasts
 

@@ -89,27 +89,20 @@ class PoolBase(Neutral):
     @classmethod
     def _adaptor_writer(cls, el, idx, name):
         """For an Adaptor's ``output`` to setConc or setN of entry *idx*: a
-        function of the value doing what ``handle.conc = v`` (``.n = v``)
-        does (Field conversion, the checks, n into the solver's state or
-        nothing for a pool that holds its own n), without the descriptor
-        calls; the plain setattr while the element has hooks (they are
-        told of the change).  None for other fields."""
-        if name not in ('conc', 'n') or cls._set_n is not PoolBase._set_n or \
-                cls._set_conc is not PoolBase._set_conc:
-            return None         # (BufPool sets nInit too: its own setter)
+        function of the value that calls the class's own setter (``_set_conc``
+        or ``_set_n``) without the outer descriptor's conversion (the value is
+        a float already); the plain setattr while the element has hooks
+        (they are told of the change).  None for other fields."""
+        if name not in ('conc', 'n'):
+            return None
         h = el.handle(idx)
+        setter = h._set_conc if name == 'conc' else h._set_n
 
         def write(v):
             if el.hooks or not el.alive:
                 setattr(h, name, v)
-                return
-            v = float(v)
-            if name == 'conc':
-                h._check_nonneg('conc', v)
-                v = float(conc_to_n(v, h._vol()))
-            h._check_nonneg('n', v)
-            if not holds_own_n(el):
-                el.cols['n'][idx] = v
+            else:
+                setter(float(v))
         return write
 
     def _get_concInit(self):
