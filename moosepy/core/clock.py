@@ -568,11 +568,33 @@ def _run_hybrid(nsteps, solvers, samplers, python, notify, wall0):
     sched = sorted(solvers + samplers + python, key=lambda te: te[0])
     last_report = time.perf_counter()
     done = 0
+    from . import paced
+    pplan = paced.plan(solvers, samplers, python, strides, base) if paced.PACED else None
+    chunk = 256
     while done < nsteps:
         if clock.stop_requested:
             break
         s0 = clock.current_step
         s_end = s0 + (nsteps - done)
+        if pplan is not None and s0 % pplan.K == 0:
+            # whole Adaptor intervals in compiled calls (core.paced), sized
+            # by wall time as _run_batched's chunks
+            m = min((s_end - s0) // pplan.K, chunk)
+            if m >= paced.MIN_STOPS:
+                tw = time.perf_counter()
+                got = paced.run(pplan, s0, m)
+                if got:
+                    clock.current_step = s0 + got * pplan.K
+                    clock.current_time = step_time(clock.current_step)
+                    done += got * pplan.K
+                    elapsed = time.perf_counter() - tw
+                    if elapsed > 0:
+                        chunk = max(paced.MIN_STOPS, int(m * min(8.0, 0.25 / elapsed)))
+                    if notify and time.perf_counter() - last_report > 1.0:
+                        last_report = time.perf_counter()
+                        _progress(notify, done, nsteps, wall0)
+                    continue
+                pplan = None            # (the hybrid loop from here)
         s_py = min((s0 // k + 1) * k for k in py_strides)
         # the steps before the next Python firing, in one chunk
         n = min(s_py - 1, s_end) - s0

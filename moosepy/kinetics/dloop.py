@@ -69,23 +69,26 @@ def _chem_rk(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, s
 
 
 @njit(cache=True, nogil=True)
-def run_ticks(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info):
+def run_ticks(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info,
+              k_end):
     """:func:`_loop` with MOOSE's GSL drivers (member kinds 0 and 1)."""
     _loop(_chem_gsl, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
-          info)
+          info, k_end)
 
 
 @njit(cache=True, nogil=True)
-def run_ticks_rk(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info):
+def run_ticks_rk(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info,
+                 k_end):
     """:func:`_loop` with the generic Runge-Kutta kernel (member kinds 0, 6
     and 7)."""
     _loop(_chem_rk, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
-          info)
+          info, k_end)
 
 
 @njit(cache=True, nogil=True, inline='always')
-def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info):
-    """Run chemical ticks k0 .. nt-1 of a joined group of M solvers (tick
+def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info,
+          k_end):
+    """Run chemical ticks k0 .. k_end-1 (of nt) of a joined group of M solvers (tick
     k ends at base step s_first + k * kstride; the first begins at base
     step *s*), from stage *stage0* of tick k0.  Stages of a tick: 0..M-1
     member i's diffusion steps (its Dsolve's ticks within the chemical
@@ -93,8 +96,10 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
     2i + M its chemical step to the tick's end and 2i + M + 1 its table
     rows (``rec``: rows rlo..rhi of its block of *rout*, columns the flat
     state indices rflat) and the exchanges of the junctions it holds (in
-    order; each over *dt_x* s).  On the last tick each member's state after
-    its chemical step is copied to *last* (the pools' reading).
+    order; each over *dt_x* s).  On the last tick of the call (k_end - 1)
+    each member's state after its chemical step is copied to *last* (the
+    pools' reading).  (k_end < nt: the Adaptor-paced run,
+    :mod:`moosepy.core.paced`, takes the ticks one at a time.)
 
     The arrays come in five tuples, unpacked below: the states (ST), the
     chemistry (CH), the diffusion (DF), the junctions (JN) and the tables
@@ -116,7 +121,7 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
     so = np.empty((0, 0))
     nstages = 3 * M
     info[0] = 0.0
-    for k in range(k0, nt):
+    for k in range(k0, k_end):
         s_next = s_first + k * kstride
         s_prev = s if k == 0 else s_next - kstride
         t = s_next * base
@@ -185,7 +190,7 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
                         for r in range(lo, hi):
                             for c in range(nc):
                                 rout[roo[i] + r * nc + c] = Y[rflat[c0 + c]]
-                if k == nt - 1:
+                if k == k_end - 1:
                     for q in range(yo[i], yo[i + 1]):
                         last[q] = Y[q]
                 for j in range(jhold.shape[0]):

@@ -1064,135 +1064,191 @@ def _compiled_ticks(el, comp, setup, s, s_end, kstride, dstride, base, times, fl
     nt = (s_end - s_first) // kstride + 1 if s_first <= s_end else 0
     if nt < COMPILED_MIN_TICKS:
         return None
-    from . import dloop
-    from .ksolve import gsl_memory, gsl_failed, rk_failed, check_state
-    group = setup[0]
-    t_first = s_first * base
-    kinds, tols, comps, fns, generic = [], [], [], [], None
-    for m in group:
-        mc = comp if m is el else m.data['compiled']
-        mk = _member_kind(m, mc)
-        if mk is None or not mc.t < t_first:
-            return None
-        if mk[0] >= 6:
-            if generic is not None and generic != mk[2]:
-                return None         # (one tableau for the call)
-            generic = mk[2]
-        kinds.append(mk[0])
-        tols.append(mk[1])
-        comps.append(mc)
-        fns.append(mk[2] if mk[0] == 1 else None)
-    if generic is None:
-        run = dloop.run_ticks
-    elif 1 not in kinds:
-        run = dloop.run_ticks_rk
-    else:
-        return None         # (GSL drivers and the generic kernel: one kernel each)
-    lp = _loop_plan(el, setup, comps, dstride)
-    if lp is None:
+    lc = LoopCall.make(el, comp, setup, s, nt, kstride, dstride, base, times, flats, out,
+                       recs)
+    if lc is None:
         return None
-    M = len(group)
-    yo = lp.yo
-    ys = [c.state.reshape(-1) for c in comps]
-    Y = np.concatenate(ys)
-    gmem = [gsl_memory(m, c, y, fn) if fn is not None else None
-            for m, c, y, fn in zip(group, comps, ys, fns)]
-    HC = np.concatenate([g[0] if g is not None else np.zeros((c.nvox, 2))
-                         for g, c in zip(gmem, comps)])
-    DY = np.concatenate([g[1] if g is not None else np.zeros(len(y)) for g, y in zip(gmem, ys)])
-    YL = np.concatenate([g[2] if g is not None else np.zeros(len(y)) for g, y in zip(gmem, ys)])
-    if generic is not None:
-        from . import kernels
-        A, B, E, C, order = kernels.tableau(generic)
-        order = float(order)
-    else:
-        A, B, E, C, order = np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 0.0
-    tdone = np.array([float(c.t) for c in comps])
-    H = np.array([float(c.h) if k >= 6 else 0.0 for c, k in zip(comps, kinds)])
-    ST = (Y, yo, lp.nvox, lp.npools, np.array(kinds, np.int64),
-          np.array([bool(getattr(c, 'allow_negative', False)) for c in comps]), tdone,
-          np.array(tols, dtype=np.float64).reshape(M, 2), H)
-    # (F: the rate constants, which a script may set between runs)
-    CH = (HC, lp.hco, DY, YL, lp.II, lp.io, _cat([c.F for c in comps], np.float64),
-          _offsets([c.F for c in comps]), A, B, E, C, order)
-    JN = lp.JN + (float(kstride * base),)
-    # tables: rows by tick
-    pos = {id(m): i for i, m in enumerate(group)}
-    members_rec = [None] * M
-    members_rec[pos[id(el)]] = (times, flats, out)
-    for m, _reqs, mt, mf, mo in recs:
-        members_rec[pos[id(m)]] = (mt, mf, mo)
-    members_rec = [r if r is not None and len(r[0]) and len(r[1]) else None
-                   for r in members_rec]
-    last = np.empty_like(Y)
-    if any(r is not None for r in members_rec):
-        tk = (s_first + np.arange(nt, dtype=np.int64) * kstride) * base
-        tolb = 1e-9 * base
-        rlo = np.zeros(M * nt, np.int64)
-        rhi = np.zeros(M * nt, np.int64)
-        rfl, blocks = [], []
-        for i, r in enumerate(members_rec):
-            if r is None:
-                rfl.append(np.zeros(0, np.int64))
-                blocks.append(np.zeros(0))
-                continue
-            mt, mf, mo = r
-            rlo[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk - tolb, 'left')
-            rhi[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk + tolb, 'right')
-            rfl.append(np.asarray(mf, np.int64) + yo[i])
-            blocks.append(np.ascontiguousarray(mo, dtype=np.float64).reshape(-1))
-        rout, roo = _cat(blocks, np.float64), _offsets(blocks)
-        RC = (True, rlo, rhi, _cat(rfl, np.int64), _offsets(rfl), rout, roo, last)
-    else:
-        z = np.zeros(1, np.int64)
-        RC = (False, z, z, z, z, np.zeros(1), z, last)
-    info = np.zeros(6)
     k0, g0 = 0, 0
     while True:
-        run(s, s_first, nt, kstride, dstride or 0, float(base), k0, g0, ST, CH, lp.DF, JN, RC,
-            info)
-        # the states, the drivers' memory and the times back to the solvers
-        for i, c in enumerate(comps):
+        lc.run(lc.s, lc.s_first, lc.nt, lc.kstride, lc.dstride, lc.base, k0, g0, lc.ST,
+               lc.CH, lc.DF, lc.JN, lc.RC, lc.info, nt)
+        lc.back()
+        if int(lc.info[0]) == lc.DONE:
+            break
+        k0, g0 = lc.resolve()
+    return lc.finish()
+
+
+class LoopCall:
+    """The arrays of one compiled run of a joined group's chemical ticks
+    (:mod:`moosepy.kinetics.dloop`): ticks 0 .. nt-1, tick k ending at base
+    step ``s_first + k * kstride``, the first beginning at base step *s*.
+    Made by :meth:`make`; ``run`` is the dloop kernel to call with
+    (s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
+    info, k_end); :meth:`back` gives the states, the integrators' memory
+    and the times back to the solvers after a call, :meth:`resolve` makes
+    the Python check a stopped call asks for, :meth:`finish` fills the
+    tables.  The Adaptor-paced run (:mod:`moosepy.core.paced`) drives the
+    same arrays one tick at a time from its own kernel."""
+
+    @classmethod
+    def make(cls, el, comp, setup, s, nt, kstride, dstride, base, times, flats, out, recs):
+        """None, having changed nothing, where the loop cannot run the group
+        (see COMPILED_TICKS)."""
+        from . import dloop
+        from .ksolve import gsl_memory
+        group = setup[0]
+        s_first = (s // kstride + 1) * kstride
+        t_first = s_first * base
+        kinds, tols, comps, fns, generic = [], [], [], [], None
+        for m in group:
+            mc = comp if m is el else m.data['compiled']
+            mk = _member_kind(m, mc)
+            if mk is None or not mc.t < t_first:
+                return None
+            if mk[0] >= 6:
+                if generic is not None and generic != mk[2]:
+                    return None         # (one tableau for the call)
+                generic = mk[2]
+            kinds.append(mk[0])
+            tols.append(mk[1])
+            comps.append(mc)
+            fns.append(mk[2] if mk[0] == 1 else None)
+        if generic is None:
+            run = dloop.run_ticks
+        elif 1 not in kinds:
+            run = dloop.run_ticks_rk
+        else:
+            return None         # (GSL drivers and the generic kernel: one kernel each)
+        lp = _loop_plan(el, setup, comps, dstride)
+        if lp is None:
+            return None
+        self = cls()
+        self.DONE = dloop.DONE
+        self.DIFFUSION_CHECK = dloop.DIFFUSION_CHECK
+        self.SOLVER_ERROR = dloop.SOLVER_ERROR
+        self.el, self.group, self.comps, self.kinds, self.tols = el, group, comps, kinds, tols
+        self.generic, self.run, self.lp = generic, run, lp
+        self.s, self.s_first, self.nt, self.kstride = s, s_first, nt, kstride
+        self.dstride, self.base = dstride or 0, float(base)
+        M = len(group)
+        self.yo = yo = lp.yo
+        self.ys = ys = [c.state.reshape(-1) for c in comps]
+        Y = np.concatenate(ys)
+        self.gmem = gmem = [gsl_memory(m, c, y, fn) if fn is not None else None
+                            for m, c, y, fn in zip(group, comps, ys, fns)]
+        HC = np.concatenate([g[0] if g is not None else np.zeros((c.nvox, 2))
+                             for g, c in zip(gmem, comps)])
+        DY = np.concatenate([g[1] if g is not None else np.zeros(len(y))
+                             for g, y in zip(gmem, ys)])
+        YL = np.concatenate([g[2] if g is not None else np.zeros(len(y))
+                             for g, y in zip(gmem, ys)])
+        if generic is not None:
+            from . import kernels
+            A, B, E, C, order = kernels.tableau(generic)
+            order = float(order)
+        else:
+            A, B, E, C, order = np.zeros((1, 1)), np.zeros(1), np.zeros(1), np.zeros(1), 0.0
+        tdone = np.array([float(c.t) for c in comps])
+        H = np.array([float(c.h) if k >= 6 else 0.0 for c, k in zip(comps, kinds)])
+        self.ST = (Y, yo, lp.nvox, lp.npools, np.array(kinds, np.int64),
+                   np.array([bool(getattr(c, 'allow_negative', False)) for c in comps]), tdone,
+                   np.array(tols, dtype=np.float64).reshape(M, 2), H)
+        # (F: the rate constants, which a script may set between runs)
+        self.CH = (HC, lp.hco, DY, YL, lp.II, lp.io, _cat([c.F for c in comps], np.float64),
+                   _offsets([c.F for c in comps]), A, B, E, C, order)
+        self.DF = lp.DF
+        self.JN = lp.JN + (float(kstride * base),)
+        # tables: rows by tick
+        pos = {id(m): i for i, m in enumerate(group)}
+        members_rec = [None] * M
+        members_rec[pos[id(el)]] = (times, flats, out)
+        for m, _reqs, mt, mf, mo in recs:
+            members_rec[pos[id(m)]] = (mt, mf, mo)
+        self.members_rec = members_rec = [
+            r if r is not None and len(r[0]) and len(r[1]) else None for r in members_rec]
+        self.last = last = np.empty_like(Y)
+        if any(r is not None for r in members_rec):
+            tk = (s_first + np.arange(nt, dtype=np.int64) * kstride) * base
+            tolb = 1e-9 * base
+            rlo = np.zeros(M * nt, np.int64)
+            rhi = np.zeros(M * nt, np.int64)
+            rfl, blocks = [], []
+            for i, r in enumerate(members_rec):
+                if r is None:
+                    rfl.append(np.zeros(0, np.int64))
+                    blocks.append(np.zeros(0))
+                    continue
+                mt, mf, mo = r
+                rlo[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk - tolb, 'left')
+                rhi[i * nt:(i + 1) * nt] = np.searchsorted(mt, tk + tolb, 'right')
+                rfl.append(np.asarray(mf, np.int64) + yo[i])
+                blocks.append(np.ascontiguousarray(mo, dtype=np.float64).reshape(-1))
+            rout, roo = _cat(blocks, np.float64), _offsets(blocks)
+            self.RC = (True, rlo, rhi, _cat(rfl, np.int64), _offsets(rfl), rout, roo, last)
+        else:
+            z = np.zeros(1, np.int64)
+            self.RC = (False, z, z, z, z, np.zeros(1), z, last)
+        self.info = np.zeros(6)
+        return self
+
+    def back(self):
+        """The states, the drivers' memory and the times back to the
+        solvers (after every kernel call)."""
+        Y, tdone, H = self.ST[0], self.ST[6], self.ST[8]
+        HC, DY, YL = self.CH[0], self.CH[2], self.CH[3]
+        yo, hco = self.yo, self.lp.hco
+        for i, c in enumerate(self.comps):
             c.state.reshape(-1)[:] = Y[yo[i]:yo[i + 1]]
             c.t = float(tdone[i])
-            g = gmem[i]
+            g = self.gmem[i]
             if g is not None:
-                g[0][:] = HC[lp.hco[i]:lp.hco[i + 1]]
+                g[0][:] = HC[hco[i]:hco[i + 1]]
                 g[1][:] = DY[yo[i]:yo[i + 1]]
                 g[2][:] = YL[yo[i]:yo[i + 1]]
-            elif kinds[i] >= 6:
+            elif self.kinds[i] >= 6:
                 c.h = float(H[i])
+
+    def resolve(self):
+        """The check a stopped call asks for (info[0] != DONE), made in
+        Python: it raises, or clips round-off below zero and the states go
+        back into the call's buffer.  Returns (tick, stage) to resume at."""
+        from .ksolve import gsl_failed, rk_failed, check_state
+        info, M, base = self.info, len(self.group), self.base
         code = int(info[0])
-        if code == dloop.DONE:
-            break
-        # a check to make in Python: it raises, or clips round-off below
-        # zero; then the loop resumes at the next stage
         k, g = int(info[1]), int(info[2])
-        s_next = s_first + k * kstride
-        s_prev = s if k == 0 else s_next - kstride
+        s_next = self.s_first + k * self.kstride
+        s_prev = self.s if k == 0 else s_next - self.kstride
         t0, t1 = s_prev * base, s_next * base
-        if code == dloop.DIFFUSION_CHECK:
-            check_diffused(lp.dparts[g], comps[g], t0, t1, (info[4], info[5]))
+        if code == self.DIFFUSION_CHECK:
+            check_diffused(self.lp.dparts[g], self.comps[g], t0, t1, (info[4], info[5]))
         else:
             i = (g - M) // 2
-            m, mc = group[i], comps[i]
-            atol = tols[i][1]
-            if code == dloop.SOLVER_ERROR:
-                if kinds[i] == 1:
-                    gsl_failed(m, mc, ys[i], float(info[3]), t0, t1, atol)
+            m, mc = self.group[i], self.comps[i]
+            atol = self.tols[i][1]
+            if code == self.SOLVER_ERROR:
+                if self.kinds[i] == 1:
+                    gsl_failed(m, mc, self.ys[i], float(info[3]), t0, t1, atol)
                 else:
-                    rk_failed(m, mc, ys[i], generic, float(info[3]), t0, t1, atol)
+                    rk_failed(m, mc, self.ys[i], self.generic, float(info[3]), t0, t1, atol)
             check_state(m, mc, t0, t1, atol)
             mc.t = t1
-            tdone[i] = t1
-        for i, c in enumerate(comps):
+            self.ST[6][i] = t1
+        Y, yo = self.ST[0], self.yo
+        for i, c in enumerate(self.comps):
             Y[yo[i]:yo[i + 1]] = c.state.reshape(-1)
-        k0, g0 = k, g + 1
-    for i, r in enumerate(members_rec):
-        if r is not None:
-            r[2][...] = RC[5][RC[6][i]:RC[6][i + 1]].reshape(r[2].shape)
-    lasts = {id(m): last[yo[i]:yo[i + 1]].copy() for i, m in enumerate(group)}
-    return s_first + (nt - 1) * kstride, lasts
+        return k, g + 1
+
+    def finish(self):
+        """Fill the tables; returns (base step of the last tick, {id(member):
+        its state after its last chemical step})."""
+        RC = self.RC
+        for i, r in enumerate(self.members_rec):
+            if r is not None:
+                r[2][...] = RC[5][RC[6][i]:RC[6][i + 1]].reshape(r[2].shape)
+        yo, last = self.yo, self.last
+        lasts = {id(m): last[yo[i]:yo[i + 1]].copy() for i, m in enumerate(self.group)}
+        return self.s_first + (self.nt - 1) * self.kstride, lasts
 
 
 def _idle_call(el, comp, dstride, base, whole):

@@ -246,3 +246,97 @@ def test_firing_step_folded_into_the_chunk_changes_nothing(monkeypatch):
     for a, b in zip(folded, ticked):
         assert a.shape == b.shape and len(a) > 0
         assert np.array_equal(a, b)
+
+
+def _paced_run(flag, monkeypatch, scale=None):
+    """The bridge without its Vm table (tables keep the hybrid loop), one
+    more Adaptor reading dendritic Ca where spine 0 joins (MOOSE's reading:
+    the copy before the junction exchange) into the K channel's
+    modulation; runs of 0.2 s, 0.0537 s (not a whole number of Adaptor
+    intervals) and, after a reinit, 0.1 s with core.paced.PACED = *flag*.
+    Returns the values and how many paced calls ran."""
+    from moosepy.core import paced
+    monkeypatch.setattr(paced, 'PACED', flag)
+    calls = []
+    orig = paced.run
+
+    def counted(*a):
+        r = orig(*a)
+        calls.append(r)
+        return r
+    monkeypatch.setattr(paced, 'run', counted)
+    moose.setClock(11, 0.01)
+    for tick in (16, 18):
+        moose.setClock(tick, 0.01)
+    heads, ads, kad, tv = _build(1e-3)
+    moose.delete('/vm')
+    dend = moose.element('/chem/dend')
+    ad2 = moose.Adaptor('/chem/modAd')
+    for v in dend.dendVoxelsOnCompartment[moose.element('/cell/dend2')]:
+        moose.connect(ad2, 'requestOut', moose.element(f'/chem/dend/Ca[{int(v)}]'), 'getConc')
+    moose.connect(ad2, 'output', moose.element('/cell/dend0/K'), 'setModulation')
+    ad2.scale, ad2.inputOffset, ad2.outputOffset = 2e3, 1e-4, 1.0
+    if scale is not None:
+        kad.scale = scale
+    out = []
+
+    def snap():
+        out.append(np.array([moose.element(f'/cell/{c}').Vm for c in
+                             ['soma'] + [f'dend{i}' for i in range(NDEND)] +
+                             ['head0', 'head1']]))
+        out.append(np.array([ca.Ca for _h, ca in heads]))
+        k = moose.element('/cell/dend0/K')
+        out.append(np.array([k.Gbar, k.modulation, k.Gk, ad2.outputValue, kad.outputValue]))
+        for p in ('/chem/dend/Ca', '/chem/spine/Ca', '/chem/psd/Ca', '/chem/dend/Kmod'):
+            out.append(np.array(moose.vec(p).n))
+            out.append(np.array(moose.vec(p).conc))
+        out.append(np.array([moose.element('/clock').currentTime]))
+    try:
+        moose.reinit()
+        for t in (0.2, 0.0537):
+            moose.start(t)
+            snap()
+        moose.reinit()
+        moose.start(0.1)
+        snap()
+    finally:
+        for p in ('/cell', '/chem'):
+            moose.delete(p)
+    return out, calls
+
+
+def test_paced_run_equals_the_hybrid_loop(monkeypatch):
+    """core.paced takes the bridge's Adaptor intervals (HSolve steps, the
+    Adaptors' reads and writes, the chemical tick) in one compiled call:
+    Vm, CaConc Ca, the K channel's Gbar, modulation and Gk, the Adaptors'
+    outputValue, every pool's n and conc as read, and the clock's time
+    equal the hybrid loop's bit for bit, over runs that start and end
+    between intervals and across a reinit; and the paced call is what ran
+    (whole runs of intervals, not a fallback)."""
+    paced_out, calls = _paced_run(True, monkeypatch)
+    assert calls and all(c >= 2 for c in calls) and sum(calls) >= 20 + 5 + 10 - 3
+    loop_out, calls0 = _paced_run(False, monkeypatch)
+    assert not calls0
+    assert len(paced_out) == len(loop_out)
+    for a, b in zip(paced_out, loop_out):
+        assert a.shape == b.shape and len(a) > 0
+        assert np.array_equal(a, b), (a, b)
+    # the couplings worked: Gbar from Kmod (1e-3 mM -> 2e-9 S), modulation
+    # from dendritic Ca above its 1e-4 mM start
+    assert paced_out[2][0] == pytest.approx(2e-9)
+    assert paced_out[2][1] > 1.0
+
+
+def test_paced_run_raises_what_the_field_raises(monkeypatch):
+    """An Adaptor that sends a negative Gbar: the paced call stops before
+    the write and the error is the channel's own, as in the hybrid loop,
+    at the same time."""
+    from moosepy.core.errors import MooseError
+    got = []
+    for flag in (True, False):
+        with pytest.raises(MooseError) as e:
+            _paced_run(flag, monkeypatch, scale=-2e-6)
+        got.append((str(e.value), moose.element('/clock').currentTime))
+    assert 'Gbar' in got[0][0] and 'expected a finite value >= 0' in got[0][0]
+    assert got[0][1] == got[1][1]
+    assert got[1][0] in got[0][0]

@@ -1,0 +1,375 @@
+"""The Adaptor-paced run: an HSolve, Adaptors and chemistry in one compiled call.
+
+A multiscale model couples an HSolve (electrical, every 50 us) and a group
+of chemical solvers (Ksolves joined by Dsolves, every chemical tick) through
+Adaptors on their own tick.  The clock's hybrid loop
+(:func:`moosepy.core.clock._run_hybrid`) takes each Adaptor interval as
+Python calls: the HSolve's kernel over the interval, each Adaptor's
+exchange, the chemical tick.  The kernels run whole intervals, but with a
+100 Hz Adaptor that is ~150 us of Python per 10 ms of model time; MOOSE's
+bridge benchmark (benchmarks/bench_multiscale.py, ``bridge``) spends half
+its time there.
+
+Here the clock hands such a run to one kernel call
+(:func:`moosepy.core.pkernels.run_paced`) that makes the same kernel calls
+and the same Adaptor arithmetic in the same order (the answers equal the
+hybrid loop's bit for bit), when the model is exactly that:
+
+* the Python-stepped objects are Adaptors, all on one tick whose stride K
+  (base steps) the chemical solvers share, and whose reads are Compartment
+  Vm, CaConc Ca (in the HSolve) and Pool conc or n (in the chemical group),
+  and whose writes are Pool conc or n and HHChannel Gbar or modulation (in
+  the HSolve);
+* the solvers are one HSolve group (no synapses, spike generators,
+  Functions or Python-side message targets) on a tick before the
+  Adaptors', taking a whole number of its steps per interval, and one
+  joined chemical group that the compiled tick loop can run
+  (:class:`moosepy.kinetics.dsolve.LoopCall`), on ticks after them;
+* no Table or other sampler is scheduled.
+
+Anything else runs as before.  Runs start at an interval boundary; the
+steps before the first and after the last whole interval take the hybrid
+loop.  ``PACED = False`` turns this off.
+
+Units: those of the fields the Adaptors join.
+"""
+
+import time
+
+import numpy as np
+
+from .errors import SolverError
+
+#: hand runs of Adaptor-paced models to one compiled call (see the module
+#: docstring); False: the clock's hybrid loop, Python between intervals
+PACED = True
+#: fewest whole Adaptor intervals in a run for the paced call
+MIN_STOPS = 2
+
+
+def _addr(a):
+    return a.__array_interface__['data'][0]
+
+
+def _locate(col, j, base):
+    """Flat index into C-contiguous float64 array *base* of entry *j* of
+    column *col* (a view into it), or None."""
+    if not isinstance(col, np.ndarray) or col.dtype != np.float64 or col.ndim != 1 or \
+            not 0 <= j < col.shape[0] or base.dtype != np.float64 or \
+            not base.flags.c_contiguous:
+        return None
+    off = _addr(col) + j * col.strides[0] - _addr(base)
+    if off < 0 or off % 8 or off // 8 >= base.size:
+        return None
+    return off // 8
+
+
+class Plan:
+    """What a paced run needs that stays for one start(): the HSolve group,
+    the chemical driver, the Adaptors' reads and writes as index arrays.
+    Made by :func:`plan`."""
+
+
+def plan(solvers, samplers, python, strides, base):
+    """The :class:`Plan` of a run with these scheduled objects ((tick,
+    element) lists, as clock._plan gives them), or None where the paced
+    run does not apply (see the module docstring)."""
+    if not PACED or samplers or not python or not solvers:
+        return None
+    from .adaptor import Adaptor
+    ticks = {t for t, _ in python}
+    if len(ticks) != 1 or any(el.cls is not Adaptor or not el.alive for _, el in python):
+        return None
+    P = ticks.pop()
+    K = strides[P]
+    from ..electrical.hsolve import HSolve, _group as hs_group
+    from ..kinetics.ksolve import Ksolve
+    hs = [(t, el) for t, el in solvers if el.cls is HSolve]
+    ks = [(t, el) for t, el in solvers if el.cls is Ksolve]
+    if len(hs) != 1 or len(hs) + len(ks) != len(solvers) or not ks:
+        return None
+    htick, hel = hs[0]
+    g = hs_group(hel)
+    if (g is None or g.leader is not hel or htick >= P or K % strides[htick]
+            or g.has_syn or g.outputs or g.fn_els):
+        return None
+    hn = int(round(K * base / g.dt))
+    if hn < 1 or abs(hn * g.dt - K * base) > 1e-9 * g.dt:
+        return None
+    if any(t <= P or strides[t] != K for t, _ in ks):
+        return None
+    from ..kinetics.dsolve import dsolve_of, _group as chem_group
+    kel = ks[0][1]
+    group = chem_group(kel)
+    if {id(m) for m in group} != {id(el) for _, el in ks} or dsolve_of(kel) is None:
+        return None
+    p = Plan()
+    p.K, p.base, p.hs, p.hel, p.hn = K, base, g, hel, hn
+    p.kel, p.group = kel, group
+    p.adaptors = [el for _, el in python]
+    p.kstride = K
+    ds = dsolve_of(kel)
+    from .clock import clock
+    p.dstride = strides.get(ds.tick) if clock.dts[ds.tick] > 0 else None
+    head = g._kernel_args()[0]
+    nn = len(g.nodes) + len(g.tree)
+    p.AH = (g.nodes[0], g.ca[0], g.chan[1], g.chan[3])
+    assert head[0] is p.AH[0] and head[nn + 1] is p.AH[2]
+    return p
+
+
+def _adaptor_arrays(p, lc):
+    """The Adaptors' reads and writes as index arrays (AD of the kernel),
+    or None where one of them reads or writes something else."""
+    from .adaptor import _per_entry
+    from .table import _getter_attr
+    from .interpol import setter_attr
+    from ..kinetics.pool import PoolBase, Pool
+    from . import pkernels as PK
+    V, ca, gbar, modul = p.AH
+    g = p.hs
+    Y, yo = lc.ST[0], lc.yo
+    pos = {id(m): i for i, m in enumerate(lc.group)}
+
+    def chem_flat(o, j):
+        sol = o.data.get('solver')
+        if sol is None or id(sol) not in pos:
+            return None
+        i = pos[id(sol)]
+        st = lc.comps[i].state
+        f = _locate(o.cols.get('n'), j, st)
+        if f is None:
+            return None
+        return i, int(yo[i] + f)
+
+    sums, cnts, scales, ios, oos = [], [], [], [], []
+    p.cols = []         # (channel, entry, field, group array, index): columns to update
+    r_ptr, r_kind, r_idx, r_nav, r_mem = [0], [], [], [], []
+    w_ptr, w_kind, w_idx, w_nav = [0], [], [], []
+    for el in p.adaptors:
+        c = el.cols
+        reads = _per_entry(el, 'requestOut')
+        sends = _per_entry(el, 'output')
+        for i in range(el.num):
+            sums.append(float(c['_sum'][i]))
+            cnts.append(int(c['_count'][i]))
+            scales.append(float(c['scale'][i]))
+            ios.append(float(c['inputOffset'][i]))
+            oos.append(float(c['outputOffset'][i]))
+            for o, j, port in reads[i]:
+                name = _getter_attr(o, port)
+                if issubclass(o.cls, PoolBase) and name in ('n', 'conc'):
+                    got = chem_flat(o, j)
+                    if got is None:
+                        return None
+                    r_mem.append(got[0])
+                    r_idx.append(got[1])
+                    if name == 'conc':
+                        r_kind.append(PK.R_CONC)
+                        r_nav.append(6.02214076e23 * o.handle(j)._vol())
+                    else:
+                        r_kind.append(PK.R_N)
+                        r_nav.append(1.0)
+                    continue
+                f = o.cls._fields.get(name)
+                if getattr(f, 'getter', 1) is not None or name not in o.cols:
+                    return None
+                col = o.cols[name]
+                for kind, arr in ((PK.R_V, V), (PK.R_CA, ca)):
+                    q = _locate(col, j, arr)
+                    if q is not None:
+                        break
+                if q is None:
+                    return None
+                r_kind.append(kind)
+                r_idx.append(q)
+                r_nav.append(1.0)
+                r_mem.append(0)
+            r_ptr.append(len(r_kind))
+            for o, j, port in sends[i]:
+                name = setter_attr(o, port)
+                if name is None or not o.alive:
+                    return None
+                if issubclass(o.cls, PoolBase) and name in ('n', 'conc'):
+                    if o.cls is not Pool or o.hooks:
+                        return None
+                    got = chem_flat(o, j)
+                    if got is None:
+                        return None
+                    w_idx.append(got[1])
+                    if name == 'conc':
+                        w_kind.append(PK.W_CONC)
+                        w_nav.append(6.02214076e23 * o.handle(j)._vol())
+                    else:
+                        w_kind.append(PK.W_N)
+                        w_nav.append(1.0)
+                    continue
+                if name not in ('Gbar', 'modulation'):
+                    return None
+                f = o.cls._fields.get(name)
+                if f is None or f.ro or f.structural or \
+                        any(h != g._on_set for h in o.hooks):
+                    return None
+                # (a channel's Gbar and modulation columns are its own; its
+                # hook copies a set value into the group's array)
+                arr = gbar if name == 'Gbar' else modul
+                if id(o) not in g.choff or g._hooked.get(name) is not arr or \
+                        not 0 <= j < o.num:
+                    return None
+                if name == 'Gbar' and getattr(o.cls, '_set_Gbar', None) is None:
+                    return None
+                q = g.choff[id(o)] + j
+                p.cols.append((o, j, name, arr, q))
+                w_kind.append(PK.W_GBAR if name == 'Gbar' else PK.W_MOD)
+                w_idx.append(q)
+                w_nav.append(1.0)
+            w_ptr.append(len(w_kind))
+    i64 = np.int64
+    M = len(lc.group)
+    # the pools' reading at the first stop: the solvers' copies kept by the
+    # last call (pool._read_copy) where still current
+    post = Y.copy()
+    rcv = np.zeros(M, i64)
+    for m_i, m in enumerate(lc.group):
+        rc = m.data.get('_read_copy')
+        mc = lc.comps[m_i]
+        if rc is not None and rc[0] is mc and rc[1] == mc.t:
+            a, b = int(yo[m_i]), int(yo[m_i + 1])
+            post[a:b] = rc[2]
+            lc.last[a:b] = rc[3]
+            rcv[m_i] = 1
+    return (np.array(sums), np.array(cnts, i64), np.array(scales), np.array(ios),
+            np.array(oos), np.zeros(len(sums)), np.array(r_ptr, i64), np.array(r_kind, i64),
+            np.array(r_idx, i64), np.array(r_nav), np.array(r_mem, i64),
+            np.array(w_ptr, i64), np.array(w_kind, i64), np.array(w_idx, i64),
+            np.array(w_nav), post, rcv, i64(1 if lc.joined else 0))
+
+
+def run(p, s0, nstops):
+    """Take *nstops* whole Adaptor intervals from base step *s0* (a
+    multiple of the Adaptors' stride) in compiled calls.  Returns the
+    number taken: 0, having changed nothing, where the paced run cannot
+    take them (the hybrid loop then does); all of them otherwise, or an
+    error raised as the hybrid loop would raise it."""
+    from ..kinetics import dsolve
+    from ..electrical.hsolve_group import _NO_STEPS, _NO_REC
+    from . import pkernels as PK
+    g, base, K = p.hs, p.base, p.K
+    kel = p.kel
+    comp = kel.data.get('compiled')
+    if comp is None or not p.hel.alive or not kel.alive:
+        return 0
+    fb = float(base)
+    if int(round(float(comp.t) / fb)) != s0 or int(round(g.t / fb)) != s0:
+        return 0
+    for j in (0, nstops - 1):
+        t_a = g.t_origin + (g.nstep + j * p.hn) * g.dt if j else g.t
+        if int(round(((s0 + (j + 1) * K) * base - t_a) / g.dt)) != p.hn:
+            return 0
+    ds = dsolve.dsolve_of(kel)
+    setup = dsolve._split_setup(kel, comp, ds, p.dstride, base, False)
+    group, _plans, jns = setup
+    joined = dsolve.READ_BEFORE_EXCHANGE and len(group) > 1 and bool(jns)
+    if not dsolve.COMPILED_TICKS or not (joined or len(group) == 1):
+        return 0
+    lc = dsolve.LoopCall.make(kel, comp, setup, s0, nstops, K, p.dstride, base, np.zeros(0),
+                              np.zeros(0, np.int64), np.zeros((0, 0)), [])
+    if lc is None or lc.s_first != s0 + K:
+        return 0
+    lc.joined = joined
+    AD = _adaptor_arrays(p, lc)
+    if AD is None:
+        return 0
+    head, syn_args, work = g._kernel_args()
+    tg, tgm, _ts0 = g._grid(g.t)
+    HP = (np.int64(p.hn), float(g.t), float(g.t_origin), float(g.dt), bool(g.cn), float(tg),
+          np.int64(tgm), np.int64(g.nstep), g.fn[14], _NO_STEPS, _NO_STEPS, _NO_STEPS, _NO_REC)
+    KP = (np.int64(lc.s), np.int64(lc.s_first), np.int64(lc.nt), np.int64(lc.kstride),
+          np.int64(lc.dstride), float(lc.base))
+    kernel = PK.run_paced if lc.run.__name__ == 'run_ticks' else PK.run_paced_rk
+    res = np.zeros(4, np.int64)
+    j0, phase0, stage0 = 0, 0, 0
+    try:
+        while True:
+            kernel(np.int64(j0), np.int64(phase0), np.int64(stage0), np.int64(nstops), HP,
+                   head, syn_args, work, p.AH, AD, KP, lc.ST, lc.CH, lc.DF, lc.JN, lc.RC,
+                   lc.info, res)
+            code, j = int(res[0]), int(res[1])
+            if code != PK.CHEM_CHECK:
+                break
+            # a chemical check: made in Python (it raises, or clips
+            # round-off below zero), then the stop goes on from the next stage
+            lc.back()
+            k, gst = lc.resolve()
+            j0, phase0, stage0 = k, 2, gst
+    finally:
+        code, j = int(res[0]), int(res[1])
+        # where the call got to: stops 0..j-1 whole; stop j to its phase
+        hs_steps = j * p.hn + (p.hn if code in (PK.HSOLVE_NONFINITE, PK.ADAPTOR_CHECK,
+                                                 PK.CHEM_CHECK) else 0)
+        _settle(p, lc, AD, hs_steps, joined)
+        if code != PK.DONE:
+            # where the hybrid loop's clock stands when it raises: at the
+            # chunk's start for the HSolve's check, else the step before the
+            # Adaptors' (the HSolve has taken that step)
+            _set_clock(s0 + j * K + (0 if code == PK.HSOLVE_NONFINITE else K - 1))
+    if code == PK.HSOLVE_NONFINITE:
+        t0 = g.t_origin + (g.nstep - p.hn) * g.dt
+        g._check_finite(t0)
+        raise SolverError(f'{p.hel.path}: a non-finite Vm between t = {t0:g} and '
+                          f'{g.t:g} s')
+    if code == PK.ADAPTOR_CHECK:
+        _adaptor_error(p, AD, int(res[2]), int(res[3]), float(AD[5][int(res[2])]))
+    return nstops
+
+
+def _set_clock(s):
+    from .clock import clock, step_time
+    clock.current_step = s
+    clock.current_time = step_time(s)
+
+
+def _settle(p, lc, AD, hs_steps, joined):
+    """After a call: the HSolve's step count and time, the states and times
+    of the chemical solvers and their pools' reading, the Adaptors'
+    outputValue and emptied inputs."""
+    g = p.hs
+    g.nstep += hs_steps
+    g.t = g.t_origin + g.nstep * g.dt
+    lc.back()
+    for i, m in enumerate(lc.group):
+        mc = lc.comps[i]
+        a, b = int(lc.yo[i]), int(lc.yo[i + 1])
+        if joined and AD[16][i]:
+            m.data['_read_copy'] = (mc, mc.t, mc.state.reshape(-1).copy(),
+                                    lc.last[a:b].copy())
+        elif not joined:
+            m.data.pop('_read_copy', None)
+    for o, j, name, arr, q in p.cols:
+        o.cols[name][j] = arr[q]
+    q = 0
+    for el in p.adaptors:
+        c = el.cols
+        for i in range(el.num):
+            c['outputValue'][i] = AD[5][q]
+            c['_sum'][i] = AD[0][q]
+            c['_count'][i] = AD[1][q]
+            q += 1
+
+
+def _adaptor_error(p, AD, a, w, value):
+    """Raise the error the field raises for write *w* of Adaptor entry *a*
+    (the kernel stopped before it): the write made as the hybrid loop
+    makes it."""
+    from .adaptor import _per_entry
+    from .interpol import setter_attr
+    q = 0
+    for el in p.adaptors:
+        sends = _per_entry(el, 'output')
+        for i in range(el.num):
+            if q == a:
+                o, j, port = sends[i][w - int(AD[11][a])]
+                setattr(o.handle(j), setter_attr(o, port), value)
+                raise SolverError(f'{el.path}: the value {value!r} it sent on output was '
+                                  f'refused by {o.path}')
+            q += 1

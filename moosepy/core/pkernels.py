@@ -1,0 +1,164 @@
+"""numba kernels of the Adaptor-paced run (:mod:`moosepy.core.paced`).
+
+One call takes a model of an HSolve, Adaptors and a joined group of
+chemical solvers through whole Adaptor intervals ("stops"), each as the
+clock's hybrid loop (:func:`moosepy.core.clock._run_hybrid`) takes it:
+
+0. the HSolve's steps up to and including the Adaptors' step
+   (:func:`moosepy.electrical.hkernels.advance`, one call of the interval's
+   steps, as :meth:`HSolveGroup.advance_to` makes it);
+1. every Adaptor entry in the clock's order: the mean of its reads (a
+   compartment's Vm, a CaConc's Ca, a pool's n or conc as MOOSE reads it:
+   the copy its solver took after its last chemical step when the state
+   holds the value left after that tick's exchanges) and what ``input``
+   had delivered (the first stop), ``outputOffset + scale * (mean -
+   inputOffset)`` written to pools' conc or n and channels' Gbar or
+   modulation;
+2. the chemical tick (:func:`moosepy.kinetics.dloop._loop`, one tick).
+
+The same functions on the same numbers, in the same order: the answers
+equal the hybrid loop's bit for bit.  A value the Python field would
+refuse (a negative or infinite Gbar, conc or n), a non-finite Vm or a
+chemical check stops the call where it happened (``res``: code, stop,
+phase, entry, write) so that Python raises the field's or solver's error,
+or makes the chemical check and resumes.
+
+Units: those of the fields (V, mM, S, molecules, s).
+"""
+
+import math
+
+import numpy as np
+
+from ..jit import njit
+from ..electrical.hkernels import advance
+from ..kinetics.dloop import _loop, _chem_gsl, _chem_rk
+
+#: stop codes (res[0])
+DONE, HSOLVE_NONFINITE, ADAPTOR_CHECK, CHEM_CHECK = 0, 1, 2, 3
+
+#: read kinds: a node's V (storage index), a CaConc's Ca (pool index), a
+#: chemical state entry as n or as conc (flat index into the states)
+R_V, R_CA, R_N, R_CONC = 0, 1, 2, 3
+#: write kinds: a pool's conc or n (flat index), a channel's Gbar or
+#: modulation (channel index)
+W_CONC, W_N, W_GBAR, W_MOD = 0, 1, 2, 3
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN, RC,
+           info, res):
+    hn, t_first, t_origin, dt, cn, tg, tgm, nstep0, fn_js0, no_st, no_kind, no_idx, no_rec = HP
+    V, ca, gbar, modul = AH
+    (a_sum, a_cnt, a_scale, a_io, a_oo, a_out, r_ptr, r_kind, r_idx, r_nav, r_mem,
+     w_ptr, w_kind, w_idx, w_nav, post, rcv, joined) = AD
+    s, s_first, nt, kstride, dstride, base = KP
+    Y = ST[0]
+    last = RC[7]
+    nad = a_scale.shape[0]
+    M = rcv.shape[0]
+    inf = math.inf
+    for j in range(j0, nstops):
+        ph = phase0 if j == j0 else 0
+        if ph == 0:
+            # 0. the HSolve over the interval, as one advance_to call
+            if j == 0:
+                t0 = t_first
+            else:
+                t0 = t_origin + (nstep0 + j * hn) * dt
+            js = int(np.rint(t0 / dt))
+            fn_js0[0] = js
+            ts0 = js if tgm > 0 else 0
+            _k, _dr, _nlog, ok = advance(hn, t0, dt, cn, tg, tgm, ts0, *HH, no_st, no_kind,
+                                         no_idx, no_rec, *HS, *HW)
+            if not ok:
+                res[0] = HSOLVE_NONFINITE
+                res[1] = j
+                return
+            ph = 1
+        if ph == 1:
+            # 1. the Adaptors, entry by entry
+            for a in range(nad):
+                sm = a_sum[a]
+                cnt = a_cnt[a]
+                a_sum[a] = 0.0
+                a_cnt[a] = 0
+                for r in range(r_ptr[a], r_ptr[a + 1]):
+                    kd = r_kind[r]
+                    i = r_idx[r]
+                    if kd == R_V:
+                        v = V[i]
+                    elif kd == R_CA:
+                        v = ca[i]
+                    else:
+                        v = Y[i]
+                        if rcv[r_mem[r]] != 0 and post[i] == v:
+                            v = last[i]
+                        if kd == R_CONC:
+                            v = v / r_nav[r]
+                    sm += v
+                n = cnt + (r_ptr[a + 1] - r_ptr[a])
+                if n != 0:
+                    out = a_oo[a] + a_scale[a] * (sm / n - a_io[a])
+                else:
+                    out = a_oo[a]
+                a_out[a] = out
+                for w in range(w_ptr[a], w_ptr[a + 1]):
+                    kd = w_kind[w]
+                    i = w_idx[w]
+                    if kd == W_CONC or kd == W_N:
+                        nv = out
+                        ok = out >= 0.0 and out != inf
+                        if ok and kd == W_CONC:
+                            nv = out * w_nav[w]
+                            ok = nv >= 0.0 and nv != inf
+                        if not ok:
+                            res[0] = ADAPTOR_CHECK
+                            res[1] = j
+                            res[2] = a
+                            res[3] = w
+                            return
+                        Y[i] = nv
+                    elif kd == W_GBAR:
+                        if out < 0.0 or not math.isfinite(out):
+                            res[0] = ADAPTOR_CHECK
+                            res[1] = j
+                            res[2] = a
+                            res[3] = w
+                            return
+                        gbar[i] = out
+                    else:
+                        modul[i] = out
+            ph = 2
+        # 2. the chemical tick (tick j of the loop's nt)
+        g0 = stage0 if (j == j0 and phase0 == 2) else 0
+        _loop(chem, s, s_first, nt, kstride, dstride, base, j, g0, ST, CH, DF, JN, RC, info,
+              j + 1)
+        if info[0] != 0.0:
+            res[0] = CHEM_CHECK
+            res[1] = j
+            return
+        # the pools' reading for the next stop's Adaptors: the copy after
+        # the chemical step (last) while the state holds what the tick left
+        for q in range(Y.shape[0]):
+            post[q] = Y[q]
+        for m in range(M):
+            rcv[m] = joined
+    res[0] = DONE
+    res[1] = nstops
+
+
+@njit(cache=True, nogil=True)
+def run_paced(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN, RC, info,
+              res):
+    """:func:`_paced` with MOOSE's GSL drivers for the chemistry."""
+    _paced(_chem_gsl, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN,
+           RC, info, res)
+
+
+@njit(cache=True, nogil=True)
+def run_paced_rk(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN, RC,
+                 info, res):
+    """:func:`_paced` with the generic Runge-Kutta kernel for the chemistry."""
+    _paced(_chem_rk, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN,
+           RC, info, res)
