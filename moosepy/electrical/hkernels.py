@@ -274,6 +274,12 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
         extI[i] = 0.0
     for c in range(nch):
         gbm[c] = gbar[c] * modul[c]
+    ca_k1 = np.empty(nca)
+    ca_k2 = np.empty(nca)
+    for m in range(nca):
+        den = 2.0 + dt / ca_tau[m]
+        ca_k1[m] = 4.0 / den - 1.0
+        ca_k2[m] = 2.0 * ca_B[m] * dt / den
     r = 0
     while r < nrec and rec_steps[r] == 0:
         _record(r, Vp, gk, ik, ca, S, Im, sidx, sc_gk, sc_ik, c2_gk, c2_ik, pr_kind, pr_idx, rec,
@@ -567,7 +573,8 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                     log_k[nlog] = k
                     nlog += 1
         # 4. channel currents and calcium
-        if nca > 0 or last:
+        # (Ik is output only: read at the steps that are recorded and the last)
+        if last:
             for c in range(nch):
                 ik[c] = gk[c] * (ek[c] - Vp[np.uint64(ch_node[c])])
         if nca > 0:
@@ -588,9 +595,9 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
                     continue
                 # MOOSE's HSolve pool step (trapezoidal in the excess over
                 # Ca_base): c <- c (2 - dt/tau)/(2 + dt/tau) + 2 B I dt/(2 + dt/tau)
-                den = 2.0 + dt / ca_tau[m]
-                c2 = ca_base[m] + (ca[m] - ca_base[m]) * (4.0 / den - 1.0) + \
-                    2.0 * ca_B[m] * dt / den * ca_I[m]
+                # (the factors of the call: ca_k1 = 4/den - 1, ca_k2 = 2 B dt/den
+                # with den = 2 + dt/tau, the same numbers computed once)
+                c2 = ca_base[m] + (ca[m] - ca_base[m]) * ca_k1[m] + ca_k2[m] * ca_I[m]
                 if ca_ceil[m] > 0.0 and c2 > ca_ceil[m]:
                     c2 = ca_ceil[m]
                 if c2 < ca_floor[m]:
@@ -616,6 +623,10 @@ nsteps, t0, dt, cn, tg, tgm, ts0,
         done = k
         if nlogsg > 0 and nlog + nlogsg > cap:
             break           # the spike log is full: Python delivers, then resumes
+    if done < nsteps:
+        # (stopped early for the spike log: Ik of the step reached)
+        for c in range(nch):
+            ik[c] = gk[c] * (ek[c] - Vp[np.uint64(ch_node[c])])
     tot = 0.0
     for p in range(n):
         V[sidx[p]] = Vp[p]
