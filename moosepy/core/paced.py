@@ -25,7 +25,10 @@ hybrid loop's bit for bit), when the model is exactly that:
   Adaptors', taking a whole number of its steps per interval, and one
   joined chemical group that the compiled tick loop can run
   (:class:`moosepy.kinetics.dsolve.LoopCall`), on ticks after them;
-* no Table or other sampler is scheduled.
+* its tables (Table, Table2) read the HSolve on a tick before the
+  Adaptors' (recorded in the HSolve's kernel, as the chunks do), or
+  anything the Adaptors may read, on a tick after the chemistry's that
+  fires with the Adaptors (read at the interval's end, as Table._process).
 
 Anything else runs as before.  Runs start at an interval boundary; the
 steps before the first and after the last whole interval take the hybrid
@@ -39,6 +42,7 @@ import time
 import numpy as np
 
 from .errors import SolverError
+from .units import NA
 
 #: hand runs of Adaptor-paced models to one compiled call (see the module
 #: docstring); False: the clock's hybrid loop, Python between intervals
@@ -74,7 +78,10 @@ def plan(solvers, samplers, python, strides, base):
     """The :class:`Plan` of a run with these scheduled objects ((tick,
     element) lists, as clock._plan gives them), or None where the paced
     run does not apply (see the module docstring)."""
-    if not PACED or samplers or not python or not solvers:
+    if not PACED or not python or not solvers:
+        return None
+    from . import clock as clock_mod
+    if not clock_mod.FOLD_FIRING_STEP:
         return None
     from .adaptor import Adaptor
     ticks = {t for t, _ in python}
@@ -98,6 +105,24 @@ def plan(solvers, samplers, python, strides, base):
         return None
     if any(t <= P or strides[t] != K for t, _ in ks):
         return None
+    # tables: the HSolve's on ticks before the Adaptors' (recorded in its
+    # kernel, as the hybrid loop's chunks do), or any on a tick after the
+    # chemistry's that fires with the Adaptors (read at the interval's end)
+    from .table import TableBase
+    kmax = max(t for t, _ in ks)
+    chunk_tabs, stop_tabs = [], []
+    for t, tab in samplers:
+        if tab.cls._process.__func__ is not TableBase.__dict__['_process'].__func__ or \
+                tab.cls._record_batch.__func__ is not \
+                TableBase.__dict__['_record_batch'].__func__ or not tab.alive:
+            return None
+        src = tab.cls._sample_source(tab)
+        if src is not None and src[0] is hel and t < P:
+            chunk_tabs.append((t, tab, src[1]))
+        elif t > kmax and strides[t] == K:
+            stop_tabs.append((t, tab))
+        else:
+            return None
     from ..kinetics.dsolve import dsolve_of, _group as chem_group
     kel = ks[0][1]
     group = chem_group(kel)
@@ -107,6 +132,8 @@ def plan(solvers, samplers, python, strides, base):
     p.K, p.base, p.hs, p.hel, p.hn = K, base, g, hel, hn
     p.kel, p.group = kel, group
     p.adaptors = [el for _, el in python]
+    p.chunk_tabs, p.stop_tabs = chunk_tabs, stop_tabs
+    p.htick = htick
     p.kstride = K
     ds = dsolve_of(kel)
     from .clock import clock
@@ -142,6 +169,26 @@ def _adaptor_arrays(p, lc):
             return None
         return i, int(yo[i] + f)
 
+    def read(o, j, port):
+        """(kind, index, NA volume, member) of a get<Field> read, or None."""
+        name = _getter_attr(o, port)
+        if issubclass(o.cls, PoolBase) and name in ('n', 'conc'):
+            got = chem_flat(o, j)
+            if got is None:
+                return None
+            if name == 'conc':
+                return PK.R_CONC, got[1], NA * o.handle(j)._vol(), got[0]
+            return PK.R_N, got[1], 1.0, got[0]
+        f = o.cls._fields.get(name)
+        if getattr(f, 'getter', 1) is not None or name not in o.cols:
+            return None
+        col = o.cols[name]
+        for kind, arr in ((PK.R_V, V), (PK.R_CA, ca)):
+            q = _locate(col, j, arr)
+            if q is not None:
+                return kind, q, 1.0, 0
+        return None
+
     sums, cnts, scales, ios, oos = [], [], [], [], []
     p.cols = []         # (channel, entry, field, group array, index): columns to update
     r_ptr, r_kind, r_idx, r_nav, r_mem = [0], [], [], [], []
@@ -157,34 +204,13 @@ def _adaptor_arrays(p, lc):
             ios.append(float(c['inputOffset'][i]))
             oos.append(float(c['outputOffset'][i]))
             for o, j, port in reads[i]:
-                name = _getter_attr(o, port)
-                if issubclass(o.cls, PoolBase) and name in ('n', 'conc'):
-                    got = chem_flat(o, j)
-                    if got is None:
-                        return None
-                    r_mem.append(got[0])
-                    r_idx.append(got[1])
-                    if name == 'conc':
-                        r_kind.append(PK.R_CONC)
-                        r_nav.append(6.02214076e23 * o.handle(j)._vol())
-                    else:
-                        r_kind.append(PK.R_N)
-                        r_nav.append(1.0)
-                    continue
-                f = o.cls._fields.get(name)
-                if getattr(f, 'getter', 1) is not None or name not in o.cols:
+                got = read(o, j, port)
+                if got is None:
                     return None
-                col = o.cols[name]
-                for kind, arr in ((PK.R_V, V), (PK.R_CA, ca)):
-                    q = _locate(col, j, arr)
-                    if q is not None:
-                        break
-                if q is None:
-                    return None
-                r_kind.append(kind)
-                r_idx.append(q)
-                r_nav.append(1.0)
-                r_mem.append(0)
+                r_kind.append(got[0])
+                r_idx.append(got[1])
+                r_nav.append(got[2])
+                r_mem.append(got[3])
             r_ptr.append(len(r_kind))
             for o, j, port in sends[i]:
                 name = setter_attr(o, port)
@@ -199,7 +225,7 @@ def _adaptor_arrays(p, lc):
                     w_idx.append(got[1])
                     if name == 'conc':
                         w_kind.append(PK.W_CONC)
-                        w_nav.append(6.02214076e23 * o.handle(j)._vol())
+                        w_nav.append(NA * o.handle(j)._vol())
                     else:
                         w_kind.append(PK.W_N)
                         w_nav.append(1.0)
@@ -224,6 +250,18 @@ def _adaptor_arrays(p, lc):
                 w_idx.append(q)
                 w_nav.append(1.0)
             w_ptr.append(len(w_kind))
+    # the tables read at the intervals' ends: one value per entry
+    sv = []
+    for _t, tab in p.stop_tabs:
+        for i in range(tab.num):
+            srcs = tab.cls._sources(tab, i)
+            if len(srcs) != 1:
+                return None
+            got = read(*srcs[0])
+            if got is None:
+                return None
+            sv.append(got)
+    p.sv = sv
     i64 = np.int64
     M = len(lc.group)
     # the pools' reading at the first stop: the solvers' copies kept by the
@@ -252,7 +290,6 @@ def run(p, s0, nstops):
     take them (the hybrid loop then does); all of them otherwise, or an
     error raised as the hybrid loop would raise it."""
     from ..kinetics import dsolve
-    from ..electrical.hsolve_group import _NO_STEPS, _NO_REC
     from . import pkernels as PK
     g, base, K = p.hs, p.base, p.K
     kel = p.kel
@@ -280,10 +317,11 @@ def run(p, s0, nstops):
     AD = _adaptor_arrays(p, lc)
     if AD is None:
         return 0
+    TB, tabs = _table_arrays(p, s0, nstops)
     head, syn_args, work = g._kernel_args()
     tg, tgm, _ts0 = g._grid(g.t)
     HP = (np.int64(p.hn), float(g.t), float(g.t_origin), float(g.dt), bool(g.cn), float(tg),
-          np.int64(tgm), np.int64(g.nstep), g.fn[14], _NO_STEPS, _NO_STEPS, _NO_STEPS, _NO_REC)
+          np.int64(tgm), np.int64(g.nstep), g.fn[14])
     KP = (np.int64(lc.s), np.int64(lc.s_first), np.int64(lc.nt), np.int64(lc.kstride),
           np.int64(lc.dstride), float(lc.base))
     kernel = PK.run_paced if lc.run.__name__ == 'run_ticks' else PK.run_paced_rk
@@ -292,7 +330,7 @@ def run(p, s0, nstops):
     try:
         while True:
             kernel(np.int64(j0), np.int64(phase0), np.int64(stage0), np.int64(nstops), HP,
-                   head, syn_args, work, p.AH, AD, KP, lc.ST, lc.CH, lc.DF, lc.JN, lc.RC,
+                   head, syn_args, work, p.AH, AD, TB, KP, lc.ST, lc.CH, lc.DF, lc.JN, lc.RC,
                    lc.info, res)
             code, j = int(res[0]), int(res[1])
             if code != PK.CHEM_CHECK:
@@ -308,6 +346,9 @@ def run(p, s0, nstops):
         hs_steps = j * p.hn + (p.hn if code in (PK.HSOLVE_NONFINITE, PK.ADAPTOR_CHECK,
                                                  PK.CHEM_CHECK) else 0)
         _settle(p, lc, AD, hs_steps, joined)
+        # the tables: the HSolve's rows of the intervals it finished, the
+        # others' of the intervals done whole
+        _fill_tables(p, TB, tabs, hs_steps // p.hn, j if code != PK.DONE else nstops)
         if code != PK.DONE:
             # where the hybrid loop's clock stands when it raises: at the
             # chunk's start for the HSolve's check, else the step before the
@@ -321,6 +362,81 @@ def run(p, s0, nstops):
     if code == PK.ADAPTOR_CHECK:
         _adaptor_error(p, AD, int(res[2]), int(res[3]), float(AD[5][int(res[2])]))
     return nstops
+
+
+def _table_arrays(p, s0, nstops):
+    """TB of the kernel for *nstops* intervals from base step *s0*: the
+    HSolve's record steps (relative to each interval's first step, rows
+    by interval: rs_ptr), its probes and their rows (REC), as
+    HSolveGroup.advance_to makes them for the requests the clock's chunks
+    would give (clock._advance_chunk, the firing step folded); and the
+    reads of the tables at the intervals' ends (STV, a row per interval).
+    Also what :func:`_fill_tables` needs."""
+    from .clock import _fire_steps, clock
+    from ..electrical.hsolve_group import _KIND
+    from ..electrical.hsolve_cells import _uniq
+    g, K, hn, base = p.hs, p.K, p.hn, p.base
+    i64 = np.int64
+    strides = clock.strides
+    ks = strides[p.htick]
+    jt = np.arange(nstops, dtype=i64)
+    t0 = g.t_origin + (g.nstep + jt * hn) * g.dt
+    t0[0] = g.t
+    keys, per = [], []
+    for t, tab, specs in p.chunk_tabs:
+        steps = _fire_steps(s0, nstops * K, strides[t])
+        jj = (steps - s0 - 1) // K
+        if p.htick <= t:
+            last = (steps // ks) * ks
+        else:
+            last = ((steps - 1) // ks) * ks
+        k = np.rint((last * base - t0[jj]) / g.dt).astype(i64)
+        k = np.minimum(np.maximum(k, 0), hn)
+        key = jj * (hn + 1) + k
+        keys.append(key)
+        per.append((tab, specs, steps, jj, key))
+    if per:
+        ukeys = np.unique(np.concatenate(keys))
+        flats = _uniq(np.array([f for _t, _tab, sp in p.chunk_tabs for f, _ in sp], dtype=i64))
+        kind = (flats // _KIND).astype(i64)
+        idx = (flats % _KIND).astype(i64)
+        node = (kind == 0) | (kind == 7)
+        idx[node] = np.asarray(g.posof)[idx[node]]
+    else:
+        ukeys, flats = np.zeros(0, i64), np.zeros(0, i64)
+        kind, idx = np.zeros(0, i64), np.zeros(0, i64)
+    rs_steps = (ukeys % (hn + 1)).astype(i64)
+    rs_ptr = np.searchsorted(ukeys, np.arange(nstops + 1, dtype=i64) * (hn + 1)).astype(i64)
+    REC = np.zeros((len(ukeys), len(flats)))
+    sv = p.sv
+    STV = np.zeros((nstops, len(sv)))
+    TB = (rs_steps, rs_ptr, kind, idx, REC,
+          np.array([x[0] for x in sv], i64), np.array([x[1] for x in sv], i64),
+          np.array([x[2] for x in sv], np.float64), np.array([x[3] for x in sv], i64), STV)
+    return TB, (per, ukeys, flats)
+
+
+def _fill_tables(p, TB, tabs, n_hs, n_all):
+    """Append to the tables what the kernel recorded: the HSolve's of its
+    first *n_hs* intervals, the intervals' end reads of the first *n_all*."""
+    per, ukeys, flats = tabs
+    REC, STV = TB[4], TB[9]
+    for tab, specs, steps, jj, key in per:
+        ok = jj < n_hs
+        if not ok.any():
+            continue
+        rows = np.searchsorted(ukeys, key[ok])
+        vals = np.empty((len(rows), len(specs)))
+        for c, (flat, scale) in enumerate(specs):
+            vals[:, c] = REC[rows, np.searchsorted(flats, flat)] * scale
+        tab.cls._record_batch(tab, steps[ok] * p.base, vals)
+    if n_all <= 0:
+        return
+    c0 = 0
+    for t, tab in p.stop_tabs:
+        vals = STV[:n_all, c0:c0 + tab.num]
+        tab.cls._record_batch(tab, None, np.ascontiguousarray(vals))
+        c0 += tab.num
 
 
 def _set_clock(s):

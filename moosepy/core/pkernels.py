@@ -14,7 +14,11 @@ clock's hybrid loop (:func:`moosepy.core.clock._run_hybrid`) takes it:
    had delivered (the first stop), ``outputOffset + scale * (mean -
    inputOffset)`` written to pools' conc or n and channels' Gbar or
    modulation;
-2. the chemical tick (:func:`moosepy.kinetics.dloop._loop`, one tick).
+2. the chemical tick (:func:`moosepy.kinetics.dloop._loop`, one tick);
+3. the tables on ticks after the chemistry's, at the interval's end, read
+   as Table._process reads (the HSolve's tables on ticks before the
+   Adaptors' are recorded inside its kernel, as the hybrid loop's chunks
+   record them).
 
 The same functions on the same numbers, in the same order: the answers
 equal the hybrid loop's bit for bit.  A value the Python field would
@@ -46,12 +50,30 @@ W_CONC, W_N, W_GBAR, W_MOD = 0, 1, 2, 3
 
 
 @njit(cache=True, nogil=True, inline='always')
-def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN, RC,
-           info, res):
-    hn, t_first, t_origin, dt, cn, tg, tgm, nstep0, fn_js0, no_st, no_kind, no_idx, no_rec = HP
+def _read(kd, i, nav, mem, V, ca, Y, post, last, rcv):
+    # a field as Python reads it: Vm, Ca, or a pool's n (MOOSE's reading:
+    # the copy after the chemical step while the state holds what the tick
+    # left) or conc (n / (NA volume))
+    if kd == R_V:
+        return V[i]
+    if kd == R_CA:
+        return ca[i]
+    v = Y[i]
+    if rcv[mem] != 0 and post[i] == v:
+        v = last[i]
+    if kd == R_CONC:
+        v = v / nav
+    return v
+
+
+@njit(cache=True, nogil=True, inline='always')
+def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF, JN,
+           RC, info, res):
+    hn, t_first, t_origin, dt, cn, tg, tgm, nstep0, fn_js0 = HP
     V, ca, gbar, modul = AH
     (a_sum, a_cnt, a_scale, a_io, a_oo, a_out, r_ptr, r_kind, r_idx, r_nav, r_mem,
      w_ptr, w_kind, w_idx, w_nav, post, rcv, joined) = AD
+    rs_steps, rs_ptr, pr_kind, pr_idx, REC, sv_kind, sv_idx, sv_nav, sv_mem, STV = TB
     s, s_first, nt, kstride, dstride, base = KP
     Y = ST[0]
     last = RC[7]
@@ -69,8 +91,11 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH,
             js = int(np.rint(t0 / dt))
             fn_js0[0] = js
             ts0 = js if tgm > 0 else 0
-            _k, _dr, _nlog, ok = advance(hn, t0, dt, cn, tg, tgm, ts0, *HH, no_st, no_kind,
-                                         no_idx, no_rec, *HS, *HW)
+            # (the tables it feeds: their rows of this interval)
+            lo = rs_ptr[j]
+            hi = rs_ptr[j + 1]
+            _k, _dr, _nlog, ok = advance(hn, t0, dt, cn, tg, tgm, ts0, *HH, rs_steps[lo:hi],
+                                         pr_kind, pr_idx, REC[lo:hi], *HS, *HW)
             if not ok:
                 res[0] = HSOLVE_NONFINITE
                 res[1] = j
@@ -84,19 +109,8 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH,
                 a_sum[a] = 0.0
                 a_cnt[a] = 0
                 for r in range(r_ptr[a], r_ptr[a + 1]):
-                    kd = r_kind[r]
-                    i = r_idx[r]
-                    if kd == R_V:
-                        v = V[i]
-                    elif kd == R_CA:
-                        v = ca[i]
-                    else:
-                        v = Y[i]
-                        if rcv[r_mem[r]] != 0 and post[i] == v:
-                            v = last[i]
-                        if kd == R_CONC:
-                            v = v / r_nav[r]
-                    sm += v
+                    sm += _read(r_kind[r], r_idx[r], r_nav[r], r_mem[r], V, ca, Y, post, last,
+                                rcv)
                 n = cnt + (r_ptr[a + 1] - r_ptr[a])
                 if n != 0:
                     out = a_oo[a] + a_scale[a] * (sm / n - a_io[a])
@@ -144,21 +158,25 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH,
             post[q] = Y[q]
         for m in range(M):
             rcv[m] = joined
+        # 3. the tables on ticks after the chemistry's, read as they read
+        for c in range(sv_kind.shape[0]):
+            STV[j, c] = _read(sv_kind[c], sv_idx[c], sv_nav[c], sv_mem[c], V, ca, Y, post, last,
+                              rcv)
     res[0] = DONE
     res[1] = nstops
 
 
 @njit(cache=True, nogil=True)
-def run_paced(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN, RC, info,
-              res):
+def run_paced(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF, JN, RC,
+              info, res):
     """:func:`_paced` with MOOSE's GSL drivers for the chemistry."""
-    _paced(_chem_gsl, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN,
-           RC, info, res)
+    _paced(_chem_gsl, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF,
+           JN, RC, info, res)
 
 
 @njit(cache=True, nogil=True)
-def run_paced_rk(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN, RC,
-                 info, res):
+def run_paced_rk(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF, JN,
+                 RC, info, res):
     """:func:`_paced` with the generic Runge-Kutta kernel for the chemistry."""
-    _paced(_chem_rk, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, KP, ST, CH, DF, JN,
-           RC, info, res)
+    _paced(_chem_rk, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF,
+           JN, RC, info, res)

@@ -171,12 +171,15 @@ def test_bridge_conserves_chemistry_across_junctions():
     assert tot2 == pytest.approx(tot, rel=1e-9)
 
 
-def _tables_and_state(idle_on, monkeypatch, fold=True):
+def _tables_and_state(idle_on, monkeypatch, fold=True, paced=False):
     """Run the bridge with chemical tables in every mesh and return their
     vectors, the final chemical state, Vm's table and how often
     dsolve._idle_call stood in for a whole advance_split call (*fold*:
-    clock.FOLD_FIRING_STEP)."""
+    clock.FOLD_FIRING_STEP; *paced*: core.paced.PACED, off to test the
+    hybrid loop)."""
     from moosepy.kinetics import dsolve
+    from moosepy.core import paced as paced_mod
+    monkeypatch.setattr(paced_mod, 'PACED', paced)
     monkeypatch.setattr(clock_mod, 'FOLD_FIRING_STEP', fold)
     taken = []
     orig = dsolve._idle_call
@@ -248,7 +251,7 @@ def test_firing_step_folded_into_the_chunk_changes_nothing(monkeypatch):
         assert np.array_equal(a, b)
 
 
-def _paced_run(flag, monkeypatch, scale=None):
+def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0):
     """The bridge without its Vm table (tables keep the hybrid loop), one
     more Adaptor reading dendritic Ca where spine 0 joins (MOOSE's reading:
     the copy before the junction exchange) into the K channel's
@@ -275,7 +278,7 @@ def _paced_run(flag, monkeypatch, scale=None):
     for v in dend.dendVoxelsOnCompartment[moose.element('/cell/dend2')]:
         moose.connect(ad2, 'requestOut', moose.element(f'/chem/dend/Ca[{int(v)}]'), 'getConc')
     moose.connect(ad2, 'output', moose.element('/cell/dend0/K'), 'setModulation')
-    ad2.scale, ad2.inputOffset, ad2.outputOffset = 2e3, 1e-4, 1.0
+    ad2.scale, ad2.inputOffset, ad2.outputOffset = 2e3, 1e-4, mod_offset
     if scale is not None:
         kad.scale = scale
     out = []
@@ -327,16 +330,76 @@ def test_paced_run_equals_the_hybrid_loop(monkeypatch):
     assert paced_out[2][1] > 1.0
 
 
+def test_paced_run_raises_the_hsolves_error_on_a_non_finite_vm(monkeypatch):
+    """An Adaptor that sends an infinite modulation (a field without
+    checks) makes Vm NaN in the next interval: the paced call stops there
+    and the HSolve's own error names the compartment, at the same clock
+    time as in the hybrid loop."""
+    from moosepy.core.errors import SolverError
+    kernel = _count_kernel_calls(monkeypatch)
+    got = []
+    for flag in (True, False):
+        with pytest.raises(SolverError) as e:
+            _paced_run(flag, monkeypatch, mod_offset=float('inf'))
+        got.append((str(e.value), moose.element('/clock').currentTime))
+        if flag:
+            assert len(kernel) == 1 and kernel[0] == 1      # (stopped by the HSolve's check)
+    assert 'Vm became' in got[0][0] and '/cell/' in got[0][0]
+    assert got[0] == got[1]
+
+
+def _count_kernel_calls(monkeypatch):
+    """The stop codes of the paced kernel's calls, as they return."""
+    from moosepy.core import pkernels
+    codes = []
+    orig = pkernels.run_paced
+
+    def counted(*a):
+        orig(*a)
+        codes.append(int(a[-1][0]))
+    monkeypatch.setattr(pkernels, 'run_paced', counted)
+    return codes
+
+
 def test_paced_run_raises_what_the_field_raises(monkeypatch):
     """An Adaptor that sends a negative Gbar: the paced call stops before
     the write and the error is the channel's own, as in the hybrid loop,
     at the same time."""
     from moosepy.core.errors import MooseError
+    kernel = _count_kernel_calls(monkeypatch)
     got = []
     for flag in (True, False):
         with pytest.raises(MooseError) as e:
             _paced_run(flag, monkeypatch, scale=-2e-6)
         got.append((str(e.value), moose.element('/clock').currentTime))
+        if flag:
+            assert kernel == [2]        # (stopped before the write)
     assert 'Gbar' in got[0][0] and 'expected a finite value >= 0' in got[0][0]
     assert got[0][1] == got[1][1]
     assert got[1][0] in got[0][0]
+
+
+def test_paced_run_records_tables_as_the_hybrid_loop(monkeypatch):
+    """With tables (Vm on tick 8, recorded inside the HSolve's kernel;
+    Table2s of pools in every mesh on tick 18, read at each interval's
+    end), the paced run gives every table, Vm and every pool's molecules
+    bit for bit as the hybrid loop, and it ran (the paced calls took the
+    run, not the hybrid loop's chunks)."""
+    from moosepy.core import paced
+    calls = []
+    orig = paced.run
+
+    def counted(*a):
+        r = orig(*a)
+        calls.append(r)
+        return r
+    monkeypatch.setattr(paced, 'run', counted)
+    fast, _n = _tables_and_state(True, monkeypatch, paced=True)
+    assert sum(calls) == 20 and all(c > 0 for c in calls)
+    del calls[:]
+    loop, _n = _tables_and_state(True, monkeypatch, paced=False)
+    assert not calls
+    assert len(fast) == len(loop)
+    for a, b in zip(fast, loop):
+        assert a.shape == b.shape and len(a) > 0
+        assert np.array_equal(a, b)
