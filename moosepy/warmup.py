@@ -264,6 +264,66 @@ def _two_cubes(moose, path, xreac):
     return root, 0.3
 
 
+def _bridge(moose, path):
+    """A soma and two dendrite compartments under HSolve (a Ca channel
+    feeding a CaConc, a K channel), a NeuroMesh over them with a diffusing
+    Ca pool (Ksolve + Dsolve), an Adaptor from the CaConc into the pool and
+    one from the pool into the K channel's Gbar, a Vm table and a Table2 of
+    the pool: the Adaptor-paced run (core.pkernels).  Sets ticks 0-18; keep
+    it last."""
+    import numpy as np
+    root = moose.Neutral(path)
+    moose.Neutral(path + '/cell')
+    comps, x = [], 0.0
+    for i, (length, dia) in enumerate(((10e-6, 10e-6), (10e-6, 2e-6), (10e-6, 2e-6))):
+        c = moose.Compartment(f'{path}/cell/c{i}')
+        c.length, c.diameter = length, dia
+        c.x0, c.x, c.y0, c.y, c.z0, c.z = x, x + length, 0.0, 0.0, 0.0, 0.0
+        area = np.pi * dia * length
+        c.Rm, c.Cm, c.Ra = 1.0 / area, 0.01 * area, length / (np.pi * dia * dia / 4)
+        c.Em = c.initVm = -0.065
+        if comps:
+            moose.connect(comps[-1], 'axial', c, 'raxial')
+        comps.append(c)
+        x += length
+    chans = []
+    for name, ek, g in (('Ca', 0.08, 1e-11), ('K', -0.09, 1e-9)):
+        ch = moose.HHChannel(f'{comps[1].path}/{name}')
+        ch.Ek, ch.Gbar, ch.Xpower = ek, g, 1
+        moose.element(ch.path + '/gateX').setupAlpha(
+            [100.0, 0, 0, 0, 1e9, 100.0, 0, 0, 0, 1e9, 300, -0.1, 0.05])
+        moose.connect(ch, 'channel', comps[1], 'channel')
+        chans.append(ch)
+    ca = moose.CaConc(comps[1].path + '/Ca_conc')
+    ca.CaBasal, ca.tau, ca.B = 1e-4, 0.02, 1e12
+    moose.connect(chans[0], 'IkOut', ca, 'current')
+    comps[0].inject = 1e-11
+    for tick in range(10):
+        moose.setClock(tick, 50e-6)
+    for tick in (10, 11, 16, 18):
+        moose.setClock(tick, 0.005)
+    hs = moose.HSolve(path + '/cell/hsolve')
+    hs.dt, hs.target = 50e-6, comps[0].path
+    mesh = moose.NeuroMesh(path + '/dend')
+    pool = moose.Pool(mesh.path + '/Ca')
+    pool.diffConst, pool.concInit = 1e-11, 1e-4
+    mesh.diffLength = 10e-6
+    mesh.subTreePath = path + '/cell/##'
+    _ksolve_dsolve(moose, mesh)
+    a1 = moose.Adaptor(path + '/ad1')
+    moose.connect(a1, 'requestOut', ca, 'getCa')
+    moose.connect(a1, 'output', moose.element(f'{path}/dend/Ca[1]'), 'setConc')
+    a2 = moose.Adaptor(path + '/ad2')
+    moose.connect(a2, 'requestOut', moose.element(f'{path}/dend/Ca[1]'), 'getConc')
+    moose.connect(a2, 'output', chans[1], 'setGbar')
+    a2.scale = 1e-5
+    vm = moose.Table(path + '/vm')
+    moose.connect(vm, 'requestOut', comps[0], 'getVm')
+    tc = moose.Table2(path + '/ca')
+    moose.connect(tc, 'requestOut', moose.element(f'{path}/dend/Ca[0]'), 'getConc')
+    return root, 0.02
+
+
 EXERCISES = (
     ('chemistry, lsoda', lambda m, p: _chem(m, p, 'lsoda', ())),
     ('chemistry, lsoda with Functions', lambda m, p: _chem(m, p, 'lsoda', ('assign', 'rate'))),
@@ -297,6 +357,8 @@ EXERCISES = (
     ('diffusion on a CubeMesh (sparse LU)', _diffusion_cube),
     ('diffusion across a junction between two Dsolves', lambda m, p: _two_cubes(m, p, False)),
     ('a reaction across a junction (fixXreacs proxies)', lambda m, p: _two_cubes(m, p, True)),
+    ('an HSolve and a Ksolve + Dsolve paced by Adaptors (keep last: sets the ticks)',
+     _bridge),
 )
 
 
