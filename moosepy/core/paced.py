@@ -37,7 +37,7 @@ loop.  ``PACED = False`` turns this off.
 Units: those of the fields the Adaptors join.
 """
 
-import time
+import os
 
 import numpy as np
 
@@ -45,8 +45,9 @@ from .errors import SolverError
 from .units import NA
 
 #: hand runs of Adaptor-paced models to one compiled call (see the module
-#: docstring); False: the clock's hybrid loop, Python between intervals
-PACED = True
+#: docstring); False (or MOOSEPY_PACED=0 in the environment): the clock's
+#: hybrid loop, Python between intervals
+PACED = os.environ.get('MOOSEPY_PACED', '1') != '0'
 #: fewest whole Adaptor intervals in a run for the paced call
 MIN_STOPS = 2
 
@@ -84,8 +85,15 @@ def plan(solvers, samplers, python, strides, base):
     if not clock_mod.FOLD_FIRING_STEP:
         return None
     from .adaptor import Adaptor
-    ticks = {t for t, _ in python}
-    if len(ticks) != 1 or any(el.cls is not Adaptor or not el.alive for _, el in python):
+    from .table import TableBase
+
+    def plain_table(tab):
+        return (tab.cls._process.__func__ is TableBase.__dict__['_process'].__func__
+                and tab.cls._record_batch.__func__ is
+                TableBase.__dict__['_record_batch'].__func__ and tab.alive)
+    ads = [(t, el) for t, el in python if el.cls is Adaptor]
+    ticks = {t for t, _ in ads}
+    if len(ticks) != 1 or any(not el.alive for _, el in ads):
         return None
     P = ticks.pop()
     K = strides[P]
@@ -98,8 +106,10 @@ def plan(solvers, samplers, python, strides, base):
     htick, hel = hs[0]
     g = hs_group(hel)
     if (g is None or g.leader is not hel or htick >= P or K % strides[htick]
-            or g.has_syn or g.outputs or g.fn_els):
+            or g.outputs):
         return None
+    if g.has_syn and g.sg_parts[-3].any():
+        return None         # (spikes for targets outside the solver: Python delivers them)
     hn = int(round(K * base / g.dt))
     if hn < 1 or abs(hn * g.dt - K * base) > 1e-9 * g.dt:
         return None
@@ -107,19 +117,17 @@ def plan(solvers, samplers, python, strides, base):
         return None
     # tables: the HSolve's on ticks before the Adaptors' (recorded in its
     # kernel, as the hybrid loop's chunks do), or any on a tick after the
-    # chemistry's that fires with the Adaptors (read at the interval's end)
-    from .table import TableBase
+    # chemistry's that fires with the Adaptors, every interval or every
+    # few (read at the interval's end, as Table._process reads)
     kmax = max(t for t, _ in ks)
     chunk_tabs, stop_tabs = [], []
-    for t, tab in samplers:
-        if tab.cls._process.__func__ is not TableBase.__dict__['_process'].__func__ or \
-                tab.cls._record_batch.__func__ is not \
-                TableBase.__dict__['_record_batch'].__func__ or not tab.alive:
+    for t, tab in samplers + [(t, el) for t, el in python if el.cls is not Adaptor]:
+        if not issubclass(tab.cls, TableBase) or not plain_table(tab):
             return None
-        src = tab.cls._sample_source(tab)
+        src = tab.cls._sample_source(tab) if tab.cls._batch_role(tab) == 'sampler' else None
         if src is not None and src[0] is hel and t < P:
             chunk_tabs.append((t, tab, src[1]))
-        elif t > kmax and strides[t] == K:
+        elif t > kmax and strides[t] % K == 0:
             stop_tabs.append((t, tab))
         else:
             return None
@@ -131,7 +139,7 @@ def plan(solvers, samplers, python, strides, base):
     p = Plan()
     p.K, p.base, p.hs, p.hel, p.hn = K, base, g, hel, hn
     p.kel, p.group = kel, group
-    p.adaptors = [el for _, el in python]
+    p.adaptors = [el for _, el in ads]
     p.chunk_tabs, p.stop_tabs = chunk_tabs, stop_tabs
     p.htick = htick
     p.kstride = K
@@ -151,7 +159,7 @@ def _adaptor_arrays(p, lc):
     from .adaptor import _per_entry
     from .table import _getter_attr
     from .interpol import setter_attr
-    from ..kinetics.pool import PoolBase, Pool
+    from ..kinetics.pool import PoolBase, Pool, BufPool
     from . import pkernels as PK
     V, ca, gbar, modul = p.AH
     g = p.hs
@@ -191,6 +199,7 @@ def _adaptor_arrays(p, lc):
 
     sums, cnts, scales, ios, oos = [], [], [], [], []
     p.cols = []         # (channel, entry, field, group array, index): columns to update
+    p.init_cols = []    # (pool, entry, write): nInit columns the writes set
     r_ptr, r_kind, r_idx, r_nav, r_mem = [0], [], [], [], []
     w_ptr, w_kind, w_idx, w_nav = [0], [], [], []
     for el in p.adaptors:
@@ -216,19 +225,27 @@ def _adaptor_arrays(p, lc):
                 name = setter_attr(o, port)
                 if name is None or not o.alive:
                     return None
-                if issubclass(o.cls, PoolBase) and name in ('n', 'conc'):
-                    if o.cls is not Pool or o.hooks:
+                if issubclass(o.cls, PoolBase) and name in ('n', 'conc', 'nInit',
+                                                              'concInit'):
+                    # a Pool's conc/n: its state; its concInit/nInit: the
+                    # column only (it has a solver); a BufPool's any of
+                    # them: the state and nInit (BufPool's setters)
+                    if o.cls not in (Pool, BufPool) or o.hooks:
                         return None
                     got = chem_flat(o, j)
                     if got is None:
                         return None
-                    w_idx.append(got[1])
-                    if name == 'conc':
-                        w_kind.append(PK.W_CONC)
-                        w_nav.append(NA * o.handle(j)._vol())
+                    init = name in ('nInit', 'concInit')
+                    conc = name in ('conc', 'concInit')
+                    if o.cls is Pool and init:
+                        w_kind.append(PK.W_INIT_CONC if conc else PK.W_INIT_N)
+                        w_idx.append(-1)
                     else:
-                        w_kind.append(PK.W_N)
-                        w_nav.append(1.0)
+                        w_kind.append(PK.W_CONC if conc else PK.W_N)
+                        w_idx.append(got[1])
+                    w_nav.append(NA * o.handle(j)._vol() if conc else 1.0)
+                    if init or o.cls is BufPool:
+                        p.init_cols.append((o, j, len(w_kind) - 1))
                     continue
                 if name not in ('Gbar', 'modulation'):
                     return None
@@ -280,7 +297,8 @@ def _adaptor_arrays(p, lc):
             np.array(oos), np.zeros(len(sums)), np.array(r_ptr, i64), np.array(r_kind, i64),
             np.array(r_idx, i64), np.array(r_nav), np.array(r_mem, i64),
             np.array(w_ptr, i64), np.array(w_kind, i64), np.array(w_idx, i64),
-            np.array(w_nav), post, rcv, i64(1 if lc.joined else 0))
+            np.array(w_nav), np.full(len(w_kind), np.nan), post, rcv,
+            i64(1 if lc.joined else 0))
 
 
 def run(p, s0, nstops):
@@ -317,11 +335,25 @@ def run(p, s0, nstops):
     AD = _adaptor_arrays(p, lc)
     if AD is None:
         return 0
+    nrs = g.rs_U.shape[1] if g.has_syn else 0
+    if nrs and p.hn > max(1, 2_000_000 // nrs):
+        return 0            # (advance_to bounds a call's uniforms: more calls)
     TB, tabs = _table_arrays(p, s0, nstops)
+    # as before each of advance_to's calls (nothing else runs between them
+    # here): the synapses' delays and queued events, the Functions' last
+    # values; the RandSpikes' uniforms of every interval drawn at once (the
+    # same numbers: each generator's draws follow one another)
+    if g.has_syn:
+        g._sync_syn()
+    g._fn_before_call(int(round(g.t / g.dt)))
     head, syn_args, work = g._kernel_args()
+    if nrs:
+        syn_args = g._draw_uniforms(nstops * p.hn)
+    iU = next(i for i, a in enumerate(syn_args) if a is g.rs_U)
+    HSa, U, HSb = syn_args[:iU], syn_args[iU], syn_args[iU + 1:]
     tg, tgm, _ts0 = g._grid(g.t)
     HP = (np.int64(p.hn), float(g.t), float(g.t_origin), float(g.dt), bool(g.cn), float(tg),
-          np.int64(tgm), np.int64(g.nstep), g.fn[14])
+          np.int64(tgm), np.int64(g.nstep), g.fn[14], g.fn[16])
     KP = (np.int64(lc.s), np.int64(lc.s_first), np.int64(lc.nt), np.int64(lc.kstride),
           np.int64(lc.dstride), float(lc.base))
     kernel = PK.run_paced if lc.run.__name__ == 'run_ticks' else PK.run_paced_rk
@@ -330,8 +362,8 @@ def run(p, s0, nstops):
     try:
         while True:
             kernel(np.int64(j0), np.int64(phase0), np.int64(stage0), np.int64(nstops), HP,
-                   head, syn_args, work, p.AH, AD, TB, KP, lc.ST, lc.CH, lc.DF, lc.JN, lc.RC,
-                   lc.info, res)
+                   head, HSa, U, HSb, work, p.AH, AD, TB, KP, lc.ST, lc.CH, lc.DF, lc.JN,
+                   lc.RC, lc.info, res)
             code, j = int(res[0]), int(res[1])
             if code != PK.CHEM_CHECK:
                 break
@@ -343,22 +375,35 @@ def run(p, s0, nstops):
     finally:
         code, j = int(res[0]), int(res[1])
         # where the call got to: stops 0..j-1 whole; stop j to its phase
-        hs_steps = j * p.hn + (p.hn if code in (PK.HSOLVE_NONFINITE, PK.ADAPTOR_CHECK,
-                                                 PK.CHEM_CHECK) else 0)
+        ran = j * p.hn + (p.hn if code != PK.DONE else 0)      # the HSolve's steps run
+        hs_steps = ran - (p.hn if code == PK.FUNCTION_CHECK else 0)   # ... and counted
         _settle(p, lc, AD, hs_steps, joined)
+        if nrs and ran < len(U):
+            # uniforms of intervals not run: first in the next draw
+            rest = getattr(g, '_spare_U', None)
+            g._spare_U = U[ran:].copy() if rest is None or not len(rest) else \
+                np.concatenate([U[ran:], rest])
         # the tables: the HSolve's rows of the intervals it finished, the
         # others' of the intervals done whole
-        _fill_tables(p, TB, tabs, hs_steps // p.hn, j if code != PK.DONE else nstops)
+        _fill_tables(p, TB, tabs, hs_steps // p.hn, j if code != PK.DONE else nstops, s0)
         if code != PK.DONE:
             # where the hybrid loop's clock stands when it raises: at the
-            # chunk's start for the HSolve's check, else the step before the
+            # chunk's start for the HSolve's checks, else the step before the
             # Adaptors' (the HSolve has taken that step)
-            _set_clock(s0 + j * K + (0 if code == PK.HSOLVE_NONFINITE else K - 1))
+            _set_clock(s0 + j * K + (0 if code in (PK.HSOLVE_NONFINITE, PK.FUNCTION_CHECK)
+                                     else K - 1))
+        if g.has_syn and g.tt_els:
+            g._tt_positions_back()
+        # the Functions' values back (it raises for a refused output: the
+        # kernel stopped after that interval, FUNCTION_CHECK)
+        g._fn_after_call()
     if code == PK.HSOLVE_NONFINITE:
         t0 = g.t_origin + (g.nstep - p.hn) * g.dt
         g._check_finite(t0)
         raise SolverError(f'{p.hel.path}: a non-finite Vm between t = {t0:g} and '
                           f'{g.t:g} s')
+    if code == PK.FUNCTION_CHECK:
+        raise SolverError(f'{p.hel.path}: a Function set a refused value by t = {g.t:g} s')
     if code == PK.ADAPTOR_CHECK:
         _adaptor_error(p, AD, int(res[2]), int(res[3]), float(AD[5][int(res[2])]))
     return nstops
@@ -416,9 +461,11 @@ def _table_arrays(p, s0, nstops):
     return TB, (per, ukeys, flats)
 
 
-def _fill_tables(p, TB, tabs, n_hs, n_all):
+def _fill_tables(p, TB, tabs, n_hs, n_all, s0):
     """Append to the tables what the kernel recorded: the HSolve's of its
-    first *n_hs* intervals, the intervals' end reads of the first *n_all*."""
+    first *n_hs* intervals, the intervals' end reads of the first *n_all*
+    (of those at which each table's tick fires; the call's first interval
+    begins at base step *s0*)."""
     per, ukeys, flats = tabs
     REC, STV = TB[4], TB[9]
     for tab, specs, steps, jj, key in per:
@@ -432,10 +479,14 @@ def _fill_tables(p, TB, tabs, n_hs, n_all):
         tab.cls._record_batch(tab, steps[ok] * p.base, vals)
     if n_all <= 0:
         return
+    from .clock import clock
+    ends = s0 + (np.arange(n_all, dtype=np.int64) + 1) * p.K
     c0 = 0
     for t, tab in p.stop_tabs:
-        vals = STV[:n_all, c0:c0 + tab.num]
-        tab.cls._record_batch(tab, None, np.ascontiguousarray(vals))
+        fire = ends % clock.strides[t] == 0
+        if fire.any():
+            vals = STV[:n_all][fire, c0:c0 + tab.num]
+            tab.cls._record_batch(tab, ends[fire] * p.base, np.ascontiguousarray(vals))
         c0 += tab.num
 
 
@@ -456,13 +507,17 @@ def _settle(p, lc, AD, hs_steps, joined):
     for i, m in enumerate(lc.group):
         mc = lc.comps[i]
         a, b = int(lc.yo[i]), int(lc.yo[i + 1])
-        if joined and AD[16][i]:
+        if joined and AD[17][i]:
             m.data['_read_copy'] = (mc, mc.t, mc.state.reshape(-1).copy(),
                                     lc.last[a:b].copy())
         elif not joined:
             m.data.pop('_read_copy', None)
     for o, j, name, arr, q in p.cols:
         o.cols[name][j] = arr[q]
+    w_last = AD[15]
+    for o, j, w in p.init_cols:
+        if not np.isnan(w_last[w]):
+            o.cols['nInit'][j] = w_last[w]
     q = 0
     for el in p.adaptors:
         c = el.cols

@@ -39,7 +39,7 @@ from ..electrical.hkernels import advance
 from ..kinetics.dloop import _loop, _chem_gsl, _chem_rk
 
 #: stop codes (res[0])
-DONE, HSOLVE_NONFINITE, ADAPTOR_CHECK, CHEM_CHECK = 0, 1, 2, 3
+DONE, HSOLVE_NONFINITE, ADAPTOR_CHECK, CHEM_CHECK, FUNCTION_CHECK = 0, 1, 2, 3, 4
 
 #: read kinds: a node's V (storage index), a CaConc's Ca (pool index), a
 #: chemical state entry as n or as conc (flat index into the states)
@@ -47,6 +47,9 @@ R_V, R_CA, R_N, R_CONC = 0, 1, 2, 3
 #: write kinds: a pool's conc or n (flat index), a channel's Gbar or
 #: modulation (channel index)
 W_CONC, W_N, W_GBAR, W_MOD = 0, 1, 2, 3
+#: a pool's nInit from conc or n (a Pool's under a solver: its column only,
+#: w_last): the value checked as W_CONC / W_N, not written to the state
+W_INIT_CONC, W_INIT_N = 4, 5
 
 
 @njit(cache=True, nogil=True, inline='always')
@@ -67,12 +70,12 @@ def _read(kd, i, nav, mem, V, ca, Y, post, last, rcv):
 
 
 @njit(cache=True, nogil=True, inline='always')
-def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF, JN,
-           RC, info, res):
-    hn, t_first, t_origin, dt, cn, tg, tgm, nstep0, fn_js0 = HP
+def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB, KP, ST, CH, DF,
+           JN, RC, info, res):
+    hn, t_first, t_origin, dt, cn, tg, tgm, nstep0, fn_js0, fn_bad = HP
     V, ca, gbar, modul = AH
     (a_sum, a_cnt, a_scale, a_io, a_oo, a_out, r_ptr, r_kind, r_idx, r_nav, r_mem,
-     w_ptr, w_kind, w_idx, w_nav, post, rcv, joined) = AD
+     w_ptr, w_kind, w_idx, w_nav, w_last, post, rcv, joined) = AD
     rs_steps, rs_ptr, pr_kind, pr_idx, REC, sv_kind, sv_idx, sv_nav, sv_mem, STV = TB
     s, s_first, nt, kstride, dstride, base = KP
     Y = ST[0]
@@ -94,8 +97,14 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST,
             # (the tables it feeds: their rows of this interval)
             lo = rs_ptr[j]
             hi = rs_ptr[j + 1]
+            # (the RandSpikes' uniforms of the interval: rows of U)
             _k, _dr, _nlog, ok = advance(hn, t0, dt, cn, tg, tgm, ts0, *HH, rs_steps[lo:hi],
-                                         pr_kind, pr_idx, REC[lo:hi], *HS, *HW)
+                                         pr_kind, pr_idx, REC[lo:hi], *HSa,
+                                         U[j * hn:(j + 1) * hn], *HSb, *HW)
+            if fn_bad[1] >= 0:
+                res[0] = FUNCTION_CHECK
+                res[1] = j
+                return
             if not ok:
                 res[0] = HSOLVE_NONFINITE
                 res[1] = j
@@ -120,10 +129,10 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST,
                 for w in range(w_ptr[a], w_ptr[a + 1]):
                     kd = w_kind[w]
                     i = w_idx[w]
-                    if kd == W_CONC or kd == W_N:
+                    if kd == W_CONC or kd == W_N or kd == W_INIT_CONC or kd == W_INIT_N:
                         nv = out
                         ok = out >= 0.0 and out != inf
-                        if ok and kd == W_CONC:
+                        if ok and (kd == W_CONC or kd == W_INIT_CONC):
                             nv = out * w_nav[w]
                             ok = nv >= 0.0 and nv != inf
                         if not ok:
@@ -132,7 +141,9 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST,
                             res[2] = a
                             res[3] = w
                             return
-                        Y[i] = nv
+                        w_last[w] = nv
+                        if i >= 0:
+                            Y[i] = nv
                     elif kd == W_GBAR:
                         if out < 0.0 or not math.isfinite(out):
                             res[0] = ADAPTOR_CHECK
@@ -167,16 +178,16 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST,
 
 
 @njit(cache=True, nogil=True)
-def run_paced(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF, JN, RC,
-              info, res):
+def run_paced(j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB, KP, ST, CH, DF,
+              JN, RC, info, res):
     """:func:`_paced` with MOOSE's GSL drivers for the chemistry."""
-    _paced(_chem_gsl, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF,
-           JN, RC, info, res)
+    _paced(_chem_gsl, j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB, KP, ST,
+           CH, DF, JN, RC, info, res)
 
 
 @njit(cache=True, nogil=True)
-def run_paced_rk(j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF, JN,
-                 RC, info, res):
+def run_paced_rk(j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB, KP, ST, CH,
+                 DF, JN, RC, info, res):
     """:func:`_paced` with the generic Runge-Kutta kernel for the chemistry."""
-    _paced(_chem_rk, j0, phase0, stage0, nstops, HP, HH, HS, HW, AH, AD, TB, KP, ST, CH, DF,
-           JN, RC, info, res)
+    _paced(_chem_rk, j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB, KP, ST,
+           CH, DF, JN, RC, info, res)

@@ -251,7 +251,46 @@ def test_firing_step_folded_into_the_chunk_changes_nothing(monkeypatch):
         assert np.array_equal(a, b)
 
 
-def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0):
+def _extras():
+    """More for the paced run to take: a Poisson RandSpike whose rate a
+    Function of t sets (both absorbed by the HSolve) driving a SynChan on
+    head 1; an Adaptor from head 1's CaConc into a BufPool's concInit
+    (the state and nInit) and a Pool's concInit (nInit only); a Table2
+    vec reading pools of two solvers (stepped in Python) and a Table2 of a
+    pool, both every 3 Adaptor intervals.  Returns the tables."""
+    head = moose.element('/cell/head1')
+    sc = moose.SynChan('/cell/head1/glu')
+    sc.Gbar, sc.Ek, sc.tau1, sc.tau2 = 2e-9, 0.0, 1e-3, 3e-3
+    moose.connect(sc, 'channel', head, 'channel')
+    sh = moose.SimpleSynHandler('/cell/head1/glu/sh')
+    moose.connect(sh, 'activationOut', sc, 'activation')
+    sh.synapse.num = 1
+    sh.synapse[0].weight = 1.0
+    rs = moose.RandSpike('/cell/head1/glu/sh/synapse/rs')
+    moose.connect(rs, 'spikeOut', sh.synapse[0], 'addSpike')
+    f = moose.Function('/cell/rate')
+    f.expr = '100 + 2000 * t'
+    f.doEvalAtReinit = 1
+    moose.connect(f, 'valueOut', rs, 'setRate')
+    f.tick = 12
+    buf = moose.BufPool('/chem/spine/Cab')
+    buf.concInit = 1e-4
+    ad = moose.Adaptor('/chem/initAd')
+    moose.connect(ad, 'requestOut', moose.element('/cell/head1/Ca_conc'), 'getCa')
+    # (the BufPool is spread over the spines when the Stoich is rebuilt below)
+    moose.setClock(19, 0.03)
+    tabs = []
+    t = moose.Table2('/ptab', 2)
+    tabs.append(t)
+    t2 = moose.Table2('/ctab')
+    moose.connect(t2, 'requestOut', moose.element('/chem/dend/Ca[1]'), 'getConc')
+    tabs.append(t2)
+    for x in tabs:
+        x.tick = 19
+    return rs, f, ad, tabs
+
+
+def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0, extras=False):
     """The bridge without its Vm table (tables keep the hybrid loop), one
     more Adaptor reading dendritic Ca where spine 0 joins (MOOSE's reading:
     the copy before the junction exchange) into the K channel's
@@ -281,6 +320,19 @@ def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0):
     ad2.scale, ad2.inputOffset, ad2.outputOffset = 2e3, 1e-4, mod_offset
     if scale is not None:
         kad.scale = scale
+    tabs = []
+    if extras:
+        moose.seed(7)
+        rs, f, iad, tabs = _extras()
+        st = moose.element('/chem/spine/stoich')
+        st.reacSystemPath = '/chem/spine/#[ISA=PoolBase]'
+        moose.connect(iad, 'output', moose.element('/chem/spine/Cab[1]'), 'setConcInit')
+        moose.connect(iad, 'output', moose.element('/chem/dend/Kmod[0]'), 'setConcInit')
+        iad.scale = 0.5
+        moose.connect(moose.element('/ptab[0]'), 'requestOut',
+                      moose.element('/chem/dend/Ca[3]'), 'getConc')
+        moose.connect(moose.element('/ptab[1]'), 'requestOut',
+                      moose.element('/chem/spine/Ca[1]'), 'getConc')
     out = []
 
     def snap():
@@ -294,6 +346,14 @@ def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0):
             out.append(np.array(moose.vec(p).n))
             out.append(np.array(moose.vec(p).conc))
         out.append(np.array([moose.element('/clock').currentTime]))
+        if extras:
+            out.append(np.array(moose.vec('/chem/spine/Cab').nInit))
+            out.append(np.array(moose.vec('/chem/dend/Kmod').nInit))
+            out.append(np.array([moose.element('/cell/head1/glu').Gk, f.value]))
+            for t in tabs:
+                for i in range(t.numData):
+                    base = t.path.split('[')[0]
+                    out.append(np.array(moose.element(f'{base}[{i}]').vector))
     try:
         moose.reinit()
         for t in (0.2, 0.0537):
@@ -303,7 +363,7 @@ def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0):
         moose.start(0.1)
         snap()
     finally:
-        for p in ('/cell', '/chem'):
+        for p in ['/cell', '/chem'] + [t.path.split('[')[0] for t in tabs]:
             moose.delete(p)
     return out, calls
 
@@ -403,3 +463,36 @@ def test_paced_run_records_tables_as_the_hybrid_loop(monkeypatch):
     for a, b in zip(fast, loop):
         assert a.shape == b.shape and len(a) > 0
         assert np.array_equal(a, b)
+
+
+def test_paced_run_takes_synapses_functions_init_writes_and_python_tables(monkeypatch):
+    """The paced run with a Poisson RandSpike (its uniforms drawn for many
+    intervals at once) whose rate a Function of t sets, a SynChan,
+    Adaptor writes of a BufPool's and a Pool's concInit, and tables every
+    third interval (one stepped in Python, one fed by its solver): every
+    value and table bit for bit as the hybrid loop's, and the paced call
+    ran with the HSolve holding the synapses and the Function."""
+    from moosepy.electrical import hsolve
+    held = []
+    orig = hsolve._group
+
+    def group(el):
+        g = orig(el)
+        if g is not None:
+            held.append((g.has_syn, bool(g.fn_els)))
+        return g
+    monkeypatch.setattr(hsolve, '_group', group)
+    paced_out, calls = _paced_run(True, monkeypatch, extras=True)
+    assert (True, True) in held
+    assert calls and all(c >= 2 for c in calls)
+    loop_out, calls0 = _paced_run(False, monkeypatch, extras=True)
+    assert not calls0
+    assert len(paced_out) == len(loop_out)
+    for a, b in zip(paced_out, loop_out):
+        assert a.shape == b.shape and len(a) > 0
+        assert np.array_equal(a, b), (a, b)
+    # the synapse conducted; the tables recorded every third interval; the
+    # BufPool took its new level
+    gk = paced_out[-4][0]
+    assert gk > 0
+    assert 3 <= len(paced_out[-1]) <= 4
