@@ -16,23 +16,29 @@ and the same Adaptor arithmetic in the same order (the answers equal the
 hybrid loop's bit for bit), when the model is exactly that:
 
 * the Python-stepped objects are Adaptors, all on one tick whose stride K
-  (base steps) the chemical solvers share, and whose reads are Compartment
-  Vm, CaConc Ca (in the HSolve) and Pool conc or n (in the chemical group),
-  and whose writes are Pool conc or n and HHChannel Gbar or modulation (in
-  the HSolve);
-* the solvers are one HSolve group (no synapses, spike generators,
-  Functions or Python-side message targets) on a tick before the
-  Adaptors', taking a whole number of its steps per interval, and one
-  joined chemical group that the compiled tick loop can run
-  (:class:`moosepy.kinetics.dsolve.LoopCall`), on ticks after them;
-* its tables (Table, Table2) read the HSolve on a tick before the
+  (base steps) the chemical solvers share, and tables (below); the
+  Adaptors read Compartment Vm, CaConc Ca (in the HSolve) and pools' conc
+  or n (in the chemical group), and write pools' conc, n, concInit or
+  nInit (Pool, BufPool) and HHChannels' Gbar or modulation (in the
+  HSolve);
+* the solvers are one HSolve group on a tick before the Adaptors', taking
+  a whole number of its steps per interval (synapses, RandSpikes,
+  TimeTables and Functions it holds are welcome; spikes for targets
+  outside it or values messaged to Python-stepped objects are not), and
+  one joined group of Ksolves that the compiled tick loop can run
+  (:class:`moosepy.kinetics.dsolve.LoopCall`: not lsoda, no Functions in
+  the chemistry), on ticks after the Adaptors';
+* the tables (Table, Table2) read the HSolve on a tick before the
   Adaptors' (recorded in the HSolve's kernel, as the chunks do), or
   anything the Adaptors may read, on a tick after the chemistry's that
-  fires with the Adaptors (read at the interval's end, as Table._process).
+  fires with the Adaptors or every few of their intervals (read at the
+  interval's end, as Table._process).
 
-Anything else runs as before.  Runs start at an interval boundary; the
-steps before the first and after the last whole interval take the hybrid
-loop.  ``PACED = False`` turns this off.
+Anything else runs as before: rdesigneur's models (lsoda) and scripts that
+step objects in Python every base step among them.  Runs start at an
+interval boundary; the steps before the first and after the last whole
+interval take the hybrid loop.  ``PACED = False`` (MOOSEPY_PACED=0) turns
+this off; tests/kinetics/test_bridge.py compares both bit for bit.
 
 Units: those of the fields the Adaptors join.
 """
