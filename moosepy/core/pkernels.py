@@ -129,31 +129,32 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB
                 for w in range(w_ptr[a], w_ptr[a + 1]):
                     kd = w_kind[w]
                     i = w_idx[w]
-                    if kd == W_CONC or kd == W_N or kd == W_INIT_CONC or kd == W_INIT_N:
-                        nv = out
+                    # the checks of the field's setter (Gbar: finite, >= 0;
+                    # conc and n: >= 0, not inf, the n from a conc too)
+                    nv = out
+                    if kd == W_GBAR:
+                        ok = out >= 0.0 and math.isfinite(out)
+                    elif kd == W_MOD:
+                        ok = True
+                    else:
                         ok = out >= 0.0 and out != inf
                         if ok and (kd == W_CONC or kd == W_INIT_CONC):
                             nv = out * w_nav[w]
                             ok = nv >= 0.0 and nv != inf
-                        if not ok:
-                            res[0] = ADAPTOR_CHECK
-                            res[1] = j
-                            res[2] = a
-                            res[3] = w
-                            return
+                    if not ok:
+                        res[0] = ADAPTOR_CHECK
+                        res[1] = j
+                        res[2] = a
+                        res[3] = w
+                        return
+                    if kd == W_GBAR:
+                        gbar[i] = out
+                    elif kd == W_MOD:
+                        modul[i] = out
+                    else:
                         w_last[w] = nv
                         if i >= 0:
                             Y[i] = nv
-                    elif kd == W_GBAR:
-                        if out < 0.0 or not math.isfinite(out):
-                            res[0] = ADAPTOR_CHECK
-                            res[1] = j
-                            res[2] = a
-                            res[3] = w
-                            return
-                        gbar[i] = out
-                    else:
-                        modul[i] = out
             ph = 2
         # 2. the chemical tick (tick j of the loop's nt)
         g0 = stage0 if (j == j0 and phase0 == 2) else 0

@@ -290,6 +290,20 @@ def _extras():
     return rs, f, ad, tabs
 
 
+def _count_paced_runs(monkeypatch):
+    """What each call of core.paced.run returned (the intervals it took)."""
+    from moosepy.core import paced
+    calls = []
+    orig = paced.run
+
+    def counted(*a):
+        r = orig(*a)
+        calls.append(r)
+        return r
+    monkeypatch.setattr(paced, 'run', counted)
+    return calls
+
+
 def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0, extras=False):
     """The bridge without its Vm table (tables keep the hybrid loop), one
     more Adaptor reading dendritic Ca where spine 0 joins (MOOSE's reading:
@@ -299,14 +313,7 @@ def _paced_run(flag, monkeypatch, scale=None, mod_offset=1.0, extras=False):
     Returns the values and how many paced calls ran."""
     from moosepy.core import paced
     monkeypatch.setattr(paced, 'PACED', flag)
-    calls = []
-    orig = paced.run
-
-    def counted(*a):
-        r = orig(*a)
-        calls.append(r)
-        return r
-    monkeypatch.setattr(paced, 'run', counted)
+    calls = _count_paced_runs(monkeypatch)
     moose.setClock(11, 0.01)
     for tick in (16, 18):
         moose.setClock(tick, 0.01)
@@ -445,15 +452,7 @@ def test_paced_run_records_tables_as_the_hybrid_loop(monkeypatch):
     end), the paced run gives every table, Vm and every pool's molecules
     bit for bit as the hybrid loop, and it ran (the paced calls took the
     run, not the hybrid loop's chunks)."""
-    from moosepy.core import paced
-    calls = []
-    orig = paced.run
-
-    def counted(*a):
-        r = orig(*a)
-        calls.append(r)
-        return r
-    monkeypatch.setattr(paced, 'run', counted)
+    calls = _count_paced_runs(monkeypatch)
     fast, _n = _tables_and_state(True, monkeypatch, paced=True)
     assert sum(calls) == 20 and all(c > 0 for c in calls)
     del calls[:]
