@@ -295,7 +295,8 @@ def _bridge(moose, path):
         moose.connect(ch, 'channel', comps[1], 'channel')
         chans.append(ch)
     ca = moose.CaConc(comps[1].path + '/Ca_conc')
-    ca.CaBasal, ca.tau, ca.B = 1e-4, 0.02, 1e12
+    ca.length, ca.diameter, ca.thick = 10e-6, 2e-6, 0.1e-6
+    ca.CaBasal, ca.tau = 1e-4, 0.02
     moose.connect(chans[0], 'IkOut', ca, 'current')
     comps[0].inject = 1e-11
     for tick in range(10):
