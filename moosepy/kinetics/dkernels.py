@@ -140,7 +140,22 @@ def tree_steps(S, cols, nsteps, n, order, ppos, inv, f, up, bd, bup, bdown, use_
     b = np.empty(n)
     lowest = np.inf
     total = 0.0
-    for q in range(len(cols)):
+    q0 = 0
+    if chain:
+        # on a chain, two pools at a time: each one's elimination and
+        # substitution are chains of dependent operations (latency-bound);
+        # side by side they overlap.  Each pool's operations and their
+        # order are those of the one-pool loop below.
+        x2 = np.empty(n)
+        b2 = np.empty(n)
+        while q0 + 1 < len(cols):
+            lo, tot = _chain_pair(S, cols[q0], cols[q0 + 1], q0 * n, (q0 + 1) * n, nsteps, n,
+                                  order, inv, f, up, bd, bup, bdown, use_b, x, b, x2, b2, total)
+            total = tot
+            if lo < lowest:
+                lowest = lo
+            q0 += 2
+    for q in range(q0, len(cols)):
         j = cols[q]
         o = q * n
         for k in range(n):
@@ -186,6 +201,62 @@ def tree_steps(S, cols, nsteps, n, order, ppos, inv, f, up, bd, bup, bdown, use_
             total += xk
             if xk < lowest:
                 lowest = xk
+    return lowest, total
+
+
+@njit(cache=True, inline='always')
+def _chain_pair(S, j, j2, o, o2, nsteps, n, order, inv, f, up, bd, bup, bdown, use_b, x, b, x2,
+                b2, total):
+    """:func:`tree_steps` on a chain for columns j and j2 (factor offsets o
+    and o2) side by side.  Returns (smallest count, *total* + the counts of
+    column j, then of column j2, summed in that order)."""
+    for k in range(n):
+        x[k] = S[order[k], j]
+        x2[k] = S[order[k], j2]
+    for _s in range(nsteps):
+        if use_b:
+            for k in range(n):
+                b[k] = bd[o + k] * x[k]
+                b2[k] = bd[o2 + k] * x2[k]
+            # (ppos[k] = k + 1 but for the last, the root)
+            for k in range(n - 1):
+                b[k] += bup[o + k] * x[k + 1]
+                b[k + 1] += bdown[o + k] * x[k]
+                b2[k] += bup[o2 + k] * x2[k + 1]
+                b2[k + 1] += bdown[o2 + k] * x2[k]
+        else:
+            for k in range(n):
+                b[k] = x[k]
+                b2[k] = x2[k]
+        acc = b[0]
+        acc2 = b2[0]
+        for k in range(n - 1):
+            acc = b[k + 1] - f[o + k] * acc
+            b[k + 1] = acc
+            acc2 = b2[k + 1] - f[o2 + k] * acc2
+            b2[k + 1] = acc2
+        acc = b[n - 1] * inv[o + n - 1]
+        x[n - 1] = acc
+        acc2 = b2[n - 1] * inv[o2 + n - 1]
+        x2[n - 1] = acc2
+        for k in range(n - 2, -1, -1):
+            acc = b[k] * inv[o + k] - up[o + k] * acc
+            x[k] = acc
+            acc2 = b2[k] * inv[o2 + k] - up[o2 + k] * acc2
+            x2[k] = acc2
+    lowest = np.inf
+    for k in range(n):
+        xk = x[k]
+        S[order[k], j] = xk
+        total += xk
+        if xk < lowest:
+            lowest = xk
+    for k in range(n):
+        xk = x2[k]
+        S[order[k], j2] = xk
+        total += xk
+        if xk < lowest:
+            lowest = xk
     return lowest, total
 
 
@@ -243,6 +314,26 @@ def junction_exchange(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
     :func:`junction_pairs` and :func:`moosepy.kinetics.dkernels_rng.pairs_whole`.)"""
     junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt)
     junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, 0.5 * dt)
+
+
+@njit(cache=True, inline='always')
+def junction_exchange_rates(Sa, Sb, ca, cb, va, vb, kk, ra, rb, dt):
+    """:func:`junction_exchange` with the per-molecule rates of every pool
+    and voxel pair computed once (ra = kk / pa, rb = kk / pb, entry m *
+    npairs + p: the same quotients junction_step takes at every call), for
+    a caller that exchanges across the same junction tick after tick
+    (kinetics.dloop)."""
+    npairs = len(va)
+    h = 0.5 * dt
+    for _half in range(2):
+        for m in range(len(ca)):
+            ja = ca[m]
+            jb = cb[m]
+            for p in range(npairs):
+                e = m * npairs + p
+                if kk[e] <= 0.0:
+                    continue
+                _pair_step(Sa, Sb, va[p], ja, vb[p], jb, ra[e], rb[e], h)
 
 
 @njit(cache=True)

@@ -43,7 +43,7 @@ import numpy as np
 from ..jit import njit
 from .gslrk import _together
 from .kernels import _rk_integrate_nf, _rk_integrate_nf_fz
-from .dkernels import tree_steps, junction_exchange
+from .dkernels import tree_steps, junction_exchange_rates
 
 #: stop codes (info[0] after a call of run_ticks or run_ticks_rk)
 DONE, DIFFUSION_CHECK, SOLVER_ERROR, STATE_CHECK = 0, 1, 2, 3
@@ -112,7 +112,7 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
     Y, yo, nvox, npools, kind, allow_neg, tdone, tol, H = ST
     HC, hco, DY, YL, II, io, FF, fo, A, B, E, C, order = CH
     dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown, dfo = DF
-    jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, dt_x = JN
+    jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, jra, jrb, dt_x = JN
     rec, rlo, rhi, rflat, rfo, rout, roo, last = RC
     M = yo.shape[0] - 1
     ends = np.empty(1)
@@ -200,8 +200,9 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
                     b = jother[j]
                     Sa = Y[yo[a]:yo[a + 1]].reshape((nvox[a], npools[a]))
                     Sb = Y[yo[b]:yo[b + 1]].reshape((nvox[b], npools[b]))
-                    junction_exchange(Sa, Sb, jca[jco[j]:jco[j + 1]], jcb[jco[j]:jco[j + 1]],
-                                      jva[jpo[j]:jpo[j + 1]], jvb[jpo[j]:jpo[j + 1]],
-                                      jpa[jpo[j]:jpo[j + 1]], jpb[jpo[j]:jpo[j + 1]],
-                                      jkk[jko[j]:jko[j + 1]], dt_x)
+                    k0_, k1_ = jko[j], jko[j + 1]
+                    junction_exchange_rates(Sa, Sb, jca[jco[j]:jco[j + 1]],
+                                            jcb[jco[j]:jco[j + 1]], jva[jpo[j]:jpo[j + 1]],
+                                            jvb[jpo[j]:jpo[j + 1]], jkk[k0_:k1_], jra[k0_:k1_],
+                                            jrb[k0_:k1_], dt_x)
             g += 1

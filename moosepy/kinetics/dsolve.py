@@ -1003,11 +1003,18 @@ class _LoopPlan:
         # junction j: held by member jhold[j], with member jother[j]; pool
         # columns, voxel pairs, volumes and couplings as junction_exchange's
         cols = [[x[k] for x in jl] for k in range(2, 9)]
+        # the per-molecule rates kk / pa and kk / pb of entry m * npairs + p
+        # (IEEE quotients: numpy's equal junction_step's)
+        ra = [np.asarray(x[8], np.float64) / np.tile(np.asarray(x[6], np.float64), len(x[2]))
+              for x in jl]
+        rb = [np.asarray(x[8], np.float64) / np.tile(np.asarray(x[7], np.float64), len(x[2]))
+              for x in jl]
         self.JN = (np.array([x[0] for x in jl], np.int64), np.array([x[1] for x in jl], np.int64),
                    _cat(cols[0], np.int64), _cat(cols[1], np.int64), _offsets(cols[0]),
                    _cat(cols[2], np.int64), _cat(cols[3], np.int64),
                    _cat(cols[4], np.float64), _cat(cols[5], np.float64), _offsets(cols[2]),
-                   _cat(cols[6], np.float64), _offsets(cols[6]))
+                   _cat(cols[6], np.float64), _offsets(cols[6]), _cat(ra, np.float64),
+                   _cat(rb, np.float64))
 
 
 def _loop_members(group, plans, jns, comps, dstride):

@@ -146,3 +146,43 @@ def test_cubemesh_keeps_the_lu():
     n1 = np.array(v.n)
     assert abs(n1.sum() - n0.sum()) <= 1e-12 * n0.sum()
     assert n1[0] < 0.9 * n0[0]          # it moved
+
+
+@pytest.mark.parametrize('use_b', [False, True])
+@pytest.mark.parametrize('ncols', [2, 3, 5])
+def test_chain_pools_side_by_side_equal_one_at_a_time(use_b, ncols):
+    """On a chain the tree kernel steps two pools at a time
+    (dkernels._chain_pair): every count, the smallest and the sum equal bit
+    for bit those of the pools taken one at a time (a call per pool) and of
+    the kernel's general tree path (chain=False), under backward Euler and
+    Crank-Nicolson, odd and even numbers of pools."""
+    from moosepy.kinetics import dkernels
+    rng = np.random.default_rng(5)
+    n, nsteps, npools = 57, 7, 6
+    order = rng.permutation(n).astype(np.int64)
+    ppos = np.append(np.arange(1, n), -1).astype(np.int64)
+    cols = np.sort(rng.choice(npools, ncols, replace=False)).astype(np.int64)
+    m = ncols * n
+    # factors of some diagonally dominant chain matrices (any numbers will
+    # do for equality; these keep the counts finite)
+    inv, f, up = rng.uniform(0.5, 0.9, m), rng.uniform(-0.3, 0.0, m), rng.uniform(-0.3, 0.0, m)
+    bd, bup, bdown = rng.uniform(0.6, 1.0, m), rng.uniform(0, 0.2, m), rng.uniform(0, 0.2, m)
+    S0 = rng.uniform(0.0, 100.0, (n, npools))
+
+    def run(S, c, chain, sl=slice(None)):
+        return dkernels.tree_steps(S, c, nsteps, n, order, ppos, inv[sl], f[sl], up[sl],
+                                   bd[sl], bup[sl], bdown[sl], use_b, chain)
+    S1 = S0.copy()
+    lo1, tot1 = run(S1, cols, True)
+    S2 = S0.copy()
+    lo2, tot2 = run(S2, cols, False)
+    S3 = S0.copy()
+    lows, tot3 = [], 0.0
+    for q in range(ncols):
+        lo, tot = run(S3, cols[q:q + 1], True, slice(q * n, (q + 1) * n))
+        lows.append(lo)
+        tot3 += tot         # (each call sums from 0: the same order only per pool)
+    assert np.array_equal(S1, S2) and np.array_equal(S1, S3)
+    assert not np.array_equal(S1, S0)
+    assert lo1 == lo2 == min(lows)
+    assert tot1 == tot2
