@@ -195,13 +195,21 @@ def tree_steps(S, cols, nsteps, n, order, ppos, inv, f, up, bd, bup, bdown, use_
                     x[k] = b[k] * inv[o + k] - up[o + k] * x[p]
                 else:
                     x[k] = b[k] * inv[o + k]
-        for k in range(n):
-            xk = x[k]
-            S[order[k], j] = xk
-            total += xk
-            if xk < lowest:
-                lowest = xk
+        total, lowest = _scatter(S, x, order, j, n, total, lowest)
     return lowest, total
+
+
+@njit(cache=True, inline='always')
+def _scatter(S, x, order, j, n, total, lowest):
+    """Column j of S from x (positions in *order*); (*total* plus the
+    counts in that order, the smallest of *lowest* and them)."""
+    for k in range(n):
+        xk = x[k]
+        S[order[k], j] = xk
+        total += xk
+        if xk < lowest:
+            lowest = xk
+    return total, lowest
 
 
 @njit(cache=True, inline='always')
@@ -244,19 +252,8 @@ def _chain_pair(S, j, j2, o, o2, nsteps, n, order, inv, f, up, bd, bup, bdown, u
             x[k] = acc
             acc2 = b2[k] * inv[o2 + k] - up[o2 + k] * acc2
             x2[k] = acc2
-    lowest = np.inf
-    for k in range(n):
-        xk = x[k]
-        S[order[k], j] = xk
-        total += xk
-        if xk < lowest:
-            lowest = xk
-    for k in range(n):
-        xk = x2[k]
-        S[order[k], j2] = xk
-        total += xk
-        if xk < lowest:
-            lowest = xk
+    total, lowest = _scatter(S, x, order, j, n, total, np.inf)
+    total, lowest = _scatter(S, x2, order, j2, n, total, lowest)
     return lowest, total
 
 
@@ -287,19 +284,32 @@ def _pair_step(Sa, Sb, a, ja, b, jb, ra, rb, dt):
     Sb[b, jb] = nb2
 
 
-@njit(cache=True)
-def junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
-    """One exchange step of dt for every pool pair and voxel pair (the
-    arguments of junction_exchange)."""
+@njit(cache=True, inline='always')
+def _exchange(Sa, Sb, ca, cb, va, vb, kk, qa, qb, dt, rates):
+    """One exchange step of dt for every pool pair m and voxel pair p with
+    coupling kk[m * npairs + p] > 0: *rates* True, qa and qb are the
+    per-molecule rates of entry m * npairs + p; else the voxel volumes of
+    pair p, the rates kk / pa and kk / pb taken here."""
     npairs = len(va)
     for m in range(len(ca)):
         ja = ca[m]
         jb = cb[m]
         for p in range(npairs):
-            k = kk[m * npairs + p]
+            e = m * npairs + p
+            k = kk[e]
             if k <= 0.0:
                 continue
-            _pair_step(Sa, Sb, va[p], ja, vb[p], jb, k / pa[p], k / pb[p], dt)
+            if rates:
+                _pair_step(Sa, Sb, va[p], ja, vb[p], jb, qa[e], qb[e], dt)
+            else:
+                _pair_step(Sa, Sb, va[p], ja, vb[p], jb, k / qa[p], k / qb[p], dt)
+
+
+@njit(cache=True)
+def junction_step(Sa, Sb, ca, cb, va, vb, pa, pb, kk, dt):
+    """One exchange step of dt for every pool pair and voxel pair (the
+    arguments of junction_exchange)."""
+    _exchange(Sa, Sb, ca, cb, va, vb, kk, pa, pb, dt, False)
 
 
 @njit(cache=True)
@@ -323,17 +333,8 @@ def junction_exchange_rates(Sa, Sb, ca, cb, va, vb, kk, ra, rb, dt):
     npairs + p: the same quotients junction_step takes at every call), for
     a caller that exchanges across the same junction tick after tick
     (kinetics.dloop)."""
-    npairs = len(va)
-    h = 0.5 * dt
-    for _half in range(2):
-        for m in range(len(ca)):
-            ja = ca[m]
-            jb = cb[m]
-            for p in range(npairs):
-                e = m * npairs + p
-                if kk[e] <= 0.0:
-                    continue
-                _pair_step(Sa, Sb, va[p], ja, vb[p], jb, ra[e], rb[e], h)
+    _exchange(Sa, Sb, ca, cb, va, vb, kk, ra, rb, 0.5 * dt, True)
+    _exchange(Sa, Sb, ca, cb, va, vb, kk, ra, rb, 0.5 * dt, True)
 
 
 @njit(cache=True)
