@@ -186,3 +186,65 @@ def test_chain_pools_side_by_side_equal_one_at_a_time(use_b, ncols):
     assert not np.array_equal(S1, S0)
     assert lo1 == lo2 == min(lows)
     assert tot1 == tot2
+
+
+def _plan_and_counts(light, build, monkeypatch):
+    monkeypatch.setattr(dsolve, 'LIGHT_MATRICES', light)
+    n0, n1, plan = build()
+    return n1, plan.arrays
+
+
+@pytest.mark.parametrize('case', ['be', 'cn', 'be motor', 'cn motor back', 'branched be',
+                                  'branched cn', 'lu'])
+def test_plan_without_scipy_sparse_equals_scipys(case, monkeypatch):
+    """The tree kernel's plan built from dsolve._Entries (no scipy.sparse)
+    has the arrays, and the run the counts, of the plan built from
+    scipy.sparse's CSR, bit for bit: on a chain (each entry at most two
+    terms), with motor transport and on a branched mesh (entries of three
+    terms: scipy.sparse is used) and for the LU path (the entries handed to
+    scipy)."""
+    if case.startswith('branched'):
+        def build():
+            return _branched(True, case.split()[1])
+    else:
+        motor = 2e-7 if 'motor' in case else 0.0
+        motor = -motor if 'back' in case else motor
+
+        def build():
+            return _cylinder(case != 'lu', 'cn' if case.startswith('cn') else 'be', motor)
+    a, pa = _plan_and_counts(True, build, monkeypatch)
+    b, pb = _plan_and_counts(False, build, monkeypatch)
+    assert np.array_equal(a, b)
+    if case == 'lu':
+        flat = lambda arrs: [x for t in arrs for x in (t if isinstance(t, tuple) else (t,))]  # noqa: E731
+        assert all(np.array_equal(x, y) for x, y in zip(flat(pa), flat(pb)))
+        return
+    assert pa[0] == pb[0] == 'tree' and pa[-1] == pb[-1]
+    for x, y in zip(pa[1:-1], pb[1:-1]):
+        assert np.array_equal(x, y)
+
+
+def test_a_tree_meshs_first_run_does_not_import_scipy_sparse(tmp_path):
+    """A cylinder with diffusion and a reaction, run in a fresh process,
+    never imports scipy.sparse (0.2 s of the first run): its plan is
+    built from dsolve._Entries."""
+    import subprocess
+    import sys
+    code = '''
+import sys
+import moosepy as moose
+m = moose.CylMesh('/c'); m.x1, m.diffLength = 20e-6, 1e-6
+a = moose.Pool('/c/A'); b = moose.Pool('/c/B')
+a.diffConst, b.diffConst, a.concInit = 1e-12, 1e-12, 1.0
+r = moose.Reac('/c/r'); moose.connect(r, 'sub', a, 'reac'); moose.connect(r, 'prd', b, 'reac')
+st = moose.Stoich('/c/st'); st.compartment = m
+st.ksolve = moose.Ksolve('/c/ks'); st.dsolve = moose.Dsolve('/c/ds'); st.reacSystemPath = '/c/##'
+moose.reinit(); moose.start(1.0)
+assert moose.element('/c/ds')._el.data['plan'].arrays[0] == 'tree'
+print('sparse' if 'scipy.sparse' in sys.modules else 'no sparse')
+'''
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         env={**__import__('os').environ, 'MOOSEPY_AUTO_WARMUP': '0'},
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith('no sparse')
