@@ -140,16 +140,14 @@ def plan(solvers, samplers, python, strides, base):
     from ..kinetics.dsolve import dsolve_of, _group as chem_group
     kel = ks[0][1]
     group = chem_group(kel)
-    if {id(m) for m in group} != {id(el) for _, el in ks} or dsolve_of(kel) is None:
+    ds = dsolve_of(kel)
+    if {id(m) for m in group} != {id(el) for _, el in ks} or ds is None:
         return None
     p = Plan()
-    p.K, p.base, p.hs, p.hel, p.hn = K, base, g, hel, hn
-    p.kel, p.group = kel, group
+    p.K, p.base, p.hs, p.hel, p.hn, p.htick = K, base, g, hel, hn, htick
+    p.kel = kel
     p.adaptors = [el for _, el in ads]
     p.chunk_tabs, p.stop_tabs = chunk_tabs, stop_tabs
-    p.htick = htick
-    p.kstride = K
-    ds = dsolve_of(kel)
     from .clock import clock
     p.dstride = strides.get(ds.tick) if clock.dts[ds.tick] > 0 else None
     head = g._kernel_args()[0]

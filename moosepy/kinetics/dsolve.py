@@ -1145,12 +1145,13 @@ def _compiled_ticks(el, comp, setup, s, s_end, kstride, dstride, base, times, fl
                        recs)
     if lc is None:
         return None
+    from . import dloop
     k0, g0 = 0, 0
     while True:
         lc.run(lc.s, lc.s_first, lc.nt, lc.kstride, lc.dstride, lc.base, k0, g0, lc.ST,
                lc.CH, lc.DF, lc.JN, lc.RC, lc.info, nt)
         lc.back()
-        if int(lc.info[0]) == lc.DONE:
+        if int(lc.info[0]) == dloop.DONE:
             break
         k0, g0 = lc.resolve()
     return lc.finish()
@@ -1201,9 +1202,6 @@ class LoopCall:
         if lp is None:
             return None
         self = cls()
-        self.DONE = dloop.DONE
-        self.DIFFUSION_CHECK = dloop.DIFFUSION_CHECK
-        self.SOLVER_ERROR = dloop.SOLVER_ERROR
         self.el, self.group, self.comps, self.kinds, self.tols = el, group, comps, kinds, tols
         self.generic, self.run, self.lp = generic, run, lp
         self.s, self.s_first, self.nt, self.kstride = s, s_first, nt, kstride
@@ -1290,6 +1288,7 @@ class LoopCall:
         """The check a stopped call asks for (info[0] != DONE), made in
         Python: it raises, or clips round-off below zero and the states go
         back into the call's buffer.  Returns (tick, stage) to resume at."""
+        from . import dloop
         from .ksolve import gsl_failed, rk_failed, check_state
         info, M, base = self.info, len(self.group), self.base
         code = int(info[0])
@@ -1297,13 +1296,13 @@ class LoopCall:
         s_next = self.s_first + k * self.kstride
         s_prev = self.s if k == 0 else s_next - self.kstride
         t0, t1 = s_prev * base, s_next * base
-        if code == self.DIFFUSION_CHECK:
+        if code == dloop.DIFFUSION_CHECK:
             check_diffused(self.lp.dparts[g], self.comps[g], t0, t1, (info[4], info[5]))
         else:
             i = (g - M) // 2
             m, mc = self.group[i], self.comps[i]
             atol = self.tols[i][1]
-            if code == self.SOLVER_ERROR:
+            if code == dloop.SOLVER_ERROR:
                 if self.kinds[i] == 1:
                     gsl_failed(m, mc, self.ys[i], float(info[3]), t0, t1, atol)
                 else:
