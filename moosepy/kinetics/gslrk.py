@@ -631,7 +631,7 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     kmc = np.empty((nvox, nterms))
     volc = np.empty(nvox)
     Mc = (dimsc, kkc, kmc) + M[3:21] + (volc,) + M[22:]
-    R = np.empty((nterms + 1) * nvox)
+    R = np.empty((nterms + 1 + npools) * nvox)
     ns = sample_t.shape[0]
     si = 0
     t = t0
