@@ -36,7 +36,7 @@ import numpy as np
 
 from ..jit import njit
 from ..electrical.hkernels import advance
-from ..kinetics.dloop import _loop, _chem_gsl, _chem_rk
+from ..kinetics.dloop import _loop, _chem_gsl, _chem_rk, scratch
 
 #: stop codes (res[0])
 DONE, HSOLVE_NONFINITE, ADAPTOR_CHECK, CHEM_CHECK, FUNCTION_CHECK = 0, 1, 2, 3, 4
@@ -80,6 +80,7 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB
     s, s_first, nt, kstride, dstride, base = KP
     Y = ST[0]
     last = RC[7]
+    SC = scratch(ST[4], CH[4], CH[5])
     nad = a_scale.shape[0]
     M = rcv.shape[0]
     inf = math.inf
@@ -159,7 +160,7 @@ def _paced(chem, j0, phase0, stage0, nstops, HP, HH, HSa, U, HSb, HW, AH, AD, TB
         # 2. the chemical tick (tick j of the loop's nt)
         g0 = stage0 if (j == j0 and phase0 == 2) else 0
         _loop(chem, s, s_first, nt, kstride, dstride, base, j, g0, ST, CH, DF, JN, RC, info,
-              j + 1)
+              j + 1, SC)
         if info[0] != 0.0:
             res[0] = CHEM_CHECK
             res[1] = j

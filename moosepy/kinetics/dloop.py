@@ -41,7 +41,7 @@ import math
 import numpy as np
 
 from ..jit import njit
-from .gslrk import _together
+from .gslrk import _together_in, together_scratch_sizes
 from .kernels import _rk_integrate_nf, _rk_integrate_nf_fz
 from .dkernels import tree_steps, junction_exchange_rates
 
@@ -51,15 +51,16 @@ DONE, DIFFUSION_CHECK, SOLVER_ERROR, STATE_CHECK = 0, 1, 2, 3
 
 @njit(cache=True, nogil=True)
 def _chem_gsl(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, st, ri, so, I,
-              F):
+              F, sf, si, sb):
     # a member's chemical step from t0 to t: the GSL drivers side by side
     ends[0] = t
-    return _together(y, t0, ends, hc, dy, rtol, atol, st, ri, so, I, F, 50_000_000, yl)
+    return _together_in(y, t0, ends, hc, dy, rtol, atol, st, ri, so, I, F, 50_000_000, yl, sf,
+                        si, sb)
 
 
 @njit(cache=True, nogil=True)
 def _chem_rk(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, st, ri, so, I,
-             F):
+             F, sf, si, sb):
     # the generic kernel from t0 to t (returns the next step size, or < 0)
     if kd == 6:
         return _rk_integrate_nf(y, t0, t, h, A, B, E, C, order, rtol, atol, st, ri, so, I, F,
@@ -68,12 +69,33 @@ def _chem_rk(kd, y, t0, t, ends, hc, dy, yl, h, A, B, E, C, order, rtol, atol, s
                                50_000_000)
 
 
+@njit(cache=True, nogil=True, inline='always')
+def scratch(kind, II, io):
+    """Room for the GSL drivers of the members of kind 1 (float, int and
+    bool arrays, then each one's offsets: member i's part is
+    ``Sf[sfo[i]:sfo[i + 1]]``), made once per call of the loop rather
+    than at every tick."""
+    M = kind.shape[0]
+    sfo = np.zeros(M + 1, dtype=np.int64)
+    sio = np.zeros(M + 1, dtype=np.int64)
+    sbo = np.zeros(M + 1, dtype=np.int64)
+    for i in range(M):
+        nf, ni, nb = 0, 0, 0
+        if kind[i] == 1:
+            nf, ni, nb = together_scratch_sizes(II[io[i]:io[i + 1]])
+        sfo[i + 1] = sfo[i] + nf
+        sio[i + 1] = sio[i] + ni
+        sbo[i + 1] = sbo[i] + nb
+    return (np.empty(sfo[M]), np.empty(sio[M], dtype=np.int64),
+            np.empty(sbo[M], dtype=np.bool_), sfo, sio, sbo)
+
+
 @njit(cache=True, nogil=True)
 def run_ticks(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info,
               k_end):
     """:func:`_loop` with MOOSE's GSL drivers (member kinds 0 and 1)."""
     _loop(_chem_gsl, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
-          info, k_end)
+          info, k_end, scratch(ST[4], CH[4], CH[5]))
 
 
 @njit(cache=True, nogil=True)
@@ -82,12 +104,12 @@ def run_ticks_rk(s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF,
     """:func:`_loop` with the generic Runge-Kutta kernel (member kinds 0, 6
     and 7)."""
     _loop(_chem_rk, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC,
-          info, k_end)
+          info, k_end, scratch(ST[4], CH[4], CH[5]))
 
 
 @njit(cache=True, nogil=True, inline='always')
 def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, JN, RC, info,
-          k_end):
+          k_end, SC):
     """Run chemical ticks k0 .. k_end-1 (of nt) of a joined group of M solvers (tick
     k ends at base step s_first + k * kstride; the first begins at base
     step *s*), from stage *stage0* of tick k0.  Stages of a tick: 0..M-1
@@ -106,6 +128,8 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
     (RC).  (A call of more than 30 arguments is one Python makes by packing
     them, and numba cannot inline such a call.)
 
+    *SC*: the GSL drivers' room (:func:`scratch`).
+
     Returns nothing; info[0] = stop code (DONE or the check that stopped),
     info[1] = tick, info[2] = stage, info[3] = the integrator's status,
     info[4], info[5] = the diffusion step's smallest count and sum."""
@@ -114,6 +138,7 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
     dn, dcn, dchain, dcols, dco, dord, dpp, dao, dinv, df, dup, dbd, dbup, dbdown, dfo = DF
     jhold, jother, jca, jcb, jco, jva, jvb, jpa, jpb, jpo, jkk, jko, jra, jrb, dt_x = JN
     rec, rlo, rhi, rflat, rfo, rout, roo, last = RC
+    Xf, Xi, Xb, xfo, xio, xbo = SC
     M = yo.shape[0] - 1
     ends = np.empty(1)
     st = np.empty(0)
@@ -157,7 +182,9 @@ def _loop(chem, s, s_first, nt, kstride, dstride, base, k0, stage0, ST, CH, DF, 
                     F = FF[fo[i]:fo[i + 1]]
                     stt = chem(kd, y, tdone[i], t, ends, HC[hco[i]:hco[i + 1]],
                                DY[yo[i]:yo[i + 1]], YL[yo[i]:yo[i + 1]], H[i], A, B, E, C,
-                               order, tol[i, 0], tol[i, 1], st, ri, so, I, F)
+                               order, tol[i, 0], tol[i, 1], st, ri, so, I, F,
+                               Xf[xfo[i]:xfo[i + 1]], Xi[xio[i]:xio[i + 1]],
+                               Xb[xbo[i]:xbo[i + 1]])
                     bad = stt < 0.0
                     if kd >= 6 and not bad:
                         H[i] = stt
