@@ -441,3 +441,51 @@ def test_voxels_at_rest_see_a_rate_constant_change():
     assert np.array_equal(one, together)
     n = one.shape[1] // 2
     assert np.sum(one[4, :n] == 0.0) > 100 and one[-1, n - 1] > 0.0
+
+
+def test_settles_usual_round_by_the_loops_rule():
+    """gslrk._settle takes a round in which every slot's step ends the
+    tick without the loop over slots when _all_end holds: it must hold
+    exactly when the loop would accept every step as final (no error ratio
+    over 1.1, a NaN ratio passing as in the loop's maximum, every entry
+    finite), and the flat path must write what the loop writes."""
+    from moosepy.kinetics import gslrk
+    npools, nact = 3, 5
+    m = npools * nact
+    rng = np.random.default_rng(3)
+    ytmp = rng.random(m + 2)
+    ratio = rng.random(m) * 1.1
+    final = np.ones(nact, dtype=np.bool_)
+    assert gslrk._all_end(ytmp, ratio, final, m, nact)
+    for what, value in (('ratio', 1.1000001), ('ratio', np.nan), ('y', np.inf),
+                        ('y', np.nan), ('y', -np.inf), ('final', False)):
+        r, y, f = ratio.copy(), ytmp.copy(), final.copy()
+        {'ratio': r, 'y': y, 'final': f}[what][2] = value
+        expect = what == 'ratio' and math.isnan(value)
+        assert gslrk._all_end(y, r, f, m, nact) == expect, (what, value)
+
+    def settle(packed, act):
+        nvox = 7
+        y = rng.random(nvox * npools)
+        dydt, ylast = rng.random(nvox * npools), rng.random(nvox * npools)
+        hc = np.column_stack([np.full(nvox, 0.01), np.arange(nvox, dtype=float)])
+        kout, y0, k1 = rng.random(m), np.zeros(nvox * npools), np.zeros(nvox * npools)
+        args = (y, dydt, ylast, hc, ytmp, kout, ratio, y0, k1, act.copy(),
+                np.full(nvox, 0.05), np.full(nvox, 0.95), np.ones(nvox, dtype=np.bool_),
+                np.ones(nvox, dtype=np.bool_), np.zeros(nvox * npools),
+                np.ones((nvox, 2)), np.ones((nvox, 2)), np.ones(nvox), np.ones((nvox, 2)),
+                np.ones((nvox, 2)), np.ones(nvox), 1.0, npools, nact, packed)
+        out = gslrk._settle(*args)
+        return out, y, dydt, ylast, hc
+    for packed, act in ((False, np.arange(7)), (True, np.array([1, 2, 4, 5, 6, 0, 3]))):
+        out, y, dydt, ylast, hc = settle(packed, act)
+        assert out == (0.0, nact, 0, True)
+        for j in range(nact):
+            v = act[j]
+            assert np.array_equal(y[v * npools:(v + 1) * npools], ytmp[j * npools:(j + 1) * npools])
+            assert np.array_equal(ylast[v * npools:(v + 1) * npools],
+                                  ytmp[j * npools:(j + 1) * npools])
+            assert hc[v, 1] == v + 1.0 and hc[v, 0] == 0.01
+        # the voxels not stepping keep their state and counts
+        for v in set(range(7)) - set(act[:nact].tolist()):
+            assert hc[v, 1] == v
