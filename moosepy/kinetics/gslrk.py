@@ -663,29 +663,15 @@ def _ticks_together(y, t0, ends, hc, dydt, rtol, atol, sample_t, rec_idx, out, I
     c2, c3, c4, c5, c6 = _C
     b1, b3, b4, b5, b6 = _B
     e1, e3, e4, e5, e6 = _E
-    # slot arrays: slot j (entries j*npools ...) holds voxel act[j]
-    o = 0
-    y0 = Sf[o:o + n]
-    o += n
+    # slot arrays: slot j (entries j*npools ...) holds voxel act[j]; rows
+    # of the room
+    rows = Sf[:9 * n].reshape((9, n))
+    y0, k1, k2, k3, k4, k5, k6, kout, hp = (rows[0], rows[1], rows[2], rows[3], rows[4],
+                                            rows[5], rows[6], rows[7], rows[8])
+    o = 9 * n
     ytmp = Sf[o:o + n + 2]
     o += n + 2
     ytmp[n] = ytmp[n + 1] = 0.0
-    k1 = Sf[o:o + n]
-    o += n
-    k2 = Sf[o:o + n]
-    o += n
-    k3 = Sf[o:o + n]
-    o += n
-    k4 = Sf[o:o + n]
-    o += n
-    k5 = Sf[o:o + n]
-    o += n
-    k6 = Sf[o:o + n]
-    o += n
-    kout = Sf[o:o + n]
-    o += n
-    hp = Sf[o:o + n]
-    o += n
     h0 = Sf[o:o + nvox]
     o += nvox
     tv = Sf[o:o + nvox]
